@@ -1,0 +1,73 @@
+import type { SchedulerLike } from 'rxjs';
+import { InvalidArgumentError } from '../errors/client-errors.js';
+import { resolveRetryConfig, type RetryConfig } from '../operators/retry-config.js';
+import type { HttpTransport } from '../transport/http-transport.js';
+import type { DynamicRecord } from './dynamic-values.js';
+
+/** Options of a {@link DurableStreamsClient}. */
+export interface DurableStreamsClientOptions {
+  /** Resolves relative stream paths, e.g. `http://localhost:4437/v1/stream`. */
+  readonly baseUrl?: string;
+  /** Sent on every request; function values are evaluated on every request, retry and reconnect. */
+  readonly headers?: DynamicRecord;
+  /** Query parameters added to every request; function values likewise. */
+  readonly params?: DynamicRecord;
+  /** Backoff for retryable failures. */
+  readonly retry?: Partial<RetryConfig>;
+  /** Longest wait for response headers of a one-shot operation or catch-up read, ms. Default 30 000. */
+  readonly timeoutMs?: number;
+  /** The HTTP seam. Default: undici on Node, fetch elsewhere. */
+  readonly transport?: HttpTransport;
+  /** Scheduler for backoff timers (tests pass a TestScheduler). */
+  readonly scheduler?: SchedulerLike;
+}
+
+/** Client options after validation, with defaults filled in. */
+export interface ResolvedClientOptions {
+  readonly baseUrl: string | undefined;
+  readonly headers: DynamicRecord | undefined;
+  readonly params: DynamicRecord | undefined;
+  readonly retry: RetryConfig;
+  readonly timeoutMs: number;
+  readonly transport: HttpTransport;
+  readonly scheduler: SchedulerLike | undefined;
+}
+
+export const DEFAULT_TIMEOUT_MS = 30_000;
+
+/** Validates options at construction, so mistakes surface where they are made. */
+export function resolveClientOptions(options: DurableStreamsClientOptions, defaultTransport: () => HttpTransport): ResolvedClientOptions {
+  if (options.baseUrl !== undefined && !/^https?:\/\/[^/]+/i.test(options.baseUrl)) {
+    throw new InvalidArgumentError(`baseUrl must be an absolute http(s) URL, got '${options.baseUrl}'`);
+  }
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) {
+    throw new InvalidArgumentError(`timeoutMs must be a positive number of milliseconds, got ${timeoutMs}`);
+  }
+  validateDynamicRecord('headers', options.headers);
+  validateDynamicRecord('params', options.params);
+  if (options.transport !== undefined && typeof options.transport.request !== 'function') {
+    throw new InvalidArgumentError('transport must implement HttpTransport: request(request) => Promise<HttpResponse>');
+  }
+  return {
+    baseUrl: options.baseUrl,
+    headers: options.headers,
+    params: options.params,
+    retry: resolveRetryConfig(options.retry),
+    timeoutMs,
+    transport: options.transport ?? defaultTransport(),
+    scheduler: options.scheduler,
+  };
+}
+
+export function validateDynamicRecord(name: string, record: DynamicRecord | undefined): void {
+  if (record === undefined) return;
+  if (record === null || typeof record !== 'object') {
+    throw new InvalidArgumentError(`${name} must be an object of strings or functions`);
+  }
+  for (const [key, value] of Object.entries(record)) {
+    if (value !== undefined && typeof value !== 'string' && typeof value !== 'function') {
+      throw new InvalidArgumentError(`${name}['${key}'] must be a string or a function returning one, got ${typeof value}`);
+    }
+  }
+}

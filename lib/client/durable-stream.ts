@@ -1,0 +1,174 @@
+import { catchError, defer, map, of, shareReplay, switchMap, tap, throwError, type Observable } from 'rxjs';
+import { StreamNotFoundError } from '../errors/http-errors.js';
+import { InvalidArgumentError } from '../errors/client-errors.js';
+import { appendRequest, appendResult, closeRequest, closeResult, type AppendOptions, type AppendResult, type CloseResult } from '../operations/append.js';
+import { createRequest, createResult, DEFAULT_CONTENT_TYPE, type CreateOptions, type CreateResult } from '../operations/create.js';
+import { forkRequest, type ForkOptions } from '../operations/fork.js';
+import { metadataFromHeaders, type StreamMetadata } from '../operations/stream-metadata.js';
+import { toJson } from '../operations/validate.js';
+import { resolveStreamUrl } from '../protocol/url.js';
+import type { StreamContext, RequestOptions } from './stream-context.js';
+import type { HttpResponse } from '../transport/http-transport.js';
+import type { RequestSpec, StreamHttp } from './stream-http.js';
+
+/** Options of `client.stream()`. */
+export interface StreamHandleOptions {
+  /** The stream's content type, when known: saves a HEAD before the first append. */
+  readonly contentType?: string;
+}
+
+/** What `fork()` emits. */
+export interface ForkResult extends CreateResult {
+  /** A handle on the new stream. */
+  readonly stream: DurableStream;
+}
+
+/**
+ * A handle on one stream URL. Creating it does no I/O. Every operation is a
+ * cold Observable, as with Angular's HttpClient: nothing is sent before
+ * subscribe, each subscription sends anew, unsubscribing aborts.
+ */
+export class DurableStream implements StreamContext {
+  private knownContentType: string | undefined;
+  private learnedContentType: Observable<string> | undefined;
+
+  constructor(
+    readonly http: StreamHttp,
+    /** The stream's absolute URL. */
+    readonly url: string,
+    options: StreamHandleOptions = {},
+  ) {
+    this.knownContentType = options.contentType;
+  }
+
+  /** Creates the stream (PUT). Emits `created: false` when an identical stream already existed. */
+  create(options: CreateOptions & RequestOptions = {}): Observable<CreateResult> {
+    return this.send(
+      () => createRequest(this.url, options),
+      options,
+      (response) => {
+        const result = createResult(response, options.contentType ?? DEFAULT_CONTENT_TYPE);
+        this.knownContentType = result.contentType;
+        return result;
+      },
+      'idempotent',
+    );
+  }
+
+  /**
+   * Appends bytes or text (POST) with the stream's content type. On a JSON
+   * stream the text is sent as it is, so a top-level array is flattened into
+   * several messages: use {@link appendJson} for one value. Retried only
+   * where the server surely did not apply it: never written twice.
+   */
+  append(data: Uint8Array | string, options: AppendOptions & RequestOptions = {}): Observable<AppendResult> {
+    return this.withContentType(options.contentType, (contentType) =>
+      this.send(() => appendRequest(this.url, data, contentType, options), options, appendResult, 'unsafe'),
+    );
+  }
+
+  /** Appends one JSON value as one message (wrapped in an array, which the server flattens). */
+  appendJson(value: unknown, options: AppendOptions & RequestOptions = {}): Observable<AppendResult> {
+    return defer(() => this.append(`[${toJson(value, this.url)}]`, { contentType: 'application/json', ...options }));
+  }
+
+  /** The stream's metadata (HEAD): tail offset, content type, expiry, closure. */
+  head(options: RequestOptions = {}): Observable<StreamMetadata> {
+    return this.send(
+      () => ({ method: 'HEAD', url: this.url }),
+      options,
+      (response) => {
+        const metadata = metadataFromHeaders(response.headers);
+        if (metadata.contentType) this.knownContentType = metadata.contentType;
+        return metadata;
+      },
+      'idempotent',
+    );
+  }
+
+  /** Whether the stream exists: true, false on 404; other failures are errors. */
+  exists(options: RequestOptions = {}): Observable<boolean> {
+    return this.head(options).pipe(
+      map(() => true),
+      catchError((error: unknown) => (error instanceof StreamNotFoundError ? of(false) : throwError(() => error))),
+    );
+  }
+
+  /** Deletes the stream and its data (DELETE). */
+  delete(options: RequestOptions = {}): Observable<void> {
+    return this.send(() => ({ method: 'DELETE', url: this.url }), options, () => undefined, 'unsafe');
+  }
+
+  /**
+   * Closes the stream (EOF), optionally appending a last `body` atomically.
+   * Closing a closed stream succeeds; with a body it fails with
+   * `StreamClosedError`, as the body cannot be appended.
+   */
+  close(options: { readonly body?: Uint8Array | string } & RequestOptions = {}): Observable<CloseResult> {
+    if (options.body === undefined) {
+      return this.send(() => closeRequest(this.url, undefined, undefined), options, closeResult, 'idempotent');
+    }
+    const body = options.body;
+    return this.withContentType(undefined, (contentType) =>
+      this.send(() => closeRequest(this.url, body, contentType), options, closeResult, 'unsafe'),
+    );
+  }
+
+  /**
+   * Forks this stream into `target` (a path or URL on the same server),
+   * inheriting its data up to `offset` (default: the current tail).
+   */
+  fork(target: string, options: ForkOptions & RequestOptions = {}): Observable<ForkResult> {
+    return defer(() => {
+      const targetUrl = resolveStreamUrl(this.http.options.baseUrl ?? new URL(this.url).origin, target);
+      const fork = new DurableStream(this.http, targetUrl);
+      return this.send(
+        () => forkRequest(targetUrl, this.url, options),
+        options,
+        (response) => {
+          const result = createResult(response, options.contentType ?? this.knownContentType ?? DEFAULT_CONTENT_TYPE);
+          fork.knownContentType = result.contentType;
+          return { ...result, stream: fork };
+        },
+        'idempotent',
+      );
+    });
+  }
+
+  /** The content type: given, remembered, or learned with one HEAD (shared by concurrent callers). */
+  contentType(): Observable<string> {
+    if (this.knownContentType) return of(this.knownContentType);
+    this.learnedContentType ??= this.head().pipe(
+      map((metadata) => metadata.contentType ?? DEFAULT_CONTENT_TYPE),
+      tap({ error: () => (this.learnedContentType = undefined) }),
+      shareReplay({ bufferSize: 1, refCount: true }),
+    );
+    return this.learnedContentType;
+  }
+
+  private withContentType<T>(override: string | undefined, next: (contentType: string) => Observable<T>): Observable<T> {
+    return defer(() => (override ? next(override) : this.contentType().pipe(switchMap(next))));
+  }
+
+  private send<T>(
+    build: () => RequestSpec,
+    options: RequestOptions,
+    onSuccess: (response: HttpResponse) => T,
+    safety: 'idempotent' | 'unsafe',
+  ): Observable<T> {
+    return defer(() => {
+      let spec: RequestSpec;
+      try {
+        spec = build();
+      } catch (error) {
+        return throwError(() => (error instanceof InvalidArgumentError ? error : new InvalidArgumentError(String(error), this.url)));
+      }
+      return this.http.call(
+        { ...spec, userHeaders: options.headers, userParams: options.params },
+        (response) => [onSuccess(response)],
+        safety,
+        options.retry,
+      );
+    });
+  }
+}

@@ -1,0 +1,60 @@
+/** Header values captured from a failed response, lower-cased names. */
+export type ErrorHeaders = Readonly<Record<string, string>>;
+
+/** What a {@link DurableStreamError} knows about the request that failed. */
+export interface DurableStreamErrorInit {
+  /** The stream URL the request addressed; empty when no stream is concerned. */
+  readonly url: string;
+  /** HTTP status, or 0 when no response arrived. */
+  readonly status?: number;
+  /** Response headers, when a response arrived. */
+  readonly headers?: ErrorHeaders;
+  /** What the caller can do about it; appended to the message. */
+  readonly hint?: string;
+  /** The underlying error (network failure, parse error...). */
+  readonly cause?: unknown;
+  /** Response body text, when the server sent an explanation. */
+  readonly detail?: string;
+}
+
+/**
+ * The base of every error this SDK raises. Each says which stream, what
+ * happened and what to do, and carries the response's status and headers.
+ */
+export class DurableStreamError extends Error {
+  /** Machine-readable code, stable across versions (e.g. `STREAM_NOT_FOUND`). */
+  readonly code: string;
+  /** HTTP status, or 0 when no response arrived. */
+  readonly status: number;
+  /** The stream URL the failed request addressed. */
+  readonly url: string;
+  /** Response headers (lower-cased names), empty when no response arrived. */
+  readonly headers: ErrorHeaders;
+  /** Response body text, when the server sent one. */
+  readonly detail: string | undefined;
+
+  constructor(code: string, what: string, init: DurableStreamErrorInit) {
+    const detail = init.detail?.trim();
+    // An empty url means the error concerns no particular stream (a bad option).
+    const parts = [init.url ? `${what} (${init.url})` : what];
+    if (detail) parts.push(`Server said: ${detail.slice(0, 300)}`);
+    if (init.hint) parts.push(init.hint);
+    super(parts.join('. ').replace(/\.\./g, '.'), init.cause === undefined ? undefined : { cause: init.cause });
+    this.name = new.target.name;
+    this.code = code;
+    this.status = init.status ?? 0;
+    this.url = init.url;
+    this.headers = init.headers ?? {};
+    this.detail = detail || undefined;
+  }
+
+  /** Whether repeating the same request may succeed (5xx, 429, network, timeout). */
+  get isRetryable(): boolean {
+    return false;
+  }
+}
+
+/** Whether `error` is one this SDK would retry: see {@link DurableStreamError.isRetryable}. */
+export function isRetryable(error: unknown): boolean {
+  return error instanceof DurableStreamError && error.isRetryable;
+}

@@ -1,0 +1,21 @@
+/**
+ * durable-streams-rx: an RxJS-native client for the Durable Streams protocol.
+ * This entry point is platform-neutral (fetch transport by default); on Node
+ * the `node` export condition selects `index.node`, which defaults to undici.
+ */
+export { DurableStreamsClient } from './client/durable-streams-client.js';
+export { DurableStream, type StreamHandleOptions, type ForkResult } from './client/durable-stream.js';
+export type { DurableStreamsClientOptions, ResolvedClientOptions } from './client/client-options.js';
+export type { DynamicRecord, DynamicValue } from './client/dynamic-values.js';
+export type { RequestOptions } from './client/stream-context.js';
+export type { CreateOptions, CreateResult } from './operations/create.js';
+export type { AppendOptions, AppendResult, CloseResult } from './operations/append.js';
+export type { ForkOptions } from './operations/fork.js';
+export type { StreamMetadata } from './operations/stream-metadata.js';
+export { Offset, type Checkpoint } from './protocol/offset.js';
+export * from './errors/index.js';
+export { retryWithBackoff, backoffDelay, type RetryWithBackoffOptions } from './operators/retry-with-backoff.js';
+export { DEFAULT_RETRY, resolveRetryConfig, type RetryConfig } from './operators/retry-config.js';
+export type { HttpTransport, HttpRequest, HttpResponse, HttpHeaders, HttpBody } from './transport/http-transport.js';
+export { fetchTransport, type FetchTransportOptions } from './transport/fetch/fetch-transport.js';
+export { registerDefaultTransport } from './transport/default-transport.js';

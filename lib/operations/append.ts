@@ -1,0 +1,54 @@
+import { InvalidArgumentError } from '../errors/client-errors.js';
+import { Header } from '../protocol/headers.js';
+import type { RequestSpec } from '../client/stream-http.js';
+import type { HttpResponse } from '../transport/http-transport.js';
+import { checkBody } from './validate.js';
+
+/** Options of `stream.append()`. */
+export interface AppendOptions {
+  /** Writer sequence (`Stream-Seq`): must be byte-wise greater than the last one, or the server answers 409. */
+  readonly seq?: string;
+  /** Overrides the stream's content type for this request. */
+  readonly contentType?: string;
+}
+
+/** What an append emits. */
+export interface AppendResult {
+  /** The tail after this append. */
+  readonly nextOffset: string;
+}
+
+/** What `close()` emits. */
+export interface CloseResult {
+  /** The stream's final offset: readers reaching it see EOF. */
+  readonly finalOffset: string;
+}
+
+export function appendRequest(url: string, data: Uint8Array | string, contentType: string, options: AppendOptions): RequestSpec {
+  const body = checkBody(data, url);
+  if (body.length === 0) {
+    throw new InvalidArgumentError('Cannot append empty data: the protocol rejects empty appends (use close() to end a stream)', url);
+  }
+  if (options.seq !== undefined && (typeof options.seq !== 'string' || options.seq.length === 0)) {
+    throw new InvalidArgumentError(`seq must be a non-empty string, got '${String(options.seq)}'`, url);
+  }
+  const headers: Record<string, string> = { [Header.contentType]: options.contentType ?? contentType };
+  if (options.seq !== undefined) headers[Header.seq] = options.seq;
+  return { method: 'POST', url, headers, body };
+}
+
+export function closeRequest(url: string, body: Uint8Array | string | undefined, contentType: string | undefined): RequestSpec {
+  const headers: Record<string, string> = { [Header.closed]: 'true' };
+  if (body === undefined) return { method: 'POST', url, headers };
+  const checked = checkBody(body, url, 'body');
+  if (contentType) headers[Header.contentType] = contentType;
+  return { method: 'POST', url, headers, body: checked };
+}
+
+export function appendResult(response: HttpResponse): AppendResult {
+  return { nextOffset: response.headers.get(Header.nextOffset) ?? '' };
+}
+
+export function closeResult(response: HttpResponse): CloseResult {
+  return { finalOffset: response.headers.get(Header.nextOffset) ?? '' };
+}

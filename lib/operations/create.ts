@@ -1,0 +1,58 @@
+import { InvalidArgumentError } from '../errors/client-errors.js';
+import { Header, isTrueFlag } from '../protocol/headers.js';
+import type { RequestSpec } from '../client/stream-http.js';
+import type { HttpResponse } from '../transport/http-transport.js';
+import { checkBody, expiresAtHeader, ttlHeader } from './validate.js';
+
+/** Options of `stream.create()`. */
+export interface CreateOptions {
+  /** The stream's content type; `application/json` selects JSON mode. Default `application/octet-stream`. */
+  readonly contentType?: string;
+  /** Sliding time-to-live in seconds (reset by every read and write). */
+  readonly ttlSeconds?: number;
+  /** Absolute expiry. Not together with `ttlSeconds`. */
+  readonly expiresAt?: Date | string;
+  /** Create the stream already closed: `body` is its whole content. */
+  readonly closed?: boolean;
+  /** Initial content. */
+  readonly body?: Uint8Array | string;
+}
+
+/** What `create()` emits. */
+export interface CreateResult {
+  /** The tail after any initial content. */
+  readonly nextOffset: string;
+  readonly contentType: string;
+  /** False when an identical stream already existed (200 instead of 201). */
+  readonly created: boolean;
+  readonly closed: boolean;
+}
+
+export const DEFAULT_CONTENT_TYPE = 'application/octet-stream';
+
+export function createRequest(url: string, options: CreateOptions): RequestSpec {
+  if (options.ttlSeconds !== undefined && options.expiresAt !== undefined) {
+    throw new InvalidArgumentError('Pass ttlSeconds or expiresAt, not both', url);
+  }
+  const headers: Record<string, string> = { [Header.contentType]: options.contentType ?? DEFAULT_CONTENT_TYPE };
+  const ttl = ttlHeader(options.ttlSeconds, url);
+  const expiresAt = expiresAtHeader(options.expiresAt, url);
+  if (ttl !== undefined) headers[Header.ttl] = ttl;
+  if (expiresAt !== undefined) headers[Header.expiresAt] = expiresAt;
+  if (options.closed) headers[Header.closed] = 'true';
+  return {
+    method: 'PUT',
+    url,
+    headers,
+    ...(options.body === undefined ? {} : { body: checkBody(options.body, url, 'body') }),
+  };
+}
+
+export function createResult(response: HttpResponse, requested: string): CreateResult {
+  return {
+    nextOffset: response.headers.get(Header.nextOffset) ?? '',
+    contentType: response.headers.get(Header.contentType) ?? requested,
+    created: response.status === 201,
+    closed: isTrueFlag(response.headers.get(Header.closed)),
+  };
+}

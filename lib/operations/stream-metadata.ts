@@ -1,0 +1,38 @@
+import { Header, isTrueFlag, parseIntegerHeader } from '../protocol/headers.js';
+import type { HttpHeaders } from '../transport/http-transport.js';
+
+/** What `head()` reports about a stream. */
+export interface StreamMetadata {
+  /** The tail: the offset the next append will be written at. */
+  readonly nextOffset: string;
+  readonly contentType: string | undefined;
+  /** Sliding time-to-live, seconds, when set. */
+  readonly ttlSeconds: number | undefined;
+  /** Absolute expiry (RFC 3339), when set. */
+  readonly expiresAt: string | undefined;
+  /** Whether the stream is closed (EOF). */
+  readonly closed: boolean;
+  readonly etag: string | undefined;
+}
+
+/** Reads stream metadata from response headers (HEAD, and the PUT/POST replies). */
+export function metadataFromHeaders(headers: HttpHeaders): StreamMetadata {
+  return {
+    nextOffset: headers.get(Header.nextOffset) ?? '',
+    contentType: headers.get(Header.contentType) ?? undefined,
+    ttlSeconds: parseIntegerHeader(headers.get(Header.ttl)),
+    expiresAt: headers.get(Header.expiresAt) ?? undefined,
+    closed: isTrueFlag(headers.get(Header.closed)),
+    etag: headers.get(Header.etag) ?? undefined,
+  };
+}
+
+/** Lower-cases a media type and drops parameters, for comparison. */
+export function mediaType(contentType: string | undefined): string | undefined {
+  return contentType?.split(';')[0]?.trim().toLowerCase() || undefined;
+}
+
+/** JSON mode (PROTOCOL.md 9.1) applies to `application/json` streams. */
+export function isJsonContentType(contentType: string | undefined): boolean {
+  return mediaType(contentType) === 'application/json';
+}

@@ -1,0 +1,49 @@
+import { InvalidArgumentError } from '../errors/client-errors.js';
+
+/** How failed requests are retried. */
+export interface RetryConfig {
+  /** Retries after the first attempt; 0 disables retrying. Default 6. */
+  readonly maxRetries: number;
+  /** The first backoff cap, ms (> 0). Default 100. */
+  readonly initialDelayMs: number;
+  /** The largest backoff cap, ms (>= initialDelayMs). Default 10 000. */
+  readonly maxDelayMs: number;
+  /** Growth of the cap per retry (>= 1). Default 2. */
+  readonly multiplier: number;
+  /** Full jitter: wait a uniform random part of the cap. Default true. */
+  readonly jitter: boolean;
+}
+
+export const DEFAULT_RETRY: RetryConfig = Object.freeze({
+  maxRetries: 6,
+  initialDelayMs: 100,
+  maxDelayMs: 10_000,
+  multiplier: 2,
+  jitter: true,
+});
+
+/** Fills defaults and validates; throws `InvalidArgumentError` naming the bad field. */
+export function resolveRetryConfig(config: Partial<RetryConfig> = {}): RetryConfig {
+  const resolved: RetryConfig = { ...DEFAULT_RETRY, ...stripUndefined(config) };
+  const { maxRetries, initialDelayMs, maxDelayMs, multiplier } = resolved;
+  if (!Number.isInteger(maxRetries) || maxRetries < 0) {
+    throw new InvalidArgumentError(`retry.maxRetries must be a whole number >= 0, got ${maxRetries}`);
+  }
+  if (!Number.isFinite(initialDelayMs) || initialDelayMs <= 0) {
+    throw new InvalidArgumentError(`retry.initialDelayMs must be > 0, got ${initialDelayMs}`);
+  }
+  if (!(maxDelayMs >= initialDelayMs)) {
+    throw new InvalidArgumentError(`retry.maxDelayMs (${maxDelayMs}) must be >= retry.initialDelayMs (${initialDelayMs})`);
+  }
+  if (!Number.isFinite(multiplier) || multiplier < 1) {
+    throw new InvalidArgumentError(`retry.multiplier must be >= 1, got ${multiplier}`);
+  }
+  if (typeof resolved.jitter !== 'boolean') {
+    throw new InvalidArgumentError(`retry.jitter must be true or false, got ${String(resolved.jitter)}`);
+  }
+  return Object.freeze(resolved);
+}
+
+function stripUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

@@ -1,0 +1,42 @@
+/** Protocol header names, lower-case as both transports deliver them. */
+export const Header = {
+  contentType: 'content-type',
+  nextOffset: 'stream-next-offset',
+  cursor: 'stream-cursor',
+  upToDate: 'stream-up-to-date',
+  closed: 'stream-closed',
+  ttl: 'stream-ttl',
+  expiresAt: 'stream-expires-at',
+  seq: 'stream-seq',
+  forkedFrom: 'stream-forked-from',
+  forkOffset: 'stream-fork-offset',
+  forkSubOffset: 'stream-fork-sub-offset',
+  sseDataEncoding: 'stream-sse-data-encoding',
+  producerId: 'producer-id',
+  producerEpoch: 'producer-epoch',
+  producerSeq: 'producer-seq',
+  producerExpectedSeq: 'producer-expected-seq',
+  producerReceivedSeq: 'producer-received-seq',
+  retryAfter: 'retry-after',
+  etag: 'etag',
+} as const;
+
+/** `Stream-Closed` and `Stream-Up-To-Date` count only when exactly `true`, case-insensitively (PROTOCOL.md 4.1). */
+export function isTrueFlag(value: string | null | undefined): boolean {
+  return value != null && value.toLowerCase() === 'true';
+}
+
+/** Parses Retry-After (delta-seconds or HTTP date) into milliseconds from `now`. */
+export function parseRetryAfterMs(value: string | null | undefined, now = Date.now()): number | undefined {
+  if (!value) return undefined;
+  const trimmed = value.trim();
+  if (/^\d+(\.\d+)?$/.test(trimmed)) return Math.round(Number(trimmed) * 1000);
+  const date = Date.parse(trimmed);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
+
+/** Parses a non-negative integer header; undefined when absent or malformed. */
+export function parseIntegerHeader(value: string | null | undefined): number | undefined {
+  if (value == null || !/^\d+$/.test(value.trim())) return undefined;
+  return Number(value.trim());
+}

@@ -1,0 +1,48 @@
+/** One HTTP request, as the SDK hands it to a transport. */
+export interface HttpRequest {
+  readonly method: 'GET' | 'HEAD' | 'PUT' | 'POST' | 'DELETE';
+  readonly url: string;
+  /** Header names lower-case. */
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body?: Uint8Array | string;
+  /** Aborts the request and its body stream: the transport must honour it at once. */
+  readonly signal: AbortSignal;
+}
+
+/** Response headers, read by lower-case name. */
+export interface HttpHeaders {
+  get(name: string): string | null;
+  /** Every header, names lower-case. */
+  entries(): Iterable<[string, string]>;
+}
+
+/** A response body, consumed once by exactly one of these. */
+export interface HttpBody {
+  /** The whole body as bytes. */
+  bytes(): Promise<Uint8Array>;
+  /** The whole body decoded as UTF-8. */
+  text(): Promise<string>;
+  /** The body as it arrives. Breaking out of the loop releases the connection. */
+  stream(): AsyncIterable<Uint8Array>;
+  /** Discards the body, freeing the connection. Safe to call after consumption. */
+  dump(): Promise<void>;
+}
+
+/** A response whose headers have arrived; the body may still be streaming. */
+export interface HttpResponse {
+  readonly status: number;
+  readonly headers: HttpHeaders;
+  readonly body: HttpBody;
+}
+
+/**
+ * The seam under everything, like Angular's `HttpBackend`: one request in,
+ * status, headers and a streamed body out. Implementations: `fetchTransport`
+ * (browsers, or any `fetch`) and `undiciTransport` (the Node default).
+ *
+ * A transport rejects with the platform's error on network failure; the SDK
+ * maps it to a `NetworkError`. It never throws on HTTP error statuses.
+ */
+export interface HttpTransport {
+  request(request: HttpRequest): Promise<HttpResponse>;
+}

@@ -1,0 +1,93 @@
+import {
+  BadRequestError,
+  ContentTypeMismatchError,
+  DurableStreamError,
+  errorFromResponse,
+  ForbiddenError,
+  GoneError,
+  isRetryable,
+  NetworkError,
+  PayloadTooLargeError,
+  RateLimitedError,
+  SeqConflictError,
+  SequenceGapError,
+  ServerError,
+  StaleEpochError,
+  StreamClosedError,
+  StreamExistsError,
+  StreamNotFoundError,
+  TimeoutError,
+  UnauthorizedError,
+  UnexpectedStatusError,
+} from '../../lib/errors';
+
+const url = 'http://h/v1/stream/chat';
+const post = { url, method: 'POST', headers: { 'content-type': 'application/json' } };
+const put = { url, method: 'PUT', headers: {} };
+const producer = { url, method: 'POST', headers: { 'producer-id': 'p', 'producer-epoch': '2', 'producer-seq': '7' } };
+
+describe('errorFromResponse', () => {
+  it.each([
+    [400, {}, post, BadRequestError, 'BAD_REQUEST'],
+    [401, {}, post, UnauthorizedError, 'UNAUTHORIZED'],
+    [403, {}, post, ForbiddenError, 'FORBIDDEN'],
+    [403, { 'producer-epoch': '5' }, producer, StaleEpochError, 'STALE_EPOCH'],
+    [404, {}, post, StreamNotFoundError, 'STREAM_NOT_FOUND'],
+    [409, {}, put, StreamExistsError, 'STREAM_EXISTS'],
+    [409, {}, post, ContentTypeMismatchError, 'CONTENT_TYPE_MISMATCH'],
+    [409, {}, { ...post, headers: { 'stream-seq': '001' } }, SeqConflictError, 'SEQUENCE_CONFLICT'],
+    [409, { 'stream-closed': 'true', 'stream-next-offset': 'o9' }, post, StreamClosedError, 'STREAM_CLOSED'],
+    [409, { 'producer-expected-seq': '3', 'producer-received-seq': '5' }, producer, SequenceGapError, 'SEQUENCE_GAP'],
+    [410, {}, post, GoneError, 'GONE'],
+    [413, {}, post, PayloadTooLargeError, 'PAYLOAD_TOO_LARGE'],
+    [429, { 'retry-after': '2' }, post, RateLimitedError, 'RATE_LIMITED'],
+    [500, {}, post, ServerError, 'SERVER_ERROR'],
+    [503, { 'retry-after': '1' }, post, ServerError, 'SERVER_ERROR'],
+    [405, {}, post, UnexpectedStatusError, 'UNEXPECTED_STATUS'],
+  ])('maps %i %p to its typed error', (status, headers, request, type, code) => {
+    const error = errorFromResponse(status, headers, '', request);
+    expect(error).toBeInstanceOf(type);
+    expect(error).toBeInstanceOf(DurableStreamError);
+    expect(error).toMatchObject({ status, code, url, headers });
+    expect(error.message).toContain(url);
+    expect(error.name).toBe(type.name);
+  });
+
+  it('carries the protocol details each error needs', () => {
+    expect(errorFromResponse(403, { 'producer-epoch': '5' }, '', producer)).toMatchObject({ currentEpoch: 5 });
+    expect(errorFromResponse(409, { 'stream-closed': 'TRUE', 'stream-next-offset': 'o9' }, '', post)).toMatchObject({ finalOffset: 'o9' });
+    expect(errorFromResponse(409, { 'producer-expected-seq': '3', 'producer-received-seq': '5' }, '', producer)).toMatchObject({
+      expectedSeq: 3,
+      receivedSeq: 5,
+    });
+    expect(errorFromResponse(429, { 'retry-after': '2' }, '', post)).toMatchObject({ retryAfterMs: 2000 });
+    expect(errorFromResponse(503, { 'retry-after': '1.5' }, '', post)).toMatchObject({ retryAfterMs: 1500 });
+    expect(errorFromResponse(429, {}, '', post)).toMatchObject({ retryAfterMs: undefined });
+  });
+
+  it('treats Stream-Closed as set only when exactly "true"', () => {
+    expect(errorFromResponse(409, { 'stream-closed': 'yes' }, '', post)).toBeInstanceOf(ContentTypeMismatchError);
+  });
+
+  it('a 403 without producer headers on the request is a plain ForbiddenError', () => {
+    expect(errorFromResponse(403, { 'producer-epoch': '5' }, '', post)).toBeInstanceOf(ForbiddenError);
+  });
+
+  it('says what happened, on which stream, and what to do', () => {
+    const error = errorFromResponse(404, {}, 'Stream not found', post);
+    expect(error.message).toBe(`Stream not found (404) (${url}). Server said: Stream not found. Create it first with stream.create(), or check the URL`);
+    expect(error.detail).toBe('Stream not found');
+    expect(errorFromResponse(403, { 'producer-epoch': '5' }, '', producer).message).toMatch(/epoch 2 is stale; the server is at epoch 5/);
+  });
+
+  it('only 5xx, 429, network and timeout errors are retryable', () => {
+    expect(isRetryable(errorFromResponse(500, {}, '', post))).toBe(true);
+    expect(isRetryable(errorFromResponse(429, {}, '', post))).toBe(true);
+    expect(isRetryable(new NetworkError({ url, cause: new Error('x') }))).toBe(true);
+    expect(isRetryable(new TimeoutError({ url, timeoutMs: 5 }))).toBe(true);
+    for (const status of [400, 401, 403, 404, 409, 410, 413, 405]) {
+      expect(isRetryable(errorFromResponse(status, {}, '', post))).toBe(false);
+    }
+    expect(isRetryable(new Error('plain'))).toBe(false);
+  });
+});
