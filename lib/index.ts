@@ -15,6 +15,19 @@ export type { StreamMetadata } from './operations/stream-metadata.js';
 export { Offset, type Checkpoint } from './protocol/offset.js';
 export * from './errors/index.js';
 export { retryWithBackoff, backoffDelay, type RetryWithBackoffOptions } from './operators/retry-with-backoff.js';
+export { materialize, StateProtocolError } from './operators/materialize.js';
+export type {
+  ChangeMessage,
+  ChangeOperation,
+  Collection,
+  Collections,
+  ControlMessage,
+  ControlSignal,
+  MaterializeOptions,
+  StateBatch,
+  StateMessage,
+  StateSnapshot,
+} from './operators/materialize.types.js';
 export { DEFAULT_RETRY, resolveRetryConfig, type RetryConfig } from './operators/retry-config.js';
 export type { HttpTransport, HttpRequest, HttpResponse, HttpHeaders, HttpBody } from './transport/http-transport.js';
 export { fetchTransport, type FetchTransportOptions } from './transport/fetch/fetch-transport.js';

@@ -1,0 +1,122 @@
+/**
+ * Types for the {@link materialize} operator: the Durable Streams State
+ * Protocol's message shapes, what the operator accepts and what it emits.
+ *
+ * @packageDocumentation
+ */
+
+/** A change operation (State Protocol section 4.1). */
+export type ChangeOperation = 'insert' | 'update' | 'delete';
+
+/** A control signal (State Protocol section 4.2). */
+export type ControlSignal = 'snapshot-start' | 'snapshot-end' | 'reset';
+
+/** A state mutation on the entity `type`/`key`. */
+export interface ChangeMessage<V = unknown> {
+  /** Entity type: routes the change to a collection. Non-empty. */
+  readonly type: string;
+  /** Entity key, unique within its type. Non-empty. */
+  readonly key: string;
+  /** The new value. Required for `insert` and `update`; optional for `delete`. */
+  readonly value?: V;
+  /** The previous value, for audit or conflict detection. Never applied. */
+  readonly old_value?: V;
+  readonly headers: {
+    readonly operation: ChangeOperation;
+    /** Opaque transaction id. Non-empty when present. */
+    readonly txid?: string;
+    /** RFC 3339 time of the change. */
+    readonly timestamp?: string;
+  };
+}
+
+/** A stream-management signal: snapshot boundaries or a reset. */
+export interface ControlMessage {
+  readonly headers: {
+    readonly control: ControlSignal;
+    /** The stream offset the signal refers to. Non-empty when present. */
+    readonly offset?: string;
+  };
+}
+
+/** Any message of the State Protocol. */
+export type StateMessage<V = unknown> = ChangeMessage<V> | ControlMessage;
+
+/**
+ * A batch as a reader delivers it, e.g. the SDK's `JsonBatch`. Only `items` is
+ * required; the other fields are copied into the emitted snapshot when present.
+ */
+export interface StateBatchLike {
+  /** The messages of one stream response, in stream order. Validated at runtime. */
+  readonly items: readonly unknown[];
+  /** The offset to resume from after this batch. */
+  readonly offset?: string;
+  /** Whether this batch reached the tail of the stream. */
+  readonly upToDate?: boolean;
+  /** Whether the stream is closed: no more batches will follow. */
+  readonly closed?: boolean;
+}
+
+/**
+ * What {@link materialize} accepts: a bare array of messages (one per stream
+ * response) or a batch object carrying them in `items`. Elements are typed
+ * `unknown` because stream content is untrusted and checked message by message.
+ */
+export type StateBatch = readonly unknown[] | StateBatchLike;
+
+/**
+ * One entity type's entities by key: a frozen object with a `null` prototype,
+ * so keys such as `constructor` or `__proto__` are ordinary entries.
+ */
+export type Collection<V = unknown> = Readonly<Record<string, V>>;
+
+/**
+ * Every collection by entity type. `Entities` maps a type name to its value
+ * type, e.g. `{ user: User; message: Message }`. A collection appears when
+ * an entity of its type is first stored (or from the start when listed in
+ * `types`) and stays, possibly empty, until a `reset`; so lookups are optional.
+ */
+export type Collections<Entities extends object = Record<string, unknown>> = {
+  readonly [T in keyof Entities & string]?: Collection<Entities[T]>;
+};
+
+/**
+ * The materialized state after one input batch. Frozen, as are `collections`
+ * and every collection in it; entity values are passed through as received.
+ */
+export interface StateSnapshot<Entities extends object = Record<string, unknown>> {
+  /**
+   * Entities by type, then key. A collection whose entries (keys and value
+   * references) did not change keeps its identity; so does `collections`
+   * itself when no collection changed.
+   */
+  readonly collections: Collections<Entities>;
+  /**
+   * True after a `snapshot-start` until the next `snapshot-end` or `reset`:
+   * the snapshot's messages have not all arrived yet.
+   */
+  readonly snapshotInProgress: boolean;
+  /** The batch's `upToDate` flag; `undefined` when the batch had none (bare arrays). */
+  readonly upToDate: boolean | undefined;
+  /** The batch's `offset`, the position to resume from; `undefined` when absent. */
+  readonly offset: string | undefined;
+  /** The batch's `closed` flag; `undefined` when absent. */
+  readonly closed: boolean | undefined;
+}
+
+/** Options of {@link materialize}. */
+export interface MaterializeOptions<Entities extends object = Record<string, unknown>> {
+  /**
+   * The entity types to materialize. Their collections exist from the first
+   * emission, even when empty. Omit to materialize every type in the stream.
+   */
+  readonly types?: readonly (keyof Entities & string)[];
+  /**
+   * What to do with a valid change message whose type is not in `types`:
+   * `'ignore'` (the default) skips it, which suits multi-type streams read by
+   * several views; `'error'` fails the stream with a `StateProtocolError`,
+   * which rejects unexpected types (State Protocol section 9.4).
+   * Messages are always validated first: a malformed one is an error either way.
+   */
+  readonly unknownTypes?: 'ignore' | 'error';
+}
