@@ -42,7 +42,26 @@ export function exchange<T>(
           void response.body.dump();
           return;
         }
-        const inner = from(consume(response)).subscribe({
+        const consumed = consume(response);
+        if (isPromiseLike(consumed)) {
+          // A promise settles once the body is read: mark the exchange finished
+          // before emitting, so a subscriber that unsubscribes on the value
+          // (firstValueFrom, take(1)) does not abort a completed request, which
+          // would cost undici its keep-alive socket.
+          consumed.then(
+            (value) => {
+              finished = true;
+              subscriber.next(value);
+              subscriber.complete();
+            },
+            (error: unknown) => {
+              finished = true;
+              fail(error);
+            },
+          );
+          return;
+        }
+        const inner = from(consumed).subscribe({
           next: (value) => subscriber.next(value),
           error: (error: unknown) => {
             finished = true;
@@ -67,6 +86,10 @@ export function exchange<T>(
       if (!finished) controller.abort();
     };
   });
+}
+
+function isPromiseLike<T>(value: ObservableInput<T>): value is PromiseLike<T> {
+  return typeof (value as PromiseLike<T>).then === 'function';
 }
 
 const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);
