@@ -13,9 +13,36 @@ export type { AppendOptions, AppendResult, CloseResult } from './operations/appe
 export type { ForkOptions } from './operations/fork.js';
 export type { StreamMetadata } from './operations/stream-metadata.js';
 export { Offset, type Checkpoint } from './protocol/offset.js';
+export { IdempotentProducer, type ProducerAck } from './produce/idempotent-producer.js';
+export { DEFAULT_PRODUCER_OPTIONS, type ProducerOptions } from './produce/producer-options.js';
+export {
+  ProducerBufferFullError,
+  ProducerClosedError,
+  ProducerSourceError,
+  type BufferLimit,
+  type ProducerStopReason,
+} from './produce/producer-errors.js';
+export type { Chunk, TextChunk, JsonBatch, ReadPosition } from './read/chunk.js';
+export type { ReadOptions, LiveMode, ReadErrorHandler, ReadErrorDecision, ReadRetryWith } from './read/read-options.js';
+export { SseUnavailableError, type SseUnavailableReason } from './read/sse-unavailable-error.js';
+export { items } from './operators/items.js';
+export { collectBytes, collectText, collectItems } from './operators/collect.js';
+export { untilUpToDate } from './operators/until-up-to-date.js';
 export * from './errors/index.js';
 export { retryWithBackoff, backoffDelay, type RetryWithBackoffOptions } from './operators/retry-with-backoff.js';
 export { materialize, StateProtocolError } from './operators/materialize.js';
+export {
+  loadCheckpoint,
+  CheckpointStorageError,
+  type CheckpointStorage,
+  type SyncKeyValueStorage,
+  type AsyncKeyValueStore,
+  type Checkpointed,
+} from './operators/checkpoint-storage.js';
+export { persistCheckpoint, type PersistCheckpointOptions } from './operators/persist-checkpoint.js';
+export { resumable } from './operators/resumable.js';
+export { pauseWhileHidden, type PauseWhileHiddenOptions } from './operators/pause-while-hidden.js';
+export { documentVisibility, type VisibilitySource } from './operators/document-visibility.js';
 export type {
   ChangeMessage,
   ChangeOperation,

@@ -10,6 +10,11 @@ import { resolveStreamUrl } from '../protocol/url.js';
 import type { StreamContext, RequestOptions } from './stream-context.js';
 import type { HttpResponse } from '../transport/http-transport.js';
 import type { RequestSpec, StreamHttp } from './stream-http.js';
+import { readBytes, readJson as readJsonBatches, readText as readTextChunks } from '../read/read-stream.js';
+import type { Chunk, JsonBatch, TextChunk } from '../read/chunk.js';
+import type { ReadOptions } from '../read/read-options.js';
+import { IdempotentProducer } from '../produce/idempotent-producer.js';
+import type { ProducerOptions } from '../produce/producer-options.js';
 
 /** Options of `client.stream()`. */
 export interface StreamHandleOptions {
@@ -94,6 +99,25 @@ export class DurableStream implements StreamContext {
     );
   }
 
+  /**
+   * Reads the stream as bytes from `options.offset` (default: the beginning),
+   * then tails it live (`live`, default `'auto'`) until EOF. Cold: each
+   * subscription is an independent read. See docs/reading.md.
+   */
+  read(options: ReadOptions = {}): Observable<Chunk> {
+    return readBytes(this, options);
+  }
+
+  /** Reads a JSON stream: one batch of messages per response. See {@link read}. */
+  readJson<T = unknown>(options: ReadOptions = {}): Observable<JsonBatch<T>> {
+    return readJsonBatches<T>(this, options);
+  }
+
+  /** Reads the stream as UTF-8 text, decoded across responses. See {@link read}. */
+  readText(options: ReadOptions = {}): Observable<TextChunk> {
+    return readTextChunks(this, options);
+  }
+
   /** Deletes the stream and its data (DELETE). */
   delete(options: RequestOptions = {}): Observable<void> {
     return this.send(() => ({ method: 'DELETE', url: this.url }), options, () => undefined, 'unsafe');
@@ -135,6 +159,15 @@ export class DurableStream implements StreamContext {
     });
   }
 
+  /**
+   * An exactly-once producer for this stream: batched, pipelined appends
+   * the server deduplicates by (producerId, epoch, seq). Raise `epoch` on
+   * every restart of the same producer id. No I/O until the first append.
+   */
+  producer<T = unknown>(producerId: string, options: ProducerOptions = {}): IdempotentProducer<T> {
+    return new IdempotentProducer<T>(this, producerId, options);
+  }
+
   /** The content type: given, remembered, or learned with one HEAD (shared by concurrent callers). */
   contentType(): Observable<string> {
     if (this.knownContentType) return of(this.knownContentType);
@@ -165,7 +198,11 @@ export class DurableStream implements StreamContext {
       }
       return this.http.call(
         { ...spec, userHeaders: options.headers, userParams: options.params },
-        (response) => [onSuccess(response)],
+        async (response) => {
+          // Read to the end (these bodies are empty or tiny) so the socket returns to the pool.
+          await response.body.dump();
+          return onSuccess(response);
+        },
         safety,
         options.retry,
       );

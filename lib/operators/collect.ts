@@ -1,0 +1,58 @@
+import { map, toArray, type OperatorFunction } from 'rxjs';
+import { untilUpToDate } from './until-up-to-date.js';
+
+/*
+ * Collectors read until up to date (or EOF), then emit everything read as
+ * one value and complete. They work on any read mode: on a live read they
+ * stop it once it has caught up.
+ */
+
+interface Position {
+  readonly upToDate: boolean;
+  readonly closed: boolean;
+}
+
+/** All bytes up to the tail, as one array (copied once, at the end). */
+export function collectBytes(): OperatorFunction<Position & { readonly data: Uint8Array }, Uint8Array> {
+  return (source) =>
+    source.pipe(
+      untilUpToDate(),
+      toArray(),
+      map((chunks) => {
+        let length = 0;
+        for (const chunk of chunks) length += chunk.data.length;
+        const out = new Uint8Array(length);
+        let at = 0;
+        for (const chunk of chunks) {
+          out.set(chunk.data, at);
+          at += chunk.data.length;
+        }
+        return out;
+      }),
+    );
+}
+
+/** All text up to the tail, as one string. */
+export function collectText(): OperatorFunction<Position & { readonly text: string }, string> {
+  return (source) =>
+    source.pipe(
+      untilUpToDate(),
+      toArray(),
+      map((chunks) => chunks.map((chunk) => chunk.text).join('')),
+    );
+}
+
+/** All JSON messages up to the tail, as one array. */
+export function collectItems<T>(): OperatorFunction<Position & { readonly items: readonly T[] }, T[]> {
+  return (source) =>
+    source.pipe(
+      untilUpToDate(),
+      toArray(),
+      map((batches) => {
+        if (batches.length === 1) return [...batches[0]!.items];
+        const out: T[] = [];
+        for (const batch of batches) for (const item of batch.items) out.push(item);
+        return out;
+      }),
+    );
+}

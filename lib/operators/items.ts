@@ -1,0 +1,10 @@
+import { mergeMap, type OperatorFunction } from 'rxjs';
+
+/**
+ * Flattens batches into their items, in order: `readJson<T>()` emits
+ * `JsonBatch<T>`, `.pipe(items())` emits each `T`. Positions are dropped,
+ * so keep the batches when you need checkpoints.
+ */
+export function items<T>(): OperatorFunction<{ readonly items: readonly T[] }, T> {
+  return mergeMap((batch) => batch.items);
+}

@@ -1,0 +1,34 @@
+import { defer, map, type OperatorFunction } from 'rxjs';
+import type { Entry } from './encode.js';
+
+/** What the batching stage hands on: entries, and whether this is `closeStream()`'s last request. */
+export interface BatchContent {
+  readonly entries: readonly Entry[];
+  /** Sent with `Stream-Closed: true`: the stream closes with this batch. */
+  readonly close: boolean;
+}
+
+/** A batch with its place in the producer's output. */
+export interface Batch extends BatchContent {
+  /** 0, 1, 2… in append order. Sequence numbers derive from it (they restart with each epoch). */
+  readonly ordinal: number;
+  /** Messages and bytes appended up to and including this batch: its acknowledgement settles those. */
+  readonly endCount: number;
+  readonly endBytes: number;
+}
+
+/** Numbers batches in order and keeps running totals (per subscription; only the totals are kept, not the batches). */
+export function numberBatches(): OperatorFunction<BatchContent, Batch> {
+  return (source) =>
+    defer(() => {
+      let endCount = 0;
+      let endBytes = 0;
+      return source.pipe(
+        map((content, ordinal): Batch => {
+          for (const entry of content.entries) endBytes += entry.bytes;
+          endCount += content.entries.length;
+          return { entries: content.entries, close: content.close, ordinal, endCount, endBytes };
+        }),
+      );
+    });
+}

@@ -1,0 +1,487 @@
+import {
+  BehaviorSubject,
+  catchError,
+  concat,
+  defer,
+  EMPTY,
+  filter,
+  finalize,
+  first,
+  last,
+  map,
+  mergeMap,
+  of,
+  queueScheduler,
+  shareReplay,
+  Subject,
+  switchMap,
+  take,
+  tap,
+  throwError,
+  Observable,
+  type Observer,
+  type Subscription,
+} from 'rxjs';
+import { DurableStreamError } from '../errors/durable-stream-error.js';
+import { InvalidArgumentError } from '../errors/client-errors.js';
+import { SequenceGapError, StaleEpochError } from '../errors/http-errors.js';
+import type { CloseResult } from '../operations/append.js';
+import type { StreamContext } from '../client/stream-context.js';
+import { batchEntries } from './batch-entries.js';
+import { numberBatches, type Batch, type BatchContent } from './batch.js';
+import { batchBody, encodeValue, framingOf, type Entry, type Framing } from './encode.js';
+import { ProducerBufferFullError, ProducerClosedError, ProducerSourceError } from './producer-errors.js';
+import { resolveProducerOptions, type ProducerOptions, type ResolvedProducerOptions } from './producer-options.js';
+import { httpBatchSender, type BatchRequest, type BatchResponse, type BatchSender } from './send-batch.js';
+import { Sequencer, type Setback, type Turn } from './sequencer.js';
+
+/** One acknowledged batch, as `acks$` reports it. */
+export interface ProducerAck {
+  readonly epoch: number;
+  readonly seq: number;
+  /** Messages in the batch. */
+  readonly count: number;
+  /** The stream's tail after the batch; undefined when the server did not say (duplicates). */
+  readonly nextOffset: string | undefined;
+  /** The server already had this batch: an earlier attempt landed though its response was lost. */
+  readonly duplicate: boolean;
+}
+
+/** A numbered batch, encoded as soon as the framing is known. */
+interface Sealed {
+  readonly ordinal: number;
+  readonly count: number;
+  readonly endCount: number;
+  readonly endBytes: number;
+  readonly close: boolean;
+  /** The request body (undefined for close-only), once built. */
+  readonly body: Uint8Array | undefined;
+  /** The values, kept only while the framing is unknown and the body cannot be built. */
+  readonly entries: readonly Entry[] | undefined;
+}
+
+/** A batch ready to send: what the delivery loop keeps (not the values). */
+interface Parcel extends Omit<Sealed, 'entries'> {
+  readonly contentType: string;
+}
+
+type Lifecycle = 'open' | 'closing' | 'closed' | 'failed' | 'detached';
+type SendTurn = Extract<Turn, { kind: 'send' }>;
+
+/**
+ * An exactly-once producer for one stream (PROTOCOL.md 5.2.1), made with
+ * `stream.producer(id, options)`. Appends are fire-and-forget: values are
+ * batched (by linger time, count and bytes), numbered (epoch, seq) and sent
+ * with up to `maxInFlight` batches on the wire. The server deduplicates by
+ * (producer id, epoch, seq), so every retry is safe: each value is written
+ * once, in append order, without gaps, or the producer stops with an error.
+ *
+ * It is an RxJS Observer: `source$.subscribe(producer)` appends every value,
+ * and the source's completion flushes and closes the producer.
+ *
+ * Pipeline: a Subject of encoded entries → batchEntries (linger, count,
+ * bytes, flush) → numberBatches → mergeMap(deliver, maxInFlight).
+ * `deliver` asks the {@link Sequencer} for its (epoch, seq), sends, and on a
+ * sequence gap or a claimed epoch waits for the state to change and tries
+ * again.
+ */
+export class IdempotentProducer<T = unknown> implements Observer<T> {
+  /** Every acknowledged batch, in the order responses arrive. Completes when the producer stops. */
+  readonly acks$: Observable<ProducerAck>;
+  /** Errors worth knowing: the one that stopped the producer, refused values of `next()`, a failed source. */
+  readonly errors$: Observable<DurableStreamError>;
+  readonly producerId: string;
+  /** The stream's URL. */
+  readonly url: string;
+
+  private readonly options: ResolvedProducerOptions;
+  private readonly sequencer: Sequencer;
+  private readonly send: BatchSender;
+  private readonly input = new Subject<Entry>();
+  private readonly flushes = new Subject<void>();
+  /** Pulses after every change of state; waiters re-read the state. */
+  private readonly changes = new BehaviorSubject<void>(undefined);
+  private readonly acks = new Subject<ProducerAck>();
+  private readonly errors = new Subject<DurableStreamError>();
+  private readonly contentType$: Observable<string>;
+  private readonly pipeline: Subscription;
+  private framing: Framing | undefined;
+  private lookup: Subscription | undefined;
+  private lifecycle: Lifecycle = 'open';
+  private failure: DurableStreamError | undefined;
+  /** `closeStream()`'s last value ([] for none); set once it was called. */
+  private finalEntries: Entry[] | undefined;
+  private closeResult: CloseResult | undefined;
+  private appended = 0;
+  private appendedBytes = 0;
+  private acknowledged = 0;
+  private acknowledgedBytes = 0;
+  private inFlight = 0;
+
+  /**
+   * Prefer `stream.producer()`. `send` replaces the HTTP sender (tests run
+   * the pipeline without I/O with it).
+   */
+  constructor(context: StreamContext, producerId: string, options: ProducerOptions = {}, send?: BatchSender) {
+    this.options = resolveProducerOptions(producerId, options, context.url);
+    this.producerId = producerId;
+    this.url = context.url;
+    this.sequencer = new Sequencer(this.options.epoch);
+    this.send = send ?? httpBatchSender(context, producerId, this.options.request);
+    this.acks$ = this.acks.asObservable();
+    this.errors$ = this.errors.asObservable();
+    if (this.options.onError) this.errors.subscribe(this.options.onError);
+
+    const given = this.options.contentType;
+    this.contentType$ = (given ? of(given) : defer(() => context.contentType())).pipe(
+      tap((contentType) => (this.framing = framingOf(contentType))),
+      // Learned once; a failed HEAD is not kept, the next batch asks again.
+      shareReplay({ bufferSize: 1, refCount: false }),
+    );
+
+    const { lingerMs, maxBatchItems, maxBatchBytes, maxInFlight } = this.options;
+    const batches$ = concat(
+      this.input.pipe(
+        batchEntries({ lingerMs, maxItems: maxBatchItems, maxBytes: maxBatchBytes }, entryBytes, this.flushes),
+        map((entries): BatchContent => ({ entries, close: false })),
+      ),
+      // After the last appended batch: closeStream()'s request, if it was called.
+      defer(() => (this.finalEntries ? of<BatchContent>({ entries: this.finalEntries, close: true }) : EMPTY)),
+    );
+    this.pipeline = batches$
+      .pipe(
+        numberBatches(),
+        map((batch) => this.seal(batch)),
+        mergeMap((sealed) => this.deliver(sealed), maxInFlight),
+      )
+      .subscribe({
+        error: (error: unknown) => this.fail(error),
+        complete: () => this.stop('closed'),
+      });
+  }
+
+  /** The epoch batches are sent with (changes with `restart()` or an auto-claim, once in-flight batches settle). */
+  get epoch(): number {
+    return this.sequencer.epoch;
+  }
+
+  /** The seq the next batch will be sent with. */
+  get nextSeq(): number {
+    return this.sequencer.nextSeq;
+  }
+
+  /** Messages appended and not yet acknowledged (waiting, batched or in flight). */
+  get pendingCount(): number {
+    return this.appended - this.acknowledged;
+  }
+
+  /** Bytes appended and not yet acknowledged. */
+  get pendingBytes(): number {
+    return this.appendedBytes - this.acknowledgedBytes;
+  }
+
+  /** Batches being sent (or waiting for their turn on a gap or an epoch claim). */
+  get inFlightCount(): number {
+    return this.inFlight;
+  }
+
+  /**
+   * Appends one value (fire-and-forget). On a JSON stream it is serialized
+   * now and stored as one message (arrays too); on other streams it must be
+   * a string or a Uint8Array. Throws `ProducerBufferFullError` when the
+   * buffer limits are reached, `ProducerClosedError` once the producer is
+   * closing or stopped, `InvalidArgumentError` for a value it cannot send.
+   */
+  append(value: T): void {
+    this.admit(value, true);
+  }
+
+  /** Like {@link append}, but answers false instead of throwing when the buffer is full. */
+  tryAppend(value: T): boolean {
+    return this.admit(value, false);
+  }
+
+  /** Observer: appends the value. A value that cannot be appended is reported on `errors$`, and the producer closes. */
+  next(value: T): void {
+    if (this.lifecycle !== 'open') {
+      this.report(this.closedError(`Producer '${this.producerId}' is ${this.lifecycle}: a value from its source was dropped`));
+      return;
+    }
+    try {
+      this.admit(value, true);
+    } catch (error) {
+      this.report(asSdkError(error, this.url));
+      this.beginClose();
+    }
+  }
+
+  /** Observer: the source failed. Reported on `errors$` as a `ProducerSourceError`; what came before is delivered, then the producer closes. */
+  error(error: unknown): void {
+    this.report(new ProducerSourceError({ url: this.url, producerId: this.producerId, cause: error }));
+    this.beginClose();
+  }
+
+  /** Observer: the source completed. Delivers everything, then closes the producer (the stream stays open). */
+  complete(): void {
+    this.beginClose();
+  }
+
+  /**
+   * Sends what is batched now and emits once (then completes) when every
+   * value appended before the subscription is acknowledged; fails with the
+   * error that stopped the producer, if one does first. Cold.
+   */
+  flush(): Observable<void> {
+    return defer(() => {
+      const target = this.appended;
+      this.flushes.next();
+      return this.until(() => this.acknowledged >= target);
+    });
+  }
+
+  /** Delivers everything appended, then stops the producer; the stream stays open. Emits once when done. Cold. */
+  close(): Observable<void> {
+    return defer(() => {
+      this.beginClose();
+      return this.until(() => this.lifecycle === 'closed');
+    });
+  }
+
+  /**
+   * Delivers everything appended, then closes the stream (EOF) with one
+   * last request carrying `finalValue` (if given) and `Stream-Closed: true`,
+   * under the producer's (epoch, seq): appending the value and closing are
+   * atomic, and a retry is answered as a duplicate. Emits the final offset.
+   * Cold; a second call shares the first one's outcome.
+   */
+  closeStream(finalValue?: T): Observable<CloseResult> {
+    return defer(() => {
+      if (this.lifecycle === 'open') {
+        const entries = finalValue === undefined ? [] : [encodeValue(finalValue, this.framing, this.url)];
+        for (const entry of entries) this.count(entry);
+        this.finalEntries = entries;
+        this.beginClose();
+      } else if (this.finalEntries === undefined) {
+        return throwError(() =>
+          this.closedError(`closeStream() needs an open producer; producer '${this.producerId}' is ${this.lifecycle} (close(), complete() or detach() came first)`),
+        );
+      }
+      return this.until(() => this.lifecycle === 'closed').pipe(map(() => this.closeResult ?? { finalOffset: '' }));
+    });
+  }
+
+  /**
+   * Starts a new session: the next epoch, from seq 0. Batches already on
+   * the wire settle first; whatever is not yet acknowledged then is sent
+   * under the new epoch, in order.
+   */
+  restart(): void {
+    if (this.lifecycle !== 'open' && this.lifecycle !== 'closing') throw this.closedError();
+    this.sequencer.restart();
+    this.pulse();
+  }
+
+  /** Stops at once without sending what is pending (in-flight requests are aborted); the stream stays open. */
+  detach(): void {
+    if (this.isStopped()) return;
+    this.pipeline.unsubscribe();
+    this.stop('detached');
+  }
+
+  private admit(value: T, throwIfFull: boolean): boolean {
+    if (this.lifecycle !== 'open') throw this.closedError();
+    const { maxBufferedMessages, maxBufferedBytes } = this.options;
+    if (this.appended - this.acknowledged >= maxBufferedMessages) return this.full(throwIfFull, 'maxBufferedMessages', maxBufferedMessages);
+    // The first append learns the content type: at once when given or known to
+    // the handle, else with a HEAD, values appended meanwhile being encoded
+    // provisionally. A failed HEAD surfaces with the first batch, which asks again.
+    if (!this.framing) this.lookup ??= this.contentType$.subscribe({ error: () => undefined });
+    const entry = encodeValue(value, this.framing, this.url);
+    if (entry.bytes > maxBufferedBytes) {
+      throw new InvalidArgumentError(`a value of ${entry.bytes} bytes can never fit maxBufferedBytes (${maxBufferedBytes})`, this.url);
+    }
+    if (this.pendingBytes + entry.bytes > maxBufferedBytes) return this.full(throwIfFull, 'maxBufferedBytes', maxBufferedBytes);
+    this.count(entry);
+    this.input.next(entry);
+    return true;
+  }
+
+  private count(entry: Entry): void {
+    this.appended++;
+    this.appendedBytes += entry.bytes;
+  }
+
+  private full(throwIfFull: boolean, limit: 'maxBufferedMessages' | 'maxBufferedBytes', max: number): false {
+    if (!throwIfFull) return false;
+    throw new ProducerBufferFullError({
+      url: this.url,
+      producerId: this.producerId,
+      limit,
+      max,
+      pendingMessages: this.pendingCount,
+      pendingBytes: this.pendingBytes,
+    });
+  }
+
+  /**
+   * Encodes a batch the moment it closes when the framing is known, so its
+   * values can go at once: a batch waiting for a slot holds only its body
+   * (bytes, off the JS heap), and the values die young instead of being
+   * promoted to swell V8's old generation until a full collection.
+   */
+  private seal(batch: Batch): Sealed {
+    const { ordinal, endCount, endBytes, close } = batch;
+    const count = batch.entries.length;
+    if (this.framing) return { ordinal, count, endCount, endBytes, close, body: batchBody(batch.entries, this.framing, this.url), entries: undefined };
+    return { ordinal, count, endCount, endBytes, close, body: undefined, entries: batch.entries };
+  }
+
+  /** One batch, from its content type to its acknowledgement. Holds a mergeMap slot until then. */
+  private deliver(sealed: Sealed): Observable<void> {
+    return defer(() => {
+      this.inFlight++;
+      return this.contentType$.pipe(
+        take(1),
+        switchMap((contentType) => {
+          const { entries, ...rest } = sealed;
+          const body = entries ? batchBody(entries, framingOf(contentType), this.url) : rest.body;
+          return this.land({ ...rest, body, contentType });
+        }),
+        finalize(() => this.inFlight--),
+      );
+    });
+  }
+
+  /** Waits for the parcel's turn, then sends it; after a setback, waits and sends again. */
+  private land(parcel: Parcel, setback?: Setback): Observable<void> {
+    return this.changes.pipe(
+      map(() => this.sequencer.turn(parcel.ordinal, setback)),
+      first((turn) => turn.kind !== 'wait'),
+      switchMap((turn) => {
+        if (turn.kind === 'send') return this.attempt(parcel, turn);
+        // Proved written by a later batch's acknowledgement.
+        this.settle(parcel, { epoch: setback?.epoch ?? this.epoch, seq: setback?.seq ?? -1 }, { nextOffset: undefined, duplicate: true });
+        return of(undefined);
+      }),
+    );
+  }
+
+  private attempt(parcel: Parcel, turn: SendTurn): Observable<void> {
+    const request: BatchRequest = { epoch: turn.epoch, seq: turn.seq, body: parcel.body, contentType: parcel.contentType, close: parcel.close };
+    const outcome = this.send(request).pipe(
+      // last(), not first(): unsubscribing before the exchange completes would abort its finished request.
+      last(),
+      map((response) => {
+        this.sequencer.accepted(parcel.ordinal, turn.epoch);
+        this.settle(parcel, turn, response);
+      }),
+      catchError((error: unknown) => this.land(parcel, this.setback(error, parcel, turn))),
+    );
+    return new Observable<void>((subscriber) => {
+      this.sequencer.sent(parcel.ordinal);
+      const subscription = outcome.subscribe(subscriber);
+      // Only now, this request dispatched, may the next batch in line go: requests leave in order.
+      this.pulse();
+      return subscription;
+    });
+  }
+
+  /** Classifies a failed attempt: a setback to wait out, or (thrown) the error that stops the producer. */
+  private setback(error: unknown, parcel: Parcel, turn: SendTurn): Setback {
+    if (error instanceof StaleEpochError && this.options.autoClaim) {
+      const keepGoing = this.sequencer.fenced(turn.epoch, error.currentEpoch);
+      this.pulse();
+      if (keepGoing) return { kind: 'fenced', epoch: turn.epoch, seq: turn.seq };
+      throw error;
+    }
+    // A gap is expected only while an earlier batch is unconfirmed (requests
+    // overtake each other); otherwise the server lost our state: give up.
+    if (error instanceof SequenceGapError && turn.predecessorsPending && error.expectedSeq < turn.seq) {
+      this.sequencer.gap(parcel.ordinal);
+      this.pulse();
+      return { kind: 'gap', epoch: turn.epoch, seq: turn.seq };
+    }
+    this.sequencer.failed();
+    throw error;
+  }
+
+  private settle(parcel: Parcel, at: { epoch: number; seq: number }, response: BatchResponse): void {
+    // An acknowledgement proves every earlier batch written too.
+    if (parcel.endCount > this.acknowledged) {
+      this.acknowledged = parcel.endCount;
+      this.acknowledgedBytes = parcel.endBytes;
+    }
+    if (parcel.close) this.closeResult = { finalOffset: response.nextOffset ?? '' };
+    this.acks.next({ epoch: at.epoch, seq: at.seq, count: parcel.count, nextOffset: response.nextOffset, duplicate: response.duplicate });
+    this.pulse();
+  }
+
+  /** Emits once when `done()` holds; fails if the producer stops first. */
+  private until(done: () => boolean): Observable<void> {
+    return this.changes.pipe(
+      filter(() => {
+        if (done()) return true;
+        if (this.lifecycle === 'failed' || this.lifecycle === 'detached') throw this.failure ?? this.closedError();
+        return false;
+      }),
+      take(1),
+    );
+  }
+
+  /**
+   * Tells waiters the state changed. A pulse raised while waiters are being
+   * told (a batch sent, so the next may go) is queued behind the current one
+   * by the queue scheduler's trampoline, not nested: the waiters of a round
+   * all see one state, and the stack stays flat with any maxInFlight.
+   */
+  private pulse(): void {
+    queueScheduler.schedule(() => this.changes.next());
+  }
+
+  private beginClose(): void {
+    if (this.lifecycle !== 'open') return;
+    this.lifecycle = 'closing';
+    // Ends the open batch at once and, after the last batch, sends closeStream()'s request.
+    this.input.complete();
+  }
+
+  private fail(error: unknown): void {
+    if (this.isStopped()) return;
+    this.failure = asSdkError(error, this.url);
+    this.report(this.failure);
+    this.stop('failed');
+  }
+
+  private stop(lifecycle: 'closed' | 'failed' | 'detached'): void {
+    this.lifecycle = lifecycle;
+    this.acks.complete();
+    this.errors.complete();
+    this.pulse();
+  }
+
+  private isStopped(): boolean {
+    return this.lifecycle === 'closed' || this.lifecycle === 'failed' || this.lifecycle === 'detached';
+  }
+
+  private report(error: DurableStreamError): void {
+    this.errors.next(error);
+  }
+
+  private closedError(what?: string): ProducerClosedError {
+    const reason = this.lifecycle === 'failed' ? 'failed' : this.lifecycle === 'detached' ? 'detached' : 'closed';
+    return new ProducerClosedError({ url: this.url, producerId: this.producerId, reason, what, cause: this.failure });
+  }
+}
+
+function entryBytes(entry: Entry): number {
+  return entry.bytes;
+}
+
+function asSdkError(error: unknown, url: string): DurableStreamError {
+  if (error instanceof DurableStreamError) return error;
+  return new DurableStreamError('PRODUCER_FAILED', `Producer failed: ${error instanceof Error ? error.message : String(error)}`, {
+    url,
+    cause: error,
+    hint: 'An unexpected error; please report it',
+  });
+}

@@ -1,0 +1,82 @@
+import { DurableStreamError } from '../errors/durable-stream-error.js';
+
+/** Which buffer limit an append hit. */
+export type BufferLimit = 'maxBufferedMessages' | 'maxBufferedBytes';
+
+/**
+ * An append found the producer's buffer full: too many messages (or bytes)
+ * are appended but not yet acknowledged. Nothing was buffered; the producer
+ * keeps running. `tryAppend()` answers `false` instead of throwing.
+ */
+export class ProducerBufferFullError extends DurableStreamError {
+  readonly producerId: string;
+  readonly limit: BufferLimit;
+  /** Messages and bytes waiting for acknowledgement when the append was refused. */
+  readonly pendingMessages: number;
+  readonly pendingBytes: number;
+  constructor(init: {
+    readonly url: string;
+    readonly producerId: string;
+    readonly limit: BufferLimit;
+    readonly max: number;
+    readonly pendingMessages: number;
+    readonly pendingBytes: number;
+  }) {
+    super(
+      'PRODUCER_BUFFER_FULL',
+      `Producer '${init.producerId}' buffer is full: ${init.pendingMessages} messages (${init.pendingBytes} bytes) await acknowledgement, ${init.limit} is ${init.max}`,
+      {
+        url: init.url,
+        hint: 'Wait for flush() (or use tryAppend() and retry later) before appending more, or raise the limit; a full buffer usually means the server is slow or unreachable',
+      },
+    );
+    this.producerId = init.producerId;
+    this.limit = init.limit;
+    this.pendingMessages = init.pendingMessages;
+    this.pendingBytes = init.pendingBytes;
+  }
+}
+
+/** Why a producer takes no more appends. */
+export type ProducerStopReason = 'closed' | 'detached' | 'failed';
+
+/**
+ * The producer was closed, detached, or stopped by an earlier error, and
+ * takes no more appends. `cause` is the error that stopped it, if any.
+ */
+export class ProducerClosedError extends DurableStreamError {
+  readonly producerId: string;
+  readonly reason: ProducerStopReason;
+  constructor(init: { readonly url: string; readonly producerId: string; readonly reason: ProducerStopReason; readonly what?: string; readonly cause?: unknown }) {
+    super('PRODUCER_CLOSED', init.what ?? `Producer '${init.producerId}' is ${init.reason} and takes no more appends`, {
+      url: init.url,
+      hint:
+        init.reason === 'failed'
+          ? 'It stopped after the error in `cause`; create a new producer (with a higher epoch) to keep writing'
+          : 'Create a new producer (with a higher epoch) to keep writing',
+      ...(init.cause === undefined ? {} : { cause: init.cause }),
+    });
+    this.producerId = init.producerId;
+    this.reason = init.reason;
+  }
+}
+
+/**
+ * The Observable a producer was subscribed to failed. The producer reports
+ * it, delivers what the source emitted before, and closes.
+ */
+export class ProducerSourceError extends DurableStreamError {
+  readonly producerId: string;
+  constructor(init: { readonly url: string; readonly producerId: string; readonly cause: unknown }) {
+    super('PRODUCER_SOURCE_ERROR', `The source subscribed to producer '${init.producerId}' failed: ${describe(init.cause)}`, {
+      url: init.url,
+      hint: 'What the source emitted before its error is still delivered; the producer then closes (the stream stays open)',
+      cause: init.cause,
+    });
+    this.producerId = init.producerId;
+  }
+}
+
+function describe(cause: unknown): string {
+  return cause instanceof Error ? cause.message : String(cause);
+}

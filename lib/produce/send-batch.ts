@@ -1,0 +1,78 @@
+import type { Observable } from 'rxjs';
+import { isRetryable } from '../errors/durable-stream-error.js';
+import { retryWithBackoff } from '../operators/retry-with-backoff.js';
+import { Header } from '../protocol/headers.js';
+import type { RequestOptions, StreamContext } from '../client/stream-context.js';
+import type { RequestSpec } from '../client/stream-http.js';
+import type { HttpResponse } from '../transport/http-transport.js';
+
+/** One producer request: a batch under its (epoch, seq). */
+export interface BatchRequest {
+  readonly epoch: number;
+  readonly seq: number;
+  /** Undefined for `closeStream()` without a last value. */
+  readonly body: Uint8Array | undefined;
+  readonly contentType: string;
+  /** Close the stream atomically with this batch (`Stream-Closed: true`). */
+  readonly close: boolean;
+}
+
+/** What a 200 or 204 said. */
+export interface BatchResponse {
+  /** The tail after the batch; absent on a duplicate. */
+  readonly nextOffset: string | undefined;
+  /** 204 to a batch with a body: an earlier attempt had already been written. */
+  readonly duplicate: boolean;
+}
+
+/**
+ * Sends one batch, retrying as it sees fit, and emits the response once, or
+ * fails with a typed error (`StaleEpochError`, `SequenceGapError`, ...). The
+ * producer's only I/O: tests inject their own.
+ */
+export type BatchSender = (request: BatchRequest) => Observable<BatchResponse>;
+
+/** The request for one batch (PROTOCOL.md 5.2.1); pure. */
+export function batchRequestSpec(url: string, producerId: string, request: BatchRequest, options: RequestOptions = {}): RequestSpec {
+  const headers: Record<string, string> = {
+    [Header.producerId]: producerId,
+    [Header.producerEpoch]: String(request.epoch),
+    [Header.producerSeq]: String(request.seq),
+  };
+  // A close-only request has no body, so no content type to match (PROTOCOL.md 5.2).
+  if (request.body !== undefined) headers[Header.contentType] = request.contentType;
+  if (request.close) headers[Header.closed] = 'true';
+  return {
+    method: 'POST',
+    url,
+    headers,
+    ...(request.body === undefined ? {} : { body: request.body }),
+    userHeaders: options.headers,
+    userParams: options.params,
+  };
+}
+
+export function batchResponse(response: HttpResponse, request: BatchRequest): BatchResponse {
+  // Frees the connection for the next batch; success bodies are empty.
+  void response.body.dump();
+  return {
+    nextOffset: response.headers.get(Header.nextOffset) ?? undefined,
+    // A close-only request gets 204 whether or not it was a repeat: no way to tell.
+    duplicate: response.status === 204 && request.body !== undefined,
+  };
+}
+
+/**
+ * Sends batches over the client's transport. Every retryable failure (5xx,
+ * 429, network errors, timeouts) is retried with backoff, the same (epoch,
+ * seq) each time: even when the server applied an attempt whose response was
+ * lost, the retry is answered as a duplicate, never written twice.
+ */
+export function httpBatchSender(context: StreamContext, producerId: string, options: RequestOptions): BatchSender {
+  const { http, url } = context;
+  const retry = { ...http.options.retry, ...options.retry };
+  return (request) =>
+    http
+      .attempt(batchRequestSpec(url, producerId, request, options), (response) => [batchResponse(response, request)])
+      .pipe(retryWithBackoff<BatchResponse>(retry, http.options.scheduler, { retryIf: isRetryable }));
+}

@@ -1,0 +1,22 @@
+import { concatBytes, decodeBase64 } from './base64.js';
+import { joinJsonArrays } from './json-array-text.js';
+import type { PayloadFormat } from './payload-format.js';
+
+const NO_BYTES = new Uint8Array(0);
+const encoder = new TextEncoder();
+
+/** Payloads as the bytes the server sent: what `stream.read()` emits. */
+export function bytesFormat(): PayloadFormat<Uint8Array> {
+  return {
+    needsContentType: true,
+    isEmpty: (payload) => payload.length === 0,
+    fromBody: (body) => body.bytes(),
+    none: () => NO_BYTES,
+    fromSse: (data, encoding, { url, at, jsonStream }) => {
+      if (data.length === 0) return NO_BYTES;
+      if (encoding === 'base64') return concatBytes(data.map((text) => decodeBase64(text, url, at)));
+      // Text streams' SSE data is the text itself; JSON streams' is one array per event, joined as a response body would be.
+      return encoder.encode(jsonStream ? joinJsonArrays(data, url, at) : data.join(''));
+    },
+  };
+}

@@ -1,0 +1,33 @@
+import type { Checkpoint, Offset } from '../protocol/offset.js';
+
+/**
+ * Where a read stands after one response (or one SSE control event): the
+ * part of every chunk that is about position rather than content.
+ */
+export interface ReadPosition {
+  /** The next offset to read: resuming from here neither skips nor repeats data. */
+  readonly offset: Offset;
+  /** The last cursor the server sent, echoed on live requests for CDN collapsing. */
+  readonly cursor?: string;
+  /** The read has reached the tail as it was when the server answered. Not EOF. */
+  readonly upToDate: boolean;
+  /** The stream is closed and this is its end (EOF): nothing follows. */
+  readonly closed: boolean;
+  /** What to persist to resume later: `{ offset, cursor }`. Pass it back as `checkpoint`. */
+  readonly checkpoint: Checkpoint;
+}
+
+/** What `stream.read()` emits: the bytes of one response (possibly none) and where the read stands. */
+export interface Chunk extends ReadPosition {
+  readonly data: Uint8Array;
+}
+
+/** What `stream.readText()` emits: UTF-8 decoded as a stream, so no character is ever cut in two. */
+export interface TextChunk extends ReadPosition {
+  readonly text: string;
+}
+
+/** What `stream.readJson()` emits: the messages of one response, in stream order. */
+export interface JsonBatch<T = unknown> extends ReadPosition {
+  readonly items: readonly T[];
+}

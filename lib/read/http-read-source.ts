@@ -1,0 +1,70 @@
+import { defer, from, map, of, switchMap, take, tap, throwError, throwIfEmpty, type Observable } from 'rxjs';
+import type { StreamContext } from '../client/stream-context.js';
+import { isJsonContentType, mediaType } from '../operations/stream-metadata.js';
+import { Header } from '../protocol/headers.js';
+import { stripQuery } from '../transport/exchange.js';
+import type { HttpResponse } from '../transport/http-transport.js';
+import type { PayloadFormat, SseDataEncoding } from './payload-format.js';
+import { readRequestSpec } from './read-request.js';
+import type { OpenRequest, ReadRequest, ReadStep } from './read-step.js';
+import type { ResolvedReadOptions } from './resolve-read-options.js';
+import { responseMeta } from './response-meta.js';
+import { sseFrames } from './sse-frames.js';
+import { SseUnavailableError } from './sse-unavailable-error.js';
+
+/**
+ * The I/O edge of a read: performs each request the composition asks for
+ * with `StreamHttp.attempt()` (dynamic headers, exchange, typed errors) and
+ * decodes the answer with `format`. Make one per read subscription: it
+ * remembers the stream's content type, learned from the responses.
+ */
+export function httpReadSource<P>(ctx: StreamContext, format: PayloadFormat<P>, options: ResolvedReadOptions): OpenRequest<P> {
+  // Errors name the stream, not the query a URL may carry.
+  const url = stripQuery(ctx.url);
+  let jsonStream: boolean | undefined;
+
+  const plain = (request: ReadRequest): Observable<ReadStep<P>> =>
+    ctx.http.attempt(readRequestSpec(ctx.url, request, options), async (response): Promise<ReadStep<P>> => {
+      const meta = responseMeta(response.status, response.headers, url, request.offset);
+      const contentType = response.headers.get(Header.contentType);
+      if (contentType) jsonStream = isJsonContentType(contentType);
+      const context = { url, at: request.offset, closed: meta.closed, jsonStream: jsonStream ?? false };
+      if (response.status === 204) {
+        await response.body.dump();
+        return { payload: format.none(context), ...meta };
+      }
+      return { payload: await format.fromBody(response.body, context), ...meta };
+    });
+
+  // Byte and text reads decode SSE data by the stream's content type; learn it once, only if no response told it.
+  const knowContentType = (): Observable<unknown> =>
+    !format.needsContentType || jsonStream !== undefined
+      ? of(undefined)
+      : ctx.contentType().pipe(
+          take(1),
+          tap((contentType) => (jsonStream = isJsonContentType(contentType))),
+        );
+
+  const sse = (request: ReadRequest): Observable<ReadStep<P>> =>
+    knowContentType().pipe(switchMap(() => ctx.http.attempt(readRequestSpec(ctx.url, request, options), (response) => sseSteps(response, request))));
+
+  const sseSteps = (response: HttpResponse, request: ReadRequest): Observable<ReadStep<P>> =>
+    defer(() => {
+      if (mediaType(response.headers.get(Header.contentType) ?? undefined) !== 'text/event-stream') {
+        void response.body.dump();
+        return throwError(() => new SseUnavailableError({ url, status: response.status, reason: 'content-type' }));
+      }
+      const encoding: SseDataEncoding = response.headers.get(Header.sseDataEncoding)?.trim().toLowerCase() === 'base64' ? 'base64' : 'text';
+      return from(response.body.stream()).pipe(
+        sseFrames(url, request.offset),
+        map(({ data, control, from: at }) => ({
+          payload: format.fromSse(data, encoding, { url, at, closed: control.closed, jsonStream: jsonStream ?? false }),
+          ...control,
+        })),
+        // A connection that ends before any control event is not SSE working; it is never a silent success.
+        throwIfEmpty(() => new SseUnavailableError({ url, reason: 'ended-early' })),
+      );
+    });
+
+  return (request) => (request.kind === 'sse' ? sse(request) : plain(request));
+}

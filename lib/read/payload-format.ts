@@ -1,0 +1,33 @@
+import type { Offset } from '../protocol/offset.js';
+import type { HttpBody } from '../transport/http-transport.js';
+
+/** How SSE data events of this stream are encoded (the `stream-sse-data-encoding` header). */
+export type SseDataEncoding = 'base64' | 'text';
+
+/** What a format needs to know about the payload it decodes. */
+export interface PayloadContext {
+  readonly url: string;
+  /** The offset the payload starts at: named in a `ParseError`. */
+  readonly at: Offset;
+  /** This payload ends the stream: stateful decoders flush. */
+  readonly closed: boolean;
+  /** The stream is `application/json`: SSE data events are JSON array texts. */
+  readonly jsonStream: boolean;
+}
+
+/**
+ * How a read turns responses into payloads: bytes, text or JSON items. A
+ * format may hold state across the responses of one read (text decoding),
+ * so each read subscription makes its own.
+ */
+export interface PayloadFormat<P> {
+  /** Whether decoding SSE needs the stream's content type (byte and text reads of JSON streams do). */
+  readonly needsContentType: boolean;
+  isEmpty(payload: P): boolean;
+  /** The payload of a 200 response body. */
+  fromBody(body: HttpBody, context: PayloadContext): Promise<P>;
+  /** The payload of a response without a body (a 204). */
+  none(context: PayloadContext): P;
+  /** The payload of one SSE frame's data events. */
+  fromSse(data: readonly string[], encoding: SseDataEncoding, context: PayloadContext): P;
+}

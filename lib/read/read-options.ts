@@ -1,0 +1,67 @@
+import type { DynamicRecord } from '../client/dynamic-values.js';
+import type { RequestOptions } from '../client/stream-context.js';
+import type { DurableStreamError } from '../errors/durable-stream-error.js';
+import type { Checkpoint, Offset } from '../protocol/offset.js';
+
+/**
+ * How a read continues once it has caught up:
+ * - `false`: it does not; the read completes at the first up-to-date response.
+ * - `'long-poll'`: repeated requests the server holds open until data arrives.
+ * - `'sse'`: one Server-Sent Events connection, reopened when the server ends it.
+ * - `'auto'`: SSE, falling back to long-poll for the rest of the read when
+ *   SSE turns out not to work (refused, wrong content type, or silent).
+ */
+export type LiveMode = false | 'long-poll' | 'sse' | 'auto';
+
+/** What an `onError` handler may return: headers and params to retry with. */
+export interface ReadRetryWith {
+  /** Merged over the read's headers for this and every later request of the read. */
+  readonly headers?: DynamicRecord;
+  /** Merged over the read's params likewise. */
+  readonly params?: DynamicRecord;
+}
+
+/**
+ * The answer of an `onError` handler:
+ * - an object: retry (even an error that is not normally retryable, such as
+ *   401) with these headers and params, after the usual backoff delay;
+ * - `'stop'`: fail the read now with this error, even if it is retryable;
+ * - `undefined`: the default: retry retryable errors, fail on the others.
+ * Retries stay bounded by `retry.maxRetries` consecutive failures.
+ */
+export type ReadErrorDecision = ReadRetryWith | 'stop' | undefined | void;
+
+/**
+ * Called on every failed request of a read (SSE reconnects included), with
+ * the number of consecutive failures so far (1-based). May be async, e.g.
+ * to refresh a token.
+ */
+export type ReadErrorHandler = (error: DurableStreamError, attempt: number) => ReadErrorDecision | Promise<ReadErrorDecision>;
+
+/** Options of `stream.read()`, `readText()` and `readJson()`. */
+export interface ReadOptions extends RequestOptions {
+  /** Where to start: an offset from an earlier chunk, `Offset.beginning` (default) or `Offset.now`. */
+  readonly offset?: Offset;
+  /** Where to start: a chunk's `checkpoint` (offset and cursor). Exclusive with `offset`. */
+  readonly checkpoint?: Checkpoint;
+  /** Whether and how to keep reading after catching up. Default `'auto'`. */
+  readonly live?: LiveMode;
+  /** Called on every failed request: see {@link ReadErrorHandler}. */
+  readonly onError?: ReadErrorHandler;
+  /**
+   * Longest wait for the headers of a long-poll response, ms. Must exceed
+   * the server's long-poll wait (30 s on the reference server). Default:
+   * the client's `timeoutMs` + 60 000.
+   */
+  readonly longPollTimeoutMs?: number;
+  /**
+   * `'auto'` only: how long to wait for the first SSE event before deciding
+   * SSE does not get through (a buffering proxy) and switching to long-poll, ms. Default 10 000.
+   */
+  readonly sseFallbackTimeoutMs?: number;
+  /**
+   * Longest silence on an SSE connection before it is reopened, ms. Servers
+   * send a keep-alive control event every long-poll interval. Default: as `longPollTimeoutMs`.
+   */
+  readonly sseIdleTimeoutMs?: number;
+}

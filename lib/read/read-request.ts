@@ -1,0 +1,32 @@
+import type { RequestSpec } from '../client/stream-http.js';
+import type { ReadRequest } from './read-step.js';
+
+/** Protocol query parameter names (PROTOCOL.md 5.6-5.8). */
+export const ReadParam = { offset: 'offset', live: 'live', cursor: 'cursor' } as const;
+
+/**
+ * The HTTP request for one read request. Pure. The cursor is echoed on live
+ * requests only (PROTOCOL.md 10.1), so catch-up URLs stay identical across
+ * readers and cacheable; `withQuery` later sorts the parameters.
+ */
+export function readRequestSpec(
+  url: string,
+  request: ReadRequest,
+  timeouts: { readonly timeoutMs: number; readonly longPollTimeoutMs: number },
+): RequestSpec {
+  const live = request.kind === 'catch-up' ? undefined : request.kind;
+  return {
+    method: 'GET',
+    url,
+    query: {
+      [ReadParam.offset]: request.offset,
+      [ReadParam.live]: live,
+      [ReadParam.cursor]: live === undefined ? undefined : request.cursor,
+    },
+    ...(request.kind === 'sse' ? { headers: { accept: 'text/event-stream' } } : {}),
+    userHeaders: request.headers,
+    userParams: request.params,
+    // The server holds a long-poll before sending headers, so the header timeout must outlast it.
+    timeoutMs: request.kind === 'long-poll' ? timeouts.longPollTimeoutMs : timeouts.timeoutMs,
+  };
+}

@@ -1,0 +1,85 @@
+import { validateDynamicRecord } from '../client/client-options.js';
+import type { DynamicRecord } from '../client/dynamic-values.js';
+import { InvalidArgumentError } from '../errors/client-errors.js';
+import { resolveRetryConfig, type RetryConfig } from '../operators/retry-config.js';
+import { Offset, type Checkpoint } from '../protocol/offset.js';
+import type { LiveMode, ReadErrorHandler, ReadOptions } from './read-options.js';
+
+/** Read options validated, defaults filled in. */
+export interface ResolvedReadOptions {
+  readonly start: Checkpoint;
+  readonly live: LiveMode;
+  readonly headers: DynamicRecord | undefined;
+  readonly params: DynamicRecord | undefined;
+  readonly retry: RetryConfig;
+  readonly onError: ReadErrorHandler | undefined;
+  readonly timeoutMs: number;
+  readonly longPollTimeoutMs: number;
+  readonly sseFallbackTimeoutMs: number;
+  readonly sseIdleTimeoutMs: number;
+}
+
+/** Long-poll waits happen before the response headers, so their timeout must outlast the server's wait. */
+export const LONG_POLL_MARGIN_MS = 60_000;
+export const DEFAULT_SSE_FALLBACK_TIMEOUT_MS = 10_000;
+
+const LIVE_MODES: ReadonlyArray<LiveMode> = [false, 'long-poll', 'sse', 'auto'];
+
+/** Validates read options against the client's; throws `InvalidArgumentError` naming the bad one. */
+export function resolveReadOptions(
+  options: ReadOptions,
+  client: { readonly timeoutMs: number; readonly retry: RetryConfig },
+  url: string,
+): ResolvedReadOptions {
+  const fail = (message: string): never => {
+    throw new InvalidArgumentError(message, url);
+  };
+  if (options.offset !== undefined && options.checkpoint !== undefined) {
+    fail('Pass either offset or checkpoint to a read, not both');
+  }
+  const start: Checkpoint = options.checkpoint ?? { offset: options.offset ?? Offset.beginning };
+  if (typeof start.offset !== 'string' || start.offset === '') {
+    fail(`A read's offset must be a non-empty string (an offset the server returned, '-1' or 'now'), got '${String(start.offset)}'`);
+  }
+  if (start.cursor !== undefined && typeof start.cursor !== 'string') {
+    fail(`checkpoint.cursor must be a string, got ${typeof start.cursor}`);
+  }
+  const live = options.live ?? 'auto';
+  if (!LIVE_MODES.includes(live)) {
+    fail(`live must be false, 'long-poll', 'sse' or 'auto', got '${String(live)}'`);
+  }
+  try {
+    validateDynamicRecord('headers', options.headers);
+    validateDynamicRecord('params', options.params);
+  } catch (error) {
+    fail((error as Error).message);
+  }
+  if (options.onError !== undefined && typeof options.onError !== 'function') {
+    fail('onError must be a function (error, attempt) => { headers, params } | "stop" | undefined');
+  }
+  let retry: RetryConfig;
+  try {
+    retry = resolveRetryConfig({ ...client.retry, ...options.retry });
+  } catch (error) {
+    return fail((error as Error).message);
+  }
+  const longPollTimeoutMs = positive('longPollTimeoutMs', options.longPollTimeoutMs, client.timeoutMs + LONG_POLL_MARGIN_MS, fail);
+  return {
+    start: start.cursor === undefined ? { offset: start.offset } : { offset: start.offset, cursor: start.cursor },
+    live,
+    headers: options.headers,
+    params: options.params,
+    retry,
+    onError: options.onError,
+    timeoutMs: client.timeoutMs,
+    longPollTimeoutMs,
+    sseFallbackTimeoutMs: positive('sseFallbackTimeoutMs', options.sseFallbackTimeoutMs, DEFAULT_SSE_FALLBACK_TIMEOUT_MS, fail),
+    sseIdleTimeoutMs: positive('sseIdleTimeoutMs', options.sseIdleTimeoutMs, longPollTimeoutMs, fail),
+  };
+}
+
+function positive(name: string, value: number | undefined, fallback: number, fail: (message: string) => never): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) fail(`${name} must be a positive number of milliseconds, got ${String(value)}`);
+  return value;
+}

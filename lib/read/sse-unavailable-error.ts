@@ -1,0 +1,30 @@
+import { DurableStreamError, type DurableStreamErrorInit } from '../errors/durable-stream-error.js';
+
+/** Why SSE did not work on this connection. */
+export type SseUnavailableReason = 'content-type' | 'no-event' | 'ended-early';
+
+const WHAT: Record<SseUnavailableReason, string> = {
+  'content-type': 'The server answered the SSE request without text/event-stream',
+  'no-event': 'No SSE event arrived in time (a proxy may be buffering the response)',
+  'ended-early': 'The SSE connection ended before its first event',
+};
+
+/**
+ * SSE does not get through to this server. With `live: 'auto'` the read
+ * switches to long-poll instead and this error is never seen; with
+ * `live: 'sse'` it surfaces (after retries, for the transient reasons).
+ */
+export class SseUnavailableError extends DurableStreamError {
+  readonly reason: SseUnavailableReason;
+  constructor(init: DurableStreamErrorInit & { readonly reason: SseUnavailableReason }) {
+    super('SSE_UNAVAILABLE', WHAT[init.reason], {
+      hint: "Read with live: 'auto' (falls back to long-poll) or live: 'long-poll'",
+      ...init,
+    });
+    this.reason = init.reason;
+  }
+  /** A wrong content type will not change; silence or an early end may be a blip. */
+  override get isRetryable(): boolean {
+    return this.reason !== 'content-type';
+  }
+}

@@ -1,0 +1,57 @@
+import { firstValueFrom } from 'rxjs';
+import { DurableStreamsClient, InvalidArgumentError, type HttpTransport, type ReadOptions } from '../../lib/index';
+import { DEFAULT_RETRY } from '../../lib/operators/retry-config';
+import { resolveReadOptions } from '../../lib/read/resolve-read-options';
+import { readRequestSpec } from '../../lib/read/read-request';
+
+const URL = 'http://ds.test/v1/stream/s';
+const client = { timeoutMs: 1_000, retry: DEFAULT_RETRY };
+
+describe('read options', () => {
+  it('defaults: from the beginning, auto, long-poll timeout above the client timeout', () => {
+    expect(resolveReadOptions({}, client, URL)).toMatchObject({
+      start: { offset: '-1' },
+      live: 'auto',
+      timeoutMs: 1_000,
+      longPollTimeoutMs: 61_000,
+      sseFallbackTimeoutMs: 10_000,
+      sseIdleTimeoutMs: 61_000,
+      retry: DEFAULT_RETRY,
+    });
+  });
+
+  it('a checkpoint gives offset and cursor; per-read retry overrides the client', () => {
+    const resolved = resolveReadOptions({ checkpoint: { offset: '0_5', cursor: 'c' }, retry: { maxRetries: 1 } }, client, URL);
+    expect(resolved.start).toEqual({ offset: '0_5', cursor: 'c' });
+    expect(resolved.retry.maxRetries).toBe(1);
+  });
+
+  it.each<[string, ReadOptions]>([
+    ['offset and checkpoint together', { offset: '1', checkpoint: { offset: '2' } }],
+    ['an empty offset', { offset: '' }],
+    ['an unknown live mode', { live: 'websocket' as never }],
+    ['a bad header value', { headers: { a: 1 as never } }],
+    ['a bad retry', { retry: { maxRetries: -1 } }],
+    ['a non-positive long-poll timeout', { longPollTimeoutMs: 0 }],
+    ['a non-function onError', { onError: 'retry' as never }],
+  ])('rejects %s with InvalidArgumentError naming the stream', (_what, options) => {
+    expect(() => resolveReadOptions(options, client, URL)).toThrow(InvalidArgumentError);
+  });
+
+  it('a read with bad options fails on subscribe, before any I/O', async () => {
+    const requests: unknown[] = [];
+    const transport: HttpTransport = { request: async (r) => (requests.push(r), Promise.reject(new Error('unreachable'))) };
+    const stream = new DurableStreamsClient({ baseUrl: 'http://ds.test/v1/stream', transport }).stream('s');
+    const read = stream.read({ offset: '' });
+    await expect(firstValueFrom(read)).rejects.toBeInstanceOf(InvalidArgumentError);
+    expect(requests).toEqual([]);
+  });
+
+  it('requests: long-polls get the long timeout, SSE asks for text/event-stream, catch-up omits the cursor', () => {
+    const timeouts = { timeoutMs: 1_000, longPollTimeoutMs: 61_000 };
+    const base = { offset: '0_1', cursor: 'c', headers: undefined, params: undefined };
+    expect(readRequestSpec(URL, { ...base, kind: 'catch-up' }, timeouts)).toMatchObject({ query: { offset: '0_1', live: undefined, cursor: undefined }, timeoutMs: 1_000 });
+    expect(readRequestSpec(URL, { ...base, kind: 'long-poll' }, timeouts)).toMatchObject({ query: { offset: '0_1', live: 'long-poll', cursor: 'c' }, timeoutMs: 61_000 });
+    expect(readRequestSpec(URL, { ...base, kind: 'sse' }, timeouts)).toMatchObject({ query: { live: 'sse', cursor: 'c' }, headers: { accept: 'text/event-stream' } });
+  });
+});

@@ -1,0 +1,326 @@
+import { filter, firstValueFrom, lastValueFrom, map, scan, share, shareReplay, take, takeWhile, toArray, type Observable, type Subscription } from 'rxjs';
+import { eachValueFrom } from 'rxjs-for-await';
+import { collectItems, collectText, items, Offset, UnauthorizedError, type DurableStream, type DurableStreamsClient, type HttpTransport, type JsonBatch } from '../../lib/index.node';
+import { injectFault, realClient, serverUrl, transports, uniquePath } from '../support/real-server';
+import { sleep, TestProxy } from './support/http-proxy';
+
+const LIVE_MODES = ['long-poll', 'sse', 'auto'] as const;
+
+/** Resolves when `predicate` holds, polling; fails after `timeoutMs`. */
+async function until(predicate: () => boolean, what: string, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!predicate()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(10);
+  }
+}
+
+/** Subscribes and records every value, for tests that act while a read is live. */
+function record<T>(source: Observable<T>): { values: T[]; done: Promise<T[]>; subscription: Subscription } {
+  const values: T[] = [];
+  let subscription!: Subscription;
+  const done = new Promise<T[]>((resolve, reject) => {
+    subscription = source.subscribe({ next: (v) => values.push(v), error: reject, complete: () => resolve(values) });
+  });
+  return { values, done, subscription };
+}
+
+describe.each(transports)('reads against the reference server (%s)', (_name, makeTransport) => {
+  let transport: HttpTransport & { close?: () => Promise<void> };
+  let proxy: TestProxy;
+  let client: DurableStreamsClient;
+
+  beforeAll(async () => {
+    transport = makeTransport();
+    proxy = new TestProxy(serverUrl());
+    client = realClient(transport, { baseUrl: `${await proxy.start()}/v1/stream` });
+  });
+  afterAll(async () => {
+    await transport.close?.();
+    await proxy.stop();
+  });
+  beforeEach(() => {
+    proxy.intercept = () => false;
+  });
+
+  async function jsonStream(...values: unknown[]): Promise<[DurableStream, string]> {
+    const path = uniquePath('read');
+    const stream = client.stream(path);
+    await firstValueFrom(stream.create({ contentType: 'application/json' }));
+    for (const value of values) await firstValueFrom(stream.appendJson(value));
+    return [stream, path];
+  }
+
+  const requestsFor = (path: string) => proxy.requests.filter((r) => r.url.includes(`/${path}?`)).map((r) => r.url.slice(r.url.indexOf('?') + 1));
+
+  it('live: false catches up over several appends and completes', async () => {
+    const [stream, path] = await jsonStream(...Array.from({ length: 50 }, (_, n) => ({ n })));
+    const values = await lastValueFrom(stream.readJson<{ n: number }>({ live: false }).pipe(collectItems()));
+    expect(values.map((v) => v.n)).toEqual(Array.from({ length: 50 }, (_, n) => n));
+    expect(requestsFor(path).every((q) => !q.includes('live='))).toBe(true);
+  });
+
+  describe.each(LIVE_MODES)("live: '%s'", (live) => {
+    it('delivers data appended while tailing, in order, and completes at EOF', async () => {
+      const [stream, path] = await jsonStream({ n: 1 });
+      const read = record(stream.readJson<{ n: number }>({ live }));
+      await until(() => read.values.length > 0, 'the catch-up batch');
+      // Give the live request time to reach the server before appending.
+      await sleep(100);
+      await firstValueFrom(stream.appendJson({ n: 2 }));
+      await until(() => read.values.flatMap((b) => b.items).length === 2, 'the second message');
+      await firstValueFrom(stream.appendJson({ n: 3 }));
+      await firstValueFrom(stream.close());
+      const batches = await read.done;
+      expect(batches.flatMap((b) => b.items)).toEqual([{ n: 1 }, { n: 2 }, { n: 3 }]);
+      expect(batches.at(-1)).toMatchObject({ closed: true, upToDate: true });
+      expect(batches.slice(0, -1).every((b) => !b.closed)).toBe(true);
+      const queries = requestsFor(path);
+      const usedSse = queries.some((q) => q.includes('live=sse'));
+      const usedLongPoll = queries.some((q) => q.includes('live=long-poll'));
+      expect([usedSse, usedLongPoll]).toEqual(live === 'long-poll' ? [false, true] : [true, false]);
+    });
+
+    it('resumes from a checkpoint with no gap and no duplicate', async () => {
+      const [stream] = await jsonStream({ n: 1 }, { n: 2 });
+      const first = record(stream.readJson<{ n: number }>({ live }));
+      await until(() => first.values.some((b) => b.upToDate), 'catching up');
+      await sleep(100);
+      await firstValueFrom(stream.appendJson({ n: 3 }));
+      await until(() => first.values.flatMap((b) => b.items).length === 3, 'the live message');
+      first.subscription.unsubscribe();
+      const checkpoint = first.values.at(-1)!.checkpoint;
+      expect(first.values.flatMap((b) => b.items)).toEqual([{ n: 1 }, { n: 2 }, { n: 3 }]);
+
+      // Written while no one reads.
+      await firstValueFrom(stream.appendJson({ n: 4 }));
+      await firstValueFrom(stream.appendJson({ n: 5 }));
+      await firstValueFrom(stream.close());
+
+      const resumed = await lastValueFrom(stream.readJson<{ n: number }>({ live, checkpoint }).pipe(items(), toArray()));
+      expect(resumed).toEqual([{ n: 4 }, { n: 5 }]);
+    });
+
+    it('from Offset.now sees only what is appended after it starts', async () => {
+      const [stream, path] = await jsonStream({ old: true });
+      const read = record(stream.readJson({ live, offset: Offset.now }));
+      await until(() => requestsFor(path).some((q) => q.includes('live=')), 'the live request');
+      await sleep(100);
+      await firstValueFrom(stream.appendJson({ fresh: true }));
+      await until(() => read.values.some((b) => b.items.length > 0), 'the new message');
+      read.subscription.unsubscribe();
+      expect(read.values.flatMap((b) => b.items)).toEqual([{ fresh: true }]);
+      // No catch-up round trip: the first request is already live, at offset=now.
+      expect(requestsFor(path)[0]).toMatch(/live=(sse|long-poll)&offset=now/);
+    });
+  });
+
+  describe('unsubscribing closes the connection at once', () => {
+    it('mid-long-poll: the held request is aborted, long before the server would answer', async () => {
+      const [stream, path] = await jsonStream();
+      const subscription = stream.readJson({ live: 'long-poll', offset: Offset.now }).subscribe();
+      const pattern = new RegExp(`/${path}\\?.*live=long-poll`);
+      const held = await proxy.waitFor(pattern);
+      await sleep(200);
+      expect(held.closedAt).toBeUndefined();
+      const unsubscribedAt = Date.now();
+      subscription.unsubscribe();
+      await until(() => held.closedAt !== undefined, 'the connection to close', 1_000);
+      expect(held.aborted).toBe(true);
+      // The reference server holds a long-poll for 2 s; an abort closes it well before.
+      expect(held.closedAt! - unsubscribedAt).toBeLessThan(500);
+      expect(proxy.matching(pattern)).toHaveLength(1);
+    });
+
+    it('mid-SSE: the endless response is aborted and not reopened', async () => {
+      const [stream, path] = await jsonStream({ n: 1 });
+      const read = record(stream.readJson({ live: 'sse' }));
+      const pattern = new RegExp(`/${path}\\?.*live=sse`);
+      const connection = await proxy.waitFor(pattern);
+      await until(() => read.values.length > 0, 'the first batch');
+      await sleep(100);
+      const unsubscribedAt = Date.now();
+      read.subscription.unsubscribe();
+      await until(() => connection.closedAt !== undefined, 'the SSE connection to close', 1_000);
+      expect(connection.aborted).toBe(true);
+      expect(connection.closedAt! - unsubscribedAt).toBeLessThan(500);
+      await sleep(300);
+      expect(proxy.matching(pattern)).toHaveLength(1);
+    });
+  });
+
+  it('binary over SSE: every byte value survives the base64 round trip', async () => {
+    const path = uniquePath('bin');
+    const stream = client.stream(path, { contentType: 'application/octet-stream' });
+    await firstValueFrom(stream.create({ contentType: 'application/octet-stream' }));
+    const read = record(stream.read({ live: 'sse' }));
+    await until(() => read.values.length > 0, 'catching up');
+    await sleep(100);
+    const payload = Uint8Array.from({ length: 256 }, (_, i) => 255 - i);
+    await firstValueFrom(stream.append(payload));
+    await firstValueFrom(stream.append(Uint8Array.of(0, 13, 10, 0)));
+    await firstValueFrom(stream.close());
+    const chunks = await read.done;
+    const received = Buffer.concat(chunks.map((c) => c.data));
+    expect(Array.from(received)).toEqual([...payload, 0, 13, 10, 0]);
+    expect(requestsFor(path).filter((q) => q.includes('live=long-poll'))).toEqual([]);
+  });
+
+  it('readText: a UTF-8 character split across two appends (two responses) comes out whole', async () => {
+    const path = uniquePath('utf8');
+    const stream = client.stream(path, { contentType: 'text/plain' });
+    await firstValueFrom(stream.create({ contentType: 'text/plain' }));
+    const euro = new TextEncoder().encode('€');
+    await firstValueFrom(stream.append(Uint8Array.of(0x61, euro[0]!, euro[1]!)));
+    const read = record(stream.readText({ live: 'long-poll' }));
+    await until(() => read.values.length > 0, 'the first half');
+    await sleep(100);
+    await firstValueFrom(stream.append(Uint8Array.of(euro[2]!, 0x62)));
+    await firstValueFrom(stream.close());
+    const chunks = await read.done;
+    expect(chunks.map((c) => c.text).join('')).toBe('a€b');
+    expect(chunks[0]!.text).toBe('a');
+    expect(chunks.some((c) => c.text.includes('\uFFFD'))).toBe(false);
+  });
+
+  describe("'auto' falls back to long-poll", () => {
+    it('when a proxy refuses SSE', async () => {
+      proxy.intercept = (req, res) => {
+        if (!req.url?.includes('live=sse')) return false;
+        res.writeHead(501, { 'content-type': 'text/plain' }).end('no SSE here');
+        return true;
+      };
+      const [stream, path] = await jsonStream({ n: 1 });
+      const read = record(stream.readJson({ live: 'auto' }));
+      await until(() => requestsFor(path).some((q) => q.includes('live=long-poll')), 'the fallback');
+      await firstValueFrom(stream.appendJson({ n: 2 }));
+      await firstValueFrom(stream.close());
+      expect((await read.done).flatMap((b) => b.items)).toEqual([{ n: 1 }, { n: 2 }]);
+      expect(requestsFor(path).filter((q) => q.includes('live=sse'))).toHaveLength(1);
+    });
+
+    it('when a proxy buffers the SSE response (no first event in time)', async () => {
+      proxy.intercept = (req, res) => {
+        if (!req.url?.includes('live=sse')) return false;
+        res.writeHead(200, { 'content-type': 'text/event-stream' });
+        res.flushHeaders();
+        return true; // ...and never sends an event
+      };
+      const [stream, path] = await jsonStream({ n: 1 });
+      const read = record(stream.readJson({ live: 'auto', sseFallbackTimeoutMs: 300 }));
+      await until(() => requestsFor(path).some((q) => q.includes('live=long-poll')), 'the fallback');
+      const buffered = proxy.matching(new RegExp(`/${path}\\?.*live=sse`))[0]!;
+      await until(() => buffered.closedAt !== undefined, 'the buffered SSE request to be abandoned', 1_000);
+      await firstValueFrom(stream.appendJson({ n: 2 }));
+      await firstValueFrom(stream.close());
+      expect((await read.done).flatMap((b) => b.items)).toEqual([{ n: 1 }, { n: 2 }]);
+    });
+  });
+
+  it('onError refreshes an expired token mid-tail, on the SSE reconnect', async () => {
+    let valid = 'Bearer t1';
+    proxy.intercept = (req, res) => {
+      if (req.method !== 'GET' || req.headers.authorization === valid) return false;
+      res.writeHead(401, { 'content-type': 'text/plain' }).end('token expired');
+      return true;
+    };
+    const [stream, path] = await jsonStream({ n: 1 });
+    const refreshes: number[] = [];
+    const read = record(
+      stream.readJson({
+        live: 'sse',
+        headers: { authorization: 'Bearer t1' },
+        onError: async (error) => {
+          if (!(error instanceof UnauthorizedError)) return undefined;
+          refreshes.push(error.status);
+          return { headers: { authorization: valid } };
+        },
+      }),
+    );
+    const sse = new RegExp(`/${path}\\?.*live=sse`);
+    await proxy.waitFor(sse);
+    await until(() => read.values.length > 0, 'catching up');
+    // The token expires, and the server ends the connection (as it does every minute).
+    valid = 'Bearer t2';
+    expect(proxy.endOpen(sse)).toBe(1);
+    await proxy.waitFor(sse, 3);
+    await sleep(100);
+    await firstValueFrom(stream.appendJson({ n: 2 }, { headers: { authorization: valid } }));
+    await firstValueFrom(stream.close({ headers: { authorization: valid } }));
+    expect((await read.done).flatMap((b) => b.items)).toEqual([{ n: 1 }, { n: 2 }]);
+    expect(refreshes).toEqual([401]);
+    expect(proxy.matching(sse).map((r) => r.headers.authorization)).toEqual(['Bearer t1', 'Bearer t1', 'Bearer t2']);
+  });
+
+  it('a 503 injected by the server is retried transparently', async () => {
+    const [stream, path] = await jsonStream({ n: 1 });
+    await injectFault(`/v1/stream/${path}`, { status: 503, count: 1, method: 'GET' });
+    expect(await lastValueFrom(stream.readJson({ live: false }).pipe(collectItems()))).toEqual([{ n: 1 }]);
+    expect(requestsFor(path)).toEqual(['offset=-1', 'offset=-1']);
+  });
+
+  describe('several components on one read', () => {
+    it('share(): every subscriber sees the same batches from one set of requests', async () => {
+      const [stream, path] = await jsonStream({ n: 1 }, { n: 2 });
+      const shared = stream.readJson<{ n: number }>({ live: 'long-poll' }).pipe(share());
+      const count = firstValueFrom(shared.pipe(items(), take(3), toArray()));
+      const sum = firstValueFrom(
+        shared.pipe(
+          items(),
+          scan((total, v) => total + v.n, 0),
+          filter((total) => total === 6),
+        ),
+      );
+      await until(() => requestsFor(path).some((q) => q.includes('live=long-poll')), 'the tail');
+      await firstValueFrom(stream.appendJson({ n: 3 }));
+      expect(await count).toEqual([{ n: 1 }, { n: 2 }, { n: 3 }]);
+      expect(await sum).toBe(6);
+      // Both consumers, one read: a single catch-up request.
+      expect(requestsFor(path).filter((q) => !q.includes('live='))).toHaveLength(1);
+    });
+
+    it('shareReplay({ bufferSize: 1, refCount: true }): a late subscriber gets the latest batch at once', async () => {
+      const [stream, path] = await jsonStream({ n: 1 });
+      const latest = stream.readJson<{ n: number }>({ live: 'long-poll' }).pipe(shareReplay({ bufferSize: 1, refCount: true }));
+      const first = latest.subscribe();
+      await until(() => requestsFor(path).length > 0, 'the first request');
+      const late: JsonBatch<{ n: number }> = await firstValueFrom(latest);
+      expect(late.items).toEqual([{ n: 1 }]);
+      expect(requestsFor(path).filter((q) => !q.includes('live='))).toHaveLength(1);
+      const tail = await proxy.waitFor(new RegExp(`/${path}\\?.*live=long-poll`));
+      first.unsubscribe();
+      // refCount: with no subscriber left, the read stops: its held long-poll is aborted.
+      await until(() => tail.closedAt !== undefined, 'the tail to stop', 1_000);
+      expect(tail.aborted).toBe(true);
+    });
+  });
+
+  it('for await with eachValueFrom: consume batches as an async iterable', async () => {
+    const [stream] = await jsonStream({ n: 1 }, { n: 2 });
+    await firstValueFrom(stream.close());
+    const seen: unknown[] = [];
+    for await (const batch of eachValueFrom(stream.readJson({ live: 'auto' }))) seen.push(...batch.items);
+    expect(seen).toEqual([{ n: 1 }, { n: 2 }]);
+  });
+
+  it('collectText reads a text stream up to the tail, even from a live read', async () => {
+    const path = uniquePath('text');
+    const stream = client.stream(path, { contentType: 'text/plain' });
+    await firstValueFrom(stream.create({ contentType: 'text/plain' }));
+    await firstValueFrom(stream.append('hello '));
+    await firstValueFrom(stream.append('world'));
+    expect(await lastValueFrom(stream.readText({ live: 'auto' }).pipe(collectText()))).toBe('hello world');
+  });
+
+  it('takeWhile on checkpoints: stop a live read at a known offset', async () => {
+    const [stream] = await jsonStream({ n: 1 });
+    const head = await firstValueFrom(stream.head());
+    const upTo = await lastValueFrom(
+      stream.readJson({ live: 'auto' }).pipe(
+        takeWhile((b) => b.offset < head.nextOffset, true),
+        map((b) => b.offset),
+      ),
+    );
+    expect(upTo).toBe(head.nextOffset);
+  });
+});
