@@ -6,7 +6,9 @@ const config: Config = {
   testEnvironment: 'node',
   roots: ['<rootDir>/spec'],
   testMatch: ['**/*.spec.ts'],
-  transform: { '^.+\\.(t|j)sx?$': swc as never },
+  transform: { '^.+\\.(t|j)sx?$': swc as never, '^.+\\.mjs$': swc as never },
+  // Angular ships ES modules only (.mjs): compile them to CommonJS for spec/angular.
+  transformIgnorePatterns: ['/node_modules/(?!@angular/)'],
   // Source files import siblings with NodeNext-style '.js' suffixes; resolve them to the .ts sources.
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   globalSetup: '<rootDir>/spec/support/global-setup.ts',

@@ -7,6 +7,7 @@ const tsc = (...args) => execFileSync(process.execPath, ['node_modules/typescrip
 rmSync('dist', { recursive: true, force: true });
 tsc('--module', 'ES2022', '--moduleResolution', 'bundler', '--outDir', 'dist/esm', '--declaration', 'false');
 tsc('--module', 'CommonJS', '--moduleResolution', 'node10', '--outDir', 'dist/cjs', '--declaration', 'false');
+rmSync('dist/cjs/angular', { recursive: true, force: true }); // the Angular entry is ESM only, like Angular itself
 tsc('--outDir', 'dist/types', '--emitDeclarationOnly');
 for (const [dir, type] of [['dist/esm', 'module'], ['dist/cjs', 'commonjs']]) {
   mkdirSync(dir, { recursive: true });

@@ -1,0 +1,23 @@
+import { ChangeDetectionStrategy, Component, inject, signal } from '@angular/core';
+import { FEED_CONFIG } from './feed-config';
+import { FeedComponent } from './feed.component';
+
+@Component({
+  selector: 'app-root',
+  imports: [FeedComponent],
+  changeDetection: ChangeDetectionStrategy.OnPush,
+  template: `
+    <h1>Durable Streams feed</h1>
+    <p>
+      Stream <code>{{ config.stream }}</code> on <code>{{ config.server }}</code>
+      <button type="button" data-testid="toggle" (click)="feedOn.set(!feedOn())">{{ feedOn() ? 'Stop feed' : 'Start feed' }}</button>
+    </p>
+    @if (feedOn()) {
+      <app-feed />
+    }
+  `,
+})
+export class AppComponent {
+  readonly config = inject(FEED_CONFIG);
+  readonly feedOn = signal(true);
+}

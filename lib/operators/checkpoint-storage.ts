@@ -1,0 +1,143 @@
+import { catchError, defer, from, map, of, type Observable } from 'rxjs';
+import { InvalidArgumentError } from '../errors/client-errors.js';
+import { DurableStreamError } from '../errors/durable-stream-error.js';
+import type { Checkpoint } from '../protocol/offset.js';
+
+/**
+ * A synchronous key-value store with the shape of the Web Storage API:
+ * `localStorage` and `sessionStorage` fit as they are. A `setItem` or
+ * `getItem` that returns a promise (localForage, for one) is awaited.
+ */
+export interface SyncKeyValueStorage {
+  getItem(key: string): string | null | undefined | PromiseLike<string | null | undefined>;
+  setItem(key: string, value: string): void | PromiseLike<void>;
+}
+
+/** An asynchronous key-value store: IndexedDB wrappers, Capacitor Preferences adapters, a server... */
+export interface AsyncKeyValueStore {
+  get(key: string): PromiseLike<string | null | undefined>;
+  set(key: string, value: string): PromiseLike<void>;
+}
+
+/** Where checkpoints are kept: `localStorage`, or any key-value store. */
+export type CheckpointStorage = SyncKeyValueStorage | AsyncKeyValueStore;
+
+/** What every batch a read emits carries: where to resume after it. */
+export interface Checkpointed {
+  readonly checkpoint: Checkpoint;
+}
+
+/** Saving or loading a checkpoint failed, or the stored value is not a checkpoint. */
+export class CheckpointStorageError extends DurableStreamError {
+  /** The storage key concerned. */
+  readonly key: string;
+  /** `'load'` or `'save'`. */
+  readonly operation: 'load' | 'save';
+
+  constructor(operation: 'load' | 'save', key: string, what: string, cause?: unknown) {
+    super('CHECKPOINT_STORAGE', `Could not ${operation} the checkpoint under key '${key}': ${what}`, {
+      url: '',
+      cause,
+      hint:
+        operation === 'save'
+          ? 'Check the storage (quota, permissions). Unless onSaveError handles it, the read stops here, so it never runs ahead of what is saved'
+          : 'Check the storage, or remove the stored value; catch this error to start from another offset',
+    });
+    this.key = key;
+    this.operation = operation;
+  }
+}
+
+/** Throws {@link InvalidArgumentError} unless `storage` is a storage and `key` a non-empty string. */
+export function assertCheckpointStorage(storage: CheckpointStorage, key: string): void {
+  const candidate = storage as Partial<SyncKeyValueStorage & AsyncKeyValueStore> | null | undefined;
+  const sync = typeof candidate?.getItem === 'function' && typeof candidate.setItem === 'function';
+  const async = typeof candidate?.get === 'function' && typeof candidate.set === 'function';
+  if (!sync && !async) {
+    throw new InvalidArgumentError('checkpoint storage must have getItem/setItem (like localStorage) or async get/set');
+  }
+  if (typeof key !== 'string' || key === '') {
+    throw new InvalidArgumentError('checkpoint storage key must be a non-empty string');
+  }
+}
+
+/**
+ * The stored checkpoint under `key`, or `undefined` when there is none.
+ * Cold: the storage is read on subscribe, again on every subscription.
+ * A stored value that is not a checkpoint errors with {@link CheckpointStorageError}.
+ */
+export function loadCheckpoint(storage: CheckpointStorage, key: string): Observable<Checkpoint | undefined> {
+  assertCheckpointStorage(storage, key);
+  return defer(() => {
+    let raw: string | null | undefined | PromiseLike<string | null | undefined>;
+    try {
+      raw = isAsyncStore(storage) ? storage.get(key) : storage.getItem(key);
+    } catch (error) {
+      throw new CheckpointStorageError('load', key, describeError(error), error);
+    }
+    const value$ = isPromiseLike(raw)
+      ? from(raw).pipe(
+          catchError((error: unknown) => {
+            throw new CheckpointStorageError('load', key, describeError(error), error);
+          }),
+        )
+      : of(raw);
+    return value$.pipe(map((value) => decodeCheckpoint(key, value)));
+  });
+}
+
+/**
+ * Writes `checkpoint` under `key`: returns `undefined` when the storage wrote
+ * it synchronously, otherwise the pending write as the store returned it.
+ * A synchronous failure throws {@link CheckpointStorageError}.
+ */
+export function saveCheckpoint(storage: CheckpointStorage, key: string, checkpoint: Checkpoint): PromiseLike<void> | undefined {
+  const value = encodeCheckpoint(checkpoint);
+  let result: void | PromiseLike<void>;
+  try {
+    result = isAsyncStore(storage) ? storage.set(key, value) : storage.setItem(key, value);
+  } catch (error) {
+    throw new CheckpointStorageError('save', key, describeError(error), error);
+  }
+  return isPromiseLike<void>(result) ? result : undefined;
+}
+
+/** Whether two checkpoints name the same position. */
+export function sameCheckpoint(a: Checkpoint | undefined, b: Checkpoint | undefined): boolean {
+  return a !== undefined && b !== undefined && a.offset === b.offset && a.cursor === b.cursor;
+}
+
+function encodeCheckpoint(checkpoint: Checkpoint): string {
+  return JSON.stringify(checkpoint.cursor === undefined ? { offset: checkpoint.offset } : { offset: checkpoint.offset, cursor: checkpoint.cursor });
+}
+
+function decodeCheckpoint(key: string, raw: string | null | undefined): Checkpoint | undefined {
+  if (raw === null || raw === undefined) return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch (error) {
+    throw new CheckpointStorageError('load', key, `the stored value is not JSON: ${raw.slice(0, 80)}`, error);
+  }
+  if (typeof parsed !== 'object' || parsed === null) {
+    throw new CheckpointStorageError('load', key, `the stored value is not a checkpoint: ${raw.slice(0, 80)}`);
+  }
+  const { offset, cursor } = parsed as { offset?: unknown; cursor?: unknown };
+  if (typeof offset !== 'string' || offset === '' || (cursor !== undefined && typeof cursor !== 'string')) {
+    throw new CheckpointStorageError('load', key, `the stored value is not a checkpoint: ${raw.slice(0, 80)}`);
+  }
+  return cursor === undefined ? { offset } : { offset, cursor };
+}
+
+function isAsyncStore(storage: CheckpointStorage): storage is AsyncKeyValueStore {
+  return typeof (storage as Partial<SyncKeyValueStorage>).setItem !== 'function' && typeof (storage as Partial<AsyncKeyValueStore>).set === 'function';
+}
+
+function isPromiseLike<T>(value: unknown): value is PromiseLike<T> {
+  return typeof (value as PromiseLike<T> | undefined)?.then === 'function';
+}
+
+/** A short description of a thrown value. */
+export function describeError(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

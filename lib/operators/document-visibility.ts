@@ -1,0 +1,24 @@
+import { defer, distinctUntilChanged, fromEvent, map, NEVER, startWith, type Observable } from 'rxjs';
+
+/** The part of `Document` that {@link documentVisibility} uses. */
+export interface VisibilitySource {
+  readonly visibilityState: string;
+  addEventListener(type: 'visibilitychange', listener: () => void): void;
+  removeEventListener(type: 'visibilitychange', listener: () => void): void;
+}
+
+/**
+ * Whether the page is visible: the current state on subscribe, then every
+ * change (`visibilitychange`). Where there is no document (Node, a server
+ * render) it emits `true` once and never completes. The listener is removed
+ * on unsubscribe.
+ */
+export function documentVisibility(
+  doc: VisibilitySource | undefined = (globalThis as { document?: VisibilitySource }).document,
+): Observable<boolean> {
+  return defer(() => {
+    if (!doc) return NEVER.pipe(startWith(true));
+    const visible = (): boolean => doc.visibilityState !== 'hidden';
+    return fromEvent(doc, 'visibilitychange').pipe(map(visible), startWith(visible()), distinctUntilChanged());
+  });
+}
