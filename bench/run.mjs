@@ -1,0 +1,33 @@
+// npm run bench: every scenario side by side with @durable-streams/client, in one run on one server.
+// BENCH_ONLY=read|producer runs one scenario.
+import { startServer } from './harness.mjs';
+
+const scenarios = [
+  ['read', () => import('./read.mjs')],
+  ['producer', () => import('./producer.mjs')],
+];
+
+const server = await startServer();
+console.log(`reference server ${server.url}, node ${process.version}`);
+let failed = false;
+try {
+  for (const [name, load] of scenarios) {
+    if (process.env.BENCH_ONLY && process.env.BENCH_ONLY !== name) continue;
+    let scenario;
+    try {
+      scenario = await load();
+    } catch (error) {
+      if (error?.code === 'ERR_MODULE_NOT_FOUND') continue;
+      throw error;
+    }
+    try {
+      await scenario.run(server);
+    } catch (error) {
+      failed = true;
+      console.error(`${name}: ${error.stack ?? error}`);
+    }
+  }
+} finally {
+  await server.stop();
+}
+process.exit(failed ? 1 : 0);
