@@ -24,6 +24,8 @@ export interface RequestSpec {
   readonly userParams?: DynamicRecord;
   /** Overrides the client's header timeout (long-poll waits longer). */
   readonly timeoutMs?: number;
+  /** See {@link HttpRequest.lane}. */
+  readonly lane?: string;
 }
 
 /**
@@ -77,6 +79,7 @@ export class StreamHttp {
       url: withQuery(spec.url, { ...userParams, ...spec.query }),
       headers: { ...userHeaders, ...spec.headers },
       ...(spec.body === undefined ? {} : { body: spec.body }),
+      ...(spec.lane === undefined ? {} : { lane: spec.lane }),
     };
   }
 }

@@ -7,6 +7,13 @@ export interface HttpRequest {
   readonly body?: Uint8Array | string;
   /** Aborts the request and its body stream: the transport must honour it at once. */
   readonly signal: AbortSignal;
+  /**
+   * Requests that share a lane must reach the server in the order they are
+   * issued, and are safe to repeat (an idempotent producer's, which the
+   * server deduplicates). A transport that can keeps their order by writing
+   * them, pipelined, on one connection (undici does); others may ignore it.
+   */
+  readonly lane?: string;
 }
 
 /** Response headers, read by lower-case name. */

@@ -1,4 +1,4 @@
-import { Agent, request as undiciRequest, type Dispatcher } from 'undici';
+import { Agent, Client, request as undiciRequest, type Dispatcher } from 'undici';
 import type { HttpBody, HttpRequest, HttpResponse, HttpTransport } from '../http-transport.js';
 
 /** Options for {@link undiciTransport}. */
@@ -7,8 +7,10 @@ export interface UndiciTransportOptions {
   readonly connections?: number;
   /** How long an idle socket is kept open, ms. Default 10 000. */
   readonly keepAliveTimeoutMs?: number;
-  /** Use this dispatcher (Agent, Pool, ProxyAgent, MockAgent) instead of creating one. */
+  /** Use this dispatcher (Agent, Pool, ProxyAgent, MockAgent) instead of creating one; lanes then share it too. */
   readonly dispatcher?: Dispatcher;
+  /** Requests a lane may have on its connection at once (HTTP/1.1 pipelining). Default 8. */
+  readonly lanePipelining?: number;
 }
 
 /** The undici transport, with `close()` to release its sockets. */
@@ -22,23 +24,30 @@ export interface UndiciTransport extends HttpTransport {
  * Faster than `fetch` on Node (no WHATWG stream layer on the hot path).
  */
 export function undiciTransport(options: UndiciTransportOptions = {}): UndiciTransport {
+  const keepAliveTimeout = options.keepAliveTimeoutMs ?? 10_000;
   const dispatcher =
     options.dispatcher ??
     new Agent({
       connections: options.connections ?? 16,
-      keepAliveTimeout: options.keepAliveTimeoutMs ?? 10_000,
+      keepAliveTimeout,
       // Timeouts are the SDK's business (per operation), not the socket's.
       headersTimeout: 0,
       bodyTimeout: 0,
     });
+  const lanes = options.dispatcher
+    ? undefined
+    : new LaneClients((origin) => new Client(origin, { pipelining: options.lanePipelining ?? 8, keepAliveTimeout, headersTimeout: 0, bodyTimeout: 0 }));
   return {
     async request(request: HttpRequest): Promise<HttpResponse> {
+      const lane = request.lane === undefined ? undefined : lanes?.get(request.url, request.lane);
       const response = await undiciRequest(request.url, {
         method: request.method,
         headers: request.headers,
         body: request.body,
         signal: request.signal,
-        dispatcher,
+        dispatcher: lane ?? dispatcher,
+        // Lane requests are repeat-safe: undici may pipeline them, which keeps their order.
+        ...(lane ? { idempotent: true } : {}),
       });
       const headers = response.headers;
       return {
@@ -50,8 +59,46 @@ export function undiciTransport(options: UndiciTransportOptions = {}): UndiciTra
         body: undiciBody(response.body),
       };
     },
-    close: () => dispatcher.close(),
+    close: async () => {
+      await Promise.all([dispatcher.close(), lanes?.close()]);
+    },
   };
+}
+
+const MAX_LANES = 64;
+
+/**
+ * One single-connection client per (origin, lane), the least recently used
+ * closed (gracefully: in-flight requests finish) beyond {@link MAX_LANES}.
+ */
+class LaneClients {
+  private readonly clients = new Map<string, Client>();
+
+  constructor(private readonly create: (origin: string) => Client) {}
+
+  get(url: string, lane: string): Client {
+    const origin = new URL(url).origin;
+    const key = `${origin} ${lane}`;
+    let client = this.clients.get(key);
+    if (client) {
+      this.clients.delete(key); // re-insert: most recently used last
+    } else {
+      client = this.create(origin);
+      if (this.clients.size >= MAX_LANES) {
+        const [oldestKey, oldest] = this.clients.entries().next().value as [string, Client];
+        this.clients.delete(oldestKey);
+        void oldest.close();
+      }
+    }
+    this.clients.set(key, client);
+    return client;
+  }
+
+  async close(): Promise<void> {
+    const clients = [...this.clients.values()];
+    this.clients.clear();
+    await Promise.all(clients.map((client) => client.close()));
+  }
 }
 
 type UndiciBody = Dispatcher.ResponseData['body'];
