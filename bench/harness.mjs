@@ -1,11 +1,32 @@
 // Shared benchmark helpers: a reference server on a free loopback port, timing, tables.
-import { DurableStreamTestServer } from '@durable-streams/server';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
 
-/** Starts the reference server in memory on a free loopback port. */
-export async function startServer() {
-  const server = new DurableStreamTestServer({ port: 0, host: '127.0.0.1' });
-  const url = await server.start();
-  return { url, base: `${url}/v1/stream`, stop: () => server.stop() };
+/**
+ * Starts a server (`reference` or `sink`) in a child process on a free
+ * loopback port, so the server's work runs beside the measured client, not
+ * inside its thread and heap, as it would in production.
+ */
+export async function startServer(kind = 'reference') {
+  const child = spawn(process.execPath, [fileURLToPath(new URL('./server-process.mjs', import.meta.url)), kind], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  let output = '';
+  child.stdout.setEncoding('utf8');
+  while (!output.includes('\n')) {
+    const [chunk] = await Promise.race([once(child.stdout, 'data'), once(child, 'exit').then(() => { throw new Error(`${kind} server exited`); })]);
+    output += chunk;
+  }
+  const url = output.trim();
+  return {
+    url,
+    base: `${url}/v1/stream`,
+    stop: async () => {
+      child.stdin.end();
+      await once(child, 'exit');
+    },
+  };
 }
 
 /** Runs `fn` `warmup` times, then `runs` times; returns the median wall time in ms. */

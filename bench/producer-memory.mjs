@@ -1,0 +1,51 @@
+// Producer memory: 1M JSON appends with maxBufferedBytes 8 MiB against a sink
+// server (in a child process), peak RSS growth of this process. Run by
+// producer.mjs in a fresh process, so no earlier work has grown the heap.
+import { DurableStreamsClient, undiciTransport } from 'durable-streams-rx';
+import { firstValueFrom } from 'rxjs';
+import { message, startServer } from './harness.mjs';
+
+const gc = globalThis.gc;
+const MEMORY_COUNT = Number(process.env.BENCH_PRODUCER_MEMORY_COUNT ?? 1_000_000);
+
+/** Appends `count` messages, waiting for room when the buffer is full; returns the peak RSS growth in bytes. */
+async function appendAll(client, url, count) {
+  const producer = client.stream(url, { contentType: 'application/json' }).producer('bench-memory', { maxBufferedBytes: 8 * 1024 * 1024 });
+  gc?.();
+  const before = process.memoryUsage().rss;
+  let peak = before;
+  const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 5);
+  let waits = 0;
+  for (let i = 0; i < count; i++) {
+    const value = message(i);
+    if (!producer.tryAppend(value)) {
+      // Backpressure: wait until what is buffered is acknowledged.
+      waits++;
+      await firstValueFrom(producer.flush());
+      producer.append(value);
+    }
+    if ((i & 0x3fff) === 0) peak = Math.max(peak, process.memoryUsage().rss);
+  }
+  await firstValueFrom(producer.close());
+  clearInterval(sampler);
+  return { growth: Math.max(peak, process.memoryUsage().rss) - before, waits };
+}
+
+async function main() {
+  const sink = await startServer('sink');
+  const transport = undiciTransport();
+  const client = new DurableStreamsClient({ transport });
+  const mib = (bytes) => (bytes / 1024 / 1024).toFixed(1);
+  console.log(`\nProducer memory, ${MEMORY_COUNT.toLocaleString('en-US')} appends with maxBufferedBytes 8 MiB (sink server), peak RSS growth (target < 64 MiB)`);
+  // Cold: the first work of the process, so the growth includes V8 sizing its
+  // young generation and compiling the code. Warm: the same run again.
+  const cold = await appendAll(client, `${sink.url}/sink`, MEMORY_COUNT);
+  console.log(`  cold: ${mib(cold.growth)} MiB (${cold.waits} waits for room)`);
+  const warm = await appendAll(client, `${sink.url}/sink`, MEMORY_COUNT);
+  console.log(`  warm: ${mib(warm.growth)} MiB (${warm.waits} waits for room)`);
+  await transport.close();
+  await sink.stop();
+}
+
+
+await main();
