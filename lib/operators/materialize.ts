@@ -42,7 +42,8 @@ export class StateProtocolError extends DurableStreamError {
  * Each input batch (one stream response: a bare message array, or an object
  * with `items` such as `JsonBatch`) is applied in order, then exactly one
  * {@link StateSnapshot} is emitted for it, even when it changed nothing.
- * `insert` and `update` store `value` at `type`/`key`, `delete` removes it,
+ * `insert` and `update` (and `upsert`, which `@durable-streams/state` writes
+ * though the protocol does not list it) store `value` at `type`/`key`, `delete` removes it,
  * `reset` clears all state, and `snapshot-start`/`snapshot-end` toggle
  * `snapshotInProgress`. Snapshots, `collections` and every collection are
  * frozen; unchanged collections keep their identity between emissions.
@@ -193,7 +194,8 @@ function readBatch(batch: StateBatch): {
   };
 }
 
-const OPERATIONS: ReadonlySet<unknown> = new Set(['insert', 'update', 'delete']);
+// `upsert` is not in the State Protocol, but the reference state package writes it: read it as insert-or-update.
+const OPERATIONS: ReadonlySet<unknown> = new Set(['insert', 'update', 'upsert', 'delete']);
 const CONTROLS: ReadonlySet<unknown> = new Set(['snapshot-start', 'snapshot-end', 'reset']);
 const RFC3339 =
   /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])[Tt ]([01]\d|2[0-3]):[0-5]\d:([0-5]\d|60)(\.\d+)?([Zz]|[+-]([01]\d|2[0-3]):[0-5]\d)$/;
@@ -211,7 +213,7 @@ function checkMessage(item: unknown): string | undefined {
     return optionalNonEmpty(headers['offset'], '`headers.offset`');
   }
   if (operation === undefined) return '`headers` needs `operation` (change message) or `control` (control message)';
-  if (!OPERATIONS.has(operation)) return '`headers.operation` must be "insert", "update" or "delete"';
+  if (!OPERATIONS.has(operation)) return '`headers.operation` must be "insert", "update", "upsert" or "delete"';
   if (!nonEmpty(message['type'])) return '`type` must be a non-empty string';
   if (!nonEmpty(message['key'])) return '`key` must be a non-empty string';
   if (operation !== 'delete' && message['value'] === undefined) return `\`value\` is required for ${operation}`;

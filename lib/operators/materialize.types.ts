@@ -5,8 +5,8 @@
  * @packageDocumentation
  */
 
-/** A change operation (State Protocol section 4.1). */
-export type ChangeOperation = 'insert' | 'update' | 'delete';
+/** A change operation (State Protocol section 4.1; `upsert` as `@durable-streams/state` writes it). */
+export type ChangeOperation = 'insert' | 'update' | 'upsert' | 'delete';
 
 /** A control signal (State Protocol section 4.2). */
 export type ControlSignal = 'snapshot-start' | 'snapshot-end' | 'reset';

@@ -61,6 +61,17 @@ describe('materialize', () => {
       });
     });
 
+    it('reads upsert, as @durable-streams/state writes it, as insert-or-update', () => {
+      testScheduler.run(({ cold, expectObservable }) => {
+        const upsert = (key: string, value: unknown) => ({ type: 'user', key, value, headers: { operation: 'upsert' } });
+        const source = cold('-a-b-|', { a: [upsert('1', alice)], b: [upsert('1', aliceSmith), upsert('2', bob)] });
+        expectObservable(source.pipe(materialize())).toBe('-s-t-|', {
+          s: state({ user: { 1: alice } }),
+          t: state({ user: { 1: aliceSmith, 2: bob } }),
+        });
+      });
+    });
+
     it('treats a repeated insert as last-write-wins', () => {
       testScheduler.run(({ cold, expectObservable }) => {
         const source = cold('-a-|', { a: [insert('user', '1', alice), insert('user', '1', bob)] });
@@ -341,7 +352,7 @@ describe('materialize', () => {
       ['an unknown control', control('truncate'), '`headers.control` must be'],
       ['an empty control offset', { headers: { control: 'reset', offset: '' } }, '`headers.offset` must be a non-empty string'],
       ['a non-string control offset', { headers: { control: 'reset', offset: 5 } }, '`headers.offset` must be a non-empty string'],
-      ['an unknown operation', { ...insert('user', '1', alice), headers: { operation: 'upsert' } }, '`headers.operation` must be'],
+      ['an unknown operation', { ...insert('user', '1', alice), headers: { operation: 'merge' } }, '`headers.operation` must be'],
       ['no type', { key: '1', value: alice, headers: { operation: 'insert' } }, '`type` must be a non-empty string'],
       ['an empty type', insert('', '1', alice), '`type` must be a non-empty string'],
       ['a numeric key', { ...insert('user', '1', alice), key: 1 }, '`key` must be a non-empty string'],
