@@ -1,20 +1,20 @@
 import { catchError, defer, map, of, shareReplay, switchMap, tap, throwError, type Observable } from 'rxjs';
-import { StreamNotFoundError } from '../errors/http-errors.js';
 import { InvalidArgumentError } from '../errors/client-errors.js';
+import { StreamNotFoundError } from '../errors/http-errors.js';
 import { appendRequest, appendResult, closeRequest, closeResult, type AppendOptions, type AppendResult, type CloseResult } from '../operations/append.js';
 import { createRequest, createResult, DEFAULT_CONTENT_TYPE, type CreateOptions, type CreateResult } from '../operations/create.js';
 import { forkRequest, type ForkOptions } from '../operations/fork.js';
 import { metadataFromHeaders, type StreamMetadata } from '../operations/stream-metadata.js';
 import { toJson } from '../operations/validate.js';
-import { resolveStreamUrl } from '../protocol/url.js';
-import type { StreamContext, RequestOptions } from './stream-context.js';
-import type { HttpResponse } from '../transport/http-transport.js';
-import type { RequestSpec, StreamHttp } from './stream-http.js';
-import { readBytes, readJson as readJsonBatches, readText as readTextChunks } from '../read/read-stream.js';
-import type { Chunk, JsonBatch, TextChunk } from '../read/chunk.js';
-import type { ReadOptions } from '../read/read-options.js';
 import { IdempotentProducer } from '../produce/idempotent-producer.js';
 import type { ProducerOptions } from '../produce/producer-options.js';
+import { resolveStreamUrl } from '../protocol/url.js';
+import type { Chunk, JsonBatch, TextChunk } from '../read/chunk.js';
+import type { ReadOptions } from '../read/read-options.js';
+import { readBytes, readJson as readJsonBatches, readText as readTextChunks } from '../read/read-stream.js';
+import type { HttpResponse } from '../transport/http-transport.js';
+import type { RequestOptions, StreamContext } from './stream-context.js';
+import type { RequestSpec, StreamHttp } from './stream-http.js';
 
 /** Options of `client.stream()`. */
 export interface StreamHandleOptions {
