@@ -11,5 +11,6 @@ rmSync('dist/cjs/angular', { recursive: true, force: true }); // the Angular ent
 tsc('--outDir', 'dist/types', '--emitDeclarationOnly');
 for (const [dir, type] of [['dist/esm', 'module'], ['dist/cjs', 'commonjs']]) {
   mkdirSync(dir, { recursive: true });
-  writeFileSync(`${dir}/package.json`, JSON.stringify({ type, sideEffects: false }) + '\n');
+  // index.node registers undici as the default transport: the only module with a side effect.
+  writeFileSync(`${dir}/package.json`, JSON.stringify({ type, sideEffects: ['./index.node.js'] }) + '\n');
 }
