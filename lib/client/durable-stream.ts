@@ -169,8 +169,10 @@ export class DurableStream implements StreamContext {
   }
 
   /** The content type: given, remembered, or learned with one HEAD (shared by concurrent callers). */
-  contentType(): Observable<string> {
+  contentType(options?: Pick<RequestOptions, 'headers' | 'params'>): Observable<string> {
     if (this.knownContentType) return of(this.knownContentType);
+    // The caller's own headers and params (its credentials) must reach the HEAD too; that HEAD is its own.
+    if (options) return this.head(options).pipe(map((metadata) => metadata.contentType ?? DEFAULT_CONTENT_TYPE));
     this.learnedContentType ??= this.head().pipe(
       map((metadata) => metadata.contentType ?? DEFAULT_CONTENT_TYPE),
       tap({ error: () => (this.learnedContentType = undefined) }),

@@ -21,6 +21,10 @@ export interface StreamContext {
   /** The stream's absolute URL. */
   readonly url: string;
   readonly http: StreamHttp;
-  /** The stream's content type: known, or learned once with a HEAD. */
-  contentType(): Observable<string>;
+  /**
+   * The stream's content type: known, or learned once with a HEAD. With
+   * `options`, the HEAD carries those headers and params too (the
+   * caller's credentials), and is not shared.
+   */
+  contentType(options?: Pick<RequestOptions, 'headers' | 'params'>): Observable<string>;
 }

@@ -72,8 +72,9 @@ export class StreamHttp {
 
   private async build(spec: RequestSpec): Promise<OutgoingRequest> {
     const { headers: clientHeaders, params: clientParams } = this.options;
-    const userHeaders = await resolveDynamic([clientHeaders, spec.userHeaders], lower);
-    const userParams = await resolveDynamic([clientParams, spec.userParams]);
+    const url = stripQuery(spec.url);
+    const userHeaders = await resolveDynamic([clientHeaders, spec.userHeaders], 'headers', url, lower);
+    const userParams = await resolveDynamic([clientParams, spec.userParams], 'params', url);
     return {
       method: spec.method,
       url: withQuery(spec.url, { ...userParams, ...spec.query }),
@@ -108,11 +109,19 @@ async function rejectWith(response: HttpResponse, request: OutgoingRequest): Pro
   });
 }
 
+/** The start of an error body: no more is read (or held in memory), however long or endless the body. */
 async function readErrorText(response: HttpResponse): Promise<string> {
+  const decoder = new TextDecoder();
+  let text = '';
   try {
-    const text = await response.body.text();
-    return text.length > MAX_ERROR_BODY ? text.slice(0, MAX_ERROR_BODY) : text;
+    for await (const chunk of response.body.stream()) {
+      text += decoder.decode(chunk, { stream: true });
+      // Leaving the loop early releases the connection.
+      if (text.length >= MAX_ERROR_BODY) break;
+    }
+    text += decoder.decode();
   } catch {
-    return '';
+    // Keep what arrived.
   }
+  return text.length > MAX_ERROR_BODY ? text.slice(0, MAX_ERROR_BODY) : text;
 }

@@ -47,6 +47,20 @@ export class ParseError extends DurableStreamError {
   }
 }
 
+/** A header or query-parameter function (client or call option) threw, rejected, or returned no string. */
+export class DynamicValueError extends DurableStreamError {
+  /** Which entry failed, e.g. `headers['authorization']`. */
+  readonly entry: string;
+  constructor(init: DurableStreamErrorInit & { readonly entry: string; readonly got?: string }) {
+    super(
+      'DYNAMIC_VALUE_FAILED',
+      init.got === undefined ? `The function for ${init.entry} failed: ${describeCause(init.cause)}` : `The function for ${init.entry} returned ${init.got}, not a string`,
+      { hint: 'Nothing was sent; fix the function (it runs before every request, retry and reconnect)', ...init },
+    );
+    this.entry = init.entry;
+  }
+}
+
 /** A caller passed an invalid argument or option. Thrown synchronously or emitted before any I/O. */
 export class InvalidArgumentError extends DurableStreamError {
   constructor(message: string, url = '') {

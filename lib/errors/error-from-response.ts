@@ -62,7 +62,8 @@ export function errorFromResponse(
     case 429:
       return new RateLimitedError({ ...init, retryAfterMs });
     default:
-      if (status >= 500) return new ServerError({ ...init, retryAfterMs });
+      // Retry-After means something on 503 (and 429), not on other 5xx.
+      if (status >= 500) return new ServerError(status === 503 ? { ...init, retryAfterMs } : init);
       return new UnexpectedStatusError(init);
   }
 }

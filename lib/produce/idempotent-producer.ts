@@ -16,6 +16,7 @@ import {
   Subject,
   switchMap,
   take,
+  takeUntil,
   tap,
   throwError,
   Observable,
@@ -24,7 +25,7 @@ import {
 } from 'rxjs';
 import { DurableStreamError } from '../errors/durable-stream-error.js';
 import { InvalidArgumentError } from '../errors/client-errors.js';
-import { SequenceGapError, StaleEpochError } from '../errors/http-errors.js';
+import { SequenceGapError, StaleEpochError, StreamClosedError } from '../errors/http-errors.js';
 import type { CloseResult } from '../operations/append.js';
 import type { StreamContext } from '../client/stream-context.js';
 import { batchEntries } from './batch-entries.js';
@@ -103,6 +104,8 @@ export class IdempotentProducer<T = unknown> implements Observer<T> {
   private readonly changes = new BehaviorSubject<void>(undefined);
   private readonly acks = new Subject<ProducerAck>();
   private readonly errors = new Subject<DurableStreamError>();
+  /** Emits when the producer stops: ends a content-type lookup still out. */
+  private readonly stopped = new Subject<void>();
   private readonly contentType$: Observable<string>;
   private readonly pipeline: Subscription;
   private framing: Framing | undefined;
@@ -133,7 +136,12 @@ export class IdempotentProducer<T = unknown> implements Observer<T> {
     if (this.options.onError) this.errors.subscribe(this.options.onError);
 
     const given = this.options.contentType;
-    this.contentType$ = (given ? of(given) : defer(() => context.contentType())).pipe(
+    // The producer's own headers and params (its credentials) reach the HEAD too.
+    const { headers, params } = this.options.request;
+    const lookup = headers || params ? () => context.contentType({ headers, params }) : () => context.contentType();
+    this.contentType$ = (given ? of(given) : defer(lookup)).pipe(
+      // Not kept alive by shareReplay past the producer's end (detach() aborts it).
+      takeUntil(this.stopped),
       tap((contentType) => (this.framing = framingOf(contentType))),
       // Learned once; a failed HEAD is not kept, the next batch asks again.
       shareReplay({ bufferSize: 1, refCount: false }),
@@ -297,6 +305,10 @@ export class IdempotentProducer<T = unknown> implements Observer<T> {
     // provisionally. A failed HEAD surfaces with the first batch, which asks again.
     if (!this.framing) this.lookup ??= this.contentType$.subscribe({ error: () => undefined });
     const entry = encodeValue(value, this.framing, this.url);
+    // Alone in a batch it would make an empty POST, which the server refuses (400) and the producer would stop.
+    if (entry.bytes === 0 && this.framing === 'bytes') {
+      throw new InvalidArgumentError('Cannot append empty data: the protocol rejects empty appends (use closeStream() to end a stream)', this.url);
+    }
     if (entry.bytes > maxBufferedBytes) {
       throw new InvalidArgumentError(`a value of ${entry.bytes} bytes can never fit maxBufferedBytes (${maxBufferedBytes})`, this.url);
     }
@@ -401,6 +413,16 @@ export class IdempotentProducer<T = unknown> implements Observer<T> {
       this.pulse();
       return { kind: 'gap', epoch: turn.epoch, seq: turn.seq };
     }
+    // After closeStream(): a batch whose answer was lost is refused on retry by
+    // the stream its successor closed (only the closing (epoch, seq) counts as
+    // a duplicate, 5.2.1). It was written if that successor is acknowledged.
+    if (error instanceof StreamClosedError && !parcel.close && this.finalEntries !== undefined) {
+      if (this.sequencer.closedOut(parcel.ordinal)) {
+        this.pulse();
+        return { kind: 'closed', epoch: turn.epoch, seq: turn.seq };
+      }
+      throw error;
+    }
     this.sequencer.failed();
     throw error;
   }
@@ -454,6 +476,7 @@ export class IdempotentProducer<T = unknown> implements Observer<T> {
 
   private stop(lifecycle: 'closed' | 'failed' | 'detached'): void {
     this.lifecycle = lifecycle;
+    this.stopped.next();
     this.acks.complete();
     this.errors.complete();
     this.pulse();

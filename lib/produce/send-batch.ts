@@ -48,7 +48,7 @@ export function batchRequestSpec(url: string, producerId: string, request: Batch
     headers,
     ...(request.body === undefined ? {} : { body: request.body }),
     // In order on one connection where the transport can: out-of-order arrival costs a 409 and a resend.
-    lane: `producer:${producerId}`,
+    lane: `producer:${url} ${producerId}`,
     userHeaders: options.headers,
     userParams: options.params,
   };

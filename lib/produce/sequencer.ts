@@ -15,9 +15,12 @@ export type Turn =
   | { readonly kind: 'wait' }
   | { readonly kind: 'accepted' };
 
-/** Why a batch's attempt did not land: the server saw a gap, or fenced its epoch. */
+/**
+ * Why a batch's attempt did not land: the server saw a gap, fenced its epoch,
+ * or found the stream closed (possibly by this producer's own last request).
+ */
 export interface Setback {
-  readonly kind: 'gap' | 'fenced';
+  readonly kind: 'gap' | 'fenced' | 'closed';
   readonly epoch: number;
   readonly seq: number;
 }
@@ -85,6 +88,8 @@ export class Sequencer {
   /** What batch `ordinal` may do now; `setback` is how its last attempt ended, if it did not land. */
   turn(ordinal: number, setback?: Setback): Turn {
     if (ordinal < this.acceptedBelow) return ACCEPTED;
+    // Met a closed stream: a later batch still out may prove it written.
+    if (setback?.kind === 'closed' && this.onWire > 0) return WAIT;
     if (this.pendingEpoch !== undefined) return WAIT;
     // A gap means an earlier batch had not arrived yet: wait for all of them.
     if (setback?.kind === 'gap' && setback.epoch === this.currentEpoch && ordinal > this.acceptedBelow) return WAIT;
@@ -121,6 +126,18 @@ export class Sequencer {
     this.onWire--;
     this.regapped.add(ordinal);
     this.switchWhenQuiet();
+  }
+
+  /**
+   * Batch `ordinal` met a closed stream. Returns whether it may yet turn out
+   * written: a later acknowledgement already says so, or later batches are
+   * still out (the one that closed the stream may be among them).
+   */
+  closedOut(ordinal: number): boolean {
+    this.onWire--;
+    const hope = ordinal < this.acceptedBelow || this.onWire > 0;
+    this.switchWhenQuiet();
+    return hope;
   }
 
   /** An attempt failed for good (the producer stops). */

@@ -1,5 +1,6 @@
-import { defer, from, map, of, switchMap, take, tap, throwError, throwIfEmpty, type Observable } from 'rxjs';
+import { catchError, defer, from, map, of, switchMap, take, tap, throwError, throwIfEmpty, type Observable } from 'rxjs';
 import type { StreamContext } from '../client/stream-context.js';
+import { DurableStreamError } from '../errors/durable-stream-error.js';
 import { isJsonContentType, mediaType } from '../operations/stream-metadata.js';
 import { Header } from '../protocol/headers.js';
 import { stripQuery } from '../transport/exchange.js';
@@ -37,16 +38,17 @@ export function httpReadSource<P>(ctx: StreamContext, format: PayloadFormat<P>, 
     });
 
   // Byte and text reads decode SSE data by the stream's content type; learn it once, only if no response told it.
-  const knowContentType = (): Observable<unknown> =>
+  const knowContentType = ({ headers, params }: ReadRequest): Observable<unknown> =>
     !format.needsContentType || jsonStream !== undefined
       ? of(undefined)
-      : ctx.contentType().pipe(
+      : // The read's headers and params (with any onError overrides) go on this HEAD too: they may be its credentials.
+        ctx.contentType(headers === undefined && params === undefined ? undefined : { headers, params }).pipe(
           take(1),
           tap((contentType) => (jsonStream = isJsonContentType(contentType))),
         );
 
   const sse = (request: ReadRequest): Observable<ReadStep<P>> =>
-    knowContentType().pipe(switchMap(() => ctx.http.attempt(readRequestSpec(ctx.url, request, options), (response) => sseSteps(response, request))));
+    knowContentType(request).pipe(switchMap(() => ctx.http.attempt(readRequestSpec(ctx.url, request, options), (response) => sseSteps(response, request))));
 
   const sseSteps = (response: HttpResponse, request: ReadRequest): Observable<ReadStep<P>> =>
     defer(() => {
@@ -55,14 +57,19 @@ export function httpReadSource<P>(ctx: StreamContext, format: PayloadFormat<P>, 
         return throwError(() => new SseUnavailableError({ url, status: response.status, reason: 'content-type' }));
       }
       const encoding: SseDataEncoding = response.headers.get(Header.sseDataEncoding)?.trim().toLowerCase() === 'base64' ? 'base64' : 'text';
+      let seen = false;
       return from(response.body.stream()).pipe(
         sseFrames(url, request.offset),
-        map(({ data, control, from: at }) => ({
-          payload: format.fromSse(data, encoding, { url, at, closed: control.closed, jsonStream: jsonStream ?? false }),
-          ...control,
-        })),
+        map(({ data, control, from: at }) => {
+          seen = true;
+          return { payload: format.fromSse(data, encoding, { url, at, closed: control.closed, jsonStream: jsonStream ?? false }), ...control };
+        }),
         // A connection that ends before any control event is not SSE working; it is never a silent success.
         throwIfEmpty(() => new SseUnavailableError({ url, reason: 'ended-early' })),
+        // Cut off before its first event (a proxy that breaks streamed responses) is an early end too; parse errors stay what they are.
+        catchError((error: unknown) =>
+          throwError(() => (seen || error instanceof DurableStreamError ? error : new SseUnavailableError({ url, reason: 'ended-early', cause: error }))),
+        ),
       );
     });
 

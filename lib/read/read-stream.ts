@@ -1,5 +1,6 @@
 import { defer, map, type Observable } from 'rxjs';
 import type { StreamContext } from '../client/stream-context.js';
+import { stripQuery } from '../transport/exchange.js';
 import { bytesFormat } from './bytes-format.js';
 import type { Chunk, JsonBatch, ReadPosition, TextChunk } from './chunk.js';
 import { httpReadSource } from './http-read-source.js';
@@ -37,10 +38,12 @@ function readWith<P, C>(
   toChunk: (payload: P, position: ReadPosition) => C,
 ): Observable<C> {
   return defer(() => {
-    const resolved = resolveReadOptions(options, ctx.http.options, ctx.url);
+    // Errors name the stream, not the token a query may carry.
+    const url = stripQuery(ctx.url);
+    const resolved = resolveReadOptions(options, ctx.http.options, url);
     const format = makeFormat();
     return readLoop(httpReadSource(ctx, format, resolved), {
-      url: ctx.url,
+      url,
       options: resolved,
       scheduler: ctx.http.options.scheduler,
       isEmpty: format.isEmpty,

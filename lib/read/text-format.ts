@@ -10,7 +10,8 @@ import type { PayloadContext, PayloadFormat } from './payload-format.js';
  * response alone. The decoder is flushed at the end of the stream.
  */
 export function textFormat(): PayloadFormat<string> {
-  const decoder = new TextDecoder('utf-8');
+  // ignoreBOM keeps a U+FEFF that starts a response: a read resumed at it must give what a read from the beginning gives.
+  const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
   const decode = (bytes: Uint8Array, context: PayloadContext): string => decoder.decode(bytes, { stream: !context.closed });
   return {
     needsContentType: true,

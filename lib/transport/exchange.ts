@@ -42,7 +42,15 @@ export function exchange<T>(
           void response.body.dump();
           return;
         }
-        const consumed = consume(response);
+        let consumed: ObservableInput<T>;
+        try {
+          consumed = consume(response);
+        } catch (error) {
+          finished = true;
+          void response.body.dump();
+          fail(error);
+          return;
+        }
         if (isPromiseLike(consumed)) {
           // A promise settles once the body is read: mark the exchange finished
           // before emitting, so a subscriber that unsubscribes on the value

@@ -202,6 +202,21 @@ describe.each(wireDoubles)('one-shot operations on the wire (%s)', (_name, makeD
       expect(wire.captured[1]?.path).toBe('/v1/stream/chat?a=1&tenant=acme');
     });
 
+    it('fails with a DynamicValueError, sending nothing, when a header or param function fails', async () => {
+      const failing = (headers: Record<string, () => string | Promise<string>>, params = {}) =>
+        new DurableStreamsClient({ baseUrl: BASE, transport: wire.transport, retry: fast, headers, params }).stream('chat').head();
+      await expect(firstValueFrom(failing({ authorization: () => { throw new Error('token store offline'); } }))).rejects.toMatchObject({
+        name: 'DynamicValueError',
+        code: 'DYNAMIC_VALUE_FAILED',
+        entry: "headers['authorization']",
+        message: expect.stringMatching(/The function for headers\['authorization'\] failed: token store offline/),
+      });
+      await expect(firstValueFrom(failing({}, { tenant: async () => 42 as unknown as string }))).rejects.toThrow(
+        "The function for params['tenant'] returned number, not a string",
+      );
+      expect(wire.captured).toHaveLength(0);
+    });
+
     it('exists() is false on 404 and an error on 410', async () => {
       wire.script({ method: 'HEAD', status: 404 }, { method: 'HEAD', status: 410 });
       await expect(firstValueFrom(json().exists())).resolves.toBe(false);

@@ -63,6 +63,8 @@ describe('errorFromResponse', () => {
     expect(errorFromResponse(429, { 'retry-after': '2' }, '', post)).toMatchObject({ retryAfterMs: 2000 });
     expect(errorFromResponse(503, { 'retry-after': '1.5' }, '', post)).toMatchObject({ retryAfterMs: 1500 });
     expect(errorFromResponse(429, {}, '', post)).toMatchObject({ retryAfterMs: undefined });
+    // Retry-After is the server's word on 429 and 503 only; a 500 is backed off as usual.
+    expect(errorFromResponse(500, { 'retry-after': '30' }, '', post)).toMatchObject({ retryAfterMs: undefined });
   });
 
   it('treats Stream-Closed as set only when exactly "true"', () => {

@@ -25,7 +25,7 @@ describe('producer requests keep their order on the wire (undici, reference serv
     for (let n = 0; n < 20_000; n++) producer.append({ n });
     await firstValueFrom(producer.close());
 
-    expect(lanes).toEqual(new Set(['producer:lanes-1']));
+    expect(lanes).toEqual(new Set([`producer:${stream.url} lanes-1`]));
     expect(statuses.length).toBe(200);
     // Out-of-order arrival on several sockets would answer 409 (sequence gap) and resend.
     expect(statuses.filter((status) => status === 409)).toEqual([]);

@@ -139,6 +139,18 @@ describe.each(transports)('HttpTransport contract (%s)', (_name, makeTransport) 
     await waitFor(() => server.closed.includes('/slow'), 500);
   });
 
+  it('reports an error thrown while consuming the response, instead of hanging', async () => {
+    server.set((_req, res) => res.end('body'));
+    const failure = new Error('consumer broke');
+    await expect(
+      firstValueFrom(
+        exchange(transport, { method: 'GET', url: `${base}/consume`, headers: {} }, () => {
+          throw failure;
+        }),
+      ),
+    ).rejects.toMatchObject({ name: 'NetworkError' });
+  });
+
   it('sends nothing before subscribe', async () => {
     let requests = 0;
     server.set((_req, res) => {

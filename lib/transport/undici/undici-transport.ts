@@ -1,4 +1,4 @@
-import { Agent, Client, request as undiciRequest, type Dispatcher } from 'undici';
+import { Agent, Client, errors as undiciErrors, request as undiciRequest, type Dispatcher } from 'undici';
 import type { HttpBody, HttpRequest, HttpResponse, HttpTransport } from '../http-transport.js';
 
 /** Options for {@link undiciTransport}. */
@@ -73,10 +73,13 @@ const MAX_LANES = 64;
  */
 class LaneClients {
   private readonly clients = new Map<string, Client>();
+  private closed = false;
 
   constructor(private readonly create: (origin: string) => Client) {}
 
   get(url: string, lane: string): Client {
+    // After close(), as the shared pool does: refuse, rather than open a client nothing would close.
+    if (this.closed) throw new undiciErrors.ClientClosedError();
     const origin = new URL(url).origin;
     const key = `${origin} ${lane}`;
     let client = this.clients.get(key);
@@ -95,6 +98,7 @@ class LaneClients {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     const clients = [...this.clients.values()];
     this.clients.clear();
     await Promise.all(clients.map((client) => client.close()));

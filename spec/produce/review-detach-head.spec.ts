@@ -1,0 +1,27 @@
+import { DurableStreamsClient, type HttpRequest, type HttpResponse, type HttpTransport } from '../../lib/index';
+
+/**
+ * detach() aborts in-flight requests: that includes the HEAD that learns
+ * the content type at the first append (docs/producer.md, Lifecycle).
+ */
+describe('review: detach() while the content type is being learned', () => {
+  it('aborts the HEAD', async () => {
+    const signals: AbortSignal[] = [];
+    const hanging: HttpTransport = {
+      request: (request: HttpRequest) =>
+        new Promise<HttpResponse>((_resolve, reject) => {
+          signals.push(request.signal);
+          request.signal.addEventListener('abort', () => reject(request.signal.reason));
+        }),
+    };
+    const client = new DurableStreamsClient({ baseUrl: 'http://ds.test/v1/stream', transport: hanging });
+    const producer = client.stream('s').producer<string>('p');
+    producer.append('a');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(signals).toHaveLength(1);
+    expect(signals[0]!.aborted).toBe(false);
+
+    producer.detach();
+    expect(signals[0]!.aborted).toBe(true);
+  });
+});

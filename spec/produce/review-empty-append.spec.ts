@@ -1,0 +1,31 @@
+import { firstValueFrom } from 'rxjs';
+import { InvalidArgumentError } from '../../lib/index';
+import { realClient, transports, streamBase, uniquePath } from '../support/real-server';
+import { createStream, readText } from './support/read-back';
+
+/**
+ * An empty string (or empty bytes) on a non-JSON stream is nothing to send:
+ * alone in a batch it makes an empty POST, which the server refuses (400,
+ * PROTOCOL.md 5.2), and the producer stopped, losing every later append.
+ * append() refuses it with InvalidArgumentError, as stream.append() does.
+ */
+describe.each(transports)('review: empty values on a text stream (%s)', (_name, makeTransport) => {
+  it('are refused by append(); the producer goes on', async () => {
+    const transport = makeTransport();
+    const path = uniquePath('review-empty');
+    await createStream(`${streamBase()}/${path}`, 'text/plain');
+    const producer = realClient(transport).stream(path, { contentType: 'text/plain' }).producer<string | Uint8Array>('p', { lingerMs: 0 });
+    const errors: unknown[] = [];
+    producer.errors$.subscribe((error) => errors.push(error));
+
+    expect(() => producer.append('')).toThrow(InvalidArgumentError);
+    expect(() => producer.append(new Uint8Array(0))).toThrow(InvalidArgumentError);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    producer.append('x');
+    await firstValueFrom(producer.close());
+    await transport.close?.();
+
+    expect(errors).toEqual([]);
+    expect(await readText(`${streamBase()}/${path}`)).toBe('x');
+  });
+});
