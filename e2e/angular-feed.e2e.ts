@@ -3,7 +3,9 @@
  * in Debian's headless Chromium, driven by playwright-core, against the real
  * reference server. Two loopback servers on free ports: the reference server
  * (its http.Server watched, so open reads are counted on the server side) and
- * a static server for the built app. Each test uses its own stream.
+ * a static server for the built app. Each test uses its own stream, written
+ * with State Protocol change messages on the `message` entity type, which the
+ * app materializes and lists by id.
  */
 import { execFile } from 'node:child_process';
 import { join, resolve } from 'node:path';
@@ -56,8 +58,20 @@ async function newStream(name: string): Promise<string> {
   return path;
 }
 
+/** Appends one State Protocol change message on the `message` entity `id`. */
+async function change(path: string, operation: 'insert' | 'update' | 'delete', id: number, text?: string): Promise<void> {
+  const value = operation === 'delete' ? {} : { value: { id, text } };
+  await firstValueFrom(client.stream(path).appendJson({ type: 'message', key: String(id), ...value, headers: { operation } }));
+}
+
+const lastIds = new Map<string, number>();
+/** Inserts one message per text, with ids counting up from 1 on each stream. */
 async function append(path: string, ...texts: string[]): Promise<void> {
-  for (const text of texts) await firstValueFrom(client.stream(path).appendJson({ text }));
+  for (const text of texts) {
+    const id = (lastIds.get(path) ?? 0) + 1;
+    lastIds.set(path, id);
+    await change(path, 'insert', id, text);
+  }
 }
 
 async function openFeed(path: string, live = 'auto'): Promise<Page> {
@@ -167,6 +181,33 @@ describe('the Angular feed', () => {
     expect(offsets).not.toContain('-1');
     await page.waitForTimeout(300);
     expect(await shown(page)).toEqual(['m1', 'm2', 'm3', 'm4', 'm5', 'm6']);
+  });
+
+  it(`shows update and delete change messages within ${LATENCY_BUDGET_MS} ms, and still after a reload`, async () => {
+    const path = await newStream('changes');
+    await append(path, 'first', 'second', 'third'); // ids 1, 2, 3
+    const page = await openFeed(path);
+    await expectShown(page, ['first', 'second', 'third']);
+    await expectStatus(page, 'live');
+
+    // An update replaces the entity in place: the list stays in id order.
+    let start = Date.now();
+    await Promise.all([change(path, 'update', 2, 'second, edited'), expectShown(page, ['first', 'second, edited', 'third'], LATENCY_BUDGET_MS)]);
+    const updated = Date.now() - start;
+    start = Date.now();
+    await Promise.all([change(path, 'delete', 1), expectShown(page, ['second, edited', 'third'], LATENCY_BUDGET_MS)]);
+    const deleted = Date.now() - start;
+    timings.push(`change message → on screen: update ${updated} ms, delete ${deleted} ms`);
+
+    // The changed state is what a reload restores; the read resumes after it.
+    const mark = streams.log.length;
+    await page.reload();
+    await expectShown(page, ['second, edited', 'third']);
+    await expectStatus(page, 'live');
+    const reads = streams.requests(path, mark).filter((request) => request.method === 'GET');
+    expect(reads[0]?.params.get('offset')).not.toBe('-1');
+    await append(path, 'fourth');
+    await expectShown(page, ['second, edited', 'third', 'fourth']);
   });
 
   it('destroying the feed component closes its connection; creating it again resumes where it stopped', async () => {

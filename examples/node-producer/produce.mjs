@@ -1,12 +1,15 @@
 #!/usr/bin/env node
-// Appends messages to a JSON stream through the IdempotentProducer: batched,
-// pipelined, exactly once (the server deduplicates retries by producer id,
-// epoch and sequence number). Run `npm run build` first: it imports the
-// package by its own name, from dist/.
+// Writes State Protocol change messages to a JSON stream through the
+// IdempotentProducer: batched, pipelined, exactly once (the server
+// deduplicates retries by producer id, epoch and sequence number). Each
+// message is an `insert` of a `message` entity keyed by its id; with
+// `--edit-every N`, every Nth insert is followed by an `update` of the first
+// of those N messages. Run `npm run build` first: it imports the package by
+// its own name, from dist/.
 //
-//   node examples/node-producer/produce.mjs --server http://127.0.0.1:4437 --stream feed --count 10 --interval 500
+//   node examples/node-producer/produce.mjs --server http://127.0.0.1:4437 --stream feed --count 10 --interval 500 --edit-every 3
 //
-// Pair it with examples/angular-feed, which shows the same stream live.
+// Pair it with examples/angular-feed, which materializes the same stream live.
 import { parseArgs } from 'node:util';
 import { firstValueFrom } from 'rxjs';
 import { DurableStreamsClient } from 'durable-streams-rx';
@@ -22,11 +25,13 @@ const { values: args } = parseArgs({
     // the new run's first batches for retries of the last run's. Seconds do.
     epoch: { type: 'string', default: String(Math.floor(Date.now() / 1000)) },
     prefix: { type: 'string', default: 'message' },
+    'edit-every': { type: 'string', default: '0' },
   },
 });
 
 const count = Number(args.count);
 const intervalMs = Number(args.interval);
+const editEvery = Number(args['edit-every']);
 const producerId = args['producer-id'];
 const client = new DurableStreamsClient({ baseUrl: `${args.server.replace(/\/+$/, '')}/v1/stream` });
 const stream = client.stream(args.stream);
@@ -43,9 +48,20 @@ const producer = stream.producer(producerId, {
 let stopping = false;
 process.once('SIGINT', () => (stopping = true));
 
+/** A State Protocol change message on the `message` entity `id` (a string key, as the protocol requires). */
+const change = (operation, id, text) => {
+  const timestamp = new Date().toISOString();
+  return { type: 'message', key: String(id), value: { id, text, at: timestamp }, headers: { operation, timestamp } };
+};
+
 for (let id = 1; id <= count && !stopping; id++) {
-  producer.append({ id, text: `${args.prefix} ${id}`, at: new Date().toISOString() });
-  console.log(`appended ${args.prefix} ${id}`);
+  producer.append(change('insert', id, `${args.prefix} ${id}`));
+  console.log(`inserted ${args.prefix} ${id}`);
+  if (editEvery > 0 && id % editEvery === 0) {
+    const edited = id - editEvery + 1;
+    producer.append(change('update', edited, `${args.prefix} ${edited} (edited)`));
+    console.log(`updated ${args.prefix} ${edited}`);
+  }
   if (id < count && intervalMs > 0) await new Promise((resolve) => setTimeout(resolve, intervalMs));
 }
 

@@ -48,12 +48,15 @@ export class StateProtocolError extends DurableStreamError {
  * `snapshotInProgress`. Snapshots, `collections` and every collection are
  * frozen; unchanged collections keep their identity between emissions.
  *
- * Each subscription materializes its own state from the source; nothing is
- * shared between subscribers. A malformed batch or message errors the output
- * with a {@link StateProtocolError}.
+ * Each subscription materializes its own state from the source, starting
+ * from `options.initial` (state saved earlier, to resume a read from a saved
+ * checkpoint) or else from empty collections; nothing is shared between
+ * subscribers. A malformed batch or message errors the output with a
+ * {@link StateProtocolError}.
  *
- * @param options Which entity types to keep and how to treat others.
+ * @param options Which entity types to keep, how to treat others, and the state to start from.
  * @returns An operator from batches to state snapshots.
+ * @throws InvalidArgumentError When an option is invalid, e.g. `initial` is not a plain object of plain objects.
  *
  * @example
  * ```ts
@@ -74,19 +77,20 @@ export function materialize<Entities extends object = Record<string, unknown>>(
     throw new InvalidArgumentError(`materialize(): \`unknownTypes\` must be 'ignore' or 'error', got ${describe(unknownTypes)}`);
   }
   const allowed = types && new Set<string>(types);
-  const initial: CollectionMap = Object.freeze(
+  const empty: CollectionMap = Object.freeze(
     Object.assign(nullRecord(), Object.fromEntries((types ?? []).map((type) => [type, Object.freeze(nullRecord())]))),
   );
+  const seeded = options.initial === undefined ? empty : seed(options.initial, empty, allowed, unknownTypes);
 
   return (source) =>
     defer(() => {
-      let collections: CollectionMap = initial;
+      let collections: CollectionMap = seeded;
       let snapshotInProgress = false;
 
       return source.pipe(
         map((batch): StateSnapshot<Entities> => {
           const { items, offset, upToDate, closed } = readBatch(batch);
-          const draft = new Draft(collections, initial);
+          const draft = new Draft(collections, empty);
           items.forEach((item, index) => {
             const problem = checkMessage(item);
             if (problem) throw new StateProtocolError(problem, item, index, offset);
@@ -123,7 +127,7 @@ class Draft {
 
   constructor(
     private readonly previous: CollectionMap,
-    private readonly initial: CollectionMap,
+    private readonly empty: CollectionMap,
   ) {
     this.base = previous;
   }
@@ -138,7 +142,7 @@ class Draft {
   }
 
   reset(): void {
-    this.base = this.initial;
+    this.base = this.empty;
     this.edits.clear();
   }
 
@@ -167,6 +171,40 @@ class Draft {
     }
     return edited;
   }
+}
+
+/**
+ * Validates `initial` and copies it into frozen, null-prototype collections
+ * on top of `empty` (the listed types), so later changes to the caller's
+ * objects do not reach the state. Entity values are kept by reference.
+ */
+function seed(initial: unknown, empty: CollectionMap, allowed: ReadonlySet<string> | undefined, unknownTypes: string): CollectionMap {
+  if (!isPlainObject(initial)) {
+    throw new InvalidArgumentError(`materialize(): \`initial\` must be a plain object of collections by entity type, got ${describe(initial)}`);
+  }
+  const collections: Record<string, Collection> = Object.assign(nullRecord(), empty);
+  for (const [type, collection] of Object.entries(initial)) {
+    if (type === '') throw new InvalidArgumentError('materialize(): `initial` has an empty entity type');
+    if (!isPlainObject(collection)) {
+      throw new InvalidArgumentError(
+        `materialize(): \`initial.${type}\` must be a plain object of entities by key, got ${describe(collection)}`,
+      );
+    }
+    if (allowed && !allowed.has(type)) {
+      if (unknownTypes === 'ignore') continue;
+      throw new InvalidArgumentError(`materialize(): \`initial\` has entity type "${type}", which is not one of \`types\``);
+    }
+    if (Object.hasOwn(collection, '')) throw new InvalidArgumentError(`materialize(): \`initial.${type}\` has an empty key`);
+    collections[type] = Object.freeze(Object.assign(nullRecord(), collection));
+  }
+  return Object.freeze(collections);
+}
+
+/** An object made by `{}`, `JSON.parse` or `Object.create(null)`: not an array, class instance, Map or the like. */
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (!isObject(value)) return false;
+  const prototype: unknown = Object.getPrototypeOf(value);
+  return prototype === Object.prototype || prototype === null;
 }
 
 function sameEntries(a: Collection, b: Collection): boolean {

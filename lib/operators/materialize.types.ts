@@ -119,4 +119,18 @@ export interface MaterializeOptions<Entities extends object = Record<string, unk
    * Messages are always validated first: a malformed one is an error either way.
    */
   readonly unknownTypes?: 'ignore' | 'error';
+  /**
+   * The state to start from instead of empty collections: the `collections`
+   * of an earlier snapshot, saved together with the checkpoint a resumed
+   * read starts from. The first emission applies its batch on top of it.
+   *
+   * Must be a plain object (`{}`, `JSON.parse`, or no prototype) whose
+   * properties are plain objects of entities by key; otherwise
+   * `materialize()` throws an `InvalidArgumentError`. It is copied when the
+   * operator is created, entity values by reference. With `types`, a
+   * collection of another type is dropped (`unknownTypes: 'ignore'`) or
+   * rejected (`'error'`), as its messages would be. A `reset` clears it like
+   * any other state.
+   */
+  readonly initial?: Collections<Entities>;
 }

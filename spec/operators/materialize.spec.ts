@@ -2,7 +2,7 @@ import { Observable } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { DurableStreamError, InvalidArgumentError } from '../../lib/errors/index.js';
 import { materialize, StateProtocolError } from '../../lib/operators/materialize.js';
-import type { StateBatch, StateSnapshot } from '../../lib/operators/materialize.types.js';
+import type { Collection, StateBatch, StateSnapshot } from '../../lib/operators/materialize.types.js';
 
 const insert = (type: string, key: string, value: unknown) => ({ type, key, value, headers: { operation: 'insert' } });
 const update = (type: string, key: string, value: unknown) => ({ type, key, value, headers: { operation: 'update' } });
@@ -267,6 +267,158 @@ describe('materialize', () => {
       expect(() => materialize({ types: [''] })).toThrow(InvalidArgumentError);
       expect(() => materialize({ types: [42 as unknown as string] })).toThrow(/`types` must list non-empty strings/);
       expect(() => materialize({ unknownTypes: 'skip' as 'ignore' })).toThrow(/`unknownTypes` must be 'ignore' or 'error'/);
+    });
+  });
+
+  describe('initial state', () => {
+    const seed = () => ({ user: { 1: alice, 2: bob }, message: { 1: 'hi' } });
+
+    it('starts from `initial`: the first emission holds the seeded entities and the first batch on top', () => {
+      testScheduler.run(({ cold, expectObservable }) => {
+        const source = cold('-a-b-|', { a: [insert('user', '3', alice)], b: [insert('message', '2', 'yo')] });
+        expectObservable(source.pipe(materialize({ initial: seed() }))).toBe('-s-t-|', {
+          s: state({ user: { 1: alice, 2: bob, 3: alice }, message: { 1: 'hi' } }),
+          t: state({ user: { 1: alice, 2: bob, 3: alice }, message: { 1: 'hi', 2: 'yo' } }),
+        });
+      });
+    });
+
+    it('emits the seeded state for an empty first batch, and nothing before it', () => {
+      testScheduler.run(({ cold, expectObservable }) => {
+        const source = cold('--a-|', { a: { items: [], offset: '0_7', upToDate: true } });
+        expectObservable(source.pipe(materialize({ initial: seed() }))).toBe('--s-|', {
+          s: state(seed(), { offset: '0_7', upToDate: true }),
+        });
+      });
+    });
+
+    it('applies updates and deletes to seeded entities', () => {
+      testScheduler.run(({ cold, expectObservable }) => {
+        const source = cold('-a-b-|', { a: [update('user', '1', aliceSmith)], b: [remove('user', '2'), remove('message', '1')] });
+        expectObservable(source.pipe(materialize({ initial: seed() }))).toBe('-s-t-|', {
+          s: state({ user: { 1: aliceSmith, 2: bob }, message: { 1: 'hi' } }),
+          t: state({ user: { 1: aliceSmith }, message: {} }),
+        });
+      });
+    });
+
+    it('resumes where an uninterrupted read would be: seeding with saved collections and reading on gives the same state', () => {
+      const batches = {
+        a: [insert('user', '1', alice), insert('user', '2', bob)],
+        b: [update('user', '1', aliceSmith), insert('message', '1', 'hi')],
+        c: [remove('user', '2'), insert('message', '2', 'yo')],
+      };
+      const whole = collect('-a-b-c-|', batches);
+      const [, saved] = collect('-a-b-|', { a: batches.a, b: batches.b });
+      const initial = JSON.parse(JSON.stringify(saved!.collections)) as StateSnapshot['collections'];
+      const resumed = collect('-c-|', { c: batches.c }, materialize({ initial }));
+      expect(resumed).toEqual([whole[2]]);
+    });
+
+    it('empties a reset, seeded entities included', () => {
+      testScheduler.run(({ cold, expectObservable }) => {
+        const source = cold('-a-|', { a: [control('reset'), insert('user', '3', alice)] });
+        expectObservable(source.pipe(materialize({ initial: seed() }))).toBe('-s-|', { s: state({ user: { 3: alice } }) });
+      });
+    });
+
+    it('starts every subscription from `initial` again', () => {
+      testScheduler.run(({ cold, expectObservable }) => {
+        const state$ = cold('-a-|', { a: [remove('user', '1')] }).pipe(materialize({ initial: seed() }));
+        const expected = { s: state({ user: { 2: bob }, message: { 1: 'hi' } }) };
+        expectObservable(state$).toBe('-s-|', expected);
+        expectObservable(state$, '--^').toBe('---s-|', expected);
+      });
+    });
+
+    describe('with `types`', () => {
+      it('adds the listed types missing from `initial` as empty collections and drops the others', () => {
+        testScheduler.run(({ cold, expectObservable }) => {
+          const source = cold('-a-|', { a: [] });
+          expectObservable(source.pipe(materialize<Record<string, unknown>>({ types: ['user', 'presence'], initial: seed() }))).toBe('-s-|', {
+            s: state({ user: { 1: alice, 2: bob }, presence: {} }),
+          });
+        });
+      });
+
+      it("rejects a collection of an unlisted type with unknownTypes: 'error'", () => {
+        expect(() => materialize({ types: ['user'], unknownTypes: 'error', initial: seed() })).toThrow(
+          new InvalidArgumentError('materialize(): `initial` has entity type "message", which is not one of `types`'),
+        );
+        expect(() => materialize({ types: ['user'], unknownTypes: 'error', initial: { user: {} } })).not.toThrow();
+      });
+
+      it('keeps the listed types, as empty collections, after a reset', () => {
+        const [snapshot] = collect('-a-|', { a: [control('reset')] }, materialize({ types: ['user'], initial: seed() }));
+        expect(snapshot!.collections).toEqual({ user: {} });
+      });
+    });
+
+    describe('structural sharing and immutability', () => {
+      it('keeps the identity of seeded collections until they change', () => {
+        const [s, t, u] = collect(
+          '-a-b-c-|',
+          { a: [], b: [insert('message', '2', 'yo')], c: [remove('user', 'missing')] },
+          materialize({ initial: seed() }),
+        );
+        expect(t!.collections).not.toBe(s!.collections);
+        expect(t!.collections.user).toBe(s!.collections.user);
+        expect(t!.collections.message).not.toBe(s!.collections.message);
+        expect(u!.collections).toBe(t!.collections);
+      });
+
+      it('copies `initial` into frozen, null-prototype collections, keeping entity values by reference', () => {
+        const initial: Record<string, Record<string, unknown>> = seed();
+        const op = materialize({ initial });
+        initial['user']!['3'] = alice; // too late: the operator has its own copy
+        delete initial['message'];
+        const [snapshot] = collect('-a-|', { a: [] }, op);
+        expect(snapshot!.collections).toEqual(seed());
+        expect(snapshot!.collections.user).not.toBe(initial['user']);
+        expect(Object.isFrozen(snapshot!.collections)).toBe(true);
+        expect(Object.isFrozen(snapshot!.collections.user)).toBe(true);
+        expect(Object.getPrototypeOf(snapshot!.collections.user)).toBeNull();
+        expect(snapshot!.collections.user!['1']).toBe(alice);
+        expect(Object.isFrozen(initial)).toBe(false);
+        expect(Object.isFrozen(alice)).toBe(false);
+      });
+
+      it('reads keys such as __proto__ from a parsed seed as plain entries', () => {
+        const initial = JSON.parse('{"user":{"__proto__":{"name":"Alice"}},"constructor":{"x":1}}') as StateSnapshot['collections'];
+        const [snapshot] = collect('-a-|', { a: [insert('user', 'bob', bob)] }, materialize({ initial }));
+        expect(Object.keys(snapshot!.collections.user!)).toEqual(['__proto__', 'bob']);
+        expect(snapshot!.collections.user!['__proto__']).toEqual(alice);
+        expect((snapshot!.collections as Record<string, Collection>)['constructor']).toEqual({ x: 1 });
+      });
+
+      it('accepts collections without prototype, as materialize() emits them', () => {
+        const [first] = collect('-a-|', { a: [insert('user', '1', alice)] });
+        const [resumed] = collect('-a-|', { a: [] }, materialize({ initial: first!.collections }));
+        expect(resumed!.collections).toEqual({ user: { 1: alice } });
+      });
+    });
+
+    it.each<[string, unknown, RegExp]>([
+      ['null', null, /`initial` must be a plain object of collections by entity type, got null/],
+      ['an array', [{ 1: alice }], /`initial` must be a plain object/],
+      ['a string', 'user', /`initial` must be a plain object/],
+      ['a Map', new Map([['user', {}]]), /`initial` must be a plain object/],
+      ['a class instance', new (class Seed {})(), /`initial` must be a plain object/],
+      ['a collection that is an array', { user: [alice] }, /`initial.user` must be a plain object of entities by key, got \[\{"name":"Alice"\}\]/],
+      ['a collection that is null', { user: null }, /`initial.user` must be a plain object/],
+      ['a collection that is a string', { user: 'Alice' }, /`initial.user` must be a plain object/],
+      ['a collection that is a Date', { user: new Date(0) }, /`initial.user` must be a plain object/],
+      ['an empty entity type', { '': {} }, /`initial` has an empty entity type/],
+      ['an empty key', { user: { '': alice } }, /`initial.user` has an empty key/],
+    ])('rejects an `initial` that is %s, synchronously, with an InvalidArgumentError', (_, initial, message) => {
+      let thrown: unknown;
+      try {
+        materialize({ initial: initial as StateSnapshot['collections'] });
+      } catch (error) {
+        thrown = error;
+      }
+      expect(thrown).toBeInstanceOf(InvalidArgumentError);
+      expect((thrown as Error).message).toMatch(message);
     });
   });
 
