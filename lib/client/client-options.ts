@@ -6,7 +6,7 @@ import type { DynamicRecord } from './dynamic-values.js';
 
 /** Options of a {@link DurableStreamsClient}. */
 export interface DurableStreamsClientOptions {
-  /** Resolves relative stream paths, e.g. `http://localhost:4437/v1/stream`. */
+  /** Resolves relative stream paths, e.g. `http://localhost:4437/v1/stream`; in a browser page also a path such as `/v1/stream` (against the page's origin). */
   readonly baseUrl?: string;
   /** Sent on every request; function values are evaluated on every request, retry and reconnect. */
   readonly headers?: DynamicRecord;
@@ -37,9 +37,7 @@ export const DEFAULT_TIMEOUT_MS = 30_000;
 
 /** Validates options at construction, so mistakes surface where they are made. */
 export function resolveClientOptions(options: DurableStreamsClientOptions, defaultTransport: () => HttpTransport): ResolvedClientOptions {
-  if (options.baseUrl !== undefined && !/^https?:\/\/[^/]+/i.test(options.baseUrl)) {
-    throw new InvalidArgumentError(`baseUrl must be an absolute http(s) URL, got '${options.baseUrl}'`);
-  }
+  const baseUrl = resolveBaseUrl(options.baseUrl);
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) {
     throw new InvalidArgumentError(`timeoutMs must be a positive number of milliseconds, got ${timeoutMs}`);
@@ -50,7 +48,7 @@ export function resolveClientOptions(options: DurableStreamsClientOptions, defau
     throw new InvalidArgumentError('transport must implement HttpTransport: request(request) => Promise<HttpResponse>');
   }
   return {
-    baseUrl: options.baseUrl,
+    baseUrl,
     headers: options.headers,
     params: options.params,
     retry: resolveRetryConfig(options.retry),
@@ -58,6 +56,19 @@ export function resolveClientOptions(options: DurableStreamsClientOptions, defau
     transport: options.transport ?? defaultTransport(),
     scheduler: options.scheduler,
   };
+}
+
+/**
+ * An absolute http(s) URL, or, in a browser page, a path resolved against the
+ * page's origin (`'/v1/stream'` behind the app's own server or proxy).
+ */
+function resolveBaseUrl(baseUrl: string | undefined): string | undefined {
+  if (baseUrl === undefined || /^https?:\/\/[^/]+/i.test(baseUrl)) return baseUrl;
+  const origin = (globalThis as { location?: { origin?: string } }).location?.origin;
+  if (typeof baseUrl === 'string' && baseUrl.startsWith('/') && origin && /^https?:/i.test(origin)) return origin + baseUrl;
+  throw new InvalidArgumentError(
+    `baseUrl must be an absolute http(s) URL${origin ? " or a path starting with '/'" : ' (a path works only in a browser page)'}, got '${String(baseUrl)}'`,
+  );
 }
 
 export function validateDynamicRecord(name: string, record: DynamicRecord | undefined): void {

@@ -23,6 +23,19 @@ describe('DurableStreamsClient options', () => {
     expect(transport.request).not.toHaveBeenCalled();
   });
 
+  it('resolves a path baseUrl against the page origin in a browser, and refuses it elsewhere', () => {
+    const transport = fetchTransport();
+    expect(() => new DurableStreamsClient({ baseUrl: '/v1/stream', transport })).toThrow(/a path works only in a browser page/);
+    const global = globalThis as { location?: { origin: string } };
+    global.location = { origin: 'https://app.example.com' };
+    try {
+      expect(new DurableStreamsClient({ baseUrl: '/v1/stream', transport }).stream('chat').url).toBe('https://app.example.com/v1/stream/chat');
+      expect(() => new DurableStreamsClient({ baseUrl: 'v1/stream', transport })).toThrow(/absolute http\(s\) URL or a path starting with '\/'/);
+    } finally {
+      delete global.location;
+    }
+  });
+
   it('refuses an empty path, and a relative one without baseUrl', () => {
     const client = new DurableStreamsClient({ transport: fetchTransport() });
     expect(() => client.stream('')).toThrow(/non-empty path/);
