@@ -8,6 +8,8 @@ import {
   of,
   repeat,
   takeWhile,
+  tap,
+  timer,
   throwError,
   timeout,
   type MonoTypeOperatorFunction,
@@ -21,7 +23,11 @@ import type { ResolvedReadOptions } from './resolve-read-options.js';
 import type { OpenRequest, ReadRequest, ReadStep } from './read-step.js';
 import { advance, initialReadState, isFinished, nextRequestKind } from './read-state.js';
 import { retryRead } from './read-retry.js';
+import { backoffDelay } from '../operators/retry-with-backoff.js';
 import { SseUnavailableError } from './sse-unavailable-error.js';
+
+/** A live request answered sooner than this with nothing new counts as idle (see `idleStreak`). */
+const IDLE_RESPONSE_MS = 50;
 
 /** What the composition needs besides the request function. */
 export interface ReadLoopConfig<P> {
@@ -51,8 +57,15 @@ export function readLoop<P>(open: OpenRequest<P>, config: ReadLoopConfig<P>): Ob
     let headers = options.headers;
     let params = options.params;
 
+    // Live requests in a row that came back at once with nothing new: a
+    // server or proxy that answers a long-poll with an immediate 204, or ends
+    // SSE at once, is polled with backoff instead of in a tight loop.
+    let idleStreak = 0;
+
     const attempt = defer(() => {
       const kind = nextRequestKind(state, options.live);
+      const startedAt = scheduler.now();
+      let progressed = false;
       const request: ReadRequest = { kind, offset: state.offset, cursor: state.cursor, headers, params };
       const source = open(request);
       const guarded =
@@ -60,7 +73,10 @@ export function readLoop<P>(open: OpenRequest<P>, config: ReadLoopConfig<P>): Ob
           ? source.pipe(
               guardSse(config, scheduler, {
                 canFallBack: () => options.live === 'auto' && state.sse !== 'working',
-                fallBack: () => (state = { ...state, sse: 'unavailable' }),
+                fallBack: () => {
+                  state = { ...state, sse: 'unavailable' };
+                  progressed = true; // a switch to long-poll, not an idle answer
+                },
               }),
             )
           : source;
@@ -70,10 +86,23 @@ export function readLoop<P>(open: OpenRequest<P>, config: ReadLoopConfig<P>): Ob
         map((step) => {
           const result = advance(state, step, kind, !config.isEmpty(step.payload));
           state = result.state;
+          if (result.emit) progressed = true;
           return result.emit;
+        }),
+        tap({
+          complete: () => {
+            const quick = scheduler.now() - startedAt < IDLE_RESPONSE_MS;
+            idleStreak = kind !== 'catch-up' && quick && !progressed ? idleStreak + 1 : 0;
+          },
         }),
       );
     });
+    const next = () =>
+      isFinished(state, options.live)
+        ? EMPTY
+        : idleStreak === 0
+          ? of(0)
+          : timer(backoffDelay(options.retry, idleStreak, undefined, config.random), scheduler);
 
     return attempt.pipe(
       retryRead<ReadStep<P> | undefined>({
@@ -86,7 +115,7 @@ export function readLoop<P>(open: OpenRequest<P>, config: ReadLoopConfig<P>): Ob
         },
         ...(config.random ? { random: config.random } : {}),
       }),
-      repeat({ delay: () => (isFinished(state, options.live) ? EMPTY : of(0)) }),
+      repeat({ delay: next }),
       filter((step): step is ReadStep<P> => step !== undefined),
     );
   });

@@ -79,12 +79,36 @@ describe('readLoop (virtual time)', () => {
       const b = step('2', 'z', { upToDate: true });
       const fake = run(
         { live: 'long-poll' },
-        (_req, i) => scheduler.createColdObservable(i === 0 ? '-a|' : i < 3 ? '-s|' : i === 3 ? '-b|' : '-', { a, s: same, b }),
-        '-a-----b',
+        // The 204s take 60 ms, as a server's wait would: not idle answers.
+        (_req, i) => scheduler.createColdObservable(i === 0 ? '-a|' : i < 3 ? '60ms s|' : i === 3 ? '-b|' : '-', { a, s: same, b }),
+        '-a 123ms b',
         { a, b: { ...b, cursor: 'c2' } },
       );
       // The silent 204's cursor is still echoed on the next request.
       expect(fake.requests.map((r) => r.cursor)).toEqual([undefined, undefined, 'c2', 'c2', 'c2']);
+    });
+  });
+
+  describe('idle live answers', () => {
+    it('spaces live requests with backoff while they come back at once with nothing new, and resets on progress', () => {
+      const a = step('1', '', { upToDate: true });
+      const b = step('2', 'z', { upToDate: true });
+      const fake = run(
+        { live: 'long-poll' },
+        (_req, i) => scheduler.createColdObservable(i === 0 ? '-a|' : i < 3 ? '-a|' : i === 3 ? '-b|' : '-', { a, b }),
+        // Silent answers at once at 2 and 104: waits of 100 and 200 ms (initialDelayMs 100, no jitter); data at 307 resets the streak.
+        '-a 305ms b',
+        { a, b },
+      );
+      expect(fake.requests.map((r) => r.at)).toEqual([0, 2, 104, 306, 308]);
+    });
+
+    it('never delays catch-up requests, however quick', () => {
+      const a = step('1', '', {});
+      const b = step('2', '', {});
+      const c = step('3', '', { upToDate: true });
+      const fake = run({ live: false }, (_req, i) => scheduler.createColdObservable('-x|', { x: [a, b, c][i]! }), '-a-b-c|', { a, b, c });
+      expect(fake.requests.map((r) => r.at)).toEqual([0, 2, 4]);
     });
   });
 
