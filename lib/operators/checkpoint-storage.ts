@@ -1,6 +1,7 @@
 import { catchError, defer, from, map, of, type Observable } from 'rxjs';
 import { InvalidArgumentError } from '../errors/client-errors.js';
 import { DurableStreamError } from '../errors/durable-stream-error.js';
+import { isPromiseLike } from '../util/is-promise-like.js';
 import type { Checkpoint } from '../protocol/offset.js';
 
 /**
@@ -131,10 +132,6 @@ function decodeCheckpoint(key: string, raw: string | null | undefined): Checkpoi
 
 function isAsyncStore(storage: CheckpointStorage): storage is AsyncKeyValueStore {
   return typeof (storage as Partial<SyncKeyValueStorage>).setItem !== 'function' && typeof (storage as Partial<AsyncKeyValueStore>).set === 'function';
-}
-
-function isPromiseLike<T>(value: unknown): value is PromiseLike<T> {
-  return typeof (value as PromiseLike<T> | undefined)?.then === 'function';
 }
 
 /** A short description of a thrown value. */

@@ -35,3 +35,9 @@ export function resolveStreamUrl(baseUrl: string | undefined, urlOrPath: string)
   }
   return baseUrl.replace(/\/+$/, '') + '/' + urlOrPath.replace(/^\/+/, '');
 }
+
+/** The URL without its query: errors name the stream, not the offset or token a query may carry. */
+export function stripQuery(url: string): string {
+  const q = url.indexOf('?');
+  return q === -1 ? url : url.slice(0, q);
+}

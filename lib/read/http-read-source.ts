@@ -3,7 +3,7 @@ import type { StreamContext } from '../client/stream-context.js';
 import { DurableStreamError } from '../errors/durable-stream-error.js';
 import { isJsonContentType, mediaType } from '../operations/stream-metadata.js';
 import { Header } from '../protocol/headers.js';
-import { stripQuery } from '../transport/exchange.js';
+import { stripQuery } from '../protocol/url.js';
 import type { HttpResponse } from '../transport/http-transport.js';
 import type { PayloadFormat, SseDataEncoding } from './payload-format.js';
 import { readRequestSpec } from './read-request.js';

@@ -2,6 +2,7 @@ import { catchError, defer, from, mergeMap, tap, throwError, type MonoTypeOperat
 import { DurableStreamError, isRetryable } from '../errors/durable-stream-error.js';
 import type { RetryConfig } from '../operators/retry-config.js';
 import { retryWithBackoff } from '../operators/retry-with-backoff.js';
+import { isPromiseLike } from '../util/is-promise-like.js';
 import type { ReadErrorDecision, ReadErrorHandler, ReadRetryWith } from './read-options.js';
 
 /** What {@link retryRead} needs. */
@@ -13,10 +14,6 @@ export interface RetryReadConfig {
   readonly retryWith: (overrides: ReadRetryWith) => void;
   /** Jitter source, for tests. */
   readonly random?: () => number;
-}
-
-function isPromiseLike<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
-  return typeof (value as { then?: unknown } | null | undefined)?.then === 'function';
 }
 
 export const isRetryWith = (decision: ReadErrorDecision): decision is ReadRetryWith => typeof decision === 'object' && decision !== null;

@@ -1,6 +1,6 @@
 import { defer, map, type Observable } from 'rxjs';
 import type { StreamContext } from '../client/stream-context.js';
-import { stripQuery } from '../transport/exchange.js';
+import { stripQuery } from '../protocol/url.js';
 import { bytesFormat } from './bytes-format.js';
 import type { Chunk, JsonBatch, ReadPosition, TextChunk } from './chunk.js';
 import { httpReadSource } from './http-read-source.js';

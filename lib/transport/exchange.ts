@@ -1,6 +1,8 @@
 import { Observable, from, type ObservableInput } from 'rxjs';
 import { DurableStreamError } from '../errors/durable-stream-error.js';
 import { NetworkError, TimeoutError } from '../errors/client-errors.js';
+import { stripQuery } from '../protocol/url.js';
+import { isPromiseLike } from '../util/is-promise-like.js';
 import type { HttpRequest, HttpResponse, HttpTransport } from './http-transport.js';
 
 /** A request before a signal is attached. */
@@ -96,10 +98,6 @@ export function exchange<T>(
   });
 }
 
-function isPromiseLike<T>(value: ObservableInput<T>): value is PromiseLike<T> {
-  return typeof (value as PromiseLike<T>).then === 'function';
-}
-
 const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);
 
 /** Maps what a transport threw to a typed error; typed errors pass through. */
@@ -118,10 +116,4 @@ function errorCode(error: unknown): string | undefined {
     current = (current as { cause?: unknown }).cause;
   }
   return undefined;
-}
-
-/** Errors name the stream, not the offset or token a query may carry. */
-export function stripQuery(url: string): string {
-  const q = url.indexOf('?');
-  return q === -1 ? url : url.slice(0, q);
 }
