@@ -67,7 +67,7 @@ export class DurableStream implements StreamContext {
    * where the server surely did not apply it: never written twice.
    */
   append(data: Uint8Array | string, options: AppendOptions & RequestOptions = {}): Observable<AppendResult> {
-    return this.withContentType(options.contentType, (contentType) =>
+    return this.withContentType(options.contentType, options, (contentType) =>
       this.send(() => appendRequest(this.url, data, contentType, options), options, appendResult, 'unsafe'),
     );
   }
@@ -133,7 +133,7 @@ export class DurableStream implements StreamContext {
       return this.send(() => closeRequest(this.url, undefined, undefined), options, closeResult, 'idempotent');
     }
     const body = options.body;
-    return this.withContentType(undefined, (contentType) =>
+    return this.withContentType(undefined, options, (contentType) =>
       this.send(() => closeRequest(this.url, body, contentType), options, closeResult, 'unsafe'),
     );
   }
@@ -171,18 +171,19 @@ export class DurableStream implements StreamContext {
   /** The content type: given, remembered, or learned with one HEAD (shared by concurrent callers). */
   contentType(options?: Pick<RequestOptions, 'headers' | 'params'>): Observable<string> {
     if (this.knownContentType) return of(this.knownContentType);
+    const learn = (headOptions?: RequestOptions) => this.head(headOptions).pipe(map((metadata) => metadata.contentType ?? DEFAULT_CONTENT_TYPE));
     // The caller's own headers and params (its credentials) must reach the HEAD too; that HEAD is its own.
-    if (options) return this.head(options).pipe(map((metadata) => metadata.contentType ?? DEFAULT_CONTENT_TYPE));
-    this.learnedContentType ??= this.head().pipe(
-      map((metadata) => metadata.contentType ?? DEFAULT_CONTENT_TYPE),
+    if (options?.headers || options?.params) return learn(options);
+    this.learnedContentType ??= learn().pipe(
       tap({ error: () => (this.learnedContentType = undefined) }),
       shareReplay({ bufferSize: 1, refCount: true }),
     );
     return this.learnedContentType;
   }
 
-  private withContentType<T>(override: string | undefined, next: (contentType: string) => Observable<T>): Observable<T> {
-    return defer(() => (override ? next(override) : this.contentType().pipe(switchMap(next))));
+  /** Runs `next` with the content type: the override, or learned with the call's own headers and params. */
+  private withContentType<T>(override: string | undefined, options: RequestOptions, next: (contentType: string) => Observable<T>): Observable<T> {
+    return defer(() => (override ? next(override) : this.contentType(options).pipe(switchMap(next))));
   }
 
   private send<T>(

@@ -22,8 +22,8 @@ export interface StreamContext {
   readonly url: string;
   readonly http: StreamHttp;
   /**
-   * The stream's content type: known, or learned once with a HEAD. With
-   * `options`, the HEAD carries those headers and params too (the
+   * The stream's content type: known, or learned once with a HEAD. When
+   * `options` has headers or params, the HEAD carries them too (the
    * caller's credentials), and is not shared.
    */
   contentType(options?: Pick<RequestOptions, 'headers' | 'params'>): Observable<string>;

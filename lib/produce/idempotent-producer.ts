@@ -138,8 +138,7 @@ export class IdempotentProducer<T = unknown> implements Observer<T> {
     const given = this.options.contentType;
     // The producer's own headers and params (its credentials) reach the HEAD too.
     const { headers, params } = this.options.request;
-    const lookup = headers || params ? () => context.contentType({ headers, params }) : () => context.contentType();
-    this.contentType$ = (given ? of(given) : defer(lookup)).pipe(
+    this.contentType$ = (given ? of(given) : defer(() => context.contentType({ headers, params }))).pipe(
       // Not kept alive by shareReplay past the producer's end (detach() aborts it).
       takeUntil(this.stopped),
       tap((contentType) => (this.framing = framingOf(contentType))),

@@ -42,7 +42,7 @@ export function httpReadSource<P>(ctx: StreamContext, format: PayloadFormat<P>, 
     !format.needsContentType || jsonStream !== undefined
       ? of(undefined)
       : // The read's headers and params (with any onError overrides) go on this HEAD too: they may be its credentials.
-        ctx.contentType(headers === undefined && params === undefined ? undefined : { headers, params }).pipe(
+        ctx.contentType({ headers, params }).pipe(
           take(1),
           tap((contentType) => (jsonStream = isJsonContentType(contentType))),
         );

@@ -107,6 +107,18 @@ describe.each(wireDoubles)('one-shot operations on the wire (%s)', (_name, makeD
       expect(wire.captured[2]?.headers['content-type']).toBe('text/plain');
     });
 
+    it("sends the call's own headers on that HEAD too, and does not share it", async () => {
+      wire.script(
+        { method: 'HEAD', status: 200, headers: { 'content-type': 'text/plain', 'stream-next-offset': 'o1' } },
+        { method: 'POST', status: 204, headers: { 'stream-next-offset': 'o2' } },
+      );
+      await firstValueFrom(client.stream('log').append('a', { headers: { authorization: 'Bearer call' } }));
+      expect(wire.captured.map((c) => [c.method, c.headers['authorization']])).toEqual([
+        ['HEAD', 'Bearer call'],
+        ['POST', 'Bearer call'],
+      ]);
+    });
+
     it('sends Stream-Seq', async () => {
       wire.script({ method: 'POST', status: 204, headers: { 'stream-next-offset': 'o5' } });
       await firstValueFrom(json().append('1', { seq: '0001' }));
