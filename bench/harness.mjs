@@ -1,6 +1,7 @@
 // Shared benchmark helpers: a reference server on a free loopback port, timing, tables.
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 /**
@@ -22,6 +23,7 @@ export async function startServer(kind = 'reference') {
   return {
     url,
     base: `${url}/v1/stream`,
+    pid: child.pid,
     stop: async () => {
       child.stdin.end();
       await once(child, 'exit');
@@ -48,6 +50,17 @@ export function table(title, rows, unit) {
   const width = Math.max(...rows.map((r) => r.name.length));
   for (const r of rows) {
     console.log(`  ${r.name.padEnd(width)}  ${r.ms.toFixed(1).padStart(9)} ms  ${Math.round(r.rate).toLocaleString('en-US').padStart(12)} ${unit}/s`);
+  }
+}
+
+/** CPU time a process has used so far, ms (Linux /proc; NaN elsewhere). */
+export function serverCpuMs(pid) {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    // utime and stime, in clock ticks (100 per second on Linux).
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return Number.NaN;
   }
 }
 

@@ -10,6 +10,7 @@ import { exchange, type OutgoingRequest } from '../transport/exchange.js';
 import type { HttpRequest, HttpResponse } from '../transport/http-transport.js';
 import type { ResolvedClientOptions } from './client-options.js';
 import { resolveDynamic, type DynamicRecord } from './dynamic-values.js';
+import { isPromiseLike } from '../util/is-promise-like.js';
 
 /** A request as an operation describes it, before dynamic headers and params. */
 export interface RequestSpec {
@@ -44,16 +45,18 @@ export class StreamHttp {
 
   /** One attempt: evaluates dynamic headers and params, sends, maps error statuses. */
   attempt<T>(spec: RequestSpec, onSuccess: (response: HttpResponse, request: OutgoingRequest) => ObservableInput<T>): Observable<T> {
-    return defer(() => from(this.build(spec))).pipe(
-      switchMap((request) =>
-        exchange(
-          this.options.transport,
-          request,
-          (response) => (response.status >= 200 && response.status < 300 ? onSuccess(response, request) : rejectWith(response, request)),
-          spec.timeoutMs ?? this.options.timeoutMs,
-        ),
-      ),
-    );
+    const send = (request: OutgoingRequest) =>
+      exchange(
+        this.options.transport,
+        request,
+        (response) => (response.status >= 200 && response.status < 300 ? onSuccess(response, request) : rejectWith(response, request)),
+        spec.timeoutMs ?? this.options.timeoutMs,
+      );
+    return defer(() => {
+      const request = this.build(spec);
+      // Dynamic values that are all at hand cost no tick: the request leaves on subscribe.
+      return isPromiseLike<OutgoingRequest>(request) ? from(request).pipe(switchMap(send)) : send(request);
+    });
   }
 
   /** An attempt wrapped in bounded backoff retries. */
@@ -70,19 +73,26 @@ export class StreamHttp {
     );
   }
 
-  private async build(spec: RequestSpec): Promise<OutgoingRequest> {
+  private build(spec: RequestSpec): OutgoingRequest | Promise<OutgoingRequest> {
     const { headers: clientHeaders, params: clientParams } = this.options;
     const url = stripQuery(spec.url);
-    const userHeaders = await resolveDynamic([clientHeaders, spec.userHeaders], 'headers', url, lower);
-    const userParams = await resolveDynamic([clientParams, spec.userParams], 'params', url);
-    return {
-      method: spec.method,
-      url: withQuery(spec.url, { ...userParams, ...spec.query }),
-      headers: { ...userHeaders, ...spec.headers },
-      ...(spec.body === undefined ? {} : { body: spec.body }),
-      ...(spec.lane === undefined ? {} : { lane: spec.lane }),
-    };
+    const userHeaders = resolveDynamic([clientHeaders, spec.userHeaders], 'headers', url, lower);
+    const userParams = resolveDynamic([clientParams, spec.userParams], 'params', url);
+    if (isPromiseLike(userHeaders) || isPromiseLike(userParams)) {
+      return Promise.all([userHeaders, userParams]).then(([headers, params]) => outgoing(spec, headers, params));
+    }
+    return outgoing(spec, userHeaders, userParams);
   }
+}
+
+function outgoing(spec: RequestSpec, userHeaders: Record<string, string>, userParams: Record<string, string>): OutgoingRequest {
+  return {
+    method: spec.method,
+    url: withQuery(spec.url, { ...userParams, ...spec.query }),
+    headers: { ...userHeaders, ...spec.headers },
+    ...(spec.body === undefined ? {} : { body: spec.body }),
+    ...(spec.lane === undefined ? {} : { lane: spec.lane }),
+  };
 }
 
 function isRetryableError(error: unknown): boolean {

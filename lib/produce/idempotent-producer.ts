@@ -109,6 +109,8 @@ export class IdempotentProducer<T = unknown> implements Observer<T> {
   private readonly contentType$: Observable<string>;
   private readonly pipeline: Subscription;
   private framing: Framing | undefined;
+  /** The stream's content type, once given or learned. */
+  private contentType: string | undefined;
   private lookup: Subscription | undefined;
   private lifecycle: Lifecycle = 'open';
   private failure: DurableStreamError | undefined;
@@ -141,7 +143,10 @@ export class IdempotentProducer<T = unknown> implements Observer<T> {
     this.contentType$ = (given ? of(given) : defer(() => context.contentType({ headers, params }))).pipe(
       // Not kept alive by shareReplay past the producer's end (detach() aborts it).
       takeUntil(this.stopped),
-      tap((contentType) => (this.framing = framingOf(contentType))),
+      tap((contentType) => {
+        this.contentType = contentType;
+        this.framing = framingOf(contentType);
+      }),
       // Learned once; a failed HEAD is not kept, the next batch asks again.
       shareReplay({ bufferSize: 1, refCount: false }),
     );
@@ -351,30 +356,37 @@ export class IdempotentProducer<T = unknown> implements Observer<T> {
   private deliver(sealed: Sealed): Observable<void> {
     return defer(() => {
       this.inFlight++;
-      return this.contentType$.pipe(
-        take(1),
-        switchMap((contentType) => {
-          const { entries, ...rest } = sealed;
-          const body = entries ? batchBody(entries, framingOf(contentType), this.url) : rest.body;
-          return this.land({ ...rest, body, contentType });
-        }),
-        finalize(() => this.inFlight--),
-      );
+      const { entries, ...rest } = sealed;
+      const parcel = (contentType: string): Parcel => ({
+        ...rest,
+        body: entries ? batchBody(entries, framingOf(contentType), this.url) : rest.body,
+        contentType,
+      });
+      // Once learned, the content type is at hand: no lookup to subscribe to.
+      const known = this.contentType;
+      const landed$ = known ? this.land(parcel(known)) : this.contentType$.pipe(take(1), switchMap((contentType) => this.land(parcel(contentType))));
+      return landed$.pipe(finalize(() => this.inFlight--));
     });
   }
 
   /** Waits for the parcel's turn, then sends it; after a setback, waits and sends again. */
   private land(parcel: Parcel, setback?: Setback): Observable<void> {
-    return this.changes.pipe(
-      map(() => this.sequencer.turn(parcel.ordinal, setback)),
-      first((turn) => turn.kind !== 'wait'),
-      switchMap((turn) => {
-        if (turn.kind === 'send') return this.attempt(parcel, turn);
-        // Proved written by a later batch's acknowledgement.
-        this.settle(parcel, { epoch: setback?.epoch ?? this.epoch, seq: setback?.seq ?? -1 }, { nextOffset: undefined, duplicate: true });
-        return of(undefined);
-      }),
-    );
+    const act = (turn: Exclude<Turn, { kind: 'wait' }>): Observable<void> => {
+      if (turn.kind === 'send') return this.attempt(parcel, turn);
+      // Proved written by a later batch's acknowledgement.
+      this.settle(parcel, { epoch: setback?.epoch ?? this.epoch, seq: setback?.seq ?? -1 }, { nextOffset: undefined, duplicate: true });
+      return of(undefined);
+    };
+    return defer(() => {
+      // Usually the turn has come already: no need to watch the state.
+      const now = this.sequencer.turn(parcel.ordinal, setback);
+      if (now.kind !== 'wait') return act(now);
+      return this.changes.pipe(
+        map(() => this.sequencer.turn(parcel.ordinal, setback)),
+        first((turn): turn is Exclude<Turn, { kind: 'wait' }> => turn.kind !== 'wait'),
+        switchMap(act),
+      );
+    });
   }
 
   private attempt(parcel: Parcel, turn: SendTurn): Observable<void> {

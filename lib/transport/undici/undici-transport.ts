@@ -46,8 +46,10 @@ export function undiciTransport(options: UndiciTransportOptions = {}): UndiciTra
         body: request.body,
         signal: request.signal,
         dispatcher: lane ?? dispatcher,
-        // Lane requests are repeat-safe: undici may pipeline them, which keeps their order.
-        ...(lane ? { idempotent: true } : {}),
+        // Lane requests are repeat-safe and answered at once (no long-poll):
+        // undici may pipeline them, in order, without waiting for each
+        // response's headers (its default for anything but HEAD).
+        ...(lane ? { idempotent: true, blocking: false } : {}),
       });
       const headers = response.headers;
       return {
