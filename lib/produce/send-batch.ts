@@ -72,9 +72,7 @@ export function batchResponse(response: HttpResponse, request: BatchRequest): Ba
  */
 export function httpBatchSender(context: StreamContext, producerId: string, options: RequestOptions): BatchSender {
   const { http, url } = context;
-  const retry = { ...http.options.retry, ...options.retry };
-  return (request) =>
-    http
-      .attempt(batchRequestSpec(url, producerId, request, options), (response) => [batchResponse(response, request)])
-      .pipe(retryWithBackoff<BatchResponse>(retry, http.options.scheduler, { retryIf: isRetryable }));
+  // One operator for every batch: it keeps no state between subscriptions.
+  const retrying = retryWithBackoff<BatchResponse>({ ...http.options.retry, ...options.retry }, http.options.scheduler, { retryIf: isRetryable });
+  return (request) => http.attempt(batchRequestSpec(url, producerId, request, options), (response) => [batchResponse(response, request)]).pipe(retrying);
 }

@@ -53,6 +53,15 @@ describe('producer encoding', () => {
     expect(() => batchBody([encodeValue(new Uint8Array(1), undefined, url)], 'json', url)).toThrow(/Uint8Array cannot be appended to a JSON stream/);
   });
 
+  it('sizes a JSON body exactly: multi-byte text, astral characters, lone surrogates and raw strings quoted late', () => {
+    const values = ['é', '😀', { s: 'ü\u2028' }, '\ud800', 'a"b'];
+    const entries = [...values.map((value) => encodeValue(value, 'json', url)), encodeValue('ré"', undefined, url)];
+    const body = batchBody(entries, 'json', url) as Uint8Array;
+    const expected = new TextEncoder().encode(JSON.stringify([...values, 'ré"']));
+    expect(Array.from(body)).toEqual(Array.from(expected));
+    expect(JSON.parse(decode(body))).toEqual([...values, 'ré"']);
+  });
+
   it('has no body for no entries (close-only)', () => {
     expect(batchBody([], 'json', url)).toBeUndefined();
     expect(decode(batchBody([encodeValue(1, 'json', url)], 'json', url))).toBe('[1]');

@@ -82,7 +82,7 @@ class LaneClients {
   get(url: string, lane: string): Client {
     // After close(), as the shared pool does: refuse, rather than open a client nothing would close.
     if (this.closed) throw new undiciErrors.ClientClosedError();
-    const origin = new URL(url).origin;
+    const origin = this.originOf(url);
     const key = `${origin} ${lane}`;
     let client = this.clients.get(key);
     if (client) {
@@ -97,6 +97,17 @@ class LaneClients {
     }
     this.clients.set(key, client);
     return client;
+  }
+
+  /** A lane's requests go to one URL: parsed once, not per request. */
+  private lastUrl = '';
+  private lastOrigin = '';
+  private originOf(url: string): string {
+    if (url !== this.lastUrl) {
+      this.lastOrigin = new URL(url).origin;
+      this.lastUrl = url;
+    }
+    return this.lastOrigin;
   }
 
   async close(): Promise<void> {
