@@ -24,53 +24,51 @@ export function resolveDynamic(
   url: string,
   normalizeKey: (key: string) => string = (key) => key,
 ): Record<string, string> | Promise<Record<string, string>> {
-  const out: Record<string, string> = {};
   const entries = records.flatMap((record) => (record ? Object.entries(record) : []));
-  for (let index = 0; index < entries.length; index++) {
+  return resolveFrom(entries, 0, {}, what, url, normalizeKey);
+}
+
+/** Resolves `entries` from `start` into `out`; at the first promise, waits for it and goes on from the next entry. */
+function resolveFrom(
+  entries: ReadonlyArray<[string, DynamicValue | undefined]>,
+  start: number,
+  out: Record<string, string>,
+  what: 'headers' | 'params',
+  url: string,
+  normalizeKey: (key: string) => string,
+): Record<string, string> | Promise<Record<string, string>> {
+  for (let index = start; index < entries.length; index++) {
     const [key, value] = entries[index]!;
     if (value === undefined) continue;
     if (typeof value !== 'function') {
       out[normalizeKey(key)] = value;
       continue;
     }
-    const entry = `${what}['${key}']`;
     let computed: string | Promise<string>;
     try {
       computed = value();
     } catch (error) {
-      throw new DynamicValueError({ url, entry, cause: error });
+      throw new DynamicValueError({ url, entry: entryName(what, key), cause: error });
     }
-    if (isPromiseLike<string>(computed)) return finishAsync(out, entries, index, computed, what, url, normalizeKey);
-    out[normalizeKey(key)] = checked(computed, entry, url);
+    if (isPromiseLike<string>(computed)) {
+      return Promise.resolve(computed).then(
+        (resolved) => {
+          out[normalizeKey(key)] = checked(resolved, what, key, url);
+          return resolveFrom(entries, index + 1, out, what, url, normalizeKey);
+        },
+        (error: unknown) => {
+          throw new DynamicValueError({ url, entry: entryName(what, key), cause: error });
+        },
+      );
+    }
+    out[normalizeKey(key)] = checked(computed, what, key, url);
   }
   return out;
 }
 
-async function finishAsync(
-  out: Record<string, string>,
-  entries: ReadonlyArray<[string, DynamicValue | undefined]>,
-  index: number,
-  pending: PromiseLike<string>,
-  what: 'headers' | 'params',
-  url: string,
-  normalizeKey: (key: string) => string,
-): Promise<Record<string, string>> {
-  for (let i = index; i < entries.length; i++) {
-    const [key, value] = entries[i]!;
-    if (value === undefined) continue;
-    const entry = `${what}['${key}']`;
-    let computed: unknown;
-    try {
-      computed = await (i === index ? pending : typeof value === 'function' ? value() : value);
-    } catch (error) {
-      throw new DynamicValueError({ url, entry, cause: error });
-    }
-    out[normalizeKey(key)] = checked(computed, entry, url);
-  }
-  return out;
-}
+const entryName = (what: 'headers' | 'params', key: string) => `${what}['${key}']`;
 
-function checked(value: unknown, entry: string, url: string): string {
-  if (typeof value !== 'string') throw new DynamicValueError({ url, entry, got: value === null ? 'null' : typeof value });
+function checked(value: unknown, what: 'headers' | 'params', key: string, url: string): string {
+  if (typeof value !== 'string') throw new DynamicValueError({ url, entry: entryName(what, key), got: value === null ? 'null' : typeof value });
   return value;
 }

@@ -10,7 +10,7 @@ import { exchange, type OutgoingRequest } from '../transport/exchange.js';
 import type { HttpRequest, HttpResponse } from '../transport/http-transport.js';
 import type { ResolvedClientOptions } from './client-options.js';
 import { resolveDynamic, type DynamicRecord } from './dynamic-values.js';
-import { isPromiseLike } from '../util/is-promise-like.js';
+import { andThen, isPromiseLike } from '../util/is-promise-like.js';
 
 /** A request as an operation describes it, before dynamic headers and params. */
 export interface RequestSpec {
@@ -76,12 +76,10 @@ export class StreamHttp {
   private build(spec: RequestSpec): OutgoingRequest | Promise<OutgoingRequest> {
     const { headers: clientHeaders, params: clientParams } = this.options;
     const url = stripQuery(spec.url);
-    const userHeaders = resolveDynamic([clientHeaders, spec.userHeaders], 'headers', url, lower);
-    const userParams = resolveDynamic([clientParams, spec.userParams], 'params', url);
-    if (isPromiseLike(userHeaders) || isPromiseLike(userParams)) {
-      return Promise.all([userHeaders, userParams]).then(([headers, params]) => outgoing(spec, headers, params));
-    }
-    return outgoing(spec, userHeaders, userParams);
+    // Headers first, then params, each function in order, as with any await between them.
+    return andThen(resolveDynamic([clientHeaders, spec.userHeaders], 'headers', url, lower), (userHeaders) =>
+      andThen(resolveDynamic([clientParams, spec.userParams], 'params', url), (userParams) => outgoing(spec, userHeaders, userParams)),
+    );
   }
 }
 

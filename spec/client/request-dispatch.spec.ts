@@ -60,7 +60,7 @@ describe('request dispatch', () => {
     expect(requests[0]!.signal.aborted).toBe(true);
   });
 
-  it('waits for an asynchronous header, then sends it with the rest, later functions evaluated in order', async () => {
+  it('waits for an asynchronous header, then sends it with the rest, later functions (params after headers) evaluated in order', async () => {
     const { transport, requests, answerAll } = recordingTransport();
     const calls: string[] = [];
     const client = new DurableStreamsClient({
@@ -71,13 +71,14 @@ describe('request dispatch', () => {
         token: async () => (calls.push('token'), 'b'),
         last: () => (calls.push('last'), 'c'),
       },
+      params: { tenant: () => (calls.push('param'), 'acme') },
     });
     const done = firstValueFrom(client.stream('s', { contentType: 'text/plain' }).append('x'));
     expect(requests).toHaveLength(0);
     await new Promise((resolve) => setImmediate(resolve));
     expect(requests).toHaveLength(1);
     expect(requests[0]!.headers).toMatchObject({ first: 'a', token: 'b', last: 'c' });
-    expect(calls).toEqual(['first', 'token', 'last']);
+    expect(calls).toEqual(['first', 'token', 'last', 'param']);
     answerAll();
     await done;
   });

@@ -76,6 +76,9 @@ const MAX_LANES = 64;
 class LaneClients {
   private readonly clients = new Map<string, Client>();
   private closed = false;
+  /** The last URL seen and its origin (see {@link originOf}). */
+  private lastUrl = '';
+  private lastOrigin = '';
 
   constructor(private readonly create: (origin: string) => Client) {}
 
@@ -100,8 +103,6 @@ class LaneClients {
   }
 
   /** A lane's requests go to one URL: parsed once, not per request. */
-  private lastUrl = '';
-  private lastOrigin = '';
   private originOf(url: string): string {
     if (url !== this.lastUrl) {
       this.lastOrigin = new URL(url).origin;
