@@ -1,6 +1,7 @@
 import { catchError, defer, from, map, of, type Observable } from 'rxjs';
 import { InvalidArgumentError } from '../errors/client-errors.js';
 import { DurableStreamError } from '../errors/durable-stream-error.js';
+import { errorMessage } from '../util/error-message.js';
 import { isPromiseLike } from '../util/is-promise-like.js';
 import type { Checkpoint } from '../protocol/offset.js';
 
@@ -74,12 +75,12 @@ export function loadCheckpoint(storage: CheckpointStorage, key: string): Observa
     try {
       raw = isAsyncStore(storage) ? storage.get(key) : storage.getItem(key);
     } catch (error) {
-      throw new CheckpointStorageError('load', key, describeError(error), error);
+      throw new CheckpointStorageError('load', key, errorMessage(error), error);
     }
     const value$ = isPromiseLike(raw)
       ? from(raw).pipe(
           catchError((error: unknown) => {
-            throw new CheckpointStorageError('load', key, describeError(error), error);
+            throw new CheckpointStorageError('load', key, errorMessage(error), error);
           }),
         )
       : of(raw);
@@ -98,7 +99,7 @@ export function saveCheckpoint(storage: CheckpointStorage, key: string, checkpoi
   try {
     result = isAsyncStore(storage) ? storage.set(key, value) : storage.setItem(key, value);
   } catch (error) {
-    throw new CheckpointStorageError('save', key, describeError(error), error);
+    throw new CheckpointStorageError('save', key, errorMessage(error), error);
   }
   return isPromiseLike<void>(result) ? result : undefined;
 }
@@ -132,9 +133,4 @@ function decodeCheckpoint(key: string, raw: string | null | undefined): Checkpoi
 
 function isAsyncStore(storage: CheckpointStorage): storage is AsyncKeyValueStore {
   return typeof (storage as Partial<SyncKeyValueStorage>).setItem !== 'function' && typeof (storage as Partial<AsyncKeyValueStore>).set === 'function';
-}
-
-/** A short description of a thrown value. */
-export function describeError(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

@@ -4,12 +4,12 @@ import type { Checkpoint } from '../protocol/offset.js';
 import {
   assertCheckpointStorage,
   CheckpointStorageError,
-  describeError,
   sameCheckpoint,
   saveCheckpoint,
   type CheckpointStorage,
   type Checkpointed,
 } from './checkpoint-storage.js';
+import { errorMessage } from '../util/error-message.js';
 
 /** Options of {@link persistCheckpoint}. */
 export interface PersistCheckpointOptions {
@@ -53,7 +53,7 @@ export function persistCheckpoint<T extends Checkpointed>(
       let ended: { readonly error: unknown; readonly failed: boolean } | undefined;
 
       const saveFailed = (error: unknown): void => {
-        const failure = error instanceof CheckpointStorageError ? error : new CheckpointStorageError('save', key, describeError(error), error);
+        const failure = error instanceof CheckpointStorageError ? error : new CheckpointStorageError('save', key, errorMessage(error), error);
         if (onSaveError) onSaveError(failure);
         else subscriber.error(failure);
       };

@@ -35,6 +35,7 @@ import { ProducerBufferFullError, ProducerClosedError, ProducerSourceError } fro
 import { resolveProducerOptions, type ProducerOptions, type ResolvedProducerOptions } from './producer-options.js';
 import { httpBatchSender, type BatchRequest, type BatchResponse, type BatchSender } from './send-batch.js';
 import { Sequencer, type Setback, type Turn } from './sequencer.js';
+import { errorMessage } from '../util/error-message.js';
 
 /** One acknowledged batch, as `acks$` reports it. */
 export interface ProducerAck {
@@ -513,7 +514,7 @@ function entryBytes(entry: Entry): number {
 
 function asSdkError(error: unknown, url: string): DurableStreamError {
   if (error instanceof DurableStreamError) return error;
-  return new DurableStreamError('PRODUCER_FAILED', `Producer failed: ${error instanceof Error ? error.message : String(error)}`, {
+  return new DurableStreamError('PRODUCER_FAILED', `Producer failed: ${errorMessage(error)}`, {
     url,
     cause: error,
     hint: 'An unexpected error; please report it',

@@ -1,4 +1,5 @@
 import { DurableStreamError } from '../errors/durable-stream-error.js';
+import { errorMessage } from '../util/error-message.js';
 
 /** Which buffer limit an append hit. */
 export type BufferLimit = 'maxBufferedMessages' | 'maxBufferedBytes';
@@ -68,7 +69,7 @@ export class ProducerClosedError extends DurableStreamError {
 export class ProducerSourceError extends DurableStreamError {
   readonly producerId: string;
   constructor(init: { readonly url: string; readonly producerId: string; readonly cause: unknown }) {
-    super('PRODUCER_SOURCE_ERROR', `The source subscribed to producer '${init.producerId}' failed: ${describe(init.cause)}`, {
+    super('PRODUCER_SOURCE_ERROR', `The source subscribed to producer '${init.producerId}' failed: ${errorMessage(init.cause)}`, {
       url: init.url,
       hint: 'What the source emitted before its error is still delivered; the producer then closes (the stream stays open)',
       cause: init.cause,
@@ -77,6 +78,3 @@ export class ProducerSourceError extends DurableStreamError {
   }
 }
 
-function describe(cause: unknown): string {
-  return cause instanceof Error ? cause.message : String(cause);
-}
