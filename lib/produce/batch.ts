@@ -1,9 +1,21 @@
 import { defer, map, type OperatorFunction } from 'rxjs';
 import type { Entry } from './encode.js';
 
-/** What the batching stage hands on: entries, and whether this is `closeStream()`'s last request. */
+/**
+ * One appended value as the batching stage sees it: the size of a value
+ * already written into the open body (see `BodyWriter`), or, while the
+ * framing is unknown, the encoded value itself.
+ */
+export type Item = Entry | number;
+
+/** An item's size in bytes: what the batch and buffer budgets count. */
+export function itemBytes(item: Item): number {
+  return typeof item === 'number' ? item : item.bytes;
+}
+
+/** What the batching stage hands on: items, and whether this is `closeStream()`'s last request. */
 export interface BatchContent {
-  readonly entries: readonly Entry[];
+  readonly entries: readonly Item[];
   /** Sent with `Stream-Closed: true`: the stream closes with this batch. */
   readonly close: boolean;
 }
@@ -25,7 +37,7 @@ export function numberBatches(): OperatorFunction<BatchContent, Batch> {
       let endBytes = 0;
       return source.pipe(
         map((content, ordinal): Batch => {
-          for (const entry of content.entries) endBytes += entry.bytes;
+          for (const item of content.entries) endBytes += itemBytes(item);
           endCount += content.entries.length;
           return { entries: content.entries, close: content.close, ordinal, endCount, endBytes };
         }),

@@ -29,11 +29,24 @@ export function framingOf(contentType: string): Framing {
  * {@link batchBody} settles them once the framing is known.
  */
 export function encodeValue(value: unknown, framing: Framing | undefined, url: string): Entry {
-  if (framing === 'json') return jsonEntry(toJson(value, url));
+  if (framing !== undefined) {
+    const data = valueData(value, framing, url);
+    return { data, bytes: typeof data === 'string' ? utf8Length(data) : data.byteLength, json: framing === 'json' };
+  }
   if (typeof value === 'string') return { data: value, bytes: utf8Length(value), json: false };
   if (value instanceof Uint8Array) return { data: value, bytes: value.byteLength, json: false };
-  if (framing === 'bytes') throw notBytes(value, url);
   return jsonEntry(toJson(value, url));
+}
+
+/**
+ * What one value puts on the wire once the framing is known: its JSON text
+ * on a JSON stream, the string or bytes themselves otherwise (anything else
+ * is refused there).
+ */
+export function valueData(value: unknown, framing: Framing, url: string): string | Uint8Array {
+  if (framing === 'json') return toJson(value, url);
+  if (typeof value === 'string' || value instanceof Uint8Array) return value;
+  throw notBytes(value, url);
 }
 
 function jsonEntry(text: string): Entry {

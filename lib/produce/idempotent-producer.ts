@@ -29,8 +29,9 @@ import { SequenceGapError, StaleEpochError, StreamClosedError } from '../errors/
 import type { CloseResult } from '../operations/append.js';
 import type { StreamContext } from '../client/stream-context.js';
 import { batchEntries } from './batch-entries.js';
-import { numberBatches, type Batch, type BatchContent } from './batch.js';
-import { batchBody, encodeValue, framingOf, type Entry, type Framing } from './encode.js';
+import { itemBytes, numberBatches, type Batch, type BatchContent, type Item } from './batch.js';
+import { BodyWriter } from './body-writer.js';
+import { batchBody, encodeValue, framingOf, utf8Length, valueData, type Entry, type Framing } from './encode.js';
 import { ProducerBufferFullError, ProducerClosedError, ProducerSourceError } from './producer-errors.js';
 import { resolveProducerOptions, type ProducerOptions, type ResolvedProducerOptions } from './producer-options.js';
 import { httpBatchSender, type BatchRequest, type BatchResponse, type BatchSender } from './send-batch.js';
@@ -99,7 +100,7 @@ export class IdempotentProducer<T = unknown> implements Observer<T> {
   private readonly options: ResolvedProducerOptions;
   private readonly sequencer: Sequencer;
   private readonly send: BatchSender;
-  private readonly input = new Subject<Entry>();
+  private readonly input = new Subject<Item>();
   private readonly flushes = new Subject<void>();
   /** Pulses after every change of state; waiters re-read the state. */
   private readonly changes = new BehaviorSubject<void>(undefined);
@@ -110,6 +111,10 @@ export class IdempotentProducer<T = unknown> implements Observer<T> {
   private readonly contentType$: Observable<string>;
   private readonly pipeline: Subscription;
   private framing: Framing | undefined;
+  /** The open batch's body, written value by value once the framing is known. */
+  private writer: BodyWriter | undefined;
+  /** The open batch holds values encoded before the framing was known: it takes no written ones. */
+  private provisional = false;
   /** The stream's content type, once given or learned. */
   private contentType: string | undefined;
   private lookup: Subscription | undefined;
@@ -155,7 +160,7 @@ export class IdempotentProducer<T = unknown> implements Observer<T> {
     const { lingerMs, maxBatchItems, maxBatchBytes, maxInFlight } = this.options;
     const batches$ = concat(
       this.input.pipe(
-        batchEntries({ lingerMs, maxItems: maxBatchItems, maxBytes: maxBatchBytes }, entryBytes, this.flushes),
+        batchEntries({ lingerMs, maxItems: maxBatchItems, maxBytes: maxBatchBytes }, itemBytes, this.flushes),
         map((entries): BatchContent => ({ entries, close: false })),
       ),
       // After the last appended batch: closeStream()'s request, if it was called.
@@ -309,16 +314,35 @@ export class IdempotentProducer<T = unknown> implements Observer<T> {
     // the handle, else with a HEAD, values appended meanwhile being encoded
     // provisionally. A failed HEAD surfaces with the first batch, which asks again.
     if (!this.framing) this.lookup ??= this.contentType$.subscribe({ error: () => undefined });
-    const entry = encodeValue(value, this.framing, this.url);
+    const framing = this.framing;
+    if (framing === undefined || this.provisional) return this.admitEntry(encodeValue(value, framing, this.url), throwIfFull);
+    const data = valueData(value, framing, this.url);
+    if (data.length === 0 && framing === 'bytes') throw emptyAppend(this.url);
+    // Sized exactly only when it might be too large: a text is at most 3 bytes per UTF-16 unit.
+    if (typeof data === 'string' ? data.length * 3 > maxBufferedBytes && utf8Length(data) > maxBufferedBytes : data.byteLength > maxBufferedBytes) {
+      throw tooLarge(typeof data === 'string' ? utf8Length(data) : data.byteLength, maxBufferedBytes, this.url);
+    }
+    const writer = (this.writer ??= new BodyWriter(framing));
+    const bytes = writer.write(data);
+    if (this.pendingBytes + bytes > maxBufferedBytes) {
+      writer.undo();
+      return this.full(throwIfFull, 'maxBufferedBytes', maxBufferedBytes);
+    }
+    this.appended++;
+    this.appendedBytes += bytes;
+    this.input.next(bytes);
+    return true;
+  }
+
+  /** Appends a value encoded on its own: before the framing is known, and until that batch closes. */
+  private admitEntry(entry: Entry, throwIfFull: boolean): boolean {
+    const { maxBufferedBytes } = this.options;
     // Alone in a batch it would make an empty POST, which the server refuses (400) and the producer would stop.
-    if (entry.bytes === 0 && this.framing === 'bytes') {
-      throw new InvalidArgumentError('Cannot append empty data: the protocol rejects empty appends (use closeStream() to end a stream)', this.url);
-    }
-    if (entry.bytes > maxBufferedBytes) {
-      throw new InvalidArgumentError(`a value of ${entry.bytes} bytes can never fit maxBufferedBytes (${maxBufferedBytes})`, this.url);
-    }
+    if (entry.bytes === 0 && this.framing === 'bytes') throw emptyAppend(this.url);
+    if (entry.bytes > maxBufferedBytes) throw tooLarge(entry.bytes, maxBufferedBytes, this.url);
     if (this.pendingBytes + entry.bytes > maxBufferedBytes) return this.full(throwIfFull, 'maxBufferedBytes', maxBufferedBytes);
     this.count(entry);
+    this.provisional = true;
     this.input.next(entry);
     return true;
   }
@@ -347,10 +371,19 @@ export class IdempotentProducer<T = unknown> implements Observer<T> {
    * promoted to swell V8's old generation until a full collection.
    */
   private seal(batch: Batch): Sealed {
-    const { ordinal, endCount, endBytes, close } = batch;
-    const count = batch.entries.length;
-    if (this.framing) return { ordinal, count, endCount, endBytes, close, body: batchBody(batch.entries, this.framing, this.url), entries: undefined };
-    return { ordinal, count, endCount, endBytes, close, body: undefined, entries: batch.entries };
+    const { ordinal, endCount, endBytes, close, entries } = batch;
+    const count = entries.length;
+    if (count > 0 && typeof entries[0] === 'number') {
+      // Written at append: the open body holds exactly this batch's values.
+      const writer = this.writer!;
+      if (writer.count !== count) throw new Error(`batch ${ordinal} has ${count} values but its body ${writer.count}`);
+      return { ordinal, count, endCount, endBytes, close, body: writer.take(), entries: undefined };
+    }
+    // Values encoded on their own (or none): the next batch may be written.
+    this.provisional = false;
+    const values = entries as readonly Entry[];
+    if (this.framing) return { ordinal, count, endCount, endBytes, close, body: batchBody(values, this.framing, this.url), entries: undefined };
+    return { ordinal, count, endCount, endBytes, close, body: undefined, entries: values };
   }
 
   /** One batch, from its content type to its acknowledgement. Holds a mergeMap slot until then. */
@@ -508,8 +541,12 @@ export class IdempotentProducer<T = unknown> implements Observer<T> {
   }
 }
 
-function entryBytes(entry: Entry): number {
-  return entry.bytes;
+function emptyAppend(url: string): InvalidArgumentError {
+  return new InvalidArgumentError('Cannot append empty data: the protocol rejects empty appends (use closeStream() to end a stream)', url);
+}
+
+function tooLarge(bytes: number, maxBufferedBytes: number, url: string): InvalidArgumentError {
+  return new InvalidArgumentError(`a value of ${bytes} bytes can never fit maxBufferedBytes (${maxBufferedBytes})`, url);
 }
 
 function asSdkError(error: unknown, url: string): DurableStreamError {

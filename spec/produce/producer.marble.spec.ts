@@ -547,6 +547,24 @@ describe('IdempotentProducer in virtual time', () => {
       expect(server.messages).toEqual(['text', { a: 1 }]);
     });
 
+    it('keeps a batch opened before the content type was learned encoded value by value, then writes later batches at append', () => {
+      const { server } = simulate(
+        { lingerMs: 20 },
+        instant,
+        ({ producer, at }) => {
+          at(1, () => producer.append('a')); // encoded on its own: the framing is unknown
+          at(15, () => producer.append({ b: 2 })); // learned at 10, but its batch is still open
+          at(30, () => ['c', [3]].forEach((v) => producer.append(v))); // written straight into the body
+        },
+        { context: context(timer(10).pipe(map(() => 'application/json'))) },
+      );
+      expect(server.arrivals.map(({ at, count }) => [at, count])).toEqual([
+        [21, 2],
+        [50, 2],
+      ]);
+      expect(server.messages).toEqual(['a', { b: 2 }, 'c', [3]]);
+    });
+
     it('stops with the error when the content type cannot be learned', () => {
       const { errors } = simulate({ lingerMs: 1 }, instant, ({ producer, at }) => at(1, () => producer.append('a')), {
         context: context(throwError(() => new StreamClosedError({ url: STREAM_URL, status: 409 }))),

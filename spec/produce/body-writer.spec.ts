@@ -1,0 +1,97 @@
+import { BodyWriter } from '../../lib/produce/body-writer';
+
+const text = (body: Uint8Array | undefined) => (body === undefined ? undefined : new TextDecoder().decode(body));
+const utf8 = (value: string) => new TextEncoder().encode(value);
+
+/** The writer as a browser gets it: no Buffer, TextEncoder.encodeInto into views. */
+function browserWriter(): typeof BodyWriter {
+  const buffer = globalThis.Buffer;
+  let loaded: typeof BodyWriter | undefined;
+  jest.isolateModules(() => {
+    (globalThis as { Buffer?: unknown }).Buffer = undefined;
+    try {
+      loaded = (require('../../lib/produce/body-writer') as typeof import('../../lib/produce/body-writer')).BodyWriter;
+    } finally {
+      globalThis.Buffer = buffer;
+    }
+  });
+  return loaded!;
+}
+
+describe.each([
+  ['Node (Buffer)', () => BodyWriter],
+  ['browser (TextEncoder)', browserWriter],
+])('BodyWriter, %s', (_runtime, load) => {
+  const Writer = load();
+
+  it('writes a JSON array, one element per value, and returns each value’s UTF-8 size', () => {
+    const writer = new Writer('json');
+    const values = ['{"a":1}', '"é"', '"😀"', '[1,2]', 'null'];
+    const sizes = values.map((value) => writer.write(value));
+    expect(sizes).toEqual(values.map((value) => utf8(value).byteLength));
+    expect(writer.count).toBe(5);
+    expect(text(writer.take())).toBe('[{"a":1},"é","😀",[1,2],null]');
+  });
+
+  it('concatenates strings and bytes on a byte stream, without separators', () => {
+    const writer = new Writer('bytes');
+    expect(writer.write('ab')).toBe(2);
+    expect(writer.write(new Uint8Array([0x63, 0x64]))).toBe(2);
+    expect(writer.write('é')).toBe(2);
+    expect([...writer.take()!]).toEqual([...utf8('abcdé')]);
+  });
+
+  it('writes a lone surrogate as U+FFFD and counts its three bytes', () => {
+    const writer = new Writer('bytes');
+    expect(writer.write('a\ud800b')).toBe(5);
+    expect([...writer.take()!]).toEqual([0x61, 0xef, 0xbf, 0xbd, 0x62]);
+  });
+
+  it('takes nothing from an empty body, and opens each next body afresh', () => {
+    const writer = new Writer('json');
+    expect(writer.take()).toBeUndefined();
+    writer.write('1');
+    expect(text(writer.take())).toBe('[1]');
+    expect(writer.count).toBe(0);
+    writer.write('2');
+    writer.write('3');
+    expect(text(writer.take())).toBe('[2,3]');
+  });
+
+  it('undoes the last write only', () => {
+    const writer = new Writer('json');
+    writer.write('"kept"');
+    writer.write('"refused"');
+    writer.undo();
+    expect(writer.count).toBe(1);
+    writer.write('"next"');
+    expect(text(writer.take())).toBe('["kept","next"]');
+    writer.write('"alone"');
+    writer.undo();
+    expect(writer.take()).toBeUndefined();
+  });
+
+  it('grows past its buffer, by the exact size when the 3-bytes-a-unit bound does not fit, keeping every byte', () => {
+    // A tiny first buffer: nearly every write grows it, with ASCII, 2-, 3- and 4-byte characters.
+    const writer = new Writer('json', 4);
+    const values = Array.from({ length: 200 }, (_, i) => JSON.stringify(`${i}:${'é'.repeat(i % 7)}${'€'.repeat(i % 5)}${'😀'.repeat(i % 3)}`));
+    for (const value of values) writer.write(value);
+    expect(text(writer.take())).toBe(`[${values.join(',')}]`);
+    // A text far larger than the buffer, ASCII: grown to fit, not to three times its length.
+    const large = 'x'.repeat(100_000);
+    expect(writer.write(large)).toBe(100_000);
+    expect(text(writer.take())).toBe(`[${large}]`);
+  });
+
+  it('never writes into a body it has handed over', () => {
+    const writer = new Writer('json', 64);
+    const taken: Array<[Uint8Array, string]> = [];
+    // Batches of varied sizes: some bodies take the buffer with them, others are copied out of it.
+    for (let batch = 0; batch < 40; batch++) {
+      const values = Array.from({ length: 1 + ((batch * 7) % 13) }, (_, i) => JSON.stringify({ batch, i, pad: 'p'.repeat((batch * i) % 17) }));
+      for (const value of values) writer.write(value);
+      taken.push([writer.take()!, `[${values.join(',')}]`]);
+    }
+    for (const [body, expected] of taken) expect(text(body)).toBe(expected);
+  });
+});
