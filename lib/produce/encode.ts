@@ -26,12 +26,12 @@ export function framingOf(contentType: string): Framing {
 /**
  * Encodes one value. With the framing unknown (the content type is still
  * being learned), strings and bytes stay raw and anything else becomes JSON;
- * {@link batchBody} settles them once the framing is known.
+ * {@link entryData} settles them once the framing is known.
  */
 export function encodeValue(value: unknown, framing: Framing | undefined, url: string): Entry {
   if (framing !== undefined) {
     const data = valueData(value, framing, url);
-    return { data, bytes: typeof data === 'string' ? utf8Length(data) : data.byteLength, json: framing === 'json' };
+    return { data, bytes: dataBytes(data), json: framing === 'json' };
   }
   if (typeof value === 'string') return { data: value, bytes: utf8Length(value), json: false };
   if (value instanceof Uint8Array) return { data: value, bytes: value.byteLength, json: false };
@@ -54,65 +54,20 @@ function jsonEntry(text: string): Entry {
 }
 
 /**
- * The body of one batch: a JSON array of the messages on a JSON stream (the
- * server flattens one level, so each value is one message, arrays included),
- * the concatenated bytes otherwise; undefined for no entries (close-only).
- *
- * Always bytes, encoded once here. A body lives until its batch is
- * acknowledged, long enough to be promoted out of V8's young generation; as
- * a string it would then swell the old generation until a full collection,
- * while bytes live off the JS heap and are freed with their small wrapper
- * (measured: 1M appends through an 8 MiB buffer grew RSS by ~150 MiB with
- * string bodies, about a third of that with bytes).
+ * What a value encoded before the framing was known puts on the wire once it
+ * is (see `batchBody`): a raw string is quoted on a JSON stream, and only raw
+ * strings and bytes may go on any other.
  */
-export function batchBody(entries: readonly Entry[], framing: Framing, url: string): Uint8Array | undefined {
-  if (entries.length === 0) return undefined;
-  if (framing === 'json') {
-    // One flat string from join() (a rope of += would be flattened at a cost),
-    // encoded straight into a body of the size the entries already know.
-    const texts = new Array<string>(entries.length);
-    let size = entries.length + 1; // brackets and commas
-    for (let i = 0; i < entries.length; i++) {
-      const entry = entries[i]!;
-      texts[i] = jsonText(entry, url);
-      // Raw strings get quoted by jsonText: their JSON text is longer than their bytes.
-      size += entry.json ? entry.bytes : utf8Length(texts[i]!);
-    }
-    const joined = texts.join(',');
-    const body = new Uint8Array(size);
-    body[0] = OPEN_BRACKET;
-    const { written } = encoder.encodeInto(joined, body.subarray(1, size - 1));
-    body[size - 1] = CLOSE_BRACKET;
-    // Sizes are exact by construction; should one ever be off, encode the slow way rather than send a hole.
-    return written === size - 2 ? body : encoder.encode(`[${joined}]`);
-  }
-  let total = 0;
-  let allText = true;
-  for (const entry of entries) {
-    if (entry.json) throw notBytes(undefined, url);
-    if (typeof entry.data !== 'string') allText = false;
-    total += entry.bytes;
-  }
-  if (allText) {
-    let body = '';
-    for (const entry of entries) body += entry.data as string;
-    return encoder.encode(body);
-  }
-  const body = new Uint8Array(total);
-  let offset = 0;
-  for (const entry of entries) {
-    if (typeof entry.data === 'string') offset += encoder.encodeInto(entry.data, body.subarray(offset)).written;
-    else {
-      body.set(entry.data, offset);
-      offset += entry.data.byteLength;
-    }
-  }
-  return body;
+export function entryData(entry: Entry, framing: Framing, url: string): string | Uint8Array {
+  if (framing === 'json') return jsonText(entry, url);
+  if (entry.json) throw notBytes(undefined, url);
+  return entry.data;
 }
 
-const encoder = new TextEncoder();
-const OPEN_BRACKET = 0x5b;
-const CLOSE_BRACKET = 0x5d;
+/** The size of what {@link valueData} or {@link entryData} returned: UTF-8 bytes for text. */
+export function dataBytes(data: string | Uint8Array): number {
+  return typeof data === 'string' ? utf8Length(data) : data.byteLength;
+}
 
 function jsonText(entry: Entry, url: string): string {
   if (entry.json) return entry.data as string;

@@ -30,8 +30,8 @@ import type { CloseResult } from '../operations/append.js';
 import type { StreamContext } from '../client/stream-context.js';
 import { batchEntries } from './batch-entries.js';
 import { itemBytes, numberBatches, type Batch, type BatchContent, type Item } from './batch.js';
-import { BodyWriter } from './body-writer.js';
-import { batchBody, encodeValue, framingOf, utf8Length, valueData, type Entry, type Framing } from './encode.js';
+import { batchBody, BodyWriter } from './body-writer.js';
+import { dataBytes, encodeValue, framingOf, valueData, type Entry, type Framing } from './encode.js';
 import { ProducerBufferFullError, ProducerClosedError, ProducerSourceError } from './producer-errors.js';
 import { resolveProducerOptions, type ProducerOptions, type ResolvedProducerOptions } from './producer-options.js';
 import { httpBatchSender, type BatchRequest, type BatchResponse, type BatchSender } from './send-batch.js';
@@ -319,8 +319,9 @@ export class IdempotentProducer<T = unknown> implements Observer<T> {
     const data = valueData(value, framing, this.url);
     if (data.length === 0 && framing === 'bytes') throw emptyAppend(this.url);
     // Sized exactly only when it might be too large: a text is at most 3 bytes per UTF-16 unit.
-    if (typeof data === 'string' ? data.length * 3 > maxBufferedBytes && utf8Length(data) > maxBufferedBytes : data.byteLength > maxBufferedBytes) {
-      throw tooLarge(typeof data === 'string' ? utf8Length(data) : data.byteLength, maxBufferedBytes, this.url);
+    if ((typeof data === 'string' ? data.length * 3 : data.byteLength) > maxBufferedBytes) {
+      const bytes = dataBytes(data);
+      if (bytes > maxBufferedBytes) throw tooLarge(bytes, maxBufferedBytes, this.url);
     }
     const writer = (this.writer ??= new BodyWriter(framing));
     const bytes = writer.write(data);

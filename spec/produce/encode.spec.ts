@@ -1,5 +1,6 @@
 import { InvalidArgumentError } from '../../lib/errors';
-import { batchBody, countUtf8, encodeValue, framingOf, utf8Length } from '../../lib/produce/encode';
+import { batchBody } from '../../lib/produce/body-writer';
+import { countUtf8, encodeValue, framingOf, utf8Length } from '../../lib/produce/encode';
 
 const url = 'http://x/s';
 const decode = (body: Uint8Array | undefined) => new TextDecoder().decode(body);
