@@ -2,13 +2,16 @@ import { defer, map, type OperatorFunction } from 'rxjs';
 import type { Entry } from './encode.js';
 
 /**
- * One appended value as the batching stage sees it: the size of a value
- * already written into the open body (see `BodyWriter`), or, while the
- * framing is unknown, the encoded value itself.
+ * One appended value as the batching stage sees it: a number once the
+ * framing is known (the value is then in the open body, see `BodyWriter`):
+ * the bytes of that body counted since the last value, which is nothing
+ * while texts are staged, and every byte of the body whenever its byte
+ * budget might be reached; or, while the framing is unknown, the encoded
+ * value itself.
  */
 export type Item = Entry | number;
 
-/** An item's size in bytes: what the batch and buffer budgets count. */
+/** An item's size in bytes: what the batch's byte budget counts. */
 export function itemBytes(item: Item): number {
   return typeof item === 'number' ? item : item.bytes;
 }
@@ -24,22 +27,19 @@ export interface BatchContent {
 export interface Batch extends BatchContent {
   /** 0, 1, 2… in append order. Sequence numbers derive from it (they restart with each epoch). */
   readonly ordinal: number;
-  /** Messages and bytes appended up to and including this batch: its acknowledgement settles those. */
+  /** Messages appended up to and including this batch: its acknowledgement settles those. */
   readonly endCount: number;
-  readonly endBytes: number;
 }
 
-/** Numbers batches in order and keeps running totals (per subscription; only the totals are kept, not the batches). */
+/** Numbers batches in order and keeps a running count (per subscription; only the count is kept, not the batches). */
 export function numberBatches(): OperatorFunction<BatchContent, Batch> {
   return (source) =>
     defer(() => {
       let endCount = 0;
-      let endBytes = 0;
       return source.pipe(
         map((content, ordinal): Batch => {
-          for (const item of content.entries) endBytes += itemBytes(item);
           endCount += content.entries.length;
-          return { entries: content.entries, close: content.close, ordinal, endCount, endBytes };
+          return { entries: content.entries, close: content.close, ordinal, endCount };
         }),
       );
     });

@@ -55,6 +55,7 @@ interface Sealed {
   readonly ordinal: number;
   readonly count: number;
   readonly endCount: number;
+  /** Bytes of the values sealed up to and including this batch: its acknowledgement settles those. */
   readonly endBytes: number;
   readonly close: boolean;
   /** The request body (undefined for close-only), once built. */
@@ -124,7 +125,12 @@ export class IdempotentProducer<T = unknown> implements Observer<T> {
   private finalEntries: Entry[] | undefined;
   private closeResult: CloseResult | undefined;
   private appended = 0;
+  /** Bytes of the values appended, staged texts not yet counted (see `BodyWriter`). */
   private appendedBytes = 0;
+  /** Bytes of the batches sealed so far: the running total each batch's acknowledgement settles. */
+  private sealedBytes = 0;
+  /** Bytes of the open body the batching stage has been told of. */
+  private told = 0;
   private acknowledged = 0;
   private acknowledgedBytes = 0;
   private inFlight = 0;
@@ -195,7 +201,7 @@ export class IdempotentProducer<T = unknown> implements Observer<T> {
 
   /** Bytes appended and not yet acknowledged. */
   get pendingBytes(): number {
-    return this.appendedBytes - this.acknowledgedBytes;
+    return this.appendedBytes + (this.writer?.stagedBytes() ?? 0) - this.acknowledgedBytes;
   }
 
   /** Batches being sent (or waiting for their turn on a gap or an epoch claim). */
@@ -324,15 +330,34 @@ export class IdempotentProducer<T = unknown> implements Observer<T> {
       if (bytes > maxBufferedBytes) throw tooLarge(bytes, maxBufferedBytes, this.url);
     }
     const writer = (this.writer ??= new BodyWriter(framing));
-    const bytes = writer.write(data);
-    if (this.pendingBytes + bytes > maxBufferedBytes) {
-      writer.undo();
-      return this.full(throwIfFull, 'maxBufferedBytes', maxBufferedBytes);
+    if (typeof data === 'string' && writer.stages(data) && this.mayStage(writer, data.length)) {
+      writer.stage(data);
+    } else {
+      // Exact sizes needed: the staged texts are counted, then this value.
+      this.appendedBytes += writer.settle();
+      const bytes = writer.write(data);
+      if (this.appendedBytes - this.acknowledgedBytes + bytes > maxBufferedBytes) {
+        writer.undo();
+        return this.full(throwIfFull, 'maxBufferedBytes', maxBufferedBytes);
+      }
+      this.appendedBytes += bytes;
     }
     this.appended++;
-    this.appendedBytes += bytes;
-    this.input.next(bytes);
+    // The batching stage learns of the open body's bytes as they are counted (nothing, while staging).
+    const uncounted = writer.bytes - this.told;
+    this.told = writer.bytes;
+    this.input.next(uncounted);
     return true;
+  }
+
+  /**
+   * Whether a text may wait to be encoded with its batch: even at three
+   * bytes per UTF-16 unit, with the texts already waiting, it can neither
+   * close the batch by its byte budget nor overflow the buffer.
+   */
+  private mayStage(writer: BodyWriter, units: number): boolean {
+    const most = (writer.stagedLength + units) * 3;
+    return writer.bytes + most < this.options.maxBatchBytes && this.appendedBytes - this.acknowledgedBytes + most <= this.options.maxBufferedBytes;
   }
 
   /** Appends a value encoded on its own: before the framing is known, and until that batch closes. */
@@ -372,17 +397,22 @@ export class IdempotentProducer<T = unknown> implements Observer<T> {
    * promoted to swell V8's old generation until a full collection.
    */
   private seal(batch: Batch): Sealed {
-    const { ordinal, endCount, endBytes, close, entries } = batch;
+    const { ordinal, endCount, close, entries } = batch;
     const count = entries.length;
     if (count > 0 && typeof entries[0] === 'number') {
       // Written at append: the open body holds exactly this batch's values.
       const writer = this.writer!;
       if (writer.count !== count) throw new Error(`batch ${ordinal} has ${count} values but its body ${writer.count}`);
-      return { ordinal, count, endCount, endBytes, close, body: writer.take(), entries: undefined };
+      this.appendedBytes += writer.settle();
+      this.sealedBytes += writer.bytes;
+      this.told = 0;
+      return { ordinal, count, endCount, endBytes: this.sealedBytes, close, body: writer.take(), entries: undefined };
     }
     // Values encoded on their own (or none): the next batch may be written.
     this.provisional = false;
     const values = entries as readonly Entry[];
+    for (const entry of values) this.sealedBytes += entry.bytes;
+    const endBytes = this.sealedBytes;
     if (this.framing) return { ordinal, count, endCount, endBytes, close, body: batchBody(values, this.framing, this.url), entries: undefined };
     return { ordinal, count, endCount, endBytes, close, body: undefined, entries: values };
   }

@@ -53,11 +53,20 @@ export function exchange<T>(
           fail(error);
           return;
         }
+        // A promise settles, and an array is at hand, once the response is
+        // consumed: mark the exchange finished before emitting, so a subscriber
+        // that unsubscribes on the value (firstValueFrom, take(1)) does not
+        // abort a completed request, which would cost undici its keep-alive socket.
+        if (Array.isArray(consumed)) {
+          finished = true;
+          for (const value of consumed as readonly T[]) {
+            if (subscriber.closed) return;
+            subscriber.next(value);
+          }
+          subscriber.complete();
+          return;
+        }
         if (isPromiseLike(consumed)) {
-          // A promise settles once the body is read: mark the exchange finished
-          // before emitting, so a subscriber that unsubscribes on the value
-          // (firstValueFrom, take(1)) does not abort a completed request, which
-          // would cost undici its keep-alive socket.
           consumed.then(
             (value) => {
               finished = true;

@@ -1,4 +1,4 @@
-import { BodyWriter } from '../../lib/produce/body-writer';
+import { BodyWriter, MAX_STAGED_UNITS } from '../../lib/produce/body-writer';
 
 const text = (body: Uint8Array | undefined) => (body === undefined ? undefined : new TextDecoder().decode(body));
 const utf8 = (value: string) => new TextEncoder().encode(value);
@@ -81,6 +81,62 @@ describe.each([
     const large = 'x'.repeat(100_000);
     expect(writer.write(large)).toBe(100_000);
     expect(text(writer.take())).toBe(`[${large}]`);
+  });
+
+  it('encodes staged texts together, in their place among written values, and counts them exactly', () => {
+    const writer = new Writer('json');
+    writer.stage('"é"');
+    writer.stage('{"a":"😀"}');
+    expect(writer.count).toBe(2);
+    expect(writer.stagedLength).toBe(3 + 10);
+    expect(writer.stagedBytes()).toBe(4 + 12);
+    // Nothing is encoded yet.
+    expect(writer.bytes).toBe(0);
+    expect(writer.write('1')).toBe(1);
+    expect(writer.bytes).toBe(4 + 12 + 1);
+    writer.stage('"a\ud800"');
+    writer.stage('2');
+    expect(writer.settle()).toBe(1 + 1 + 3 + 1 + 1);
+    expect(writer.stagedLength).toBe(0);
+    expect(writer.settle()).toBe(0);
+    writer.stage('3');
+    expect(text(writer.take())).toBe('["é",{"a":"😀"},1,"a\ufffd",2,3]');
+    expect(writer.count).toBe(0);
+    expect(writer.bytes).toBe(0);
+  });
+
+  it('stages up to MAX_STAGED_UNITS, JSON texts always, raw strings only where joining cannot pair surrogates', () => {
+    expect(new Writer('json').stages('"\ud83d"')).toBe(true);
+    const writer = new Writer('bytes');
+    expect(writer.stages('ab')).toBe(true);
+    writer.stage('x'.repeat(MAX_STAGED_UNITS - 2));
+    expect(writer.stages('ab')).toBe(true);
+    expect(writer.stages('abc')).toBe(false);
+    writer.settle();
+    expect(writer.stages('a\ud83d')).toBe(false);
+    expect(writer.stages('\ude00b')).toBe(false);
+    // Written apart, each lone half is U+FFFD; joined, they would make one emoji.
+    writer.write('a\ud83d');
+    writer.write('\ude00b');
+    expect([...writer.take()!].slice(MAX_STAGED_UNITS - 2)).toEqual([0x61, 0xef, 0xbf, 0xbd, 0xef, 0xbf, 0xbd, 0x62]);
+  });
+
+  it('keeps staged texts when a write after them is undone, and takes a body of staged texts alone', () => {
+    const writer = new Writer('bytes');
+    writer.stage('ab');
+    writer.write('cd');
+    writer.undo();
+    expect(writer.count).toBe(1);
+    expect(writer.bytes).toBe(2);
+    writer.stage('é');
+    writer.stage('f');
+    expect([...writer.take()!]).toEqual([...utf8('abéf')]);
+    writer.stage('"x"');
+    expect(writer.take()).toBeDefined();
+    const json = new Writer('json', 4);
+    json.stage('"' + 'y'.repeat(50) + '"');
+    json.stage('"z"');
+    expect(text(json.take())).toBe(`["${'y'.repeat(50)}","z"]`);
   });
 
   it('never writes into a body it has handed over', () => {

@@ -110,6 +110,21 @@ describe('IdempotentProducer in virtual time', () => {
       ]);
     });
 
+    it('closes a batch by maxBatchBytes at the exact UTF-8 size, though texts wait to be encoded', () => {
+      // Each value serializes to 18 bytes in 10 UTF-16 units ("éééééééé" with quotes):
+      // counting units would close after 10 values, three bytes a unit after 4; exactly, 6 reach 100.
+      const value = 'é'.repeat(8);
+      const { server } = simulate({ lingerMs: 50, maxBatchBytes: 100 }, instant, ({ producer, at }) => {
+        at(1, () => range(0, 13).forEach(() => producer.append(value)));
+      });
+      expect(server.arrivals.map(({ at, count }) => [at, count])).toEqual([
+        [1, 6],
+        [1, 6],
+        [51, 1],
+      ]);
+      expect(server.messages).toEqual(range(0, 13).map(() => value));
+    });
+
     it('keeps at most maxInFlight batches on the wire', () => {
       let onWire = 0;
       let most = 0;
@@ -343,6 +358,23 @@ describe('IdempotentProducer in virtual time', () => {
       expect(tooBig).toBeInstanceOf(InvalidArgumentError);
     });
 
+    it('refuses by maxBufferedBytes at the exact UTF-8 size, and counts waiting texts exactly', () => {
+      // 18 bytes, 10 UTF-16 units each: three fit in 60 bytes, a fourth does not.
+      const value = 'é'.repeat(8);
+      const accepted: boolean[] = [];
+      const pending: number[] = [];
+      simulate({ lingerMs: 100, maxBufferedBytes: 60 }, stalledNetwork(), ({ producer, at }) => {
+        at(1, () => {
+          for (let i = 0; i < 4; i++) {
+            accepted.push(producer.tryAppend(value));
+            pending.push(producer.pendingBytes);
+          }
+        });
+      });
+      expect(accepted).toEqual([true, true, true, false]);
+      expect(pending).toEqual([18, 36, 54, 54]);
+    });
+
     it('reports pendingCount, pendingBytes and inFlightCount', () => {
       const seen: number[][] = [];
       simulate({ lingerMs: 1, maxBatchItems: 2 }, { arrival: () => 5, response: () => 5 }, ({ producer, at }) => {
@@ -563,6 +595,22 @@ describe('IdempotentProducer in virtual time', () => {
         [50, 2],
       ]);
       expect(server.messages).toEqual(['a', { b: 2 }, 'c', [3]]);
+    });
+
+    it('on a byte stream, sends the bytes of strings and Uint8Arrays in order, each string encoded as it would be alone', () => {
+      const bodies: number[][] = [];
+      const sender = (): BatchSender => (request) => {
+        bodies.push([...request.body!]);
+        return of({ nextOffset: String(bodies.length), duplicate: false });
+      };
+      simulate(
+        { lingerMs: 1 },
+        instant,
+        // A lone high surrogate then a lone low one: joined, they would make one emoji (4 bytes), not two U+FFFD (3 each).
+        ({ producer, at }) => at(1, () => ['a\ud83d', '\ude00b', new Uint8Array([1, 2]), 'é'].forEach((v) => producer.append(v))),
+        { sender, context: context(of('application/octet-stream')) },
+      );
+      expect(bodies).toEqual([[0x61, 0xef, 0xbf, 0xbd, 0xef, 0xbf, 0xbd, 0x62, 1, 2, 0xc3, 0xa9]]);
     });
 
     it('stops with the error when the content type cannot be learned', () => {

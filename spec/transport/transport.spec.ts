@@ -151,6 +151,29 @@ describe.each(transports)('HttpTransport contract (%s)', (_name, makeTransport) 
     ).rejects.toMatchObject({ name: 'NetworkError' });
   });
 
+  it.each([
+    ['an array', (status: number) => [status]],
+    ['a promise', (status: number) => Promise.resolve(status)],
+  ])('does not abort a finished request when unsubscribed on its value (consume gives %s)', async (_kind, give) => {
+    server.set((_req, res) => res.writeHead(204).end());
+    const signals: AbortSignal[] = [];
+    const spy: HttpTransport = {
+      request: (request) => {
+        signals.push(request.signal);
+        return transport.request(request);
+      },
+    };
+    const status = await firstValueFrom(
+      exchange(spy, { method: 'POST', url: `${base}/done`, headers: {}, body: 'x' }, (r) => {
+        void r.body.dump();
+        return give(r.status);
+      }),
+    );
+    expect(status).toBe(204);
+    expect(signals).toHaveLength(1);
+    expect(signals[0]!.aborted).toBe(false);
+  });
+
   it('sends nothing before subscribe', async () => {
     let requests = 0;
     server.set((_req, res) => {
