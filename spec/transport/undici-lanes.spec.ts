@@ -44,6 +44,11 @@ describe('undiciTransport lanes', () => {
     expect(new Set(arrivals.map((a) => a.port)).size).toBe(1);
   });
 
+  it('sends each lane request to its own path and query, as the URL says', async () => {
+    for (const path of ['/q?token=a%20b&x=1', '/q?token=a%20b&x=1', '/r', '/q?token=c']) await post(path, 'producer:a');
+    expect(arrivals.map((a) => a.path)).toEqual(['/q?token=a%20b&x=1', '/q?token=a%20b&x=1', '/r', '/q?token=c']);
+  });
+
   it('keeps lanes apart from each other and from the shared pool', async () => {
     await Promise.all([post('/0', 'producer:a'), post('/1', 'producer:b'), post('/2')]);
     expect(new Set(arrivals.map((a) => a.port)).size).toBe(3);
