@@ -12,6 +12,12 @@ export interface RetryConfig {
   readonly multiplier: number;
   /** Full jitter: wait a uniform random part of the cap. Default true. */
   readonly jitter: boolean;
+  /**
+   * The longest `Retry-After` (429, 503) waited out, ms (>= 0; `Infinity`
+   * for any). A longer one is not retried: the error, with its
+   * `retryAfterMs`, passes through for the caller to decide. Default 60 000.
+   */
+  readonly maxRetryAfterMs: number;
 }
 
 export const DEFAULT_RETRY: RetryConfig = Object.freeze({
@@ -20,6 +26,7 @@ export const DEFAULT_RETRY: RetryConfig = Object.freeze({
   maxDelayMs: 10_000,
   multiplier: 2,
   jitter: true,
+  maxRetryAfterMs: 60_000,
 });
 
 /** Fills defaults and validates; throws `InvalidArgumentError` naming the bad field. */
@@ -37,6 +44,9 @@ export function resolveRetryConfig(config: Partial<RetryConfig> = {}): RetryConf
   }
   if (!Number.isFinite(multiplier) || multiplier < 1) {
     throw new InvalidArgumentError(`retry.multiplier must be >= 1, got ${multiplier}`);
+  }
+  if (!(resolved.maxRetryAfterMs >= 0)) {
+    throw new InvalidArgumentError(`retry.maxRetryAfterMs must be >= 0 (Infinity for any), got ${resolved.maxRetryAfterMs}`);
   }
   if (typeof resolved.jitter !== 'boolean') {
     throw new InvalidArgumentError(`retry.jitter must be true or false, got ${String(resolved.jitter)}`);

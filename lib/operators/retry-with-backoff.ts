@@ -15,8 +15,8 @@ export interface RetryWithBackoffOptions {
 /**
  * Resubscribes to the source after a retryable error, waiting with
  * exponential backoff and full jitter (or the server's Retry-After on
- * 429/503). Non-retryable errors, and the error after `maxRetries`
- * retries, pass through. The count resets after every value the source
+ * 429/503, up to `maxRetryAfterMs`). Non-retryable errors, a Retry-After
+ * longer than that, and the error after `maxRetries` retries, pass through. The count resets after every value the source
  * emits, so a long live read survives any number of separated blips.
  */
 export function retryWithBackoff<T>(
@@ -32,6 +32,8 @@ export function retryWithBackoff<T>(
     resetOnSuccess: true,
     delay: (error: unknown, attempt: number) => {
       if (!retryIf(error)) return throwError(() => error);
+      // Asked to wait longer than we would: the caller decides, rather than a silent wait of minutes or hours.
+      if ((retryAfterOf(error) ?? 0) > resolved.maxRetryAfterMs) return throwError(() => error);
       const delayMs = backoffDelay(resolved, attempt, error, random);
       options.onRetry?.(error, attempt, delayMs);
       return timer(delayMs, scheduler);
@@ -45,8 +47,14 @@ export function retryWithBackoff<T>(
  * multiplier^(attempt-1))] (full jitter), or that cap itself without jitter.
  */
 export function backoffDelay(config: RetryConfig, attempt: number, error: unknown, random: () => number = Math.random): number {
-  const retryAfterMs = (error as { retryAfterMs?: unknown } | null)?.retryAfterMs;
-  if (typeof retryAfterMs === 'number' && retryAfterMs >= 0) return retryAfterMs;
+  const retryAfterMs = retryAfterOf(error);
+  if (retryAfterMs !== undefined) return retryAfterMs;
   const cap = Math.min(config.maxDelayMs, config.initialDelayMs * config.multiplier ** (attempt - 1));
   return config.jitter ? Math.floor(random() * cap) : cap;
+}
+
+/** The wait a 429 or 503 asked for (`retryAfterMs`), if any. */
+function retryAfterOf(error: unknown): number | undefined {
+  const retryAfterMs = (error as { retryAfterMs?: unknown } | null)?.retryAfterMs;
+  return typeof retryAfterMs === 'number' && retryAfterMs >= 0 ? retryAfterMs : undefined;
 }

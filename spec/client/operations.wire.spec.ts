@@ -6,6 +6,7 @@ import {
   GoneError,
   InvalidArgumentError,
   PayloadTooLargeError,
+  RateLimitedError,
   ServerError,
   StreamClosedError,
   StreamExistsError,
@@ -165,6 +166,16 @@ describe.each(wireDoubles)('one-shot operations on the wire (%s)', (_name, makeD
       );
       await expect(firstValueFrom(json().append('1'))).resolves.toEqual({ nextOffset: 'o1' });
       expect(wire.captured.map((c) => c.body)).toEqual(['1', '1', '1']);
+    });
+
+    it('fails at once, not retrying, when a 429 asks to wait longer than maxRetryAfterMs', async () => {
+      wire.script({ method: 'POST', status: 429, headers: { 'retry-after': '3600' } });
+      const started = Date.now();
+      const error = await firstValueFrom(json().append('1')).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(RateLimitedError);
+      expect(error).toMatchObject({ retryAfterMs: 3_600_000 });
+      expect(wire.captured).toHaveLength(1);
+      expect(Date.now() - started).toBeLessThan(5_000);
     });
 
     it('refuses empty and non-byte data before any I/O', async () => {

@@ -68,6 +68,33 @@ describe('retryWithBackoff (virtual time)', () => {
     expect(attempt).toBe(2);
   });
 
+  it('does not wait out a Retry-After longer than maxRetryAfterMs: the error passes through at once', () => {
+    const ts = scheduler();
+    ts.run(({ cold, expectObservable, expectSubscriptions }) => {
+      const limited = new RateLimitedError({ url, status: 429, retryAfterMs: 500 });
+      const unavailable = new ServerError({ url, status: 503, retryAfterMs: 500 });
+      const source = cold('-#', {}, limited);
+      expectObservable(source.pipe(retryWithBackoff({ ...noJitter, maxRetries: 3, maxRetryAfterMs: 499 }, ts))).toBe('-#', {}, limited);
+      expectSubscriptions(source.subscriptions).toBe(['^!']);
+      expectObservable(cold('#', {}, unavailable).pipe(retryWithBackoff({ ...noJitter, maxRetries: 3, maxRetryAfterMs: 499 }, ts))).toBe('#', {}, unavailable);
+      // At the bound, and with Infinity, it is waited out.
+      const atBound = cold('-#', {}, limited);
+      expectObservable(atBound.pipe(retryWithBackoff({ ...noJitter, maxRetries: 1, maxRetryAfterMs: 500 }, ts))).toBe('502ms #', {}, limited);
+      expectSubscriptions(atBound.subscriptions).toBe(['^!', '501ms ^!']);
+      expectObservable(cold('-#', {}, limited).pipe(retryWithBackoff({ ...noJitter, maxRetries: 1, maxRetryAfterMs: Infinity }, ts))).toBe('502ms #', {}, limited);
+    });
+  });
+
+  it('waits out a Retry-After up to a minute by default, not beyond', () => {
+    const ts = scheduler();
+    ts.run(({ cold, expectObservable }) => {
+      const minute = new RateLimitedError({ url, status: 429, retryAfterMs: 60_000 });
+      const longer = new RateLimitedError({ url, status: 429, retryAfterMs: 60_001 });
+      expectObservable(cold('#', {}, minute).pipe(retryWithBackoff({ maxRetries: 1 }, ts))).toBe('60000ms #', {}, minute);
+      expectObservable(cold('#', {}, longer).pipe(retryWithBackoff({ maxRetries: 1 }, ts))).toBe('#', {}, longer);
+    });
+  });
+
   it('resets the count after a success, so separated blips never exhaust it', () => {
     const ts = scheduler();
     ts.run(({ expectObservable }) => {
@@ -142,13 +169,15 @@ describe('resolveRetryConfig', () => {
     [{ initialDelayMs: 0 }, /initialDelayMs must be > 0, got 0/],
     [{ initialDelayMs: 100, maxDelayMs: 50 }, /maxDelayMs \(50\) must be >= retry.initialDelayMs \(100\)/],
     [{ multiplier: 0.5 }, /multiplier must be >= 1, got 0.5/],
+    [{ maxRetryAfterMs: -1 }, /maxRetryAfterMs must be >= 0 \(Infinity for any\), got -1/],
+    [{ maxRetryAfterMs: Number.NaN }, /maxRetryAfterMs must be >= 0/],
   ])('rejects %p', (config, message) => {
     expect(() => resolveRetryConfig(config)).toThrow(message);
   });
 
   it('fills defaults and freezes', () => {
     const config = resolveRetryConfig({ maxRetries: 2 });
-    expect(config).toEqual({ maxRetries: 2, initialDelayMs: 100, maxDelayMs: 10_000, multiplier: 2, jitter: true });
+    expect(config).toEqual({ maxRetries: 2, initialDelayMs: 100, maxDelayMs: 10_000, multiplier: 2, jitter: true, maxRetryAfterMs: 60_000 });
     expect(Object.isFrozen(config)).toBe(true);
   });
 });
