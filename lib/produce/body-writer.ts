@@ -2,6 +2,7 @@ import { entryData, utf8Length, type Entry, type Framing } from './encode.js';
 
 /** The open body's first size, before any batch has taught a better one. */
 const INITIAL_CAPACITY = 16 * 1024;
+const NO_ROOM = new Uint8Array(0);
 const OPEN_BRACKET = 0x5b;
 const CLOSE_BRACKET = 0x5d;
 const COMMA = 0x2c;
@@ -56,6 +57,8 @@ const writeUtf8: (buffer: Uint8Array, text: string, offset: number) => number = 
  */
 export class BodyWriter {
   private buffer: Uint8Array;
+  /** The size of the next buffer, once a body has taken the last one with it (allocated when the next body needs room). */
+  private nextCapacity = 0;
   /** Bytes of the open body, brackets and commas included (the closing bracket is not yet written). */
   private length = 0;
   /** Values encoded into the open body, and their bytes (separators not counted). */
@@ -169,7 +172,9 @@ export class BodyWriter {
       body.set(this.buffer.subarray(0, end));
     } else {
       body = new Uint8Array(this.buffer.buffer, this.buffer.byteOffset, end);
-      this.buffer = allocate(Math.max(INITIAL_CAPACITY, end + (end >> 3)));
+      // The next buffer waits for the next body: a writer taken for the last time allocates nothing more.
+      this.buffer = NO_ROOM;
+      this.nextCapacity = Math.max(INITIAL_CAPACITY, end + (end >> 3));
     }
     this.length = 0;
     this.written = 0;
@@ -209,7 +214,7 @@ export class BodyWriter {
   private ensure(bytes: number): void {
     const needed = this.length + bytes;
     if (needed <= this.buffer.length) return;
-    const grown = allocate(Math.max(needed, this.buffer.length * 2));
+    const grown = allocate(Math.max(needed, this.buffer.length * 2, this.nextCapacity));
     grown.set(this.buffer.subarray(0, this.length));
     this.buffer = grown;
   }

@@ -151,3 +151,26 @@ describe.each([
     for (const [body, expected] of taken) expect(text(body)).toBe(expected);
   });
 });
+
+describe('BodyWriter buffers (Node)', () => {
+  it('allocates the next buffer only when a next body needs room, sized from the last body', () => {
+    const allocations: number[] = [];
+    const allocUnsafe = jest.spyOn(Buffer, 'allocUnsafe').mockImplementation(function (this: unknown, size: number) {
+      allocations.push(size);
+      return Buffer.alloc(size);
+    });
+    try {
+      // Sized exactly for its one body, as batchBody sizes it: the body takes the buffer with it.
+      const writer = new BodyWriter('json', 7);
+      writer.write('"abc"');
+      expect(text(writer.take())).toBe('["abc"]');
+      expect(allocations).toEqual([7]);
+      // A next body gets a buffer sized from the last one (at least 16 KiB).
+      writer.write('1');
+      expect(allocations).toEqual([7, 16 * 1024]);
+      expect(text(writer.take())).toBe('[1]');
+    } finally {
+      allocUnsafe.mockRestore();
+    }
+  });
+});
