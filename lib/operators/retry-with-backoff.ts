@@ -16,8 +16,9 @@ export interface RetryWithBackoffOptions {
  * Resubscribes to the source after a retryable error, waiting with
  * exponential backoff and full jitter (or the server's Retry-After on
  * 429/503, up to `maxRetryAfterMs`). Non-retryable errors, a Retry-After
- * longer than that, and the error after `maxRetries` retries, pass through. The count resets after every value the source
- * emits, so a long live read survives any number of separated blips.
+ * longer than that, and the error after `maxRetries` retries, pass
+ * through. The count resets after every value the source emits, so a long
+ * live read survives any number of separated blips.
  */
 export function retryWithBackoff<T>(
   config: Partial<RetryConfig> = {},

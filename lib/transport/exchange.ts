@@ -56,7 +56,7 @@ export function exchange<T>(
         // A promise settles, and an array is at hand, once the response is
         // consumed: mark the exchange finished before emitting, so a subscriber
         // that unsubscribes on the value (firstValueFrom, take(1)) does not
-        // abort a completed request, which would cost undici its keep-alive socket.
+        // abort a completed request (an AbortError, and undici's teardown, for nothing).
         if (Array.isArray(consumed)) {
           finished = true;
           for (const value of consumed as readonly T[]) {
