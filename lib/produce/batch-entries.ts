@@ -1,4 +1,4 @@
-import { asyncScheduler, Observable, type OperatorFunction, type SchedulerLike, type Subscription } from 'rxjs';
+import { asyncScheduler, Observable, type OperatorFunction, type SchedulerAction, type SchedulerLike, type Subscription } from 'rxjs';
 
 /** When a batch closes. */
 export interface BatchLimits {
@@ -23,9 +23,14 @@ export interface BatchLimits {
  * a byte budget and flushes: that composition (built, measured, replaced)
  * costs every appended value a trip through five operators, and, since
  * bufferTime alone re-arms its timer forever, a per-batch restart. This runs
- * at about half the per-value cost of that pipeline, and its timer lives
- * only while a batch is open, so an idle producer holds no timer (nor keeps
- * the process alive).
+ * at about half the per-value cost of that pipeline.
+ *
+ * The linger timer is not restarted per batch: a batch closed early (by
+ * count, bytes or a flush) leaves it running, and when it fires it closes
+ * the batch then open if that batch's time has come, else waits for the
+ * rest of it, else (no batch open) ends. Under load that is one timer per
+ * `lingerMs` instead of one per batch; an idle producer holds none after
+ * `lingerMs` (nor keeps the process alive).
  */
 export function batchEntries<T>(
   limits: BatchLimits,
@@ -37,10 +42,10 @@ export function batchEntries<T>(
     new Observable<T[]>((subscriber) => {
       let batch: T[] = [];
       let bytes = 0;
+      /** When the open batch got its first value (scheduler time). */
+      let openedAt = 0;
       let linger: Subscription | undefined;
       const close = () => {
-        linger?.unsubscribe();
-        linger = undefined;
         const closed = batch;
         // Reset before emitting: downstream may append synchronously.
         batch = [];
@@ -50,12 +55,25 @@ export function batchEntries<T>(
       const flushes = flush$.subscribe(() => {
         if (batch.length > 0) close();
       });
+      function lingered(this: SchedulerAction<unknown>): void {
+        const wait = openedAt + limits.lingerMs - scheduler.now();
+        if (batch.length > 0 && wait > 0) {
+          // A later batch is open: its time comes later.
+          this.schedule(undefined, wait);
+          return;
+        }
+        linger = undefined;
+        if (batch.length > 0) close();
+      }
       const values = source.subscribe({
         next: (value) => {
           batch.push(value);
           bytes += sizeOf(value);
           if (batch.length >= limits.maxItems || bytes >= limits.maxBytes) close();
-          else if (batch.length === 1) linger = scheduler.schedule(close, limits.lingerMs);
+          else if (batch.length === 1) {
+            openedAt = scheduler.now();
+            linger ??= scheduler.schedule(lingered, limits.lingerMs);
+          }
         },
         error: (error: unknown) => subscriber.error(error),
         complete: () => {

@@ -72,6 +72,15 @@ describe('batchEntries', () => {
     });
   });
 
+  it('closes a batch opened after an early close exactly lingerMs after its first value', () => {
+    scheduler.run(({ hot, cold, expectObservable }) => {
+      // a opens at 1 (the timer is due at 6); b closes the batch by count at 2; c opens at 4
+      // and must close at 9: the timer, firing at 6, waits the 3 ms left.
+      const source = hot('-ab-c-------|', values);
+      expectObservable(source.pipe(batchEntries({ ...roomy, maxItems: 2 }, size, cold('-')))).toBe('--u------v--|', { u: [1, 2], v: [3] });
+    });
+  });
+
   it('passes errors on', () => {
     scheduler.run(({ hot, cold, expectObservable }) => {
       expectObservable(hot('-a-#', values).pipe(batchEntries(roomy, size, cold('-')))).toBe('---#');
@@ -95,6 +104,34 @@ describe('batchEntries', () => {
       jest.advanceTimersByTime(1000);
       expect(batches).toEqual([[1]]);
       subscription.unsubscribe();
+    });
+
+    it('starts one timer for many batches closed early, and none is left lingerMs after the last', () => {
+      const setInterval = jest.spyOn(globalThis, 'setInterval');
+      const input = new Subject<number>();
+      const batches: number[][] = [];
+      const subscription = input.pipe(batchEntries({ ...roomy, maxItems: 2 }, size, new Subject<void>())).subscribe((batch) => batches.push(batch));
+      for (let i = 0; i < 200; i++) input.next(1);
+      expect(batches).toHaveLength(100);
+      expect(setInterval).toHaveBeenCalledTimes(1);
+      jest.advanceTimersByTime(5);
+      expect(jest.getTimerCount()).toBe(0);
+      input.next(1);
+      jest.advanceTimersByTime(5);
+      expect(batches).toHaveLength(101);
+      expect(jest.getTimerCount()).toBe(0);
+      subscription.unsubscribe();
+      setInterval.mockRestore();
+    });
+
+    it('leaves no timer behind when unsubscribed', () => {
+      const input = new Subject<number>();
+      const subscription = input.pipe(batchEntries({ ...roomy, maxItems: 2 }, size, new Subject<void>())).subscribe();
+      input.next(1);
+      input.next(1);
+      expect(jest.getTimerCount()).toBe(1);
+      subscription.unsubscribe();
+      expect(jest.getTimerCount()).toBe(0);
     });
   });
 });
