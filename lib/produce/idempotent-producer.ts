@@ -201,7 +201,12 @@ export class IdempotentProducer<T = unknown> implements Observer<T> {
 
   /** Bytes appended and not yet acknowledged. */
   get pendingBytes(): number {
-    return this.appendedBytes + (this.writer?.stagedBytes() ?? 0) - this.acknowledgedBytes;
+    return this.countedPendingBytes + (this.writer?.stagedBytes() ?? 0);
+  }
+
+  /** Pending bytes counted so far: staged texts, not yet encoded, are not among them. */
+  private get countedPendingBytes(): number {
+    return this.appendedBytes - this.acknowledgedBytes;
   }
 
   /** Batches being sent (or waiting for their turn on a gap or an epoch claim). */
@@ -336,7 +341,7 @@ export class IdempotentProducer<T = unknown> implements Observer<T> {
       // Exact sizes needed: the staged texts are counted, then this value.
       this.appendedBytes += writer.settle();
       const bytes = writer.write(data);
-      if (this.appendedBytes - this.acknowledgedBytes + bytes > maxBufferedBytes) {
+      if (this.countedPendingBytes + bytes > maxBufferedBytes) {
         writer.undo();
         return this.full(throwIfFull, 'maxBufferedBytes', maxBufferedBytes);
       }
@@ -357,7 +362,7 @@ export class IdempotentProducer<T = unknown> implements Observer<T> {
    */
   private mayStage(writer: BodyWriter, units: number): boolean {
     const most = (writer.stagedLength + units) * 3;
-    return writer.bytes + most < this.options.maxBatchBytes && this.appendedBytes - this.acknowledgedBytes + most <= this.options.maxBufferedBytes;
+    return writer.bytes + most < this.options.maxBatchBytes && this.countedPendingBytes + most <= this.options.maxBufferedBytes;
   }
 
   /** Appends a value encoded on its own: before the framing is known, and until that batch closes. */
