@@ -1,17 +1,18 @@
 // npm run bench: every scenario side by side with @durable-streams/client, in one run on one server.
-// BENCH_ONLY=read|producer runs one scenario.
+// BENCH_ONLY=read|producer|size runs one scenario.
 import { startServer } from './harness.mjs';
 
+// [name, module, needs the server]
 const scenarios = [
-  ['read', () => import('./read.mjs')],
-  ['producer', () => import('./producer.mjs')],
+  ['read', () => import('./read.mjs'), true],
+  ['producer', () => import('./producer.mjs'), true],
+  ['size', () => import('./size.mjs'), false],
 ];
 
-const server = await startServer();
-console.log(`reference server ${server.url}, node ${process.version}`);
+let server;
 let failed = false;
 try {
-  for (const [name, load] of scenarios) {
+  for (const [name, load, needsServer] of scenarios) {
     if (process.env.BENCH_ONLY && process.env.BENCH_ONLY !== name) continue;
     let scenario;
     try {
@@ -19,6 +20,10 @@ try {
     } catch (error) {
       if (error?.code === 'ERR_MODULE_NOT_FOUND') continue;
       throw error;
+    }
+    if (needsServer && !server) {
+      server = await startServer();
+      console.log(`reference server ${server.url}, node ${process.version}`);
     }
     try {
       await scenario.run(server);
@@ -28,6 +33,6 @@ try {
     }
   }
 } finally {
-  await server.stop();
+  await server?.stop();
 }
 process.exit(failed ? 1 : 0);

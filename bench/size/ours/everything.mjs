@@ -1,0 +1,2 @@
+// Everything the main entry exports.
+export * from 'durable-streams-rx';

@@ -1,0 +1,2 @@
+// Everything @durable-streams/client exports.
+export * from '@durable-streams/client';
