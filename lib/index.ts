@@ -5,9 +5,9 @@
  */
 export { DurableStreamsClient } from './client/durable-streams-client.js';
 export { DurableStream, type StreamHandleOptions, type ForkResult } from './client/durable-stream.js';
-export type { DurableStreamsClientOptions, ResolvedClientOptions } from './client/client-options.js';
-export type { DynamicRecord, DynamicValue } from './client/dynamic-values.js';
-export type { RequestOptions } from './client/stream-context.js';
+export type { DurableStreamsClientOptions, ResolvedClientOptions } from './http/client-options.js';
+export type { DynamicRecord, DynamicValue } from './http/dynamic-values.js';
+export type { RequestOptions } from './http/stream-context.js';
 export type { CreateOptions, CreateResult } from './operations/create.js';
 export type { AppendOptions, AppendResult, CloseResult } from './operations/append.js';
 export type { ForkOptions } from './operations/fork.js';
@@ -29,8 +29,8 @@ export { items } from './operators/items.js';
 export { collectBytes, collectText, collectItems } from './operators/collect.js';
 export { untilUpToDate } from './operators/until-up-to-date.js';
 export * from './errors/index.js';
-export { retryWithBackoff, backoffDelay, type RetryWithBackoffOptions } from './operators/retry-with-backoff.js';
-export { materialize, StateProtocolError } from './operators/materialize.js';
+export { retryWithBackoff, backoffDelay, type RetryWithBackoffOptions } from './retry/retry-with-backoff.js';
+export { materialize, StateProtocolError } from './state/materialize.js';
 export {
   loadCheckpoint,
   CheckpointStorageError,
@@ -54,8 +54,8 @@ export type {
   StateBatch,
   StateMessage,
   StateSnapshot,
-} from './operators/materialize.types.js';
-export { DEFAULT_RETRY, resolveRetryConfig, type RetryConfig } from './operators/retry-config.js';
+} from './state/materialize.types.js';
+export { DEFAULT_RETRY, resolveRetryConfig, type RetryConfig } from './retry/retry-config.js';
 export type { HttpTransport, HttpRequest, HttpResponse, HttpHeaders, HttpBody } from './transport/http-transport.js';
 export { fetchTransport, type FetchTransportOptions } from './transport/fetch/fetch-transport.js';
 export { registerDefaultTransport } from './transport/default-transport.js';

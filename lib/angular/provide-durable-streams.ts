@@ -1,5 +1,5 @@
 import { inject, InjectionToken, makeEnvironmentProviders, type EnvironmentProviders } from '@angular/core';
-import type { DurableStreamsClientOptions } from '../client/client-options.js';
+import type { DurableStreamsClientOptions } from '../http/client-options.js';
 import { DurableStreamsClient } from '../client/durable-streams-client.js';
 import { fetchTransport } from '../transport/fetch/fetch-transport.js';
 

@@ -13,8 +13,8 @@ import type { Chunk, JsonBatch, TextChunk } from '../read/chunk.js';
 import type { ReadOptions } from '../read/read-options.js';
 import { readBytes, readJson as readJsonBatches, readText as readTextChunks } from '../read/read-stream.js';
 import type { HttpResponse } from '../transport/http-transport.js';
-import type { RequestOptions, StreamContext } from './stream-context.js';
-import type { RequestSpec, StreamHttp } from './stream-http.js';
+import type { RequestOptions, StreamContext } from '../http/stream-context.js';
+import type { RequestSpec, StreamHttp } from '../http/request-executor.js';
 
 /** Options of `client.stream()`. */
 export interface StreamHandleOptions {

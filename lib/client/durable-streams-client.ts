@@ -1,9 +1,9 @@
 import { InvalidArgumentError } from '../errors/client-errors.js';
 import { resolveStreamUrl } from '../protocol/url.js';
 import { defaultTransport } from '../transport/default-transport.js';
-import { resolveClientOptions, type DurableStreamsClientOptions, type ResolvedClientOptions } from './client-options.js';
+import { resolveClientOptions, type DurableStreamsClientOptions, type ResolvedClientOptions } from '../http/client-options.js';
 import { DurableStream, type StreamHandleOptions } from './durable-stream.js';
-import { StreamHttp } from './stream-http.js';
+import { StreamHttp } from '../http/request-executor.js';
 
 /**
  * The entry point: holds the base URL, headers, params, retry policy and

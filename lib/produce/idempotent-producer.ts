@@ -27,7 +27,7 @@ import { DurableStreamError } from '../errors/durable-stream-error.js';
 import { InvalidArgumentError } from '../errors/client-errors.js';
 import { SequenceGapError, StaleEpochError, StreamClosedError } from '../errors/http-errors.js';
 import type { CloseResult } from '../operations/append.js';
-import type { StreamContext } from '../client/stream-context.js';
+import type { StreamContext } from '../http/stream-context.js';
 import { batchEntries } from './batch-entries.js';
 import { itemBytes, numberBatches, type Batch, type BatchContent, type Item } from './batch.js';
 import { batchBody, BodyWriter } from './body-writer.js';

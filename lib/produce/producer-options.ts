@@ -1,8 +1,8 @@
 import { InvalidArgumentError } from '../errors/client-errors.js';
 import type { DurableStreamError } from '../errors/durable-stream-error.js';
-import { resolveRetryConfig } from '../operators/retry-config.js';
-import type { RequestOptions } from '../client/stream-context.js';
-import { validateDynamicRecord } from '../client/client-options.js';
+import { resolveRetryConfig } from '../retry/retry-config.js';
+import type { RequestOptions } from '../http/stream-context.js';
+import { validateDynamicRecord } from '../http/client-options.js';
 
 /** Options of `stream.producer()`. Every limit is validated at construction. */
 export interface ProducerOptions extends RequestOptions {

@@ -1,9 +1,9 @@
 import type { Observable } from 'rxjs';
 import { isRetryable } from '../errors/durable-stream-error.js';
-import { retryWithBackoff } from '../operators/retry-with-backoff.js';
+import { retryWithBackoff } from '../retry/retry-with-backoff.js';
 import { Header } from '../protocol/headers.js';
-import type { RequestOptions, StreamContext } from '../client/stream-context.js';
-import type { RequestSpec } from '../client/stream-http.js';
+import type { RequestOptions, StreamContext } from '../http/stream-context.js';
+import type { RequestSpec } from '../http/request-executor.js';
 import type { HttpResponse } from '../transport/http-transport.js';
 
 /** One producer request: a batch under its (epoch, seq). */

@@ -1,5 +1,5 @@
 import { catchError, defer, from, map, of, switchMap, take, tap, throwError, throwIfEmpty, type Observable } from 'rxjs';
-import type { StreamContext } from '../client/stream-context.js';
+import type { StreamContext } from '../http/stream-context.js';
 import { DurableStreamError } from '../errors/durable-stream-error.js';
 import { isJsonContentType, mediaType } from '../operations/stream-metadata.js';
 import { Header } from '../protocol/headers.js';

@@ -16,14 +16,14 @@ import {
   type Observable,
   type SchedulerLike,
 } from 'rxjs';
-import type { DynamicRecord } from '../client/dynamic-values.js';
+import type { DynamicRecord } from '../http/dynamic-values.js';
 import { TimeoutError } from '../errors/client-errors.js';
 import { DurableStreamError } from '../errors/durable-stream-error.js';
 import type { ResolvedReadOptions } from './resolve-read-options.js';
 import type { OpenRequest, ReadRequest, ReadStep } from './read-step.js';
 import { advance, initialReadState, isFinished, nextRequestKind } from './read-state.js';
 import { retryRead } from './read-retry.js';
-import { backoffDelay } from '../operators/retry-with-backoff.js';
+import { backoffDelay } from '../retry/retry-with-backoff.js';
 import { SseUnavailableError } from './sse-unavailable-error.js';
 
 /** A live request answered sooner than this with nothing new counts as idle (see `idleStreak`). */

@@ -1,5 +1,5 @@
-import type { DynamicRecord } from '../client/dynamic-values.js';
-import type { RequestOptions } from '../client/stream-context.js';
+import type { DynamicRecord } from '../http/dynamic-values.js';
+import type { RequestOptions } from '../http/stream-context.js';
 import type { DurableStreamError } from '../errors/durable-stream-error.js';
 import type { Checkpoint, Offset } from '../protocol/offset.js';
 

@@ -1,4 +1,4 @@
-import type { RequestSpec } from '../client/stream-http.js';
+import type { RequestSpec } from '../http/request-executor.js';
 import type { ReadRequest } from './read-step.js';
 
 /** Protocol query parameter names (PROTOCOL.md 5.6-5.8). */

@@ -1,7 +1,7 @@
 import { catchError, defer, from, mergeMap, tap, throwError, type MonoTypeOperatorFunction, type Observable, type SchedulerLike } from 'rxjs';
 import { DurableStreamError, isRetryable } from '../errors/durable-stream-error.js';
-import type { RetryConfig } from '../operators/retry-config.js';
-import { retryWithBackoff } from '../operators/retry-with-backoff.js';
+import type { RetryConfig } from '../retry/retry-config.js';
+import { retryWithBackoff } from '../retry/retry-with-backoff.js';
 import { isPromiseLike } from '../util/is-promise-like.js';
 import type { ReadErrorDecision, ReadErrorHandler, ReadRetryWith } from './read-options.js';
 

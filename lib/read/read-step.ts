@@ -1,5 +1,5 @@
 import type { Observable } from 'rxjs';
-import type { DynamicRecord } from '../client/dynamic-values.js';
+import type { DynamicRecord } from '../http/dynamic-values.js';
 import type { Offset } from '../protocol/offset.js';
 
 /**

@@ -1,5 +1,5 @@
 import { defer, map, type Observable } from 'rxjs';
-import type { StreamContext } from '../client/stream-context.js';
+import type { StreamContext } from '../http/stream-context.js';
 import { stripQuery } from '../protocol/url.js';
 import { bytesFormat } from './bytes-format.js';
 import type { Chunk, JsonBatch, ReadPosition, TextChunk } from './chunk.js';

@@ -1,7 +1,7 @@
-import { validateDynamicRecord } from '../client/client-options.js';
-import type { DynamicRecord } from '../client/dynamic-values.js';
+import { validateDynamicRecord } from '../http/client-options.js';
+import type { DynamicRecord } from '../http/dynamic-values.js';
 import { InvalidArgumentError } from '../errors/client-errors.js';
-import { resolveRetryConfig, type RetryConfig } from '../operators/retry-config.js';
+import { resolveRetryConfig, type RetryConfig } from '../retry/retry-config.js';
 import { Offset, type Checkpoint } from '../protocol/offset.js';
 import type { LiveMode, ReadErrorHandler, ReadOptions } from './read-options.js';
 

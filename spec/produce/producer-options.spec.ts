@@ -2,7 +2,7 @@ import { of } from 'rxjs';
 import { InvalidArgumentError } from '../../lib/errors';
 import { IdempotentProducer } from '../../lib/produce/idempotent-producer';
 import { DEFAULT_PRODUCER_OPTIONS, resolveProducerOptions, type ProducerOptions } from '../../lib/produce/producer-options';
-import type { StreamContext } from '../../lib/client/stream-context';
+import type { StreamContext } from '../../lib/http/stream-context';
 
 const url = 'http://x/s';
 

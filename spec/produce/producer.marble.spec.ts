@@ -5,7 +5,7 @@ import { IdempotentProducer, type ProducerAck } from '../../lib/produce/idempote
 import { ProducerBufferFullError, ProducerClosedError, ProducerSourceError } from '../../lib/produce/producer-errors';
 import type { ProducerOptions } from '../../lib/produce/producer-options';
 import type { BatchRequest, BatchSender } from '../../lib/produce/send-batch';
-import type { StreamContext } from '../../lib/client/stream-context';
+import type { StreamContext } from '../../lib/http/stream-context';
 import { FakeServer, STREAM_URL, instant, random, type Network } from './support/fake-server';
 
 const context = (contentType: Observable<string> = of('application/json')): StreamContext => ({

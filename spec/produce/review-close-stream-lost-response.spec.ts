@@ -3,7 +3,7 @@ import { TestScheduler } from 'rxjs/testing';
 import { DurableStreamsClient, type HttpRequest, type HttpTransport } from '../../lib/index.node';
 import { IdempotentProducer } from '../../lib/produce/idempotent-producer';
 import type { DurableStreamError } from '../../lib/errors';
-import type { StreamContext } from '../../lib/client/stream-context';
+import type { StreamContext } from '../../lib/http/stream-context';
 import { of } from 'rxjs';
 import { streamBase, transports, uniquePath } from '../support/real-server';
 import { FakeServer, STREAM_URL, type Network } from './support/fake-server';

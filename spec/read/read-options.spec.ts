@@ -1,6 +1,6 @@
 import { firstValueFrom } from 'rxjs';
 import { DurableStreamsClient, InvalidArgumentError, type HttpTransport, type ReadOptions } from '../../lib/index';
-import { DEFAULT_RETRY } from '../../lib/operators/retry-config';
+import { DEFAULT_RETRY } from '../../lib/retry/retry-config';
 import { resolveReadOptions } from '../../lib/read/resolve-read-options';
 import { readRequestSpec } from '../../lib/read/read-request';
 

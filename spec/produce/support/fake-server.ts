@@ -1,7 +1,7 @@
 import { defer, of, switchMap, throwError, timer } from 'rxjs';
 import { BadRequestError, NetworkError, SequenceGapError, StaleEpochError, StreamClosedError } from '../../../lib/errors';
 import { isRetryable } from '../../../lib/errors/durable-stream-error';
-import { retryWithBackoff } from '../../../lib/operators/retry-with-backoff';
+import { retryWithBackoff } from '../../../lib/retry/retry-with-backoff';
 import type { BatchRequest, BatchResponse, BatchSender } from '../../../lib/produce/send-batch';
 
 export const STREAM_URL = 'http://fake/stream';

@@ -4,7 +4,7 @@ import type { ReadRequest, ReadStep } from '../../../lib/read/read-step';
 import { resolveReadOptions } from '../../../lib/read/resolve-read-options';
 import type { ReadOptions } from '../../../lib/read/read-options';
 import type { ReadLoopConfig } from '../../../lib/read/read-loop';
-import { DEFAULT_RETRY } from '../../../lib/operators/retry-config';
+import { DEFAULT_RETRY } from '../../../lib/retry/retry-config';
 
 export const URL = 'http://ds.test/v1/stream/s';
 

@@ -1,6 +1,6 @@
 import type { SchedulerLike } from 'rxjs';
 import { InvalidArgumentError } from '../errors/client-errors.js';
-import { resolveRetryConfig, type RetryConfig } from '../operators/retry-config.js';
+import { resolveRetryConfig, type RetryConfig } from '../retry/retry-config.js';
 import type { HttpTransport } from '../transport/http-transport.js';
 import type { DynamicRecord } from './dynamic-values.js';
 

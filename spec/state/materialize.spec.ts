@@ -1,8 +1,8 @@
 import { Observable } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { DurableStreamError, InvalidArgumentError } from '../../lib/errors/index.js';
-import { materialize, StateProtocolError } from '../../lib/operators/materialize.js';
-import type { Collection, StateBatch, StateSnapshot } from '../../lib/operators/materialize.types.js';
+import { materialize, StateProtocolError } from '../../lib/state/materialize.js';
+import type { Collection, StateBatch, StateSnapshot } from '../../lib/state/materialize.types.js';
 
 const insert = (type: string, key: string, value: unknown) => ({ type, key, value, headers: { operation: 'insert' } });
 const update = (type: string, key: string, value: unknown) => ({ type, key, value, headers: { operation: 'update' } });

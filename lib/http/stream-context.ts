@@ -1,7 +1,7 @@
 import type { Observable } from 'rxjs';
-import type { RetryConfig } from '../operators/retry-config.js';
+import type { RetryConfig } from '../retry/retry-config.js';
 import type { DynamicRecord } from './dynamic-values.js';
-import type { StreamHttp } from './stream-http.js';
+import type { StreamHttp } from './request-executor.js';
 
 /** Per-call additions, on any operation. */
 export interface RequestOptions {

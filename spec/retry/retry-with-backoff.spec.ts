@@ -1,7 +1,7 @@
 import { TestScheduler } from 'rxjs/testing';
 import { defer, map, type Observable } from 'rxjs';
-import { backoffDelay, retryWithBackoff } from '../../lib/operators/retry-with-backoff';
-import { resolveRetryConfig } from '../../lib/operators/retry-config';
+import { backoffDelay, retryWithBackoff } from '../../lib/retry/retry-with-backoff';
+import { resolveRetryConfig } from '../../lib/retry/retry-config';
 import { BadRequestError, RateLimitedError, ServerError, StreamNotFoundError } from '../../lib/errors/http-errors';
 import { NetworkError } from '../../lib/errors/client-errors';
 
