@@ -1,4 +1,5 @@
 import { map, toArray, type OperatorFunction } from 'rxjs';
+import { concatBytes } from '../util/bytes.js';
 import { untilUpToDate } from './until-up-to-date.js';
 
 /*
@@ -12,23 +13,13 @@ interface Position {
   readonly closed: boolean;
 }
 
-/** All bytes up to the tail, as one array (copied once, at the end). */
+/** All bytes up to the tail, as one array (copied once, at the end; a single chunk's bytes are returned as they are). */
 export function collectBytes(): OperatorFunction<Position & { readonly data: Uint8Array }, Uint8Array> {
   return (source) =>
     source.pipe(
       untilUpToDate(),
       toArray(),
-      map((chunks) => {
-        let length = 0;
-        for (const chunk of chunks) length += chunk.data.length;
-        const out = new Uint8Array(length);
-        let at = 0;
-        for (const chunk of chunks) {
-          out.set(chunk.data, at);
-          at += chunk.data.length;
-        }
-        return out;
-      }),
+      map((chunks) => concatBytes(chunks.map((chunk) => chunk.data))),
     );
 }
 

@@ -1,4 +1,5 @@
-import { concatBytes, decodeBase64 } from './base64.js';
+import { concatBytes } from '../util/bytes.js';
+import { decodeBase64 } from './base64.js';
 import { joinJsonArrays } from './json-array-text.js';
 import type { PayloadContext, PayloadFormat } from './payload-format.js';
 
