@@ -11,10 +11,12 @@ import type { ProducerOptions } from '../produce/producer-options.js';
 import { resolveStreamUrl } from '../protocol/url.js';
 import type { Chunk, JsonBatch, TextChunk } from '../read/chunk.js';
 import type { ReadOptions } from '../read/read-options.js';
+import type { RetrySafety } from '../retry/retry-safety.js';
 import { readBytes, readJson as readJsonBatches, readText as readTextChunks } from '../read/read-stream.js';
 import type { HttpResponse } from '../transport/http-transport.js';
 import type { RequestOptions, StreamContext } from '../http/stream-context.js';
-import type { RequestSpec, StreamHttp } from '../http/request-executor.js';
+import type { RequestExecutor } from '../http/request-executor.js';
+import type { RequestSpec } from '../http/request-spec.js';
 
 /** Options of `client.stream()`. */
 export interface StreamHandleOptions {
@@ -38,7 +40,7 @@ export class DurableStream implements StreamContext {
   private learnedContentType: Observable<string> | undefined;
 
   constructor(
-    readonly http: StreamHttp,
+    readonly http: RequestExecutor,
     /** The stream's absolute URL. */
     readonly url: string,
     options: StreamHandleOptions = {},
@@ -190,7 +192,7 @@ export class DurableStream implements StreamContext {
     build: () => RequestSpec,
     options: RequestOptions,
     onSuccess: (response: HttpResponse) => T,
-    safety: 'idempotent' | 'unsafe',
+    safety: RetrySafety,
   ): Observable<T> {
     return defer(() => {
       let spec: RequestSpec;

@@ -3,7 +3,7 @@ import { resolveStreamUrl } from '../protocol/url.js';
 import { defaultTransport } from '../transport/default-transport.js';
 import { resolveClientOptions, type DurableStreamsClientOptions, type ResolvedClientOptions } from '../http/client-options.js';
 import { DurableStream, type StreamHandleOptions } from './durable-stream.js';
-import { StreamHttp } from '../http/request-executor.js';
+import { RequestExecutor } from '../http/request-executor.js';
 
 /**
  * The entry point: holds the base URL, headers, params, retry policy and
@@ -18,11 +18,11 @@ import { StreamHttp } from '../http/request-executor.js';
 export class DurableStreamsClient {
   /** The validated options, defaults filled in. */
   readonly options: ResolvedClientOptions;
-  private readonly http: StreamHttp;
+  private readonly http: RequestExecutor;
 
   constructor(options: DurableStreamsClientOptions = {}) {
     this.options = resolveClientOptions(options, defaultTransport);
-    this.http = new StreamHttp(this.options);
+    this.http = new RequestExecutor(this.options);
   }
 
   /** A handle on the stream at `urlOrPath` (relative to `baseUrl`, or absolute). No I/O. */

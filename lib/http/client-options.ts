@@ -2,7 +2,7 @@ import type { SchedulerLike } from 'rxjs';
 import { InvalidArgumentError } from '../errors/client-errors.js';
 import { resolveRetryConfig, type RetryConfig } from '../retry/retry-config.js';
 import type { HttpTransport } from '../transport/http-transport.js';
-import type { DynamicRecord } from './dynamic-values.js';
+import { validateDynamicRecord, type DynamicRecord } from './dynamic-values.js';
 
 /** Options of a {@link DurableStreamsClient}. */
 export interface DurableStreamsClientOptions {
@@ -69,16 +69,4 @@ function resolveBaseUrl(baseUrl: string | undefined): string | undefined {
   throw new InvalidArgumentError(
     `baseUrl must be an absolute http(s) URL${origin ? " or a path starting with '/'" : ' (a path works only in a browser page)'}, got '${String(baseUrl)}'`,
   );
-}
-
-export function validateDynamicRecord(name: string, record: DynamicRecord | undefined): void {
-  if (record === undefined) return;
-  if (record === null || typeof record !== 'object') {
-    throw new InvalidArgumentError(`${name} must be an object of strings or functions`);
-  }
-  for (const [key, value] of Object.entries(record)) {
-    if (value !== undefined && typeof value !== 'string' && typeof value !== 'function') {
-      throw new InvalidArgumentError(`${name}['${key}'] must be a string or a function returning one, got ${typeof value}`);
-    }
-  }
 }

@@ -1,4 +1,4 @@
-import { DynamicValueError } from '../errors/client-errors.js';
+import { DynamicValueError, InvalidArgumentError } from '../errors/client-errors.js';
 import { isPromiseLike } from '../util/is-promise-like.js';
 
 /** A value sent on every request: fixed, or computed each time (a fresh auth token). */
@@ -6,6 +6,19 @@ export type DynamicValue = string | (() => string | Promise<string>);
 
 /** Headers or query parameters whose values are evaluated on every request, retry and reconnect. */
 export type DynamicRecord = Readonly<Record<string, DynamicValue | undefined>>;
+
+/** Checks a headers or params option: an object of strings or functions. Throws `InvalidArgumentError` naming the bad entry. */
+export function validateDynamicRecord(name: string, record: DynamicRecord | undefined): void {
+  if (record === undefined) return;
+  if (record === null || typeof record !== 'object') {
+    throw new InvalidArgumentError(`${name} must be an object of strings or functions`);
+  }
+  for (const [key, value] of Object.entries(record)) {
+    if (value !== undefined && typeof value !== 'string' && typeof value !== 'function') {
+      throw new InvalidArgumentError(`${name}['${key}'] must be a string or a function returning one, got ${typeof value}`);
+    }
+  }
+}
 
 /**
  * Evaluates every value in order; the later record wins on equal keys

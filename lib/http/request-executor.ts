@@ -1,46 +1,20 @@
-import { defer, from, switchMap, type Observable, type ObservableInput } from 'rxjs';
-import { DurableStreamError } from '../errors/durable-stream-error.js';
-import { NetworkError } from '../errors/client-errors.js';
-import { RateLimitedError, ServerError } from '../errors/http-errors.js';
+import { defer, from, switchMap, type MonoTypeOperatorFunction, type Observable, type ObservableInput } from 'rxjs';
 import { errorFromResponse } from '../errors/error-from-response.js';
-import { retryWithBackoff } from '../retry/retry-with-backoff.js';
 import type { RetryConfig } from '../retry/retry-config.js';
-import { stripQuery, withQuery, type QueryParams } from '../protocol/url.js';
+import { retryableFor, type RetrySafety } from '../retry/retry-safety.js';
+import { retryWithBackoff } from '../retry/retry-with-backoff.js';
+import { stripQuery } from '../protocol/url.js';
 import { exchange, type OutgoingRequest } from '../transport/exchange.js';
-import type { HttpRequest, HttpResponse } from '../transport/http-transport.js';
-import type { ResolvedClientOptions } from './client-options.js';
-import { resolveDynamic, type DynamicRecord } from './dynamic-values.js';
+import type { HttpResponse } from '../transport/http-transport.js';
 import { andThen, isPromiseLike } from '../util/is-promise-like.js';
-
-/** A request as an operation describes it, before dynamic headers and params. */
-export interface RequestSpec {
-  readonly method: HttpRequest['method'];
-  readonly url: string;
-  readonly query?: QueryParams;
-  /** Protocol headers; they win over user headers. Lower-case names. */
-  readonly headers?: Readonly<Record<string, string>>;
-  readonly body?: Uint8Array | string;
-  /** Per-call user headers and params, layered over the client's. */
-  readonly userHeaders?: DynamicRecord;
-  readonly userParams?: DynamicRecord;
-  /** Overrides the client's header timeout (long-poll waits longer). */
-  readonly timeoutMs?: number;
-  /** See {@link HttpRequest.lane}. */
-  readonly lane?: string;
-}
-
-/**
- * Which failures may be repeated: `idempotent` requests (GET, HEAD, PUT,
- * close) retry every retryable error; `unsafe` ones (a plain append) only
- * those where the server surely did not apply the request, so nothing is
- * ever written twice.
- */
-export type RetrySafety = 'idempotent' | 'unsafe';
+import type { ResolvedClientOptions } from './client-options.js';
+import { resolveDynamic } from './dynamic-values.js';
+import { outgoing, type RequestSpec } from './request-spec.js';
 
 const lower = (key: string) => key.toLowerCase();
 
 /** The request executor under every operation: dynamic values, exchange, typed errors, retry. */
-export class StreamHttp {
+export class RequestExecutor {
   constructor(readonly options: ResolvedClientOptions) {}
 
   /** One attempt: evaluates dynamic headers and params, sends, maps error statuses. */
@@ -66,11 +40,16 @@ export class StreamHttp {
     safety: RetrySafety,
     retry?: Partial<RetryConfig>,
   ): Observable<T> {
-    return this.attempt(spec, onSuccess).pipe(
-      retryWithBackoff<T>({ ...this.options.retry, ...retry }, this.options.scheduler, {
-        retryIf: safety === 'idempotent' ? isRetryableError : isSafeToRepeat,
-      }),
-    );
+    return this.attempt(spec, onSuccess).pipe(this.retrying<T>(safety, retry));
+  }
+
+  /**
+   * The backoff retries {@link call} puts around an attempt, as an operator:
+   * it keeps no state between subscriptions, so a caller that sends many
+   * requests alike (a producer's batches) builds it once and reuses it.
+   */
+  retrying<T>(safety: RetrySafety, retry?: Partial<RetryConfig>): MonoTypeOperatorFunction<T> {
+    return retryWithBackoff<T>({ ...this.options.retry, ...retry }, this.options.scheduler, { retryIf: retryableFor(safety) });
   }
 
   private build(spec: RequestSpec): OutgoingRequest | Promise<OutgoingRequest> {
@@ -81,27 +60,6 @@ export class StreamHttp {
       andThen(resolveDynamic([clientParams, spec.userParams], 'params', url), (userParams) => outgoing(spec, userHeaders, userParams)),
     );
   }
-}
-
-function outgoing(spec: RequestSpec, userHeaders: Record<string, string>, userParams: Record<string, string>): OutgoingRequest {
-  return {
-    method: spec.method,
-    url: withQuery(spec.url, { ...userParams, ...spec.query }),
-    headers: { ...userHeaders, ...spec.headers },
-    ...(spec.body === undefined ? {} : { body: spec.body }),
-    ...(spec.lane === undefined ? {} : { lane: spec.lane }),
-  };
-}
-
-function isRetryableError(error: unknown): boolean {
-  return error instanceof DurableStreamError && error.isRetryable;
-}
-
-/** The failures after which the server surely did not apply a request. */
-export function isSafeToRepeat(error: unknown): boolean {
-  if (error instanceof NetworkError) return error.notSent;
-  if (error instanceof RateLimitedError) return true;
-  return error instanceof ServerError && error.status === 503;
 }
 
 const MAX_ERROR_BODY = 4096;

@@ -1,7 +1,7 @@
 import type { Observable } from 'rxjs';
 import type { RetryConfig } from '../retry/retry-config.js';
 import type { DynamicRecord } from './dynamic-values.js';
-import type { StreamHttp } from './request-executor.js';
+import type { RequestExecutor } from './request-executor.js';
 
 /** Per-call additions, on any operation. */
 export interface RequestOptions {
@@ -20,7 +20,7 @@ export interface RequestOptions {
 export interface StreamContext {
   /** The stream's absolute URL. */
   readonly url: string;
-  readonly http: StreamHttp;
+  readonly http: RequestExecutor;
   /**
    * The stream's content type: known, or learned once with a HEAD. When
    * `options` has headers or params, the HEAD carries them too (the

@@ -1,6 +1,6 @@
 import { InvalidArgumentError } from '../errors/client-errors.js';
 import { Header } from '../protocol/headers.js';
-import type { RequestSpec } from '../http/request-executor.js';
+import type { RequestSpec } from '../http/request-spec.js';
 import type { HttpResponse } from '../transport/http-transport.js';
 import { checkBody } from './validate.js';
 

@@ -1,6 +1,6 @@
 import { InvalidArgumentError } from '../errors/client-errors.js';
 import { Header } from '../protocol/headers.js';
-import type { RequestSpec } from '../http/request-executor.js';
+import type { RequestSpec } from '../http/request-spec.js';
 import { expiresAtHeader, ttlHeader } from './validate.js';
 
 /** Options of `stream.fork()`. */

@@ -26,13 +26,3 @@ export function metadataFromHeaders(headers: HttpHeaders): StreamMetadata {
     etag: headers.get(Header.etag) ?? undefined,
   };
 }
-
-/** Lower-cases a media type and drops parameters, for comparison. */
-export function mediaType(contentType: string | undefined): string | undefined {
-  return contentType?.split(';')[0]?.trim().toLowerCase() || undefined;
-}
-
-/** JSON mode (PROTOCOL.md 9.1) applies to `application/json` streams. */
-export function isJsonContentType(contentType: string | undefined): boolean {
-  return mediaType(contentType) === 'application/json';
-}

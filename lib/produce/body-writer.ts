@@ -1,4 +1,5 @@
-import { entryData, utf8Length, type Entry, type Framing } from './encode.js';
+import type { Framing } from '../protocol/content-type.js';
+import { entryData, utf8Length, type Entry } from './encode.js';
 
 /** The open body's first size, before any batch has taught a better one. */
 const INITIAL_CAPACITY = 16 * 1024;

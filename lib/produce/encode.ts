@@ -1,8 +1,6 @@
 import { InvalidArgumentError } from '../errors/client-errors.js';
 import { toJson } from '../operations/validate.js';
-
-/** How a stream's messages are framed on the wire (PROTOCOL.md 9.1). */
-export type Framing = 'json' | 'bytes';
+import type { Framing } from '../protocol/content-type.js';
 
 /**
  * One appended value, encoded once at append time: the caller may mutate
@@ -15,12 +13,6 @@ export interface Entry {
   readonly bytes: number;
   /** Whether `data` is JSON text. False for raw strings and bytes. */
   readonly json: boolean;
-}
-
-/** JSON mode applies to exactly `application/json`, parameters aside, as the server decides. */
-export function framingOf(contentType: string): Framing {
-  const media = contentType.split(';', 1)[0]!.trim().toLowerCase();
-  return media === 'application/json' ? 'json' : 'bytes';
 }
 
 /**

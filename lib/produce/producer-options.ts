@@ -2,7 +2,7 @@ import { InvalidArgumentError } from '../errors/client-errors.js';
 import type { DurableStreamError } from '../errors/durable-stream-error.js';
 import { resolveRetryConfig } from '../retry/retry-config.js';
 import type { RequestOptions } from '../http/stream-context.js';
-import { validateDynamicRecord } from '../http/client-options.js';
+import { validateDynamicRecord } from '../http/dynamic-values.js';
 
 /** Options of `stream.producer()`. Every limit is validated at construction. */
 export interface ProducerOptions extends RequestOptions {

@@ -1,9 +1,7 @@
 import type { Observable } from 'rxjs';
-import { isRetryable } from '../errors/durable-stream-error.js';
-import { retryWithBackoff } from '../retry/retry-with-backoff.js';
 import { Header } from '../protocol/headers.js';
 import type { RequestOptions, StreamContext } from '../http/stream-context.js';
-import type { RequestSpec } from '../http/request-executor.js';
+import type { RequestSpec } from '../http/request-spec.js';
 import type { HttpResponse } from '../transport/http-transport.js';
 
 /** One producer request: a batch under its (epoch, seq). */
@@ -72,7 +70,7 @@ export function batchResponse(response: HttpResponse, request: BatchRequest): Ba
  */
 export function httpBatchSender(context: StreamContext, producerId: string, options: RequestOptions): BatchSender {
   const { http, url } = context;
-  // One operator for every batch: it keeps no state between subscriptions.
-  const retrying = retryWithBackoff<BatchResponse>({ ...http.options.retry, ...options.retry }, http.options.scheduler, { retryIf: isRetryable });
+  // One operator for every batch, built once per producer: it keeps no state between subscriptions.
+  const retrying = http.retrying<BatchResponse>('idempotent', options.retry);
   return (request) => http.attempt(batchRequestSpec(url, producerId, request, options), (response) => [batchResponse(response, request)]).pipe(retrying);
 }

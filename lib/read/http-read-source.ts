@@ -1,7 +1,7 @@
 import { catchError, defer, from, map, of, switchMap, take, tap, throwError, throwIfEmpty, type Observable } from 'rxjs';
 import type { StreamContext } from '../http/stream-context.js';
 import { DurableStreamError } from '../errors/durable-stream-error.js';
-import { isJsonContentType, mediaType } from '../operations/stream-metadata.js';
+import { isJsonContentType, mediaType } from '../protocol/content-type.js';
 import { Header } from '../protocol/headers.js';
 import { stripQuery } from '../protocol/url.js';
 import type { HttpResponse } from '../transport/http-transport.js';
@@ -15,7 +15,7 @@ import { SseUnavailableError } from './sse-unavailable-error.js';
 
 /**
  * The I/O edge of a read: performs each request the composition asks for
- * with `StreamHttp.attempt()` (dynamic headers, exchange, typed errors) and
+ * with `RequestExecutor.attempt()` (dynamic headers, exchange, typed errors) and
  * decodes the answer with `format`. Make one per read subscription: it
  * remembers the stream's content type, learned from the responses.
  */

@@ -1,8 +1,6 @@
-import type { RequestSpec } from '../http/request-executor.js';
+import type { RequestSpec } from '../http/request-spec.js';
+import { ReadParam } from '../protocol/query.js';
 import type { ReadRequest } from './read-step.js';
-
-/** Protocol query parameter names (PROTOCOL.md 5.6-5.8). */
-export const ReadParam = { offset: 'offset', live: 'live', cursor: 'cursor' } as const;
 
 /**
  * The HTTP request for one read request. Pure. The cursor is echoed on live

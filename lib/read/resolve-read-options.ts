@@ -1,5 +1,4 @@
-import { validateDynamicRecord } from '../http/client-options.js';
-import type { DynamicRecord } from '../http/dynamic-values.js';
+import { validateDynamicRecord, type DynamicRecord } from '../http/dynamic-values.js';
 import { InvalidArgumentError } from '../errors/client-errors.js';
 import { resolveRetryConfig, type RetryConfig } from '../retry/retry-config.js';
 import { Offset, type Checkpoint } from '../protocol/offset.js';

@@ -1,18 +1,11 @@
 import { InvalidArgumentError } from '../../lib/errors';
 import { batchBody } from '../../lib/produce/body-writer';
-import { countUtf8, encodeValue, framingOf, utf8Length } from '../../lib/produce/encode';
+import { countUtf8, encodeValue, utf8Length } from '../../lib/produce/encode';
 
 const url = 'http://x/s';
 const decode = (body: Uint8Array | undefined) => new TextDecoder().decode(body);
 
 describe('producer encoding', () => {
-  it('selects JSON framing for application/json only, parameters and case aside', () => {
-    expect(framingOf('application/json')).toBe('json');
-    expect(framingOf('Application/JSON; charset=utf-8')).toBe('json');
-    expect(framingOf('application/ld+json')).toBe('bytes');
-    expect(framingOf('text/plain')).toBe('bytes');
-  });
-
   it('builds one JSON array per batch in which every value, arrays included, is one element', () => {
     const entries = [{ a: 1 }, [1, 2], 'text', null, [[3]]].map((value) => encodeValue(value, 'json', url));
     const body = batchBody(entries, 'json', url);
