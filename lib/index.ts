@@ -30,7 +30,8 @@ export { collectBytes, collectText, collectItems } from './operators/collect.js'
 export { untilUpToDate } from './operators/until-up-to-date.js';
 export * from './errors/index.js';
 export { retryWithBackoff, backoffDelay, type RetryWithBackoffOptions } from './retry/retry-with-backoff.js';
-export { materialize, StateProtocolError } from './state/materialize.js';
+export { materialize } from './state/materialize.js';
+export { StateProtocolError } from './state/state-protocol-error.js';
 export {
   loadCheckpoint,
   CheckpointStorageError,
@@ -43,18 +44,8 @@ export { persistCheckpoint, type PersistCheckpointOptions } from './operators/pe
 export { resumable } from './operators/resumable.js';
 export { pauseWhileHidden, type PauseWhileHiddenOptions } from './operators/pause-while-hidden.js';
 export { documentVisibility, type VisibilitySource } from './operators/document-visibility.js';
-export type {
-  ChangeMessage,
-  ChangeOperation,
-  Collection,
-  Collections,
-  ControlMessage,
-  ControlSignal,
-  MaterializeOptions,
-  StateBatch,
-  StateMessage,
-  StateSnapshot,
-} from './state/materialize.types.js';
+export type { ChangeMessage, ChangeOperation, ControlMessage, ControlSignal, StateBatch, StateMessage } from './state/messages.js';
+export type { Collection, Collections, MaterializeOptions, StateSnapshot } from './state/snapshot.js';
 export { DEFAULT_RETRY, resolveRetryConfig, type RetryConfig } from './retry/retry-config.js';
 export type { HttpTransport, HttpRequest, HttpResponse, HttpHeaders, HttpBody } from './transport/http-transport.js';
 export { fetchTransport, type FetchTransportOptions } from './transport/fetch/fetch-transport.js';

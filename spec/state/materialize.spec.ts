@@ -1,8 +1,10 @@
 import { Observable } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { DurableStreamError, InvalidArgumentError } from '../../lib/errors/index.js';
-import { materialize, StateProtocolError } from '../../lib/state/materialize.js';
-import type { Collection, StateBatch, StateSnapshot } from '../../lib/state/materialize.types.js';
+import { materialize } from '../../lib/state/materialize.js';
+import { StateProtocolError } from '../../lib/state/state-protocol-error.js';
+import type { StateBatch } from '../../lib/state/messages.js';
+import type { Collection, StateSnapshot } from '../../lib/state/snapshot.js';
 
 const insert = (type: string, key: string, value: unknown) => ({ type, key, value, headers: { operation: 'insert' } });
 const update = (type: string, key: string, value: unknown) => ({ type, key, value, headers: { operation: 'update' } });

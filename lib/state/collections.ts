@@ -1,0 +1,109 @@
+import { InvalidArgumentError } from '../errors/client-errors.js';
+import { describeValue } from '../util/describe-value.js';
+import { isObject } from './check-message.js';
+import type { Collection } from './snapshot.js';
+
+/** Every collection by entity type, as the operator keeps them (frozen, null-prototype). */
+export type CollectionMap = Readonly<Record<string, Collection>>;
+
+/**
+ * Copy-on-write edits of one batch: a collection is copied on its first
+ * change, and {@link Draft.commit} reuses every collection whose entries
+ * (keys and value references) end up unchanged.
+ */
+export class Draft {
+  private base: CollectionMap;
+  private readonly edits = new Map<string, Record<string, unknown>>();
+
+  constructor(
+    private readonly previous: CollectionMap,
+    private readonly empty: CollectionMap,
+  ) {
+    this.base = previous;
+  }
+
+  set(type: string, key: string, value: unknown): void {
+    this.edit(type)[key] = value;
+  }
+
+  delete(type: string, key: string): void {
+    const current = this.edits.get(type) ?? this.base[type];
+    if (current && Object.hasOwn(current, key)) delete this.edit(type)[key];
+  }
+
+  reset(): void {
+    this.base = this.empty;
+    this.edits.clear();
+  }
+
+  commit(): CollectionMap {
+    if (this.base === this.previous && this.edits.size === 0) return this.previous;
+    const next: Record<string, Collection> = Object.assign(nullRecord(), this.base);
+    for (const [type, edited] of this.edits) next[type] = edited;
+    let changed = Object.keys(next).length !== Object.keys(this.previous).length;
+    for (const type of Object.keys(next)) {
+      const before = this.previous[type];
+      if (before && sameEntries(before, next[type]!)) {
+        next[type] = before;
+      } else {
+        Object.freeze(next[type]);
+        changed = true;
+      }
+    }
+    return changed ? Object.freeze(next) : this.previous;
+  }
+
+  private edit(type: string): Record<string, unknown> {
+    let edited = this.edits.get(type);
+    if (!edited) {
+      edited = Object.assign(nullRecord(), this.base[type]);
+      this.edits.set(type, edited);
+    }
+    return edited;
+  }
+}
+
+/**
+ * Validates `initial` and copies it into frozen, null-prototype collections
+ * on top of `empty` (the listed types), so later changes to the caller's
+ * objects do not reach the state. Entity values are kept by reference.
+ */
+export function seed(initial: unknown, empty: CollectionMap, allowed: ReadonlySet<string> | undefined, unknownTypes: string): CollectionMap {
+  if (!isPlainObject(initial)) {
+    throw new InvalidArgumentError(`materialize(): \`initial\` must be a plain object of collections by entity type, got ${describeValue(initial)}`);
+  }
+  const collections: Record<string, Collection> = Object.assign(nullRecord(), empty);
+  for (const [type, collection] of Object.entries(initial)) {
+    if (type === '') throw new InvalidArgumentError('materialize(): `initial` has an empty entity type');
+    if (!isPlainObject(collection)) {
+      throw new InvalidArgumentError(
+        `materialize(): \`initial.${type}\` must be a plain object of entities by key, got ${describeValue(collection)}`,
+      );
+    }
+    if (allowed && !allowed.has(type)) {
+      if (unknownTypes === 'ignore') continue;
+      throw new InvalidArgumentError(`materialize(): \`initial\` has entity type "${type}", which is not one of \`types\``);
+    }
+    if (Object.hasOwn(collection, '')) throw new InvalidArgumentError(`materialize(): \`initial.${type}\` has an empty key`);
+    collections[type] = Object.freeze(Object.assign(nullRecord(), collection));
+  }
+  return Object.freeze(collections);
+}
+
+/** An object made by `{}`, `JSON.parse` or `Object.create(null)`: not an array, class instance, Map or the like. */
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (!isObject(value)) return false;
+  const prototype: unknown = Object.getPrototypeOf(value);
+  return prototype === Object.prototype || prototype === null;
+}
+
+function sameEntries(a: Collection, b: Collection): boolean {
+  if (a === b) return true;
+  const keys = Object.keys(a);
+  return keys.length === Object.keys(b).length && keys.every((key) => Object.hasOwn(b, key) && a[key] === b[key]);
+}
+
+/** An empty record without prototype, so that any string (`constructor`, `__proto__`) is a plain key. */
+export function nullRecord<V>(): Record<string, V> {
+  return Object.create(null) as Record<string, V>;
+}
