@@ -14,7 +14,7 @@ import type { ReadOptions } from '../read/read-options.js';
 import type { RetrySafety } from '../retry/retry-safety.js';
 import { readBytes, readJson as readJsonBatches, readText as readTextChunks } from '../read/read-stream.js';
 import type { HttpResponse } from '../transport/http-transport.js';
-import type { RequestOptions, StreamContext } from '../http/stream-context.js';
+import { streamContext, type RequestOptions, type StreamContext } from '../http/stream-context.js';
 import type { RequestExecutor } from '../http/request-executor.js';
 import type { RequestSpec } from '../http/request-spec.js';
 
@@ -35,9 +35,11 @@ export interface ForkResult extends CreateResult {
  * cold Observable, as with Angular's HttpClient: nothing is sent before
  * subscribe, each subscription sends anew, unsubscribing aborts.
  */
-export class DurableStream implements StreamContext {
+export class DurableStream {
   private knownContentType: string | undefined;
   private learnedContentType: Observable<string> | undefined;
+  /** What the read path and the producer need of this handle. */
+  private readonly context: StreamContext;
 
   constructor(
     readonly http: RequestExecutor,
@@ -46,6 +48,7 @@ export class DurableStream implements StreamContext {
     options: StreamHandleOptions = {},
   ) {
     this.knownContentType = options.contentType;
+    this.context = streamContext(url, http, (contentTypeOptions) => this.contentType(contentTypeOptions));
   }
 
   /** Creates the stream (PUT). Emits `created: false` when an identical stream already existed. */
@@ -107,17 +110,17 @@ export class DurableStream implements StreamContext {
    * subscription is an independent read. See docs/reading.md.
    */
   read(options: ReadOptions = {}): Observable<Chunk> {
-    return readBytes(this, options);
+    return readBytes(this.context, options);
   }
 
   /** Reads a JSON stream: one batch of messages per response. See {@link read}. */
   readJson<T = unknown>(options: ReadOptions = {}): Observable<JsonBatch<T>> {
-    return readJsonBatches<T>(this, options);
+    return readJsonBatches<T>(this.context, options);
   }
 
   /** Reads the stream as UTF-8 text, decoded across responses. See {@link read}. */
   readText(options: ReadOptions = {}): Observable<TextChunk> {
-    return readTextChunks(this, options);
+    return readTextChunks(this.context, options);
   }
 
   /** Deletes the stream and its data (DELETE). */
@@ -167,7 +170,7 @@ export class DurableStream implements StreamContext {
    * every restart of the same producer id. No I/O until the first append.
    */
   producer<T = unknown>(producerId: string, options: ProducerOptions = {}): IdempotentProducer<T> {
-    return new IdempotentProducer<T>(this, producerId, options);
+    return new IdempotentProducer<T>(this.context, producerId, options);
   }
 
   /** The content type: given, remembered, or learned with one HEAD (shared by concurrent callers). */

@@ -1,4 +1,4 @@
-import type { Observable } from 'rxjs';
+import type { Observable, SchedulerLike } from 'rxjs';
 import type { RetryConfig } from '../retry/retry-config.js';
 import type { DynamicRecord } from './dynamic-values.js';
 import type { RequestExecutor } from './request-executor.js';
@@ -14,17 +14,31 @@ export interface RequestOptions {
 }
 
 /**
- * What the read and produce rooms need of a stream handle. They take this,
- * not the handle, so no module imports the handle back (no cycles).
+ * What the read path and the producer need of a stream handle. They take
+ * this, not the handle, so no module imports the handle back (no cycles),
+ * and they find here what they build on rather than in the executor's options.
  */
 export interface StreamContext {
   /** The stream's absolute URL. */
   readonly url: string;
+  /** Performs the stream's requests. */
   readonly http: RequestExecutor;
+  /** Timers of backoff and timeouts (tests pass a TestScheduler); undefined for rxjs's `asyncScheduler`. */
+  readonly scheduler: SchedulerLike | undefined;
+  /** The client's header timeout, ms: a read's request timeouts derive from it. */
+  readonly timeoutMs: number;
+  /** The client's retry policy, which a read's or producer's own `retry` refines. */
+  readonly retry: RetryConfig;
   /**
    * The stream's content type: known, or learned once with a HEAD. When
    * `options` has headers or params, the HEAD carries them too (the
    * caller's credentials), and is not shared.
    */
   contentType(options?: Pick<RequestOptions, 'headers' | 'params'>): Observable<string>;
+}
+
+/** The context of the stream at `url`: its requests run by `http`, with the client's scheduler, timeout and retry policy. */
+export function streamContext(url: string, http: RequestExecutor, contentType: StreamContext['contentType']): StreamContext {
+  const { scheduler, timeoutMs, retry } = http.options;
+  return { url, http, scheduler, timeoutMs, retry, contentType };
 }

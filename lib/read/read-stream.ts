@@ -40,12 +40,12 @@ function readWith<P, C>(
   return defer(() => {
     // Errors name the stream, not the token a query may carry.
     const url = stripQuery(ctx.url);
-    const resolved = resolveReadOptions(options, ctx.http.options, url);
+    const resolved = resolveReadOptions(options, ctx, url);
     const format = makeFormat();
     return readLoop(httpReadSource(ctx, format, resolved), {
       url,
       options: resolved,
-      scheduler: ctx.http.options.scheduler,
+      scheduler: ctx.scheduler,
       isEmpty: format.isEmpty,
     }).pipe(map((step) => toChunk(step.payload, position(step))));
   });

@@ -1,8 +1,7 @@
-import { of } from 'rxjs';
 import { InvalidArgumentError } from '../../lib/errors';
 import { IdempotentProducer } from '../../lib/produce/idempotent-producer';
 import { DEFAULT_PRODUCER_OPTIONS, resolveProducerOptions, type ProducerOptions } from '../../lib/produce/producer-options';
-import type { StreamContext } from '../../lib/http/stream-context';
+import { offlineContext } from '../support/offline-context';
 
 const url = 'http://x/s';
 
@@ -53,7 +52,7 @@ describe('producer options', () => {
   });
 
   it('validates when the producer is made, before any I/O', () => {
-    const context: StreamContext = { url, http: undefined as never, contentType: () => of('application/json') };
+    const context = offlineContext(url);
     expect(() => new IdempotentProducer(context, 'p', { maxInFlight: 0 })).toThrow(InvalidArgumentError);
     expect(() => new IdempotentProducer(context, '', {})).toThrow(/non-empty producer id.*\(http:\/\/x\/s\)/);
   });

@@ -6,13 +6,10 @@ import { ProducerBufferFullError, ProducerClosedError, ProducerSourceError } fro
 import type { ProducerOptions } from '../../lib/produce/producer-options';
 import type { BatchRequest, BatchSender } from '../../lib/produce/send-batch';
 import type { StreamContext } from '../../lib/http/stream-context';
+import { offlineContext } from '../support/offline-context';
 import { FakeServer, STREAM_URL, instant, random, type Network } from './support/fake-server';
 
-const context = (contentType: Observable<string> = of('application/json')): StreamContext => ({
-  url: STREAM_URL,
-  http: undefined as never,
-  contentType: () => contentType,
-});
+const context = (contentType?: Observable<string>): StreamContext => offlineContext(STREAM_URL, contentType);
 
 /** What a spec sees of one producer run. */
 interface Run<T> {

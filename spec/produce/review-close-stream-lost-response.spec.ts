@@ -3,8 +3,7 @@ import { TestScheduler } from 'rxjs/testing';
 import { DurableStreamsClient, type HttpRequest, type HttpTransport } from '../../lib/index.node';
 import { IdempotentProducer } from '../../lib/produce/idempotent-producer';
 import type { DurableStreamError } from '../../lib/errors';
-import type { StreamContext } from '../../lib/http/stream-context';
-import { of } from 'rxjs';
+import { offlineContext } from '../support/offline-context';
 import { streamBase, transports, uniquePath } from '../support/real-server';
 import { FakeServer, STREAM_URL, type Network } from './support/fake-server';
 import { createStream, isClosed, readJsonMessages } from './support/read-back';
@@ -53,7 +52,7 @@ describe.each(transports)('review: closeStream() after a lost response (%s, refe
 });
 
 describe('review: closeStream() after a lost response (virtual time)', () => {
-  const context: StreamContext = { url: STREAM_URL, http: undefined as never, contentType: () => of('application/json') };
+  const context = offlineContext(STREAM_URL);
 
   const run = (network: Network, setup?: (server: FakeServer) => void) => {
     const outcome: { errors: DurableStreamError[]; result?: unknown; error?: unknown; server?: FakeServer } = { errors: [] };
