@@ -1,18 +1,15 @@
 import type { Checkpoint, Offset } from '../protocol/offset.js';
+import type { StreamPosition } from '../protocol/position.js';
 
 /**
  * Where a read stands after one response (or one SSE control event): the
  * part of every chunk that is about position rather than content.
  */
-export interface ReadPosition {
+export interface ReadPosition extends StreamPosition {
   /** The next offset to read: resuming from here neither skips nor repeats data. */
   readonly offset: Offset;
   /** The last cursor the server sent, echoed on live requests for CDN collapsing. */
   readonly cursor?: string;
-  /** The read has reached the tail as it was when the server answered. Not EOF. */
-  readonly upToDate: boolean;
-  /** The stream is closed and this is its end (EOF): nothing follows. */
-  readonly closed: boolean;
   /** What to persist to resume later: `{ offset, cursor }`. Pass it back as `checkpoint`. */
   readonly checkpoint: Checkpoint;
 }

@@ -9,7 +9,7 @@ import type { PayloadFormat, SseDataEncoding } from './payload-format.js';
 import { readRequestSpec } from './read-request.js';
 import type { OpenRequest, ReadRequest, ReadStep } from './read-step.js';
 import type { ResolvedReadOptions } from './resolve-read-options.js';
-import { responseMeta } from './response-meta.js';
+import { responsePosition } from './response-position.js';
 import { sseFrames } from './sse-frames.js';
 import { SseUnavailableError } from './sse-unavailable-error.js';
 
@@ -26,15 +26,15 @@ export function httpReadSource<P>(ctx: StreamContext, format: PayloadFormat<P>, 
 
   const plain = (request: ReadRequest): Observable<ReadStep<P>> =>
     ctx.http.attempt(readRequestSpec(ctx.url, request, options), async (response): Promise<ReadStep<P>> => {
-      const meta = responseMeta(response.status, response.headers, url, request.offset);
+      const position = responsePosition(response.status, response.headers, url, request.offset);
       const contentType = response.headers.get(Header.contentType);
       if (contentType) jsonStream = isJsonContentType(contentType);
-      const context = { url, at: request.offset, closed: meta.closed, jsonStream: jsonStream ?? false };
+      const context = { url, at: request.offset, closed: position.closed, jsonStream: jsonStream ?? false };
       if (response.status === 204) {
         await response.body.dump();
-        return { payload: format.none(context), ...meta };
+        return { payload: format.none(context), ...position };
       }
-      return { payload: await format.fromBody(response.body, context), ...meta };
+      return { payload: await format.fromBody(response.body, context), ...position };
     });
 
   // Byte and text reads decode SSE data by the stream's content type; learn it once, only if no response told it.

@@ -16,12 +16,11 @@ import {
   type Observable,
   type SchedulerLike,
 } from 'rxjs';
-import type { DynamicRecord } from '../http/dynamic-values.js';
 import { TimeoutError } from '../errors/client-errors.js';
 import { DurableStreamError } from '../errors/durable-stream-error.js';
 import type { ResolvedReadOptions } from './resolve-read-options.js';
-import type { OpenRequest, ReadRequest, ReadStep } from './read-step.js';
-import { advance, initialReadState, isFinished, nextRequestKind } from './read-state.js';
+import type { OpenRequest, ReadStep } from './read-step.js';
+import { initialReadState, isFinished, mayFallBackFromSse, nextRequest, reduceRead, type ReadEvent } from './read-state.js';
 import { retryRead } from './read-retry.js';
 import { backoffDelay } from '../retry/retry-with-backoff.js';
 import { SseUnavailableError } from './sse-unavailable-error.js';
@@ -53,9 +52,13 @@ export function readLoop<P>(open: OpenRequest<P>, config: ReadLoopConfig<P>): Ob
   const { options } = config;
   const scheduler = config.scheduler ?? asyncScheduler;
   return defer(() => {
-    let state = initialReadState(options.start);
-    let headers = options.headers;
-    let params = options.params;
+    let state = initialReadState(options.start, options);
+    /** The one place the state changes: every event goes through the pure reducer. Returns the step to emit, if any. */
+    const apply = (event: ReadEvent<P>): ReadStep<P> | undefined => {
+      const result = reduceRead(state, event);
+      state = result.state;
+      return result.emit;
+    };
 
     // Live requests in a row that came back at once with nothing new: a
     // server or proxy that answers a long-poll with an immediate 204, or ends
@@ -63,18 +66,18 @@ export function readLoop<P>(open: OpenRequest<P>, config: ReadLoopConfig<P>): Ob
     let idleStreak = 0;
 
     const attempt = defer(() => {
-      const kind = nextRequestKind(state, options.live);
+      const request = nextRequest(state, options.live);
+      const { kind } = request;
       const startedAt = scheduler.now();
       let progressed = false;
-      const request: ReadRequest = { kind, offset: state.offset, cursor: state.cursor, headers, params };
       const source = open(request);
       const guarded =
         kind === 'sse'
           ? source.pipe(
               guardSse(config, scheduler, {
-                canFallBack: () => options.live === 'auto' && state.sse !== 'working',
+                canFallBack: () => mayFallBackFromSse(state, options.live),
                 fallBack: () => {
-                  state = { ...state, sse: 'unavailable' };
+                  apply({ type: 'sse-unavailable' });
                   progressed = true; // a switch to long-poll, not an idle answer
                 },
               }),
@@ -84,10 +87,9 @@ export function readLoop<P>(open: OpenRequest<P>, config: ReadLoopConfig<P>): Ob
         // Stop at EOF at once, without waiting for the server to end the connection.
         takeWhile((step) => !step.closed, true),
         map((step) => {
-          const result = advance(state, step, kind, !config.isEmpty(step.payload));
-          state = result.state;
-          if (result.emit) progressed = true;
-          return result.emit;
+          const emit = apply({ type: 'step', step, kind, hasData: !config.isEmpty(step.payload) });
+          if (emit) progressed = true;
+          return emit;
         }),
         tap({
           complete: () => {
@@ -109,10 +111,7 @@ export function readLoop<P>(open: OpenRequest<P>, config: ReadLoopConfig<P>): Ob
         retry: options.retry,
         scheduler: config.scheduler,
         onError: options.onError,
-        retryWith: (overrides) => {
-          headers = merge(headers, overrides.headers);
-          params = merge(params, overrides.params);
-        },
+        retryWith: (overrides) => apply({ type: 'retry-with', overrides }),
         ...(config.random ? { random: config.random } : {}),
       }),
       repeat({ delay: next }),
@@ -164,8 +163,4 @@ function refusesSse(error: unknown): boolean {
   if (error instanceof SseUnavailableError) return true;
   if (!(error instanceof DurableStreamError) || error.status < 400) return false;
   return ![401, 403, 404, 410, 429].includes(error.status);
-}
-
-function merge(base: DynamicRecord | undefined, over: DynamicRecord | undefined): DynamicRecord | undefined {
-  return over === undefined ? base : { ...base, ...over };
 }

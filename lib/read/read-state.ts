@@ -1,23 +1,45 @@
+import type { DynamicRecord } from '../http/dynamic-values.js';
 import { Offset, type Checkpoint } from '../protocol/offset.js';
-import type { LiveMode } from './read-options.js';
-import type { ReadRequestKind, ReadStep } from './read-step.js';
+import type { StreamPosition } from '../protocol/position.js';
+import type { LiveMode, ReadRetryWith } from './read-options.js';
+import type { ReadRequest, ReadRequestKind, ReadStep } from './read-step.js';
 
-/** Where one read subscription stands. Replaced, never mutated. */
-export interface ReadState {
-  readonly offset: Offset;
-  readonly cursor: string | undefined;
-  readonly upToDate: boolean;
-  readonly closed: boolean;
+/** Where one read subscription stands, and what it sends. Replaced, never mutated, by {@link reduceRead} alone. */
+export interface ReadState extends StreamPosition {
   /** Has been up to date once: catch-up is over, live requests follow. */
   readonly caughtUp: boolean;
   /** Whether any step has arrived yet: the first one is always emitted. */
   readonly started: boolean;
   /** `'auto'` mode's finding about SSE: once unavailable, long-poll for the rest of the read. */
   readonly sse: 'untried' | 'working' | 'unavailable';
+  /** The read's headers and params, with those an `onError` handler asked to retry with merged over them. */
+  readonly headers: DynamicRecord | undefined;
+  readonly params: DynamicRecord | undefined;
 }
 
-export function initialReadState(start: Checkpoint): ReadState {
-  return { offset: start.offset, cursor: start.cursor, upToDate: false, closed: false, caughtUp: false, started: false, sse: 'untried' };
+/**
+ * What changes a read's state:
+ * - `step`: a response, or an SSE control event, arrived from a request of `kind`;
+ * - `sse-unavailable`: SSE does not get through (`'auto'` mode): long-poll from now on;
+ * - `retry-with`: an `onError` handler asked to retry with these headers and params.
+ */
+export type ReadEvent<P> =
+  | { readonly type: 'step'; readonly step: ReadStep<P>; readonly kind: ReadRequestKind; readonly hasData: boolean }
+  | { readonly type: 'sse-unavailable' }
+  | { readonly type: 'retry-with'; readonly overrides: ReadRetryWith };
+
+export function initialReadState(start: Checkpoint, request: { readonly headers: DynamicRecord | undefined; readonly params: DynamicRecord | undefined }): ReadState {
+  return {
+    offset: start.offset,
+    cursor: start.cursor,
+    upToDate: false,
+    closed: false,
+    caughtUp: false,
+    started: false,
+    sse: 'untried',
+    headers: request.headers,
+    params: request.params,
+  };
 }
 
 /**
@@ -25,7 +47,11 @@ export function initialReadState(start: Checkpoint): ReadState {
  * cacheable; live requests begin once up to date. `Offset.now` goes live
  * at once: the server starts at the tail without a first empty round trip.
  */
-export function nextRequestKind(state: ReadState, live: LiveMode): ReadRequestKind {
+export function nextRequest(state: ReadState, live: LiveMode): ReadRequest {
+  return { kind: nextRequestKind(state, live), offset: state.offset, cursor: state.cursor, headers: state.headers, params: state.params };
+}
+
+function nextRequestKind(state: ReadState, live: LiveMode): ReadRequestKind {
   if (live === false) return 'catch-up';
   if (!state.caughtUp && state.offset !== Offset.now) return 'catch-up';
   if (live === 'long-poll') return 'long-poll';
@@ -38,13 +64,33 @@ export function isFinished(state: ReadState, live: LiveMode): boolean {
   return state.closed || (live === false && state.upToDate);
 }
 
+/** With `'auto'`, until SSE has worked once in this read, signs that it cannot switch the read to long-poll. */
+export function mayFallBackFromSse(state: ReadState, live: LiveMode): boolean {
+  return live === 'auto' && state.sse !== 'working';
+}
+
 /**
- * Folds a step into the state, and decides whether subscribers hear of it:
- * only when it changes what they know (data, position, up-to-date, closed).
- * A long-poll 204 or an SSE keep-alive that repeats the known position is
- * not emitted. A step without a cursor keeps the last one.
+ * Folds an event into the state. Pure. For a step, also decides whether
+ * subscribers hear of it: only when it changes what they know (data,
+ * position, up-to-date, closed). A long-poll 204 or an SSE keep-alive that
+ * repeats the known position is not emitted. A step without a cursor keeps
+ * the last one.
  */
-export function advance<P>(
+export function reduceRead<P>(state: ReadState, event: ReadEvent<P>): { readonly state: ReadState; readonly emit: ReadStep<P> | undefined } {
+  switch (event.type) {
+    case 'sse-unavailable':
+      return { state: { ...state, sse: 'unavailable' }, emit: undefined };
+    case 'retry-with':
+      return {
+        state: { ...state, headers: merge(state.headers, event.overrides.headers), params: merge(state.params, event.overrides.params) },
+        emit: undefined,
+      };
+    case 'step':
+      return advance(state, event.step, event.kind, event.hasData);
+  }
+}
+
+function advance<P>(
   state: ReadState,
   step: ReadStep<P>,
   kind: ReadRequestKind,
@@ -60,6 +106,12 @@ export function advance<P>(
     caughtUp: state.caughtUp || step.upToDate,
     started: true,
     sse: kind === 'sse' ? 'working' : state.sse,
+    headers: state.headers,
+    params: state.params,
   };
   return { state: next, emit: changed ? (cursor === step.cursor ? step : { ...step, cursor }) : undefined };
+}
+
+function merge(base: DynamicRecord | undefined, over: DynamicRecord | undefined): DynamicRecord | undefined {
+  return over === undefined ? base : { ...base, ...over };
 }

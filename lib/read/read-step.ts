@@ -1,6 +1,7 @@
 import type { Observable } from 'rxjs';
 import type { DynamicRecord } from '../http/dynamic-values.js';
-import type { Offset } from '../protocol/offset.js';
+import type { Checkpoint } from '../protocol/offset.js';
+import type { StreamPosition } from '../protocol/position.js';
 
 /**
  * The seam between the read composition and I/O. The composition decides
@@ -11,24 +12,21 @@ import type { Offset } from '../protocol/offset.js';
 /** Which kind of request: a plain read (catch-up), a long-poll, or an SSE connection. */
 export type ReadRequestKind = 'catch-up' | 'long-poll' | 'sse';
 
-/** One request the composition asks for. */
-export interface ReadRequest {
+/**
+ * One request the composition asks for: from the read's offset, with the
+ * last cursor seen (sent on live requests only, so catch-up URLs stay
+ * cache-friendly).
+ */
+export interface ReadRequest extends Checkpoint {
   readonly kind: ReadRequestKind;
-  readonly offset: Offset;
-  /** The last cursor seen; sent on live requests only (catch-up URLs stay cache-friendly). */
-  readonly cursor: string | undefined;
   /** The read's headers and params, with any `onError` overrides merged over them. */
   readonly headers: DynamicRecord | undefined;
   readonly params: DynamicRecord | undefined;
 }
 
-/** What one response, or one SSE control event with its data events, tells. */
-export interface ReadStep<P> {
+/** What one response, or one SSE control event with its data events, tells: a payload, and the position after it. */
+export interface ReadStep<P> extends StreamPosition {
   readonly payload: P;
-  readonly offset: Offset;
-  readonly cursor: string | undefined;
-  readonly upToDate: boolean;
-  readonly closed: boolean;
 }
 
 /**

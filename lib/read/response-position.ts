@@ -1,15 +1,8 @@
 import { ParseError } from '../errors/client-errors.js';
 import { Header, isTrueFlag } from '../protocol/headers.js';
 import type { Offset } from '../protocol/offset.js';
+import type { StreamPosition } from '../protocol/position.js';
 import type { HttpHeaders } from '../transport/http-transport.js';
-
-/** What the headers of a catch-up or long-poll response say about the read's position. */
-export interface ResponseMeta {
-  readonly offset: Offset;
-  readonly cursor: string | undefined;
-  readonly upToDate: boolean;
-  readonly closed: boolean;
-}
 
 /**
  * Reads the position headers of a 2xx read response. Pure. A 204 (long-poll
@@ -17,7 +10,7 @@ export interface ResponseMeta {
  * and may come without a cursor (PROTOCOL.md 5.6, 5.7). Without
  * `Stream-Next-Offset` the read cannot continue, so that is a `ParseError`.
  */
-export function responseMeta(status: number, headers: HttpHeaders, url: string, requestedOffset: Offset): ResponseMeta {
+export function responsePosition(status: number, headers: HttpHeaders, url: string, requestedOffset: Offset): StreamPosition {
   const offset = headers.get(Header.nextOffset);
   if (!offset) {
     throw new ParseError({ url, offset: requestedOffset, status, what: 'The read response has no Stream-Next-Offset header' });

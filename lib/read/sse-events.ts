@@ -1,18 +1,11 @@
 import { ParseError } from '../errors/client-errors.js';
 import type { Offset } from '../protocol/offset.js';
+import type { StreamPosition } from '../protocol/position.js';
 
 /** One event as the SSE parser delivers it. */
 export interface SseMessage {
   readonly event?: string | undefined;
   readonly data: string;
-}
-
-/** What a `control` event says (PROTOCOL.md 5.8). */
-export interface SseControl {
-  readonly offset: Offset;
-  readonly cursor: string | undefined;
-  readonly upToDate: boolean;
-  readonly closed: boolean;
 }
 
 /**
@@ -23,7 +16,8 @@ export interface SseControl {
 export interface SseFrame {
   /** The raw `data` payloads, in order (text, JSON array text, or base64). */
   readonly data: readonly string[];
-  readonly control: SseControl;
+  /** What the control event says (PROTOCOL.md 5.8). */
+  readonly control: StreamPosition;
   /** The offset the data starts at: the previous control's offset, or where the connection started. */
   readonly from: Offset;
 }
@@ -55,7 +49,7 @@ export function reduceSse(state: SseState, message: SseMessage, url: string): { 
 }
 
 /** Parses and checks a control event's JSON. */
-export function parseControl(text: string, url: string, at: Offset): SseControl {
+export function parseControl(text: string, url: string, at: Offset): StreamPosition {
   let value: unknown;
   try {
     value = JSON.parse(text);
