@@ -32,6 +32,14 @@ const LAYERS: Readonly<Record<string, number>> = {
   subscriptions: 12,
 };
 
+/**
+ * Folders that are entry points of their own and must see the SDK exactly
+ * as users do: they import the platform-neutral main entry and nothing
+ * below it (issue #15 part 5: the Angular entry, built as ESM and CJS,
+ * reaches the client class through the same entry file as the app does).
+ */
+const PUBLIC_ENTRY_CONSUMERS: ReadonlySet<string> = new Set(['angular']);
+
 const MAX_FILE_LINES = 400;
 const MAX_CLASS_LINES = 250;
 
@@ -103,6 +111,12 @@ export function layerViolations(files: ReadonlyMap<string, string>, layers: Read
         continue;
       }
       const to = folderOf(target);
+      if (PUBLIC_ENTRY_CONSUMERS.has(from)) {
+        if (target !== 'index.ts' && target !== 'index.js' && to !== from) {
+          violations.push({ file, imports: specifier, why: `${from}/ uses the SDK through its public entry only: import '../index.js'` });
+        }
+        continue;
+      }
       if (to === undefined) {
         violations.push({ file, imports: specifier, why: 'imports an entry file (lib/index*): import the module itself' });
         continue;
@@ -236,6 +250,8 @@ describe('the layer rule itself', () => {
     ['produce/q.ts', "export type Q = import('../client/c.js').C;\n"],
     ['mystery/m.ts', "export const m = 1;\n"],
     ['index.ts', "export * from './client/c.js';\n"],
+    ['angular/ok.ts', "import { c } from '../index.js';\nimport { x } from './x.js';\nexport const ok = [c, x];\n"],
+    ['angular/deep.ts', "import { c } from '../client/c.js';\nexport const deep = c;\n"],
   ]);
   const violations = layerViolations(fixture);
   const about = (file: string) => violations.filter((violation) => violation.file === file).map((violation) => violation.why);
@@ -250,6 +266,11 @@ describe('the layer rule itself', () => {
     expect(about('errors/e.ts')).toEqual([]);
     expect(about('client/c.ts')).toEqual([]);
     expect(about('index.ts')).toEqual([]);
+  });
+
+  it('lets angular/ import the public entry, and only that', () => {
+    expect(about('angular/ok.ts')).toEqual([]);
+    expect(about('angular/deep.ts')).toEqual([expect.stringContaining("angular/ uses the SDK through its public entry only")]);
   });
 
   it('flags a cycle between folders and a folder without a layer', () => {

@@ -1,7 +1,7 @@
+import { PlatformLocation } from '@angular/common';
 import { inject, InjectionToken, makeEnvironmentProviders, type EnvironmentProviders } from '@angular/core';
-import type { DurableStreamsClientOptions } from '../http/client-options.js';
-import { DurableStreamsClient } from '../client/durable-streams-client.js';
-import { fetchTransport } from '../transport/fetch/fetch-transport.js';
+import { DurableStreamsClient, fetchTransport, type DurableStreamsClientOptions } from '../index.js';
+import { DURABLE_STREAMS_FEATURE_OPTIONS, DURABLE_STREAMS_TRANSPORT, DurableStreamsFeatureKind, type DurableStreamsFeature } from './features.js';
 
 /** The options given to {@link provideDurableStreams}, resolved in the injection context. */
 export const DURABLE_STREAMS_OPTIONS = new InjectionToken<DurableStreamsClientOptions>('DURABLE_STREAMS_OPTIONS');
@@ -9,28 +9,61 @@ export const DURABLE_STREAMS_OPTIONS = new InjectionToken<DurableStreamsClientOp
 /**
  * Provides a {@link DurableStreamsClient} to the application (or to the
  * environment injector of a lazy route), in the style of
- * `provideHttpClient()`; components then `inject(DurableStreamsClient)`.
+ * `provideHttpClient(with...())`; components then `inject(DurableStreamsClient)`
+ * or use {@link streamResource}.
  *
  * `options` is an object, or a function run in the injection context, so it
- * can `inject()` configuration. The transport is `fetch` unless you pass one.
+ * can `inject()` configuration. A `baseUrl` path such as `'/v1/stream'` is
+ * resolved against the page's origin, and during server rendering against
+ * the origin of the request being rendered. The transport is `fetch` unless
+ * a feature or `options.transport` says otherwise (a feature wins).
  *
  * ```ts
  * bootstrapApplication(AppComponent, {
- *   providers: [provideZonelessChangeDetection(), provideDurableStreams({ baseUrl: 'https://api.example.com/v1/stream' })],
+ *   providers: [provideZonelessChangeDetection(), provideDurableStreams({ baseUrl: '/v1/stream' }, withCrossTabSharing(false))],
  * });
  * ```
  */
 export function provideDurableStreams(
   options: DurableStreamsClientOptions | (() => DurableStreamsClientOptions) = {},
+  ...features: DurableStreamsFeature[]
 ): EnvironmentProviders {
+  checkFeatures(features);
   return makeEnvironmentProviders([
     { provide: DURABLE_STREAMS_OPTIONS, useFactory: typeof options === 'function' ? options : () => options },
     {
       provide: DurableStreamsClient,
       useFactory: () => {
         const resolved = inject(DURABLE_STREAMS_OPTIONS);
-        return new DurableStreamsClient({ ...resolved, transport: resolved.transport ?? fetchTransport() });
+        const fromFeatures = Object.assign({}, ...(inject(DURABLE_STREAMS_FEATURE_OPTIONS, { optional: true }) ?? [])) as Partial<DurableStreamsClientOptions>;
+        const transport = inject(DURABLE_STREAMS_TRANSPORT, { optional: true }) ?? resolved.transport ?? fetchTransport();
+        return new DurableStreamsClient({ ...resolved, ...fromFeatures, baseUrl: resolveBaseUrl(resolved.baseUrl), transport });
       },
     },
+    ...features.flatMap((feature) => feature.ɵproviders),
   ]);
+}
+
+function checkFeatures(features: readonly DurableStreamsFeature[]): void {
+  const kinds = features.map((feature) => feature.ɵkind);
+  if (new Set(kinds).size !== kinds.length) {
+    throw new Error('provideDurableStreams(): each with...() feature may be given once');
+  }
+  if (kinds.includes(DurableStreamsFeatureKind.FetchTransport) && kinds.includes(DurableStreamsFeatureKind.HttpClientTransport)) {
+    throw new Error('provideDurableStreams(): withFetchTransport() and withHttpClientTransport() both choose the transport: pass one');
+  }
+}
+
+/**
+ * A path (`'/v1/stream'`) resolved against the origin Angular knows: the
+ * page's in a browser, the rendered request's on the server (as Angular's
+ * HttpClient resolves relative URLs there). Absolute URLs, and paths where no
+ * http(s) origin is known, go to the client unchanged, which reports them.
+ */
+function resolveBaseUrl(baseUrl: string | undefined): string | undefined {
+  if (baseUrl === undefined || !baseUrl.startsWith('/') || baseUrl.startsWith('//')) return baseUrl;
+  const location = inject(PlatformLocation, { optional: true });
+  if (!location || !/^https?:$/i.test(location.protocol) || !location.hostname || location.hostname === '/') return baseUrl;
+  const origin = `${location.protocol}//${location.hostname}${location.port ? `:${location.port}` : ''}`;
+  return new URL(baseUrl, origin).href;
 }

@@ -1,3 +1,4 @@
+import '@angular/compiler'; // PlatformLocation is partially compiled: JIT-linked in specs
 import {
   createEnvironmentInjector,
   DestroyRef,

@@ -1,0 +1,167 @@
+import * as ngHttp from '@angular/common/http';
+import { HttpClient, HttpErrorResponse, HttpEventType, HttpHandler, HttpHeaders as NgHttpHeaders, HttpRequest as NgHttpRequest, type HttpEvent } from '@angular/common/http';
+import { createEnvironmentInjector, DestroyRef, EnvironmentInjector, inject, type InjectionToken, type Provider } from '@angular/core';
+import type { Subscription } from 'rxjs';
+import type { HttpBody, HttpHeaders, HttpRequest, HttpResponse, HttpTransport } from '../index.js';
+import { PushQueue } from './push-queue.js';
+
+/**
+ * Provides `token` as an {@link HttpTransport} over the app's `HttpClient`.
+ * Live requests (long-poll, SSE) go through a second `HttpClient` with the
+ * same interceptors and backend that does not count them as pending work, so
+ * a live read does not keep the application from becoming stable (hydration
+ * cleanup, `whenStable`). That switch is Angular-internal; where a version
+ * lacks it, live requests use the app's client and do hold stability.
+ */
+export function provideHttpClientTransport(token: InjectionToken<HttpTransport>): Provider[] {
+  return [{ provide: token, useFactory: () => httpClientTransport(inject(HttpClient), liveHttpClient() ?? inject(HttpClient)) }];
+}
+
+/** The transport: each request one `HttpClient.request()`, unsubscribed (aborted) with the request's signal. */
+export function httpClientTransport(client: HttpClient, liveClient: HttpClient = client): HttpTransport {
+  return {
+    request: (request) => {
+      const sse = request.headers['accept'] === 'text/event-stream';
+      const live = new URL(request.url).searchParams.has('live');
+      return send(live ? liveClient : client, request, sse);
+    },
+  };
+}
+
+function send(client: HttpClient, request: HttpRequest, streamed: boolean): Promise<HttpResponse> {
+  return new Promise<HttpResponse>((resolve, reject) => {
+    if (request.signal.aborted) return reject(abortError(request.signal));
+    // Streamed (SSE): headers first, then the text as it arrives. Otherwise: the whole body, as bytes.
+    const body = streamed ? new PushQueue<Uint8Array>() : undefined;
+    const encoder = new TextEncoder();
+    let seen = 0;
+    let subscription: Subscription | undefined;
+    const stop = () => subscription?.unsubscribe();
+    const onAbort = () => {
+      stop();
+      body?.fail(abortError(request.signal));
+      reject(abortError(request.signal));
+    };
+    request.signal.addEventListener('abort', onAbort, { once: true });
+    const settle = () => request.signal.removeEventListener('abort', onAbort);
+
+    subscription = client.request(toAngularRequest(request, streamed)).subscribe({
+      next: (event: HttpEvent<unknown>) => {
+        if (body && event.type === HttpEventType.ResponseHeader) {
+          resolve({ status: event.status, headers: headersOf(event.headers), body: queueBody(body, stop) });
+        } else if (body && event.type === HttpEventType.DownloadProgress && event.partialText !== undefined) {
+          // partialText is everything so far: pass on what is new.
+          if (event.partialText.length > seen) body.push(encoder.encode(event.partialText.slice(seen)));
+          seen = event.partialText.length;
+        } else if (event.type === HttpEventType.Response) {
+          if (body) {
+            const text = typeof event.body === 'string' ? event.body : '';
+            if (text.length > seen) body.push(encoder.encode(text.slice(seen)));
+            body.end();
+            resolve({ status: event.status, headers: headersOf(event.headers), body: queueBody(body, stop) });
+          } else {
+            resolve({ status: event.status, headers: headersOf(event.headers), body: bufferedBody(event.body) });
+          }
+        }
+      },
+      error: (error: unknown) => {
+        settle();
+        // HttpClient fails on error statuses; the seam answers them as responses (status 0 is a network failure).
+        if (error instanceof HttpErrorResponse && error.status !== 0) {
+          body?.end();
+          resolve({ status: error.status, headers: headersOf(error.headers), body: bufferedBody(error.error) });
+        } else {
+          body?.fail(error);
+          reject(error instanceof HttpErrorResponse && error.error instanceof Error ? error.error : error);
+        }
+      },
+      complete: () => {
+        settle();
+        body?.end();
+      },
+    });
+  });
+}
+
+function toAngularRequest(request: HttpRequest, streamed: boolean): NgHttpRequest<unknown> {
+  const body = request.body === undefined ? null : typeof request.body === 'string' ? request.body : arrayBufferOf(request.body);
+  return new NgHttpRequest<unknown>(request.method, request.url, body, {
+    headers: new NgHttpHeaders(request.headers as Record<string, string>),
+    responseType: streamed ? 'text' : 'arraybuffer',
+    reportProgress: streamed,
+    // The SDK hands reads to the browser itself (streamResource + TransferState): no HttpClient transfer cache.
+    transferCache: false,
+  });
+}
+
+/** HttpClient sends ArrayBuffers as they are (a Uint8Array would be JSON-encoded). */
+function arrayBufferOf(bytes: Uint8Array): ArrayBuffer {
+  return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer
+    ? bytes.buffer
+    : (bytes.slice().buffer as ArrayBuffer);
+}
+
+function headersOf(headers: NgHttpHeaders): HttpHeaders {
+  return {
+    get: (name) => headers.get(name),
+    entries: () => headers.keys().map((name): [string, string] => [name.toLowerCase(), headers.getAll(name)?.join(', ') ?? '']),
+  };
+}
+
+function bufferedBody(value: unknown): HttpBody {
+  const bytes =
+    value == null
+      ? new Uint8Array(0)
+      : value instanceof ArrayBuffer
+        ? new Uint8Array(value)
+        : new TextEncoder().encode(typeof value === 'string' ? value : JSON.stringify(value));
+  return {
+    bytes: async () => bytes,
+    text: async () => new TextDecoder().decode(bytes),
+    stream: async function* () {
+      if (bytes.length > 0) yield bytes;
+    },
+    dump: async () => undefined,
+  };
+}
+
+function queueBody(queue: PushQueue<Uint8Array>, release: () => void): HttpBody {
+  const all = async () => {
+    const parts: Uint8Array[] = [];
+    for await (const part of queue) parts.push(part);
+    const out = new Uint8Array(parts.reduce((size, part) => size + part.length, 0));
+    parts.reduce((at, part) => (out.set(part, at), at + part.length), 0);
+    return out;
+  };
+  return {
+    bytes: all,
+    text: async () => new TextDecoder().decode(await all()),
+    stream: () => queue.iterate(release),
+    dump: async () => {
+      release();
+      queue.end();
+    },
+  };
+}
+
+function abortError(signal: AbortSignal): unknown {
+  return signal.reason ?? new DOMException('The request was aborted', 'AbortError');
+}
+
+/**
+ * An `HttpClient` like the app's (same interceptors, same backend) whose
+ * requests do not count toward stability. Built with Angular's own handler
+ * and switch, which are not public API: undefined where they are missing.
+ */
+function liveHttpClient(): HttpClient | undefined {
+  const internals = ngHttp as unknown as Record<string, unknown>;
+  const contributes = internals['ɵREQUESTS_CONTRIBUTE_TO_STABILITY'];
+  const Handler = internals['ɵHttpInterceptingHandler'] as (new (...args: never[]) => HttpHandler) | undefined;
+  if (!contributes || !Handler) return undefined;
+  const child = createEnvironmentInjector(
+    [{ provide: contributes, useValue: false }, Handler, { provide: HttpHandler, useExisting: Handler }, HttpClient],
+    inject(EnvironmentInjector),
+  );
+  inject(DestroyRef).onDestroy(() => child.destroy());
+  return child.get(HttpClient);
+}

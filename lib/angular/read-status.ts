@@ -1,0 +1,25 @@
+import type { LiveMode, ReadPosition } from '../index.js';
+
+/**
+ * What a {@link StreamResourceRef} is doing:
+ * - `idle`: no request (the request function returned `undefined`);
+ * - `loading`: a read was opened, nothing has come back yet;
+ * - `catching-up`: reading history;
+ * - `live`: up to date, tailing (long-poll or SSE);
+ * - `reconnecting`: a request failed and is being retried (from the read's connection state);
+ * - `resolved`: a read with `live: false` caught up and ended (on the server, every read does);
+ * - `closed`: the stream is closed and everything in it was read (EOF);
+ * - `error`: the read failed for good; `error()` says why, `reload()` tries again.
+ */
+export type StreamResourceStatus = 'idle' | 'loading' | 'catching-up' | 'live' | 'reconnecting' | 'resolved' | 'closed' | 'error';
+
+/**
+ * The status a batch tells. The one place the status is derived from what
+ * the read emits; reconnecting is known only from the read's connection
+ * state (issue #14), which replaces this once reads report it.
+ */
+export function statusAfterBatch(position: Pick<ReadPosition, 'upToDate' | 'closed'>, live: LiveMode): StreamResourceStatus {
+  if (position.closed) return 'closed';
+  if (!position.upToDate) return 'catching-up';
+  return live === false ? 'resolved' : 'live';
+}

@@ -1,0 +1,227 @@
+import { isPlatformServer } from '@angular/common';
+import {
+  computed,
+  DestroyRef,
+  effect,
+  NgZone,
+  PendingTasks,
+  PLATFORM_ID,
+  signal,
+  TransferState,
+  untracked,
+  type EffectRef,
+  type Injector,
+  type WritableSignal,
+} from '@angular/core';
+import { tap, type Observable, type OperatorFunction, type Subscription } from 'rxjs';
+import { DurableStreamsClient, type Checkpoint, type JsonBatch, type LiveMode, type ReadOptions } from '../index.js';
+import { statusAfterBatch, type StreamResourceStatus } from './read-status.js';
+import type { StreamResourceOptions, StreamResourceRef, StreamResourceRequest } from './stream-resource.js';
+import { asTransferredRead, ownsTransferKey, transferKey, type TransferKey, type TransferredRead } from './transfer.js';
+
+/** How a resource builds its value from batches, starting from a seed (its initial value, or the server's). */
+export interface ValueBuilder<V> {
+  /** Part of the TransferState key: resources that build differently never take each other's value. */
+  readonly kind: string;
+  readonly initial: V;
+  build(seed: V): OperatorFunction<JsonBatch<unknown>, V>;
+}
+
+interface State<V> {
+  readonly status: StreamResourceStatus;
+  readonly value: V;
+  readonly error: Error | undefined;
+  readonly upToDate: boolean;
+  readonly checkpoint: Checkpoint | undefined;
+  readonly hasValue: boolean;
+}
+
+/** The signals and the read behind a {@link StreamResourceRef}. */
+export class StreamResourceImpl<V> implements StreamResourceRef<V> {
+  private readonly state: WritableSignal<State<V>>;
+  readonly value = computed(() => this.state().value);
+  readonly status = computed(() => this.state().status);
+  readonly error = computed(() => this.state().error);
+  readonly upToDate = computed(() => this.state().upToDate);
+  readonly checkpoint = computed(() => this.state().checkpoint);
+  readonly isLoading = computed(() => this.status() === 'loading' || this.status() === 'catching-up');
+
+  private readonly client: DurableStreamsClient;
+  private readonly zone: NgZone;
+  private readonly tasks: PendingTasks;
+  private readonly server: boolean;
+  private readonly transferState: TransferState | null;
+  private readonly reloads = signal(0);
+  private readonly effectRef: EffectRef;
+  private opened: StreamResourceRequest | undefined;
+  private subscription: Subscription | undefined;
+  private destroyed = false;
+
+  constructor(
+    request: () => StreamResourceRequest | string | undefined,
+    private readonly builder: ValueBuilder<V>,
+    private readonly options: StreamResourceOptions,
+    injector: Injector,
+  ) {
+    this.state = signal(this.idle());
+    this.client = injector.get(DurableStreamsClient);
+    this.zone = injector.get(NgZone);
+    this.tasks = injector.get(PendingTasks);
+    this.server = isPlatformServer(injector.get(PLATFORM_ID));
+    this.transferState = options.transfer === false ? null : injector.get(TransferState, null);
+    const current = computed(() => normalize(request()), { equal: sameRequest });
+    this.effectRef = effect(
+      (onCleanup) => {
+        this.reloads();
+        let next: StreamResourceRequest | undefined;
+        try {
+          next = current();
+        } catch (error) {
+          untracked(() => this.fail(error));
+          return;
+        }
+        untracked(() => this.open(next));
+        onCleanup(() => this.stopRead());
+      },
+      { injector },
+    );
+    injector.get(DestroyRef).onDestroy(() => this.destroy());
+  }
+
+  hasValue(): boolean {
+    return this.state().hasValue;
+  }
+
+  reload(): boolean {
+    if (this.destroyed || this.opened === undefined) return false;
+    this.reloads.update((count) => count + 1);
+    return true;
+  }
+
+  destroy(): void {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    this.effectRef.destroy();
+    this.stopRead();
+    this.state.set(this.idle());
+  }
+
+  private open(request: StreamResourceRequest | undefined): void {
+    const reloading = request !== undefined && request === this.opened;
+    this.opened = request;
+    if (request === undefined) return this.state.set(this.idle());
+    let url: string;
+    let read: (options: ReadOptions) => Observable<JsonBatch<unknown>>;
+    try {
+      const stream = this.client.stream(request.stream);
+      url = stream.url;
+      read = (options) => stream.readJson(options);
+    } catch (error) {
+      return this.fail(error);
+    }
+    const live: LiveMode = this.server ? false : (request.live ?? 'auto');
+    const key = this.transferState ? transferKey(url, startOf(request), this.builder.kind, this.options.transferKey) : undefined;
+    const handed = key && !this.server && !reloading ? this.takeTransferred(key) : undefined;
+
+    if (handed) {
+      this.state.set({ ...this.positionOf(handed, live), value: handed.value, error: undefined, hasValue: true });
+      // The server read all there is to read for this request: a closed stream, or a read that was never to go live.
+      if (handed.closed || live === false) return;
+      this.state.update((state) => ({ ...state, status: 'loading' }));
+    } else {
+      this.state.update((state) =>
+        reloading ? { ...state, status: 'loading', error: undefined } : { ...this.idle(), status: 'loading' },
+      );
+    }
+    this.subscribe(read(readOptions(request, live, handed?.checkpoint)), handed?.value ?? this.builder.initial, live, this.server ? key : undefined);
+  }
+
+  private subscribe(batches: Observable<JsonBatch<unknown>>, seed: V, live: LiveMode, serverKey: TransferKey | undefined): void {
+    // Catch-up holds the app's stability (a server render waits for the data); live tailing never does.
+    const removeTask = this.tasks.add();
+    let holding = true;
+    const release = () => {
+      if (holding) (holding = false), removeTask();
+    };
+    let last: JsonBatch<unknown> | undefined;
+    // Outside the Angular zone: timers and sockets of a long read must not keep a zone.js app from becoming stable.
+    this.subscription = this.zone.runOutsideAngular(() =>
+      batches
+        .pipe(
+          tap((batch) => (last = batch)),
+          this.builder.build(seed),
+        )
+        .subscribe({
+          next: (value) =>
+            this.zone.run(() => {
+              const batch = last!;
+              this.state.set({ ...this.positionOf(batch, live), value, error: undefined, hasValue: true });
+              if (serverKey) this.handOver(serverKey, { value, checkpoint: batch.checkpoint, upToDate: batch.upToDate, closed: batch.closed });
+              if (batch.upToDate) release();
+            }),
+          error: (error: unknown) => this.zone.run(() => (this.fail(error), release())),
+          complete: release,
+        }),
+    );
+    this.subscription.add(release);
+  }
+
+  private positionOf(position: { readonly upToDate: boolean; readonly closed: boolean; readonly checkpoint: Checkpoint }, live: LiveMode) {
+    return { status: statusAfterBatch(position, live), upToDate: position.upToDate, checkpoint: position.checkpoint };
+  }
+
+  private handOver(key: TransferKey, read: TransferredRead<V>): void {
+    if (ownsTransferKey(this.transferState!, key, this)) this.transferState!.set(key, read);
+  }
+
+  private takeTransferred(key: TransferKey): TransferredRead<V> | undefined {
+    const entry = asTransferredRead<V>(this.transferState!.get(key, null));
+    // Used once: a later read of the same request (after a switch back, or reload) starts from its own start.
+    this.transferState!.remove(key);
+    return entry;
+  }
+
+  private fail(error: unknown): void {
+    this.stopRead();
+    const failure = error instanceof Error ? error : new Error(String(error));
+    this.state.update((state) => ({ ...state, status: 'error', error: failure }));
+  }
+
+  private stopRead(): void {
+    const subscription = this.subscription;
+    this.subscription = undefined;
+    subscription?.unsubscribe();
+  }
+
+  private idle(): State<V> {
+    return { status: 'idle', value: this.builder.initial, error: undefined, upToDate: false, checkpoint: undefined, hasValue: false };
+  }
+}
+
+function normalize(request: StreamResourceRequest | string | undefined): StreamResourceRequest | undefined {
+  return typeof request === 'string' ? { stream: request } : request;
+}
+
+/** Requests with the same fields (by identity) are the same read: no reopen. */
+function sameRequest(a: StreamResourceRequest | undefined, b: StreamResourceRequest | undefined): boolean {
+  if (a === b) return true;
+  if (!a || !b) return false;
+  const keys = new Set([...Object.keys(a), ...Object.keys(b)]) as Set<keyof StreamResourceRequest>;
+  for (const key of keys) {
+    if (key === 'checkpoint') {
+      if (a.checkpoint?.offset !== b.checkpoint?.offset || a.checkpoint?.cursor !== b.checkpoint?.cursor) return false;
+    } else if (a[key] !== b[key]) return false;
+  }
+  return true;
+}
+
+function startOf(request: StreamResourceRequest): string {
+  return request.checkpoint?.offset ?? request.offset ?? '-1';
+}
+
+/** The request's read options, resumed from the server's checkpoint when there is one. */
+function readOptions(request: StreamResourceRequest, live: LiveMode, resumeFrom: Checkpoint | undefined): ReadOptions {
+  const { stream: _stream, offset, checkpoint, ...rest } = request;
+  const start = resumeFrom ? { checkpoint: resumeFrom } : checkpoint ? { checkpoint } : offset !== undefined ? { offset } : {};
+  return { ...rest, ...start, live };
+}

@@ -1,0 +1,76 @@
+import '@angular/compiler'; // PlatformLocation is partially compiled: JIT-linked in specs
+import { PlatformLocation } from '@angular/common';
+import { createEnvironmentInjector, Injector, type EnvironmentInjector, type EnvironmentProviders, type Provider } from '@angular/core';
+import { firstValueFrom } from 'rxjs';
+import {
+  DurableStreamsClient,
+  DurableStreamsFeatureKind,
+  provideDurableStreams,
+  withCrossTabSharing,
+  withFetchTransport,
+  withHttpClientTransport,
+} from '../../lib/angular/index';
+import { DurableStreamsTestingController, provideDurableStreamsTesting } from '../../lib/angular/testing/index';
+import { DURABLE_STREAMS_FEATURE_OPTIONS } from '../../lib/angular/features';
+import type { HttpTransport } from '../../lib/index';
+
+function environment(...providers: Array<Provider | EnvironmentProviders>): EnvironmentInjector {
+  return createEnvironmentInjector(providers, Injector.NULL as EnvironmentInjector);
+}
+
+const location = (href: string): Provider => {
+  const url = new URL(href);
+  return { provide: PlatformLocation, useValue: { protocol: url.protocol, hostname: url.hostname, port: url.port, href } };
+};
+
+describe('provideDurableStreams() features', () => {
+  it('withFetchTransport(options) passes its options to fetch, and wins over options.transport', async () => {
+    const unused: HttpTransport = { request: () => Promise.reject(new Error('options.transport was used')) };
+    const fetchSpy = jest.fn(async (_url: string | URL | Request, _init?: RequestInit) => new Response(null, { status: 404 }));
+    const client = environment(
+      provideDurableStreams({ baseUrl: 'http://streams.test/v1/stream', transport: unused }, withFetchTransport({ fetch: fetchSpy, credentials: 'include' })),
+    ).get(DurableStreamsClient);
+    await expect(firstValueFrom(client.stream('s').exists())).resolves.toBe(false);
+    expect(fetchSpy).toHaveBeenCalledTimes(1);
+    expect(fetchSpy.mock.calls[0]![1]).toMatchObject({ method: 'HEAD', credentials: 'include' });
+  });
+
+  it('withCrossTabSharing(false) hands shareAcrossTabs: false to the client', () => {
+    // The client option comes with issue #13 (contract 2); until then the feature's part is what it passes on.
+    const passed = (injector: EnvironmentInjector) => Object.assign({}, ...(injector.get(DURABLE_STREAMS_FEATURE_OPTIONS, null, { optional: true }) ?? []));
+    expect(passed(environment(provideDurableStreams({}, withCrossTabSharing(false))))).toEqual({ shareAcrossTabs: false });
+    expect(passed(environment(provideDurableStreams({}, withCrossTabSharing(true))))).toEqual({ shareAcrossTabs: true });
+    expect(passed(environment(provideDurableStreams({})))).toEqual({});
+  });
+
+  it('refuses the same feature twice, and two transports', () => {
+    expect(() => provideDurableStreams({}, withCrossTabSharing(false), withCrossTabSharing(true))).toThrow(/once/);
+    expect(() => provideDurableStreams({}, withFetchTransport(), withHttpClientTransport())).toThrow(/both choose the transport/);
+    expect(withHttpClientTransport().ɵkind).toBe(DurableStreamsFeatureKind.HttpClientTransport);
+  });
+
+  it('resolves a baseUrl path against the origin Angular knows (the page, or the request rendered on the server)', () => {
+    const client = environment(location('https://app.example:8443/feed?x=1'), provideDurableStreams({ baseUrl: '/v1/stream' })).get(DurableStreamsClient);
+    expect(client.options.baseUrl).toBe('https://app.example:8443/v1/stream');
+    expect(client.stream('chat/1').url).toBe('https://app.example:8443/v1/stream/chat/1');
+    const absolute = environment(location('https://app.example/'), provideDurableStreams({ baseUrl: 'http://api.example/v1/stream' })).get(DurableStreamsClient);
+    expect(absolute.options.baseUrl).toBe('http://api.example/v1/stream');
+  });
+
+  it('reports a baseUrl path where no origin is known, as the client does', () => {
+    const injector = environment(provideDurableStreams({ baseUrl: '/v1/stream' }));
+    expect(() => injector.get(DurableStreamsClient)).toThrow(/baseUrl/);
+  });
+
+  it('provideDurableStreamsTesting() replaces the transport, even one given by a feature', async () => {
+    const injector = environment(provideDurableStreams({ baseUrl: 'http://streams.test/v1/stream' }, withFetchTransport()), provideDurableStreamsTesting());
+    const controller = injector.get(DurableStreamsTestingController);
+    const appended = firstValueFrom(injector.get(DurableStreamsClient).stream('log').appendJson({ n: 1 }));
+    const append = controller.expectAppend('log');
+    expect(append.json).toEqual([{ n: 1 }]);
+    expect(append.request.headers['content-type']).toBe('application/json');
+    await append.flush('0000000000000007');
+    await expect(appended).resolves.toEqual({ nextOffset: '0000000000000007' });
+    controller.verify();
+  });
+});

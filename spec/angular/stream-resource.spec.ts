@@ -1,0 +1,205 @@
+/** @jest-environment ./spec/support/angular-dom-environment.cjs */
+import '@angular/compiler'; // JIT: the spec's component is compiled at run time
+import { ApplicationRef, Component, Injector, provideZonelessChangeDetection, signal, type Type } from '@angular/core';
+import { TestBed } from '@angular/core/testing';
+import { BrowserTestingModule, platformBrowserTesting } from '@angular/platform-browser/testing';
+import { provideDurableStreams, streamResource, type StreamResourceRef } from '../../lib/angular/index';
+import { DurableStreamsTestingController, provideDurableStreamsTesting } from '../../lib/angular/testing/index';
+import { StreamNotFoundError } from '../../lib/index';
+
+TestBed.initTestEnvironment(BrowserTestingModule, platformBrowserTesting(), { teardown: { destroyAfterEach: true } });
+
+const BASE = 'http://streams.test/v1/stream';
+let controller: DurableStreamsTestingController;
+
+beforeEach(() => {
+  TestBed.configureTestingModule({ providers: [provideZonelessChangeDetection(), provideDurableStreams({ baseUrl: BASE }), provideDurableStreamsTesting()] });
+  controller = TestBed.inject(DurableStreamsTestingController);
+});
+
+/** A resource made in the TestBed's injection context, its read opened (effects run on tick). */
+function resource<V>(make: () => StreamResourceRef<V>): StreamResourceRef<V> {
+  const ref = TestBed.runInInjectionContext(make);
+  TestBed.tick();
+  return ref;
+}
+
+const stable = (): Promise<void> => TestBed.inject(ApplicationRef).whenStable();
+
+describe('streamResource()', () => {
+  it('goes idle → loading → catching-up → live, accumulating the items, with upToDate and checkpoint', async () => {
+    const messages = TestBed.runInInjectionContext(() => streamResource<string>(() => ({ stream: 'chat/1', live: 'long-poll' })));
+    expect(messages.status()).toBe('idle');
+    expect(messages.hasValue()).toBe(false);
+    TestBed.tick();
+    expect(messages.status()).toBe('loading');
+    expect(messages.isLoading()).toBe(true);
+
+    const read = controller.expectRead('chat/1');
+    expect(read.requests[0]!.request.url).toBe(`${BASE}/chat/1?offset=-1`);
+    await read.push(['a', 'b'], { upToDate: false });
+    expect(messages.status()).toBe('catching-up');
+    expect(messages.value()).toEqual(['a', 'b']);
+    expect(messages.upToDate()).toBe(false);
+    expect(messages.hasValue()).toBe(true);
+
+    await read.push(['c']);
+    expect(messages.status()).toBe('live');
+    expect(messages.isLoading()).toBe(false);
+    expect(messages.upToDate()).toBe(true);
+    expect(messages.value()).toEqual(['a', 'b', 'c']);
+    expect(messages.checkpoint()).toEqual({ offset: read.offset });
+    expect(read.mode).toBe('long-poll');
+
+    await read.push(['d']);
+    expect(messages.value()).toEqual(['a', 'b', 'c', 'd']);
+    controller.verify();
+  });
+
+  it('tears the read down and opens the new one when the request signals change', async () => {
+    const room = signal<string | undefined>('a');
+    const messages = resource(() => streamResource<number>(() => (room() ? { stream: `room/${room()}`, live: 'sse' } : undefined)));
+    const first = controller.expectRead('room/a');
+    await first.push([1, 2]);
+    expect(first.mode).toBe('sse');
+    expect(messages.value()).toEqual([1, 2]);
+
+    room.set('b');
+    TestBed.tick();
+    expect(first.cancelled).toBe(true);
+    expect(messages.status()).toBe('loading');
+    expect(messages.value()).toEqual([]);
+    expect(messages.hasValue()).toBe(false);
+    const second = controller.expectRead('room/b');
+    await second.push([10]);
+    expect(messages.value()).toEqual([10]);
+    expect(messages.status()).toBe('live');
+
+    room.set(undefined);
+    TestBed.tick();
+    expect(second.cancelled).toBe(true);
+    expect(messages.status()).toBe('idle');
+    controller.verify();
+  });
+
+  it('does not reopen when the request is recomputed with equal fields', async () => {
+    const tick = signal(0);
+    const messages = resource(() => streamResource<number>(() => (tick(), { stream: 'steady', checkpoint: { offset: '-1' }, live: 'long-poll' })));
+    const read = controller.expectRead('steady');
+    await read.push([1]);
+    tick.set(1);
+    TestBed.tick();
+    expect(read.cancelled).toBe(false);
+    expect(messages.value()).toEqual([1]);
+    controller.expectNone('steady');
+  });
+
+  it('ends the read when its injector is destroyed, and on destroy()', async () => {
+    streamResource(() => 'kept', { injector: TestBed.inject(ApplicationRef).injector });
+    const messages = resource(() => streamResource<number>(() => 'gone'));
+    TestBed.tick();
+    const read = controller.expectRead('gone');
+    await read.push([1]);
+    messages.destroy();
+    expect(read.cancelled).toBe(true);
+    expect(messages.status()).toBe('idle');
+    expect(messages.reload()).toBe(false);
+
+    const kept = controller.expectRead('kept');
+    TestBed.resetTestingModule(); // destroys the environment injector: the resource's read ends with it
+    expect(kept.cancelled).toBe(true);
+  });
+
+  it('fails with the typed error, keeps the value, and reload() reads again from the start', async () => {
+    const messages = resource(() => streamResource<number>(() => ({ stream: 'flaky', live: 'long-poll' })));
+    const read = controller.expectRead('flaky');
+    await read.push([1, 2]);
+    await read.error(404, 'no such stream');
+    expect(messages.status()).toBe('error');
+    expect(messages.error()).toBeInstanceOf(StreamNotFoundError);
+    expect(messages.value()).toEqual([1, 2]);
+
+    expect(messages.reload()).toBe(true);
+    TestBed.tick();
+    expect(messages.status()).toBe('loading');
+    expect(messages.error()).toBeUndefined();
+    expect(messages.value()).toEqual([1, 2]); // kept until the new read's first batch
+    const again = controller.expectRead('flaky');
+    expect(new URL(again.requests[0]!.request.url).searchParams.get('offset')).toBe('-1');
+    await again.push([1, 2, 3]);
+    expect(messages.value()).toEqual([1, 2, 3]);
+    expect(messages.status()).toBe('live');
+  });
+
+  it("ends 'closed' at EOF, and 'resolved' when the read is not live", async () => {
+    const closed = resource(() => streamResource<number>(() => 'ended'));
+    const read = controller.expectRead('ended');
+    await read.close([7]);
+    expect(closed.status()).toBe('closed');
+    expect(closed.value()).toEqual([7]);
+
+    const once = resource(() => streamResource<number>(() => ({ stream: 'snapshot', live: false })));
+    await controller.expectRead('snapshot').push([1]);
+    expect(once.status()).toBe('resolved');
+    expect(once.value()).toEqual([1]);
+    controller.verify();
+  });
+
+  it('builds the value with a reducer, or with materialize() for State Protocol streams', async () => {
+    const total = resource(() => streamResource<number, number>(() => 'sums', { reduce: (sum, batch) => batch.items.reduce((a, b) => a + b, sum), initialValue: 0 }));
+    await controller.expectRead('sums').push([1, 2, 3], { upToDate: false });
+    expect(total.value()).toBe(6);
+
+    const state = resource(() => streamResource<{ user: { name: string } }>(() => 'users', { materialize: { types: ['user'] } }));
+    expect(state.value()).toEqual({});
+    const read = controller.expectRead('users');
+    await read.push([
+      { type: 'user', key: '1', value: { name: 'Ada' }, headers: { operation: 'insert' } },
+      { type: 'user', key: '2', value: { name: 'Alan' }, headers: { operation: 'insert' } },
+    ]);
+    await read.push([{ type: 'user', key: '1', headers: { operation: 'delete' } }]);
+    expect(state.value()).toEqual({ user: { '2': { name: 'Alan' } } });
+  });
+
+  it('holds the application unstable while catching up, not while live', async () => {
+    const messages = resource(() => streamResource<number>(() => ({ stream: 'stability', live: 'long-poll' })));
+    let isStable = false;
+    const whenStable = stable().then(() => (isStable = true));
+    const read = controller.expectRead('stability');
+    await read.push([1], { upToDate: false });
+    expect(isStable).toBe(false);
+    await read.push([2]);
+    await whenStable;
+    expect(isStable).toBe(true);
+    expect(messages.status()).toBe('live'); // the live long-poll is still open
+    expect(read.cancelled).toBe(false);
+  });
+
+  it('needs an injection context or the injector option', () => {
+    expect(() => streamResource(() => 'x')).toThrow(/NG0203|injection context/);
+    const ref = streamResource(() => 'x', { injector: TestBed.inject(Injector) });
+    expect(ref.status()).toBe('idle');
+  });
+
+  it('drives a component in TestBed: the template shows what the controller pushes', async () => {
+    // A decorator called as a function: the spec compiler (swc) is not configured for decorator syntax.
+    class RoomComponent {
+      readonly room = signal('x'); // an input() needs the AOT compiler's metadata
+      readonly messages = streamResource<string>(() => ({ stream: `room/${this.room()}`, live: 'long-poll' }));
+    }
+    Component({ selector: 'app-room', template: `{{ messages.status() }}:@for (m of messages.value(); track $index) {[{{ m }}]}` })(RoomComponent);
+    const fixture = TestBed.createComponent(RoomComponent as Type<RoomComponent>);
+    fixture.detectChanges();
+    const read = controller.expectRead('room/x');
+    await read.push(['hi', 'there']);
+    await fixture.whenStable();
+    expect(fixture.nativeElement.textContent).toBe('live:[hi][there]');
+
+    fixture.componentInstance.room.set('y');
+    fixture.detectChanges();
+    expect(read.cancelled).toBe(true);
+    await controller.expectRead('room/y').push(['new room']);
+    await fixture.whenStable();
+    expect(fixture.nativeElement.textContent).toBe('live:[new room]');
+  });
+});
