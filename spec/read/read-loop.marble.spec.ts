@@ -6,7 +6,7 @@ import { readLoop } from '../../lib/read/read-loop';
 import type { ReadOptions } from '../../lib/read/read-options';
 import type { ReadStep } from '../../lib/read/read-step';
 import { SseUnavailableError } from '../../lib/read/sse-unavailable-error';
-import { FakeServer, loopConfig, step, subscriptionTreeSize, TimerCounter, URL } from './support/fake-read';
+import { FakeReadSource, loopConfig, step, subscriptionTreeSize, TimerCounter, URL } from './support/fake-read';
 
 const init = { url: URL };
 const serverError = () => new ServerError({ ...init, status: 503 });
@@ -20,16 +20,16 @@ describe('readLoop (virtual time)', () => {
   /** Runs a loop against `respond` and returns the fake server, for its request log. */
   function run(
     options: ReadOptions,
-    respond: ConstructorParameters<typeof FakeServer>[1],
+    respond: ConstructorParameters<typeof FakeReadSource>[1],
     expectMarbles: string,
     values: Record<string, ReadStep<string>>,
     error?: unknown,
     retry = {},
     unsubscribe?: string,
-  ): FakeServer {
-    let fake!: FakeServer;
+  ): FakeReadSource {
+    let fake!: FakeReadSource;
     scheduler.run(({ expectObservable }) => {
-      fake = new FakeServer(scheduler, respond);
+      fake = new FakeReadSource(scheduler, respond);
       expectObservable(readLoop(fake.open, loopConfig(options, scheduler, retry)), unsubscribe).toBe(expectMarbles, values, error);
     });
     return fake;
@@ -237,10 +237,10 @@ describe('readLoop (virtual time)', () => {
 
     it('never reconnects after streamClosed, and leaves the connection at once', () => {
       const closed = step('2', '', { upToDate: true, closed: true });
-      let fake!: FakeServer;
+      let fake!: FakeReadSource;
       scheduler.run(({ cold, expectObservable, expectSubscriptions }) => {
         const connection = cold('-c------', { c: closed });
-        fake = new FakeServer(scheduler, (_req, i) => (i === 0 ? cold('-a|', { a: caughtUp }) : connection));
+        fake = new FakeReadSource(scheduler, (_req, i) => (i === 0 ? cold('-a|', { a: caughtUp }) : connection));
         expectObservable(readLoop(fake.open, loopConfig({ live: 'sse' }, scheduler))).toBe('-a-(c|)', { a: caughtUp, c: closed });
         expectSubscriptions(connection.subscriptions).toBe('--^!');
       });
@@ -369,7 +369,7 @@ describe('readLoop (virtual time)', () => {
       const counter = new TimerCounter(scheduler);
       scheduler.run(({ cold, expectSubscriptions }) => {
         const failing = cold<ReadStep<string>>('-#', {}, new NetworkError({ ...init, notSent: true }));
-        const fake = new FakeServer(scheduler, () => failing);
+        const fake = new FakeReadSource(scheduler, () => failing);
         const config = { ...loopConfig({ live: 'long-poll' }, counter) };
         let subscription!: Subscription;
         scheduler.schedule(() => (subscription = readLoop(fake.open, config).subscribe()), 0);
@@ -388,11 +388,11 @@ describe('readLoop (virtual time)', () => {
       const counter = new TimerCounter(scheduler);
       const sizes: number[] = [];
       const depths: number[] = [];
-      let fake!: FakeServer;
+      let fake!: FakeReadSource;
       let subscription!: Subscription;
       let seen = 0;
       scheduler.run(() => {
-        fake = new FakeServer(scheduler, (req) => {
+        fake = new FakeReadSource(scheduler, (req) => {
           const next = String(Number(req.offset === '-1' ? 0 : req.offset) + 1);
           return scheduler.createColdObservable('-a|', { a: step(next, 'x', { upToDate: true, cursor: `c${next}` }) });
         });
@@ -419,7 +419,7 @@ describe('readLoop (virtual time)', () => {
     it('each subscription is an independent read with its own position', () => {
       const a = step('1', 'x', { upToDate: true });
       scheduler.run(({ expectObservable }) => {
-        const fake = new FakeServer(scheduler, (req) => (req.offset === '-1' ? scheduler.createColdObservable('-a|', { a }) : NEVER));
+        const fake = new FakeReadSource(scheduler, (req) => (req.offset === '-1' ? scheduler.createColdObservable('-a|', { a }) : NEVER));
         const read = readLoop(fake.open, loopConfig({ live: 'long-poll' }, scheduler));
         expectObservable(read).toBe('-a', { a });
         expectObservable(read).toBe('-a', { a });
@@ -427,7 +427,7 @@ describe('readLoop (virtual time)', () => {
     });
 
     it('is lazy: nothing is requested before subscribe', () => {
-      const fake = new FakeServer(scheduler, () => of(step('1')));
+      const fake = new FakeReadSource(scheduler, () => of(step('1')));
       readLoop(fake.open, loopConfig({ live: false }, scheduler));
       expect(fake.requests).toHaveLength(0);
     });

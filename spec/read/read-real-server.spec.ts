@@ -2,7 +2,7 @@ import { filter, firstValueFrom, lastValueFrom, map, scan, share, shareReplay, t
 import { eachValueFrom } from 'rxjs-for-await';
 import { collectItems, collectText, items, Offset, UnauthorizedError, type DurableStream, type DurableStreamsClient, type HttpTransport, type JsonBatch } from '../../lib/index.node';
 import { injectFault, realClient, serverUrl, transports, uniquePath } from '../support/real-server';
-import { sleep, TestProxy } from './support/http-proxy';
+import { LoopbackServer, sleep } from '../support/loopback-server';
 
 const LIVE_MODES = ['long-poll', 'sse', 'auto'] as const;
 
@@ -27,12 +27,12 @@ function record<T>(source: Observable<T>): { values: T[]; done: Promise<T[]>; su
 
 describe.each(transports)('reads against the reference server (%s)', (_name, makeTransport) => {
   let transport: HttpTransport & { close?: () => Promise<void> };
-  let proxy: TestProxy;
+  let proxy: LoopbackServer;
   let client: DurableStreamsClient;
 
   beforeAll(async () => {
     transport = makeTransport();
-    proxy = new TestProxy(serverUrl());
+    proxy = new LoopbackServer(serverUrl());
     client = realClient(transport, { baseUrl: `${await proxy.start()}/v1/stream` });
   });
   afterAll(async () => {
@@ -181,6 +181,20 @@ describe.each(transports)('reads against the reference server (%s)', (_name, mak
     expect(chunks.map((c) => c.text).join('')).toBe('a€b');
     expect(chunks[0]!.text).toBe('a');
     expect(chunks.some((c) => c.text.includes('\uFFFD'))).toBe(false);
+  });
+
+  it('readText resumed where a U+FEFF starts gives it, as a read from the beginning does: no character lost', async () => {
+    const stream = client.stream(uniquePath('bom'), { contentType: 'text/plain' });
+    await firstValueFrom(stream.create({ contentType: 'text/plain' }));
+    await firstValueFrom(stream.append('a'));
+    const between = (await firstValueFrom(stream.head())).nextOffset;
+    await firstValueFrom(stream.append('\uFEFFb'));
+    const whole = await lastValueFrom(stream.readText({ live: false }).pipe(toArray()));
+    expect(whole.map((c) => c.text).join('')).toBe('a\uFEFFb');
+    for (const live of [false, 'long-poll'] as const) {
+      const resumed = await firstValueFrom(stream.readText({ live, offset: between }));
+      expect(resumed.text).toBe('\uFEFFb');
+    }
   });
 
   describe("'auto' falls back to long-poll", () => {

@@ -1,57 +1,24 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { firstValueFrom, from, toArray } from 'rxjs';
 import { NetworkError, TimeoutError, type HttpTransport } from '../../lib/index.node';
 import { exchange } from '../../lib/transport/exchange';
+import { useLoopbackServer, waitUntil, type LoopbackServer } from '../support/loopback-server';
 import { refusedPort, transports } from '../support/real-server';
 
-type Handler = (req: IncomingMessage, res: ServerResponse) => void;
-
-/** A loopback server whose handler each test sets; records when request sockets close. */
-function testServer() {
-  let handler: Handler = (_req, res) => res.end();
-  const closed: string[] = [];
-  const server: Server = createServer((req, res) => {
-    res.on('close', () => closed.push(req.url ?? ''));
-    handler(req, res);
-  });
-  return {
-    closed,
-    set: (h: Handler) => (handler = h),
-    start: () => new Promise<string>((resolve) => server.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`))),
-    stop: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
-  };
-}
-
-const waitFor = async (condition: () => boolean, ms = 2000) => {
-  const until = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > until) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 5));
-  }
-};
+/** Whether the response to the request for `url` has closed (finished, or aborted by the client). */
+const closed = (server: LoopbackServer, url: string) => server.requests.some((request) => request.url === url && request.closedAt !== undefined);
 
 describe.each(transports)('HttpTransport contract (%s)', (_name, makeTransport) => {
-  const server = testServer();
-  let base: string;
-  let transport: HttpTransport & { close?: () => Promise<void> };
+  const loop = useLoopbackServer(makeTransport);
+  const server = loop.server;
 
-  beforeAll(async () => {
-    base = await server.start();
-    transport = makeTransport();
-  });
-  afterAll(async () => {
-    await transport.close?.();
-    await server.stop();
-  });
 
   it('delivers status, lower-case headers and the body as text', async () => {
-    server.set((_req, res) => {
+    server.answer((_req, res) => {
       res.writeHead(201, { 'Stream-Next-Offset': 'o1', 'X-Multi': ['a', 'b'] });
       res.end('héllo');
     });
     const result = await firstValueFrom(
-      exchange(transport, { method: 'GET', url: `${base}/t`, headers: {} }, async (response) => ({
+      exchange(loop.transport, { method: 'GET', url: `${loop.base}/t`, headers: {} }, async (response) => ({
         status: response.status,
         offset: response.headers.get('stream-next-offset'),
         multi: response.headers.get('x-multi'),
@@ -66,7 +33,7 @@ describe.each(transports)('HttpTransport contract (%s)', (_name, makeTransport) 
 
   it('sends the method, headers and a byte body', async () => {
     let seen: { method?: string; type?: string; body?: number[] } = {};
-    server.set((req, res) => {
+    server.answer((req, res) => {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
@@ -75,48 +42,48 @@ describe.each(transports)('HttpTransport contract (%s)', (_name, makeTransport) 
       });
     });
     await firstValueFrom(
-      exchange(transport, { method: 'POST', url: `${base}/p`, headers: { 'content-type': 'application/octet-stream' }, body: new Uint8Array([0, 255, 7]) }, (r) => [r.status]),
+      exchange(loop.transport, { method: 'POST', url: `${loop.base}/p`, headers: { 'content-type': 'application/octet-stream' }, body: new Uint8Array([0, 255, 7]) }, (r) => [r.status]),
     );
     expect(seen).toEqual({ method: 'POST', type: 'application/octet-stream', body: [0, 255, 7] });
   });
 
   it('streams the body as it arrives', async () => {
-    server.set((_req, res) => {
+    server.answer((_req, res) => {
       res.writeHead(200);
       res.write('one');
       setTimeout(() => res.end('two'), 30);
     });
     const parts = await firstValueFrom(
-      exchange(transport, { method: 'GET', url: `${base}/s`, headers: {} }, (r) => from(r.body.stream())).pipe(toArray()),
+      exchange(loop.transport, { method: 'GET', url: `${loop.base}/s`, headers: {} }, (r) => from(r.body.stream())).pipe(toArray()),
     );
     expect(Buffer.concat(parts).toString()).toBe('onetwo');
   });
 
   it('aborts the request at once when unsubscribed while waiting for headers', async () => {
-    server.set(() => undefined); // never answers
-    const subscription = exchange(transport, { method: 'GET', url: `${base}/hang`, headers: {} }, () => []).subscribe();
+    server.answer(() => undefined); // never answers
+    const subscription = exchange(loop.transport, { method: 'GET', url: `${loop.base}/hang`, headers: {} }, () => []).subscribe();
     await new Promise((r) => setTimeout(r, 30));
-    expect(server.closed).not.toContain('/hang');
+    expect(closed(server, '/hang')).toBe(false);
     subscription.unsubscribe();
-    await waitFor(() => server.closed.includes('/hang'), 500);
+    await waitUntil(() => closed(server, '/hang'), 'the request for /hang to close', 500);
   });
 
   it('aborts a streaming body when unsubscribed mid-body', async () => {
-    server.set((_req, res) => {
+    server.answer((_req, res) => {
       res.writeHead(200);
       res.write('first');
     });
     const received: Uint8Array[] = [];
-    const subscription = exchange(transport, { method: 'GET', url: `${base}/body`, headers: {} }, (r) => from(r.body.stream())).subscribe((c) =>
+    const subscription = exchange(loop.transport, { method: 'GET', url: `${loop.base}/body`, headers: {} }, (r) => from(r.body.stream())).subscribe((c) =>
       received.push(c),
     );
-    await waitFor(() => received.length > 0);
+    await waitUntil(() => received.length > 0, 'the first body chunk');
     subscription.unsubscribe();
-    await waitFor(() => server.closed.includes('/body'), 500);
+    await waitUntil(() => closed(server, '/body'), 'the request for /body to close', 500);
   });
 
   it('maps a refused connection to a NetworkError marked not sent', async () => {
-    const error = await firstValueFrom(exchange(transport, { method: 'GET', url: `http://127.0.0.1:${await refusedPort()}/x?offset=secret`, headers: {} }, () => [1])).catch(
+    const error = await firstValueFrom(exchange(loop.transport, { method: 'GET', url: `http://127.0.0.1:${await refusedPort()}/x?offset=secret`, headers: {} }, () => [1])).catch(
       (e: unknown) => e,
     );
     expect(error).toBeInstanceOf(NetworkError);
@@ -125,26 +92,26 @@ describe.each(transports)('HttpTransport contract (%s)', (_name, makeTransport) 
   });
 
   it('maps a reset connection to a NetworkError that may have been sent', async () => {
-    server.set((req) => req.socket.destroy());
-    const error = await firstValueFrom(exchange(transport, { method: 'POST', url: `${base}/reset`, headers: {}, body: 'x' }, () => [1])).catch((e: unknown) => e);
+    server.answer((req) => req.socket.destroy());
+    const error = await firstValueFrom(exchange(loop.transport, { method: 'POST', url: `${loop.base}/reset`, headers: {}, body: 'x' }, () => [1])).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(NetworkError);
     expect((error as NetworkError).notSent).toBe(false);
   });
 
   it('times out waiting for headers with a TimeoutError, and aborts', async () => {
-    server.set(() => undefined);
-    const error = await firstValueFrom(exchange(transport, { method: 'GET', url: `${base}/slow`, headers: {} }, () => [1], 50)).catch((e: unknown) => e);
+    server.answer(() => undefined);
+    const error = await firstValueFrom(exchange(loop.transport, { method: 'GET', url: `${loop.base}/slow`, headers: {} }, () => [1], 50)).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TimeoutError);
     expect(error).toMatchObject({ timeoutMs: 50 });
-    await waitFor(() => server.closed.includes('/slow'), 500);
+    await waitUntil(() => closed(server, '/slow'), 'the request for /slow to close', 500);
   });
 
   it('reports an error thrown while consuming the response, instead of hanging', async () => {
-    server.set((_req, res) => res.end('body'));
+    server.answer((_req, res) => res.end('body'));
     const failure = new Error('consumer broke');
     await expect(
       firstValueFrom(
-        exchange(transport, { method: 'GET', url: `${base}/consume`, headers: {} }, () => {
+        exchange(loop.transport, { method: 'GET', url: `${loop.base}/consume`, headers: {} }, () => {
           throw failure;
         }),
       ),
@@ -155,16 +122,16 @@ describe.each(transports)('HttpTransport contract (%s)', (_name, makeTransport) 
     ['an array', (status: number) => [status]],
     ['a promise', (status: number) => Promise.resolve(status)],
   ])('does not abort a finished request when unsubscribed on its value (consume gives %s)', async (_kind, give) => {
-    server.set((_req, res) => res.writeHead(204).end());
+    server.answer((_req, res) => res.writeHead(204).end());
     const signals: AbortSignal[] = [];
     const spy: HttpTransport = {
       request: (request) => {
         signals.push(request.signal);
-        return transport.request(request);
+        return loop.transport.request(request);
       },
     };
     const status = await firstValueFrom(
-      exchange(spy, { method: 'POST', url: `${base}/done`, headers: {}, body: 'x' }, (r) => {
+      exchange(spy, { method: 'POST', url: `${loop.base}/done`, headers: {}, body: 'x' }, (r) => {
         void r.body.dump();
         return give(r.status);
       }),
@@ -176,11 +143,11 @@ describe.each(transports)('HttpTransport contract (%s)', (_name, makeTransport) 
 
   it('sends nothing before subscribe', async () => {
     let requests = 0;
-    server.set((_req, res) => {
+    server.answer((_req, res) => {
       requests++;
       res.end();
     });
-    const lazy = exchange(transport, { method: 'GET', url: `${base}/lazy`, headers: {} }, () => [1]);
+    const lazy = exchange(loop.transport, { method: 'GET', url: `${loop.base}/lazy`, headers: {} }, () => [1]);
     await new Promise((r) => setTimeout(r, 30));
     expect(requests).toBe(0);
     await firstValueFrom(lazy);

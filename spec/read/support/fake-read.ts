@@ -28,10 +28,12 @@ export function loopConfig(
 }
 
 /**
- * A fake `OpenRequest` that logs each request (with the virtual time it was
+ * A fake `OpenRequest`: the read path's seam above HTTP, as
+ * `produce/support/fake-server.ts` fakes the producer's (HTTP doubles are in
+ * `spec/support/`). Logs each request (with the virtual time it was
  * made) and counts the sources subscribed at once.
  */
-export class FakeServer {
+export class FakeReadSource {
   readonly requests: Array<ReadRequest & { readonly at: number }> = [];
   active = 0;
   maxActive = 0;

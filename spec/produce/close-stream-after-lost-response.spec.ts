@@ -14,7 +14,7 @@ import { createStream, isClosed, readJsonMessages } from './support/read-back';
  * PROTOCOL.md 5.2.1: only the closing tuple is answered as a duplicate).
  * Everything was written exactly once; closeStream() must succeed.
  */
-describe.each(transports)('review: closeStream() after a lost response (%s, reference server)', (_name, makeTransport) => {
+describe.each(transports)('producer: closeStream() after a lost response (%s, reference server)', (_name, makeTransport) => {
   it('emits the final offset, though the earlier batch retry meets the closed stream', async () => {
     const inner = makeTransport();
     let lost = false;
@@ -30,7 +30,7 @@ describe.each(transports)('review: closeStream() after a lost response (%s, refe
         return response;
       },
     };
-    const path = uniquePath('review-close');
+    const path = uniquePath('close-after-loss');
     const url = `${streamBase()}/${path}`;
     await createStream(url);
     const client = new DurableStreamsClient({ baseUrl: streamBase(), transport: losing, retry: { initialDelayMs: 30, maxDelayMs: 30, jitter: false } });
@@ -51,7 +51,7 @@ describe.each(transports)('review: closeStream() after a lost response (%s, refe
   });
 });
 
-describe('review: closeStream() after a lost response (virtual time)', () => {
+describe('producer: closeStream() after a lost response (virtual time)', () => {
   const context = offlineContext(STREAM_URL);
 
   const run = (network: Network, setup?: (server: FakeServer) => void) => {

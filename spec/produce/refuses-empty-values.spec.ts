@@ -9,10 +9,10 @@ import { createStream, readText } from './support/read-back';
  * PROTOCOL.md 5.2), and the producer stopped, losing every later append.
  * append() refuses it with InvalidArgumentError, as stream.append() does.
  */
-describe.each(transports)('review: empty values on a text stream (%s)', (_name, makeTransport) => {
+describe.each(transports)('producer: empty values on a text stream (%s)', (_name, makeTransport) => {
   it('are refused by append(); the producer goes on', async () => {
     const transport = makeTransport();
-    const path = uniquePath('review-empty');
+    const path = uniquePath('empty-values');
     await createStream(`${streamBase()}/${path}`, 'text/plain');
     const producer = realClient(transport).stream(path, { contentType: 'text/plain' }).producer<string | Uint8Array>('p', { lingerMs: 0 });
     const errors: unknown[] = [];

@@ -4,7 +4,7 @@ import { DurableStreamsClient, type HttpRequest, type HttpResponse, type HttpTra
  * detach() aborts in-flight requests: that includes the HEAD that learns
  * the content type at the first append (docs/producer.md, Lifecycle).
  */
-describe('review: detach() while the content type is being learned', () => {
+describe('producer: detach() while the content type is being learned', () => {
   it('aborts the HEAD', async () => {
     const signals: AbortSignal[] = [];
     const hanging: HttpTransport = {
