@@ -29,7 +29,11 @@ export interface FailedRequest {
 /**
  * Maps an error response to its typed error. Pure: status, headers and body
  * text in, error out. The 403 and 409 flavours are told apart by the
- * protocol's headers, never by parsing the body.
+ * protocol's headers (the response's, and the request's), with one
+ * exception: a 409 to an append that carried `Stream-Seq` is a sequence
+ * conflict or a content-type mismatch, and no header says which, so there
+ * the body decides (a body naming the content type is a mismatch, as the
+ * reference server's `Content-type mismatch` is).
  */
 export function errorFromResponse(
   status: number,
@@ -82,6 +86,7 @@ function conflictError(
     return new SequenceGapError({ ...init, expectedSeq, receivedSeq });
   }
   if (request.method === 'PUT') return new StreamExistsError(init);
+  // The only branch that reads the body: see errorFromResponse.
   if (request.headers[Header.seq] !== undefined && !/content.type/i.test(init.detail)) {
     return new SeqConflictError({ ...init, seq: request.headers[Header.seq] });
   }

@@ -67,6 +67,14 @@ describe('errorFromResponse', () => {
     expect(errorFromResponse(500, { 'retry-after': '30' }, '', post)).toMatchObject({ retryAfterMs: undefined });
   });
 
+  it('tells a 409 to an append with Stream-Seq apart by its body, as no header says which conflict it is', () => {
+    const sequenced = { ...post, headers: { 'stream-seq': '001', 'content-type': 'text/plain' } };
+    // The reference server's bodies for the two.
+    expect(errorFromResponse(409, {}, 'Sequence conflict', sequenced)).toBeInstanceOf(SeqConflictError);
+    expect(errorFromResponse(409, {}, 'Content-type mismatch', sequenced)).toMatchObject({ code: 'CONTENT_TYPE_MISMATCH', message: expect.stringContaining("'text/plain'") });
+    expect(errorFromResponse(409, {}, 'content type does not match', sequenced)).toBeInstanceOf(ContentTypeMismatchError);
+  });
+
   it('treats Stream-Closed as set only when exactly "true"', () => {
     expect(errorFromResponse(409, { 'stream-closed': 'yes' }, '', post)).toBeInstanceOf(ContentTypeMismatchError);
   });

@@ -205,6 +205,29 @@ describe('readLoop (virtual time)', () => {
       expect(attempts).toEqual([1, 2, 3]);
     });
 
+    it("onError's attempt counts failures since the last step, within one SSE connection too", () => {
+      const a = step('1', 'x', { upToDate: true });
+      const b = step('2', 'y', { upToDate: true });
+      const attempts: number[] = [];
+      run(
+        { live: 'sse', offset: 'now', onError: (_e, attempt) => void attempts.push(attempt) },
+        (_req, i) =>
+          i < 2
+            ? scheduler.createColdObservable('-#', {}, serverError())
+            : i === 2
+              ? // a connection that delivers a step, then fails: the step resets the count
+                scheduler.createColdObservable('-a-#', { a }, serverError())
+              : scheduler.createColdObservable('-b', { b }),
+        // fail at 1 and 102 (backoff 100, 200); a at 303, the connection fails at 305; backoff 100 again, b at 406
+        '303ms a 102ms b',
+        { a, b },
+        undefined,
+        {},
+        '^ 500ms !',
+      );
+      expect(attempts).toEqual([1, 2, 1]);
+    });
+
     it('retries stay bounded by maxRetries even when onError always asks for a retry', () => {
       const unauthorized = new UnauthorizedError({ ...init, status: 401 });
       const fake = run({ live: false, onError: () => ({ headers: { authorization: 'x' } }) }, () => scheduler.createColdObservable('-#', {}, unauthorized), '1ms 100ms 1ms 200ms 1ms #', {}, unauthorized, {
