@@ -35,6 +35,19 @@ describe('packaging', () => {
     expect([...packages].sort()).toEqual(['eventsource-parser', 'rxjs']);
   });
 
+  it('the main entries never reach the subscriptions entry (browser bundles never carry it)', () => {
+    for (const entry of ['lib/index.ts', 'lib/index.node.ts']) {
+      expect([...reachable(entry).files].filter((file) => file.startsWith('lib/subscriptions/'))).toEqual([]);
+    }
+  });
+
+  it('the subscriptions entry reaches neither undici nor Angular', () => {
+    const { packages } = reachable('lib/subscriptions/index.ts');
+    expect(packages).not.toContain('undici');
+    expect([...packages].filter((name) => name.startsWith('@angular'))).toEqual([]);
+    expect(packages).toContain('rxjs');
+  });
+
   it('the Node entry registers undici', () => {
     expect(reachable('lib/index.node.ts').packages).toContain('undici');
   });
@@ -45,5 +58,13 @@ describe('packaging', () => {
     expect(main['browser']).toMatchObject({ import: './dist/esm/index.js', require: './dist/cjs/index.js' });
     expect(main['default']).toMatchObject({ import: './dist/esm/index.js', require: './dist/cjs/index.js' });
     expect(pkg.sideEffects).toEqual(['./dist/esm/index.node.js', './dist/cjs/index.node.js']);
+  });
+
+  it('exports the subscriptions entry as ES module, CommonJS and types', () => {
+    expect(pkg.exports['./subscriptions']).toEqual({
+      types: './dist/types/subscriptions/index.d.ts',
+      import: './dist/esm/subscriptions/index.js',
+      require: './dist/cjs/subscriptions/index.js',
+    });
   });
 });

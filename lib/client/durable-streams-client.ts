@@ -4,6 +4,7 @@ import { defaultTransport } from '../transport/default-transport.js';
 import { resolveClientOptions, type DurableStreamsClientOptions, type ResolvedClientOptions } from '../http/client-options.js';
 import { DurableStream, type StreamHandleOptions } from './durable-stream.js';
 import { RequestExecutor } from '../http/request-executor.js';
+import { registerClientExecutor } from '../http/client-executor.js';
 
 /**
  * The entry point: holds the base URL, headers, params, retry policy and
@@ -23,6 +24,7 @@ export class DurableStreamsClient {
   constructor(options: DurableStreamsClientOptions = {}) {
     this.options = resolveClientOptions(options, defaultTransport);
     this.http = new RequestExecutor(this.options);
+    registerClientExecutor(this, this.http);
   }
 
   /** A handle on the stream at `urlOrPath` (relative to `baseUrl`, or absolute). No I/O. */

@@ -23,7 +23,7 @@ export class RequestExecutor {
       exchange(
         this.options.transport,
         request,
-        (response) => (response.status >= 200 && response.status < 300 ? onSuccess(response, request) : rejectWith(response, request)),
+        (response) => (response.status >= 200 && response.status < 300 ? onSuccess(response, request) : rejectWith(response, request, spec.errorFrom)),
         spec.timeoutMs ?? this.options.timeoutMs,
       );
     return defer(() => {
@@ -64,11 +64,11 @@ export class RequestExecutor {
 
 const MAX_ERROR_BODY = 4096;
 
-async function rejectWith(response: HttpResponse, request: OutgoingRequest): Promise<never> {
+async function rejectWith(response: HttpResponse, request: OutgoingRequest, errorFrom: RequestSpec['errorFrom'] = errorFromResponse): Promise<never> {
   const text = request.method === 'HEAD' ? '' : await readErrorText(response);
   const headers: Record<string, string> = {};
   for (const [name, value] of response.headers.entries()) headers[name.toLowerCase()] = value;
-  throw errorFromResponse(response.status, headers, text, {
+  throw errorFrom(response.status, headers, text, {
     url: stripQuery(request.url),
     method: request.method,
     headers: request.headers,

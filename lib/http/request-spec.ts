@@ -1,3 +1,5 @@
+import type { DurableStreamError, ErrorHeaders } from '../errors/durable-stream-error.js';
+import type { FailedRequest } from '../errors/error-from-response.js';
 import { withQuery, type QueryParams } from '../protocol/url.js';
 import type { OutgoingRequest } from '../transport/exchange.js';
 import type { HttpRequest } from '../transport/http-transport.js';
@@ -18,6 +20,12 @@ export interface RequestSpec {
   readonly timeoutMs?: number;
   /** See {@link HttpRequest.lane}. */
   readonly lane?: string;
+  /**
+   * Maps an error response to its typed error; default `errorFromResponse`.
+   * Extensions whose errors are told apart by their body (subscriptions'
+   * JSON `error.code`) bring their own.
+   */
+  readonly errorFrom?: (status: number, headers: ErrorHeaders, bodyText: string, request: FailedRequest) => DurableStreamError;
 }
 
 /** The request to send: the spec's protocol headers and query over the user's resolved ones. */
