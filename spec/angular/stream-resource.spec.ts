@@ -1,6 +1,6 @@
 /** @jest-environment ./spec/support/angular-dom-environment.cjs */
 import '@angular/compiler'; // JIT: the spec's component is compiled at run time
-import { ApplicationRef, Component, Injector, provideZonelessChangeDetection, signal, type Type } from '@angular/core';
+import { ApplicationRef, Component, Injector, makeStateKey, provideZonelessChangeDetection, signal, TransferState, type Type } from '@angular/core';
 import { TestBed } from '@angular/core/testing';
 import { BrowserTestingModule, platformBrowserTesting } from '@angular/platform-browser/testing';
 import { provideDurableStreams, streamResource, type StreamResourceRef } from '../../lib/angular/index';
@@ -173,6 +173,39 @@ describe('streamResource()', () => {
     expect(isStable).toBe(true);
     expect(messages.status()).toBe('live'); // the live long-poll is still open
     expect(read.cancelled).toBe(false);
+  });
+
+  it("resumes live from the server's checkpoint handed over in TransferState, without reading the history again", async () => {
+    const handed = { value: ['a', 'b'], checkpoint: { offset: '0000000000000002' }, upToDate: true, closed: false };
+    TestBed.inject(TransferState).set(makeStateKey<unknown>(`dsrx:items:-1:${BASE}/feed`), handed);
+    const feed = resource(() => streamResource<string>(() => ({ stream: 'feed', live: 'long-poll' })));
+    expect(feed.value()).toEqual(['a', 'b']); // at once, as the server rendered it
+    expect(feed.hasValue()).toBe(true);
+    expect(feed.checkpoint()).toEqual({ offset: '0000000000000002' });
+    const read = controller.expectRead('feed');
+    expect(new URL(read.requests[0]!.request.url).searchParams.get('offset')).toBe('0000000000000002');
+    await read.upToDate();
+    expect(feed.status()).toBe('live');
+    await read.push(['c']);
+    expect(feed.value()).toEqual(['a', 'b', 'c']);
+    expect(TestBed.inject(TransferState).hasKey(makeStateKey<unknown>(`dsrx:items:-1:${BASE}/feed`))).toBe(false); // taken once
+
+    feed.reload(); // a reload reads the request from its start, not from the handed-over state
+    TestBed.tick();
+    expect(new URL(controller.expectRead('feed').requests[0]!.request.url).searchParams.get('offset')).toBe('-1');
+  });
+
+  it('reads nothing for a handed-over closed stream, and ignores a malformed entry', async () => {
+    const state = TestBed.inject(TransferState);
+    state.set(makeStateKey<unknown>(`dsrx:items:-1:${BASE}/done`), { value: [1], checkpoint: { offset: '0000000000000001' }, upToDate: true, closed: true });
+    state.set(makeStateKey<unknown>(`dsrx:items:-1:${BASE}/odd`), { value: [1], checkpoint: 'nope' });
+    const done = resource(() => streamResource<number>(() => 'done'));
+    expect(done.status()).toBe('closed');
+    expect(done.value()).toEqual([1]);
+    controller.expectNone('done');
+    const odd = resource(() => streamResource<number>(() => 'odd'));
+    expect(odd.value()).toEqual([]);
+    expect(new URL(controller.expectRead('odd').requests[0]!.request.url).searchParams.get('offset')).toBe('-1');
   });
 
   it('needs an injection context or the injector option', () => {

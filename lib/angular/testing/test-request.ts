@@ -86,8 +86,13 @@ export class TestAppend extends TestRequest {
     return this.respond(204, { 'stream-next-offset': nextOffset });
   }
 
-  /** Answers with an error status (e.g. 409 when the stream is closed, 503 to see a retry). */
-  error(status: number, message = ''): Promise<void> {
-    return this.respond(status, { 'content-type': 'text/plain' }, message);
+  /** Answers with an error status and any protocol headers (503 to see a retry, 413 too large...). */
+  error(status: number, message = '', headers: Readonly<Record<string, string>> = {}): Promise<void> {
+    return this.respond(status, { 'content-type': 'text/plain', ...headers }, message);
+  }
+
+  /** Answers as a server whose stream is closed: 409 with `Stream-Closed: true` (the append fails with `StreamClosedError`). */
+  closed(finalOffset = '0000000000000001'): Promise<void> {
+    return this.error(409, 'Stream is closed', { 'stream-closed': 'true', 'stream-next-offset': finalOffset });
   }
 }

@@ -1,0 +1,53 @@
+/** @jest-environment-options {"globalsCleanup": "off"} */
+/**
+ * Server rendering of streamResource() in a zone.js app: the read's sockets
+ * and timers run outside the Angular zone, so the render is stable as soon
+ * as catch-up is done (within a second, where an undici keep-alive timer in
+ * the zone held it for seconds), with the data in the HTML and no live
+ * request from the server.
+ */
+import 'zone.js'; // this spec file's own environment: zone.js patches its globals only
+import { NgZone, provideZoneChangeDetection } from '@angular/core';
+import { firstValueFrom } from 'rxjs';
+import { DurableStreamsClient, fetchTransport } from '../../lib/index';
+import { undiciTransport, type UndiciTransport } from '../../lib/transport/undici/undici-transport';
+import { startStreamServer, type StreamServer } from '../../e2e/support/stream-server';
+import { renderedItems, renderFeed, transferState } from './support/ssr-app';
+
+let streams: StreamServer;
+let client: DurableStreamsClient;
+// undici (the Node default) keeps sockets alive with timers: inside the zone they would hold the render for seconds.
+let undici: UndiciTransport;
+
+beforeAll(async () => {
+  streams = await startStreamServer();
+  undici = undiciTransport();
+  client = new DurableStreamsClient({ baseUrl: `${streams.url}/v1/stream`, transport: fetchTransport() });
+  // A first render compiles the component (JIT) and warms the modules: the timings below are of renders as a server does them.
+  jest.spyOn(console, 'log').mockImplementation(() => undefined); // "Angular is running in development mode."
+  await renderFeed({ stream: 'warm-up', baseUrl: `${streams.url}/v1/stream`, url: 'http://app.test/', providers: [provideZoneChangeDetection()] });
+});
+afterAll(async () => {
+  await undici.close();
+  await streams.close();
+});
+
+it('reads outside the Angular zone, and renders the catch-up data over undici within a second, with TransferState, and no live request', async () => {
+  expect(typeof (globalThis as { Zone?: unknown }).Zone).toBe('function');
+  const path = `ssr-zone-${process.pid}`;
+  await firstValueFrom(client.stream(path).create({ contentType: 'application/json' }));
+  await firstValueFrom(client.stream(path).appendJson('zoned'));
+  for (const round of [1, 2]) {
+    const mark = streams.log.length;
+    const zones: boolean[] = [];
+    // Where each request is made: outside the Angular zone, so its sockets and timers are too.
+    const transport = { request: (request: Parameters<UndiciTransport['request']>[0]) => (zones.push(NgZone.isInAngularZone()), undici.request(request)) };
+    const { html, ms } = await renderFeed({ stream: path, baseUrl: '/v1/stream', url: `${streams.url}/page`, providers: [provideZoneChangeDetection()], transport });
+    expect(zones).toEqual([false]);
+    expect(renderedItems(html)).toEqual(['zoned']);
+    expect(ms).toBeLessThan(1_000);
+    expect(Object.keys(transferState(html)).filter((key) => key.startsWith('dsrx:'))).toHaveLength(1);
+    expect(streams.requests(path, mark).filter((request) => request.method === 'GET').map((request) => request.params.get('live'))).toEqual([null]);
+    void round;
+  }
+});

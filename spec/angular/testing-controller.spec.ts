@@ -1,0 +1,119 @@
+/**
+ * The testing controller drives the SDK's real read and append code: what it
+ * answers must parse as the protocol's wire shapes (catch-up, long-poll, SSE),
+ * and verify() must catch what a test forgot.
+ */
+import '@angular/compiler'; // @angular/common's partial declarations are JIT-linked in specs
+import { createEnvironmentInjector, Injector, type EnvironmentInjector } from '@angular/core';
+import { firstValueFrom, toArray, take, type Subscription } from 'rxjs';
+import { DurableStreamsClient, provideDurableStreams } from '../../lib/angular/index';
+import { DurableStreamsTestingController, provideDurableStreamsTesting } from '../../lib/angular/testing/index';
+import { StreamClosedError, StreamNotFoundError, type JsonBatch, type TextChunk } from '../../lib/index';
+
+let injector: EnvironmentInjector;
+let controller: DurableStreamsTestingController;
+let client: DurableStreamsClient;
+
+beforeEach(() => {
+  injector = createEnvironmentInjector(
+    [provideDurableStreams({ baseUrl: 'http://streams.test/v1/stream', retry: { initialDelayMs: 1, maxDelayMs: 2 } }), provideDurableStreamsTesting()],
+    Injector.NULL as EnvironmentInjector,
+  );
+  controller = injector.get(DurableStreamsTestingController);
+  client = injector.get(DurableStreamsClient);
+});
+afterEach(() => injector.destroy());
+
+function collect<T>(source: { subscribe(next: (value: T) => void): Subscription }): { values: T[]; subscription: Subscription } {
+  const values: T[] = [];
+  return { values, subscription: source.subscribe((value) => values.push(value)) };
+}
+
+describe('DurableStreamsTestingController', () => {
+  it('answers a read through catch-up and SSE, with offsets the read continues from', async () => {
+    const { values, subscription } = collect<JsonBatch<number>>(client.stream('nums').readJson<number>({ live: 'sse' }));
+    const read = controller.expectRead('nums');
+    expect(read.mode).toBe('catch-up');
+    await read.push([1, 2], { upToDate: false });
+    await read.push([3]);
+    expect(read.mode).toBe('sse');
+    await read.push([4, 5]);
+    await read.upToDate();
+    await read.close([6]);
+    expect(values.map((batch) => [batch.items, batch.upToDate, batch.closed])).toEqual([
+      [[1, 2], false, false],
+      [[3], true, false],
+      [[4, 5], true, false],
+      [[6], true, true],
+    ]);
+    expect(values.at(-1)!.offset).toBe('0000000000000006');
+    expect(read.requests.map((request) => new URL(request.request.url).searchParams.get('offset'))).toEqual(['-1', '0000000000000002', '0000000000000003']);
+    expect(subscription.closed).toBe(true);
+    controller.verify();
+  });
+
+  it('answers long-polls (204 when nothing is new) and text streams', async () => {
+    const { values, subscription } = collect<TextChunk>(client.stream('log').readText({ live: 'long-poll' }));
+    const read = controller.expectRead('log');
+    await read.push('hello ');
+    await read.upToDate();
+    await read.push('world');
+    expect(read.mode).toBe('long-poll');
+    expect(values.map((chunk) => chunk.text).join('')).toBe('hello world');
+    expect(read.requests.at(-2)!.settled).toBe(true);
+    subscription.unsubscribe(); // a live read holds its long-poll (and its timeout) until then
+  });
+
+  it('errors and network failures reach the read: a 5xx and a failure are retried, a 404 is not', async () => {
+    const batches = firstValueFrom(client.stream('flaky').readJson<number>({ live: false }).pipe(take(1), toArray()));
+    const read = controller.expectRead('flaky');
+    await read.error(503);
+    await read.fail();
+    await read.push([1]);
+    await expect(batches).resolves.toEqual([expect.objectContaining({ items: [1] })]);
+    expect(read.requests).toHaveLength(3);
+
+    const missing = expect(firstValueFrom(client.stream('gone').readJson({ live: false }))).rejects.toBeInstanceOf(StreamNotFoundError);
+    await controller.expectRead('gone').error(404);
+    await missing;
+  });
+
+  it('asserts appends, answers them, and reports errors the server would send', async () => {
+    const first = firstValueFrom(client.stream('chat').appendJson({ text: 'hi' }));
+    const append = controller.expectAppend('chat');
+    expect(append.json).toEqual([{ text: 'hi' }]);
+    await append.flush('0000000000000010');
+    await expect(first).resolves.toEqual({ nextOffset: '0000000000000010' });
+
+    const second = expect(firstValueFrom(client.stream('chat').appendJson('late'))).rejects.toBeInstanceOf(StreamClosedError);
+    await controller.expectAppend('chat').closed();
+    await second;
+    controller.verify();
+  });
+
+  it('verify() reports unexpected reads and requests, and expected requests left unanswered', async () => {
+    const read = client.stream('a').readJson().subscribe();
+    void firstValueFrom(client.stream('b').appendJson(1)).catch(() => undefined);
+    expect(() => controller.verify()).toThrow(/unexpected read of http:\/\/streams\.test\/v1\/stream\/a[\s\S]*unexpected POST/);
+    controller.expectRead('a');
+    const append = controller.expectAppend('b');
+    expect(() => controller.verify()).toThrow(/unanswered POST http:\/\/streams\.test\/v1\/stream\/b/);
+    await append.flush();
+    expect(() => controller.expectRead('a')).toThrow(/Expected one read of 'a', found 0/);
+    expect(() => controller.expectNone('a')).not.toThrow();
+    read.unsubscribe();
+  });
+
+  it('sees a read cancelled when it is unsubscribed, and refuses pushes after the end', async () => {
+    const subscription = client.stream('s').readJson({ live: 'long-poll' }).subscribe();
+    const read = controller.expectRead('s');
+    await read.push([1]);
+    subscription.unsubscribe();
+    expect(read.cancelled).toBe(true);
+    const closed = client.stream('t').readJson().subscribe();
+    const ended = controller.expectRead('t');
+    await ended.close();
+    await expect(ended.push([2])).rejects.toThrow(/has ended/);
+    closed.unsubscribe();
+  });
+});
