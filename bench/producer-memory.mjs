@@ -1,9 +1,12 @@
 // Producer memory: 1M JSON appends with maxBufferedBytes 8 MiB against a sink
 // server (in a child process), peak RSS growth of this process. Run by
 // producer.mjs in a fresh process, so no earlier work has grown the heap.
-import { DurableStreamsClient, undiciTransport } from 'durable-streams-rx';
+// BENCH_SDK (a module URL, see baseline.mjs) measures another build.
 import { firstValueFrom } from 'rxjs';
 import { message, startServer } from './harness.mjs';
+
+const { DurableStreamsClient, undiciTransport } = await import(process.env.BENCH_SDK ?? 'durable-streams-rx');
+const LABEL = process.env.BENCH_SDK_LABEL ?? 'this build';
 
 const gc = globalThis.gc;
 const MEMORY_COUNT = Number(process.env.BENCH_PRODUCER_MEMORY_COUNT ?? 1_000_000);
@@ -36,7 +39,7 @@ async function main() {
   const transport = undiciTransport();
   const client = new DurableStreamsClient({ transport });
   const mib = (bytes) => (bytes / 1024 / 1024).toFixed(1);
-  console.log(`\nProducer memory, ${MEMORY_COUNT.toLocaleString('en-US')} appends with maxBufferedBytes 8 MiB (sink server), peak RSS growth (target < 64 MiB)`);
+  console.log(`\nProducer memory (${LABEL}), ${MEMORY_COUNT.toLocaleString('en-US')} appends with maxBufferedBytes 8 MiB (sink server), peak RSS growth (target < 64 MiB)`);
   // Cold: the first work of the process, so the growth includes V8 sizing its
   // young generation and compiling the code. Warm: the same run again.
   const cold = await appendAll(client, `${sink.url}/sink`, MEMORY_COUNT);

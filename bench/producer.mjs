@@ -3,11 +3,15 @@
 // 1 MiB JSON arrays (the limit), in one run on one server; then the memory bound:
 // 1M appends with maxBufferedBytes 8 MiB against a sink server (producer-memory.mjs).
 // Servers run in child processes (see harness.mjs): RSS and time are the client's.
+// BENCH_BASELINE (see baseline.mjs) adds another build of the SDK to every round:
+// a change measured against the commit before it, paired, in one run.
 import { DurableStream as RefStream, IdempotentProducer as RefProducer } from '@durable-streams/client';
 import { DurableStreamsClient, undiciTransport } from 'durable-streams-rx';
+import os from 'node:os';
 import { firstValueFrom } from 'rxjs';
 import { Client } from 'undici';
-import { message, serverCpuMs, startServer, table, uniquePath } from './harness.mjs';
+import { baselineDir, entryOf, loadBaseline } from './baseline.mjs';
+import { message, serverCpuMs, table, uniquePath } from './harness.mjs';
 
 /** Forced collections between measurements, when node runs with --expose-gc (else none). */
 const gc = globalThis.gc;
@@ -128,25 +132,50 @@ async function bare(url, bodies) {
   }
 }
 
-async function throughput({ base, pid }) {
+/** The machine's load averages (1, 5, 15 min), as `uptime` prints them: figures from a busy machine say so. */
+const load = () => os.loadavg().map((value) => value.toFixed(2)).join(', ');
+
+/**
+ * The contenders, by key. BENCH_PRODUCER_CASES (keys, comma-separated) runs
+ * a subset: `limit,ours,before,reference` is the A/B of a change against
+ * BENCH_BASELINE with the two targets' yardsticks.
+ */
+function contenders(client, baseline, bodies) {
+  const all = [
+    // Bodies built before the clock starts: the server and HTTP alone.
+    ['limit', 'bare loop, pre-built 1 MiB arrays (limit)', (url) => bare(url, bodies)],
+    ['ours', 'durable-streams-rx IdempotentProducer', (url) => ours(client, url)],
+    ['tuned', 'durable-streams-rx, maxBatchItems 10 000', (url) => ours(client, url, { maxBatchItems: 10_000 })],
+    ...(baseline
+      ? [
+          ['before', `${baseline.name}, IdempotentProducer`, (url) => ours(baseline.client, url)],
+          ['before-tuned', `${baseline.name}, maxBatchItems 10 000`, (url) => ours(baseline.client, url, { maxBatchItems: 10_000 })],
+        ]
+      : []),
+    ['reference', '@durable-streams/client IdempotentProducer', (url) => reference(url)],
+    ['floor', 'hand-rolled loop, 1 000-item batches (floor for our defaults)', (url) => handRolled(url)],
+    // The same loop paying for JSON.stringify of every value, as a producer must.
+    ['serializing', 'bare loop, serializing 1 MiB arrays', (url) => bare(url, prebuild())],
+  ];
+  const only = process.env.BENCH_PRODUCER_CASES?.split(',').map((key) => key.trim());
+  return only ? all.filter(([key]) => only.includes(key)) : all;
+}
+
+async function throughput({ base, pid }, baseline) {
   const transport = undiciTransport();
   const client = new DurableStreamsClient({ baseUrl: base, transport });
-  const bodies = prebuild();
-  const cases = [
-    // Bodies built before the clock starts: the server and HTTP alone.
-    ['bare loop, pre-built 1 MiB arrays (limit)', (url) => bare(url, bodies)],
-    ['durable-streams-rx IdempotentProducer', (url) => ours(client, url)],
-    ['durable-streams-rx, maxBatchItems 10 000', (url) => ours(client, url, { maxBatchItems: 10_000 })],
-    ['@durable-streams/client IdempotentProducer', (url) => reference(url)],
-    ['hand-rolled loop, 1 000-item batches (floor for our defaults)', (url) => handRolled(url)],
-    // The same loop paying for JSON.stringify of every value, as a producer must.
-    ['bare loop, serializing 1 MiB arrays', (url) => bare(url, prebuild())],
-  ];
+  const baselineTransport = baseline?.sdk.undiciTransport();
+  const withClient = baseline && { ...baseline, client: new baseline.sdk.DurableStreamsClient({ baseUrl: base, transport: baselineTransport }) };
+  const cases = contenders(client, withClient, prebuild());
   const times = cases.map(() => []);
   const cpu = cases.map(() => ({ client: [], server: [] }));
+  const loadBefore = load();
   // Rounds interleave the contenders, so drift (GC, JIT, a busy machine) hits each alike.
+  // Odd rounds run them in reverse order, so no contender always goes first or follows the same one.
   for (let round = -1; round < RUNS; round++) {
-    for (const [index, [name, fn]] of cases.entries()) {
+    const order = [...cases.entries()];
+    if (round % 2 !== 0) order.reverse();
+    for (const [index, [, name, fn]] of order) {
       const url = `${base}/${uniquePath('bench-producer')}`;
       await create(url);
       const serverBefore = serverCpuMs(pid);
@@ -168,51 +197,67 @@ async function throughput({ base, pid }) {
     }
   }
   await transport.close();
+  await baselineTransport?.close();
   const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
-  const rows = cases.map(([name], index) => {
+  const rows = cases.map(([, name], index) => {
     const ms = median(times[index]);
     return { name, ms, rate: (COUNT / ms) * 1000 };
   });
   const how = slice === 0 ? 'appended in one burst' : `appended in slices of ${slice}`;
   table(`Producer, ${COUNT.toLocaleString('en-US')} JSON messages (~100 B) ${how}, median of ${RUNS} interleaved runs`, rows, 'msg');
+  console.log(`  load average (1, 5, 15 min): ${loadBefore} at the start, ${load()} at the end`);
   // CPU time (all threads) of the producing process, and of the server process: where the time went.
   console.log('  CPU, median ms: client (all threads) / server');
-  for (const [index, [name]] of cases.entries()) {
+  for (const [index, [, name]] of cases.entries()) {
     console.log(`    ${name.padEnd(60)} ${median(cpu[index].client).toFixed(0).padStart(5)} / ${median(cpu[index].server).toFixed(0).padStart(4)}`);
   }
   // Ratios are paired: each round's contenders ran back to back, so a round's
   // ratio cancels the drift of a busy machine; the median of those ratios is
   // steadier than a ratio of medians. The range shows how far single rounds go.
-  const [LIMIT, MINE, TUNED, REF, FLOOR, SERIALIZING] = [0, 1, 2, 3, 4, 5];
-  const paired = (numerator, denominator) => {
-    const ratios = times[numerator].map((ms, round) => ms / times[denominator][round]);
+  const at = (key) => cases.findIndex(([k]) => k === key);
+  const paired = (numerator, denominator, series = times) => {
+    const [n, d] = [at(numerator), at(denominator)];
+    if (n < 0 || d < 0) return undefined;
+    const ratios = series[n].map((value, round) => value / series[d][round]);
     return { median: median(ratios), min: Math.min(...ratios), max: Math.max(...ratios) };
   };
-  const show = ({ median: m, min, max }) => `${m.toFixed(2)}x (rounds ${min.toFixed(2)}-${max.toFixed(2)})`;
-  const vsReference = paired(REF, MINE);
-  const vsBare = paired(LIMIT, MINE);
+  const show = (ratio) => (ratio ? `${ratio.median.toFixed(2)}x (rounds ${ratio.min.toFixed(2)}-${ratio.max.toFixed(2)})` : 'not run');
+  const clientCpu = cpu.map((c) => c.client);
   console.log(`  Paired ratios, median of ${RUNS} rounds:`);
-  console.log(`  ratio vs @durable-streams/client:    ${show(vsReference)} faster (target >= 1.5x)`);
-  console.log(`  ratio vs bare loop, pre-built:       ${show(vsBare)} of the limit (target >= 0.8x)`);
-  console.log(`  tuned (maxBatchItems 10 000):        ${show(paired(REF, TUNED))} the reference, ${show(paired(LIMIT, TUNED))} of the limit`);
-  console.log(`  ratio vs bare loop, serializing:     ${show(paired(SERIALIZING, MINE))}`);
-  console.log(`  ratio vs hand-rolled floor:          ${show(paired(FLOOR, MINE))}`);
-  console.log(`  the floor:                           ${show(paired(LIMIT, FLOOR))} of the limit, ${show(paired(REF, FLOOR))} the reference`);
-  return { vsReference: vsReference.median, vsBare: vsBare.median };
+  console.log(`  ratio vs @durable-streams/client:    ${show(paired('reference', 'ours'))} faster (target >= 1.5x)`);
+  console.log(`  ratio vs bare loop, pre-built:       ${show(paired('limit', 'ours'))} of the limit (target >= 0.8x)`);
+  console.log(`  tuned (maxBatchItems 10 000):        ${show(paired('reference', 'tuned'))} the reference, ${show(paired('limit', 'tuned'))} of the limit`);
+  console.log(`  ratio vs bare loop, serializing:     ${show(paired('serializing', 'ours'))}`);
+  console.log(`  ratio vs hand-rolled floor:          ${show(paired('floor', 'ours'))}`);
+  console.log(`  the floor:                           ${show(paired('limit', 'floor'))} of the limit, ${show(paired('reference', 'floor'))} the reference`);
+  if (baseline) {
+    // Above 1x: this build is faster (time), or uses less client CPU, than the baseline.
+    console.log(`  this build vs ${baseline.name} (time before / time now, CPU before / CPU now; > 1x is faster):`);
+    console.log(`    defaults:              time ${show(paired('before', 'ours'))}, client CPU ${show(paired('before', 'ours', clientCpu))}`);
+    console.log(`    maxBatchItems 10 000:  time ${show(paired('before-tuned', 'tuned'))}, client CPU ${show(paired('before-tuned', 'tuned', clientCpu))}`);
+    console.log(`    ${baseline.name} vs @durable-streams/client: ${show(paired('reference', 'before'))}, vs the limit: ${show(paired('limit', 'before'))}`);
+  }
 }
 
 /**
  * The memory bound, measured in a fresh process (producer-memory.mjs) so
  * that nothing measured before has already grown the heap.
  */
-async function memory() {
+async function memory(baseline) {
   const { execFileSync } = await import('node:child_process');
   const script = new URL('./producer-memory.mjs', import.meta.url).pathname;
-  const output = execFileSync(process.execPath, ['--expose-gc', script], { encoding: 'utf8', env: process.env });
-  process.stdout.write(output);
+  const measure = (env) => process.stdout.write(execFileSync(process.execPath, ['--expose-gc', script], { encoding: 'utf8', env: { ...process.env, ...env } }));
+  // With a baseline, the two builds alternate, each in a fresh process (BENCH_MEMORY_RUNS pairs).
+  const pairs = baseline ? Number(process.env.BENCH_MEMORY_RUNS ?? 2) : 1;
+  for (let pair = 0; pair < pairs; pair++) {
+    measure({});
+    if (baseline) measure({ BENCH_SDK: entryOf(baselineDir), BENCH_SDK_LABEL: baseline.name });
+  }
 }
 
 export async function run(server) {
-  await memory();
-  for (slice of SLICES) await throughput(server);
+  const baseline = await loadBaseline();
+  console.log(`load average (1, 5, 15 min): ${load()}${baseline ? `; baseline: ${baseline.name} (${baselineDir})` : ''}`);
+  if (process.env.BENCH_PRODUCER_MEMORY !== '0') await memory(baseline);
+  for (slice of SLICES) await throughput(server, baseline);
 }

@@ -1,0 +1,38 @@
+// A build of the SDK from another commit, to run beside this one in the same
+// bench run: BENCH_BASELINE names a checkout of that commit, built
+// (npm ci && npm run build there). Each round then runs the baseline and this
+// build back to back, so their ratio is paired like every other.
+//
+//   git worktree add /tmp/sdk-before <commit> && (cd /tmp/sdk-before && npm ci && npm run build)
+//   BENCH_BASELINE=/tmp/sdk-before BENCH_ONLY=producer npm run bench
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+/** The baseline checkout's directory, or undefined when BENCH_BASELINE is not set. */
+export const baselineDir = process.env.BENCH_BASELINE ? resolve(process.env.BENCH_BASELINE) : undefined;
+
+/** The Node entry of a built checkout: what `import 'durable-streams-rx'` loads there. */
+export function entryOf(dir) {
+  const entry = join(dir, 'dist/esm/index.node.js');
+  if (!existsSync(entry)) throw new Error(`${entry} is missing: run npm ci && npm run build in ${dir}`);
+  return pathToFileURL(entry).href;
+}
+
+/** The baseline's module and a short name for it ("before 26bc98a"); undefined without BENCH_BASELINE. */
+export async function loadBaseline() {
+  if (!baselineDir) return undefined;
+  const sdk = await import(entryOf(baselineDir));
+  return { sdk, name: `before ${commitOf(baselineDir)}` };
+}
+
+/** The short commit of a checkout ("?" when git cannot tell). */
+export function commitOf(dir) {
+  try {
+    const dirty = execFileSync('git', ['-C', dir, 'status', '--porcelain', '--untracked-files=no', '--', 'lib'], { encoding: 'utf8' }).trim() ? '+changes' : '';
+    return execFileSync('git', ['-C', dir, 'rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim() + dirty;
+  } catch {
+    return '?';
+  }
+}
