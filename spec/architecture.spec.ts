@@ -43,17 +43,6 @@ const PUBLIC_ENTRY_CONSUMERS: ReadonlySet<string> = new Set(['angular']);
 const MAX_FILE_LINES = 400;
 const MAX_CLASS_LINES = 250;
 
-/**
- * Known to exceed, and being fixed: issue #18 part 2 splits the producer
- * (a batch builder, a delivery operator, a public class that wires them).
- * Temporary: the spec fails once the file or class fits, so the exception
- * is removed with the fix, and it never covers any other file or class.
- */
-const TEMPORARY_SIZE_EXCEPTIONS: ReadonlyArray<{ readonly file: string; readonly className?: string; readonly what: string }> = [
-  { file: 'produce/idempotent-producer.ts', what: 'file produce/idempotent-producer.ts (issue #18 part 2)' },
-  { file: 'produce/idempotent-producer.ts', className: 'IdempotentProducer', what: 'class IdempotentProducer (issue #18 part 2)' },
-];
-
 const LIB = resolve(__dirname, '../lib');
 
 interface Violation {
@@ -218,25 +207,13 @@ describe('architecture of lib/', () => {
   });
 
   it(`keeps every file within ${MAX_FILE_LINES} lines`, () => {
-    const excepted = new Set(TEMPORARY_SIZE_EXCEPTIONS.filter((entry) => !entry.className).map((entry) => entry.file));
-    const long = [...files].filter(([file, source]) => !excepted.has(file) && lineCount(source) > MAX_FILE_LINES).map(([file, source]) => `${file}: ${lineCount(source)}`);
+    const long = [...files].filter(([, source]) => lineCount(source) > MAX_FILE_LINES).map(([file, source]) => `${file}: ${lineCount(source)}`);
     expect(long).toEqual([]);
   });
 
   it(`keeps every class within ${MAX_CLASS_LINES} lines`, () => {
-    const long = [...files].flatMap(([file, source]) =>
-      longClasses(file, source, MAX_CLASS_LINES)
-        .filter(({ name }) => !TEMPORARY_SIZE_EXCEPTIONS.some((entry) => entry.file === file && entry.className === name))
-        .map(({ name, lines }) => `${file} ${name}: ${lines}`),
-    );
+    const long = [...files].flatMap(([file, source]) => longClasses(file, source, MAX_CLASS_LINES).map(({ name, lines }) => `${file} ${name}: ${lines}`));
     expect(long).toEqual([]);
-  });
-
-  it.each(TEMPORARY_SIZE_EXCEPTIONS)('still needs its temporary size exception: $what', ({ file, className }) => {
-    const source = files.get(file);
-    expect(source).toBeDefined();
-    if (className === undefined) expect(lineCount(source!)).toBeGreaterThan(MAX_FILE_LINES);
-    else expect(longClasses(file, source!, MAX_CLASS_LINES).map(({ name }) => name)).toContain(className);
   });
 });
 

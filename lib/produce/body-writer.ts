@@ -1,5 +1,5 @@
 import type { Framing } from '../protocol/content-type.js';
-import { entryData, utf8Length, type Entry } from './encode.js';
+import { utf8Length } from './encode.js';
 
 /** The open body's first size, before any batch has taught a better one. */
 const INITIAL_CAPACITY = 16 * 1024;
@@ -219,26 +219,4 @@ export class BodyWriter {
     grown.set(this.buffer.subarray(0, this.length));
     this.buffer = grown;
   }
-}
-
-/**
- * The body of a batch whose values were encoded on their own (appended
- * before the framing was known, or `closeStream()`'s last value), written
- * the same way: a JSON array on a JSON stream, the concatenated bytes
- * otherwise; undefined for no entries (close-only).
- *
- * Always bytes, never a string: a body lives until its batch is
- * acknowledged, long enough to be promoted out of V8's young generation,
- * where a string would swell the old generation until a full collection
- * (measured: 1M appends through an 8 MiB buffer grew RSS by ~150 MiB with
- * string bodies, about a third of that with bytes).
- */
-export function batchBody(entries: readonly Entry[], framing: Framing, url: string): Uint8Array | undefined {
-  if (entries.length === 0) return undefined;
-  // Sized from the entries (brackets and commas on a JSON stream); quoting a raw string grows it.
-  let size = framing === 'json' ? entries.length + 1 : 0;
-  for (const entry of entries) size += entry.bytes;
-  const writer = new BodyWriter(framing, size);
-  for (const entry of entries) writer.write(entryData(entry, framing, url));
-  return writer.take();
 }

@@ -1,3 +1,5 @@
+import { defer, first, map, of, queueScheduler, Subject, type Observable } from 'rxjs';
+
 /**
  * What a batch may do now:
  * - `send` with this (epoch, seq);
@@ -25,6 +27,9 @@ export interface Setback {
   readonly seq: number;
 }
 
+/** A turn that is not `wait`: what {@link Sequencer.turn$} emits. */
+export type Go = Exclude<Turn, { readonly kind: 'wait' }>;
+
 const WAIT: Turn = Object.freeze({ kind: 'wait' });
 const ACCEPTED: Turn = Object.freeze({ kind: 'accepted' });
 
@@ -36,7 +41,7 @@ export const MAX_CLAIMS_IN_A_ROW = 5;
 
 /**
  * The (epoch, seq) bookkeeping of an idempotent producer (PROTOCOL.md
- * 5.2.1), as pure state: no I/O, no timers. Batches are known by their
+ * 5.2.1): pure state, no I/O, no timers. Batches are known by their
  * ordinal (0, 1, 2… in append order); within an epoch, seq = ordinal −
  * base, where base is the first ordinal sent in that epoch.
  *
@@ -52,6 +57,13 @@ export const MAX_CLAIMS_IN_A_ROW = 5;
  * attempt is on the wire, so that every batch's fate in the old epoch is
  * known; then the unacknowledged batches are renumbered from seq 0 under the
  * new epoch, in order. Nothing accepted is sent again, nothing is skipped.
+ *
+ * It announces its own changes: every change of state tells the batches
+ * waiting in {@link turn$} to ask again. Announcements go through the queue
+ * scheduler's trampoline: one raised while waiters are being told (a batch
+ * sent, so the next may go) is queued behind the current round, not nested,
+ * so a round's waiters all see one state and the stack stays flat with any
+ * number of batches in flight.
  */
 export class Sequencer {
   private currentEpoch: number;
@@ -70,6 +82,8 @@ export class Sequencer {
   /** The epoch to switch to once nothing is on the wire. */
   private pendingEpoch: number | undefined;
   private claimsInARow = 0;
+  private readonly changes = new Subject<void>();
+  private readonly tell = () => this.changes.next();
 
   constructor(epoch: number) {
     this.currentEpoch = epoch;
@@ -103,11 +117,31 @@ export class Sequencer {
     return { kind: 'send', epoch: this.currentEpoch, seq: ordinal - this.base, predecessorsPending: ordinal > this.acceptedBelow };
   }
 
-  /** An attempt for `ordinal` goes on the wire (after a `send` turn). */
-  sent(ordinal: number): void {
+  /** Emits batch `ordinal`'s turn once it is not `wait` (at once if it is not now), then completes. */
+  turn$(ordinal: number, setback?: Setback): Observable<Go> {
+    return defer(() => {
+      // Usually the turn has come already: no need to listen.
+      const now = this.turn(ordinal, setback);
+      if (now.kind !== 'wait') return of(now);
+      return this.changes.pipe(
+        map(() => this.turn(ordinal, setback)),
+        first((turn): turn is Go => turn.kind !== 'wait'),
+      );
+    });
+  }
+
+  /**
+   * Puts an attempt for `ordinal` on the wire (after a `send` turn):
+   * `dispatch` sends it, and only then are waiters told, so the next batch
+   * in line leaves after it: requests leave in seq order.
+   */
+  sending<T>(ordinal: number, dispatch: () => T): T {
     this.onWire++;
     this.regapped.delete(ordinal);
     if (ordinal >= this.sentBelow) this.sentBelow = ordinal + 1;
+    const dispatched = dispatch();
+    this.announce();
+    return dispatched;
   }
 
   /** The server acknowledged (200 or 204) batch `ordinal`, sent in `epoch`. */
@@ -119,6 +153,7 @@ export class Sequencer {
       this.claimsInARow = 0;
     }
     this.switchWhenQuiet();
+    this.announce();
   }
 
   /** The server answered batch `ordinal` with a sequence gap. */
@@ -126,6 +161,7 @@ export class Sequencer {
     this.onWire--;
     this.regapped.add(ordinal);
     this.switchWhenQuiet();
+    this.announce();
   }
 
   /**
@@ -137,12 +173,14 @@ export class Sequencer {
     this.onWire--;
     const hope = ordinal < this.acceptedBelow || this.onWire > 0;
     this.switchWhenQuiet();
+    this.announce();
     return hope;
   }
 
   /** An attempt failed for good (the producer stops). */
   failed(): void {
     this.onWire--;
+    this.announce();
   }
 
   /**
@@ -158,6 +196,7 @@ export class Sequencer {
     }
     const keepGoing = this.claimsInARow <= MAX_CLAIMS_IN_A_ROW;
     this.switchWhenQuiet();
+    this.announce();
     return keepGoing;
   }
 
@@ -165,6 +204,12 @@ export class Sequencer {
   restart(): void {
     this.pendingEpoch = Math.max(this.pendingEpoch ?? this.currentEpoch, this.currentEpoch) + 1;
     this.switchWhenQuiet();
+    this.announce();
+  }
+
+  /** Tells the waiters in {@link turn$} (none listening: nothing to schedule). */
+  private announce(): void {
+    if (this.changes.observed) queueScheduler.schedule(this.tell);
   }
 
   private switchWhenQuiet(): void {

@@ -160,7 +160,7 @@ describe('BodyWriter buffers (Node)', () => {
       return Buffer.alloc(size);
     });
     try {
-      // Sized exactly for its one body, as batchBody sizes it: the body takes the buffer with it.
+      // Sized exactly for its one body: the body takes the buffer with it.
       const writer = new BodyWriter('json', 7);
       writer.write('"abc"');
       expect(text(writer.take())).toBe('["abc"]');

@@ -1,9 +1,17 @@
 import { InvalidArgumentError } from '../../lib/errors';
-import { batchBody } from '../../lib/produce/body-writer';
-import { countUtf8, encodeValue, utf8Length } from '../../lib/produce/encode';
+import type { Framing } from '../../lib/protocol/content-type';
+import { BodyWriter } from '../../lib/produce/body-writer';
+import { countUtf8, encodeValue, entryData, utf8Length, type Entry } from '../../lib/produce/encode';
 
 const url = 'http://x/s';
 const decode = (body: Uint8Array | undefined) => new TextDecoder().decode(body);
+
+/** A batch's body, as the producer writes one: each value as the stream frames it. */
+function batchBody(entries: readonly Entry[], framing: Framing, at = url): Uint8Array | undefined {
+  const writer = new BodyWriter(framing);
+  for (const entry of entries) writer.write(entryData(entry, framing, at));
+  return writer.take();
+}
 
 describe('producer encoding', () => {
   it('builds one JSON array per batch in which every value, arrays included, is one element', () => {

@@ -576,20 +576,20 @@ describe('IdempotentProducer in virtual time', () => {
       expect(server.messages).toEqual(['text', { a: 1 }]);
     });
 
-    it('keeps a batch opened before the content type was learned encoded value by value, then writes later batches at append', () => {
+    it('sends the values that waited for the content type as soon as it is learned, then batches as usual', () => {
       const { server } = simulate(
         { lingerMs: 20 },
         instant,
         ({ producer, at }) => {
-          at(1, () => producer.append('a')); // encoded on its own: the framing is unknown
-          at(15, () => producer.append({ b: 2 })); // learned at 10, but its batch is still open
-          at(30, () => ['c', [3]].forEach((v) => producer.append(v))); // written straight into the body
+          at(1, () => ['a', { b: 2 }].forEach((v) => producer.append(v))); // waiting: the framing is unknown
+          at(15, () => producer.append('c')); // learned at 11: written straight into a new batch, which lingers
+          at(30, () => producer.append([3]));
         },
         { context: context(timer(10).pipe(map(() => 'application/json'))) },
       );
       expect(server.arrivals.map(({ at, count }) => [at, count])).toEqual([
-        [21, 2],
-        [50, 2],
+        [11, 2],
+        [35, 2],
       ]);
       expect(server.messages).toEqual(['a', { b: 2 }, 'c', [3]]);
     });

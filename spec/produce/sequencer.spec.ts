@@ -7,7 +7,7 @@ const ACCEPTED: Turn = { kind: 'accepted' };
 /** Sends `ordinal` if its turn is `send`, returning the turn. */
 function go(sequencer: Sequencer, ordinal: number): Turn {
   const turn = sequencer.turn(ordinal);
-  if (turn.kind === 'send') sequencer.sent(ordinal);
+  if (turn.kind === 'send') sequencer.sending(ordinal, () => undefined);
   return turn;
 }
 
@@ -47,7 +47,7 @@ describe('Sequencer', () => {
     expect(s.turn(3)).toEqual(WAIT); // 2 goes first
     const again = s.turn(2, setback);
     expect(again).toEqual(send(0, 2));
-    s.sent(2);
+    s.sending(2, () => undefined);
     expect(go(s, 3)).toEqual(send(0, 3, true));
   });
 

@@ -1,0 +1,108 @@
+import { catchError, defer, last, map, mergeMap, Observable, of, switchMap, tap, type OperatorFunction } from 'rxjs';
+import { SequenceGapError, StaleEpochError, StreamClosedError } from '../errors/http-errors.js';
+import type { Batch } from './batch-builder.js';
+import type { BatchResponse, BatchSender } from './send-batch.js';
+import type { Go, Sequencer, Setback } from './sequencer.js';
+
+/** One acknowledged batch, as `acks$` reports it. */
+export interface ProducerAck {
+  readonly epoch: number;
+  readonly seq: number;
+  /** Messages in the batch. */
+  readonly count: number;
+  /** The stream's tail after the batch; undefined when the server did not say (duplicates). */
+  readonly nextOffset: string | undefined;
+  /** The server already had this batch: an earlier attempt landed though its response was lost. */
+  readonly duplicate: boolean;
+}
+
+/** A batch and its acknowledgement: what delivery emits, once per batch. */
+export interface Delivered {
+  readonly batch: Batch;
+  readonly ack: ProducerAck;
+}
+
+export interface DeliveryOptions {
+  readonly sequencer: Sequencer;
+  readonly send: BatchSender;
+  /** Batches on their way at once (mergeMap's concurrency). */
+  readonly maxInFlight: number;
+  /** On a stale epoch, claim the next one rather than fail. */
+  readonly autoClaim: boolean;
+}
+
+type SendTurn = Extract<Go, { kind: 'send' }>;
+
+/**
+ * Delivers sealed batches, up to `maxInFlight` at once, and emits each one
+ * with its acknowledgement, in the order acknowledgements arrive. A batch
+ * asks the {@link Sequencer} for its (epoch, seq), is sent (the sender
+ * retries what is safe to retry), and after a setback (a sequence gap, a
+ * claimed epoch, a stream its successor closed) waits for its turn again.
+ * Fails with the error that stops the producer: nothing after a batch that
+ * cannot be delivered may be sent, since it could only leave a gap.
+ */
+export function deliverBatches({ sequencer, send, maxInFlight, autoClaim }: DeliveryOptions): OperatorFunction<Batch, Delivered> {
+  return (batches) =>
+    defer(() => {
+      /** Whether closeStream()'s batch went by: a batch then refused by a closed stream may be written already. */
+      let closing = false;
+
+      /** One batch, from its turn to its acknowledgement; holds a mergeMap slot until then. */
+      const deliver = (batch: Batch, setback?: Setback): Observable<Delivered> =>
+        sequencer.turn$(batch.ordinal, setback).pipe(
+          switchMap((turn) =>
+            turn.kind === 'send'
+              ? attempt(batch, turn)
+              : // Proved written by a later batch's acknowledgement.
+                of(delivered(batch, setback?.epoch ?? sequencer.epoch, setback?.seq ?? -1, { nextOffset: undefined, duplicate: true })),
+          ),
+        );
+
+      const attempt = (batch: Batch, turn: SendTurn): Observable<Delivered> => {
+        const outcome = send({ epoch: turn.epoch, seq: turn.seq, body: batch.body, contentType: batch.contentType, close: batch.close }).pipe(
+          // last(), not first(): unsubscribing before the exchange completes would abort its finished request.
+          last(),
+          map((response) => {
+            sequencer.accepted(batch.ordinal, turn.epoch);
+            return delivered(batch, turn.epoch, turn.seq, response);
+          }),
+          catchError((error: unknown) => deliver(batch, setbackOf(error, batch, turn))),
+        );
+        return new Observable<Delivered>((subscriber) => sequencer.sending(batch.ordinal, () => outcome.subscribe(subscriber)));
+      };
+
+      /** Classifies a failed attempt: a setback to wait out, or (thrown) the error that stops the producer. */
+      const setbackOf = (error: unknown, batch: Batch, turn: SendTurn): Setback => {
+        const at = { epoch: turn.epoch, seq: turn.seq };
+        if (error instanceof StaleEpochError && autoClaim) {
+          if (sequencer.fenced(turn.epoch, error.currentEpoch)) return { kind: 'fenced', ...at };
+          throw error;
+        }
+        // A gap is expected only while an earlier batch is unconfirmed (requests
+        // overtake each other); otherwise the server lost our state: give up.
+        if (error instanceof SequenceGapError && turn.predecessorsPending && error.expectedSeq < turn.seq) {
+          sequencer.gap(batch.ordinal);
+          return { kind: 'gap', ...at };
+        }
+        // After closeStream(): a batch whose answer was lost is refused on retry by
+        // the stream its successor closed (only the closing (epoch, seq) counts as
+        // a duplicate, 5.2.1). It was written if that successor is acknowledged.
+        if (error instanceof StreamClosedError && !batch.close && closing) {
+          if (sequencer.closedOut(batch.ordinal)) return { kind: 'closed', ...at };
+          throw error;
+        }
+        sequencer.failed();
+        throw error;
+      };
+
+      return batches.pipe(
+        tap((batch) => (closing ||= batch.close)),
+        mergeMap((batch) => deliver(batch), maxInFlight),
+      );
+    });
+}
+
+function delivered(batch: Batch, epoch: number, seq: number, response: BatchResponse): Delivered {
+  return { batch, ack: { epoch, seq, count: batch.count, nextOffset: response.nextOffset, duplicate: response.duplicate } };
+}
