@@ -1,11 +1,11 @@
 /**
  * The Angular example (examples/angular-feed, built by `npm run example:build`)
- * in Debian's headless Chromium, driven by playwright-core, against the real
- * reference server. Two loopback servers on free ports: the reference server
- * (its http.Server watched, so open reads are counted on the server side) and
- * a static server for the built app. Each test uses its own stream, written
- * with State Protocol change messages on the `message` entity type, which the
- * app materializes and lists by id.
+ * rendered on its own server (@angular/ssr) and hydrated in Debian's headless
+ * Chromium, driven by playwright-core, against the real reference server.
+ * The reference server's http.Server is watched, so every GET (the SSR
+ * server's and the browser's) and every open read is counted on the server
+ * side. Each test uses its own stream of State Protocol change messages on
+ * the `message` entity type, which the app materializes and lists by id.
  */
 import { execFile } from 'node:child_process';
 import { join, resolve } from 'node:path';
@@ -14,14 +14,14 @@ import type { Page } from 'playwright-core';
 import { firstValueFrom } from 'rxjs';
 import { DurableStreamsClient, undiciTransport, type UndiciTransport } from '../lib/index.node';
 import { launchChromium, type Browser } from './support/chromium';
-import { serveStatic, type StaticServer } from './support/static-server';
+import { startFeedServer, type FeedServer } from './support/feed-server';
 import { startStreamServer, type StreamServer } from './support/stream-server';
 
 const ROOT = resolve(__dirname, '..');
 const LATENCY_BUDGET_MS = 1_000;
 
 let streams: StreamServer;
-let site: StaticServer;
+let site: FeedServer;
 let browser: Browser;
 let client: DurableStreamsClient;
 let transport: UndiciTransport;
@@ -30,7 +30,7 @@ const timings: string[] = [];
 
 beforeAll(async () => {
   streams = await startStreamServer();
-  site = await serveStatic(join(ROOT, 'examples/angular-feed/dist/browser'));
+  site = await startFeedServer(ROOT, streams.url);
   browser = await launchChromium();
   transport = undiciTransport();
   client = new DurableStreamsClient({ baseUrl: `${streams.url}/v1/stream`, transport });
@@ -74,19 +74,50 @@ async function append(path: string, ...texts: string[]): Promise<void> {
   }
 }
 
-async function openFeed(path: string, live = 'auto'): Promise<Page> {
+interface Opened {
+  readonly page: Page;
+  /** The HTML the server rendered, before any script ran. */
+  readonly html: string;
+}
+
+/** Opens the feed on `path`; `beforeScripts` runs once the server's HTML is in and before the app's script loads. */
+async function openFeed(path: string, live = 'auto', beforeScripts?: () => Promise<void>): Promise<Opened> {
   const page = await browser.context.newPage();
   page.on('pageerror', (error) => pageErrors.push(`pageerror: ${error.message}`));
   page.on('console', (message) => {
     if (message.type() === 'error') pageErrors.push(`console: ${message.text()}`);
   });
-  const query = new URLSearchParams({ server: streams.url, stream: path, live });
-  await page.goto(`${site.url}/?${query}`);
-  return page;
+  // Marks every list item the server's HTML created: hydration must keep these elements, not render new ones.
+  await page.addInitScript(() => {
+    new MutationObserver((records) => {
+      for (const record of records) {
+        // While the document is parsed, before any module script runs: only the server's elements.
+        if (document.readyState !== 'loading') continue;
+        for (const node of record.addedNodes) if (node instanceof HTMLLIElement) (node as unknown as { fromServer: boolean }).fromServer = true;
+      }
+    }).observe(document, { childList: true, subtree: true });
+  });
+  if (beforeScripts) {
+    await page.route(/\/main-[\w-]+\.js$/, async (route) => {
+      await beforeScripts();
+      await route.continue();
+    });
+  }
+  const response = await page.goto(`${site.url}/?${new URLSearchParams({ stream: path, live })}`);
+  return { page, html: (await response?.text()) ?? '' };
 }
 
 const shown = (page: Page): Promise<string[]> =>
   page.$$eval('[data-testid=item]', (items) => items.map((item) => (item.textContent ?? '').trim()));
+
+const serverRendered = (html: string): string[] => [...html.matchAll(/<li data-testid="item">([^<]*)<\/li>/g)].map((match) => match[1]!);
+
+/** The checkpoint the server handed over (TransferState in the page). */
+function handedCheckpoint(html: string, path: string): string | undefined {
+  const json = /<script id="ng-state" type="application\/json">([\s\S]*?)<\/script>/.exec(html)?.[1];
+  const state = JSON.parse(json ?? '{}') as Record<string, { checkpoint?: { offset?: string } } | undefined>;
+  return state[`dsrx:materialize:-1:${streams.url}/v1/stream/${path}`]?.checkpoint?.offset;
+}
 
 /** Waits until the page lists exactly `texts`, in order. */
 async function expectShown(page: Page, texts: readonly string[], timeout = 5_000): Promise<void> {
@@ -117,22 +148,21 @@ async function until(check: () => boolean, timeoutMs: number): Promise<number> {
   return Date.now() - start;
 }
 
-/** Pretends the tab is hidden or visible again (headless Chromium keeps every tab visible). */
-async function setVisibility(page: Page, state: 'hidden' | 'visible'): Promise<void> {
-  await page.evaluate((next) => {
-    Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => next });
-    Object.defineProperty(document, 'hidden', { configurable: true, get: () => next === 'hidden' });
-    document.dispatchEvent(new Event('visibilitychange'));
-  }, state);
-}
+const gets = (path: string, from: number) => streams.requests(path, from).filter((request) => request.method === 'GET');
 
 describe.each(['sse', 'long-poll', 'auto'])('the Angular feed, live %s', (live) => {
-  it(`shows messages appended after load within ${LATENCY_BUDGET_MS} ms`, async () => {
-    const path = await newStream(`latency-${live}`);
+  it(`renders the history on the server, hydrates, resumes live from the server's checkpoint, shows appends within ${LATENCY_BUDGET_MS} ms`, async () => {
+    const path = await newStream(`ssr-${live}`);
     await append(path, 'before 1', 'before 2');
-    const page = await openFeed(path, live);
-    await expectShown(page, ['before 1', 'before 2']);
+    const mark = streams.log.length;
+    const { page, html } = await openFeed(path, live);
+    expect(serverRendered(html)).toEqual(['before 1', 'before 2']);
+    const checkpoint = handedCheckpoint(html, path);
+    expect(checkpoint).toMatch(/\S/);
     await expectStatus(page, 'live');
+    await expectShown(page, ['before 1', 'before 2']);
+    // Hydrated: the items are the elements the server rendered.
+    expect(await page.$$eval('[data-testid=item]', (items) => items.map((item) => (item as unknown as { fromServer?: boolean }).fromServer === true))).toEqual([true, true]);
 
     const expected = ['before 1', 'before 2'];
     const latencies: number[] = [];
@@ -145,48 +175,55 @@ describe.each(['sse', 'long-poll', 'auto'])('the Angular feed, live %s', (live) 
     }
     timings.push(`append → on screen, ${live}: ${latencies.join(', ')} ms`);
     expect(Math.max(...latencies)).toBeLessThan(LATENCY_BUDGET_MS);
+
+    // One read of the history, the server's; the browser's first request asks from the server's checkpoint.
+    const reads = gets(path, mark);
+    expect(reads.filter((request) => request.params.get('offset') === '-1')).toHaveLength(1);
+    expect(reads[0]!.params.get('live')).toBeNull();
+    expect(reads[1]!.params.get('offset')).toBe(checkpoint);
   });
 });
 
 describe('the Angular feed', () => {
-  it('after a reload, resumes from the saved checkpoint: nothing shown twice, nothing lost', async () => {
-    const path = await newStream('reload');
-    await append(path, 'm1', 'm2', 'm3');
-    const page = await openFeed(path);
-    await expectShown(page, ['m1', 'm2', 'm3']);
-    await append(path, 'm4');
-    await expectShown(page, ['m1', 'm2', 'm3', 'm4']);
-
-    // A plain reload: the list comes back from storage, the read resumes at the saved checkpoint.
-    const saved = await page.evaluate((key) => localStorage.getItem(key), `durable-feed:${path}:checkpoint`);
-    const checkpoint = JSON.parse(saved ?? 'null') as { offset: string } | null;
-    expect(checkpoint?.offset).toMatch(/\S/);
-    expect(checkpoint?.offset).not.toBe('-1');
-    let mark = streams.log.length;
-    await page.reload();
-    await expectShown(page, ['m1', 'm2', 'm3', 'm4']);
+  it('shows an item appended between the server render and hydration once, and loses none', async () => {
+    const path = await newStream('between');
+    await append(path, 'rendered');
+    const { page, html } = await openFeed(path, 'auto', () => append(path, 'between'));
+    expect(serverRendered(html)).toEqual(['rendered']);
+    await expectShown(page, ['rendered', 'between']);
     await expectStatus(page, 'live');
-    const reads = streams.requests(path, mark).filter((request) => request.method === 'GET');
-    expect(reads[0]?.params.get('offset')).toBe(checkpoint!.offset);
-
-    // m5 is appended while the page reloads (the old page may or may not see it), m6 once it is back.
-    mark = streams.log.length;
-    const start = Date.now();
-    await Promise.all([page.reload(), append(path, 'm5')]);
-    await append(path, 'm6');
-    await expectShown(page, ['m1', 'm2', 'm3', 'm4', 'm5', 'm6']);
-    timings.push(`reload → full list: ${Date.now() - start} ms`);
-    const offsets = streams.requests(path, mark).filter((request) => request.method === 'GET').map((request) => request.params.get('offset'));
-    expect(offsets.length).toBeGreaterThan(0);
-    expect(offsets).not.toContain('-1');
+    await append(path, 'after');
+    await expectShown(page, ['rendered', 'between', 'after']);
     await page.waitForTimeout(300);
-    expect(await shown(page)).toEqual(['m1', 'm2', 'm3', 'm4', 'm5', 'm6']);
+    expect(await shown(page)).toEqual(['rendered', 'between', 'after']);
   });
 
-  it(`shows update and delete change messages within ${LATENCY_BUDGET_MS} ms, and still after a reload`, async () => {
+  it('after a reload, the server renders the current list and the browser resumes from its checkpoint', async () => {
+    const path = await newStream('reload');
+    await append(path, 'm1', 'm2');
+    const { page } = await openFeed(path);
+    await expectStatus(page, 'live');
+    await append(path, 'm3');
+    await expectShown(page, ['m1', 'm2', 'm3']);
+
+    const mark = streams.log.length;
+    const start = Date.now();
+    const response = await page.reload();
+    const html = (await response?.text()) ?? '';
+    expect(serverRendered(html)).toEqual(['m1', 'm2', 'm3']);
+    await expectStatus(page, 'live');
+    timings.push(`reload → live: ${Date.now() - start} ms`);
+    await append(path, 'm4');
+    await expectShown(page, ['m1', 'm2', 'm3', 'm4']);
+    const offsets = gets(path, mark).map((request) => request.params.get('offset'));
+    expect(offsets.filter((offset) => offset === '-1')).toHaveLength(1); // the server's render, not the browser
+    expect(offsets[1]).toBe(handedCheckpoint(html, path));
+  });
+
+  it(`shows update and delete change messages within ${LATENCY_BUDGET_MS} ms, and the server renders the changed state`, async () => {
     const path = await newStream('changes');
     await append(path, 'first', 'second', 'third'); // ids 1, 2, 3
-    const page = await openFeed(path);
+    const { page } = await openFeed(path);
     await expectShown(page, ['first', 'second', 'third']);
     await expectStatus(page, 'live');
 
@@ -199,21 +236,17 @@ describe('the Angular feed', () => {
     const deleted = Date.now() - start;
     timings.push(`change message → on screen: update ${updated} ms, delete ${deleted} ms`);
 
-    // The changed state is what a reload restores; the read resumes after it.
-    const mark = streams.log.length;
-    await page.reload();
-    await expectShown(page, ['second, edited', 'third']);
+    const html = (await (await page.reload())?.text()) ?? '';
+    expect(serverRendered(html)).toEqual(['second, edited', 'third']);
     await expectStatus(page, 'live');
-    const reads = streams.requests(path, mark).filter((request) => request.method === 'GET');
-    expect(reads[0]?.params.get('offset')).not.toBe('-1');
     await append(path, 'fourth');
     await expectShown(page, ['second, edited', 'third', 'fourth']);
   });
 
-  it('destroying the feed component closes its connection; creating it again resumes where it stopped', async () => {
+  it('destroying the feed component closes its connection; creating it again reads the stream again', async () => {
     const path = await newStream('destroy');
     await append(path, 'one');
-    const page = await openFeed(path);
+    const { page } = await openFeed(path);
     await expectShown(page, ['one']);
     await expectStatus(page, 'live');
     // The live read holds a connection open on the server.
@@ -230,41 +263,17 @@ describe('the Angular feed', () => {
     await append(path, 'two');
     await page.waitForTimeout(500);
     expect(streams.openReads(path)).toBe(0);
-    expect(streams.requests(path, mark).filter((request) => request.method === 'GET')).toEqual([]);
+    expect(gets(path, mark)).toEqual([]);
 
-    // Back on: the saved list, then what came meanwhile, each once.
+    // Back on: a new resource reads the stream (the server's handover was used once), each item once.
     await page.getByTestId('toggle').click();
     await expectShown(page, ['one', 'two']);
-    const reads = streams.requests(path, mark).filter((request) => request.method === 'GET');
-    expect(reads[0]?.params.get('offset')).not.toBe('-1');
-  });
-
-  it('closes the connection while the tab is hidden and catches up when it is visible again', async () => {
-    const path = await newStream('hidden');
-    await append(path, 'seen');
-    const page = await openFeed(path);
-    await expectShown(page, ['seen']);
     await expectStatus(page, 'live');
-    expect(await until(() => streams.openReads(path) === 1, 2_000)).toBeGreaterThanOrEqual(0);
-
-    await setVisibility(page, 'hidden');
-    expect(await until(() => streams.openReads(path) === 0, 1_000)).toBeGreaterThanOrEqual(0);
-    await expectStatus(page, 'paused while the tab is hidden');
-    await append(path, 'while hidden');
-    await page.waitForTimeout(300);
-    expect(await shown(page)).toEqual(['seen']);
-    expect(streams.openReads(path)).toBe(0);
-
-    const start = Date.now();
-    await setVisibility(page, 'visible');
-    await expectShown(page, ['seen', 'while hidden'], LATENCY_BUDGET_MS);
-    timings.push(`visible again → caught up: ${Date.now() - start} ms`);
-    expect(await until(() => streams.openReads(path) === 1, 2_000)).toBeGreaterThanOrEqual(0);
   });
 
   it('shows what examples/node-producer writes through the IdempotentProducer', async () => {
     const path = await newStream('producer');
-    const page = await openFeed(path);
+    const { page } = await openFeed(path);
     await expectStatus(page, 'live');
     const { stdout } = await promisify(execFile)(process.execPath, [
       join(ROOT, 'examples/node-producer/produce.mjs'),
