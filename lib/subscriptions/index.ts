@@ -38,3 +38,4 @@ export {
 } from './subscription-errors.js';
 export { WebhookVerifier, type WebhookVerifierOptions } from './webhook-verifier.js';
 export { WebhookSignatureError, type WebhookSignatureFailure } from './webhook-signature.js';
+export { webhookReceiver, WebhookReceiver, type WebhookReceiverOptions, type WebhookResponse } from './webhook-receiver.js';

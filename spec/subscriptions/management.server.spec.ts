@@ -1,5 +1,5 @@
 import { firstValueFrom, lastValueFrom } from 'rxjs';
-import { InvalidArgumentError, type DurableStreamsClient } from '../../lib/index.node';
+import { InvalidArgumentError } from '../../lib/index.node';
 import {
   AlreadyClaimedError,
   InvalidAckError,
@@ -12,25 +12,18 @@ import {
   WebhookUrlRejectedError,
   type WakeClaim,
 } from '../../lib/subscriptions';
-import { startSubscriptionServer, unique, type SubscriptionServer } from './support/server';
+import { unique, useSubscriptionServer } from './support/server';
 
-let server: SubscriptionServer;
-let client: DurableStreamsClient;
+const fixture = useSubscriptionServer();
 
-beforeAll(async () => {
-  server = await startSubscriptionServer();
-  client = server.client().client;
-});
-afterAll(() => server.stop());
-
-const append = (path: string, value: unknown) => firstValueFrom(client.stream(path, { contentType: 'application/json' }).appendJson(value));
+const append = (path: string, value: unknown) => firstValueFrom(fixture.admin.stream(path, { contentType: 'application/json' }).appendJson(value));
 
 describe('subscription management on the reference server', () => {
   it('ensure creates (201), re-confirms the same configuration (200) and refuses another one (409)', async () => {
     const id = unique('sub');
     const events = unique('ev');
-    await server.createJson(`${events}/a`);
-    const handle = subscription(client, id);
+    await fixture.server.createJson(`${events}/a`);
+    const handle = subscription(fixture.admin, id);
     const config = { type: 'pull-wake' as const, pattern: `${events}/*`, wakeStream: unique('wake'), leaseTtlMs: 5000, description: 'spec' };
 
     const created = await firstValueFrom(handle.ensure(config));
@@ -56,13 +49,13 @@ describe('subscription management on the reference server', () => {
 
   it('ensure creates the wake stream of a pull-wake subscription', async () => {
     const wake = unique('wake');
-    await firstValueFrom(subscription(client, unique('sub')).ensure({ type: 'pull-wake', streams: ['x'], wakeStream: wake }));
-    await expect(firstValueFrom(client.stream(wake).head())).resolves.toMatchObject({ contentType: 'application/json' });
+    await firstValueFrom(subscription(fixture.admin, unique('sub')).ensure({ type: 'pull-wake', streams: ['x'], wakeStream: wake }));
+    await expect(firstValueFrom(fixture.admin.stream(wake).head())).resolves.toMatchObject({ contentType: 'application/json' });
   });
 
   it('get, addStreams, removeStream and delete', async () => {
     const id = unique('sub');
-    const handle = subscription(client, id);
+    const handle = subscription(fixture.admin, id);
     await firstValueFrom(handle.ensure({ type: 'pull-wake', streams: ['m/a'], wakeStream: unique('wake') }));
     await lastValueFrom(handle.addStreams(['m/b', 'm/c/d']), { defaultValue: undefined });
     await lastValueFrom(handle.removeStream('m/a'), { defaultValue: undefined });
@@ -80,7 +73,7 @@ describe('subscription management on the reference server', () => {
   });
 
   it('refuses a private webhook URL with WebhookUrlRejectedError naming it', async () => {
-    const error = await firstValueFrom(subscription(client, unique('hook')).ensure({ type: 'webhook', pattern: 'h/*', webhook: { url: 'https://10.0.0.1/hook' } })).catch(
+    const error = await firstValueFrom(subscription(fixture.admin, unique('hook')).ensure({ type: 'webhook', pattern: 'h/*', webhook: { url: 'https://10.0.0.1/hook' } })).catch(
       (e: unknown) => e,
     );
     expect(error).toBeInstanceOf(WebhookUrlRejectedError);
@@ -88,9 +81,9 @@ describe('subscription management on the reference server', () => {
   });
 
   it('checks arguments before any request', () => {
-    expect(() => subscription(client, '')).toThrow(InvalidArgumentError);
+    expect(() => subscription(fixture.admin, '')).toThrow(InvalidArgumentError);
     expect(() => subscription({} as never, 'x')).toThrow(/needs a DurableStreamsClient/);
-    const { client: noBase } = server.client({ baseUrl: undefined });
+    const { client: noBase } = fixture.server.client({ baseUrl: undefined });
     expect(() => subscription(noBase, 'x')).toThrow(/needs a baseUrl/);
   });
 });
@@ -99,8 +92,8 @@ describe('claim, ack and release on the reference server', () => {
   const setup = async (leaseTtlMs = 5000) => {
     const id = unique('sub');
     const events = unique('ev');
-    await server.createJson(`${events}/a`, `${events}/b`);
-    const handle = subscription(client, id);
+    await fixture.server.createJson(`${events}/a`, `${events}/b`);
+    const handle = subscription(fixture.admin, id);
     await firstValueFrom(handle.ensure({ type: 'pull-wake', pattern: `${events}/*`, wakeStream: unique('wake'), leaseTtlMs }));
     return { handle, events };
   };

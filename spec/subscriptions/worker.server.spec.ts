@@ -1,28 +1,20 @@
 import { concatMap, firstValueFrom, ignoreElements, from, map, merge, take, tap, timer, toArray, type Observable, type Subscription as RxSubscription } from 'rxjs';
-import type { DurableStreamsClient } from '../../lib/index.node';
 import { LeaseExpiredError, subscription, type Ack, type SubscriptionHandle, type Wake, type WakeOutcome } from '../../lib/subscriptions';
-import { startSubscriptionServer, unique, type SubscriptionServer } from './support/server';
+import { unique, useSubscriptionServer } from './support/server';
 
-let server: SubscriptionServer;
-let admin: DurableStreamsClient;
-
-beforeAll(async () => {
-  server = await startSubscriptionServer();
-  admin = server.client().client;
-});
-afterAll(() => server.stop());
+const fixture = useSubscriptionServer();
 
 /** A pull-wake subscription over `streams` fresh streams under one prefix. */
 async function pullWake(streams: number, leaseTtlMs: number): Promise<{ handle: SubscriptionHandle; paths: string[] }> {
   const prefix = unique('ev');
   const paths = Array.from({ length: streams }, (_, i) => `${prefix}/s${i}`);
-  await server.createJson(...paths);
-  const handle = subscription(admin, unique('sub'));
+  await fixture.server.createJson(...paths);
+  const handle = subscription(fixture.admin, unique('sub'));
   await firstValueFrom(handle.ensure({ type: 'pull-wake', pattern: `${prefix}/*`, wakeStream: unique('wake'), leaseTtlMs }));
   return { handle, paths };
 }
 
-const append = (path: string, value: unknown) => firstValueFrom(admin.stream(path, { contentType: 'application/json' }).appendJson(value));
+const append = (path: string, value: unknown) => firstValueFrom(fixture.admin.stream(path, { contentType: 'application/json' }).appendJson(value));
 
 /** Reads every pending stream of the wake, passing each message to `seen`, acking each batch. */
 const readAll =
@@ -48,7 +40,7 @@ async function eventually(check: () => Promise<boolean> | boolean, ms = 10_000):
 
 async function ackedAtTails(handle: SubscriptionHandle): Promise<boolean> {
   const { streams } = await firstValueFrom(handle.get());
-  const tails = await Promise.all(streams.map((stream) => firstValueFrom(admin.stream(stream.path).head())));
+  const tails = await Promise.all(streams.map((stream) => firstValueFrom(fixture.admin.stream(stream.path).head())));
   return streams.every((stream, i) => stream.ackedOffset === tails[i]!.nextOffset);
 }
 
@@ -63,7 +55,7 @@ describe('pull-wake workers on the reference server', () => {
     let mostActive = 0;
     const outcomes: WakeOutcome[] = [];
     for (const worker of ['w1', 'w2', 'w3']) {
-      const { client } = server.client();
+      const { client } = fixture.server.client();
       const handler = (wake: Wake) => {
         active++;
         mostActive = Math.max(mostActive, active);
@@ -85,7 +77,7 @@ describe('pull-wake workers on the reference server', () => {
   it('keeps the lease of a handler that runs three lease lengths', async () => {
     const { handle, paths } = await pullWake(1, 1000);
     await append(paths[0]!, { i: 0 });
-    const { client, transport } = server.client();
+    const { client, transport } = fixture.server.client();
     const outcome = await firstValueFrom(
       subscription(client, handle.id).process({ worker: 'slow', claimIntervalMs: 60_000 }, (wake) => timer(3100).pipe(concatMap(() => readAll(() => undefined)(wake)))),
     );
@@ -98,14 +90,14 @@ describe('pull-wake workers on the reference server', () => {
   it('a lease lost through dropped heartbeats yields lost, and another worker does the work again', async () => {
     const { handle, paths } = await pullWake(1, 1000);
     await append(paths[0]!, { i: 0 });
-    const a = server.client();
+    const a = fixture.server.client();
     a.transport.drop = (request) => request.url.endsWith('/ack');
     const lost = firstValueFrom(
       subscription(a.client, handle.id).process({ worker: 'a', claimIntervalMs: 60_000 }, (wake) => timer(10_000).pipe(concatMap(() => readAll(() => undefined)(wake)))),
     );
     await expect(lost).resolves.toMatchObject({ kind: 'lost', error: expect.any(LeaseExpiredError) });
 
-    const b = server.client();
+    const b = fixture.server.client();
     const done: string[] = [];
     const outcome = await firstValueFrom(subscription(b.client, handle.id).process({ worker: 'b', claimIntervalMs: 200 }, readAll((path) => done.push(path))));
     expect(outcome.kind).toBe('completed');
@@ -116,7 +108,7 @@ describe('pull-wake workers on the reference server', () => {
   it('unsubscribing releases the held wake and stops every request', async () => {
     const { handle, paths } = await pullWake(1, 2000);
     await append(paths[0]!, { i: 0 });
-    const { client, transport } = server.client();
+    const { client, transport } = fixture.server.client();
     let started!: () => void;
     const handlerStarted = new Promise<void>((resolve) => (started = resolve));
     const worker = subscription(client, handle.id)
@@ -132,14 +124,14 @@ describe('pull-wake workers on the reference server', () => {
     await new Promise((resolve) => setTimeout(resolve, 700));
     expect(transport.sent.length).toBe(after);
     // Released, not left to expire: another worker claims at once.
-    const other = server.client();
+    const other = fixture.server.client();
     await expect(firstValueFrom(subscription(other.client, handle.id).claim('next'))).resolves.toMatchObject({ wakeId: expect.any(String) });
   });
 
   it('outcomes are values: a failing handler releases the wake and the worker goes on', async () => {
     const { handle, paths } = await pullWake(1, 5000);
     await append(paths[0]!, { i: 0 });
-    const { client } = server.client({ retry: { initialDelayMs: 20, maxDelayMs: 20, jitter: false } });
+    const { client } = fixture.server.client({ retry: { initialDelayMs: 20, maxDelayMs: 20, jitter: false } });
     let calls = 0;
     const outcomes = await firstValueFrom(
       subscription(client, handle.id)

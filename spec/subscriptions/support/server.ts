@@ -20,6 +20,17 @@ export interface SubscriptionServer {
   stop(): Promise<void>;
 }
 
+/** A server for the spec file: started before its specs, stopped after; `admin` is a client on it. */
+export function useSubscriptionServer(): { readonly server: SubscriptionServer; readonly admin: DurableStreamsClient } {
+  const fixture = {} as { server: SubscriptionServer; admin: DurableStreamsClient };
+  beforeAll(async () => {
+    fixture.server = await startSubscriptionServer();
+    fixture.admin = fixture.server.client().client;
+  });
+  afterAll(() => fixture.server.stop());
+  return fixture;
+}
+
 export async function startSubscriptionServer(): Promise<SubscriptionServer> {
   const server = new DurableStreamTestServer({ port: 0, host: '127.0.0.1', webhooks: true, longPollTimeout: 500 });
   const url = await server.start();
