@@ -23,3 +23,32 @@ export function statusAfterBatch(position: Pick<ReadPosition, 'upToDate' | 'clos
   if (!position.upToDate) return 'catching-up';
   return live === false ? 'resolved' : 'live';
 }
+
+/**
+ * A read's connection state, as `ReadOptions.connectionState` reports it
+ * (PLAN.md contract 1, issue #14): only the field the status needs. Reads
+ * that do not report it yet leave the status to {@link statusAfterBatch}.
+ */
+export interface ConnectionStatus {
+  readonly status: string;
+}
+
+/** The resource status a connection state tells; undefined for a state this version does not know. */
+export function statusFromConnection(state: ConnectionStatus): StreamResourceStatus | undefined {
+  switch (state.status) {
+    case 'connecting':
+      return 'loading';
+    case 'catching-up':
+      return 'catching-up';
+    case 'live':
+      return 'live';
+    // Offline: the browser said so; the read waits for `online` and goes on, as after a failure.
+    case 'reconnecting':
+    case 'offline':
+      return 'reconnecting';
+    case 'closed':
+      return 'closed';
+    default:
+      return undefined;
+  }
+}

@@ -15,7 +15,7 @@ import {
 } from '@angular/core';
 import { tap, type Observable, type OperatorFunction, type Subscription } from 'rxjs';
 import { DurableStreamsClient, type Checkpoint, type JsonBatch, type LiveMode, type ReadOptions } from '../index.js';
-import { statusAfterBatch, type StreamResourceStatus } from './read-status.js';
+import { statusAfterBatch, statusFromConnection, type ConnectionStatus, type StreamResourceStatus } from './read-status.js';
 import type { StreamResourceOptions, StreamResourceRef, StreamResourceRequest } from './stream-resource.js';
 import { asTransferredRead, ownsTransferKey, transferKey, type TransferKey, type TransferredRead } from './transfer.js';
 
@@ -25,6 +25,11 @@ export interface ValueBuilder<V> {
   readonly kind: string;
   readonly initial: V;
   build(seed: V): OperatorFunction<JsonBatch<unknown>, V>;
+}
+
+interface ConnectionReporter {
+  readonly connectionState: { next(state: ConnectionStatus): void };
+  readonly known: () => boolean;
 }
 
 interface State<V> {
@@ -133,16 +138,29 @@ export class StreamResourceImpl<V> implements StreamResourceRef<V> {
         reloading ? { ...state, status: 'loading', error: undefined } : { ...this.idle(), status: 'loading' },
       );
     }
-    this.subscribe(read(readOptions(request, live, handed?.checkpoint)), handed?.value ?? this.builder.initial, live, this.server ? key : undefined);
-  }
-
-  private subscribe(batches: Observable<JsonBatch<unknown>>, seed: V, live: LiveMode, serverKey: TransferKey | undefined): void {
     // Catch-up holds the app's stability (a server render waits for the data); live tailing never does.
     const removeTask = this.tasks.add();
     let holding = true;
     const release = () => {
       if (holding) (holding = false), removeTask();
     };
+    const connection = this.connectionReporter(release);
+    // Passed as a variable: `connectionState` is a read option from issue #14 on, ignored before.
+    const options: ReadOptions & { readonly connectionState?: ConnectionReporter['connectionState'] } = {
+      ...readOptions(request, live, handed?.checkpoint),
+      connectionState: connection.connectionState,
+    };
+    this.subscribe(read(options), handed?.value ?? this.builder.initial, live, this.server ? key : undefined, release, connection.known);
+  }
+
+  private subscribe(
+    batches: Observable<JsonBatch<unknown>>,
+    seed: V,
+    live: LiveMode,
+    serverKey: TransferKey | undefined,
+    release: () => void,
+    connectionKnown: () => boolean,
+  ): void {
     let last: JsonBatch<unknown> | undefined;
     // Outside the Angular zone: timers and sockets of a long read must not keep a zone.js app from becoming stable.
     this.subscription = this.zone.runOutsideAngular(() =>
@@ -155,15 +173,32 @@ export class StreamResourceImpl<V> implements StreamResourceRef<V> {
           next: (value) =>
             this.zone.run(() => {
               const batch = last!;
-              this.state.set({ ...this.positionOf(batch, live), value, error: undefined, hasValue: true });
+              const position = this.positionOf(batch, live);
+              this.state.update((state) => ({ ...position, status: connectionKnown() && !batch.closed ? state.status : position.status, value, error: undefined, hasValue: true }));
               if (serverKey) this.handOver(serverKey, { value, checkpoint: batch.checkpoint, upToDate: batch.upToDate, closed: batch.closed });
               if (batch.upToDate) release();
             }),
           error: (error: unknown) => this.zone.run(() => (this.fail(error), release())),
-          complete: release,
+          // A read that ends without EOF is a `live: false` read that caught up.
+          complete: () => this.zone.run(() => (this.state.update((state) => (state.status === 'closed' ? state : { ...state, status: 'resolved' })), release())),
         }),
     );
     this.subscription.add(release);
+  }
+
+  /** Once the read reports its connection state, that is the status; until then, the batches tell it. */
+  private connectionReporter(release: () => void): ConnectionReporter {
+    let known = false;
+    const next = (state: ConnectionStatus) =>
+      this.zone.run(() => {
+        const status = statusFromConnection(state);
+        if (status === undefined) return;
+        known = true;
+        this.state.update((current) => (current.status === status ? current : { ...current, status }));
+        // A server render does not wait out retries: it renders what it has, and the browser goes on from there.
+        if (this.server && status === 'reconnecting') release();
+      });
+    return { connectionState: { next }, known: () => known };
   }
 
   private positionOf(position: { readonly upToDate: boolean; readonly closed: boolean; readonly checkpoint: Checkpoint }, live: LiveMode) {
