@@ -13,17 +13,23 @@ import { pathToFileURL } from 'node:url';
 /** The baseline checkout's directory, or undefined when BENCH_BASELINE is not set. */
 export const baselineDir = process.env.BENCH_BASELINE ? resolve(process.env.BENCH_BASELINE) : undefined;
 
-/** The Node entry of a built checkout: what `import 'durable-streams-rx'` loads there. */
-export function entryOf(dir) {
-  const entry = join(dir, 'dist/esm/index.node.js');
-  if (!existsSync(entry)) throw new Error(`${entry} is missing: run npm ci && npm run build in ${dir}`);
-  return pathToFileURL(entry).href;
+/**
+ * The SDK of a built checkout, `undiciTransport` included: its main and undici entries
+ * (dist/esm/index.js and undici.js), or, in builds from before the undici entry,
+ * dist/esm/index.node.js, which had both.
+ */
+export async function loadSdk(dir) {
+  const at = (file) => join(dir, 'dist/esm', file);
+  const load = (file) => import(pathToFileURL(at(file)).href);
+  if (existsSync(at('undici.js'))) return { ...(await load('index.js')), ...(await load('undici.js')) };
+  if (existsSync(at('index.node.js'))) return load('index.node.js');
+  throw new Error(`${dir} has no build: run npm ci && npm run build there`);
 }
 
 /** The baseline's module and a short name for it ("before 26bc98a"); undefined without BENCH_BASELINE. */
 export async function loadBaseline() {
   if (!baselineDir) return undefined;
-  const sdk = await import(entryOf(baselineDir));
+  const sdk = await loadSdk(baselineDir);
   return { sdk, name: `before ${commitOf(baselineDir)}` };
 }
 

@@ -1,11 +1,14 @@
 // Producer memory: 1M JSON appends with maxBufferedBytes 8 MiB against a sink
 // server (in a child process), peak RSS growth of this process. Run by
 // producer.mjs in a fresh process, so no earlier work has grown the heap.
-// BENCH_SDK (a module URL, see baseline.mjs) measures another build.
+// BENCH_SDK (a built checkout's directory, see baseline.mjs) measures another build.
 import { firstValueFrom } from 'rxjs';
+import { loadSdk } from './baseline.mjs';
 import { message, startServer } from './harness.mjs';
 
-const { DurableStreamsClient, undiciTransport } = await import(process.env.BENCH_SDK ?? 'durable-streams-rx');
+const { DurableStreamsClient, undiciTransport } = process.env.BENCH_SDK
+  ? await loadSdk(process.env.BENCH_SDK)
+  : { ...(await import('durable-streams-rx')), ...(await import('durable-streams-rx/undici')) };
 const LABEL = process.env.BENCH_SDK_LABEL ?? 'this build';
 
 const gc = globalThis.gc;

@@ -6,11 +6,12 @@
 // BENCH_BASELINE (see baseline.mjs) adds another build of the SDK to every round:
 // a change measured against the commit before it, paired, in one run.
 import { DurableStream as RefStream, IdempotentProducer as RefProducer } from '@durable-streams/client';
-import { DurableStreamsClient, undiciTransport } from 'durable-streams-rx';
+import { DurableStreamsClient } from 'durable-streams-rx';
+import { undiciTransport } from 'durable-streams-rx/undici';
 import os from 'node:os';
 import { firstValueFrom } from 'rxjs';
 import { Client } from 'undici';
-import { baselineDir, entryOf, loadBaseline } from './baseline.mjs';
+import { baselineDir, loadBaseline } from './baseline.mjs';
 import { message, serverCpuMs, table, uniquePath } from './harness.mjs';
 
 /** Forced collections between measurements, when node runs with --expose-gc (else none). */
@@ -251,7 +252,7 @@ async function memory(baseline) {
   const pairs = baseline ? Number(process.env.BENCH_MEMORY_RUNS ?? 2) : 1;
   for (let pair = 0; pair < pairs; pair++) {
     measure({});
-    if (baseline) measure({ BENCH_SDK: entryOf(baselineDir), BENCH_SDK_LABEL: baseline.name });
+    if (baseline) measure({ BENCH_SDK: baselineDir, BENCH_SDK_LABEL: baseline.name });
   }
 }
 

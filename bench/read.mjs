@@ -1,7 +1,8 @@
 // Catch-up read of 100k JSON messages (~100 B each): ours vs @durable-streams/client's
 // jsonStream() vs a bare fetch + JSON.parse loop (the limit), in one run on one server.
 import { stream as refStream } from '@durable-streams/client';
-import { DurableStreamsClient, undiciTransport } from 'durable-streams-rx';
+import { DurableStreamsClient } from 'durable-streams-rx';
+import { undiciTransport } from 'durable-streams-rx/undici';
 import { lastValueFrom, reduce } from 'rxjs';
 import { median, message, table, uniquePath } from './harness.mjs';
 

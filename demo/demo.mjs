@@ -4,6 +4,7 @@
 // the stream (EOF ends the tail) and exits.
 import { DurableStreamTestServer } from '@durable-streams/server';
 import { DurableStreamsClient } from 'durable-streams-rx';
+import { undiciTransport } from 'durable-streams-rx/undici';
 import { concatMap, firstValueFrom, from, lastValueFrom, tap, timer, toArray } from 'rxjs';
 
 const MESSAGES = 5;
@@ -11,8 +12,10 @@ const server = new DurableStreamTestServer({ port: 0, host: '127.0.0.1' });
 const url = await server.start();
 console.log(`reference server: ${url}`);
 
+// A Node service: undici's keep-alive pools (the default transport, fetch, works too).
+const transport = undiciTransport();
 try {
-  const client = new DurableStreamsClient({ baseUrl: `${url}/v1/stream` });
+  const client = new DurableStreamsClient({ baseUrl: `${url}/v1/stream`, transport });
   const chat = client.stream(`demo/chat-${Date.now().toString(36)}`);
 
   const created = await firstValueFrom(chat.create({ contentType: 'application/json' }));
@@ -48,5 +51,6 @@ try {
   console.log(ok ? `round trip ok: ${received.length} appended, ${received.length} read live, in order` : `round trip FAILED: read ${JSON.stringify(received)}`);
   process.exitCode = ok ? 0 : 1;
 } finally {
+  await transport.close();
   await server.stop();
 }

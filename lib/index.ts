@@ -1,7 +1,7 @@
 /**
  * durable-streams-rx: an RxJS-native client for the Durable Streams protocol.
- * This entry point is platform-neutral (fetch transport by default); on Node
- * the `node` export condition selects `index.node`, which defaults to undici.
+ * The same module graph on every platform, `fetch` the default transport;
+ * the undici transport for Node services is `durable-streams-rx/undici`.
  */
 export { DurableStreamsClient } from './client/durable-streams-client.js';
 export { DurableStream, type StreamHandleOptions, type ForkResult } from './client/durable-stream.js';
@@ -49,4 +49,3 @@ export type { Collection, Collections, MaterializeOptions, StateSnapshot } from 
 export { DEFAULT_RETRY, resolveRetryConfig, type RetryConfig } from './retry/retry-config.js';
 export type { HttpTransport, HttpRequest, HttpResponse, HttpHeaders, HttpBody } from './transport/http-transport.js';
 export { fetchTransport, type FetchTransportOptions } from './transport/fetch/fetch-transport.js';
-export { registerDefaultTransport } from './transport/default-transport.js';

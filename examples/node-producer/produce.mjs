@@ -13,6 +13,7 @@
 import { parseArgs } from 'node:util';
 import { firstValueFrom } from 'rxjs';
 import { DurableStreamsClient } from 'durable-streams-rx';
+import { undiciTransport } from 'durable-streams-rx/undici';
 
 const { values: args } = parseArgs({
   options: {
@@ -33,7 +34,8 @@ const count = Number(args.count);
 const intervalMs = Number(args.interval);
 const editEvery = Number(args['edit-every']);
 const producerId = args['producer-id'];
-const client = new DurableStreamsClient({ baseUrl: `${args.server.replace(/\/+$/, '')}/v1/stream` });
+// A Node producer: undici pipelines its batches in order on one connection (a lane).
+const client = new DurableStreamsClient({ baseUrl: `${args.server.replace(/\/+$/, '')}/v1/stream`, transport: undiciTransport() });
 const stream = client.stream(args.stream);
 
 // Idempotent: succeeds when the stream already exists with this content type.

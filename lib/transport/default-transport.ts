@@ -1,20 +1,14 @@
 import { fetchTransport } from './fetch/fetch-transport.js';
 import type { HttpTransport } from './http-transport.js';
 
-let factory: () => HttpTransport = () => fetchTransport();
 let shared: HttpTransport | undefined;
 
 /**
- * The transport a client uses when none is given: `fetch` by default; the
- * Node entry point (`exports` condition `node`) registers undici instead, so
- * undici never reaches a browser bundle. Created once and shared.
+ * The transport a client uses when none is given: `fetch`, on every
+ * platform, created once and shared. Node services that want undici's
+ * keep-alive pools and lanes pass `transport: undiciTransport()` from
+ * `durable-streams-rx/undici`.
  */
 export function defaultTransport(): HttpTransport {
-  return (shared ??= factory());
-}
-
-/** Replaces the default transport factory. Called by the Node entry point. */
-export function registerDefaultTransport(create: () => HttpTransport): void {
-  factory = create;
-  shared = undefined;
+  return (shared ??= fetchTransport());
 }

@@ -45,7 +45,8 @@ export interface HttpResponse {
 /**
  * The seam under everything, like Angular's `HttpBackend`: one request in,
  * status, headers and a streamed body out. Implementations: `fetchTransport`
- * (browsers, or any `fetch`) and `undiciTransport` (the Node default).
+ * (any `fetch`; the default) and `undiciTransport` (Node, from
+ * `durable-streams-rx/undici`).
  *
  * A transport rejects with the platform's error on network failure; the SDK
  * maps it to a `NetworkError`. It never throws on HTTP error statuses.

@@ -14,7 +14,7 @@ import { takeUntilDestroyed, toSignal } from '@angular/core/rxjs-interop';
 import { firstValueFrom, scan } from 'rxjs';
 import { DURABLE_STREAMS_OPTIONS, DurableStreamsClient, provideDurableStreams } from '../../lib/angular/index';
 // The Node entry registers undici as the default transport: the Angular provider must still pick fetch.
-import { DurableStreamsClient as CoreClient, fetchTransport, type JsonBatch } from '../../lib/index.node';
+import { DurableStreamsClient as CoreClient, fetchTransport, type JsonBatch } from '../../lib/index';
 import { InvalidArgumentError } from '../../lib/errors/client-errors';
 import type { HttpRequest, HttpTransport } from '../../lib/transport/http-transport';
 import { streamBase, uniquePath } from '../support/real-server';

@@ -1,5 +1,5 @@
 import { firstValueFrom, lastValueFrom, toArray } from 'rxjs';
-import { DurableStreamsClient, Offset, UnauthorizedError } from '../../lib/index.node';
+import { DurableStreamsClient, Offset, UnauthorizedError } from '../../lib/index';
 import { useLoopbackServer } from '../support/loopback-server';
 import { transports } from '../support/real-server';
 

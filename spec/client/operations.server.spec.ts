@@ -9,7 +9,7 @@ import {
   StreamExistsError,
   StreamNotFoundError,
   type HttpTransport,
-} from '../../lib/index.node';
+} from '../../lib/index';
 import { injectFault, realClient, refusedPort, transports, uniquePath } from '../support/real-server';
 
 /** Reads a stream's whole body with a plain GET, independent of the SDK's read path. */

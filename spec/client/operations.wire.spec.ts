@@ -12,7 +12,7 @@ import {
   StreamExistsError,
   StreamNotFoundError,
   UnauthorizedError,
-} from '../../lib/index.node';
+} from '../../lib/index';
 import { ORIGIN, wireDoubles, type WireDouble } from '../support/wire-doubles';
 
 const BASE = `${ORIGIN}/v1/stream`;

@@ -1,4 +1,4 @@
-import { DurableStreamsClient, fetchTransport, InvalidArgumentError } from '../../lib/index.node';
+import { DurableStreamsClient, fetchTransport, InvalidArgumentError } from '../../lib/index';
 
 describe('DurableStreamsClient options', () => {
   it.each([

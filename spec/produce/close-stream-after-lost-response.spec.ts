@@ -1,6 +1,6 @@
 import { firstValueFrom, timer } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
-import { DurableStreamsClient, type HttpRequest, type HttpTransport } from '../../lib/index.node';
+import { DurableStreamsClient, type HttpRequest, type HttpTransport } from '../../lib/index';
 import { IdempotentProducer } from '../../lib/produce/idempotent-producer';
 import type { DurableStreamError } from '../../lib/errors';
 import { offlineContext } from '../support/offline-context';

@@ -1,5 +1,5 @@
 import { lastValueFrom, toArray, type Observable } from 'rxjs';
-import { DurableStreamsClient, InvalidArgumentError, Offset, ServerError, SseUnavailableError } from '../../lib/index.node';
+import { DurableStreamsClient, InvalidArgumentError, Offset, ServerError, SseUnavailableError } from '../../lib/index';
 import { useLoopbackServer, waitUntil } from '../support/loopback-server';
 import { transports } from '../support/real-server';
 

@@ -1,6 +1,6 @@
 import { filter, firstValueFrom, lastValueFrom, map, scan, share, shareReplay, take, takeWhile, toArray, type Observable, type Subscription } from 'rxjs';
 import { eachValueFrom } from 'rxjs-for-await';
-import { collectItems, collectText, items, Offset, UnauthorizedError, type DurableStream, type DurableStreamsClient, type HttpTransport, type JsonBatch } from '../../lib/index.node';
+import { collectItems, collectText, items, Offset, UnauthorizedError, type DurableStream, type DurableStreamsClient, type HttpTransport, type JsonBatch } from '../../lib/index';
 import { injectFault, realClient, serverUrl, transports, uniquePath } from '../support/real-server';
 import { LoopbackServer, sleep } from '../support/loopback-server';
 

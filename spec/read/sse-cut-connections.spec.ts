@@ -1,5 +1,5 @@
 import { catchError, lastValueFrom, of, toArray } from 'rxjs';
-import { DurableStreamsClient, NetworkError, Offset, SseUnavailableError, type JsonBatch } from '../../lib/index.node';
+import { DurableStreamsClient, NetworkError, Offset, SseUnavailableError, type JsonBatch } from '../../lib/index';
 import { useLoopbackServer } from '../support/loopback-server';
 import { transports } from '../support/real-server';
 

@@ -1,5 +1,5 @@
 import { firstValueFrom, lastValueFrom } from 'rxjs';
-import { InvalidArgumentError } from '../../lib/index.node';
+import { InvalidArgumentError } from '../../lib/index';
 import {
   AlreadyClaimedError,
   InvalidAckError,

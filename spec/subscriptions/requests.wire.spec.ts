@@ -1,5 +1,5 @@
 import { firstValueFrom, lastValueFrom } from 'rxjs';
-import { DurableStreamsClient, ServerError } from '../../lib/index.node';
+import { DurableStreamsClient, ServerError } from '../../lib/index';
 import { AlreadyClaimedError, subscription } from '../../lib/subscriptions';
 import { ORIGIN, wireDoubles, type WireDouble } from '../support/wire-doubles';
 

@@ -1,5 +1,5 @@
 import { firstValueFrom } from 'rxjs';
-import { DurableStreamsClient } from '../../lib/index.node';
+import { DurableStreamsClient } from '../../lib/index';
 import { webhookReceiver, WebhookVerifier } from '../../lib/subscriptions';
 import type { HttpRequest, HttpResponse, HttpTransport } from '../../lib/transport/http-transport';
 import { JwksServer, signatureHeader, signingKey } from './support/signing';

@@ -1,6 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { HttpTransport } from '../../lib/index.node';
+import type { HttpTransport } from '../../lib/index';
 
 /** One request as the server saw it. */
 export interface SeenRequest {

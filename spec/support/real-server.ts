@@ -1,4 +1,4 @@
-import { DurableStreamsClient, fetchTransport, type DurableStreamsClientOptions, type HttpTransport } from '../../lib/index.node';
+import { DurableStreamsClient, fetchTransport, type DurableStreamsClientOptions, type HttpTransport } from '../../lib/index';
 import { undiciTransport } from '../../lib/transport/undici/undici-transport';
 
 /** The reference server started by globalSetup (a free loopback port). */

@@ -1,6 +1,6 @@
 import nock from 'nock';
 import { MockAgent } from 'undici';
-import { fetchTransport, type HttpTransport } from '../../lib/index.node';
+import { fetchTransport, type HttpTransport } from '../../lib/index';
 import { undiciTransport } from '../../lib/transport/undici/undici-transport';
 
 /** A request as it crossed the wire. */

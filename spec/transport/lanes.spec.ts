@@ -1,5 +1,5 @@
 import { firstValueFrom } from 'rxjs';
-import { DurableStreamsClient, type HttpRequest, type HttpTransport } from '../../lib/index.node';
+import { DurableStreamsClient, type HttpRequest, type HttpTransport } from '../../lib/index';
 import { exchange } from '../../lib/transport/exchange';
 import { undiciTransport, type UndiciTransport } from '../../lib/transport/undici/undici-transport';
 import { LoopbackServer } from '../support/loopback-server';

@@ -1,5 +1,5 @@
 import { firstValueFrom, from, toArray } from 'rxjs';
-import { NetworkError, TimeoutError, type HttpTransport } from '../../lib/index.node';
+import { NetworkError, TimeoutError, type HttpTransport } from '../../lib/index';
 import { exchange } from '../../lib/transport/exchange';
 import { useLoopbackServer, waitUntil, type LoopbackServer } from '../support/loopback-server';
 import { refusedPort, transports } from '../support/real-server';

@@ -4,8 +4,12 @@ import type { HttpBody, HttpHeaders, HttpRequest, HttpResponse, HttpTransport } 
 export interface FetchTransportOptions {
   /** The `fetch` to use; defaults to the global one. */
   readonly fetch?: typeof globalThis.fetch;
-  /** Passed to every request (e.g. `'include'` for cookies across origins). */
-  readonly credentials?: RequestCredentials;
+  /**
+   * Passed to every request (e.g. `'include'` for cookies across origins).
+   * Spelled out rather than the DOM's `RequestCredentials`, so a Node
+   * project without the DOM library type-checks our declarations.
+   */
+  readonly credentials?: 'omit' | 'same-origin' | 'include';
 }
 
 /** A transport over WHATWG `fetch`: browsers, Deno, Bun, or Node's global fetch. */

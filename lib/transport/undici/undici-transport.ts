@@ -1,3 +1,5 @@
+// First: keeps Node's own dispatcher behind its `fetch` (see the module).
+import './node-dispatcher-first.js';
 import { Agent, Client, errors as undiciErrors, request as undiciRequest, type Dispatcher } from 'undici';
 import type { HttpBody, HttpRequest, HttpResponse, HttpTransport } from '../http-transport.js';
 
@@ -20,8 +22,11 @@ export interface UndiciTransport extends HttpTransport {
 }
 
 /**
- * The Node transport: undici's `request()` over a keep-alive pool per origin.
- * Faster than `fetch` on Node (no WHATWG stream layer on the hot path).
+ * The Node transport: undici's `request()` over a keep-alive pool per origin,
+ * and the producer's requests pipelined in order on a lane (one connection).
+ * Faster than `fetch` on Node (no WHATWG stream layer on the hot path); pass
+ * it as `transport` to a client in Node services. Importing it changes no
+ * process-wide state: Node's own `fetch` keeps its own dispatcher.
  */
 export function undiciTransport(options: UndiciTransportOptions = {}): UndiciTransport {
   const keepAliveTimeout = options.keepAliveTimeoutMs ?? 10_000;

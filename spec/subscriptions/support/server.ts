@@ -1,6 +1,6 @@
 import { DurableStreamTestServer } from '@durable-streams/server';
 import { firstValueFrom } from 'rxjs';
-import { DurableStreamsClient, type DurableStreamsClientOptions } from '../../../lib/index.node';
+import { DurableStreamsClient, type DurableStreamsClientOptions } from '../../../lib/index';
 import type { HttpRequest, HttpResponse, HttpTransport } from '../../../lib/transport/http-transport';
 import { undiciTransport } from '../../../lib/transport/undici/undici-transport';
 
