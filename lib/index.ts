@@ -16,6 +16,7 @@ export { Offset, type Checkpoint } from './protocol/offset.js';
 export { IdempotentProducer, type ProducerAck } from './produce/idempotent-producer.js';
 export { DEFAULT_PRODUCER_OPTIONS, type ProducerOptions } from './produce/producer-options.js';
 export {
+  DeliveryTimeoutError,
   ProducerBufferFullError,
   ProducerClosedError,
   ProducerSourceError,

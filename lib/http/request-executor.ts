@@ -46,7 +46,7 @@ export class RequestExecutor {
   /**
    * The backoff retries {@link call} puts around an attempt, as an operator:
    * it keeps no state between subscriptions, so a caller that sends many
-   * requests alike (a producer's batches) builds it once and reuses it.
+   * requests alike builds it once and reuses it.
    */
   retrying<T>(safety: RetrySafety, retry?: Partial<RetryConfig>): MonoTypeOperatorFunction<T> {
     return retryWithBackoff<T>({ ...this.options.retry, ...retry }, this.options.scheduler, { retryIf: retryableFor(safety) });

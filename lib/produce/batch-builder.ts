@@ -1,6 +1,7 @@
 import { Subject, type Observable } from 'rxjs';
 import { InvalidArgumentError } from '../errors/client-errors.js';
 import { framingOf, type Framing } from '../protocol/content-type.js';
+import { handBack } from './batch-values.js';
 import { BodyWriter } from './body-writer.js';
 import { dataBytes, encodeValue, entryData, valueData, type Entry } from './encode.js';
 import { ProducerBufferFullError, type BufferLimit } from './producer-errors.js';
@@ -18,7 +19,11 @@ export interface Batch {
   readonly close: boolean;
   /** The request body; undefined for a close-only request. */
   readonly body: Uint8Array | undefined;
+  /** On a byte stream, where each value ends in the body (see `BodyWriter.sizes`). */
+  readonly sizes: readonly number[] | undefined;
   readonly contentType: string;
+  /** When its first value was appended (scheduler time): its delivery timeout counts from there. */
+  readonly openedAt: number;
 }
 
 /** What the builder enforces. */
@@ -41,7 +46,8 @@ export interface BatchBuilderLimits {
  * Until the stream's content type is known ({@link frame}), values wait,
  * each encoded on its own (so a bad value is still refused at append);
  * once it is, they are written in order and their batch is sealed at once:
- * they have waited long enough.
+ * they have waited long enough. Sealed batches are kept until acknowledged,
+ * so that what was not can be handed back ({@link unsent}).
  */
 export class BatchBuilder {
   private readonly sealed = new Subject<Batch>();
@@ -58,6 +64,11 @@ export class BatchBuilder {
   private waiting: Entry[] = [];
   /** How the producer ends, once asked to: `close`, or `closeStream()` with its last value (null for none). */
   private ending: { readonly final: Entry | null | undefined } | undefined;
+  private finished = false;
+  /** Sealed batches not yet acknowledged, in order. */
+  private readonly unacknowledged: Batch[] = [];
+  /** When the open batch (or the first waiting value) was appended. */
+  private openedAt = 0;
   private ordinal = 0;
   private appended = 0;
   /** Bytes of the values appended, staged texts not yet counted (see `BodyWriter`). */
@@ -73,6 +84,7 @@ export class BatchBuilder {
     private readonly limits: BatchBuilderLimits,
     private readonly url: string,
     private readonly producerId: string,
+    private readonly now: () => number,
   ) {}
 
   /** Messages appended so far. */
@@ -147,6 +159,7 @@ export class BatchBuilder {
     }
     this.appended++;
     // A batch closes once it reaches a budget, the value reaching it included.
+    if (writer.count === 1) this.openedAt = this.now();
     if (writer.count >= maxBatchItems || writer.bytes >= maxBatchBytes) this.seal();
     else if (writer.count === 1) this.opened.next();
     return true;
@@ -178,22 +191,25 @@ export class BatchBuilder {
     if (this.ending) this.finish(this.ending.final);
   }
 
+  /** A value encoded on its own, as `closeStream()`'s last value is (throws `InvalidArgumentError` for one that cannot be sent). */
+  encode(value: unknown): Entry {
+    return encodeValue(value, this.framing, this.url);
+  }
+
   /**
    * No more appends: seals what is open, then (with `final` given, null for
    * no value) `closeStream()`'s last batch, and completes {@link batches$};
-   * once the content type is known, if values still wait for it. `final`
-   * is validated now: an invalid one throws and changes nothing.
+   * once the content type is known, if values still wait for it.
    */
-  end(final?: { readonly value: unknown } | null): void {
+  end(final?: Entry | null): void {
     if (this.ending) return;
-    const entry = final ? encodeValue(final.value, this.framing, this.url) : final;
-    this.ending = { final: entry };
-    if (entry) {
+    this.ending = { final };
+    if (final) {
       // Counted now, beyond the buffer limits: the last value is never refused for room.
       this.appended++;
-      this.appendedBytes += entry.bytes;
+      this.appendedBytes += final.bytes;
     }
-    if (this.framing !== undefined || this.waiting.length === 0) this.finish(entry);
+    if (this.framing !== undefined || (this.waiting.length === 0 && !final)) this.finish(final);
   }
 
   /** Settles what an acknowledgement of `batch` proves written: it and every batch before it. Told once per batch. */
@@ -202,11 +218,28 @@ export class BatchBuilder {
     if (batch.endCount <= this.acknowledged) return;
     this.acknowledged = batch.endCount;
     this.acknowledgedBytes = batch.endBytes;
+    const unacknowledged = this.unacknowledged;
+    while (unacknowledged.length > 0 && unacknowledged[0]!.endCount <= this.acknowledged) unacknowledged.shift();
+  }
+
+  /**
+   * Every value appended and not acknowledged, in append order, as the
+   * stream would have stored it (see `batchValues`): the sealed batches',
+   * the open batch's, those waiting for the content type, closeStream()'s
+   * last one. For handing back once the producer has stopped: it takes the
+   * open batch's body.
+   */
+  unsent(): unknown[] {
+    // The sizes before the body: taking it starts a new list.
+    const open = this.writer && this.framing ? { framing: this.framing, sizes: this.writer.sizes, body: this.writer.take() } : undefined;
+    return handBack(this.unacknowledged, open, this.waiting, this.finished ? undefined : this.ending?.final);
   }
 
   private finish(final: Entry | null | undefined): void {
     this.seal();
+    this.finished = true;
     if (final !== undefined) {
+      this.openedAt = this.now();
       if (final) {
         const writer = (this.writer ??= new BodyWriter(this.framing!));
         this.appendedBytes += writer.write(entryData(final, this.framing!, this.url)) - final.bytes;
@@ -222,9 +255,14 @@ export class BatchBuilder {
     const count = writer?.count ?? 0;
     this.sealedBytes += writer?.bytes ?? 0;
     this.sealedCount += count;
+    const sizes = writer?.sizes;
     const body = count > 0 ? writer!.take() : undefined;
-    // Numbered and counted before it leaves: downstream may append synchronously.
-    this.sealed.next({ ordinal: this.ordinal++, count, endCount: this.sealedCount, endBytes: this.sealedBytes, close, body, contentType: this.contentType });
+    const { ordinal, sealedCount: endCount, sealedBytes: endBytes, contentType, openedAt } = this;
+    const batch: Batch = { ordinal, count, endCount, endBytes, close, body, sizes, contentType, openedAt };
+    // Numbered, counted and kept before it leaves: downstream may append synchronously.
+    this.ordinal++;
+    this.unacknowledged.push(batch);
+    this.sealed.next(batch);
   }
 
   /** Admits a value while the content type is unknown: encoded on its own, to be written once it is known. */
@@ -233,6 +271,7 @@ export class BatchBuilder {
     const entry = encodeValue(value, undefined, this.url);
     if (entry.bytes > maxBufferedBytes) throw tooLarge(entry.bytes, maxBufferedBytes, this.url);
     if (this.pendingBytes + entry.bytes > maxBufferedBytes) return this.full(throwIfFull, 'maxBufferedBytes', maxBufferedBytes);
+    if (this.waiting.length === 0) this.openedAt = this.now();
     this.waiting.push(entry);
     this.appended++;
     this.appendedBytes += entry.bytes;
@@ -251,14 +290,8 @@ export class BatchBuilder {
 
   private full(throwIfFull: boolean, limit: BufferLimit, max: number): false {
     if (!throwIfFull) return false;
-    throw new ProducerBufferFullError({
-      url: this.url,
-      producerId: this.producerId,
-      limit,
-      max,
-      pendingMessages: this.pendingCount,
-      pendingBytes: this.pendingBytes,
-    });
+    const { url, producerId, pendingCount: pendingMessages, pendingBytes } = this;
+    throw new ProducerBufferFullError({ url, producerId, limit, max, pendingMessages, pendingBytes });
   }
 }
 

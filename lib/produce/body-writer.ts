@@ -65,6 +65,8 @@ export class BodyWriter {
   /** Values encoded into the open body, and their bytes (separators not counted). */
   private written = 0;
   private writtenBytes = 0;
+  /** On a byte stream, each value's size in the open body, so it can be cut out again (see {@link sizes}). */
+  private valueSizes: number[] | undefined;
   /** Texts appended after those, in order, not yet encoded. */
   private staged: string[] = [];
   private stagedUnits = 0;
@@ -78,6 +80,7 @@ export class BodyWriter {
     capacity = INITIAL_CAPACITY,
   ) {
     this.buffer = allocate(capacity);
+    if (framing === 'bytes') this.valueSizes = [];
   }
 
   /** Values in the open body, staged ones included. */
@@ -88,6 +91,17 @@ export class BodyWriter {
   /** UTF-8 bytes of the values encoded so far (separators, and staged texts, not counted). */
   get bytes(): number {
     return this.writtenBytes;
+  }
+
+  /**
+   * On a byte stream (where nothing in the body marks where a value ends),
+   * the size of each value of the open body, in order: a byte length for
+   * bytes, `~units` (negative) for a text of that many UTF-16 units. Taken
+   * with the body: {@link take} starts a new list. Undefined on a JSON
+   * stream, whose body parses back into its values.
+   */
+  get sizes(): readonly number[] | undefined {
+    return this.valueSizes;
   }
 
   /** UTF-16 units of the staged texts: once encoded, at most three bytes each. */
@@ -117,6 +131,7 @@ export class BodyWriter {
 
   /** Appends one value's JSON text (JSON framing) or raw string, to be encoded with the others later (see {@link stages}). */
   stage(text: string): void {
+    this.valueSizes?.push(~text.length);
     this.staged.push(text);
     this.stagedUnits += text.length;
   }
@@ -149,6 +164,7 @@ export class BodyWriter {
     this.undoBytes = this.writtenBytes;
     const json = this.framing === 'json';
     const bytes = typeof data === 'string' ? this.writeText(data, json) : this.writeBytes(data, json);
+    this.valueSizes?.push(typeof data === 'string' ? ~data.length : bytes);
     this.written++;
     this.writtenBytes += bytes;
     return bytes;
@@ -156,6 +172,7 @@ export class BodyWriter {
 
   /** Takes back the last {@link write} (an append refused after all: the buffer is full). */
   undo(): void {
+    this.valueSizes?.pop();
     this.length = this.undoLength;
     this.written = this.undoWritten;
     this.writtenBytes = this.undoBytes;
@@ -180,6 +197,7 @@ export class BodyWriter {
     this.length = 0;
     this.written = 0;
     this.writtenBytes = 0;
+    if (this.valueSizes) this.valueSizes = [];
     this.undoLength = 0;
     this.undoWritten = 0;
     this.undoBytes = 0;

@@ -1,5 +1,8 @@
-import { catchError, defer, last, map, mergeMap, Observable, of, switchMap, tap, type OperatorFunction } from 'rxjs';
+import { asyncScheduler, catchError, defer, last, map, mergeMap, Observable, of, switchMap, tap, type OperatorFunction, type SchedulerLike } from 'rxjs';
+import { isRetryable } from '../errors/durable-stream-error.js';
 import { SequenceGapError, StaleEpochError, StreamClosedError } from '../errors/http-errors.js';
+import type { RetryConfig } from '../retry/retry-config.js';
+import { retryWithBackoff } from '../retry/retry-with-backoff.js';
 import type { Batch } from './batch-builder.js';
 import type { BatchResponse, BatchSender } from './send-batch.js';
 import type { Go, Sequencer, Setback } from './sequencer.js';
@@ -29,6 +32,14 @@ export interface DeliveryOptions {
   readonly maxInFlight: number;
   /** On a stale epoch, claim the next one rather than fail. */
   readonly autoClaim: boolean;
+  /** Backoff between attempts at one batch (its `maxRetries` bounds them too). */
+  readonly retry: RetryConfig;
+  /** How long after its first value's append a batch is retried (`Infinity`: forever). */
+  readonly deliveryTimeoutMs: number;
+  /** The error that stops the producer when a batch's delivery timeout has passed, `cause` its last failure. */
+  readonly expired: (cause: unknown) => Error;
+  /** Backoff timers and the clock of delivery timeouts; undefined for rxjs's `asyncScheduler`. */
+  readonly scheduler: SchedulerLike | undefined;
 }
 
 type SendTurn = Extract<Go, { kind: 'send' }>;
@@ -36,13 +47,19 @@ type SendTurn = Extract<Go, { kind: 'send' }>;
 /**
  * Delivers sealed batches, up to `maxInFlight` at once, and emits each one
  * with its acknowledgement, in the order acknowledgements arrive. A batch
- * asks the {@link Sequencer} for its (epoch, seq), is sent (the sender
- * retries what is safe to retry), and after a setback (a sequence gap, a
- * claimed epoch, a stream its successor closed) waits for its turn again.
- * Fails with the error that stops the producer: nothing after a batch that
- * cannot be delivered may be sent, since it could only leave a gap.
+ * asks the {@link Sequencer} for its (epoch, seq), is sent, and after a
+ * setback (a sequence gap, a claimed epoch, a stream its successor closed)
+ * waits for its turn again. Transient failures (network errors, timeouts,
+ * 5xx, 429) are retried with backoff, the same (epoch, seq) and body each
+ * time, until `deliveryTimeoutMs` after the batch's first value: even when
+ * the server applied an attempt whose answer was lost, the retry is
+ * answered as a duplicate, never written twice. Fails with the error that
+ * stops the producer: nothing after a batch that cannot be delivered may be
+ * sent, since it could only leave a gap.
  */
-export function deliverBatches({ sequencer, send, maxInFlight, autoClaim }: DeliveryOptions): OperatorFunction<Batch, Delivered> {
+export function deliverBatches(options: DeliveryOptions): OperatorFunction<Batch, Delivered> {
+  const { sequencer, send, maxInFlight, autoClaim, retry, deliveryTimeoutMs, expired } = options;
+  const scheduler = options.scheduler ?? asyncScheduler;
   return (batches) =>
     defer(() => {
       /** Whether closeStream()'s batch went by: a batch then refused by a closed stream may be written already. */
@@ -60,20 +77,24 @@ export function deliverBatches({ sequencer, send, maxInFlight, autoClaim }: Deli
         );
 
       const attempt = (batch: Batch, turn: SendTurn): Observable<Delivered> => {
+        const deadline = batch.openedAt + deliveryTimeoutMs;
+        // Decided before each retry, so no request is ever cut short by the deadline.
+        const retryIf = (error: unknown) => isRetryable(error) && scheduler.now() < deadline;
         const outcome = send({ epoch: turn.epoch, seq: turn.seq, body: batch.body, contentType: batch.contentType, close: batch.close }).pipe(
+          retryWithBackoff(retry, scheduler, { retryIf }),
           // last(), not first(): unsubscribing before the exchange completes would abort its finished request.
           last(),
           map((response) => {
             sequencer.accepted(batch.ordinal, turn.epoch);
             return delivered(batch, turn.epoch, turn.seq, response);
           }),
-          catchError((error: unknown) => deliver(batch, setbackOf(error, batch, turn))),
+          catchError((error: unknown) => deliver(batch, setbackOf(error, batch, turn, deadline))),
         );
         return new Observable<Delivered>((subscriber) => sequencer.sending(batch.ordinal, () => outcome.subscribe(subscriber)));
       };
 
       /** Classifies a failed attempt: a setback to wait out, or (thrown) the error that stops the producer. */
-      const setbackOf = (error: unknown, batch: Batch, turn: SendTurn): Setback => {
+      const setbackOf = (error: unknown, batch: Batch, turn: SendTurn, deadline: number): Setback => {
         const at = { epoch: turn.epoch, seq: turn.seq };
         if (error instanceof StaleEpochError && autoClaim) {
           if (sequencer.fenced(turn.epoch, error.currentEpoch)) return { kind: 'fenced', ...at };
@@ -93,7 +114,7 @@ export function deliverBatches({ sequencer, send, maxInFlight, autoClaim }: Deli
           throw error;
         }
         sequencer.failed();
-        throw error;
+        throw isRetryable(error) && scheduler.now() >= deadline ? expired(error) : error;
       };
 
       return batches.pipe(

@@ -1,39 +1,19 @@
-import {
-  AsyncSubject,
-  BehaviorSubject,
-  catchError,
-  connectable,
-  defer,
-  EMPTY,
-  endWith,
-  first,
-  ignoreElements,
-  map,
-  noop,
-  of,
-  Subject,
-  takeUntil,
-  tap,
-  throwError,
-  type Observable,
-  type Observer,
-  type Subscription,
-} from 'rxjs';
+import { asyncScheduler, catchError, connectable, defer, EMPTY, map, of, Subject, takeUntil, tap, throwError, type Observable, type Observer, type Subscription } from 'rxjs';
 import { DurableStreamError } from '../errors/durable-stream-error.js';
 import type { CloseResult } from '../operations/append.js';
 import type { StreamContext } from '../http/stream-context.js';
+import { resolveRetryConfig, type RetryConfig } from '../retry/retry-config.js';
 import { errorMessage } from '../util/error-message.js';
 import { BatchBuilder } from './batch-builder.js';
 import { deliverBatches, type Delivered, type ProducerAck } from './deliver.js';
+import { ProducerLifecycle } from './lifecycle.js';
 import { lingered } from './linger.js';
-import { ProducerClosedError, ProducerSourceError } from './producer-errors.js';
+import { DeliveryTimeoutError, ProducerSourceError } from './producer-errors.js';
 import { resolveProducerOptions, type ProducerOptions, type ResolvedProducerOptions } from './producer-options.js';
 import { httpBatchSender, type BatchSender } from './send-batch.js';
 import { Sequencer } from './sequencer.js';
 
 export type { ProducerAck } from './deliver.js';
-
-type Lifecycle = 'open' | 'closing' | 'closed' | 'failed' | 'detached';
 
 /**
  * An exactly-once producer for one stream (PROTOCOL.md 5.2.1), made with
@@ -41,7 +21,8 @@ type Lifecycle = 'open' | 'closing' | 'closed' | 'failed' | 'detached';
  * batched (by linger time, count and bytes), numbered (epoch, seq) and sent
  * with up to `maxInFlight` batches on the wire. The server deduplicates by
  * (producer id, epoch, seq), so every retry is safe: each value is written
- * once, in append order, without gaps, or the producer stops with an error.
+ * once, in append order, without gaps, or the producer stops with an error
+ * and hands back what it did not deliver.
  *
  * It is an RxJS Observer: `source$.subscribe(producer)` appends every value,
  * and the source's completion flushes and closes the producer.
@@ -51,7 +32,7 @@ type Lifecycle = 'open' | 'closing' | 'closed' | 'failed' | 'detached';
  * `batches$`; `deliverBatches` takes them, `maxInFlight` at once, through
  * the {@link Sequencer} to the server, and emits each with its
  * acknowledgement: `acks$` is what it emits. This class keeps the API and
- * the lifecycle, and wires the parts.
+ * the lifecycle ({@link ProducerLifecycle}), and wires the parts.
  */
 export class IdempotentProducer<T = unknown> implements Observer<T> {
   /** Every acknowledged batch, in the order responses arrive. Completes when the producer stops. */
@@ -65,16 +46,12 @@ export class IdempotentProducer<T = unknown> implements Observer<T> {
   private readonly options: ResolvedProducerOptions;
   private readonly builder: BatchBuilder;
   private readonly sequencer: Sequencer;
+  private readonly lifecycle: ProducerLifecycle;
   private readonly errors = new Subject<DurableStreamError>();
-  /** Messages acknowledged so far; completes when the producer closes, fails when it fails or is detached. */
-  private readonly progress = new BehaviorSubject<number>(0);
-  /** Emits (and completes) when the producer stops, however it stops. */
-  private readonly stopped = new AsyncSubject<void>();
   private readonly contentType$: Observable<string>;
   private readonly subscriptions: Subscription[];
   private lookup: Subscription | undefined;
-  private lifecycle: Lifecycle = 'open';
-  private failure: DurableStreamError | undefined;
+  private unsent: readonly unknown[] | undefined;
   /** Set once closeStream() is called (a second call shares its outcome); its result once acknowledged. */
   private closingStream: { result?: CloseResult } | undefined;
 
@@ -86,25 +63,31 @@ export class IdempotentProducer<T = unknown> implements Observer<T> {
     const resolved = (this.options = resolveProducerOptions(producerId, options, context.url));
     this.producerId = producerId;
     this.url = context.url;
+    this.lifecycle = new ProducerLifecycle(this.url, producerId);
     this.errors$ = this.errors.asObservable();
     if (resolved.onError) this.errors.subscribe(resolved.onError);
-    const builder = (this.builder = new BatchBuilder(resolved, this.url, producerId));
+    const scheduler = context.scheduler ?? asyncScheduler;
+    const builder = (this.builder = new BatchBuilder(resolved, this.url, producerId, () => scheduler.now()));
     const sequencer = (this.sequencer = new Sequencer(resolved.epoch));
     this.contentType$ = contentTypeOf(context, resolved);
     send ??= httpBatchSender(context, producerId, resolved.request);
-    const delivery = connectable(builder.batches$.pipe(deliverBatches({ ...resolved, sequencer, send })), {
+    const retry = producerRetry(context, resolved);
+    const { deliveryTimeoutMs } = resolved;
+    // Giving up, the producer stops at once: what it hands back is what is unacknowledged now.
+    const expired = (cause: unknown) => new DeliveryTimeoutError({ url: this.url, producerId, deliveryTimeoutMs, cause, unsent: (this.unsent = builder.unsent()) });
+    const delivery = connectable(builder.batches$.pipe(deliverBatches({ ...resolved, sequencer, send, retry, scheduler, expired })), {
       connector: () => new Subject<Delivered>(),
       resetOnDisconnect: false,
     });
     this.acks$ = delivery.pipe(
-      takeUntil(this.stopped),
+      takeUntil(this.lifecycle.stopped$),
       map((delivered) => delivered.ack),
       catchError(() => EMPTY),
     );
     this.subscriptions = [
       // The producer's own subscription comes first: its accounting is done before acks$ tells anyone.
       delivery.subscribe({ next: (delivered) => this.settle(delivered), error: (error: unknown) => this.fail(error), complete: () => this.stop('closed') }),
-      builder.opened$.pipe(lingered(resolved.lingerMs, () => builder.hasOpenBatch)).subscribe(() => builder.seal()),
+      builder.opened$.pipe(lingered(resolved.lingerMs, () => builder.hasOpenBatch, scheduler)).subscribe(() => builder.seal()),
       delivery.connect(),
     ];
     if (resolved.contentType) this.learnContentType();
@@ -133,7 +116,7 @@ export class IdempotentProducer<T = unknown> implements Observer<T> {
   /** Batches being sent (or waiting for their turn on a gap or an epoch claim). */
   get inFlightCount(): number {
     // Every sealed batch is delivered once, and delivery keeps all its slots busy while batches wait.
-    return this.isStopped() ? 0 : Math.min(this.options.maxInFlight, this.builder.sealedBatches - this.builder.acknowledgedBatches);
+    return this.lifecycle.isStopped ? 0 : Math.min(this.options.maxInFlight, this.builder.sealedBatches - this.builder.acknowledgedBatches);
   }
 
   /**
@@ -154,10 +137,8 @@ export class IdempotentProducer<T = unknown> implements Observer<T> {
 
   /** Observer: appends the value. A value that cannot be appended is reported on `errors$`, and the producer closes. */
   next(value: T): void {
-    if (this.lifecycle !== 'open') {
-      this.errors.next(this.closedError(`Producer '${this.producerId}' is ${this.lifecycle}: a value from its source was dropped`));
-      return;
-    }
+    const { state } = this.lifecycle;
+    if (state !== 'open') return this.errors.next(this.lifecycle.closedError(`Producer '${this.producerId}' is ${state}: a value from its source was dropped`));
     try {
       this.admit(value, true);
     } catch (error) {
@@ -186,8 +167,7 @@ export class IdempotentProducer<T = unknown> implements Observer<T> {
     return defer(() => {
       const target = this.builder.appendedCount;
       this.builder.seal();
-      if (this.builder.acknowledgedCount >= target) return of(undefined);
-      return this.progress.pipe(first((acknowledged) => acknowledged >= target), map(noop));
+      return this.lifecycle.reached(target, this.builder.acknowledgedCount);
     });
   }
 
@@ -195,8 +175,7 @@ export class IdempotentProducer<T = unknown> implements Observer<T> {
   close(): Observable<void> {
     return defer(() => {
       this.beginClose();
-      // Emits once the producer has closed; fails if it stops otherwise.
-      return this.progress.pipe(ignoreElements(), endWith(undefined));
+      return this.lifecycle.closed();
     });
   }
 
@@ -209,24 +188,19 @@ export class IdempotentProducer<T = unknown> implements Observer<T> {
    */
   closeStream(finalValue?: T): Observable<CloseResult> {
     return defer(() => {
-      if (this.lifecycle === 'open') {
-        // The last value goes in its batch once the content type is known.
-        if (finalValue !== undefined) this.learnContentType();
-        this.lifecycle = 'closing';
-        try {
-          this.builder.end(finalValue === undefined ? null : { value: finalValue });
-        } catch (error) {
-          // A last value that cannot be sent changes nothing.
-          this.lifecycle = 'open';
-          throw error;
-        }
+      if (this.lifecycle.state === 'open') {
+        // Checked first: a last value that cannot be sent changes nothing.
+        const final = finalValue === undefined ? null : this.builder.encode(finalValue);
+        // It goes in its batch once the content type is known.
+        if (final) this.learnContentType();
+        this.lifecycle.beginClose();
+        this.builder.end(final);
       } else if (this.closingStream === undefined) {
-        return throwError(() =>
-          this.closedError(`closeStream() needs an open producer; producer '${this.producerId}' is ${this.lifecycle} (close(), complete() or detach() came first)`),
-        );
+        const what = `closeStream() needs an open producer; producer '${this.producerId}' is ${this.lifecycle.state} (close(), complete() or detach() came first)`;
+        return throwError(() => this.lifecycle.closedError(what));
       }
       const closing = (this.closingStream ??= {});
-      return this.close().pipe(map(() => closing.result ?? { finalOffset: '' }));
+      return this.lifecycle.closed().pipe(map(() => closing.result ?? { finalOffset: '' }));
     });
   }
 
@@ -236,17 +210,30 @@ export class IdempotentProducer<T = unknown> implements Observer<T> {
    * under the new epoch, in order.
    */
   restart(): void {
-    if (this.lifecycle !== 'open' && this.lifecycle !== 'closing') throw this.closedError();
+    if (this.lifecycle.isStopped) throw this.lifecycle.closedError();
     this.sequencer.restart();
   }
 
-  /** Stops at once without sending what is pending (in-flight requests are aborted); the stream stays open. */
+  /** Stops at once without sending what is pending (in-flight requests are aborted; {@link unsentValues} has them); the stream stays open. */
   detach(): void {
-    if (!this.isStopped()) this.stop('detached');
+    if (!this.lifecycle.isStopped) this.stop('detached');
+  }
+
+  /**
+   * Every value not acknowledged, in append order, once the producer has
+   * given up on them (failed or detached; before that, none): to persist,
+   * or to append again with a new producer. Each is as the stream would
+   * have stored it: on a JSON stream parsed back from its JSON, on other
+   * streams the string or the bytes.
+   */
+  unsentValues(): readonly unknown[] {
+    const { state } = this.lifecycle;
+    if (state !== 'failed' && state !== 'detached') return [];
+    return (this.unsent ??= this.builder.unsent());
   }
 
   private admit(value: T, throwIfFull: boolean): boolean {
-    if (this.lifecycle !== 'open') throw this.closedError();
+    if (this.lifecycle.state !== 'open') throw this.lifecycle.closedError();
     // The first append learns the content type: at once when given or known to
     // the handle, else with a HEAD; values appended meanwhile wait in the builder.
     if (!this.lookup) this.learnContentType();
@@ -257,7 +244,7 @@ export class IdempotentProducer<T = unknown> implements Observer<T> {
   private learnContentType(): void {
     this.lookup ??= this.contentType$
       .pipe(
-        takeUntil(this.stopped),
+        takeUntil(this.lifecycle.stopped$),
         tap((contentType) => this.builder.frame(contentType)),
       )
       .subscribe({ error: (error: unknown) => this.fail(error) });
@@ -266,42 +253,37 @@ export class IdempotentProducer<T = unknown> implements Observer<T> {
   private settle({ batch, ack }: Delivered): void {
     this.builder.acknowledge(batch);
     if (batch.close && this.closingStream) this.closingStream.result = { finalOffset: ack.nextOffset ?? '' };
-    this.progress.next(this.builder.acknowledgedCount);
+    this.lifecycle.acknowledged(this.builder.acknowledgedCount);
   }
 
   private beginClose(): void {
-    if (this.lifecycle !== 'open') return;
-    this.lifecycle = 'closing';
     // Seals the open batch at once; after the last batch, delivery completes.
-    this.builder.end();
+    if (this.lifecycle.beginClose()) this.builder.end();
   }
 
   private fail(error: unknown): void {
-    if (this.isStopped()) return;
-    this.failure = asSdkError(error, this.url);
-    this.errors.next(this.failure);
-    this.stop('failed');
+    if (this.lifecycle.isStopped) return;
+    const failure = asSdkError(error, this.url);
+    this.errors.next(failure);
+    this.stop('failed', failure);
   }
 
-  private stop(lifecycle: 'closed' | 'failed' | 'detached'): void {
-    this.lifecycle = lifecycle;
+  private stop(state: 'closed' | 'failed' | 'detached', failure?: DurableStreamError): void {
     for (const subscription of this.subscriptions) subscription.unsubscribe();
     this.lookup?.unsubscribe();
-    this.stopped.next();
-    this.stopped.complete();
-    if (lifecycle === 'closed') this.progress.complete();
-    else this.progress.error(this.failure ?? this.closedError());
+    this.lifecycle.stop(state, failure);
     this.errors.complete();
   }
+}
 
-  private isStopped(): boolean {
-    return this.lifecycle === 'closed' || this.lifecycle === 'failed' || this.lifecycle === 'detached';
-  }
-
-  private closedError(what?: string): ProducerClosedError {
-    const reason = this.lifecycle === 'failed' ? 'failed' : this.lifecycle === 'detached' ? 'detached' : 'closed';
-    return new ProducerClosedError({ url: this.url, producerId: this.producerId, reason, what, cause: this.failure });
-  }
+/**
+ * The backoff between attempts at a batch: the client's policy refined by
+ * the producer's `retry`, without the client's bound on retries (the
+ * delivery timeout bounds them); the producer's own `retry.maxRetries` does.
+ */
+function producerRetry(context: StreamContext, options: ResolvedProducerOptions): RetryConfig {
+  const retry = options.request.retry;
+  return resolveRetryConfig({ ...context.retry, ...retry, maxRetries: retry?.maxRetries ?? Number.MAX_SAFE_INTEGER });
 }
 
 /** The stream's content type: the producer's option, else the handle's, learned with one HEAD that carries the producer's own headers and params (its credentials). */

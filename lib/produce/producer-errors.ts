@@ -78,3 +78,32 @@ export class ProducerSourceError extends DurableStreamError {
   }
 }
 
+
+/**
+ * A batch could not be delivered within `deliveryTimeoutMs` of its first
+ * value's append: transient failures (network errors, timeouts, 5xx, 429)
+ * went on that long. The producer has stopped; `unsent` hands back every
+ * value it had not got acknowledged, in append order, as the stream would
+ * have stored it (on a JSON stream each value parsed back from its JSON),
+ * for the caller to persist or append again. `cause` is the last failure.
+ */
+export class DeliveryTimeoutError extends DurableStreamError {
+  readonly producerId: string;
+  readonly deliveryTimeoutMs: number;
+  /** Every value not acknowledged, in append order. */
+  readonly unsent: readonly unknown[];
+  constructor(init: { readonly url: string; readonly producerId: string; readonly deliveryTimeoutMs: number; readonly cause: unknown; readonly unsent: readonly unknown[] }) {
+    super(
+      'DELIVERY_TIMEOUT',
+      `Producer '${init.producerId}' gave up: a batch was not acknowledged within deliveryTimeoutMs (${init.deliveryTimeoutMs} ms), the last failure being: ${errorMessage(init.cause)}. ${init.unsent.length} values not acknowledged are in error.unsent`,
+      {
+        url: init.url,
+        hint: 'The server stayed unreachable or failing; persist or append error.unsent again with a new producer (a higher epoch). Values whose last request was answered by nothing may have been written already. Raise deliveryTimeoutMs (Infinity: never give up) to wait longer',
+        cause: init.cause,
+      },
+    );
+    this.producerId = init.producerId;
+    this.deliveryTimeoutMs = init.deliveryTimeoutMs;
+    this.unsent = init.unsent;
+  }
+}

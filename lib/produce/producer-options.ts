@@ -27,6 +27,15 @@ export interface ProducerOptions extends RequestOptions {
   readonly maxBatchItems?: number;
   /** Batches sent concurrently (> 0). Default 5. */
   readonly maxInFlight?: number;
+  /**
+   * How long a batch may take to be acknowledged, from its first value's
+   * append, ms (> 0; `Infinity`: forever). Until then transient failures
+   * (network errors, timeouts, 5xx, 429) are retried with backoff, however
+   * many (unless `retry.maxRetries` bounds them); then the producer stops
+   * with a `DeliveryTimeoutError` that hands back every value not
+   * acknowledged. Kafka's `delivery.timeout.ms`. Default 120 000.
+   */
+  readonly deliveryTimeoutMs?: number;
   /** Messages appended but not yet acknowledged before appends are refused (> 0). Default 100 000. */
   readonly maxBufferedMessages?: number;
   /** Bytes appended but not yet acknowledged before appends are refused (> 0). Default 64 MiB. */
@@ -46,6 +55,7 @@ export interface ResolvedProducerOptions {
   readonly maxBatchBytes: number;
   readonly maxBatchItems: number;
   readonly maxInFlight: number;
+  readonly deliveryTimeoutMs: number;
   readonly maxBufferedMessages: number;
   readonly maxBufferedBytes: number;
   readonly contentType: string | undefined;
@@ -60,6 +70,7 @@ export const DEFAULT_PRODUCER_OPTIONS = Object.freeze({
   maxBatchBytes: 1024 * 1024,
   maxBatchItems: 1000,
   maxInFlight: 5,
+  deliveryTimeoutMs: 120_000,
   maxBufferedMessages: 100_000,
   maxBufferedBytes: 64 * 1024 * 1024,
 });
@@ -86,6 +97,10 @@ export function resolveProducerOptions(producerId: string, options: ProducerOpti
   const lingerMs = options.lingerMs ?? d.lingerMs;
   if (!Number.isFinite(lingerMs) || lingerMs < 0) {
     throw new InvalidArgumentError(`lingerMs must be a number of milliseconds >= 0, got ${lingerMs}`, url);
+  }
+  const deliveryTimeoutMs = options.deliveryTimeoutMs ?? d.deliveryTimeoutMs;
+  if (typeof deliveryTimeoutMs !== 'number' || !(deliveryTimeoutMs > 0)) {
+    throw new InvalidArgumentError(`deliveryTimeoutMs must be a number of milliseconds > 0 (Infinity for no limit), got ${deliveryTimeoutMs}`, url);
   }
   const positive = (name: keyof typeof d, value: number | undefined): number => {
     const resolved = value ?? (d[name] as number);
@@ -114,6 +129,7 @@ export function resolveProducerOptions(producerId: string, options: ProducerOpti
     maxBatchBytes: positive('maxBatchBytes', options.maxBatchBytes),
     maxBatchItems: positive('maxBatchItems', options.maxBatchItems),
     maxInFlight: positive('maxInFlight', options.maxInFlight),
+    deliveryTimeoutMs,
     maxBufferedMessages: positive('maxBufferedMessages', options.maxBufferedMessages),
     maxBufferedBytes: positive('maxBufferedBytes', options.maxBufferedBytes),
     contentType: options.contentType,

@@ -24,9 +24,10 @@ export interface BatchResponse {
 }
 
 /**
- * Sends one batch, retrying as it sees fit, and emits the response once, or
- * fails with a typed error (`StaleEpochError`, `SequenceGapError`, ...). The
- * producer's only I/O: tests inject their own.
+ * One attempt at sending a batch: emits the response once, or fails with a
+ * typed error (`StaleEpochError`, `SequenceGapError`, `NetworkError`...).
+ * Retries are the delivery's (`deliverBatches`). The producer's only I/O:
+ * tests inject their own.
  */
 export type BatchSender = (request: BatchRequest) => Observable<BatchResponse>;
 
@@ -62,15 +63,8 @@ export function batchResponse(response: HttpResponse, request: BatchRequest): Ba
   };
 }
 
-/**
- * Sends batches over the client's transport. Every retryable failure (5xx,
- * 429, network errors, timeouts) is retried with backoff, the same (epoch,
- * seq) each time: even when the server applied an attempt whose response was
- * lost, the retry is answered as a duplicate, never written twice.
- */
+/** Sends batches over the client's transport, one attempt each. */
 export function httpBatchSender(context: StreamContext, producerId: string, options: RequestOptions): BatchSender {
   const { http, url } = context;
-  // One operator for every batch, built once per producer: it keeps no state between subscriptions.
-  const retrying = http.retrying<BatchResponse>('idempotent', options.retry);
-  return (request) => http.attempt(batchRequestSpec(url, producerId, request, options), (response) => [batchResponse(response, request)]).pipe(retrying);
+  return (request) => http.attempt(batchRequestSpec(url, producerId, request, options), (response) => [batchResponse(response, request)]);
 }

@@ -14,7 +14,7 @@ const text = (body: Uint8Array | undefined) => new TextDecoder().decode(body);
  * first value and whenever `flushes` emits. Emits each sealed batch's body.
  */
 function batching(appends: Observable<string>, flushes: Observable<unknown>, limits: Partial<BatchBuilderLimits> = {}, lingerMs = 5): Observable<string> {
-  const builder = new BatchBuilder({ ...roomy, ...limits }, 'http://x/s', 'p');
+  const builder = new BatchBuilder({ ...roomy, ...limits }, 'http://x/s', 'p', () => 0);
   builder.frame('application/octet-stream');
   builder.opened$.pipe(lingered(lingerMs, () => builder.hasOpenBatch)).subscribe(() => builder.seal());
   flushes.subscribe(() => builder.seal());
@@ -79,7 +79,7 @@ describe('batching: BatchBuilder and lingered', () => {
   });
 
   it('writes the values that waited for the content type in batches of the usual size, and seals them at once', () => {
-    const builder = new BatchBuilder({ ...roomy, maxBatchItems: 2 }, 'http://x/s', 'p');
+    const builder = new BatchBuilder({ ...roomy, maxBatchItems: 2 }, 'http://x/s', 'p', () => 0);
     const sealed: string[] = [];
     builder.batches$.subscribe({ next: (batch) => sealed.push(text(batch.body)), complete: () => sealed.push('|') });
     for (const key of 'abc') builder.add(values[key], true);
@@ -132,7 +132,7 @@ describe('batching: BatchBuilder and lingered', () => {
     });
 
     it('leaves no timer behind when unsubscribed', () => {
-      const builder = new BatchBuilder({ ...roomy, maxBatchItems: 2 }, 'http://x/s', 'p');
+      const builder = new BatchBuilder({ ...roomy, maxBatchItems: 2 }, 'http://x/s', 'p', () => 0);
       builder.frame('text/plain');
       const subscription = builder.opened$.pipe(lingered(5, () => builder.hasOpenBatch)).subscribe(() => builder.seal());
       builder.add('a', true);

@@ -139,6 +139,21 @@ describe.each([
     expect(text(json.take())).toBe(`["${'y'.repeat(50)}","z"]`);
   });
 
+  it('on a byte stream, records where each value ends (bytes, or ~units of a text), without the last write undone, afresh per body', () => {
+    const writer = new Writer('bytes');
+    writer.stage('ab');
+    writer.write(new Uint8Array([1, 2, 3]));
+    writer.stage('é😀');
+    writer.write('zz');
+    writer.undo();
+    const sizes = writer.sizes;
+    expect(sizes).toEqual([~2, 3, ~3]);
+    expect(Array.from(writer.take()!)).toEqual([...utf8('ab'), 1, 2, 3, ...utf8('é😀')]);
+    expect(sizes).toEqual([~2, 3, ~3]); // the taken body's list is left as it was
+    expect(writer.sizes).toEqual([]);
+    expect(new Writer('json').sizes).toBeUndefined();
+  });
+
   it('never writes into a body it has handed over', () => {
     const writer = new Writer('json', 64);
     const taken: Array<[Uint8Array, string]> = [];

@@ -5,7 +5,7 @@ import { IdempotentProducer } from '../../lib/produce/idempotent-producer';
 import type { DurableStreamError } from '../../lib/errors';
 import { offlineContext } from '../support/offline-context';
 import { streamBase, transports, uniquePath } from '../support/real-server';
-import { FakeServer, STREAM_URL, type Network } from './support/fake-server';
+import { FAST_RETRY, FakeServer, STREAM_URL, type Network } from './support/fake-server';
 import { createStream, isClosed, readJsonMessages } from './support/read-back';
 
 /**
@@ -61,7 +61,7 @@ describe('producer: closeStream() after a lost response (virtual time)', () => {
       const server = new FakeServer(() => scheduler.now());
       outcome.server = server;
       setup?.(server);
-      const producer = new IdempotentProducer<string>(context, 'p1', { lingerMs: 0, maxBatchItems: 1, maxInFlight: 4 }, server.sender(network));
+      const producer = new IdempotentProducer<string>(context, 'p1', { lingerMs: 0, maxBatchItems: 1, maxInFlight: 4, retry: FAST_RETRY }, server.sender(network));
       producer.errors$.subscribe((error) => outcome.errors.push(error));
       timer(1).subscribe(() => {
         producer.append('a');

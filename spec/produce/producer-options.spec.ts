@@ -16,11 +16,13 @@ describe('producer options', () => {
       maxBatchBytes: 1024 * 1024,
       maxBatchItems: 1000,
       maxInFlight: 5,
+      deliveryTimeoutMs: 120_000,
       maxBufferedMessages: 100_000,
       maxBufferedBytes: 64 * 1024 * 1024,
       contentType: undefined,
     });
     expect(DEFAULT_PRODUCER_OPTIONS.maxInFlight).toBe(5);
+    expect(resolveProducerOptions('p', { deliveryTimeoutMs: Infinity }, url).deliveryTimeoutMs).toBe(Infinity);
   });
 
   it.each<[string, string, ProducerOptions, RegExp]>([
@@ -38,6 +40,8 @@ describe('producer options', () => {
     ['NaN maxBufferedBytes', 'p', { maxBufferedBytes: Number.NaN }, /maxBufferedBytes must be a whole number > 0/],
     ['blank contentType', 'p', { contentType: ' ' }, /contentType must be a non-empty string/],
     ['bad retry', 'p', { retry: { maxRetries: -1 } }, /retry.maxRetries/],
+    ['zero deliveryTimeoutMs', 'p', { deliveryTimeoutMs: 0 }, /deliveryTimeoutMs must be a number of milliseconds > 0 \(Infinity for no limit\), got 0/],
+    ['NaN deliveryTimeoutMs', 'p', { deliveryTimeoutMs: Number.NaN }, /deliveryTimeoutMs must be/],
   ])('rejects %s at construction, naming the option', (_name, id, options, message) => {
     const error = (() => {
       try {

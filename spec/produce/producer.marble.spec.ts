@@ -7,7 +7,7 @@ import type { ProducerOptions } from '../../lib/produce/producer-options';
 import type { BatchRequest, BatchSender } from '../../lib/produce/send-batch';
 import type { StreamContext } from '../../lib/http/stream-context';
 import { offlineContext } from '../support/offline-context';
-import { FakeServer, STREAM_URL, instant, random, type Network } from './support/fake-server';
+import { FAST_RETRY, FakeServer, STREAM_URL, instant, random, type Network } from './support/fake-server';
 
 const context = (contentType?: Observable<string>): StreamContext => offlineContext(STREAM_URL, contentType);
 
@@ -35,7 +35,7 @@ function simulate<T = unknown>(
   scheduler.run(() => {
     const server = new FakeServer(() => scheduler.now());
     extra.setup?.(server);
-    const producer = new IdempotentProducer<T>(extra.context ?? context(), 'p1', options, extra.sender?.(server) ?? server.sender(network));
+    const producer = new IdempotentProducer<T>(extra.context ?? context(), 'p1', { retry: FAST_RETRY, ...options }, extra.sender?.(server) ?? server.sender(network));
     const acks: ProducerAck[] = [];
     const errors: DurableStreamError[] = [];
     producer.acks$.subscribe((ack) => acks.push(ack));

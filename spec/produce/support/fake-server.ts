@@ -1,10 +1,12 @@
 import { defer, of, switchMap, throwError, timer } from 'rxjs';
 import { BadRequestError, NetworkError, SequenceGapError, StaleEpochError, StreamClosedError } from '../../../lib/errors';
-import { isRetryable } from '../../../lib/errors/durable-stream-error';
-import { retryWithBackoff } from '../../../lib/retry/retry-with-backoff';
 import type { BatchRequest, BatchResponse, BatchSender } from '../../../lib/produce/send-batch';
+import type { RetryConfig } from '../../../lib/retry/retry-config';
 
 export const STREAM_URL = 'http://fake/stream';
+
+/** A short, fixed backoff for producers in virtual time: 2, 4, 8, 8… ms. */
+export const FAST_RETRY: Partial<RetryConfig> = Object.freeze({ initialDelayMs: 2, maxDelayMs: 8, jitter: false });
 
 /** One request as the fake server saw it. */
 export interface Arrival {
@@ -94,12 +96,8 @@ export class FakeServer {
     return { nextOffset: String(this.offset), duplicate: false };
   }
 
-  /**
-   * A sender through `network`, retrying retryable failures with the
-   * producer's policy (same request, so same (epoch, seq)), as the HTTP
-   * sender does.
-   */
-  sender(network: Network = instant, maxRetries = 6): BatchSender {
+  /** A sender through `network`: one attempt per call, as the HTTP sender (the producer retries). */
+  sender(network: Network = instant): BatchSender {
     const attempts = new Map<string, number>();
     return (request) =>
       defer(() => {
@@ -127,7 +125,7 @@ export class FakeServer {
             );
           }),
         );
-      }).pipe(retryWithBackoff<BatchResponse>({ maxRetries, initialDelayMs: 2, maxDelayMs: 8, jitter: false }, undefined, { retryIf: isRetryable }));
+      });
   }
 }
 

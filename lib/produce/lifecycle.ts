@@ -1,0 +1,78 @@
+import { AsyncSubject, BehaviorSubject, endWith, first, ignoreElements, map, noop, of, type Observable } from 'rxjs';
+import type { DurableStreamError } from '../errors/durable-stream-error.js';
+import { ProducerClosedError } from './producer-errors.js';
+
+/** Where a producer stands: `open` → `closing` → `closed`, or `failed` / `detached` from either. */
+export type ProducerState = 'open' | 'closing' | 'closed' | 'failed' | 'detached';
+
+/**
+ * A producer's lifecycle, and what waits on it: `flush()` waits for the
+ * acknowledged count to reach its mark, `close()` for the end; both fail
+ * with the error that stopped the producer, if it stops otherwise.
+ */
+export class ProducerLifecycle {
+  private current: ProducerState = 'open';
+  private error: DurableStreamError | undefined;
+  /** Messages acknowledged so far; completes when the producer closes, fails when it fails or is detached. */
+  private readonly progress = new BehaviorSubject<number>(0);
+  private readonly stops = new AsyncSubject<void>();
+  /** Emits (and completes) when the producer stops, however it stops; at once after that. */
+  readonly stopped$: Observable<void> = this.stops.asObservable();
+
+  constructor(
+    private readonly url: string,
+    private readonly producerId: string,
+  ) {}
+
+  get state(): ProducerState {
+    return this.current;
+  }
+
+  /** The error that stopped the producer, if one did. */
+  get failure(): DurableStreamError | undefined {
+    return this.error;
+  }
+
+  get isStopped(): boolean {
+    return this.current === 'closed' || this.current === 'failed' || this.current === 'detached';
+  }
+
+  /** `open` → `closing`; false when it was not open. */
+  beginClose(): boolean {
+    if (this.current !== 'open') return false;
+    this.current = 'closing';
+    return true;
+  }
+
+  /** The acknowledged count moved. */
+  acknowledged(count: number): void {
+    this.progress.next(count);
+  }
+
+  /** Emits once (then completes) when the acknowledged count, `count` now, reaches `target`; fails if the producer stops first. */
+  reached(target: number, count: number): Observable<void> {
+    if (count >= target) return of(undefined);
+    return this.progress.pipe(first((acknowledged) => acknowledged >= target), map(noop));
+  }
+
+  /** Emits once (then completes) when the producer has closed; fails if it stops otherwise. */
+  closed(): Observable<void> {
+    return this.progress.pipe(ignoreElements(), endWith(undefined));
+  }
+
+  /** Stops the producer, closed (everything delivered), failed with `failure`, or detached. */
+  stop(state: 'closed' | 'failed' | 'detached', failure?: DurableStreamError): void {
+    this.current = state;
+    this.error = failure;
+    this.stops.next();
+    this.stops.complete();
+    if (state === 'closed') this.progress.complete();
+    else this.progress.error(failure ?? this.closedError());
+  }
+
+  /** Why an append (or `what`) is refused now: the producer is closing or stopped; `cause` is its failure. */
+  closedError(what?: string): ProducerClosedError {
+    const reason = this.current === 'failed' ? 'failed' : this.current === 'detached' ? 'detached' : 'closed';
+    return new ProducerClosedError({ url: this.url, producerId: this.producerId, reason, what, cause: this.error });
+  }
+}
