@@ -26,6 +26,8 @@ export interface RequestSpec {
    * JSON `error.code`) bring their own.
    */
   readonly errorFrom?: (status: number, headers: ErrorHeaders, bodyText: string, request: FailedRequest) => DurableStreamError;
+  /** See {@link HttpRequest.longLived}. */
+  readonly longLived?: boolean;
 }
 
 /** The request to send: the spec's protocol headers and query over the user's resolved ones. */
@@ -36,5 +38,6 @@ export function outgoing(spec: RequestSpec, userHeaders: Record<string, string>,
     headers: { ...userHeaders, ...spec.headers },
     ...(spec.body === undefined ? {} : { body: spec.body }),
     ...(spec.lane === undefined ? {} : { lane: spec.lane }),
+    ...(spec.longLived ? { longLived: true } : {}),
   };
 }

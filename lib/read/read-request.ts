@@ -22,6 +22,8 @@ export function readRequestSpec(
       [ReadParam.cursor]: live === undefined ? undefined : request.cursor,
     },
     ...(request.kind === 'sse' ? { headers: { accept: 'text/event-stream' } } : {}),
+    // Held open by the server: the transport keeps it off the pool other requests wait for.
+    ...(live === undefined ? {} : { longLived: true }),
     userHeaders: request.headers,
     userParams: request.params,
     // The server holds a long-poll before sending headers, so the header timeout must outlast it.

@@ -14,6 +14,13 @@ export interface HttpRequest {
    * them, pipelined, on one connection (undici does); others may ignore it.
    */
   readonly lane?: string;
+  /**
+   * The request may stay open for a long time: a long-poll the server holds
+   * until data arrives, or an SSE connection. A transport with a capped
+   * connection pool must not let other requests wait behind it (undici sends
+   * it through a dispatcher of its own, without a cap); others may ignore it.
+   */
+  readonly longLived?: boolean;
 }
 
 /** Response headers, read by lower-case name. */

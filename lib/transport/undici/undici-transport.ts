@@ -5,11 +5,19 @@ import type { HttpBody, HttpRequest, HttpResponse, HttpTransport } from '../http
 
 /** Options for {@link undiciTransport}. */
 export interface UndiciTransportOptions {
-  /** Keep-alive sockets per origin. Default 16. */
+  /**
+   * Sockets per origin for one-shot operations and catch-up reads. Default
+   * 16. Live reads (long-polls, SSE) are not counted: they go through a
+   * pool of their own, without a cap, so they never make these requests wait.
+   */
   readonly connections?: number;
   /** How long an idle socket is kept open, ms. Default 10 000. */
   readonly keepAliveTimeoutMs?: number;
-  /** Use this dispatcher (Agent, Pool, ProxyAgent, MockAgent) instead of creating one; lanes then share it too. */
+  /**
+   * Use this dispatcher (Agent, Pool, ProxyAgent, MockAgent) instead of
+   * creating one; lanes and live reads then share it too, so give it room
+   * (no `connections` cap) when it carries many live reads.
+   */
   readonly dispatcher?: Dispatcher;
   /** Requests a lane may have on its connection at once (HTTP/1.1 pipelining). Default 8. */
   readonly lanePipelining?: number;
@@ -27,32 +35,32 @@ export interface UndiciTransport extends HttpTransport {
  * Faster than `fetch` on Node (no WHATWG stream layer on the hot path); pass
  * it as `transport` to a client in Node services. Importing it changes no
  * process-wide state: Node's own `fetch` keeps its own dispatcher.
+ * Long-lived requests (live reads) get a pool of their own without a cap,
+ * and a request still waiting for a socket gives up as soon as its signal
+ * aborts (unsubscribe, `timeoutMs`).
  */
 export function undiciTransport(options: UndiciTransportOptions = {}): UndiciTransport {
   const keepAliveTimeout = options.keepAliveTimeoutMs ?? 10_000;
-  const dispatcher =
-    options.dispatcher ??
-    new Agent({
-      connections: options.connections ?? 16,
-      keepAliveTimeout,
-      // Timeouts are the SDK's business (per operation), not the socket's.
-      headersTimeout: 0,
-      bodyTimeout: 0,
-    });
-  const lanes = options.dispatcher
-    ? undefined
-    : new LaneClients((origin) => new Client(origin, { pipelining: options.lanePipelining ?? 8, keepAliveTimeout, headersTimeout: 0, bodyTimeout: 0 }));
+  // Timeouts are the SDK's business (per operation), not the socket's.
+  const socketOptions = { keepAliveTimeout, headersTimeout: 0, bodyTimeout: 0 };
+  const dispatcher = options.dispatcher ?? new Agent({ connections: options.connections ?? 16, ...socketOptions });
+  // Each live read holds its socket for as long as the server holds the request: capped, they would starve everything else.
+  const live = options.dispatcher ?? new Agent(socketOptions);
+  const lanes = options.dispatcher ? undefined : new LaneClients((origin) => new Client(origin, { pipelining: options.lanePipelining ?? 8, ...socketOptions }));
   return {
     async request(request: HttpRequest): Promise<HttpResponse> {
       const { method, headers: requestHeaders, body, signal } = request;
       const lane = request.lane === undefined ? undefined : lanes?.get(request.url, request.lane);
-      const response = lane
-        ? // Straight to the lane's client, with the path it parsed once: no URL parsing per request.
-          // Lane requests are repeat-safe and answered at once (no long-poll):
-          // undici may pipeline them, in order, without waiting for each
-          // response's headers (its default for anything but HEAD).
-          await lane.client.request({ path: lane.path, method, headers: requestHeaders, body, signal, idempotent: true, blocking: false })
-        : await undiciRequest(request.url, { method, headers: requestHeaders, body, signal, dispatcher });
+      const response = await untilAborted(
+        lane
+          ? // Straight to the lane's client, with the path it parsed once: no URL parsing per request.
+            // Lane requests are repeat-safe and answered at once (no long-poll):
+            // undici may pipeline them, in order, without waiting for each
+            // response's headers (its default for anything but HEAD).
+            lane.client.request({ path: lane.path, method, headers: requestHeaders, body, signal, idempotent: true, blocking: false })
+          : undiciRequest(request.url, { method, headers: requestHeaders, body, signal, dispatcher: request.longLived ? live : dispatcher }),
+        signal,
+      );
       const headers = response.headers;
       return {
         status: response.statusCode,
@@ -64,9 +72,34 @@ export function undiciTransport(options: UndiciTransportOptions = {}): UndiciTra
       };
     },
     close: async () => {
-      await Promise.all([dispatcher.close(), lanes?.close()]);
+      await Promise.all([dispatcher.close(), live === dispatcher ? undefined : live.close(), lanes?.close()]);
     },
   };
+}
+
+/**
+ * undici honours an abort only once a queued request reaches a socket; until
+ * then (a full pool) it would wait on, deaf to unsubscribe and `timeoutMs`.
+ * This rejects at the abort; undici drops the request when its turn comes,
+ * and a response that arrives after all the same is discarded.
+ */
+function untilAborted(pending: Promise<Dispatcher.ResponseData>, signal: AbortSignal): Promise<Dispatcher.ResponseData> {
+  return new Promise((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
+    pending.then(
+      (response) => {
+        signal.removeEventListener('abort', onAbort);
+        if (signal.aborted) void response.body.dump().catch(() => undefined);
+        else resolve(response);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
 }
 
 const MAX_LANES = 64;
