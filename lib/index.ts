@@ -25,6 +25,7 @@ export {
 } from './produce/producer-errors.js';
 export type { Chunk, TextChunk, JsonBatch, ReadPosition } from './read/chunk.js';
 export type { ReadOptions, LiveMode, ReadErrorHandler, ReadErrorDecision, ReadRetryWith } from './read/read-options.js';
+export type { ConnectionState, ConnectionStateObserver } from './read/connection-state.js';
 export { SseUnavailableError, type SseUnavailableReason } from './read/sse-unavailable-error.js';
 export { items } from './operators/items.js';
 export { collectBytes, collectText, collectItems } from './operators/collect.js';

@@ -9,7 +9,7 @@ export class NetworkError extends DurableStreamError {
   readonly notSent: boolean;
   constructor(init: DurableStreamErrorInit & { readonly notSent?: boolean }) {
     super('NETWORK_ERROR', `Network error: ${describeCause(init.cause)}`, {
-      hint: 'Retried automatically with backoff; check that the server is reachable',
+      hint: init.notSent ? 'The connection could not be opened; check that the server is reachable' : 'Check that the server is reachable',
       ...init,
     });
     this.notSent = init.notSent ?? false;
@@ -19,15 +19,42 @@ export class NetworkError extends DurableStreamError {
   }
 }
 
-/** No response within the configured time. */
+/**
+ * Where a request was when its time ran out:
+ * - `connection`: still waiting for a connection (queued behind other
+ *   requests to the origin, or connecting): it was never sent;
+ * - `headers`: sent; the server sent no response headers in time;
+ * - `response`: no response headers in time, and the transport cannot tell
+ *   whether the wait was for a connection or for the server;
+ * - `body`: the headers came, then the body went silent for that long (a
+ *   half-open connection, a stalled proxy, an SSE connection without events).
+ */
+export type TimeoutPhase = 'connection' | 'headers' | 'response' | 'body';
+
+const TIMEOUT_WHAT: Readonly<Record<TimeoutPhase, (ms: number) => string>> = {
+  connection: (ms) => `No connection within ${ms} ms: the request waited for a free connection (or for connecting) and was never sent`,
+  headers: (ms) => `No response headers within ${ms} ms of sending the request`,
+  response: (ms) => `No response headers within ${ms} ms (waiting for a connection included)`,
+  body: (ms) => `The response stalled: no data for ${ms} ms after its headers`,
+};
+
+const TIMEOUT_HINT: Readonly<Record<TimeoutPhase, string>> = {
+  connection: 'More requests go to this origin than the transport has connections for (see undiciTransport({ connections })), or the server is not accepting connections',
+  headers: 'The server is slow or unreachable; raise `timeoutMs` if it is slow',
+  response: 'The server is slow or unreachable, or every connection to it is busy; raise `timeoutMs` if it is slow',
+  body: 'The connection went silent mid-response (a half-open connection or a stalled proxy); it was closed',
+};
+
+/** No response, or no more of it, within the configured time. See {@link TimeoutPhase}. */
 export class TimeoutError extends DurableStreamError {
   readonly timeoutMs: number;
-  constructor(init: DurableStreamErrorInit & { readonly timeoutMs: number }) {
-    super('TIMEOUT', `No response within ${init.timeoutMs} ms`, {
-      hint: 'Retried automatically where safe; raise `timeoutMs` if the server is slow',
-      ...init,
-    });
+  /** Where the request was when the time ran out. */
+  readonly phase: TimeoutPhase;
+  constructor(init: DurableStreamErrorInit & { readonly timeoutMs: number; readonly phase?: TimeoutPhase }) {
+    const phase = init.phase ?? 'response';
+    super('TIMEOUT', TIMEOUT_WHAT[phase](init.timeoutMs), { hint: TIMEOUT_HINT[phase], ...init });
     this.timeoutMs = init.timeoutMs;
+    this.phase = phase;
   }
   override get isRetryable(): boolean {
     return true;

@@ -32,6 +32,8 @@ export class DurableStreamError extends Error {
   readonly headers: ErrorHeaders;
   /** Response body text, when the server sent one. */
   readonly detail: string | undefined;
+  /** How many times the request was tried, this failure included, before the error reached you (1: it was not retried). */
+  readonly attempts: number = 1;
 
   constructor(code: string, what: string, init: DurableStreamErrorInit) {
     const detail = init.detail?.trim();
@@ -57,4 +59,15 @@ export class DurableStreamError extends Error {
 /** Whether `error` is one this SDK would retry: see {@link DurableStreamError.isRetryable}. */
 export function isRetryable(error: unknown): boolean {
   return error instanceof DurableStreamError && error.isRetryable;
+}
+
+/**
+ * Records on `error` how often its request was tried, and appends `note` to
+ * its message: what the retrying did, told only by the code that did it, so
+ * a message never claims a retry that did not happen. Internal.
+ */
+export function noteRetries(error: DurableStreamError, attempts: number, note: string | undefined): DurableStreamError {
+  (error as { attempts: number }).attempts = attempts;
+  if (note) error.message = `${error.message.replace(/\.?$/, '.')} ${note}`;
+  return error;
 }

@@ -7,6 +7,7 @@ import {
   GoneError,
   PayloadTooLargeError,
   RateLimitedError,
+  RequestTimeoutError,
   SeqConflictError,
   SequenceGapError,
   ServerError,
@@ -59,6 +60,8 @@ export function errorFromResponse(
       return new StreamNotFoundError(init);
     case 409:
       return conflictError(init, headers, request);
+    case 408:
+      return new RequestTimeoutError(init);
     case 410:
       return new GoneError(init);
     case 413:

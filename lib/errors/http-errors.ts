@@ -132,13 +132,26 @@ export class PayloadTooLargeError extends DurableStreamError {
   }
 }
 
+/** 408: the server gave up waiting for the request; it did not handle it. Retried with backoff. */
+export class RequestTimeoutError extends DurableStreamError {
+  constructor(init: Init) {
+    super('REQUEST_TIMEOUT', 'The server timed out waiting for the request (408)', {
+      hint: 'The request did not reach the server whole, so it was not applied; a slow or interrupted upload causes this',
+      ...init,
+    });
+  }
+  override get isRetryable(): boolean {
+    return true;
+  }
+}
+
 /** 429: too many requests; retried after `retryAfterMs`. */
 export class RateLimitedError extends DurableStreamError {
   /** The server's Retry-After, in milliseconds, when it sent one. */
   readonly retryAfterMs: number | undefined;
   constructor(init: Init & { readonly retryAfterMs?: number }) {
     super('RATE_LIMITED', 'The server is rate limiting requests (429)', {
-      hint: 'Retried automatically with backoff; if it persists, lower the request rate',
+      hint: 'The server asks for fewer requests; if it persists, lower the request rate',
       ...init,
     });
     this.retryAfterMs = init.retryAfterMs;
@@ -154,7 +167,7 @@ export class ServerError extends DurableStreamError {
   readonly retryAfterMs: number | undefined;
   constructor(init: Init & { readonly retryAfterMs?: number }) {
     super('SERVER_ERROR', `The server failed to handle the request (${init.status ?? 500})`, {
-      hint: 'Retried automatically with backoff; if it persists, check the server',
+      hint: 'A transient failure of the server, or a lasting one: if it persists, check the server',
       ...init,
     });
     this.retryAfterMs = init.retryAfterMs;

@@ -12,7 +12,11 @@ export interface DurableStreamsClientOptions {
   readonly headers?: DynamicRecord;
   /** Query parameters added to every request; function values likewise. */
   readonly params?: DynamicRecord;
-  /** Backoff for retryable failures. */
+  /**
+   * Backoff for retryable failures. `maxRetries` (default 6) bounds one-shot
+   * operations and `live: false` reads; live reads retry without end unless
+   * it is given here or on the read.
+   */
   readonly retry?: Partial<RetryConfig>;
   /** Longest wait for response headers of a one-shot operation or catch-up read, ms. Default 30 000. */
   readonly timeoutMs?: number;
@@ -28,6 +32,8 @@ export interface ResolvedClientOptions {
   readonly headers: DynamicRecord | undefined;
   readonly params: DynamicRecord | undefined;
   readonly retry: RetryConfig;
+  /** Consecutive failures a live read retries: `retry.maxRetries` when the options gave it, else `Infinity`. */
+  readonly liveMaxRetries: number;
   readonly timeoutMs: number;
   readonly transport: HttpTransport;
   readonly scheduler: SchedulerLike | undefined;
@@ -52,6 +58,7 @@ export function resolveClientOptions(options: DurableStreamsClientOptions, defau
     headers: options.headers,
     params: options.params,
     retry: resolveRetryConfig(options.retry),
+    liveMaxRetries: options.retry?.maxRetries ?? Infinity,
     timeoutMs,
     transport: options.transport ?? defaultTransport(),
     scheduler: options.scheduler,

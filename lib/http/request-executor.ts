@@ -1,5 +1,6 @@
 import { defer, from, switchMap, type MonoTypeOperatorFunction, type Observable, type ObservableInput } from 'rxjs';
 import { errorFromResponse } from '../errors/error-from-response.js';
+import { connectivity, type Connectivity } from '../retry/connectivity.js';
 import type { RetryConfig } from '../retry/retry-config.js';
 import { retryableFor, type RetrySafety } from '../retry/retry-safety.js';
 import { retryWithBackoff } from '../retry/retry-with-backoff.js';
@@ -13,9 +14,18 @@ import { outgoing, type RequestSpec } from './request-spec.js';
 
 const lower = (key: string) => key.toLowerCase();
 
+/** Why a write that failed retryably was not repeated: said only where it was not. */
+const NOT_RETRIED_UNSAFE =
+  "Not retried: the server may have applied it, and repeating it could apply it twice (a plain append is at-most-once; `delivery: 'at-least-once'` retries it anyway, an idempotent producer retries without duplicates)";
+
 /** The request executor under every operation: dynamic values, exchange, typed errors, retry. */
 export class RequestExecutor {
-  constructor(readonly options: ResolvedClientOptions) {}
+  /** The platform's network signals, one set of listeners and one clock check for all the client's reads. */
+  readonly connectivity: Connectivity;
+
+  constructor(readonly options: ResolvedClientOptions) {
+    this.connectivity = connectivity(undefined, options.scheduler);
+  }
 
   /** One attempt: evaluates dynamic headers and params, sends, maps error statuses. */
   attempt<T>(spec: RequestSpec, onSuccess: (response: HttpResponse, request: OutgoingRequest) => ObservableInput<T>): Observable<T> {
@@ -24,7 +34,12 @@ export class RequestExecutor {
         this.options.transport,
         request,
         (response) => (response.status >= 200 && response.status < 300 ? onSuccess(response, request) : rejectWith(response, request, spec.errorFrom)),
-        spec.timeoutMs ?? this.options.timeoutMs,
+        {
+          timeoutMs: spec.timeoutMs ?? this.options.timeoutMs,
+          // A body is bounded by the same silence as the headers, unless the request says otherwise.
+          bodyTimeoutMs: spec.bodyTimeoutMs ?? this.options.timeoutMs,
+          scheduler: this.options.scheduler,
+        },
       );
     return defer(() => {
       const request = this.build(spec);
@@ -49,7 +64,10 @@ export class RequestExecutor {
    * requests alike builds it once and reuses it.
    */
   retrying<T>(safety: RetrySafety, retry?: Partial<RetryConfig>): MonoTypeOperatorFunction<T> {
-    return retryWithBackoff<T>({ ...this.options.retry, ...retry }, this.options.scheduler, { retryIf: retryableFor(safety) });
+    return retryWithBackoff<T>({ ...this.options.retry, ...retry }, this.options.scheduler, {
+      retryIf: retryableFor(safety),
+      notRetried: () => NOT_RETRIED_UNSAFE,
+    });
   }
 
   private build(spec: RequestSpec): OutgoingRequest | Promise<OutgoingRequest> {

@@ -18,6 +18,8 @@ export interface RequestSpec {
   readonly userParams?: DynamicRecord;
   /** Overrides the client's header timeout (long-poll waits longer). */
   readonly timeoutMs?: number;
+  /** Overrides the client's body timeout, the longest silence within the body (an SSE connection's is its idle timeout). */
+  readonly bodyTimeoutMs?: number;
   /** See {@link HttpRequest.lane}. */
   readonly lane?: string;
   /**

@@ -1,4 +1,5 @@
 import type { Observable, SchedulerLike } from 'rxjs';
+import type { Connectivity } from '../retry/connectivity.js';
 import type { RetryConfig } from '../retry/retry-config.js';
 import type { DynamicRecord } from './dynamic-values.js';
 import type { RequestExecutor } from './request-executor.js';
@@ -29,6 +30,10 @@ export interface StreamContext {
   readonly timeoutMs: number;
   /** The client's retry policy, which a read's or producer's own `retry` refines. */
   readonly retry: RetryConfig;
+  /** Consecutive failures a live read retries unless the read says otherwise (absent: `Infinity`). */
+  readonly liveMaxRetries?: number;
+  /** The platform's network signals (back online, page restored, machine woke), shared by the client's reads. */
+  readonly connectivity: Connectivity;
   /**
    * The stream's content type: known, or learned once with a HEAD. When
    * `options` has headers or params, the HEAD carries them too (the
@@ -39,6 +44,6 @@ export interface StreamContext {
 
 /** The context of the stream at `url`: its requests run by `http`, with the client's scheduler, timeout and retry policy. */
 export function streamContext(url: string, http: RequestExecutor, contentType: StreamContext['contentType']): StreamContext {
-  const { scheduler, timeoutMs, retry } = http.options;
-  return { url, http, scheduler, timeoutMs, retry, contentType };
+  const { scheduler, timeoutMs, retry, liveMaxRetries } = http.options;
+  return { url, http, scheduler, timeoutMs, retry, liveMaxRetries, connectivity: http.connectivity, contentType };
 }

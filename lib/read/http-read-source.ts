@@ -1,5 +1,6 @@
 import { catchError, defer, from, map, of, switchMap, take, tap, throwError, throwIfEmpty, type Observable } from 'rxjs';
 import type { StreamContext } from '../http/stream-context.js';
+import { TimeoutError } from '../errors/client-errors.js';
 import { DurableStreamError } from '../errors/durable-stream-error.js';
 import { isJsonContentType, mediaType } from '../protocol/content-type.js';
 import { Header } from '../protocol/headers.js';
@@ -48,30 +49,51 @@ export function httpReadSource<P>(ctx: StreamContext, format: PayloadFormat<P>, 
         );
 
   const sse = (request: ReadRequest): Observable<ReadStep<P>> =>
-    knowContentType(request).pipe(switchMap(() => ctx.http.attempt(readRequestSpec(ctx.url, request, options), (response) => sseSteps(response, request))));
+    defer(() => {
+      const connection = { seen: false };
+      return knowContentType(request).pipe(
+        switchMap(() => ctx.http.attempt(readRequestSpec(ctx.url, request, options), (response) => sseSteps(response, request, connection))),
+        // Silent from the start is SSE not getting through (a buffering proxy); silent after events, a connection gone quiet.
+        catchError((error: unknown) =>
+          throwError(() => (!isSilence(error) ? error : connection.seen ? sseSilence(url, error) : new SseUnavailableError({ url, reason: 'no-event', cause: error }))),
+        ),
+      );
+    });
 
-  const sseSteps = (response: HttpResponse, request: ReadRequest): Observable<ReadStep<P>> =>
+  const sseSteps = (response: HttpResponse, request: ReadRequest, connection: { seen: boolean }): Observable<ReadStep<P>> =>
     defer(() => {
       if (mediaType(response.headers.get(Header.contentType) ?? undefined) !== 'text/event-stream') {
         void response.body.dump();
         return throwError(() => new SseUnavailableError({ url, status: response.status, reason: 'content-type' }));
       }
       const encoding: SseDataEncoding = response.headers.get(Header.sseDataEncoding)?.trim().toLowerCase() === 'base64' ? 'base64' : 'text';
-      let seen = false;
       return from(response.body.stream()).pipe(
         sseFrames(url, request.offset),
         map(({ data, control, from: at }) => {
-          seen = true;
+          connection.seen = true;
           return { payload: format.fromSse(data, encoding, { url, at, closed: control.closed, jsonStream: jsonStream ?? false }), ...control };
         }),
         // A connection that ends before any control event is not SSE working; it is never a silent success.
         throwIfEmpty(() => new SseUnavailableError({ url, reason: 'ended-early' })),
         // Cut off before its first event (a proxy that breaks streamed responses) is an early end too; parse errors stay what they are.
         catchError((error: unknown) =>
-          throwError(() => (seen || error instanceof DurableStreamError ? error : new SseUnavailableError({ url, reason: 'ended-early', cause: error }))),
+          throwError(() => (connection.seen || error instanceof DurableStreamError ? error : new SseUnavailableError({ url, reason: 'ended-early', cause: error }))),
         ),
       );
     });
 
   return (request) => (request.kind === 'sse' ? sse(request) : plain(request));
+}
+
+const isSilence = (error: unknown): error is TimeoutError => error instanceof TimeoutError && error.phase === 'body';
+
+/** A silent SSE connection, said as such. */
+function sseSilence(url: string, error: TimeoutError): TimeoutError {
+  return new TimeoutError({
+    url,
+    timeoutMs: error.timeoutMs,
+    phase: 'body',
+    cause: error,
+    hint: 'The SSE connection went silent (no event, not even a keep-alive); it was closed, and the read goes on from its last offset',
+  });
 }

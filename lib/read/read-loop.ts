@@ -1,42 +1,48 @@
 import {
   asyncScheduler,
-  catchError,
   defer,
   EMPTY,
   filter,
+  finalize,
   map,
+  NEVER,
   of,
   repeat,
+  takeUntil,
   takeWhile,
   tap,
   timer,
-  throwError,
-  timeout,
-  type MonoTypeOperatorFunction,
   type Observable,
   type SchedulerLike,
 } from 'rxjs';
-import { TimeoutError } from '../errors/client-errors.js';
-import { DurableStreamError } from '../errors/durable-stream-error.js';
+import { ProtocolError } from '../errors/protocol-error.js';
+import type { DurableStreamError } from '../errors/durable-stream-error.js';
+import { reconnectsOpenRequests, type Connectivity } from '../retry/connectivity.js';
+import { backoffDelay } from '../retry/retry-with-backoff.js';
+import { connectionStateTeller } from './connection-state.js';
 import type { ResolvedReadOptions } from './resolve-read-options.js';
 import type { OpenRequest, ReadStep } from './read-step.js';
-import { initialReadState, isFinished, mayFallBackFromSse, nextRequest, reduceRead, type ReadEvent } from './read-state.js';
+import { connectionStateOf, initialReadState, isFinished, mayFallBackFromSse, nextRequest, reduceRead, type ReadEvent, type ReadState } from './read-state.js';
 import { retryRead } from './read-retry.js';
-import { backoffDelay } from '../retry/retry-with-backoff.js';
-import { SseUnavailableError } from './sse-unavailable-error.js';
+import { guardSse } from './sse-guard.js';
 
 /** A live request answered sooner than this with nothing new counts as idle (see `idleStreak`). */
 const IDLE_RESPONSE_MS = 50;
+
+/** Answers in a row that do not move a read forward before it stops with a `ProtocolError`. */
+export const MAX_STALLED_ANSWERS = 10;
 
 /** What the composition needs besides the request function. */
 export interface ReadLoopConfig<P> {
   readonly url: string;
   readonly options: ResolvedReadOptions;
-  /** Timers (backoff, SSE timeouts); tests pass a TestScheduler. */
+  /** Timers (backoff, SSE fallback); tests pass a TestScheduler. */
   readonly scheduler: SchedulerLike | undefined;
   readonly isEmpty: (payload: P) => boolean;
   /** Jitter source, for tests. */
   readonly random?: () => number;
+  /** The platform's network signals: a wake ends a backoff wait, and may replace a connection presumed dead. */
+  readonly connectivity?: Connectivity;
 }
 
 /**
@@ -47,18 +53,32 @@ export interface ReadLoopConfig<P> {
  * Every subscription is an independent read with its own state; at any time
  * it holds at most one request and one timer, so a tail of any length does
  * not grow. Unsubscribing aborts the request in flight.
+ *
+ * Field conditions: a failed request is retried from the last offset (live
+ * reads never give up on a retryable failure unless `retry.maxRetries`
+ * says so), and catches up before it goes live again; a wake (back online,
+ * a page restored, the machine slept) retries at once and replaces a live
+ * connection presumed dead; answers that do not move forward are waited
+ * out with backoff and stop the read after {@link MAX_STALLED_ANSWERS}; an
+ * offset that goes backwards is never taken. Where the connection stands is
+ * told to `options.connectionState`, derived from these same events.
  */
 export function readLoop<P>(open: OpenRequest<P>, config: ReadLoopConfig<P>): Observable<ReadStep<P>> {
-  const { options } = config;
+  const { options, url } = config;
   const scheduler = config.scheduler ?? asyncScheduler;
+  const wakes = config.connectivity?.wakes ?? NEVER;
+  const isOffline = (): boolean => config.connectivity?.isOffline() ?? false;
   return defer(() => {
     let state = initialReadState(options.start, options);
+    const states = connectionStateTeller(options.connectionState);
     /** The one place the state changes: every event goes through the pure reducer. Returns the step to emit, if any. */
     const apply = (event: ReadEvent<P>): ReadStep<P> | undefined => {
       const result = reduceRead(state, event);
       state = result.state;
       return result.emit;
     };
+    const tellPosition = () => states.tell(connectionStateOf(state, options.live));
+    states.tell({ status: 'connecting' });
 
     // Live requests in a row that came back at once with nothing new: a
     // server or proxy that answers a long-poll with an immediate 204, or ends
@@ -74,23 +94,37 @@ export function readLoop<P>(open: OpenRequest<P>, config: ReadLoopConfig<P>): Ob
       const guarded =
         kind === 'sse'
           ? source.pipe(
-              guardSse(config, scheduler, {
+              guardSse<P>(url, options.sseFallbackTimeoutMs, scheduler, {
                 canFallBack: () => mayFallBackFromSse(state, options.live),
                 fallBack: () => {
                   apply({ type: 'sse-unavailable' });
                   progressed = true; // a switch to long-poll, not an idle answer
+                  tellPosition();
                 },
               }),
             )
           : source;
+      // After sleep or a network change an open connection is likely dead: leave it for a fresh one, caught up first.
+      const presumedDead = wakes.pipe(
+        filter(reconnectsOpenRequests),
+        tap(() => {
+          apply({ type: 'connection-lost' });
+          progressed = true;
+        }),
+      );
       return guarded.pipe(
+        takeUntil(presumedDead),
         // Stop at EOF at once, without waiting for the server to end the connection.
         takeWhile((step) => !step.closed, true),
         map((step) => {
           const emit = apply({ type: 'step', step, kind, hasData: !config.isEmpty(step.payload) });
+          if (state.stalls >= MAX_STALLED_ANSWERS) throw stalledError(url, state);
           if (emit) progressed = true;
+          tellPosition();
           return emit;
         }),
+        // An SSE connection whose offset went backwards is left: the data that follows would repeat what was delivered.
+        takeWhile(() => !state.wentBackwards),
         tap({
           complete: () => {
             const quick = scheduler.now() - startedAt < IDLE_RESPONSE_MS;
@@ -99,12 +133,12 @@ export function readLoop<P>(open: OpenRequest<P>, config: ReadLoopConfig<P>): Ob
         }),
       );
     });
-    const next = () =>
-      isFinished(state, options.live)
-        ? EMPTY
-        : idleStreak === 0
-          ? of(0)
-          : timer(backoffDelay(options.retry, idleStreak, undefined, config.random), scheduler);
+    // No progress (stalled answers, idle live answers): the next request waits with backoff.
+    const next = () => {
+      if (isFinished(state, options.live)) return EMPTY;
+      const streak = Math.max(state.stalls, idleStreak);
+      return streak === 0 ? of(0) : timer(backoffDelay(options.retry, streak, undefined, config.random), scheduler);
+    };
 
     return attempt.pipe(
       retryRead<ReadStep<P> | undefined>({
@@ -112,55 +146,28 @@ export function readLoop<P>(open: OpenRequest<P>, config: ReadLoopConfig<P>): Ob
         scheduler: config.scheduler,
         onError: options.onError,
         retryWith: (overrides) => apply({ type: 'retry-with', overrides }),
+        onRetry: (error, attempt, delayMs) => {
+          apply({ type: 'connection-lost' });
+          // Only retryable DurableStreamErrors (or ones onError chose to retry) are retried.
+          states.tell(isOffline() ? { status: 'offline' } : { status: 'reconnecting', attempt, retryInMs: delayMs, error: error as DurableStreamError });
+        },
+        wake: wakes,
         ...(config.random ? { random: config.random } : {}),
       }),
       repeat({ delay: next }),
       filter((step): step is ReadStep<P> => step !== undefined),
+      finalize(() => states.done?.unsubscribe()),
     );
   });
 }
 
-/**
- * SSE's own failure modes. A silent connection is reopened after
- * `sseIdleTimeoutMs`. With `'auto'`, until SSE has worked once in this read,
- * signs that it cannot (refused, wrong content type, no first event within
- * `sseFallbackTimeoutMs`) switch the read to long-poll instead of failing.
- */
-function guardSse<P>(
-  config: ReadLoopConfig<P>,
-  scheduler: SchedulerLike,
-  fallback: { readonly canFallBack: () => boolean; readonly fallBack: () => void },
-): MonoTypeOperatorFunction<ReadStep<P>> {
-  const { url, options } = config;
-  return (source) =>
-    source.pipe(
-      timeout({
-        first: fallback.canFallBack() ? options.sseFallbackTimeoutMs : options.sseIdleTimeoutMs,
-        each: options.sseIdleTimeoutMs,
-        scheduler,
-        with: ({ seen }) =>
-          throwError(() =>
-            seen === 0
-              ? new SseUnavailableError({ url, reason: 'no-event' })
-              : new TimeoutError({ url, timeoutMs: options.sseIdleTimeoutMs, hint: 'The SSE connection went silent; it is reopened from the last offset' }),
-          ),
-      }),
-      catchError((error: unknown) => {
-        // Asked when the error comes: a connection that has delivered events proved SSE works.
-        if (!fallback.canFallBack() || !refusesSse(error)) return throwError(() => error);
-        fallback.fallBack();
-        return EMPTY;
-      }),
-    );
-}
-
-/**
- * Errors that say SSE does not work here, rather than something about the
- * stream or the credentials: those (401, 403, 404, 410, 429) would fail a
- * long-poll just the same, so they go to the normal error handling.
- */
-function refusesSse(error: unknown): boolean {
-  if (error instanceof SseUnavailableError) return true;
-  if (!(error instanceof DurableStreamError) || error.status < 400) return false;
-  return ![401, 403, 404, 410, 429].includes(error.status);
+function stalledError(url: string, state: ReadState): ProtocolError {
+  return new ProtocolError({
+    url,
+    offset: state.offset,
+    what: state.wentBackwards
+      ? `The server's offsets went backwards, behind where the read stands, in ${state.stalls} answers in a row`
+      : `The read's offset did not advance in ${state.stalls} answers in a row, which brought no data and were not up to date`,
+    hint: 'The server does not follow the protocol here (PROTOCOL.md 8: offsets only move forward); the read stopped instead of polling it forever',
+  });
 }

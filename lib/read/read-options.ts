@@ -2,6 +2,7 @@ import type { DynamicRecord } from '../http/dynamic-values.js';
 import type { RequestOptions } from '../http/stream-context.js';
 import type { DurableStreamError } from '../errors/durable-stream-error.js';
 import type { Checkpoint, Offset } from '../protocol/offset.js';
+import type { ConnectionStateObserver } from './connection-state.js';
 
 /**
  * How a read continues once it has caught up:
@@ -27,7 +28,8 @@ export interface ReadRetryWith {
  *   401) with these headers and params, after the usual backoff delay;
  * - `'stop'`: fail the read now with this error, even if it is retryable;
  * - `undefined`: the default: retry retryable errors, fail on the others.
- * Retries stay bounded by `retry.maxRetries` consecutive failures.
+ * Retries stay bounded by `retry.maxRetries` consecutive failures (for a
+ * live read, by default, they are not bounded).
  */
 export type ReadErrorDecision = ReadRetryWith | 'stop' | undefined | void;
 
@@ -60,8 +62,17 @@ export interface ReadOptions extends RequestOptions {
    */
   readonly sseFallbackTimeoutMs?: number;
   /**
-   * Longest silence on an SSE connection before it is reopened, ms. Servers
-   * send a keep-alive control event every long-poll interval. Default: as `longPollTimeoutMs`.
+   * Longest silence on an SSE connection before it is reopened from the
+   * last offset, ms: any event (data or control) restarts it. Servers send
+   * a keep-alive control event every long-poll interval. Default: as `longPollTimeoutMs`.
    */
   readonly sseIdleTimeoutMs?: number;
+  /**
+   * Told where the read's connection stands whenever that changes:
+   * connecting, catching up, live (SSE or long-poll), reconnecting (attempt,
+   * next try, last error), offline, closed. A `Subject`, a
+   * `BehaviorSubject`, or `{ next: (state) => signal.set(state) }`: only
+   * `next` is called. See {@link ConnectionState}.
+   */
+  readonly connectionState?: ConnectionStateObserver;
 }

@@ -10,7 +10,7 @@ import type { ReadRequest } from './read-step.js';
 export function readRequestSpec(
   url: string,
   request: ReadRequest,
-  timeouts: { readonly timeoutMs: number; readonly longPollTimeoutMs: number },
+  timeouts: { readonly timeoutMs: number; readonly longPollTimeoutMs: number; readonly sseIdleTimeoutMs: number },
 ): RequestSpec {
   const live = request.kind === 'catch-up' ? undefined : request.kind;
   return {
@@ -28,5 +28,7 @@ export function readRequestSpec(
     userParams: request.params,
     // The server holds a long-poll before sending headers, so the header timeout must outlast it.
     timeoutMs: request.kind === 'long-poll' ? timeouts.longPollTimeoutMs : timeouts.timeoutMs,
+    // A body may be silent this long: an SSE connection between events (any event restarts it), any other for the client's timeout.
+    bodyTimeoutMs: request.kind === 'sse' ? timeouts.sseIdleTimeoutMs : timeouts.timeoutMs,
   };
 }

@@ -14,6 +14,10 @@ export interface RetryReadConfig {
   readonly retryWith: (overrides: ReadRetryWith) => void;
   /** Jitter source, for tests. */
   readonly random?: () => number;
+  /** Before each retry: the error, the retry's number (1-based), and the wait before it. */
+  readonly onRetry?: (error: unknown, attempt: number, delayMs: number) => void;
+  /** Ends a wait early when it emits (the network is back, the machine woke). */
+  readonly wake?: Observable<unknown>;
 }
 
 export const isRetryWith = (decision: ReadErrorDecision): decision is ReadRetryWith => typeof decision === 'object' && decision !== null;
@@ -49,6 +53,9 @@ export function retryRead<T>(config: RetryReadConfig): MonoTypeOperatorFunction<
         retryWithBackoff<T>(config.retry, config.scheduler, {
           retryIf: (error) => (decision === 'stop' ? false : isRetryWith(decision) || isRetryable(error)),
           ...(config.random ? { random: config.random } : {}),
+          ...(config.onRetry ? { onRetry: config.onRetry } : {}),
+          ...(config.wake ? { wake: config.wake } : {}),
+          notRetried: () => (decision === 'stop' ? "Not retried: the read's onError answered 'stop'" : undefined),
         }),
       );
     });

@@ -1,6 +1,7 @@
 import type { DynamicRecord } from '../http/dynamic-values.js';
 import { Offset, type Checkpoint } from '../protocol/offset.js';
 import type { StreamPosition } from '../protocol/position.js';
+import type { ConnectionState } from './connection-state.js';
 import type { LiveMode, ReadRetryWith } from './read-options.js';
 import type { ReadRequest, ReadRequestKind, ReadStep } from './read-step.js';
 
@@ -15,18 +16,32 @@ export interface ReadState extends StreamPosition {
   /** The read's headers and params, with those an `onError` handler asked to retry with merged over them. */
   readonly headers: DynamicRecord | undefined;
   readonly params: DynamicRecord | undefined;
+  /**
+   * Answers in a row that did not move the read forward: an offset that went
+   * backwards (not taken), or the same offset without data and without
+   * up-to-date. Reads wait with backoff after one, and stop after a bound.
+   */
+  readonly stalls: number;
+  /** The last answer's offset went backwards: it was not taken (an SSE connection is left, what follows it would repeat data). */
+  readonly wentBackwards: boolean;
 }
 
 /**
  * What changes a read's state:
  * - `step`: a response, or an SSE control event, arrived from a request of `kind`;
  * - `sse-unavailable`: SSE does not get through (`'auto'` mode): long-poll from now on;
- * - `retry-with`: an `onError` handler asked to retry with these headers and params.
+ * - `retry-with`: an `onError` handler asked to retry with these headers and params;
+ * - `connection-lost`: a request failed, or the connection is presumed dead
+ *   (the machine slept, the network came back): the read catches up with
+ *   plain requests before it goes live again, which are answered at once
+ *   (so it knows at once it is back) and cacheable (so many readers
+ *   returning after an outage are cheap).
  */
 export type ReadEvent<P> =
   | { readonly type: 'step'; readonly step: ReadStep<P>; readonly kind: ReadRequestKind; readonly hasData: boolean }
   | { readonly type: 'sse-unavailable' }
-  | { readonly type: 'retry-with'; readonly overrides: ReadRetryWith };
+  | { readonly type: 'retry-with'; readonly overrides: ReadRetryWith }
+  | { readonly type: 'connection-lost' };
 
 export function initialReadState(start: Checkpoint, request: { readonly headers: DynamicRecord | undefined; readonly params: DynamicRecord | undefined }): ReadState {
   return {
@@ -39,6 +54,8 @@ export function initialReadState(start: Checkpoint, request: { readonly headers:
     sse: 'untried',
     headers: request.headers,
     params: request.params,
+    stalls: 0,
+    wentBackwards: false,
   };
 }
 
@@ -57,6 +74,13 @@ function nextRequestKind(state: ReadState, live: LiveMode): ReadRequestKind {
   if (live === 'long-poll') return 'long-poll';
   if (live === 'sse') return 'sse';
   return state.sse === 'unavailable' ? 'long-poll' : 'sse';
+}
+
+/** Where the read's connection stands, as far as its position tells: closed, live (and how), or catching up. */
+export function connectionStateOf(state: ReadState, live: LiveMode): ConnectionState {
+  if (state.closed) return { status: 'closed' };
+  if (!state.caughtUp || live === false) return { status: 'catching-up' };
+  return { status: 'live', mode: nextRequestKind(state, live) === 'sse' ? 'sse' : 'long-poll' };
 }
 
 /** The read is over: EOF, or a non-live read has caught up. */
@@ -85,6 +109,8 @@ export function reduceRead<P>(state: ReadState, event: ReadEvent<P>): { readonly
         state: { ...state, headers: merge(state.headers, event.overrides.headers), params: merge(state.params, event.overrides.params) },
         emit: undefined,
       };
+    case 'connection-lost':
+      return { state: { ...state, caughtUp: false }, emit: undefined };
     case 'step':
       return advance(state, event.step, event.kind, event.hasData);
   }
@@ -96,8 +122,13 @@ function advance<P>(
   kind: ReadRequestKind,
   hasData: boolean,
 ): { readonly state: ReadState; readonly emit: ReadStep<P> | undefined } {
+  // Offsets sort lexicographically (PROTOCOL.md 8): one before where the read stands would deliver data twice.
+  if (isServerOffset(state.offset) && step.offset < state.offset) {
+    return { state: { ...state, stalls: state.stalls + 1, wentBackwards: true }, emit: undefined };
+  }
   const cursor = step.cursor ?? state.cursor;
   const changed = !state.started || hasData || step.offset !== state.offset || step.upToDate !== state.upToDate || step.closed;
+  const stalled = state.started && !hasData && !step.upToDate && !step.closed && step.offset === state.offset;
   const next: ReadState = {
     offset: step.offset,
     cursor,
@@ -108,9 +139,14 @@ function advance<P>(
     sse: kind === 'sse' ? 'working' : state.sse,
     headers: state.headers,
     params: state.params,
+    stalls: stalled ? state.stalls + 1 : 0,
+    wentBackwards: false,
   };
   return { state: next, emit: changed ? (cursor === step.cursor ? step : { ...step, cursor }) : undefined };
 }
+
+/** Not one of the sentinels (`-1`, `now`): an offset the server minted, comparable with another. */
+const isServerOffset = (offset: string): boolean => offset !== Offset.beginning && offset !== Offset.now;
 
 function merge(base: DynamicRecord | undefined, over: DynamicRecord | undefined): DynamicRecord | undefined {
   return over === undefined ? base : { ...base, ...over };

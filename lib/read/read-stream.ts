@@ -47,6 +47,7 @@ function readWith<P, C>(
       options: resolved,
       scheduler: ctx.scheduler,
       isEmpty: format.isEmpty,
+      connectivity: ctx.connectivity,
     }).pipe(map((step) => toChunk(step.payload, position(step))));
   });
 }

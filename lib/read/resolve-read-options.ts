@@ -2,6 +2,7 @@ import { validateDynamicRecord, type DynamicRecord } from '../http/dynamic-value
 import { InvalidArgumentError } from '../errors/client-errors.js';
 import { resolveRetryConfig, type RetryConfig } from '../retry/retry-config.js';
 import { Offset, type Checkpoint } from '../protocol/offset.js';
+import type { ConnectionStateObserver } from './connection-state.js';
 import type { LiveMode, ReadErrorHandler, ReadOptions } from './read-options.js';
 
 /** Read options validated, defaults filled in. */
@@ -12,6 +13,7 @@ export interface ResolvedReadOptions {
   readonly params: DynamicRecord | undefined;
   readonly retry: RetryConfig;
   readonly onError: ReadErrorHandler | undefined;
+  readonly connectionState: ConnectionStateObserver | undefined;
   readonly timeoutMs: number;
   readonly longPollTimeoutMs: number;
   readonly sseFallbackTimeoutMs: number;
@@ -27,7 +29,7 @@ const LIVE_MODES: ReadonlyArray<LiveMode> = [false, 'long-poll', 'sse', 'auto'];
 /** Validates read options against the client's; throws `InvalidArgumentError` naming the bad one. */
 export function resolveReadOptions(
   options: ReadOptions,
-  client: { readonly timeoutMs: number; readonly retry: RetryConfig },
+  client: { readonly timeoutMs: number; readonly retry: RetryConfig; readonly liveMaxRetries?: number | undefined },
   url: string,
 ): ResolvedReadOptions {
   const fail = (message: string): never => {
@@ -53,12 +55,17 @@ export function resolveReadOptions(
   } catch (error) {
     fail((error as Error).message);
   }
+  if (options.connectionState !== undefined && typeof options.connectionState?.next !== 'function') {
+    fail('connectionState must have a next(state) method (a Subject, or { next: (state) => ... })');
+  }
   if (options.onError !== undefined && typeof options.onError !== 'function') {
     fail('onError must be a function (error, attempt) => { headers, params } | "stop" | undefined');
   }
   let retry: RetryConfig;
   try {
-    retry = resolveRetryConfig({ ...client.retry, ...options.retry });
+    // A live read outlasts any outage unless its options, or the client's, bound it.
+    const maxRetries = options.retry?.maxRetries ?? (live === false ? client.retry.maxRetries : (client.liveMaxRetries ?? Infinity));
+    retry = resolveRetryConfig({ ...client.retry, ...options.retry, maxRetries });
   } catch (error) {
     return fail((error as Error).message);
   }
@@ -70,6 +77,7 @@ export function resolveReadOptions(
     params: options.params,
     retry,
     onError: options.onError,
+    connectionState: options.connectionState,
     timeoutMs: client.timeoutMs,
     longPollTimeoutMs,
     sseFallbackTimeoutMs: positive('sseFallbackTimeoutMs', options.sseFallbackTimeoutMs, DEFAULT_SSE_FALLBACK_TIMEOUT_MS, fail),

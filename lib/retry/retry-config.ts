@@ -2,7 +2,11 @@ import { InvalidArgumentError } from '../errors/client-errors.js';
 
 /** How failed requests are retried. */
 export interface RetryConfig {
-  /** Retries after the first attempt; 0 disables retrying. Default 6. */
+  /**
+   * Retries after the first attempt, counted over consecutive failures;
+   * 0 disables retrying, `Infinity` never gives up (waits stay capped at
+   * `maxDelayMs`). Default 6; a live read's default is `Infinity`.
+   */
   readonly maxRetries: number;
   /** The first backoff cap, ms (> 0). Default 100. */
   readonly initialDelayMs: number;
@@ -33,8 +37,8 @@ export const DEFAULT_RETRY: RetryConfig = Object.freeze({
 export function resolveRetryConfig(config: Partial<RetryConfig> = {}): RetryConfig {
   const resolved: RetryConfig = { ...DEFAULT_RETRY, ...stripUndefined(config) };
   const { maxRetries, initialDelayMs, maxDelayMs, multiplier } = resolved;
-  if (!Number.isInteger(maxRetries) || maxRetries < 0) {
-    throw new InvalidArgumentError(`retry.maxRetries must be a whole number >= 0, got ${maxRetries}`);
+  if (!(Number.isInteger(maxRetries) || maxRetries === Infinity) || maxRetries < 0) {
+    throw new InvalidArgumentError(`retry.maxRetries must be a whole number >= 0, or Infinity, got ${maxRetries}`);
   }
   if (!Number.isFinite(initialDelayMs) || initialDelayMs <= 0) {
     throw new InvalidArgumentError(`retry.initialDelayMs must be > 0, got ${initialDelayMs}`);

@@ -1,6 +1,6 @@
-import { NetworkError } from '../errors/client-errors.js';
+import { NetworkError, TimeoutError } from '../errors/client-errors.js';
 import { isRetryable } from '../errors/durable-stream-error.js';
-import { RateLimitedError, ServerError } from '../errors/http-errors.js';
+import { RateLimitedError, RequestTimeoutError, ServerError } from '../errors/http-errors.js';
 
 /**
  * Which failures may be repeated: `idempotent` requests (GET, HEAD, PUT,
@@ -13,7 +13,9 @@ export type RetrySafety = 'idempotent' | 'unsafe';
 /** The failures after which the server surely did not apply a request. */
 export function isSafeToRepeat(error: unknown): boolean {
   if (error instanceof NetworkError) return error.notSent;
-  if (error instanceof RateLimitedError) return true;
+  // Timed out before it had a connection: it never left.
+  if (error instanceof TimeoutError) return error.phase === 'connection';
+  if (error instanceof RateLimitedError || error instanceof RequestTimeoutError) return true;
   return error instanceof ServerError && error.status === 503;
 }
 

@@ -113,7 +113,7 @@ async function loadJwks(transport: HttpTransport, url: string, timeoutMs: number
         }
         return { body, cacheControl: response.headers.get('cache-control') ?? undefined };
       },
-      timeoutMs,
+      { timeoutMs, bodyTimeoutMs: timeoutMs },
     ),
   );
 }

@@ -1,12 +1,24 @@
-import { Observable, from, type ObservableInput } from 'rxjs';
+import { asyncScheduler, Observable, from, type ObservableInput, type SchedulerLike, type Subscription } from 'rxjs';
 import { DurableStreamError } from '../errors/durable-stream-error.js';
-import { NetworkError, TimeoutError } from '../errors/client-errors.js';
+import { NetworkError, TimeoutError, type TimeoutPhase } from '../errors/client-errors.js';
 import { stripQuery } from '../protocol/url.js';
+import { concatBytes } from '../util/bytes.js';
 import { isPromiseLike } from '../util/is-promise-like.js';
-import type { HttpRequest, HttpResponse, HttpTransport } from './http-transport.js';
+import type { HttpBody, HttpRequest, HttpResponse, HttpTransport } from './http-transport.js';
+import { watchIdle, type IdleWatch } from './idle-watch.js';
 
 /** A request before a signal is attached. */
-export type OutgoingRequest = Omit<HttpRequest, 'signal'>;
+export type OutgoingRequest = Omit<HttpRequest, 'signal' | 'onSent'>;
+
+/** The time bounds of one exchange. */
+export interface ExchangeTimeouts {
+  /** Longest wait for the response headers, ms, from subscribe (a wait for a connection included). None when absent or 0. */
+  readonly timeoutMs?: number | undefined;
+  /** Longest silence within the response body, ms: every chunk that arrives restarts it. None when absent or 0. */
+  readonly bodyTimeoutMs?: number | undefined;
+  /** Where the timers run (a TestScheduler in tests). Default `asyncScheduler`. */
+  readonly scheduler?: SchedulerLike | undefined;
+}
 
 /**
  * One HTTP exchange as a cold Observable, in the manner of rxjs `fromFetch`
@@ -14,42 +26,68 @@ export type OutgoingRequest = Omit<HttpRequest, 'signal'>;
  * response inside the subscription, so unsubscribing at any point (waiting
  * for headers, or mid-body) aborts the request at once.
  *
- * `timeoutMs` bounds the wait for response headers only; bodies (long-poll
- * waits happen before headers, SSE bodies are endless) are bounded by the
- * caller.
+ * Nothing waits without bound: `timeoutMs` bounds the wait for the response
+ * headers, `bodyTimeoutMs` every silence within the body (an error body
+ * too). When one runs out the request is aborted and fails with a
+ * `TimeoutError` saying where the time went (`phase`): waiting for a
+ * connection, for the headers (or either, when the transport cannot tell),
+ * or in a stalled body.
  */
 export function exchange<T>(
   transport: HttpTransport,
   request: OutgoingRequest,
   consume: (response: HttpResponse) => ObservableInput<T>,
-  timeoutMs?: number,
+  timeouts: ExchangeTimeouts = {},
 ): Observable<T> {
+  const scheduler = timeouts.scheduler ?? asyncScheduler;
   return new Observable<T>((subscriber) => {
     const controller = new AbortController();
     let finished = false;
-    let timedOut = false;
-    const timer =
-      timeoutMs && timeoutMs > 0
-        ? setTimeout(() => {
-            timedOut = true;
-            controller.abort();
-          }, timeoutMs)
-        : undefined;
-    const fail = (error: unknown) => subscriber.error(toSdkError(error, request, timedOut ? timeoutMs : undefined));
+    // Where the request is: set by the transport's `onSent` when it can tell, then by the response.
+    let phase: TimeoutPhase = transport.reportsSent ? 'connection' : 'response';
+    let timedOut: { readonly phase: TimeoutPhase; readonly ms: number } | undefined;
+    const expire = (ms: number) => () => {
+      timedOut = { phase, ms };
+      controller.abort();
+    };
+    let headerTimer: Subscription | undefined = timeouts.timeoutMs ? scheduler.schedule(expire(timeouts.timeoutMs), timeouts.timeoutMs) : undefined;
+    let bodyWatch: IdleWatch | undefined;
+    const stopTimers = () => {
+      headerTimer?.unsubscribe();
+      headerTimer = undefined;
+      bodyWatch?.stop();
+    };
+    const fail = (error: unknown) => {
+      stopTimers();
+      subscriber.error(toSdkError(error, request, timedOut));
+    };
+    const succeed = (emit: () => void) => {
+      finished = true;
+      // A body that timed out while being read was cut short: whatever was made of it is not the answer.
+      if (timedOut) return fail(new Error('aborted'));
+      stopTimers();
+      emit();
+    };
 
-    transport.request({ ...request, signal: controller.signal }).then(
-      (response) => {
-        clearTimeout(timer);
+    const onSent = () => {
+      if (phase === 'connection' || phase === 'response') phase = 'headers';
+    };
+    transport.request({ ...request, signal: controller.signal, onSent }).then(
+      (raw) => {
+        headerTimer?.unsubscribe();
         if (subscriber.closed) {
-          void response.body.dump();
+          void raw.body.dump();
           return;
         }
+        phase = 'body';
+        if (timeouts.bodyTimeoutMs) bodyWatch = watchIdle(scheduler, timeouts.bodyTimeoutMs, expire(timeouts.bodyTimeoutMs));
+        const response = bodyWatch ? watchedResponse(raw, bodyWatch) : raw;
         let consumed: ObservableInput<T>;
         try {
           consumed = consume(response);
         } catch (error) {
           finished = true;
-          void response.body.dump();
+          void raw.body.dump();
           fail(error);
           return;
         }
@@ -58,21 +96,22 @@ export function exchange<T>(
         // that unsubscribes on the value (firstValueFrom, take(1)) does not
         // abort a completed request (an AbortError, and undici's teardown, for nothing).
         if (Array.isArray(consumed)) {
-          finished = true;
-          for (const value of consumed as readonly T[]) {
-            if (subscriber.closed) return;
-            subscriber.next(value);
-          }
-          subscriber.complete();
+          succeed(() => {
+            for (const value of consumed as readonly T[]) {
+              if (subscriber.closed) return;
+              subscriber.next(value);
+            }
+            subscriber.complete();
+          });
           return;
         }
         if (isPromiseLike(consumed)) {
           consumed.then(
-            (value) => {
-              finished = true;
-              subscriber.next(value);
-              subscriber.complete();
-            },
+            (value) =>
+              succeed(() => {
+                subscriber.next(value);
+                subscriber.complete();
+              }),
             (error: unknown) => {
               finished = true;
               fail(error);
@@ -86,34 +125,59 @@ export function exchange<T>(
             finished = true;
             fail(error);
           },
-          complete: () => {
-            finished = true;
-            subscriber.complete();
-          },
+          complete: () => succeed(() => subscriber.complete()),
         });
         subscriber.add(inner);
       },
       (error: unknown) => {
-        clearTimeout(timer);
         finished = true;
         if (!subscriber.closed) fail(error);
+        else stopTimers();
       },
     );
 
     return () => {
-      clearTimeout(timer);
+      stopTimers();
       if (!finished) controller.abort();
     };
   });
 }
 
+/** The response with a body whose every chunk restarts `watch`, and which stops it when read to the end. */
+function watchedResponse(response: HttpResponse, watch: IdleWatch): HttpResponse {
+  const stream = async function* (): AsyncGenerator<Uint8Array> {
+    try {
+      for await (const chunk of response.body.stream()) {
+        watch.touch();
+        yield chunk;
+      }
+    } finally {
+      watch.stop();
+    }
+  };
+  const bytes = async (): Promise<Uint8Array> => {
+    const chunks: Uint8Array[] = [];
+    for await (const chunk of stream()) chunks.push(chunk);
+    return concatBytes(chunks);
+  };
+  const body: HttpBody = {
+    stream,
+    bytes,
+    text: async () => new TextDecoder().decode(await bytes()),
+    // Discarding a body that stalls is bounded too: the watch aborts it.
+    dump: () => response.body.dump().finally(() => watch.stop()),
+  };
+  return { status: response.status, headers: response.headers, body };
+}
+
 const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);
 
-/** Maps what a transport threw to a typed error; typed errors pass through. */
-export function toSdkError(error: unknown, request: Pick<HttpRequest, 'url'>, timeoutMs?: number): DurableStreamError {
-  if (error instanceof DurableStreamError) return error;
+/** Maps what a transport threw to a typed error; typed errors pass through, unless a timeout caused them. */
+export function toSdkError(error: unknown, request: Pick<HttpRequest, 'url'>, timedOut?: { readonly phase: TimeoutPhase; readonly ms: number }): DurableStreamError {
   const url = stripQuery(request.url);
-  if (timeoutMs !== undefined) return new TimeoutError({ url, timeoutMs, cause: error });
+  // Whatever failed after a timeout aborted the request failed because of it (an error body cut short included).
+  if (timedOut !== undefined) return new TimeoutError({ url, timeoutMs: timedOut.ms, phase: timedOut.phase, cause: error });
+  if (error instanceof DurableStreamError) return error;
   return new NetworkError({ url, cause: error, notSent: NOT_SENT_CODES.has(errorCode(error) ?? '') });
 }
 

@@ -21,6 +21,13 @@ export interface HttpRequest {
    * it through a dispatcher of its own, without a cap); others may ignore it.
    */
   readonly longLived?: boolean;
+  /**
+   * A transport that can tell calls this once the request has a connection
+   * and is being written to it (it left the transport's queue). Errors then
+   * say whether a timeout was spent waiting for a connection or for the
+   * server. See {@link HttpTransport.reportsSent}.
+   */
+  readonly onSent?: () => void;
 }
 
 /** Response headers, read by lower-case name. */
@@ -60,4 +67,10 @@ export interface HttpResponse {
  */
 export interface HttpTransport {
   request(request: HttpRequest): Promise<HttpResponse>;
+  /**
+   * True when this transport calls `request.onSent` for every request it
+   * sends: until it does, a request is known to be waiting for a connection.
+   * Otherwise the SDK cannot tell that wait from the server's, and says so.
+   */
+  readonly reportsSent?: boolean;
 }

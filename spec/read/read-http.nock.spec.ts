@@ -6,6 +6,7 @@ import {
   GoneError,
   items,
   ParseError,
+  ProtocolError,
   StreamNotFoundError,
   UnauthorizedError,
   type Chunk,
@@ -149,11 +150,11 @@ describe('reads over HTTP (nock, fetch transport)', () => {
     expect(paths).toHaveLength(3);
   });
 
-  it('a 200 without Stream-Next-Offset is a ParseError: the read cannot continue', async () => {
+  it('a 200 without Stream-Next-Offset is a ProtocolError: not a protocol answer, the read cannot continue', async () => {
     get().reply(200, 'x', {});
     const error = await failure(stream.read({ live: false }));
-    expect(error).toBeInstanceOf(ParseError);
-    expect((error as ParseError).offset).toBe('-1');
+    expect(error).toBeInstanceOf(ProtocolError);
+    expect((error as ProtocolError).offset).toBe('-1');
   });
 
   it('malformed JSON is a ParseError naming the offset of the response', async () => {

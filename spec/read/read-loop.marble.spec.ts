@@ -1,6 +1,6 @@
 import { NEVER, Observable, of, throwError, type Subscription } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
-import { NetworkError } from '../../lib/errors/client-errors';
+import { NetworkError, TimeoutError } from '../../lib/errors/client-errors';
 import { BadRequestError, ServerError, StreamNotFoundError, UnauthorizedError, UnexpectedStatusError } from '../../lib/errors/http-errors';
 import { readLoop } from '../../lib/read/read-loop';
 import type { ReadOptions } from '../../lib/read/read-options';
@@ -334,10 +334,12 @@ describe('readLoop (virtual time)', () => {
         '^ 1000ms !',
       );
       expect(errors).toEqual([401]);
-      expect(fake.kinds()).toEqual(['catch-up@-1', 'sse@1', 'sse@1']);
+      // Not a fallback to long-poll: the retry, with the fresh token, catches up first, then goes live over SSE again.
+      expect(fake.kinds()).toEqual(['catch-up@-1', 'sse@1', 'catch-up@1']);
+      expect(fake.requests[2]!.headers).toEqual({ authorization: 'fresh' });
     });
 
-    it("'auto' keeps SSE once it has worked: a later failure is retried as SSE", () => {
+    it("'auto' keeps SSE once it has worked: after a later failure it catches up, then goes live over SSE again", () => {
       const b = step('2', 'y', { upToDate: true });
       const fake = run(
         { live: 'auto' },
@@ -345,6 +347,7 @@ describe('readLoop (virtual time)', () => {
           [
             scheduler.createColdObservable('-a|', { a: caughtUp }),
             scheduler.createColdObservable('-b-#', { b }, serverError()),
+            scheduler.createColdObservable('-c|', { c: step('2', '', { upToDate: true }) }),
           ][i] ?? NEVER,
         '-a-b',
         { a: caughtUp, b },
@@ -352,7 +355,7 @@ describe('readLoop (virtual time)', () => {
         {},
         '^ 1000ms !',
       );
-      expect(fake.kinds()).toEqual(['catch-up@-1', 'sse@1', 'sse@2']);
+      expect(fake.kinds()).toEqual(['catch-up@-1', 'sse@1', 'catch-up@2', 'sse@2']);
     });
 
     it("'sse' surfaces a refusal instead of falling back", () => {
@@ -367,22 +370,29 @@ describe('readLoop (virtual time)', () => {
       expect(fake.kinds()).toEqual(['catch-up@-1', 'sse@1']);
     });
 
-    it('reopens a connection that stays silent for sseIdleTimeoutMs', () => {
+    it('reopens a connection that went silent (its request fails with a body TimeoutError) from the last offset, caught up first', () => {
       const b = step('1', '', { upToDate: true, cursor: 'k' });
+      const silence = new TimeoutError({ ...init, timeoutMs: 30, phase: 'body' });
       const fake = run(
-        { live: 'sse', sseIdleTimeoutMs: 30 },
-        (_req, i) => (i === 0 ? scheduler.createColdObservable('-a|', { a: caughtUp }) : scheduler.createColdObservable('-b', { b })),
+        { live: 'sse' },
+        (req, i) =>
+          i === 0
+            ? scheduler.createColdObservable('-a|', { a: caughtUp })
+            : req.kind === 'catch-up'
+              ? scheduler.createColdObservable('-b|', { b })
+              : scheduler.createColdObservable(i === 1 ? '-b 30ms #' : '-', { b }, silence),
         '-a',
         { a: caughtUp },
         undefined,
         {},
         '^ 300ms !',
       );
-      // connect at 2, keep-alive at 3, silent until 33: reconnect after backoff (100 ms) at 133, and so on.
-      expect(fake.requests.slice(0, 3).map((r) => [r.kind, r.at])).toEqual([
+      // connect at 2, keep-alive at 3, silent until 34: after the backoff (100 ms) catch up at 134, then SSE again at 136.
+      expect(fake.requests.map((r) => [r.kind, r.at])).toEqual([
         ['catch-up', 0],
         ['sse', 2],
-        ['sse', 133],
+        ['catch-up', 134],
+        ['sse', 136],
       ]);
     });
   });
@@ -416,13 +426,14 @@ describe('readLoop (virtual time)', () => {
       let seen = 0;
       scheduler.run(() => {
         fake = new FakeReadSource(scheduler, (req) => {
-          const next = String(Number(req.offset === '-1' ? 0 : req.offset) + 1);
+          // Offsets sort lexicographically, as the protocol requires: fixed width.
+          const next = String(Number(req.offset === '-1' ? 0 : req.offset) + 1).padStart(6, '0');
           return scheduler.createColdObservable('-a|', { a: step(next, 'x', { upToDate: true, cursor: `c${next}` }) });
         });
         const config = loopConfig({ live: 'long-poll' }, counter);
         subscription = readLoop(fake.open, config).subscribe((s) => {
           seen += 1;
-          expect(s.offset).toBe(String(seen));
+          expect(s.offset).toBe(String(seen).padStart(6, '0'));
           if (seen === 10 || seen === 1000) {
             sizes.push(subscriptionTreeSize(subscription));
             depths.push(new Error().stack!.split('\n').length);

@@ -16,8 +16,12 @@ describe('read options', () => {
       longPollTimeoutMs: 61_000,
       sseFallbackTimeoutMs: 10_000,
       sseIdleTimeoutMs: 61_000,
-      retry: DEFAULT_RETRY,
+      // A live read outlasts any outage unless something bounds it.
+      retry: { ...DEFAULT_RETRY, maxRetries: Infinity },
     });
+    expect(resolveReadOptions({ live: false }, client, URL).retry).toEqual(DEFAULT_RETRY);
+    expect(resolveReadOptions({}, { ...client, liveMaxRetries: 3 }, URL).retry.maxRetries).toBe(3);
+    expect(resolveReadOptions({ retry: { maxRetries: 2 } }, { ...client, liveMaxRetries: 3 }, URL).retry.maxRetries).toBe(2);
   });
 
   it('a checkpoint gives offset and cursor; per-read retry overrides the client', () => {
@@ -48,10 +52,10 @@ describe('read options', () => {
   });
 
   it('requests: long-polls get the long timeout, SSE asks for text/event-stream, catch-up omits the cursor', () => {
-    const timeouts = { timeoutMs: 1_000, longPollTimeoutMs: 61_000 };
+    const timeouts = { timeoutMs: 1_000, longPollTimeoutMs: 61_000, sseIdleTimeoutMs: 90_000 };
     const base = { offset: '0_1', cursor: 'c', headers: undefined, params: undefined };
-    expect(readRequestSpec(URL, { ...base, kind: 'catch-up' }, timeouts)).toMatchObject({ query: { offset: '0_1', live: undefined, cursor: undefined }, timeoutMs: 1_000 });
+    expect(readRequestSpec(URL, { ...base, kind: 'catch-up' }, timeouts)).toMatchObject({ query: { offset: '0_1', live: undefined, cursor: undefined }, timeoutMs: 1_000, bodyTimeoutMs: 1_000 });
     expect(readRequestSpec(URL, { ...base, kind: 'long-poll' }, timeouts)).toMatchObject({ query: { offset: '0_1', live: 'long-poll', cursor: 'c' }, timeoutMs: 61_000 });
-    expect(readRequestSpec(URL, { ...base, kind: 'sse' }, timeouts)).toMatchObject({ query: { live: 'sse', cursor: 'c' }, headers: { accept: 'text/event-stream' } });
+    expect(readRequestSpec(URL, { ...base, kind: 'sse' }, timeouts)).toMatchObject({ query: { live: 'sse', cursor: 'c' }, headers: { accept: 'text/event-stream' }, bodyTimeoutMs: 90_000 });
   });
 });

@@ -42,7 +42,7 @@ describe('SSE events (pure)', () => {
         undefined,
         { data: ['[1]', '[2]'], control: { offset: '0_2', cursor: 'c', upToDate: true, closed: false }, from: '0_0' },
       ]);
-      expect(state).toEqual({ offset: '0_2', pending: [] });
+      expect(state).toEqual({ offset: '0_2', pending: undefined });
     });
 
     it('ignores unknown event types, and events without a type', () => {
@@ -53,8 +53,10 @@ describe('SSE events (pure)', () => {
 
     it('does not change the state it was given', () => {
       const state = initialSseState('0_0');
-      reduceSse(state, { event: 'data', data: 'x' }, URL);
-      expect(state.pending).toEqual([]);
+      const one = reduceSse(state, { event: 'data', data: 'x' }, URL).state;
+      reduceSse(one, { event: 'data', data: 'y' }, URL);
+      expect(state.pending).toBeUndefined();
+      expect(reduceSse(one, { event: 'control', data: '{"streamNextOffset":"1"}' }, URL).frame!.data).toEqual(['x']);
     });
   });
 

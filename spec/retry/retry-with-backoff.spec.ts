@@ -164,7 +164,7 @@ describe('backoffDelay', () => {
 
 describe('resolveRetryConfig', () => {
   it.each([
-    [{ maxRetries: -1 }, /maxRetries must be a whole number >= 0, got -1/],
+    [{ maxRetries: -1 }, /maxRetries must be a whole number >= 0, or Infinity, got -1/],
     [{ maxRetries: 1.5 }, /maxRetries/],
     [{ initialDelayMs: 0 }, /initialDelayMs must be > 0, got 0/],
     [{ initialDelayMs: 100, maxDelayMs: 50 }, /maxDelayMs \(50\) must be >= retry.initialDelayMs \(100\)/],

@@ -13,7 +13,15 @@ class CallbackServer implements HttpTransport {
     return {
       status: 200,
       headers: { get: (name) => (name === 'content-type' ? 'application/json' : null), entries: () => [['content-type', 'application/json']] },
-      body: { text: async () => body, bytes: async () => new TextEncoder().encode(body), stream: async function* () {}, dump: async () => undefined },
+      body: {
+        text: async () => body,
+        bytes: async () => new TextEncoder().encode(body),
+        // The same body as text() and bytes(): the SDK may read a body either way.
+        stream: async function* () {
+          yield new TextEncoder().encode(body);
+        },
+        dump: async () => undefined,
+      },
     };
   }
 }

@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { DurableStreamsClient, fetchTransport, type DurableStreamsClientOptions, type HttpTransport } from '../../lib/index.node';
-import { undiciTransport } from '../../lib/transport/undici/undici-transport';
+import { DurableStreamsClient, fetchTransport, type DurableStreamsClientOptions, type HttpTransport } from '../../lib/index';
+import { undiciTransport } from '../../lib/undici';
 
 /** Both transports, for `describe.each`. */
 export const bothTransports = [

@@ -1,8 +1,8 @@
-import { of, type Observable } from 'rxjs';
+import { NEVER, of, type Observable } from 'rxjs';
 import type { StreamContext } from '../../lib/http/stream-context';
 import { DEFAULT_RETRY } from '../../lib/retry/retry-config';
 
 /** A stream context without an executor, for producers whose sender is injected: the content type is given, nothing is sent. */
 export function offlineContext(url: string, contentType: Observable<string> = of('application/json')): StreamContext {
-  return { url, http: undefined as never, scheduler: undefined, timeoutMs: 30_000, retry: DEFAULT_RETRY, contentType: () => contentType };
+  return { url, http: undefined as never, scheduler: undefined, timeoutMs: 30_000, retry: DEFAULT_RETRY, connectivity: { wakes: NEVER, isOffline: () => false }, contentType: () => contentType };
 }

@@ -100,7 +100,7 @@ describe.each(transports)('HttpTransport contract (%s)', (_name, makeTransport) 
 
   it('times out waiting for headers with a TimeoutError, and aborts', async () => {
     server.answer(() => undefined);
-    const error = await firstValueFrom(exchange(loop.transport, { method: 'GET', url: `${loop.base}/slow`, headers: {} }, () => [1], 50)).catch((e: unknown) => e);
+    const error = await firstValueFrom(exchange(loop.transport, { method: 'GET', url: `${loop.base}/slow`, headers: {} }, () => [1], { timeoutMs: 50 })).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TimeoutError);
     expect(error).toMatchObject({ timeoutMs: 50 });
     await waitUntil(() => closed(server, '/slow'), 'the request for /slow to close', 500);

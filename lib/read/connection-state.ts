@@ -1,0 +1,50 @@
+import { distinctUntilChanged, Subject, type Subscription } from 'rxjs';
+import type { DurableStreamError } from '../errors/durable-stream-error.js';
+
+/**
+ * Where a read's connection stands, for a UI to show ("reconnecting in 4 s…")
+ * and an app to react to:
+ * - `connecting`: before the first response of the read;
+ * - `catching-up`: reading history with plain requests;
+ * - `live`: up to date and tailing, over SSE or long-poll;
+ * - `reconnecting`: a request failed; the next try (`attempt`, 1-based) is in `retryInMs`, `error` says why;
+ * - `offline`: the browser says there is no network; the read tries again when it comes back (`online`);
+ * - `closed`: the stream's end (EOF) was reached.
+ *
+ * A failure that ends the read is not a state: the read's Observable errors.
+ */
+export type ConnectionState =
+  | { readonly status: 'connecting' }
+  | { readonly status: 'catching-up' }
+  | { readonly status: 'live'; readonly mode: 'sse' | 'long-poll' }
+  | { readonly status: 'reconnecting'; readonly attempt: number; readonly retryInMs: number; readonly error: DurableStreamError }
+  | { readonly status: 'offline' }
+  | { readonly status: 'closed' };
+
+/** Receives a read's connection states: a Subject, a BehaviorSubject, or `{ next: (state) => signal.set(state) }`. Only `next` is called. */
+export interface ConnectionStateObserver {
+  next(state: ConnectionState): void;
+}
+
+/** Whether two states tell the same thing (a new failure, or a new wait, is news). */
+export function sameConnectionState(a: ConnectionState, b: ConnectionState): boolean {
+  if (a.status !== b.status) return false;
+  if (a.status === 'live') return a.mode === (b as typeof a).mode;
+  if (a.status === 'reconnecting') {
+    const other = b as typeof a;
+    return a.attempt === other.attempt && a.retryInMs === other.retryInMs && a.error === other.error;
+  }
+  return true;
+}
+
+/**
+ * Tells `observer` each state once, when it changes. Returns the function
+ * the read calls with every state it derives, and the subscription to end
+ * with the read.
+ */
+export function connectionStateTeller(observer: ConnectionStateObserver | undefined): { readonly tell: (state: ConnectionState) => void; readonly done: Subscription | undefined } {
+  if (!observer) return { tell: () => undefined, done: undefined };
+  const states = new Subject<ConnectionState>();
+  const done = states.pipe(distinctUntilChanged(sameConnectionState)).subscribe((state) => observer.next(state));
+  return { tell: (state) => states.next(state), done };
+}

@@ -1,0 +1,46 @@
+import { catchError, EMPTY, throwError, timeout, type MonoTypeOperatorFunction, type SchedulerLike } from 'rxjs';
+import { DurableStreamError } from '../errors/durable-stream-error.js';
+import type { ReadStep } from './read-step.js';
+import { SseUnavailableError } from './sse-unavailable-error.js';
+
+/** What {@link guardSse} may do about an SSE connection that does not work. */
+export interface SseFallback {
+  /** Whether the read may still switch to long-poll (`'auto'`, and SSE has not worked yet). Asked when needed. */
+  readonly canFallBack: () => boolean;
+  /** Switches the read to long-poll for good. */
+  readonly fallBack: () => void;
+}
+
+/**
+ * SSE's own failure modes, where the read may still fall back. With
+ * `'auto'`, until SSE has worked once in this read, signs that it cannot
+ * (refused, wrong content type, no first event within `fallbackMs`, an
+ * early end) switch the read to long-poll instead of failing. A silent
+ * connection is bounded by its request's body timeout, not here.
+ */
+export function guardSse<P>(url: string, fallbackMs: number, scheduler: SchedulerLike, fallback: SseFallback): MonoTypeOperatorFunction<ReadStep<P>> {
+  return (source) => {
+    const watched = fallback.canFallBack()
+      ? source.pipe(timeout({ first: fallbackMs, scheduler, with: () => throwError(() => new SseUnavailableError({ url, reason: 'no-event' })) }))
+      : source;
+    return watched.pipe(
+      catchError((error: unknown) => {
+        // Asked when the error comes: a connection that has delivered events proved SSE works.
+        if (!fallback.canFallBack() || !refusesSse(error)) return throwError(() => error);
+        fallback.fallBack();
+        return EMPTY;
+      }),
+    );
+  };
+}
+
+/**
+ * Errors that say SSE does not work here, rather than something about the
+ * stream or the credentials: those (401, 403, 404, 410, 429) would fail a
+ * long-poll just the same, so they go to the normal error handling.
+ */
+function refusesSse(error: unknown): boolean {
+  if (error instanceof SseUnavailableError) return true;
+  if (!(error instanceof DurableStreamError) || error.status < 400) return false;
+  return ![401, 403, 404, 410, 429].includes(error.status);
+}
