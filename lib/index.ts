@@ -20,7 +20,9 @@ export {
   ProducerBufferFullError,
   ProducerClosedError,
   ProducerSourceError,
+  ValueTooLargeError,
   type BufferLimit,
+  type SizeLimit,
   type ProducerStopReason,
 } from './produce/producer-errors.js';
 export type { Chunk, TextChunk, JsonBatch, ReadPosition } from './read/chunk.js';

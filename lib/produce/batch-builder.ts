@@ -4,27 +4,10 @@ import { framingOf, type Framing } from '../protocol/content-type.js';
 import { handBack } from './batch-values.js';
 import { BodyWriter } from './body-writer.js';
 import { dataBytes, encodeValue, entryData, valueData, type Entry } from './encode.js';
-import { ProducerBufferFullError, type BufferLimit } from './producer-errors.js';
+import { Outbox, type Batch } from './outbox.js';
+import { ProducerBufferFullError, ValueTooLargeError, type BufferLimit } from './producer-errors.js';
 
-/** A sealed batch, numbered in append order: what delivery sends and acknowledges. */
-export interface Batch {
-  /** 0, 1, 2… in append order. Sequence numbers derive from it (they restart with each epoch). */
-  readonly ordinal: number;
-  /** Messages in the batch. */
-  readonly count: number;
-  /** Messages sealed up to and including this batch, and their bytes: its acknowledgement settles those. */
-  readonly endCount: number;
-  readonly endBytes: number;
-  /** Sent with `Stream-Closed: true`: the stream closes with this batch (`closeStream()`). */
-  readonly close: boolean;
-  /** The request body; undefined for a close-only request. */
-  readonly body: Uint8Array | undefined;
-  /** On a byte stream, where each value ends in the body (see `BodyWriter.sizes`). */
-  readonly sizes: readonly number[] | undefined;
-  readonly contentType: string;
-  /** When its first value was appended (scheduler time): its delivery timeout counts from there. */
-  readonly openedAt: number;
-}
+export type { Batch } from './outbox.js';
 
 /** What the builder enforces. */
 export interface BatchBuilderLimits {
@@ -39,17 +22,20 @@ export interface BatchBuilderLimits {
  * value (or refuses it: invalid, too large, buffer full), writes it into
  * the body of the batch it will travel in (see {@link BodyWriter}: texts
  * wait in groups and are encoded together, budgets stay exact), seals that
- * batch when it reaches `maxBatchItems` or `maxBatchBytes` or when told to
- * ({@link seal}: linger, flush), and emits it on {@link batches$}. Pure: no
+ * batch when it holds `maxBatchItems` values, when the next value would
+ * take its body, framing included, past `maxBatchBytes`, or when told to
+ * ({@link seal}: linger, flush), and emits it on {@link batches$}. The
+ * sealed batches wait in its {@link outbox} until acknowledged. Pure: no
  * I/O, no timers.
  *
  * Until the stream's content type is known ({@link frame}), values wait,
  * each encoded on its own (so a bad value is still refused at append);
  * once it is, they are written in order and their batch is sealed at once:
- * they have waited long enough. Sealed batches are kept until acknowledged,
- * so that what was not can be handed back ({@link unsent}).
+ * they have waited long enough.
  */
 export class BatchBuilder {
+  /** Sealed batches until acknowledged: what is settled, and what would be handed back. */
+  readonly outbox = new Outbox();
   private readonly sealed = new Subject<Batch>();
   private readonly opened = new Subject<void>();
   /** Sealed batches, in order; completes after the last one ({@link end}). */
@@ -65,20 +51,11 @@ export class BatchBuilder {
   /** How the producer ends, once asked to: `close`, or `closeStream()` with its last value (null for none). */
   private ending: { readonly final: Entry | null | undefined } | undefined;
   private finished = false;
-  /** Sealed batches not yet acknowledged, in order. */
-  private readonly unacknowledged: Batch[] = [];
   /** When the open batch (or the first waiting value) was appended. */
   private openedAt = 0;
-  private ordinal = 0;
   private appended = 0;
   /** Bytes of the values appended, staged texts not yet counted (see `BodyWriter`). */
   private appendedBytes = 0;
-  private sealedCount = 0;
-  /** Bytes of the batches sealed so far: the running total each batch's acknowledgement settles. */
-  private sealedBytes = 0;
-  private acknowledged = 0;
-  private acknowledgedBytes = 0;
-  private acknowledgedBatchCount = 0;
 
   constructor(
     private readonly limits: BatchBuilderLimits,
@@ -92,23 +69,9 @@ export class BatchBuilder {
     return this.appended;
   }
 
-  /** Messages acknowledged so far (an acknowledgement covers every batch before it). */
-  get acknowledgedCount(): number {
-    return this.acknowledged;
-  }
-
-  /** Batches sealed so far, and acknowledged so far ({@link acknowledge}). */
-  get sealedBatches(): number {
-    return this.ordinal;
-  }
-
-  get acknowledgedBatches(): number {
-    return this.acknowledgedBatchCount;
-  }
-
   /** Messages appended and not yet acknowledged. */
   get pendingCount(): number {
-    return this.appended - this.acknowledged;
+    return this.appended - this.outbox.settledCount;
   }
 
   /** Bytes appended and not yet acknowledged, staged texts counted exactly. */
@@ -123,51 +86,50 @@ export class BatchBuilder {
 
   /** Pending bytes counted so far: staged texts, not yet encoded, are not among them. */
   private get countedPendingBytes(): number {
-    return this.appendedBytes - this.acknowledgedBytes;
+    return this.appendedBytes - this.outbox.settledBytes;
   }
 
   /**
    * Admits one value: true once it is in the open batch (or waiting for the
    * content type). At a buffer limit, throws `ProducerBufferFullError`, or
    * returns false when `throwIfFull` is false; a value that cannot be sent
-   * throws `InvalidArgumentError`. Nothing is kept of a refused value.
+   * throws `InvalidArgumentError` (`ValueTooLargeError` when it is too
+   * large). Nothing is kept of a refused value.
    */
   add(value: unknown, throwIfFull: boolean): boolean {
-    const { maxBufferedMessages, maxBufferedBytes, maxBatchItems, maxBatchBytes } = this.limits;
-    if (this.appended - this.acknowledged >= maxBufferedMessages) return this.full(throwIfFull, 'maxBufferedMessages', maxBufferedMessages);
+    const { maxBufferedMessages, maxBufferedBytes, maxBatchItems } = this.limits;
+    if (this.pendingCount >= maxBufferedMessages) return this.full(throwIfFull, 'maxBufferedMessages', maxBufferedMessages);
     const framing = this.framing;
-    if (framing === undefined) return this.wait(value, throwIfFull);
+    // Values wait while the content type is unknown, and while those that waited are being written.
+    if (framing === undefined || this.waiting.length > 0) return this.wait(value, throwIfFull);
     const data = valueData(value, framing, this.url);
     if (data.length === 0 && framing === 'bytes') throw emptyAppend(this.url);
-    // Sized exactly only when it might be too large: a text is at most 3 bytes per UTF-16 unit.
-    if ((typeof data === 'string' ? data.length * 3 : data.byteLength) > maxBufferedBytes) {
-      const bytes = dataBytes(data);
-      if (bytes > maxBufferedBytes) throw tooLarge(bytes, maxBufferedBytes, this.url);
-    }
     const writer = (this.writer ??= new BodyWriter(framing));
+    let closed: Batch | undefined;
     if (typeof data === 'string' && writer.stages(data) && this.mayStage(writer, data.length)) {
       writer.stage(data);
     } else {
-      // Exact sizes needed: the staged texts are counted, then this value.
+      // Exact sizes needed: this value's, and the staged texts'.
+      const bytes = dataBytes(data);
+      this.refuseTooLarge(bytes, this.framedSize(1, bytes), value);
       this.appendedBytes += writer.settle();
-      const bytes = writer.write(data);
-      if (this.countedPendingBytes + bytes > maxBufferedBytes) {
-        writer.undo();
-        return this.full(throwIfFull, 'maxBufferedBytes', maxBufferedBytes);
-      }
-      this.appendedBytes += bytes;
+      if (this.countedPendingBytes + bytes > maxBufferedBytes) return this.full(throwIfFull, 'maxBufferedBytes', maxBufferedBytes);
+      // A value that would take the body past maxBatchBytes opens the next batch, sent once it is written.
+      if (writer.count > 0 && this.framedSize(writer.count + 1, writer.bytes + bytes) > this.limits.maxBatchBytes) closed = this.close(false);
+      this.appendedBytes += writer.write(data);
     }
     this.appended++;
-    // A batch closes once it reaches a budget, the value reaching it included.
     if (writer.count === 1) this.openedAt = this.now();
-    if (writer.count >= maxBatchItems || writer.bytes >= maxBatchBytes) this.seal();
+    if (closed) this.sealed.next(closed);
+    // Full: no next value, however small, would fit.
+    if (writer.count >= maxBatchItems || this.framedSize(writer.count + 1, writer.bytes + 1) > this.limits.maxBatchBytes) this.seal();
     else if (writer.count === 1) this.opened.next();
     return true;
   }
 
   /** Seals the open batch, if it has values, and emits it. */
   seal(): void {
-    if (this.hasOpenBatch) this.emit(false);
+    if (this.hasOpenBatch) this.sealed.next(this.close(false));
   }
 
   /**
@@ -179,13 +141,10 @@ export class BatchBuilder {
     if (this.framing) return;
     this.contentType = contentType;
     const framing = (this.framing = framingOf(contentType));
-    const waiting = this.waiting;
-    this.waiting = [];
-    for (const entry of waiting) {
-      const writer = (this.writer ??= new BodyWriter(framing));
-      // Counted at append as encoded alone; now as this stream frames it (a raw string is quoted on a JSON stream).
-      this.appendedBytes += writer.write(entryData(entry, framing, this.url)) - entry.bytes;
-      if (writer.count >= this.limits.maxBatchItems || writer.bytes >= this.limits.maxBatchBytes) this.seal();
+    // One at a time off the queue: values appended meanwhile (by a subscriber to acknowledgements) queue behind.
+    for (let entry = this.waiting[0]; entry; entry = this.waiting[0]) {
+      this.writeCounted(entryData(entry, framing, this.url), entry.bytes);
+      this.waiting.shift();
     }
     this.seal();
     if (this.ending) this.finish(this.ending.final);
@@ -193,7 +152,10 @@ export class BatchBuilder {
 
   /** A value encoded on its own, as `closeStream()`'s last value is (throws `InvalidArgumentError` for one that cannot be sent). */
   encode(value: unknown): Entry {
-    return encodeValue(value, this.framing, this.url);
+    const entry = encodeValue(value, this.framing, this.url);
+    // Never refused for room in the buffer, but it must fit a request.
+    this.refuseTooLarge(entry.bytes, this.framedSize(1, entry.bytes), value, false);
+    return entry;
   }
 
   /**
@@ -212,16 +174,6 @@ export class BatchBuilder {
     if (this.framing !== undefined || (this.waiting.length === 0 && !final)) this.finish(final);
   }
 
-  /** Settles what an acknowledgement of `batch` proves written: it and every batch before it. Told once per batch. */
-  acknowledge(batch: Batch): void {
-    this.acknowledgedBatchCount++;
-    if (batch.endCount <= this.acknowledged) return;
-    this.acknowledged = batch.endCount;
-    this.acknowledgedBytes = batch.endBytes;
-    const unacknowledged = this.unacknowledged;
-    while (unacknowledged.length > 0 && unacknowledged[0]!.endCount <= this.acknowledged) unacknowledged.shift();
-  }
-
   /**
    * Every value appended and not acknowledged, in append order, as the
    * stream would have stored it (see `batchValues`): the sealed batches',
@@ -232,7 +184,7 @@ export class BatchBuilder {
   unsent(): unknown[] {
     // The sizes before the body: taking it starts a new list.
     const open = this.writer && this.framing ? { framing: this.framing, sizes: this.writer.sizes, body: this.writer.take() } : undefined;
-    return handBack(this.unacknowledged, open, this.waiting, this.finished ? undefined : this.ending?.final);
+    return handBack(this.outbox.values(), open, this.waiting, this.finished ? undefined : this.ending?.final);
   }
 
   private finish(final: Entry | null | undefined): void {
@@ -240,36 +192,38 @@ export class BatchBuilder {
     this.finished = true;
     if (final !== undefined) {
       this.openedAt = this.now();
-      if (final) {
-        const writer = (this.writer ??= new BodyWriter(this.framing!));
-        this.appendedBytes += writer.write(entryData(final, this.framing!, this.url)) - final.bytes;
-      }
-      this.emit(true);
+      if (final) this.writeCounted(entryData(final, this.framing!, this.url), final.bytes);
+      this.sealed.next(this.close(true));
     }
     this.sealed.complete();
   }
 
-  private emit(close: boolean): void {
+  /** Writes a value counted when it was appended (`counted` bytes, as encoded then), sealing the batch first if it would not fit. */
+  private writeCounted(data: string | Uint8Array, counted: number): void {
+    const writer = (this.writer ??= new BodyWriter(this.framing!));
+    const bytes = dataBytes(data);
+    if (writer.count > 0 && this.framedSize(writer.count + 1, writer.bytes + bytes) > this.limits.maxBatchBytes) this.seal();
+    this.appendedBytes += writer.write(data) - counted;
+    if (writer.count >= this.limits.maxBatchItems) this.seal();
+  }
+
+  /** Takes the open body as a batch, numbered and kept in the outbox; the caller emits it. */
+  private close(close: boolean): Batch {
     const writer = this.writer;
     if (writer) this.appendedBytes += writer.settle();
     const count = writer?.count ?? 0;
-    this.sealedBytes += writer?.bytes ?? 0;
-    this.sealedCount += count;
+    const bytes = writer?.bytes ?? 0;
     const sizes = writer?.sizes;
     const body = count > 0 ? writer!.take() : undefined;
-    const { ordinal, sealedCount: endCount, sealedBytes: endBytes, contentType, openedAt } = this;
-    const batch: Batch = { ordinal, count, endCount, endBytes, close, body, sizes, contentType, openedAt };
-    // Numbered, counted and kept before it leaves: downstream may append synchronously.
-    this.ordinal++;
-    this.unacknowledged.push(batch);
-    this.sealed.next(batch);
+    return this.outbox.add({ count, bytes, close, body, sizes, contentType: this.contentType, openedAt: this.openedAt });
   }
 
   /** Admits a value while the content type is unknown: encoded on its own, to be written once it is known. */
   private wait(value: unknown, throwIfFull: boolean): boolean {
     const { maxBufferedBytes } = this.limits;
     const entry = encodeValue(value, undefined, this.url);
-    if (entry.bytes > maxBufferedBytes) throw tooLarge(entry.bytes, maxBufferedBytes, this.url);
+    // A JSON text goes on a JSON stream only: bracketed. A raw string, quoted there, may yet grow (then it goes alone).
+    this.refuseTooLarge(entry.bytes, entry.bytes + (entry.json ? 2 : 0), value);
     if (this.pendingBytes + entry.bytes > maxBufferedBytes) return this.full(throwIfFull, 'maxBufferedBytes', maxBufferedBytes);
     if (this.waiting.length === 0) this.openedAt = this.now();
     this.waiting.push(entry);
@@ -278,14 +232,27 @@ export class BatchBuilder {
     return true;
   }
 
+  /** The size of a body of `count` values of `bytes` in all: a JSON array's brackets and commas added. */
+  private framedSize(count: number, bytes: number): number {
+    return this.framing === 'json' ? bytes + count + 1 : bytes;
+  }
+
+  /** Throws `ValueTooLargeError` for a value that could never be sent: alone (`framed`: in its body) it exceeds `maxBatchBytes`, or `maxBufferedBytes`. */
+  private refuseTooLarge(bytes: number, framed: number, value: unknown, buffered = true): void {
+    const { url, producerId, limits } = this;
+    if (framed > limits.maxBatchBytes) throw new ValueTooLargeError({ url, producerId, bytes: framed, limit: 'maxBatchBytes', max: limits.maxBatchBytes, value });
+    if (buffered && bytes > limits.maxBufferedBytes) throw new ValueTooLargeError({ url, producerId, bytes, limit: 'maxBufferedBytes', max: limits.maxBufferedBytes, value });
+  }
+
   /**
    * Whether a text may wait to be encoded with its batch: even at three
    * bytes per UTF-16 unit, with the texts already waiting, it can neither
-   * close the batch by its byte budget nor overflow the buffer.
+   * take the body past `maxBatchBytes` nor overflow the buffer.
    */
   private mayStage(writer: BodyWriter, units: number): boolean {
     const most = (writer.stagedLength + units) * 3;
-    return writer.bytes + most < this.limits.maxBatchBytes && this.countedPendingBytes + most <= this.limits.maxBufferedBytes;
+    const { maxBatchBytes, maxBufferedBytes } = this.limits;
+    return this.framedSize(writer.count + 1, writer.bytes + most) <= maxBatchBytes && this.countedPendingBytes + most <= maxBufferedBytes;
   }
 
   private full(throwIfFull: boolean, limit: BufferLimit, max: number): false {
@@ -297,8 +264,4 @@ export class BatchBuilder {
 
 function emptyAppend(url: string): InvalidArgumentError {
   return new InvalidArgumentError('Cannot append empty data: the protocol rejects empty appends (use closeStream() to end a stream)', url);
-}
-
-function tooLarge(bytes: number, maxBufferedBytes: number, url: string): InvalidArgumentError {
-  return new InvalidArgumentError(`a value of ${bytes} bytes can never fit maxBufferedBytes (${maxBufferedBytes})`, url);
 }

@@ -1,4 +1,4 @@
-import { framingOf, type Framing } from '../protocol/content-type.js';
+import type { Framing } from '../protocol/content-type.js';
 import type { Entry } from './encode.js';
 
 const decoder = new TextDecoder();
@@ -29,30 +29,20 @@ export function batchValues(body: Uint8Array | undefined, framing: Framing, size
   return values;
 }
 
-/** What {@link handBack} needs of a batch. */
-interface BatchBody {
-  readonly body: Uint8Array | undefined;
-  readonly sizes: readonly number[] | undefined;
-}
-
 /**
  * Every value of the producer not acknowledged, in append order: the sealed
- * batches' (their content type gives each its framing), the open batch's,
- * the values that waited for the content type, and `closeStream()`'s last
- * value if it was not sealed yet.
+ * batches' (`sealed`, already decoded), the open batch's, the values that
+ * waited for the content type, and `closeStream()`'s last value if it was
+ * not sealed yet.
  */
 export function handBack(
-  sealed: Iterable<BatchBody & { readonly contentType: string }>,
-  open: (BatchBody & { readonly framing: Framing }) | undefined,
+  sealed: unknown[],
+  open: { readonly body: Uint8Array | undefined; readonly framing: Framing; readonly sizes: readonly number[] | undefined } | undefined,
   waiting: readonly Entry[],
   final: Entry | null | undefined,
 ): unknown[] {
-  const values: unknown[] = [];
-  const add = (more: readonly unknown[]) => {
-    for (const value of more) values.push(value);
-  };
-  for (const { body, contentType, sizes } of sealed) add(batchValues(body, framingOf(contentType), sizes));
-  if (open) add(batchValues(open.body, open.framing, open.sizes));
+  const values = sealed;
+  if (open) for (const value of batchValues(open.body, open.framing, open.sizes)) values.push(value);
   for (const entry of waiting) values.push(entryValue(entry));
   if (final) values.push(entryValue(final));
   return values;
@@ -65,7 +55,7 @@ export function entryValue(entry: Entry): unknown {
 }
 
 /** Where the UTF-8 of `units` UTF-16 units starting at `at` ends (the bytes are well-formed: we wrote them). */
-function utf8End(body: Uint8Array, at: number, units: number): number {
+export function utf8End(body: Uint8Array, at: number, units: number): number {
   let end = at;
   for (let left = units; left > 0; ) {
     const lead = body[end]!;

@@ -70,10 +70,6 @@ export class BodyWriter {
   /** Texts appended after those, in order, not yet encoded. */
   private staged: string[] = [];
   private stagedUnits = 0;
-  /** Where the open body stood before the last write, for {@link undo}. */
-  private undoLength = 0;
-  private undoWritten = 0;
-  private undoBytes = 0;
 
   constructor(
     private readonly framing: Framing,
@@ -159,23 +155,12 @@ export class BodyWriter {
    */
   write(data: string | Uint8Array): number {
     this.settle();
-    this.undoLength = this.length;
-    this.undoWritten = this.written;
-    this.undoBytes = this.writtenBytes;
     const json = this.framing === 'json';
     const bytes = typeof data === 'string' ? this.writeText(data, json) : this.writeBytes(data, json);
     this.valueSizes?.push(typeof data === 'string' ? ~data.length : bytes);
     this.written++;
     this.writtenBytes += bytes;
     return bytes;
-  }
-
-  /** Takes back the last {@link write} (an append refused after all: the buffer is full). */
-  undo(): void {
-    this.valueSizes?.pop();
-    this.length = this.undoLength;
-    this.written = this.undoWritten;
-    this.writtenBytes = this.undoBytes;
   }
 
   /** Closes the open body, staged texts encoded, and hands it over (undefined when it has no value); the next body opens empty. */
@@ -198,9 +183,6 @@ export class BodyWriter {
     this.written = 0;
     this.writtenBytes = 0;
     if (this.valueSizes) this.valueSizes = [];
-    this.undoLength = 0;
-    this.undoWritten = 0;
-    this.undoBytes = 0;
     return body;
   }
 

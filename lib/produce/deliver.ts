@@ -1,9 +1,12 @@
-import { asyncScheduler, catchError, defer, last, map, mergeMap, Observable, of, switchMap, tap, type OperatorFunction, type SchedulerLike } from 'rxjs';
-import { isRetryable } from '../errors/durable-stream-error.js';
-import { SequenceGapError, StaleEpochError, StreamClosedError } from '../errors/http-errors.js';
+import { asyncScheduler, catchError, concat, defer, last, map, mergeMap, Observable, of, switchMap, tap, type OperatorFunction, type SchedulerLike } from 'rxjs';
+import { isRetryable, type DurableStreamError } from '../errors/durable-stream-error.js';
+import { PayloadTooLargeError, SequenceGapError, StaleEpochError, StreamClosedError } from '../errors/http-errors.js';
+import { framingOf } from '../protocol/content-type.js';
 import type { RetryConfig } from '../retry/retry-config.js';
 import { retryWithBackoff } from '../retry/retry-with-backoff.js';
-import type { Batch } from './batch-builder.js';
+import { halves } from './batch-split.js';
+import { batchValues } from './batch-values.js';
+import type { Batch } from './outbox.js';
 import type { BatchResponse, BatchSender } from './send-batch.js';
 import type { Go, Sequencer, Setback } from './sequencer.js';
 
@@ -19,11 +22,13 @@ export interface ProducerAck {
   readonly duplicate: boolean;
 }
 
-/** A batch and its acknowledgement: what delivery emits, once per batch. */
-export interface Delivered {
-  readonly batch: Batch;
-  readonly ack: ProducerAck;
-}
+/**
+ * What delivery emits for each batch: its acknowledgement, or, for a value
+ * the server refused alone as too large, that value handed back (`rejected`).
+ */
+export type Delivered =
+  | { readonly batch: Batch; readonly ack: ProducerAck; readonly rejected?: undefined }
+  | { readonly batch: Batch; readonly ack?: undefined; readonly rejected: DurableStreamError };
 
 export interface DeliveryOptions {
   readonly sequencer: Sequencer;
@@ -40,6 +45,10 @@ export interface DeliveryOptions {
   readonly expired: (cause: unknown) => Error;
   /** Backoff timers and the clock of delivery timeouts; undefined for rxjs's `asyncScheduler`. */
   readonly scheduler: SchedulerLike | undefined;
+  /** The error that hands back a value the server refused alone as too large (413, `cause`). */
+  readonly refused: (value: unknown, cause: unknown) => DurableStreamError;
+  /** Replaces a batch refused as too large by smaller ones (or none), renumbering those after it (`Outbox.replace`). */
+  readonly replace: (batch: Batch, parts: readonly Batch[]) => void;
 }
 
 type SendTurn = Extract<Go, { kind: 'send' }>;
@@ -53,12 +62,14 @@ type SendTurn = Extract<Go, { kind: 'send' }>;
  * 5xx, 429) are retried with backoff, the same (epoch, seq) and body each
  * time, until `deliveryTimeoutMs` after the batch's first value: even when
  * the server applied an attempt whose answer was lost, the retry is
- * answered as a duplicate, never written twice. Fails with the error that
- * stops the producer: nothing after a batch that cannot be delivered may be
- * sent, since it could only leave a gap.
+ * answered as a duplicate, never written twice. A batch refused as too
+ * large (413) is split in halves, which go in its place; a value refused
+ * alone is handed back, and the batches after it go on. Fails with the
+ * error that stops the producer: nothing after a batch that cannot be
+ * delivered may be sent, since it could only leave a gap.
  */
 export function deliverBatches(options: DeliveryOptions): OperatorFunction<Batch, Delivered> {
-  const { sequencer, send, maxInFlight, autoClaim, retry, deliveryTimeoutMs, expired } = options;
+  const { sequencer, send, maxInFlight, autoClaim, retry, deliveryTimeoutMs, expired, refused, replace } = options;
   const scheduler = options.scheduler ?? asyncScheduler;
   return (batches) =>
     defer(() => {
@@ -67,7 +78,7 @@ export function deliverBatches(options: DeliveryOptions): OperatorFunction<Batch
 
       /** One batch, from its turn to its acknowledgement; holds a mergeMap slot until then. */
       const deliver = (batch: Batch, setback?: Setback): Observable<Delivered> =>
-        sequencer.turn$(batch.ordinal, setback).pipe(
+        sequencer.turn$(batch, setback).pipe(
           switchMap((turn) =>
             turn.kind === 'send'
               ? attempt(batch, turn)
@@ -88,9 +99,33 @@ export function deliverBatches(options: DeliveryOptions): OperatorFunction<Batch
             sequencer.accepted(batch.ordinal, turn.epoch);
             return delivered(batch, turn.epoch, turn.seq, response);
           }),
-          catchError((error: unknown) => deliver(batch, setbackOf(error, batch, turn, deadline))),
+          catchError((error: unknown) =>
+            error instanceof PayloadTooLargeError ? smaller(error, batch, turn) : deliver(batch, setbackOf(error, batch, turn, deadline)),
+          ),
         );
         return new Observable<Delivered>((subscriber) => sequencer.sending(batch.ordinal, () => outcome.subscribe(subscriber)));
+      };
+
+      /**
+       * A batch refused as too large goes again in halves, in its place. A
+       * value refused alone is handed back; closeStream()'s then closes the
+       * stream without it.
+       */
+      const smaller = (error: PayloadTooLargeError, batch: Batch, turn: SendTurn): Observable<Delivered> => {
+        const setback: Setback = { kind: 'resized', epoch: turn.epoch, seq: turn.seq };
+        if (batch.count > 1) {
+          const parts = halves(batch);
+          sequencer.resized(() => replace(batch, parts));
+          return concat(...parts.map((part) => deliver(part, setback)));
+        }
+        if (batch.count === 0) {
+          sequencer.failed();
+          throw error;
+        }
+        const [value] = batchValues(batch.body, framingOf(batch.contentType), batch.sizes);
+        const parts: Batch[] = batch.close ? [{ ...batch, count: 0, bytes: 0, body: undefined, sizes: undefined }] : [];
+        const handedBack = sequencer.resized(() => replace(batch, parts)).pipe(map((): Delivered => ({ batch, rejected: refused(value, error) })));
+        return concat(handedBack, ...parts.map((part) => deliver(part, setback)));
       };
 
       /** Classifies a failed attempt: a setback to wait out, or (thrown) the error that stops the producer. */

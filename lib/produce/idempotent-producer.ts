@@ -1,14 +1,14 @@
-import { asyncScheduler, catchError, connectable, defer, EMPTY, map, of, Subject, takeUntil, tap, throwError, type Observable, type Observer, type Subscription } from 'rxjs';
+import { asyncScheduler, catchError, connectable, defer, EMPTY, map, mergeMap, of, Subject, takeUntil, tap, throwError, type Observable, type Observer, type Subscription } from 'rxjs';
 import { DurableStreamError } from '../errors/durable-stream-error.js';
 import type { CloseResult } from '../operations/append.js';
 import type { StreamContext } from '../http/stream-context.js';
 import { resolveRetryConfig, type RetryConfig } from '../retry/retry-config.js';
 import { errorMessage } from '../util/error-message.js';
-import { BatchBuilder } from './batch-builder.js';
+import { BatchBuilder, type Batch } from './batch-builder.js';
 import { deliverBatches, type Delivered, type ProducerAck } from './deliver.js';
 import { ProducerLifecycle } from './lifecycle.js';
 import { lingered } from './linger.js';
-import { DeliveryTimeoutError, ProducerSourceError } from './producer-errors.js';
+import { DeliveryTimeoutError, ProducerSourceError, ValueTooLargeError } from './producer-errors.js';
 import { resolveProducerOptions, type ProducerOptions, type ResolvedProducerOptions } from './producer-options.js';
 import { httpBatchSender, type BatchSender } from './send-batch.js';
 import { Sequencer } from './sequencer.js';
@@ -75,13 +75,15 @@ export class IdempotentProducer<T = unknown> implements Observer<T> {
     const { deliveryTimeoutMs } = resolved;
     // Giving up, the producer stops at once: what it hands back is what is unacknowledged now.
     const expired = (cause: unknown) => new DeliveryTimeoutError({ url: this.url, producerId, deliveryTimeoutMs, cause, unsent: (this.unsent = builder.unsent()) });
-    const delivery = connectable(builder.batches$.pipe(deliverBatches({ ...resolved, sequencer, send, retry, scheduler, expired })), {
+    const refused = (value: unknown, cause: unknown) => new ValueTooLargeError({ url: this.url, producerId, limit: 'server', value, cause });
+    const replace = (batch: Batch, parts: readonly Batch[]) => builder.outbox.replace(batch, parts);
+    const delivery = connectable(builder.batches$.pipe(deliverBatches({ ...resolved, sequencer, send, retry, scheduler, expired, refused, replace })), {
       connector: () => new Subject<Delivered>(),
       resetOnDisconnect: false,
     });
     this.acks$ = delivery.pipe(
       takeUntil(this.lifecycle.stopped$),
-      map((delivered) => delivered.ack),
+      mergeMap(({ ack }) => (ack ? [ack] : [])),
       catchError(() => EMPTY),
     );
     this.subscriptions = [
@@ -116,7 +118,7 @@ export class IdempotentProducer<T = unknown> implements Observer<T> {
   /** Batches being sent (or waiting for their turn on a gap or an epoch claim). */
   get inFlightCount(): number {
     // Every sealed batch is delivered once, and delivery keeps all its slots busy while batches wait.
-    return this.lifecycle.isStopped ? 0 : Math.min(this.options.maxInFlight, this.builder.sealedBatches - this.builder.acknowledgedBatches);
+    return this.lifecycle.isStopped ? 0 : Math.min(this.options.maxInFlight, this.builder.outbox.size);
   }
 
   /**
@@ -167,7 +169,7 @@ export class IdempotentProducer<T = unknown> implements Observer<T> {
     return defer(() => {
       const target = this.builder.appendedCount;
       this.builder.seal();
-      return this.lifecycle.reached(target, this.builder.acknowledgedCount);
+      return this.lifecycle.reached(target, this.builder.outbox.settledCount);
     });
   }
 
@@ -250,10 +252,12 @@ export class IdempotentProducer<T = unknown> implements Observer<T> {
       .subscribe({ error: (error: unknown) => this.fail(error) });
   }
 
-  private settle({ batch, ack }: Delivered): void {
-    this.builder.acknowledge(batch);
-    if (batch.close && this.closingStream) this.closingStream.result = { finalOffset: ack.nextOffset ?? '' };
-    this.lifecycle.acknowledged(this.builder.acknowledgedCount);
+  private settle({ batch, ack, rejected }: Delivered): void {
+    const { outbox } = this.builder;
+    if (rejected) this.errors.next(rejected);
+    else outbox.acknowledge(batch);
+    if (ack && batch.close && this.closingStream) this.closingStream.result = { finalOffset: ack.nextOffset ?? '' };
+    this.lifecycle.acknowledged(outbox.settledCount);
   }
 
   private beginClose(): void {

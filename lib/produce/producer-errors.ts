@@ -107,3 +107,53 @@ export class DeliveryTimeoutError extends DurableStreamError {
     this.unsent = init.unsent;
   }
 }
+
+/** Which bound a value is too large for: the producer's batch or buffer, or the server's (a 413 for the value alone). */
+export type SizeLimit = 'maxBatchBytes' | 'maxBufferedBytes' | 'server';
+
+/**
+ * A value too large to send. `append()` throws it for a value that alone
+ * would take a request body past `maxBatchBytes` (its JSON framing
+ * counted), or the buffer past `maxBufferedBytes`: nothing was buffered,
+ * the producer goes on. `errors$` reports it for a value the server refused
+ * alone (413, `cause`), after smaller batches were tried: that value is
+ * handed back in `value`, the others are delivered, the producer goes on.
+ */
+export class ValueTooLargeError extends DurableStreamError {
+  readonly producerId: string;
+  readonly limit: SizeLimit;
+  /** The value's size in bytes (in its own request body, for `maxBatchBytes`), when known. */
+  readonly bytes: number | undefined;
+  /** The bound, for the producer's own. */
+  readonly max: number | undefined;
+  /** The value: handed back when the server refused it. */
+  readonly value: unknown;
+  constructor(init: {
+    readonly url: string;
+    readonly producerId: string;
+    readonly limit: SizeLimit;
+    readonly bytes?: number;
+    readonly max?: number;
+    readonly value: unknown;
+    readonly cause?: unknown;
+  }) {
+    const what =
+      init.limit === 'server'
+        ? `The server refused a value of producer '${init.producerId}' as too large (413), alone in its request; it is handed back in error.value, the values after it go on`
+        : `A value of ${init.bytes} bytes can never be sent by producer '${init.producerId}': alone it exceeds ${init.limit} (${init.max})`;
+    super('VALUE_TOO_LARGE', what, {
+      url: init.url,
+      ...(init.limit === 'server' ? { status: 413 } : {}),
+      hint:
+        init.limit === 'server'
+          ? 'Something between the producer and the stream (a proxy, the server) limits request bodies: store large payloads elsewhere and append a reference, or raise that limit; lower maxBatchBytes to it to avoid the split batches'
+          : `Split the value, or raise ${init.limit}`,
+      ...(init.cause === undefined ? {} : { cause: init.cause }),
+    });
+    this.producerId = init.producerId;
+    this.limit = init.limit;
+    this.bytes = init.bytes;
+    this.max = init.max;
+    this.value = init.value;
+  }
+}

@@ -1,4 +1,4 @@
-import { defer, first, map, of, queueScheduler, Subject, type Observable } from 'rxjs';
+import { defer, first, map, noop, of, queueScheduler, Subject, type Observable } from 'rxjs';
 
 /**
  * What a batch may do now:
@@ -19,10 +19,11 @@ export type Turn =
 
 /**
  * Why a batch's attempt did not land: the server saw a gap, fenced its epoch,
- * or found the stream closed (possibly by this producer's own last request).
+ * found the stream closed (possibly by this producer's own last request), or
+ * refused the batch as too large (it goes again as smaller batches).
  */
 export interface Setback {
-  readonly kind: 'gap' | 'fenced' | 'closed';
+  readonly kind: 'gap' | 'fenced' | 'closed' | 'resized';
   readonly epoch: number;
   readonly seq: number;
 }
@@ -82,6 +83,8 @@ export class Sequencer {
   /** The epoch to switch to once nothing is on the wire. */
   private pendingEpoch: number | undefined;
   private claimsInARow = 0;
+  /** Batches refused as too large, to be replaced (renumbering those after them) once nothing is on the wire. */
+  private readonly resizes: Array<{ readonly apply: () => void; done: boolean }> = [];
   private readonly changes = new Subject<void>();
   private readonly tell = () => this.changes.next();
 
@@ -102,6 +105,7 @@ export class Sequencer {
   /** What batch `ordinal` may do now; `setback` is how its last attempt ended, if it did not land. */
   turn(ordinal: number, setback?: Setback): Turn {
     if (ordinal < this.acceptedBelow) return ACCEPTED;
+    if (this.resizes.length > 0) return WAIT;
     // Met a closed stream: a later batch still out may prove it written.
     if (setback?.kind === 'closed' && this.onWire > 0) return WAIT;
     if (this.pendingEpoch !== undefined) return WAIT;
@@ -117,14 +121,14 @@ export class Sequencer {
     return { kind: 'send', epoch: this.currentEpoch, seq: ordinal - this.base, predecessorsPending: ordinal > this.acceptedBelow };
   }
 
-  /** Emits batch `ordinal`'s turn once it is not `wait` (at once if it is not now), then completes. */
-  turn$(ordinal: number, setback?: Setback): Observable<Go> {
+  /** Emits `batch`'s turn once it is not `wait` (at once if it is not now), then completes. Its ordinal is read at each look: it may be renumbered meanwhile. */
+  turn$(batch: { readonly ordinal: number }, setback?: Setback): Observable<Go> {
     return defer(() => {
       // Usually the turn has come already: no need to listen.
-      const now = this.turn(ordinal, setback);
+      const now = this.turn(batch.ordinal, setback);
       if (now.kind !== 'wait') return of(now);
       return this.changes.pipe(
-        map(() => this.turn(ordinal, setback)),
+        map(() => this.turn(batch.ordinal, setback)),
         first((turn): turn is Go => turn.kind !== 'wait'),
       );
     });
@@ -177,6 +181,23 @@ export class Sequencer {
     return hope;
   }
 
+  /**
+   * A batch was refused as too large (413): nothing after it can be
+   * written, and it goes again as smaller batches (or none). Once nothing is
+   * on the wire, so that no attempt in the old numbering can land after one
+   * in the new, `apply` replaces it and renumbers the batches after it (see
+   * `Outbox.replace`); they are then sent again in order, from its seq.
+   * Until then no batch goes. Emits once `apply` has run.
+   */
+  resized(apply: () => void): Observable<void> {
+    this.onWire--;
+    const resize = { apply, done: false };
+    this.resizes.push(resize);
+    this.switchWhenQuiet();
+    this.announce();
+    return defer(() => (resize.done ? of(undefined) : this.changes.pipe(first(() => resize.done), map(noop))));
+  }
+
   /** An attempt failed for good (the producer stops). */
   failed(): void {
     this.onWire--;
@@ -213,7 +234,17 @@ export class Sequencer {
   }
 
   private switchWhenQuiet(): void {
-    if (this.pendingEpoch === undefined || this.onWire > 0) return;
+    if (this.onWire > 0) return;
+    if (this.resizes.length > 0) {
+      for (const resize of this.resizes.splice(0)) {
+        resize.apply();
+        resize.done = true;
+      }
+      // What follows the resized batches is renumbered: sent again in order, as after an epoch switch.
+      this.sentBelow = this.acceptedBelow;
+      this.regapped.clear();
+    }
+    if (this.pendingEpoch === undefined) return;
     this.currentEpoch = this.pendingEpoch;
     this.pendingEpoch = undefined;
     this.base = this.acceptedBelow;

@@ -2,6 +2,7 @@ import { map, Subject, type Observable } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { BatchBuilder, type BatchBuilderLimits } from '../../lib/produce/batch-builder';
 import { lingered } from '../../lib/produce/linger';
+import { ValueTooLargeError } from '../../lib/produce/producer-errors';
 
 /** On a byte stream each value is its own bytes: `a` is 1 byte, `x` 10. */
 const values: Record<string, string> = { a: 'a', b: 'bb', c: 'ccc', d: 'dddd', e: 'eeeee', x: 'xxxxxxxxxx' };
@@ -39,11 +40,27 @@ describe('batching: BatchBuilder and lingered', () => {
     });
   });
 
-  it('seals a batch when it reaches maxBatchBytes, the value reaching it included', () => {
+  it('never lets a body pass maxBatchBytes: a value that does not fit seals the batch and opens the next', () => {
     scheduler.run(({ hot, cold, expectObservable }) => {
-      // 1+2+3 = 6 reaches 5 at c; d opens the next batch and lingers 5.
-      expectObservable(batching(hot('-abcd------|'), cold('-'), { maxBatchBytes: 5 })).toBe('---u-----v-|', { u: 'abbccc', v: 'dddd' });
+      // 1+2 = 3; c would make 6 > 5: [a b] goes, c opens the next; d would make 7: [c] goes, d lingers 5.
+      expectObservable(batching(hot('-abcd------|'), cold('-'), { maxBatchBytes: 5 })).toBe('---uv----w-|', { u: 'abb', v: 'ccc', w: 'dddd' });
     });
+  });
+
+  it('seals a batch as soon as no further value could fit', () => {
+    scheduler.run(({ hot, cold, expectObservable }) => {
+      // d + a = 5 fills the budget: sealed at once, not when the next value comes.
+      expectObservable(batching(hot('-da------|'), cold('-'), { maxBatchBytes: 5 })).toBe('--u------|', { u: 'dddda' });
+    });
+  });
+
+  it('refuses a value larger than maxBatchBytes at once, and goes on', () => {
+    const builder = new BatchBuilder({ ...roomy, maxBatchBytes: 5 }, 'http://x/s', 'p', () => 0);
+    builder.frame('text/plain');
+    expect(() => builder.add('x'.repeat(6), true)).toThrow(ValueTooLargeError);
+    expect(() => builder.add('x'.repeat(6), false)).toThrow(/A value of 6 bytes can never be sent.*maxBatchBytes \(5\)/);
+    expect(builder.add('x'.repeat(5), true)).toBe(true);
+    expect(builder.pendingCount).toBe(1);
   });
 
   it('seals the open batch on a flush, and does nothing on a flush with nothing open', () => {
@@ -59,14 +76,21 @@ describe('batching: BatchBuilder and lingered', () => {
     });
   });
 
-  it('keeps order and loses nothing across many batches sealed by count, bytes and the end', () => {
+  it('keeps order and loses nothing across many batches sealed by count, size and the end', () => {
     scheduler.run(({ hot, cold, expectObservable }) => {
-      expectObservable(batching(hot('-abcdeabcde--abc|'), cold('-'), { maxBatchItems: 4, maxBatchBytes: 9 })).toBe('----u---v-w-----(x|)', {
-        u: 'abbcccdddd', // count and bytes (10) both reached at d
-        v: 'eeeeeabbccc', // count
-        w: 'ddddeeeee', // bytes: 9
-        x: 'abbccc', // the end
+      expectObservable(batching(hot('-abcdeabcde--abc|'), cold('-'), { maxBatchItems: 4, maxBatchBytes: 9 })).toBe('----uv---wx-----(y|)', {
+        u: 'abbccc', // d would make 10 bytes
+        v: 'ddddeeeee', // 9 bytes: full
+        w: 'abbccc',
+        x: 'ddddeeeee',
+        y: 'abbccc', // the end
       });
+    });
+  });
+
+  it('seals a batch at maxBatchItems before its size does', () => {
+    scheduler.run(({ hot, cold, expectObservable }) => {
+      expectObservable(batching(hot('-aaaaa|'), cold('-'), { maxBatchItems: 4, maxBatchBytes: 9 })).toBe('----u-(v|)', { u: 'aaaa', v: 'a' });
     });
   });
 

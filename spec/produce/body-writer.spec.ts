@@ -58,19 +58,6 @@ describe.each([
     expect(text(writer.take())).toBe('[2,3]');
   });
 
-  it('undoes the last write only', () => {
-    const writer = new Writer('json');
-    writer.write('"kept"');
-    writer.write('"refused"');
-    writer.undo();
-    expect(writer.count).toBe(1);
-    writer.write('"next"');
-    expect(text(writer.take())).toBe('["kept","next"]');
-    writer.write('"alone"');
-    writer.undo();
-    expect(writer.take()).toBeUndefined();
-  });
-
   it('grows past its buffer, by the exact size when the 3-bytes-a-unit bound does not fit, keeping every byte', () => {
     // A tiny first buffer: nearly every write grows it, with ASCII, 2-, 3- and 4-byte characters.
     const writer = new Writer('json', 4);
@@ -121,16 +108,16 @@ describe.each([
     expect([...writer.take()!].slice(MAX_STAGED_UNITS - 2)).toEqual([0x61, 0xef, 0xbf, 0xbd, 0xef, 0xbf, 0xbd, 0x62]);
   });
 
-  it('keeps staged texts when a write after them is undone, and takes a body of staged texts alone', () => {
+  it('keeps staged texts in their place before a write, and takes a body of staged texts alone', () => {
     const writer = new Writer('bytes');
     writer.stage('ab');
     writer.write('cd');
-    writer.undo();
-    expect(writer.count).toBe(1);
-    expect(writer.bytes).toBe(2);
+    expect(writer.count).toBe(2);
+    expect(writer.bytes).toBe(4);
+    expect([...writer.take()!]).toEqual([...utf8('abcd')]);
     writer.stage('é');
     writer.stage('f');
-    expect([...writer.take()!]).toEqual([...utf8('abéf')]);
+    expect([...writer.take()!]).toEqual([...utf8('éf')]);
     writer.stage('"x"');
     expect(writer.take()).toBeDefined();
     const json = new Writer('json', 4);
@@ -139,17 +126,16 @@ describe.each([
     expect(text(json.take())).toBe(`["${'y'.repeat(50)}","z"]`);
   });
 
-  it('on a byte stream, records where each value ends (bytes, or ~units of a text), without the last write undone, afresh per body', () => {
+  it('on a byte stream, records where each value ends (bytes, or ~units of a text), afresh per body', () => {
     const writer = new Writer('bytes');
     writer.stage('ab');
     writer.write(new Uint8Array([1, 2, 3]));
     writer.stage('é😀');
     writer.write('zz');
-    writer.undo();
     const sizes = writer.sizes;
-    expect(sizes).toEqual([~2, 3, ~3]);
-    expect(Array.from(writer.take()!)).toEqual([...utf8('ab'), 1, 2, 3, ...utf8('é😀')]);
-    expect(sizes).toEqual([~2, 3, ~3]); // the taken body's list is left as it was
+    expect(sizes).toEqual([~2, 3, ~3, ~2]);
+    expect(Array.from(writer.take()!)).toEqual([...utf8('ab'), 1, 2, 3, ...utf8('é😀zz')]);
+    expect(sizes).toEqual([~2, 3, ~3, ~2]); // the taken body's list is left as it was
     expect(writer.sizes).toEqual([]);
     expect(new Writer('json').sizes).toBeUndefined();
   });

@@ -1,8 +1,8 @@
 import { finalize, map, of, throwError, timer, type Observable } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
-import { DurableStreamError, InvalidArgumentError, StaleEpochError, StreamClosedError } from '../../lib/errors';
+import { DurableStreamError, StaleEpochError, StreamClosedError } from '../../lib/errors';
 import { IdempotentProducer, type ProducerAck } from '../../lib/produce/idempotent-producer';
-import { ProducerBufferFullError, ProducerClosedError, ProducerSourceError } from '../../lib/produce/producer-errors';
+import { ProducerBufferFullError, ProducerClosedError, ProducerSourceError, ValueTooLargeError } from '../../lib/produce/producer-errors';
 import type { ProducerOptions } from '../../lib/produce/producer-options';
 import type { BatchRequest, BatchSender } from '../../lib/produce/send-batch';
 import type { StreamContext } from '../../lib/http/stream-context';
@@ -96,28 +96,51 @@ describe('IdempotentProducer in virtual time', () => {
       expect(server.messages).toEqual(range(0, 7));
     });
 
-    it('sends a batch at once when it reaches maxBatchBytes', () => {
-      // Each value serializes to 10 bytes: "xxxxxxxx" with quotes.
-      const { server } = simulate({ lingerMs: 50, maxBatchBytes: 25 }, instant, ({ producer, at }) => {
-        at(1, () => range(0, 4).forEach(() => producer.append('xxxxxxxx')));
+    it('never sends a body over maxBatchBytes, its JSON framing counted: a value that does not fit goes in the next batch', () => {
+      // Each value serializes to 10 bytes: "xxxxxxxx" with quotes. Two make 23 bytes with [ , ]; three would make 34.
+      const bodies: number[] = [];
+      const { server } = simulate({ lingerMs: 50, maxBatchBytes: 25 }, instant, ({ producer, at }) => at(1, () => range(0, 4).forEach(() => producer.append('xxxxxxxx'))), {
+        sender: (server) => (request) => (bodies.push(request.body!.byteLength), server.sender()(request)),
       });
       expect(server.arrivals.map(({ at, count }) => [at, count])).toEqual([
-        [1, 3],
-        [51, 1],
+        [1, 2],
+        [51, 2],
       ]);
+      expect(bodies).toEqual([23, 23]);
+    });
+
+    it('refuses at append a value whose body alone would pass maxBatchBytes, and delivers the others', () => {
+      let refused: unknown;
+      // "xxxxxxxx" is 10 bytes: 12 with its brackets. 13 bytes in all fit 13; 14 do not.
+      const { server, errors } = simulate({ lingerMs: 1, maxBatchBytes: 13 }, instant, ({ producer, at }) =>
+        at(1, () => {
+          producer.append('a');
+          try {
+            producer.append('xxxxxxxxx'); // 11 bytes, 13 in brackets: fits alone
+            producer.append('xxxxxxxxxx'); // 12 bytes, 14 in brackets
+          } catch (error) {
+            refused = error;
+          }
+          producer.append('b');
+        }),
+      );
+      expect(refused).toBeInstanceOf(ValueTooLargeError);
+      expect(refused).toMatchObject({ limit: 'maxBatchBytes', bytes: 14, max: 13, value: 'xxxxxxxxxx' });
+      expect(errors).toEqual([]);
+      expect(server.messages).toEqual(['a', 'xxxxxxxxx', 'b']);
     });
 
     it('closes a batch by maxBatchBytes at the exact UTF-8 size, though texts wait to be encoded', () => {
-      // Each value serializes to 18 bytes in 10 UTF-16 units ("éééééééé" with quotes):
-      // counting units would close after 10 values, three bytes a unit after 4; exactly, 6 reach 100.
+      // Each value serializes to 18 bytes in 10 UTF-16 units ("éééééééé" with quotes): framed, n values take
+      // 19n + 1 bytes. Counting units would fit 8, three bytes a unit 3; exactly, 5 (96 bytes), not 6 (115).
       const value = 'é'.repeat(8);
       const { server } = simulate({ lingerMs: 50, maxBatchBytes: 100 }, instant, ({ producer, at }) => {
         at(1, () => range(0, 13).forEach(() => producer.append(value)));
       });
       expect(server.arrivals.map(({ at, count }) => [at, count])).toEqual([
-        [1, 6],
-        [1, 6],
-        [51, 1],
+        [1, 5],
+        [1, 5],
+        [51, 3],
       ]);
       expect(server.messages).toEqual(range(0, 13).map(() => value));
     });
@@ -352,7 +375,8 @@ describe('IdempotentProducer in virtual time', () => {
         });
       });
       expect(refused).toBe(false);
-      expect(tooBig).toBeInstanceOf(InvalidArgumentError);
+      expect(tooBig).toBeInstanceOf(ValueTooLargeError);
+      expect(tooBig).toMatchObject({ limit: 'maxBufferedBytes', bytes: 32, max: 25 });
     });
 
     it('refuses by maxBufferedBytes at the exact UTF-8 size, and counts waiting texts exactly', () => {

@@ -1,5 +1,5 @@
 import { defer, of, switchMap, throwError, timer } from 'rxjs';
-import { BadRequestError, NetworkError, SequenceGapError, StaleEpochError, StreamClosedError } from '../../../lib/errors';
+import { BadRequestError, NetworkError, PayloadTooLargeError, SequenceGapError, StaleEpochError, StreamClosedError } from '../../../lib/errors';
 import type { BatchRequest, BatchResponse, BatchSender } from '../../../lib/produce/send-batch';
 import type { RetryConfig } from '../../../lib/retry/retry-config';
 
@@ -14,7 +14,7 @@ export interface Arrival {
   readonly epoch: number;
   readonly seq: number;
   readonly count: number;
-  readonly outcome: 'accepted' | 'duplicate' | 'stale' | 'gap' | 'bad' | 'closed' | 'dropped';
+  readonly outcome: 'accepted' | 'duplicate' | 'stale' | 'gap' | 'bad' | 'closed' | 'dropped' | 'too-large';
 }
 
 /** How the network treats one attempt. Delays are in (virtual) milliseconds. */
@@ -42,6 +42,8 @@ export class FakeServer {
   state: { epoch: number; lastSeq: number } | undefined;
   closed = false;
   closedBy: { epoch: number; seq: number } | undefined;
+  /** Request bodies over this many bytes are refused with 413 before the server sees them (a proxy's limit). */
+  bodyLimit = Infinity;
   private offset = 0;
 
   constructor(private readonly now: () => number = () => 0) {}
@@ -53,6 +55,10 @@ export class FakeServer {
 
   /** Applies one request; returns the response or throws the error the server's answer maps to. */
   apply(request: BatchRequest): BatchResponse {
+    if ((request.body?.byteLength ?? 0) > this.bodyLimit) {
+      this.arrivals.push({ at: this.now(), epoch: request.epoch, seq: request.seq, count: -1, outcome: 'too-large' });
+      throw new PayloadTooLargeError({ url: STREAM_URL, status: 413 });
+    }
     const items = request.body === undefined ? [] : (JSON.parse(new TextDecoder().decode(request.body)) as unknown[]);
     const count = items.length;
     const log = (outcome: Arrival['outcome']) => this.arrivals.push({ at: this.now(), epoch: request.epoch, seq: request.seq, count, outcome });
