@@ -7,7 +7,8 @@ import {
   type ConnectionState,
   type ReadOptions,
 } from '../../lib/index';
-import { bothTransports, HostileServer, useHostileServer, readAnswer, readHeaders, sleep, sseControl, sseData, sseHead, spaFallback, stallBody, until } from '../support/hostile-server';
+import { bothTransports, hanging, readAnswer, readHeaders, script, sseControl, sseData, sseHead, spaFallback, stallBody, useHostileServer } from '../support/hostile-answers';
+import { LoopbackServer, sleep, waitUntil as until } from '../support/loopback-server';
 
 const offsetOf = (url: string) => new URL(url, 'http://x').searchParams.get('offset');
 const liveOf = (url: string) => new URL(url, 'http://x').searchParams.get('live');
@@ -19,7 +20,7 @@ const liveOf = (url: string) => new URL(url, 'http://x').searchParams.get('live'
  */
 describe.each(bothTransports)('reads against hostile answers (%s)', (_name, makeTransport) => {
   const fixture = useHostileServer(makeTransport, { timeoutMs: 300, retry: { initialDelayMs: 10, maxDelayMs: 40 } });
-  let server: HostileServer;
+  let server: LoopbackServer;
   let client: DurableStreamsClient;
   beforeEach(() => ({ server, client } = fixture));
 
@@ -35,16 +36,16 @@ describe.each(bothTransports)('reads against hostile answers (%s)', (_name, make
   }
 
   it('a catch-up body that stops halfway becomes a TimeoutError (body) and the read resumes from its last offset', async () => {
-    server.answer = (_req, res, index) => {
+    script(server, (_req, res, index) => {
       if (index === 0) return readAnswer(res, '0001', '[1]');
       if (index === 1) return stallBody(res, 200, readHeaders('0002', { upToDate: true }), '[2');
       return readAnswer(res, '0002', '[2]', { upToDate: true });
-    };
+    });
     const { values, states } = read({ live: false });
     await expect(values).resolves.toEqual([1, 2]);
     expect(server.requests.map((r) => offsetOf(r.url))).toEqual(['-1', '0001', '0001']);
     // The stalled response was abandoned: its connection is closed, not left hanging.
-    await until(() => server.hanging.length === 0, 'the stalled connection to close');
+    await until(() => hanging(server).length === 0, 'the stalled connection to close');
     const reconnecting = states.find((s) => s.status === 'reconnecting');
     expect(reconnecting).toMatchObject({ status: 'reconnecting', attempt: 1 });
     const error = (reconnecting as { error: unknown }).error;
@@ -53,50 +54,50 @@ describe.each(bothTransports)('reads against hostile answers (%s)', (_name, make
   });
 
   it('a long-poll body that stops halfway is retried from the last offset', async () => {
-    server.answer = (_req, res, index) => {
+    script(server, (_req, res, index) => {
       if (index === 0) return readAnswer(res, '0001', '[1]', { upToDate: true });
       if (index === 1) return stallBody(res, 200, readHeaders('0002', { upToDate: true }), '[2');
       return readAnswer(res, '0002', '[2]', { upToDate: true, closed: true });
-    };
+    });
     await expect(read({ live: 'long-poll' }).values).resolves.toEqual([1, 2]);
     expect(liveOf(server.requests[1]!.url)).toBe('long-poll');
     expect(server.requests.slice(1).map((r) => offsetOf(r.url))).toEqual(['0001', '0001']);
   });
 
   it('a 503 whose body never comes is a TimeoutError, retried', async () => {
-    server.answer = (_req, res, index) => {
+    script(server, (_req, res, index) => {
       if (index === 0) return stallBody(res, 503, { 'content-type': 'text/plain' }, '');
       return readAnswer(res, '0001', '[1]', { upToDate: true });
-    };
+    });
     await expect(read({ live: false }).values).resolves.toEqual([1]);
     expect(server.requests).toHaveLength(2);
   });
 
   it('an offset that goes backwards is not taken: the read re-reads from its last good offset and delivers nothing twice', async () => {
-    server.answer = (_req, res, index) => {
+    script(server, (_req, res, index) => {
       if (index === 0) return readAnswer(res, '0002', '[1,2]');
       // A file-backed server that served a frame before committing its offset.
       if (index === 1) return readAnswer(res, '0001', '[2]', { upToDate: true });
       return readAnswer(res, '0003', '[3]', { upToDate: true });
-    };
+    });
     await expect(read({ live: false }).values).resolves.toEqual([1, 2, 3]);
     expect(server.requests.map((r) => offsetOf(r.url))).toEqual(['-1', '0002', '0002']);
   });
 
   it('an offset that never advances (empty answers without up-to-date) is a ProtocolError after a bounded number of answers, with growing waits', async () => {
-    server.answer = (_req, res) => readAnswer(res, '0001', '[]');
+    script(server, (_req, res) => readAnswer(res, '0001', '[]'));
     const error = await read({ live: false }).values.catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ProtocolError);
     expect((error as ProtocolError).message).toMatch(/did not advance/);
     // Bounded, and spaced: not thousands of requests a second.
     expect(server.requests.length).toBeGreaterThan(2);
     expect(server.requests.length).toBeLessThanOrEqual(12);
-    const gaps = server.requests.slice(2).map((r, i) => r.at - server.requests[i + 1]!.at);
+    const gaps = server.requests.slice(2).map((r, i) => r.startedAt - server.requests[i + 1]!.startedAt);
     expect(Math.max(...gaps)).toBeGreaterThanOrEqual(20);
   });
 
   it('offsets that keep going backwards end in a ProtocolError too', async () => {
-    server.answer = (_req, res, index) => (index === 0 ? readAnswer(res, '0005', '[1]') : readAnswer(res, '0004', '[]', { upToDate: true }));
+    script(server, (_req, res, index) => (index === 0 ? readAnswer(res, '0005', '[1]') : readAnswer(res, '0004', '[]', { upToDate: true })));
     const error = await read({ live: 'long-poll' }).values.catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ProtocolError);
     expect((error as ProtocolError).message).toMatch(/backwards/);
@@ -104,7 +105,7 @@ describe.each(bothTransports)('reads against hostile answers (%s)', (_name, make
   });
 
   it('a plain 200 without protocol headers (an SPA fallback) ends the read with a ProtocolError at once', async () => {
-    server.answer = (_req, res) => spaFallback(res);
+    script(server, (_req, res) => spaFallback(res));
     const error = await read({ live: 'auto' }).values.catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ProtocolError);
     expect((error as ProtocolError).message).toMatch(/Stream-Next-Offset/);
@@ -113,7 +114,7 @@ describe.each(bothTransports)('reads against hostile answers (%s)', (_name, make
 
   it('SSE data events without a control event are bounded: the read fails with a ProtocolError instead of buffering without end', async () => {
     const event = sseData(JSON.stringify(['x'.repeat(1000)]));
-    server.answer = (_req, res, index) => {
+    script(server, (_req, res, index) => {
       if (index === 0) return readAnswer(res, '0001', '[]', { upToDate: true });
       sseHead(res);
       let stopped = false;
@@ -126,15 +127,15 @@ describe.each(bothTransports)('reads against hostile answers (%s)', (_name, make
         if (!stopped && sent < 1_000) res.once('drain', pump);
       };
       pump();
-    };
+    });
     const error = await read({ live: 'sse' }).values.catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ProtocolError);
     expect((error as ProtocolError).message).toMatch(/control event/);
-    await until(() => server.hanging.length === 0, 'the SSE connection to close');
+    await until(() => hanging(server).length === 0, 'the SSE connection to close');
   }, 30_000);
 
   it("SSE's idle timer is reset by any event: a connection sending only data events for longer than sseIdleTimeoutMs is kept", async () => {
-    server.answer = (_req, res, index) => {
+    script(server, (_req, res, index) => {
       if (index === 0) return readAnswer(res, '0001', '[]', { upToDate: true });
       sseHead(res);
       let n = 0;
@@ -146,13 +147,13 @@ describe.each(bothTransports)('reads against hostile answers (%s)', (_name, make
         }
       }, 100);
       res.on('close', () => clearInterval(tick));
-    };
+    });
     await expect(read({ live: 'sse', sseIdleTimeoutMs: 300 }).values).resolves.toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
     expect(server.matching(/live=sse/)).toHaveLength(1);
   });
 
   it('a silent SSE connection is reopened after sseIdleTimeoutMs, from the last offset, as a retryable TimeoutError', async () => {
-    server.answer = (req, res, index) => {
+    script(server, (req, res, index) => {
       if (index === 0) return readAnswer(res, '0001', '[1]', { upToDate: true });
       if (index === 1) {
         sseHead(res);
@@ -161,7 +162,7 @@ describe.each(bothTransports)('reads against hostile answers (%s)', (_name, make
       if (liveOf(req.url!) !== 'sse') return readAnswer(res, '0002', '[]', { upToDate: true });
       sseHead(res);
       res.end(sseData('[3]') + sseControl('0003', { upToDate: true, closed: true }));
-    };
+    });
     const { values, states } = read({ live: 'sse', sseIdleTimeoutMs: 300 });
     await expect(values).resolves.toEqual([1, 2, 3]);
     const error = (states.find((s) => s.status === 'reconnecting') as { error: unknown } | undefined)?.error;
@@ -171,11 +172,11 @@ describe.each(bothTransports)('reads against hostile answers (%s)', (_name, make
   });
 
   it('unsubscribing mid-stall leaves no connection open on the server', async () => {
-    server.answer = (_req, res) => stallBody(res, 200, readHeaders('0002'), '[1');
+    script(server, (_req, res) => stallBody(res, 200, readHeaders('0002'), '[1'));
     const subscription = client.stream('s').readJson({ live: false }).subscribe({ error: () => undefined });
     await until(() => server.requests.length === 1, 'the request');
     await sleep(50);
     subscription.unsubscribe();
-    await until(() => server.hanging.length === 0, 'the connection to close', 1_000);
+    await until(() => hanging(server).length === 0, 'the connection to close', 1_000);
   });
 });
