@@ -9,7 +9,7 @@ export type { DurableStreamsClientOptions, ResolvedClientOptions } from './http/
 export type { DynamicRecord, DynamicValue } from './http/dynamic-values.js';
 export type { RequestOptions } from './http/stream-context.js';
 export type { CreateOptions, CreateResult } from './operations/create.js';
-export type { AppendOptions, AppendResult, CloseResult } from './operations/append.js';
+export type { AppendOptions, AppendResult, CloseResult, Delivery } from './operations/append.js';
 export type { ForkOptions } from './operations/fork.js';
 export type { StreamMetadata } from './operations/stream-metadata.js';
 export { Offset, type Checkpoint } from './protocol/offset.js';

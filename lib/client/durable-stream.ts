@@ -1,7 +1,7 @@
 import { catchError, defer, map, of, shareReplay, switchMap, tap, throwError, type Observable } from 'rxjs';
 import { InvalidArgumentError } from '../errors/client-errors.js';
 import { StreamNotFoundError } from '../errors/http-errors.js';
-import { appendRequest, appendResult, closeRequest, closeResult, type AppendOptions, type AppendResult, type CloseResult } from '../operations/append.js';
+import { appendRequest, appendResult, closeRequest, closeResult, deliverySafety, type AppendOptions, type AppendResult, type CloseResult, type Delivery } from '../operations/append.js';
 import { createRequest, createResult, DEFAULT_CONTENT_TYPE, type CreateOptions, type CreateResult } from '../operations/create.js';
 import { forkRequest, type ForkOptions } from '../operations/fork.js';
 import { metadataFromHeaders, type StreamMetadata } from '../operations/stream-metadata.js';
@@ -12,6 +12,8 @@ import { resolveStreamUrl } from '../protocol/url.js';
 import type { Chunk, JsonBatch, TextChunk } from '../read/chunk.js';
 import type { ReadOptions } from '../read/read-options.js';
 import type { RetrySafety } from '../retry/retry-safety.js';
+import { notProtocolAnswer } from '../errors/protocol-error.js';
+import { missingProtocolHeaders, type AnsweredOperation } from '../protocol/protocol-answer.js';
 import { readBytes, readJson as readJsonBatches, readText as readTextChunks } from '../read/read-stream.js';
 import type { HttpResponse } from '../transport/http-transport.js';
 import { streamContext, type RequestOptions, type StreamContext } from '../http/stream-context.js';
@@ -62,18 +64,20 @@ export class DurableStream {
         return result;
       },
       'idempotent',
+      'create',
     );
   }
 
   /**
    * Appends bytes or text (POST) with the stream's content type. On a JSON
    * stream the text is sent as it is, so a top-level array is flattened into
-   * several messages: use {@link appendJson} for one value. Retried only
-   * where the server surely did not apply it: never written twice.
+   * several messages: use {@link appendJson} for one value. At most once by
+   * default: retried only where the server surely did not apply it, so never
+   * written twice; `delivery: 'at-least-once'` retries any retryable failure.
    */
   append(data: Uint8Array | string, options: AppendOptions & RequestOptions = {}): Observable<AppendResult> {
     return this.withContentType(options.contentType, options, (contentType) =>
-      this.send(() => appendRequest(this.url, data, contentType, options), options, appendResult, 'unsafe'),
+      this.send(() => appendRequest(this.url, data, contentType, options), options, appendResult, deliverySafety(options.delivery, this.url), 'append'),
     );
   }
 
@@ -93,6 +97,7 @@ export class DurableStream {
         return metadata;
       },
       'idempotent',
+      'head',
     );
   }
 
@@ -133,13 +138,13 @@ export class DurableStream {
    * Closing a closed stream succeeds; with a body it fails with
    * `StreamClosedError`, as the body cannot be appended.
    */
-  close(options: { readonly body?: Uint8Array | string } & RequestOptions = {}): Observable<CloseResult> {
+  close(options: { readonly body?: Uint8Array | string; readonly delivery?: Delivery } & RequestOptions = {}): Observable<CloseResult> {
     if (options.body === undefined) {
-      return this.send(() => closeRequest(this.url, undefined, undefined), options, closeResult, 'idempotent');
+      return this.send(() => closeRequest(this.url, undefined, undefined), options, closeResult, 'idempotent', 'close');
     }
     const body = options.body;
     return this.withContentType(undefined, options, (contentType) =>
-      this.send(() => closeRequest(this.url, body, contentType), options, closeResult, 'unsafe'),
+      this.send(() => closeRequest(this.url, body, contentType), options, closeResult, deliverySafety(options.delivery, this.url), 'close'),
     );
   }
 
@@ -149,7 +154,12 @@ export class DurableStream {
    */
   fork(target: string, options: ForkOptions & RequestOptions = {}): Observable<ForkResult> {
     return defer(() => {
-      const targetUrl = resolveStreamUrl(this.http.options.baseUrl ?? new URL(this.url).origin, target);
+      let targetUrl: string;
+      try {
+        targetUrl = resolveStreamUrl(this.http.options.baseUrl ?? new URL(this.url).origin, target);
+      } catch (error) {
+        return throwError(() => new InvalidArgumentError((error as Error).message, this.url));
+      }
       const fork = new DurableStream(this.http, targetUrl);
       return this.send(
         () => forkRequest(targetUrl, this.url, options),
@@ -160,6 +170,7 @@ export class DurableStream {
           return { ...result, stream: fork };
         },
         'idempotent',
+        'create',
       );
     });
   }
@@ -191,11 +202,18 @@ export class DurableStream {
     return defer(() => (override ? next(override) : this.contentType(options).pipe(switchMap(next))));
   }
 
+  /**
+   * One one-shot operation: `build` describes it, `onSuccess` reads the
+   * answer. When `answered` names what the answer must be, a 2xx without the
+   * protocol's headers (a wrong base URL, an app's fallback page) is a
+   * `ProtocolError`, never a success.
+   */
   private send<T>(
     build: () => RequestSpec,
     options: RequestOptions,
     onSuccess: (response: HttpResponse) => T,
     safety: RetrySafety,
+    answered?: AnsweredOperation,
   ): Observable<T> {
     return defer(() => {
       let spec: RequestSpec;
@@ -209,6 +227,8 @@ export class DurableStream {
         async (response) => {
           // Read to the end (these bodies are empty or tiny) so the socket returns to the pool.
           await response.body.dump();
+          const missing = answered && missingProtocolHeaders(answered, response.status, response.headers);
+          if (missing) throw notProtocolAnswer({ url: this.url, status: response.status, contentType: response.headers.get('content-type'), missing });
           return onSuccess(response);
         },
         safety,

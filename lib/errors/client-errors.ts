@@ -74,14 +74,18 @@ export class ParseError extends DurableStreamError {
   }
 }
 
-/** A header or query-parameter function (client or call option) threw, rejected, or returned no string. */
+/** A header or query-parameter function (client or call option) threw, rejected, or returned no string (or a header value with a control character). */
 export class DynamicValueError extends DurableStreamError {
   /** Which entry failed, e.g. `headers['authorization']`. */
   readonly entry: string;
-  constructor(init: DurableStreamErrorInit & { readonly entry: string; readonly got?: string }) {
+  constructor(init: DurableStreamErrorInit & { readonly entry: string; readonly got?: string; readonly problem?: string }) {
     super(
       'DYNAMIC_VALUE_FAILED',
-      init.got === undefined ? `The function for ${init.entry} failed: ${describeCause(init.cause)}` : `The function for ${init.entry} returned ${init.got}, not a string`,
+      init.problem !== undefined
+        ? `The function for ${init.entry} returned a value that cannot be sent: ${init.problem}`
+        : init.got === undefined
+          ? `The function for ${init.entry} failed: ${describeCause(init.cause)}`
+          : `The function for ${init.entry} returned ${init.got}, not a string`,
       { hint: 'Nothing was sent; fix the function (it runs before every request, retry and reconnect)', ...init },
     );
     this.entry = init.entry;

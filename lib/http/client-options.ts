@@ -8,10 +8,22 @@ import { validateDynamicRecord, type DynamicRecord } from './dynamic-values.js';
 export interface DurableStreamsClientOptions {
   /** Resolves relative stream paths, e.g. `http://localhost:4437/v1/stream`; in a browser page also a path such as `/v1/stream` (against the page's origin). */
   readonly baseUrl?: string;
-  /** Sent on every request; function values are evaluated on every request, retry and reconnect. */
+  /**
+   * Sent on every request to the base URL's origin (and `trustedOrigins`);
+   * function values are evaluated on every request, retry and reconnect.
+   * Names must be header tokens and values free of control characters.
+   */
   readonly headers?: DynamicRecord;
-  /** Query parameters added to every request; function values likewise. */
+  /** Query parameters added to every request to the base URL's origin (and `trustedOrigins`); function values likewise. */
   readonly params?: DynamicRecord;
+  /**
+   * Origins besides the base URL's that may receive the client's `headers`
+   * and `params` (its credentials), e.g. `['https://cdn.example.com']`. A
+   * stream on any other origin (an absolute URL) gets only the headers and
+   * params of its own call. Without a `baseUrl` and without this option,
+   * the client's headers and params go to every origin.
+   */
+  readonly trustedOrigins?: readonly string[];
   /**
    * Backoff for retryable failures. `maxRetries` (default 6) bounds one-shot
    * operations and `live: false` reads; live reads retry without end unless
@@ -31,6 +43,8 @@ export interface ResolvedClientOptions {
   readonly baseUrl: string | undefined;
   readonly headers: DynamicRecord | undefined;
   readonly params: DynamicRecord | undefined;
+  /** The origins the client's headers and params go to: the base URL's and `trustedOrigins`; undefined: every origin. */
+  readonly credentialOrigins: ReadonlySet<string> | undefined;
   readonly retry: RetryConfig;
   /** Consecutive failures a live read retries: `retry.maxRetries` when the options gave it, else `Infinity`. */
   readonly liveMaxRetries: number;
@@ -57,6 +71,7 @@ export function resolveClientOptions(options: DurableStreamsClientOptions, defau
     baseUrl,
     headers: options.headers,
     params: options.params,
+    credentialOrigins: credentialOrigins(baseUrl, options.trustedOrigins),
     retry: resolveRetryConfig(options.retry),
     liveMaxRetries: options.retry?.maxRetries ?? Infinity,
     timeoutMs,
@@ -76,4 +91,25 @@ function resolveBaseUrl(baseUrl: string | undefined): string | undefined {
   throw new InvalidArgumentError(
     `baseUrl must be an absolute http(s) URL${origin ? " or a path starting with '/'" : ' (a path works only in a browser page)'}, got '${String(baseUrl)}'`,
   );
+}
+
+/** The base URL's origin and the trusted ones; undefined when neither is given (credentials then go everywhere). */
+function credentialOrigins(baseUrl: string | undefined, trusted: readonly string[] | undefined): ReadonlySet<string> | undefined {
+  if (trusted !== undefined && !Array.isArray(trusted)) throw new InvalidArgumentError('trustedOrigins must be an array of origins');
+  if (baseUrl === undefined && trusted === undefined) return undefined;
+  const origins = new Set<string>();
+  if (baseUrl !== undefined) origins.add(new URL(baseUrl).origin);
+  for (const origin of trusted ?? []) {
+    let parsed: URL | undefined;
+    try {
+      parsed = new URL(String(origin));
+    } catch {
+      parsed = undefined;
+    }
+    if (!parsed || !/^https?:$/.test(parsed.protocol) || parsed.origin !== String(origin).replace(/\/$/, '')) {
+      throw new InvalidArgumentError(`trustedOrigins: '${String(origin)}' is not an origin (scheme, host and port only, e.g. 'https://cdn.example.com')`);
+    }
+    origins.add(parsed.origin);
+  }
+  return origins;
 }

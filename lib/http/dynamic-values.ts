@@ -1,4 +1,5 @@
 import { DynamicValueError, InvalidArgumentError } from '../errors/client-errors.js';
+import { headerProblem } from '../protocol/headers.js';
 import { isPromiseLike } from '../util/is-promise-like.js';
 
 /** A value sent on every request: fixed, or computed each time (a fresh auth token). */
@@ -17,6 +18,8 @@ export function validateDynamicRecord(name: string, record: DynamicRecord | unde
     if (value !== undefined && typeof value !== 'string' && typeof value !== 'function') {
       throw new InvalidArgumentError(`${name}['${key}'] must be a string or a function returning one, got ${typeof value}`);
     }
+    const problem = name === 'headers' ? headerProblem(key, typeof value === 'string' ? value : '') : undefined;
+    if (problem) throw new InvalidArgumentError(`${name}['${key}']: ${problem}; refused rather than rewritten`);
   }
 }
 
@@ -83,5 +86,7 @@ const entryName = (what: 'headers' | 'params', key: string) => `${what}['${key}'
 
 function checked(value: unknown, what: 'headers' | 'params', key: string, url: string): string {
   if (typeof value !== 'string') throw new DynamicValueError({ url, entry: entryName(what, key), got: value === null ? 'null' : typeof value });
+  const problem = what === 'headers' ? headerProblem(key, value) : undefined;
+  if (problem) throw new DynamicValueError({ url, entry: entryName(what, key), problem });
   return value;
 }

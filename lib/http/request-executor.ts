@@ -1,5 +1,7 @@
 import { defer, from, switchMap, type MonoTypeOperatorFunction, type Observable, type ObservableInput } from 'rxjs';
+import { InvalidArgumentError } from '../errors/client-errors.js';
 import { errorFromResponse } from '../errors/error-from-response.js';
+import { headerProblem } from '../protocol/headers.js';
 import { connectivity, type Connectivity } from '../retry/connectivity.js';
 import type { RetryConfig } from '../retry/retry-config.js';
 import { retryableFor, type RetrySafety } from '../retry/retry-safety.js';
@@ -22,6 +24,9 @@ const NOT_RETRIED_UNSAFE =
 export class RequestExecutor {
   /** The platform's network signals, one set of listeners and one clock check for all the client's reads. */
   readonly connectivity: Connectivity;
+  /** The last URL {@link trusts} looked at, and its answer: a stream's requests all go to one URL. */
+  private lastUrl = '';
+  private lastTrusted = false;
 
   constructor(readonly options: ResolvedClientOptions) {
     this.connectivity = connectivity(undefined, options.scheduler);
@@ -71,12 +76,26 @@ export class RequestExecutor {
   }
 
   private build(spec: RequestSpec): OutgoingRequest | Promise<OutgoingRequest> {
-    const { headers: clientHeaders, params: clientParams } = this.options;
+    // The client's headers and params (its credentials) go only to the origins it trusts; a call's own go with the call.
+    const trusted = this.trusts(spec.url);
+    const clientHeaders = trusted ? this.options.headers : undefined;
+    const clientParams = trusted ? this.options.params : undefined;
     const url = stripQuery(spec.url);
     // Headers first, then params, each function in order, as with any await between them.
     return andThen(resolveDynamic([clientHeaders, spec.userHeaders], 'headers', url, lower), (userHeaders) =>
-      andThen(resolveDynamic([clientParams, spec.userParams], 'params', url), (userParams) => outgoing(spec, userHeaders, userParams)),
+      andThen(resolveDynamic([clientParams, spec.userParams], 'params', url), (userParams) => checkedHeaders(outgoing(spec, userHeaders, userParams), url)),
     );
+  }
+
+  /** Whether `url`'s origin may receive the client's headers and params. One URL parse per new URL, not per request. */
+  private trusts(url: string): boolean {
+    const origins = this.options.credentialOrigins;
+    if (!origins) return true;
+    if (url !== this.lastUrl) {
+      this.lastUrl = url;
+      this.lastTrusted = origins.has(originOf(url));
+    }
+    return this.lastTrusted;
   }
 }
 
@@ -108,4 +127,21 @@ async function readErrorText(response: HttpResponse): Promise<string> {
     // Keep what arrived.
   }
   return text.length > MAX_ERROR_BODY ? text.slice(0, MAX_ERROR_BODY) : text;
+}
+
+function originOf(url: string): string {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return '';
+  }
+}
+
+/** Every header of the request, ours and the caller's, is sendable as it is: refused, never rewritten. */
+function checkedHeaders(request: OutgoingRequest, url: string): OutgoingRequest {
+  for (const name in request.headers) {
+    const problem = headerProblem(name, request.headers[name]!);
+    if (problem) throw new InvalidArgumentError(`${problem}; refused rather than rewritten, and nothing was sent`, url);
+  }
+  return request;
 }

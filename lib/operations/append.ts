@@ -1,6 +1,7 @@
 import { InvalidArgumentError } from '../errors/client-errors.js';
 import { Header } from '../protocol/headers.js';
 import type { RequestSpec } from '../http/request-spec.js';
+import type { RetrySafety } from '../retry/retry-safety.js';
 import type { HttpResponse } from '../transport/http-transport.js';
 import { checkBody } from './validate.js';
 
@@ -10,6 +11,25 @@ export interface AppendOptions {
   readonly seq?: string;
   /** Overrides the stream's content type for this request. */
   readonly contentType?: string;
+  /**
+   * What a failure may cost. `'at-most-once'` (default): retried only where
+   * the server surely did not apply it (refused connection, 408, 429, 503),
+   * so it is never written twice, but may be lost. `'at-least-once'`:
+   * retried after any retryable failure (a 500, a reset connection, a
+   * timeout), so it may be written twice. For exactly-once, use an
+   * idempotent producer.
+   */
+  readonly delivery?: Delivery;
+}
+
+/** How often a plain append may land: see {@link AppendOptions.delivery}. */
+export type Delivery = 'at-most-once' | 'at-least-once';
+
+/** Checks `delivery`; the retry safety it asks for. */
+export function deliverySafety(delivery: Delivery | undefined, url: string): RetrySafety {
+  if (delivery === undefined || delivery === 'at-most-once') return 'unsafe';
+  if (delivery === 'at-least-once') return 'idempotent';
+  throw new InvalidArgumentError(`delivery must be 'at-most-once' or 'at-least-once', got '${String(delivery)}'`, url);
 }
 
 /** What an append emits. */

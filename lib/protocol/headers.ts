@@ -40,3 +40,15 @@ export function parseIntegerHeader(value: string | null | undefined): number | u
   if (value == null || !/^\d+$/.test(value.trim())) return undefined;
   return Number(value.trim());
 }
+
+/**
+ * What is wrong with a header, if anything: a name that is not an RFC 9110
+ * token, or a value with a control character (CR and LF would split the
+ * header, NUL ends it early; a tab is allowed, RFC 9110 5.5). Such headers
+ * are refused, never rewritten. Pure.
+ */
+export function headerProblem(name: string, value: string): string | undefined {
+  if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name)) return `${JSON.stringify(name)} is not a valid header name`;
+  if (/[\u0000-\u0008\u000a-\u001f\u007f]/.test(value)) return `the value of ${name} contains a control character (CR, LF, NUL…)`;
+  return undefined;
+}

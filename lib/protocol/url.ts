@@ -27,14 +27,34 @@ export function withQuery(url: string, params: QueryParams): string {
   return `${path}?${entries.map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join('&')}`;
 }
 
-/** Resolves a stream path against the client's base URL; absolute URLs pass through. */
+/**
+ * Resolves a stream path against the client's base URL; absolute URLs pass
+ * through. A relative path stays under the base URL's path: `..` segments,
+ * their percent-encoded forms (`%2e%2e`, `.%2E`…) and encoded or backslash
+ * separators (`%2f`, `%5c`, `\\`), which servers and proxies may decode or
+ * normalise into `..`, are refused. Control characters, which URL parsers
+ * silently strip, are refused in any URL. Throws a plain `TypeError` saying
+ * why; the client wraps it in an `InvalidArgumentError`.
+ */
 export function resolveStreamUrl(baseUrl: string | undefined, urlOrPath: string): string {
+  if (CONTROL_CHARACTER.test(urlOrPath)) {
+    throw new TypeError(`${JSON.stringify(urlOrPath)} contains a control character: refused rather than stripped (a URL parser would drop it silently)`);
+  }
   if (/^https?:\/\//i.test(urlOrPath)) return urlOrPath;
   if (!baseUrl) {
     throw new TypeError(`'${urlOrPath}' is a path, but the client has no baseUrl: pass an absolute http(s) URL or set baseUrl`);
   }
+  if (/\\|%2f|%5c/i.test(urlOrPath)) {
+    throw new TypeError(`'${urlOrPath}' has an encoded or backslash path separator, which a server may read as a way out of the base URL's path: refused`);
+  }
+  if (urlOrPath.split('/').some((segment) => segment.replace(/%2e/gi, '.') === '..')) {
+    throw new TypeError(`'${urlOrPath}' would leave the base URL's path ('..'): refused, so the client's credentials go only under ${baseUrl}`);
+  }
   return baseUrl.replace(/\/+$/, '') + '/' + urlOrPath.replace(/^\/+/, '');
 }
+
+/** C0 controls and DEL: never valid in a URL, and silently removed (tab, CR, LF) or mangled by URL parsers. */
+const CONTROL_CHARACTER = /[\u0000-\u001f\u007f]/;
 
 /** The URL without its query: errors name the stream, not the offset or token a query may carry. */
 export function stripQuery(url: string): string {

@@ -81,7 +81,10 @@ export function exchange<T>(
         }
         phase = 'body';
         if (timeouts.bodyTimeoutMs) bodyWatch = watchIdle(scheduler, timeouts.bodyTimeoutMs, expire(timeouts.bodyTimeoutMs));
-        const response = bodyWatch ? watchedResponse(raw, bodyWatch) : raw;
+        const bodyTimeoutMs = timeouts.bodyTimeoutMs;
+        // A body only being discarded is not the answer: when it stalls, it is abandoned (its connection closed), not failed.
+        const discard = bodyTimeoutMs ? () => watchIdle(scheduler, bodyTimeoutMs, () => controller.abort()) : undefined;
+        const response = bodyWatch && discard ? watchedResponse(raw, bodyWatch, discard) : raw;
         let consumed: ObservableInput<T>;
         try {
           consumed = consume(response);
@@ -143,8 +146,11 @@ export function exchange<T>(
   });
 }
 
-/** The response with a body whose every chunk restarts `watch`, and which stops it when read to the end. */
-function watchedResponse(response: HttpResponse, watch: IdleWatch): HttpResponse {
+/**
+ * The response with a body whose every chunk restarts `watch`, and which
+ * stops it when read to the end; `dump()` runs under a `discard()` bound instead.
+ */
+function watchedResponse(response: HttpResponse, watch: IdleWatch, discard: () => IdleWatch): HttpResponse {
   const stream = async function* (): AsyncGenerator<Uint8Array> {
     try {
       for await (const chunk of response.body.stream()) {
@@ -164,8 +170,12 @@ function watchedResponse(response: HttpResponse, watch: IdleWatch): HttpResponse
     stream,
     bytes,
     text: async () => new TextDecoder().decode(await bytes()),
-    // Discarding a body that stalls is bounded too: the watch aborts it.
-    dump: () => response.body.dump().finally(() => watch.stop()),
+    // Discarding is bounded too, but a stall there costs the connection, not the answer.
+    dump: () => {
+      watch.stop();
+      const bound = discard();
+      return response.body.dump().finally(() => bound.stop());
+    },
   };
   return { status: response.status, headers: response.headers, body };
 }
