@@ -14,23 +14,27 @@ import { responsePosition } from './response-position.js';
 import { sseFrames } from './sse-frames.js';
 import { SseUnavailableError } from './sse-unavailable-error.js';
 
+/** What a read learned of its stream's content type: whether it is JSON. A shared tail starts with what its first reader learned. */
+export interface LearnedContentType {
+  jsonStream?: boolean;
+}
+
 /**
  * The I/O edge of a read: performs each request the composition asks for
  * with `RequestExecutor.attempt()` (dynamic headers, exchange, typed errors) and
  * decodes the answer with `format`. Make one per read subscription: it
- * remembers the stream's content type, learned from the responses.
+ * remembers the stream's content type, learned from the responses, in `learned`.
  */
-export function httpReadSource<P>(ctx: StreamContext, format: PayloadFormat<P>, options: ResolvedReadOptions): OpenRequest<P> {
+export function httpReadSource<P>(ctx: StreamContext, format: PayloadFormat<P>, options: ResolvedReadOptions, learned: LearnedContentType = {}): OpenRequest<P> {
   // Errors name the stream, not the query a URL may carry.
   const url = stripQuery(ctx.url);
-  let jsonStream: boolean | undefined;
 
   const plain = (request: ReadRequest): Observable<ReadStep<P>> =>
     ctx.http.attempt(readRequestSpec(ctx.url, request, options), async (response): Promise<ReadStep<P>> => {
       const position = responsePosition(response.status, response.headers, url, request.offset);
       const contentType = response.headers.get(Header.contentType);
-      if (contentType) jsonStream = isJsonContentType(contentType);
-      const context = { url, at: request.offset, closed: position.closed, jsonStream: jsonStream ?? false };
+      if (contentType) learned.jsonStream = isJsonContentType(contentType);
+      const context = { url, at: request.offset, closed: position.closed, jsonStream: learned.jsonStream ?? false };
       if (response.status === 204) {
         await response.body.dump();
         return { payload: format.none(context), ...position };
@@ -40,12 +44,12 @@ export function httpReadSource<P>(ctx: StreamContext, format: PayloadFormat<P>, 
 
   // Byte and text reads decode SSE data by the stream's content type; learn it once, only if no response told it.
   const knowContentType = ({ headers, params }: ReadRequest): Observable<unknown> =>
-    !format.needsContentType || jsonStream !== undefined
+    !format.needsContentType || learned.jsonStream !== undefined
       ? of(undefined)
       : // The read's headers and params (with any onError overrides) go on this HEAD too: they may be its credentials.
         ctx.contentType({ headers, params }).pipe(
           take(1),
-          tap((contentType) => (jsonStream = isJsonContentType(contentType))),
+          tap((contentType) => (learned.jsonStream = isJsonContentType(contentType))),
         );
 
   const sse = (request: ReadRequest): Observable<ReadStep<P>> =>
@@ -71,7 +75,7 @@ export function httpReadSource<P>(ctx: StreamContext, format: PayloadFormat<P>, 
         sseFrames(url, request.offset),
         map(({ data, control, from: at }) => {
           connection.seen = true;
-          return { payload: format.fromSse(data, encoding, { url, at, closed: control.closed, jsonStream: jsonStream ?? false }), ...control };
+          return { payload: format.fromSse(data, encoding, { url, at, closed: control.closed, jsonStream: learned.jsonStream ?? false }), ...control };
         }),
         // A connection that ends before any control event is not SSE working; it is never a silent success.
         throwIfEmpty(() => new SseUnavailableError({ url, reason: 'ended-early' })),

@@ -43,13 +43,16 @@ export type ReadEvent<P> =
   | { readonly type: 'retry-with'; readonly overrides: ReadRetryWith }
   | { readonly type: 'connection-lost' };
 
-export function initialReadState(start: Checkpoint, request: { readonly headers: DynamicRecord | undefined; readonly params: DynamicRecord | undefined }): ReadState {
+export function initialReadState(
+  start: Checkpoint,
+  request: { readonly headers: DynamicRecord | undefined; readonly params: DynamicRecord | undefined; readonly startsLive?: boolean },
+): ReadState {
   return {
     offset: start.offset,
     cursor: start.cursor,
     upToDate: false,
     closed: false,
-    caughtUp: false,
+    caughtUp: request.startsLive ?? false,
     started: false,
     sse: 'untried',
     headers: request.headers,

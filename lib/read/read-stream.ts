@@ -3,52 +3,55 @@ import type { StreamContext } from '../http/stream-context.js';
 import { stripQuery } from '../protocol/url.js';
 import { bytesFormat } from './bytes-format.js';
 import type { Chunk, JsonBatch, ReadPosition, TextChunk } from './chunk.js';
-import { httpReadSource } from './http-read-source.js';
 import { jsonFormat } from './json-format.js';
 import type { PayloadFormat } from './payload-format.js';
 import type { ReadOptions } from './read-options.js';
-import { readLoop } from './read-loop.js';
 import type { ReadStep } from './read-step.js';
+import { readSteps } from './read-steps.js';
 import { resolveReadOptions } from './resolve-read-options.js';
-import { textFormat } from './text-format.js';
 
 /** Reads a stream as bytes: one {@link Chunk} per response that tells something new. */
 export function readBytes(ctx: StreamContext, options: ReadOptions = {}): Observable<Chunk> {
-  return readWith(ctx, options, bytesFormat, (data, position) => ({ data, ...position }));
+  return readWith(ctx, options, bytesFormat, 'bytes', () => (data, position) => ({ data, ...position }));
 }
 
-/** Reads a stream as UTF-8 text, decoded across responses. */
+/**
+ * Reads a stream as UTF-8 text: its bytes, decoded by one streaming decoder
+ * per subscription, so a character a writer split across two appends (and
+ * so across two responses, or a shared tail and a read's own requests)
+ * comes out whole. The decoder is flushed at the end of the stream.
+ */
 export function readText(ctx: StreamContext, options: ReadOptions = {}): Observable<TextChunk> {
-  return readWith(ctx, options, textFormat, (text, position) => ({ text, ...position }));
+  return readWith(ctx, options, bytesFormat, 'bytes', () => {
+    // ignoreBOM keeps a U+FEFF that starts a response: a read resumed at it must give what a read from the beginning gives.
+    const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
+    return (data, position) => ({ text: decoder.decode(data, { stream: !position.closed }), ...position });
+  });
 }
 
 /** Reads a JSON stream: one {@link JsonBatch} of messages per response. */
 export function readJson<T = unknown>(ctx: StreamContext, options: ReadOptions = {}): Observable<JsonBatch<T>> {
-  return readWith(ctx, options, jsonFormat<T>, (items, position) => ({ items, ...position }));
+  return readWith(ctx, options, jsonFormat<T>, 'json', () => (items, position) => ({ items, ...position }));
 }
 
 /**
- * A cold read: options are checked, and the format's state made, per
- * subscription, so every subscriber reads independently from the start.
+ * A cold read: options are checked, and the chunk maker (with any state,
+ * such as a text decoder) made, per subscription. Payloads are decoded by
+ * `makeFormat`, once for every live read that shares a tail (see
+ * `readSteps`); `payload` names what it decodes.
  */
 function readWith<P, C>(
   ctx: StreamContext,
   options: ReadOptions,
   makeFormat: () => PayloadFormat<P>,
-  toChunk: (payload: P, position: ReadPosition) => C,
+  payload: string,
+  makeChunk: () => (payload: P, position: ReadPosition) => C,
 ): Observable<C> {
   return defer(() => {
     // Errors name the stream, not the token a query may carry.
-    const url = stripQuery(ctx.url);
-    const resolved = resolveReadOptions(options, ctx, url);
-    const format = makeFormat();
-    return readLoop(httpReadSource(ctx, format, resolved), {
-      url,
-      options: resolved,
-      scheduler: ctx.scheduler,
-      isEmpty: format.isEmpty,
-      connectivity: ctx.connectivity,
-    }).pipe(map((step) => toChunk(step.payload, position(step))));
+    const resolved = resolveReadOptions(options, ctx, stripQuery(ctx.url));
+    const toChunk = makeChunk();
+    return readSteps(ctx, resolved, makeFormat, payload).pipe(map((step) => toChunk(step.payload, position(step))));
   });
 }
 

@@ -8,6 +8,8 @@ import type { LiveMode, ReadErrorHandler, ReadOptions } from './read-options.js'
 /** Read options validated, defaults filled in. */
 export interface ResolvedReadOptions {
   readonly start: Checkpoint;
+  /** `start` is known to be the tail (a shared tail starts where a read caught up): the first request is live. */
+  readonly startsLive?: boolean;
   readonly live: LiveMode;
   readonly headers: DynamicRecord | undefined;
   readonly params: DynamicRecord | undefined;

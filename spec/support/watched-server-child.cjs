@@ -18,9 +18,10 @@ async function main() {
     res.once('close', () => open.delete(req));
   });
   const pathOf = (req) => (req.url || '').split('?')[0];
+  const isLive = (req) => /[?&]live=/.test(req.url || '');
   process.on('message', ({ id, path }) => {
-    const reads = path === undefined ? open.size : [...open].filter((req) => pathOf(req) === `/v1/stream/${path}`).length;
-    process.send({ id, sockets: sockets.size, openReads: reads });
+    const reads = path === undefined ? [...open] : [...open].filter((req) => pathOf(req) === `/v1/stream/${path}`);
+    process.send({ id, sockets: sockets.size, openReads: reads.length, openLive: reads.filter(isLive).length });
   });
   // The server leaves a wait timer per aborted live read: exit rather than wait them out.
   process.on('disconnect', () => process.exit(0));

@@ -8,6 +8,8 @@ export interface ServerCounts {
   readonly sockets: number;
   /** GET requests (reads), on the given stream path or on any, whose response has not closed. */
   readonly openReads: number;
+  /** Those of them that are live (long-poll or SSE). */
+  readonly openLive: number;
 }
 
 /** A reference server in a child process, watched from the server side: its sockets and its open reads. */

@@ -1,0 +1,86 @@
+import { asyncScheduler, concat, defer, EMPTY, filter, map, of, repeat, takeWhile, tap, timer, type Observable, type SchedulerLike } from 'rxjs';
+import { Offset, type Checkpoint } from '../../protocol/offset.js';
+import type { StreamPosition } from '../../protocol/position.js';
+import type { RetryConfig } from '../../retry/retry-config.js';
+import { backoffDelay } from '../../retry/retry-with-backoff.js';
+import type { ConnectionState } from '../connection-state.js';
+import type { ReadStep } from '../read-step.js';
+import { joinDecision, tellsSomethingNew, type JoinDecision } from './join-decision.js';
+import type { TailSnapshot } from './tail-snapshot.js';
+
+/** What a live read that may join a shared tail is made of. */
+export interface SharedReadConfig<P> {
+  /** The read's own requests from a checkpoint; taken up to its first up-to-date (or EOF) step. */
+  readonly catchUp: (from: Checkpoint) => Observable<ReadStep<P>>;
+  /** The shared tail to join; started at `from` when none runs. */
+  readonly tail: (from: Checkpoint) => Observable<TailSnapshot<P>>;
+  /** A payload without data, and how to tell one. */
+  readonly empty: P;
+  readonly isEmpty: (payload: P) => boolean;
+  /** Backoff between rounds that made no progress (a server whose offsets contradict each other). */
+  readonly retry: RetryConfig;
+  readonly scheduler: SchedulerLike | undefined;
+  readonly random?: () => number;
+  /** Told the tail's connection states while this read takes the tail's steps. */
+  readonly tell?: (state: ConnectionState) => void;
+}
+
+/**
+ * A live read that shares its tail: it catches up on its own requests until
+ * up to date, then joins the shared tail at exactly its offset. When the
+ * tail is ahead of it or straddles its offset, it catches up again on its
+ * own from where it stands and tries again; nothing is skipped and nothing
+ * repeated. Rounds that move nothing are spaced by the retry backoff, so a
+ * server whose offsets contradict each other is polled, not spun on.
+ * Leaving (unsubscribing, or an error in the subscriber's own code) drops
+ * this read's share of the tail only.
+ */
+export function sharedRead<P>(start: Checkpoint, config: SharedReadConfig<P>): Observable<ReadStep<P>> {
+  const scheduler = config.scheduler ?? asyncScheduler;
+  return defer(() => {
+    let at: StreamPosition = { ...start, upToDate: false, closed: false };
+    let started = false;
+    let idleRounds = 0;
+    const checkpoint = (): Checkpoint => (at.cursor === undefined ? { offset: at.offset } : { offset: at.offset, cursor: at.cursor });
+    /** Moves the read to `step`; true when subscribers should hear of it (the first step always). */
+    const advance = (step: ReadStep<P>): boolean => {
+      const news = !started || tellsSomethingNew(at, step, config.isEmpty);
+      started = true;
+      at = { offset: step.offset, cursor: step.cursor ?? at.cursor, upToDate: step.upToDate, closed: step.closed };
+      return news;
+    };
+
+    const own = () =>
+      at.offset === Offset.now
+        ? EMPTY // nothing to catch up on: join the tail where it stands
+        : config.catchUp(checkpoint()).pipe(
+            takeWhile((step) => !step.upToDate && !step.closed, true),
+            filter(advance),
+          );
+    const join = () =>
+      at.closed
+        ? EMPTY
+        : config.tail(checkpoint()).pipe(
+            map((snapshot, index) => {
+              const decision = joinDecision(at, snapshot, index === 0, config.empty, config.isEmpty);
+              // Joined (or about to be): where the tail's connection stands is where this read's does.
+              if (decision.kind !== 'rejoin' && snapshot.state) config.tell?.(snapshot.state);
+              return decision;
+            }),
+            takeWhile((decision) => decision.kind !== 'rejoin'),
+            filter((decision): decision is Extract<JoinDecision<P>, { kind: 'deliver' }> => decision.kind === 'deliver'),
+            map(({ step }) => step),
+            filter(advance),
+            takeWhile((step) => !step.closed, true),
+          );
+    const round = defer(() => {
+      const before = at.offset;
+      return concat(own(), defer(join)).pipe(tap({ complete: () => (idleRounds = at.offset === before ? idleRounds + 1 : 0) }));
+    });
+    return round.pipe(
+      repeat({
+        delay: () => (at.closed ? EMPTY : idleRounds === 0 ? of(0) : timer(backoffDelay(config.retry, idleRounds, undefined, config.random), scheduler)),
+      }),
+    );
+  });
+}
