@@ -49,6 +49,8 @@ export interface DeliveryOptions {
   readonly refused: (value: unknown, cause: unknown) => DurableStreamError;
   /** Replaces a batch refused as too large by smaller ones (or none), renumbering those after it (`Outbox.replace`). */
   readonly replace: (batch: Batch, parts: readonly Batch[]) => void;
+  /** Ends a backoff wait early: the network is back, the machine woke. */
+  readonly wake: Observable<unknown>;
 }
 
 type SendTurn = Extract<Go, { kind: 'send' }>;
@@ -69,8 +71,9 @@ type SendTurn = Extract<Go, { kind: 'send' }>;
  * delivered may be sent, since it could only leave a gap.
  */
 export function deliverBatches(options: DeliveryOptions): OperatorFunction<Batch, Delivered> {
-  const { sequencer, send, maxInFlight, autoClaim, retry, deliveryTimeoutMs, expired, refused, replace } = options;
+  const { sequencer, send, maxInFlight, autoClaim, retry, deliveryTimeoutMs, expired, refused, replace, wake } = options;
   const scheduler = options.scheduler ?? asyncScheduler;
+  const notRetried = () => `Not retried: the batch's delivery timeout (deliveryTimeoutMs ${deliveryTimeoutMs}) had passed`;
   return (batches) =>
     defer(() => {
       /** Whether closeStream()'s batch went by: a batch then refused by a closed stream may be written already. */
@@ -92,7 +95,7 @@ export function deliverBatches(options: DeliveryOptions): OperatorFunction<Batch
         // Decided before each retry, so no request is ever cut short by the deadline.
         const retryIf = (error: unknown) => isRetryable(error) && scheduler.now() < deadline;
         const outcome = send({ epoch: turn.epoch, seq: turn.seq, body: batch.body, contentType: batch.contentType, close: batch.close }).pipe(
-          retryWithBackoff(retry, scheduler, { retryIf }),
+          retryWithBackoff(retry, scheduler, { retryIf, wake, notRetried }),
           // last(), not first(): unsubscribing before the exchange completes would abort its finished request.
           last(),
           map((response) => {

@@ -77,7 +77,8 @@ export class IdempotentProducer<T = unknown> implements Observer<T> {
     const expired = (cause: unknown) => new DeliveryTimeoutError({ url: this.url, producerId, deliveryTimeoutMs, cause, unsent: (this.unsent = builder.unsent()) });
     const refused = (value: unknown, cause: unknown) => new ValueTooLargeError({ url: this.url, producerId, limit: 'server', value, cause });
     const replace = (batch: Batch, parts: readonly Batch[]) => builder.outbox.replace(batch, parts);
-    const delivery = connectable(builder.batches$.pipe(deliverBatches({ ...resolved, sequencer, send, retry, scheduler, expired, refused, replace })), {
+    const wake = context.connectivity.wakes;
+    const delivery = connectable(builder.batches$.pipe(deliverBatches({ ...resolved, sequencer, send, retry, scheduler, expired, refused, replace, wake })), {
       connector: () => new Subject<Delivered>(),
       resetOnDisconnect: false,
     });
@@ -287,7 +288,7 @@ export class IdempotentProducer<T = unknown> implements Observer<T> {
  */
 function producerRetry(context: StreamContext, options: ResolvedProducerOptions): RetryConfig {
   const retry = options.request.retry;
-  return resolveRetryConfig({ ...context.retry, ...retry, maxRetries: retry?.maxRetries ?? Number.MAX_SAFE_INTEGER });
+  return resolveRetryConfig({ ...context.retry, ...retry, maxRetries: retry?.maxRetries ?? Infinity });
 }
 
 /** The stream's content type: the producer's option, else the handle's, learned with one HEAD that carries the producer's own headers and params (its credentials). */

@@ -1,5 +1,7 @@
 import type { Observable } from 'rxjs';
+import { notProtocolAnswer } from '../errors/protocol-error.js';
 import { Header } from '../protocol/headers.js';
+import { missingProtocolHeaders } from '../protocol/protocol-answer.js';
 import type { RequestOptions, StreamContext } from '../http/stream-context.js';
 import type { RequestSpec } from '../http/request-spec.js';
 import type { HttpResponse } from '../transport/http-transport.js';
@@ -53,9 +55,17 @@ export function batchRequestSpec(url: string, producerId: string, request: Batch
   };
 }
 
-export function batchResponse(response: HttpResponse, request: BatchRequest): BatchResponse {
+/**
+ * What a 2xx to a batch says. Pure but for freeing the connection. An
+ * answer without the protocol's headers (a wrong base URL, an app's
+ * fallback page answering 200 to anything) acknowledges nothing: it fails
+ * with a `ProtocolError`, which stops the producer.
+ */
+export function batchResponse(response: HttpResponse, request: BatchRequest, url: string): BatchResponse {
   // Frees the connection for the next batch; success bodies are empty.
   void response.body.dump();
+  const missing = missingProtocolHeaders('producer-append', response.status, response.headers);
+  if (missing) throw notProtocolAnswer({ url, status: response.status, contentType: response.headers.get(Header.contentType), missing });
   return {
     nextOffset: response.headers.get(Header.nextOffset) ?? undefined,
     // A close-only request gets 204 whether or not it was a repeat: no way to tell.
@@ -66,5 +76,5 @@ export function batchResponse(response: HttpResponse, request: BatchRequest): Ba
 /** Sends batches over the client's transport, one attempt each. */
 export function httpBatchSender(context: StreamContext, producerId: string, options: RequestOptions): BatchSender {
   const { http, url } = context;
-  return (request) => http.attempt(batchRequestSpec(url, producerId, request, options), (response) => [batchResponse(response, request)]);
+  return (request) => http.attempt(batchRequestSpec(url, producerId, request, options), (response) => [batchResponse(response, request, url)]);
 }

@@ -1,10 +1,11 @@
-import { map, of, throwError, timer, type Observable } from 'rxjs';
+import { map, of, Subject, throwError, timer, type Observable } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { BadRequestError, NetworkError, type DurableStreamError } from '../../lib/errors';
 import { IdempotentProducer } from '../../lib/produce/idempotent-producer';
 import { DeliveryTimeoutError, ProducerBufferFullError, ProducerClosedError } from '../../lib/produce/producer-errors';
 import type { ProducerOptions } from '../../lib/produce/producer-options';
 import type { BatchSender } from '../../lib/produce/send-batch';
+import type { WakeReason } from '../../lib/retry/connectivity';
 import { offlineContext } from '../support/offline-context';
 import { FakeServer, STREAM_URL, type Network } from './support/fake-server';
 
@@ -123,6 +124,27 @@ describe('IdempotentProducer delivery timeout (virtual time)', () => {
     expect(later).toBe(true);
     expect(errors).toEqual([]);
     expect(server.messages).toEqual(['a', 'b', 'c', 'd']);
+  });
+
+  it('retries at once when the network comes back (a connectivity wake), not when its backoff ends', () => {
+    const wakes = new Subject<WakeReason>();
+    let outcome!: { server: FakeServer; doneAt?: number };
+    const scheduler = new TestScheduler((a, b) => expect(a).toEqual(b));
+    scheduler.run(() => {
+      const server = new FakeServer(() => scheduler.now());
+      const context = { ...offlineContext(STREAM_URL), connectivity: { wakes: wakes.asObservable(), isOffline: () => false } };
+      const network: Network = { arrival: () => 1, response: () => 1, drop: () => scheduler.now() < 1_000 };
+      // A long backoff: without the wake, the retry after 1 000 ms waits until 10 000 or later.
+      const producer = new IdempotentProducer<string>(context, 'p1', { lingerMs: 0, retry: { initialDelayMs: 10_000, maxDelayMs: 10_000, jitter: false } }, server.sender(network));
+      outcome = { server };
+      timer(1).subscribe(() => {
+        producer.append('a');
+        producer.flush().subscribe(() => (outcome.doneAt = scheduler.now()));
+      });
+      timer(1_500).subscribe(() => wakes.next('online'));
+    });
+    expect(outcome.server.messages).toEqual(['a']);
+    expect(outcome.doneAt).toBe(1_502);
   });
 
   it('honours a retry.maxRetries given to the producer: the failure itself stops it, values handed back by unsentValues()', () => {

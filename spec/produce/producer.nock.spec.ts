@@ -3,6 +3,7 @@ import { firstValueFrom, lastValueFrom, toArray } from 'rxjs';
 import {
   BadRequestError,
   DurableStreamsClient,
+  ProtocolError,
   fetchTransport,
   SequenceGapError,
   StaleEpochError,
@@ -174,6 +175,23 @@ describe('IdempotentProducer over HTTP (nock, fetch transport)', () => {
     expect(second!.headers['producer-epoch']).toBe('2');
     expect(second!.headers['producer-seq']).toBe(first!.headers['producer-seq']);
     expect(second!.body).toBe(first!.body);
+  });
+
+  it.each([
+    ['200 without any protocol header (an app answering every path)', 200, { 'content-type': 'text/html' }],
+    ['204 with Producer-Epoch but no Producer-Seq', 204, { 'producer-epoch': '0' }],
+  ])('%s: acknowledges nothing; the producer stops with ProtocolError and hands the values back', async (_name, status, headers) => {
+    post(status, headers);
+    const p = producer();
+    const acks = lastValueFrom(p.acks$.pipe(toArray()));
+    p.append({ a: 1 });
+    p.append('b');
+    const error = await failure(firstValueFrom(p.flush()));
+    expect(error).toBeInstanceOf(ProtocolError);
+    expect((error as Error).message).toMatch(/not a Durable Streams answer: it has no Stream-Next-Offset/);
+    expect(await acks).toEqual([]);
+    expect(p.unsentValues()).toEqual([{ a: 1 }, 'b']);
+    expect(sent).toHaveLength(1);
   });
 
   it('400: not retried; the producer stops with BadRequestError', async () => {
