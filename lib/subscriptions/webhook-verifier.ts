@@ -15,7 +15,7 @@ export interface WebhookVerifierOptions {
   readonly jwksUrl: string;
   /** The replay window: how far a signature's timestamp may be from now, either way, in seconds. Default 300. */
   readonly toleranceSeconds?: number;
-  /** Fetches the key set. Default: the default transport (undici on Node, fetch elsewhere). */
+  /** Fetches the key set. Default: the default transport (`fetch`). */
   readonly transport?: HttpTransport;
   /** Longest wait for the key set, ms. Default 10 000. */
   readonly timeoutMs?: number;
