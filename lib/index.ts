@@ -46,6 +46,7 @@ export {
 } from './operators/checkpoint-storage.js';
 export { persistCheckpoint, type PersistCheckpointOptions } from './operators/persist-checkpoint.js';
 export { resumable } from './operators/resumable.js';
+export { consume, type ConsumeOptions, type ConsumeHandler } from './operators/consume.js';
 export { pauseWhileHidden, type PauseWhileHiddenOptions } from './operators/pause-while-hidden.js';
 export { documentVisibility, type VisibilitySource } from './operators/document-visibility.js';
 export type { ChangeMessage, ChangeOperation, ControlMessage, ControlSignal, StateBatch, StateMessage } from './state/messages.js';

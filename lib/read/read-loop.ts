@@ -1,9 +1,14 @@
 import {
   asyncScheduler,
+  concatMap,
   defer,
   EMPTY,
+  endWith,
   filter,
   finalize,
+  from,
+  identity,
+  ignoreElements,
   map,
   NEVER,
   of,
@@ -12,7 +17,9 @@ import {
   takeWhile,
   tap,
   timer,
+  type MonoTypeOperatorFunction,
   type Observable,
+  type ObservableInput,
   type SchedulerLike,
 } from 'rxjs';
 import { ProtocolError } from '../errors/protocol-error.js';
@@ -43,6 +50,13 @@ export interface ReadLoopConfig<P> {
   readonly random?: () => number;
   /** The platform's network signals: a wake ends a backoff wait, and may replace a connection presumed dead. */
   readonly connectivity?: Connectivity;
+  /**
+   * Backpressure: each step is emitted only once `settle(step)` completed,
+   * and the read goes on (the next request, or the connection's next event)
+   * only then. Errors of `settle` end the read, unretried. Used with
+   * catch-up and long-poll: an SSE body is not paused, its events wait in memory.
+   */
+  readonly settle?: (step: ReadStep<P>) => ObservableInput<unknown>;
 }
 
 /**
@@ -154,11 +168,19 @@ export function readLoop<P>(open: OpenRequest<P>, config: ReadLoopConfig<P>): Ob
         wake: wakes,
         ...(config.random ? { random: config.random } : {}),
       }),
+      // After the retries: what settle does is not a request to retry, and a wake never cuts it short.
+      settleEach(config.settle),
       repeat({ delay: next }),
       filter((step): step is ReadStep<P> => step !== undefined),
       finalize(() => states.done?.unsubscribe()),
     );
   });
+}
+
+/** Holds each step until `settle(step)` completes, then passes it on. */
+function settleEach<P>(settle: ReadLoopConfig<P>['settle']): MonoTypeOperatorFunction<ReadStep<P> | undefined> {
+  if (!settle) return identity;
+  return concatMap((step) => (step === undefined ? of(step) : from(settle(step)).pipe(ignoreElements(), endWith(step))));
 }
 
 function stalledError(url: string, state: ReadState): ProtocolError {

@@ -5,7 +5,7 @@ import { stripQuery } from '../protocol/url.js';
 import { connectionStateTeller, type ConnectionState } from './connection-state.js';
 import { httpReadSource, type LearnedContentType } from './http-read-source.js';
 import type { PayloadFormat } from './payload-format.js';
-import { readLoop } from './read-loop.js';
+import { readLoop, type ReadLoopConfig } from './read-loop.js';
 import type { ReadStep } from './read-step.js';
 import type { ResolvedReadOptions } from './resolve-read-options.js';
 import { shareKey } from './shared/share-key.js';
@@ -22,7 +22,13 @@ import { tailSnapshots, type TailSnapshot } from './shared/tail-snapshot.js';
  *
  * `payload` names what `makeFormat` decodes: only reads of the same payload share.
  */
-export function readSteps<P>(ctx: StreamContext, options: ResolvedReadOptions, makeFormat: () => PayloadFormat<P>, payload: string): Observable<ReadStep<P>> {
+export function readSteps<P>(
+  ctx: StreamContext,
+  options: ResolvedReadOptions,
+  makeFormat: () => PayloadFormat<P>,
+  payload: string,
+  settle?: ReadLoopConfig<P>['settle'],
+): Observable<ReadStep<P>> {
   const url = stripQuery(ctx.url);
   // What this read learns of the content type, a tail it starts knows too.
   const learned: LearnedContentType = {};
@@ -34,9 +40,11 @@ export function readSteps<P>(ctx: StreamContext, options: ResolvedReadOptions, m
         scheduler: ctx.scheduler,
         isEmpty: format.isEmpty,
         connectivity: ctx.connectivity,
+        ...(settle ? { settle } : {}),
       }),
     );
-  if (options.live === false) return loop(options, makeFormat());
+  // A read that settles its steps (backpressure) holds its loop while it does: it never holds a tail others share.
+  if (options.live === false || settle) return loop(options, makeFormat());
 
   return defer(() => {
     // One teller per read: its own requests' states, then the tail's, each told once when it changes.

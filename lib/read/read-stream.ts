@@ -1,4 +1,4 @@
-import { defer, map, type Observable } from 'rxjs';
+import { defer, map, type Observable, type ObservableInput } from 'rxjs';
 import type { StreamContext } from '../http/stream-context.js';
 import { stripQuery } from '../protocol/url.js';
 import { bytesFormat } from './bytes-format.js';
@@ -35,10 +35,21 @@ export function readJson<T = unknown>(ctx: StreamContext, options: ReadOptions =
 }
 
 /**
+ * Reads a JSON stream with backpressure, for `consume()`: each batch is
+ * handed to `settle`, and the read goes on (its next request) only once that
+ * completed; the batch is emitted then. Such a read never shares a tail
+ * (it would hold the tail for every reader); meant for catch-up and long-poll.
+ */
+export function readJsonSettled<T = unknown>(ctx: StreamContext, options: ReadOptions, settle: (batch: JsonBatch<T>) => ObservableInput<unknown>): Observable<JsonBatch<T>> {
+  return readWith(ctx, options, jsonFormat<T>, 'json', () => (items, position) => ({ items, ...position }), settle);
+}
+
+/**
  * A cold read: options are checked, and the chunk maker (with any state,
  * such as a text decoder) made, per subscription. Payloads are decoded by
  * `makeFormat`, once for every live read that shares a tail (see
- * `readSteps`); `payload` names what it decodes.
+ * `readSteps`); `payload` names what it decodes. With `settle`, each chunk
+ * is made once, settled, then emitted.
  */
 function readWith<P, C>(
   ctx: StreamContext,
@@ -46,12 +57,20 @@ function readWith<P, C>(
   makeFormat: () => PayloadFormat<P>,
   payload: string,
   makeChunk: () => (payload: P, position: ReadPosition) => C,
+  settle?: (chunk: C) => ObservableInput<unknown>,
 ): Observable<C> {
   return defer(() => {
     // Errors name the stream, not the token a query may carry.
     const resolved = resolveReadOptions(options, ctx, stripQuery(ctx.url));
     const toChunk = makeChunk();
-    return readSteps(ctx, resolved, makeFormat, payload).pipe(map((step) => toChunk(step.payload, position(step))));
+    if (!settle) return readSteps(ctx, resolved, makeFormat, payload).pipe(map((step) => toChunk(step.payload, position(step))));
+    const settled = new WeakMap<ReadStep<P>, C>();
+    const settleStep = (step: ReadStep<P>) => {
+      const chunk = toChunk(step.payload, position(step));
+      settled.set(step, chunk);
+      return settle(chunk);
+    };
+    return readSteps(ctx, resolved, makeFormat, payload, settleStep).pipe(map((step) => settled.get(step) ?? toChunk(step.payload, position(step))));
   });
 }
 

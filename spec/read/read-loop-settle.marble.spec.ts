@@ -1,0 +1,57 @@
+import { TestScheduler } from 'rxjs/testing';
+import { readLoop } from '../../lib/read/read-loop';
+import type { ReadStep } from '../../lib/read/read-step';
+import { FakeReadSource, loopConfig, step } from './support/fake-read';
+
+// The loop's backpressure seam (consume()): a step is emitted once settle(step) completed, and only then does the read go on.
+describe('readLoop with settle (virtual time)', () => {
+  let scheduler: TestScheduler;
+  beforeEach(() => {
+    scheduler = new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
+  });
+
+  it('sends the next request only once the previous step settled, and emits each step as it settles', () => {
+    scheduler.run(({ cold, expectObservable }) => {
+      const a = step('1', 'x');
+      const b = step('2', 'y', { upToDate: true });
+      const c = step('3', 'z', { upToDate: true });
+      const fake = new FakeReadSource(scheduler, (_req, i) => {
+        if (i > 10) throw new Error('runaway requests');
+        return scheduler.createColdObservable(['-a|', '-b|', '--c|'][i] ?? '-', { a, b, c });
+      });
+      const settled: string[] = [];
+      const config = {
+        ...loopConfig({ live: 'long-poll' }, scheduler),
+        settle: (settling: ReadStep<string>) => {
+          settled.push(`${settling.offset}@${scheduler.now()}`);
+          return cold('5ms |');
+        },
+      };
+      expectObservable(readLoop(fake.open, config), '^ 30ms !').toBe('------a-----b------c', { a, b, c });
+      scheduler.flush();
+      // Each request waits for the step before it to settle (5 ms after its arrival).
+      expect(fake.requests.map((request) => `${request.kind}@${request.offset}@${request.at}`)).toEqual([
+        'catch-up@-1@0',
+        'catch-up@1@6',
+        'long-poll@2@12',
+        'long-poll@3@19',
+      ]);
+      expect(settled).toEqual(['1@1', '2@7', '3@14']);
+    });
+  });
+
+  it('ends the read with an error of settle, without retrying it', () => {
+    scheduler.run(({ expectObservable }) => {
+      const a = step('1', 'x');
+      const fake = new FakeReadSource(scheduler, (_req, i) => {
+        if (i > 10) throw new Error('runaway requests');
+        return scheduler.createColdObservable('-a|', { a });
+      });
+      const boom = new Error('handler failed');
+      const config = { ...loopConfig({ live: 'long-poll' }, scheduler), settle: () => scheduler.createColdObservable('2ms #', {}, boom) };
+      expectObservable(readLoop(fake.open, config), '^ 20ms !').toBe('---#', {}, boom);
+      scheduler.flush();
+      expect(fake.requests).toHaveLength(1);
+    });
+  });
+});
