@@ -1,6 +1,6 @@
 import { defer, from, switchMap, type MonoTypeOperatorFunction, type Observable, type ObservableInput } from 'rxjs';
 import { InvalidArgumentError } from '../errors/client-errors.js';
-import { errorFromResponse } from '../errors/error-from-response.js';
+import { commonErrorFromResponse } from '../errors/common-error-from-response.js';
 import { headerProblem } from '../protocol/headers.js';
 import { connectivity, type Connectivity } from '../retry/connectivity.js';
 import type { RetryConfig } from '../retry/retry-config.js';
@@ -101,7 +101,7 @@ export class RequestExecutor {
 
 const MAX_ERROR_BODY = 4096;
 
-async function rejectWith(response: HttpResponse, request: OutgoingRequest, errorFrom: RequestSpec['errorFrom'] = errorFromResponse): Promise<never> {
+async function rejectWith(response: HttpResponse, request: OutgoingRequest, errorFrom: RequestSpec['errorFrom'] = commonErrorFromResponse): Promise<never> {
   const text = request.method === 'HEAD' ? '' : await readErrorText(response);
   const headers: Record<string, string> = {};
   for (const [name, value] of response.headers.entries()) headers[name.toLowerCase()] = value;

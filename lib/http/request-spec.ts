@@ -1,5 +1,4 @@
-import type { DurableStreamError, ErrorHeaders } from '../errors/durable-stream-error.js';
-import type { FailedRequest } from '../errors/error-from-response.js';
+import type { ErrorMapper } from '../errors/error-from-response.js';
 import { withQuery, type QueryParams } from '../protocol/url.js';
 import type { OutgoingRequest } from '../transport/exchange.js';
 import type { HttpRequest } from '../transport/http-transport.js';
@@ -23,11 +22,12 @@ export interface RequestSpec {
   /** See {@link HttpRequest.lane}. */
   readonly lane?: string;
   /**
-   * Maps an error response to its typed error; default `errorFromResponse`.
-   * Extensions whose errors are told apart by their body (subscriptions'
-   * JSON `error.code`) bring their own.
+   * Maps an error response to its typed error; default `commonErrorFromResponse`.
+   * Writes bring `errorFromResponse` (the flavours only a write meets), and
+   * extensions whose errors are told apart by their body (subscriptions'
+   * JSON `error.code`) their own.
    */
-  readonly errorFrom?: (status: number, headers: ErrorHeaders, bodyText: string, request: FailedRequest) => DurableStreamError;
+  readonly errorFrom?: ErrorMapper;
   /** See {@link HttpRequest.longLived}. */
   readonly longLived?: boolean;
 }

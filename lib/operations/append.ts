@@ -4,6 +4,7 @@ import type { RequestSpec } from '../http/request-spec.js';
 import type { RetrySafety } from '../retry/retry-safety.js';
 import type { HttpResponse } from '../transport/http-transport.js';
 import { checkBody } from './validate.js';
+import { errorFromResponse } from '../errors/error-from-response.js';
 
 /** Options of `stream.append()`. */
 export interface AppendOptions {
@@ -54,15 +55,15 @@ export function appendRequest(url: string, data: Uint8Array | string, contentTyp
   }
   const headers: Record<string, string> = { [Header.contentType]: options.contentType ?? contentType };
   if (options.seq !== undefined) headers[Header.seq] = options.seq;
-  return { method: 'POST', url, headers, body };
+  return { method: 'POST', url, headers, body, errorFrom: errorFromResponse };
 }
 
 export function closeRequest(url: string, body: Uint8Array | string | undefined, contentType: string | undefined): RequestSpec {
   const headers: Record<string, string> = { [Header.closed]: 'true' };
-  if (body === undefined) return { method: 'POST', url, headers };
+  if (body === undefined) return { method: 'POST', url, headers, errorFrom: errorFromResponse };
   const checked = checkBody(body, url, 'body');
   if (contentType) headers[Header.contentType] = contentType;
-  return { method: 'POST', url, headers, body: checked };
+  return { method: 'POST', url, headers, body: checked, errorFrom: errorFromResponse };
 }
 
 export function appendResult(response: HttpResponse): AppendResult {

@@ -3,6 +3,7 @@ import { Header, isTrueFlag } from '../protocol/headers.js';
 import type { RequestSpec } from '../http/request-spec.js';
 import type { HttpResponse } from '../transport/http-transport.js';
 import { checkBody, expiresAtHeader, ttlHeader } from './validate.js';
+import { errorFromResponse } from '../errors/error-from-response.js';
 
 /** Options of `stream.create()`. */
 export interface CreateOptions {
@@ -44,6 +45,7 @@ export function createRequest(url: string, options: CreateOptions): RequestSpec 
     method: 'PUT',
     url,
     headers,
+    errorFrom: errorFromResponse,
     ...(options.body === undefined ? {} : { body: checkBody(options.body, url, 'body') }),
   };
 }

@@ -2,6 +2,7 @@ import { InvalidArgumentError } from '../errors/client-errors.js';
 import { Header } from '../protocol/headers.js';
 import type { RequestSpec } from '../http/request-spec.js';
 import { expiresAtHeader, ttlHeader } from './validate.js';
+import { errorFromResponse } from '../errors/error-from-response.js';
 
 /** Options of `stream.fork()`. */
 export interface ForkOptions {
@@ -33,5 +34,5 @@ export function forkRequest(targetUrl: string, sourceUrl: string, options: ForkO
   const expiresAt = expiresAtHeader(options.expiresAt, targetUrl);
   if (ttl !== undefined) headers[Header.ttl] = ttl;
   if (expiresAt !== undefined) headers[Header.expiresAt] = expiresAt;
-  return { method: 'PUT', url: targetUrl, headers };
+  return { method: 'PUT', url: targetUrl, headers, errorFrom: errorFromResponse };
 }

@@ -5,6 +5,7 @@ import { missingProtocolHeaders } from '../protocol/protocol-answer.js';
 import type { RequestOptions, StreamContext } from '../http/stream-context.js';
 import type { RequestSpec } from '../http/request-spec.js';
 import type { HttpResponse } from '../transport/http-transport.js';
+import { errorFromResponse } from '../errors/error-from-response.js';
 
 /** One producer request: a batch under its (epoch, seq). */
 export interface BatchRequest {
@@ -52,6 +53,7 @@ export function batchRequestSpec(url: string, producerId: string, request: Batch
     lane: `producer:${url} ${producerId}`,
     userHeaders: options.headers,
     userParams: options.params,
+    errorFrom: errorFromResponse,
   };
 }
 

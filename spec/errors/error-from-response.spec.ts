@@ -20,6 +20,11 @@ import {
   UnauthorizedError,
   UnexpectedStatusError,
 } from '../../lib/errors';
+import { commonErrorFromResponse } from '../../lib/errors/common-error-from-response';
+import { appendRequest, closeRequest } from '../../lib/operations/append';
+import { createRequest } from '../../lib/operations/create';
+import { forkRequest } from '../../lib/operations/fork';
+import { batchRequestSpec } from '../../lib/produce/send-batch';
 
 const url = 'http://h/v1/stream/chat';
 const post = { url, method: 'POST', headers: { 'content-type': 'application/json' } };
@@ -99,5 +104,40 @@ describe('errorFromResponse', () => {
       expect(isRetryable(errorFromResponse(status, {}, '', post))).toBe(false);
     }
     expect(isRetryable(new Error('plain'))).toBe(false);
+  });
+});
+
+describe('commonErrorFromResponse (reads, HEAD, DELETE)', () => {
+  const get = { url, method: 'GET', headers: {} };
+
+  it('maps every status as errorFromResponse does for a request that is not a write', () => {
+    const cases: Array<[number, Record<string, string>]> = [
+      [400, {}], [401, {}], [403, {}], [403, { 'producer-epoch': '5' }], [404, {}], [408, {}], [409, {}],
+      [409, { 'stream-closed': 'true', 'stream-next-offset': 'o9' }], [410, {}], [413, {}], [429, { 'retry-after': '2' }],
+      [500, {}], [503, { 'retry-after': '1' }], [405, {}],
+    ];
+    for (const [status, headers] of cases) {
+      const common = commonErrorFromResponse(status, headers, 'body', get);
+      const full = errorFromResponse(status, headers, 'body', get);
+      expect({ status, type: common.constructor, message: common.message }).toEqual({ status, type: full.constructor, message: full.message });
+    }
+  });
+
+  it('leaves the flavours only a write meets to errorFromResponse', () => {
+    expect(commonErrorFromResponse(403, { 'producer-epoch': '5' }, '', producer)).toBeInstanceOf(ForbiddenError);
+    expect(commonErrorFromResponse(409, {}, '', put)).toBeInstanceOf(ContentTypeMismatchError);
+    expect(errorFromResponse(409, {}, '', put)).toBeInstanceOf(StreamExistsError);
+  });
+
+  it('every write maps its errors with errorFromResponse', () => {
+    const writes = [
+      appendRequest(url, 'x', 'text/plain', {}),
+      closeRequest(url, undefined, undefined),
+      closeRequest(url, 'x', 'text/plain'),
+      createRequest(url, {}),
+      forkRequest(url, 'http://h/v1/stream/source', {}),
+      batchRequestSpec(url, 'p', { epoch: 0, seq: 0, body: 'x', contentType: 'text/plain', close: false } as never),
+    ];
+    for (const spec of writes) expect(spec.errorFrom).toBe(errorFromResponse);
   });
 });

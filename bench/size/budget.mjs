@@ -1,0 +1,59 @@
+// The size budget of issue #17 and the figures it is checked against: shared by the size
+// benchmark (`BENCH_ONLY=size npm run bench`, from dist/) and the size spec
+// (spec/size-budget.spec.ts, from lib/, through `node bench/size/budget.mjs --json`).
+import { CONTENDERS, SCENARIOS, measure } from './measure.mjs';
+
+export const BUDGET = {
+  /** A live JSON read, initial chunks, gzip bytes (10 KiB). */
+  liveReadGzipBytes: 10 * 1024,
+  /** Everything of the main entry, as a multiple of the reference client's everything (gzip). */
+  everythingRatio: 1.35,
+};
+
+/**
+ * Ceilings, gzip bytes of the initial chunks, that hold today while the budget does not yet:
+ * a ratchet, so that no change grows a bundle unseen. Lower one when a cut lands; raise one
+ * only with the team's agreement, said in the commit.
+ */
+export const CEILINGS = {
+  'read path alone (probe)': 15_900,
+};
+
+/** Every scenario measured, ours (from `source`) and the reference's: [{ name, ours, reference? }]. */
+export async function measureAll({ source = 'dist' } = {}) {
+  return Promise.all(
+    SCENARIOS.map(async ({ name, file, oursOnly }) => {
+      const [ours, reference] = await Promise.all(
+        CONTENDERS.filter((contender) => contender === 'ours' || !oursOnly).map((contender) => measure(contender, file, { source })),
+      );
+      return { name, ours, reference };
+    }),
+  );
+}
+
+/** The budget's checks over measured rows: each { check, met, detail }. */
+export function budgetChecks(rows) {
+  const row = (name) => rows.find((candidate) => candidate.name === name);
+  const live = row('live JSON read').ours;
+  const everything = row('everything');
+  const readOnly = row('read-only app').ours;
+  const producerModules = readOnly.modules.filter(({ module }) => /^(lib|dist\/esm)\/produce\//.test(module)).map(({ module }) => module);
+  const ratio = everything.ours.gzipBytes / everything.reference.gzipBytes;
+  return [
+    { check: 'live JSON read', met: live.gzipBytes <= BUDGET.liveReadGzipBytes, detail: `${live.gzipBytes} B gz initial (budget ${BUDGET.liveReadGzipBytes})` },
+    { check: 'read-only app without the producer', met: producerModules.length === 0, detail: producerModules.length ? `contains ${producerModules.join(', ')}` : 'no lib/produce module' },
+    { check: 'everything', met: ratio <= BUDGET.everythingRatio, detail: `${ratio.toFixed(2)}x the reference's (${everything.ours.gzipBytes} / ${everything.reference.gzipBytes} B gz; budget ${BUDGET.everythingRatio}x)` },
+    ...Object.entries(CEILINGS).map(([name, ceiling]) => {
+      const { gzipBytes } = row(name).ours;
+      return { check: `${name} ceiling`, met: gzipBytes <= ceiling, detail: `${gzipBytes} B gz initial (ceiling ${ceiling})` };
+    }),
+  ];
+}
+
+// `node bench/size/budget.mjs --json [--source lib|dist]`: the rows' figures and the checks, as JSON.
+if (process.argv[1] && import.meta.url.endsWith(process.argv[1].split('/').pop()) && process.argv.includes('--json')) {
+  const source = process.argv.includes('--source') ? process.argv[process.argv.indexOf('--source') + 1] : 'dist';
+  const rows = await measureAll({ source });
+  const figures = (bundle) => bundle && { bytes: bundle.bytes, gzipBytes: bundle.gzipBytes, lazyBytes: bundle.lazyBytes, lazyGzipBytes: bundle.lazyGzipBytes, modules: bundle.modules.map(({ module }) => module) };
+  process.stdout.write(JSON.stringify({ source, rows: rows.map(({ name, ours, reference }) => ({ name, ours: figures(ours), reference: figures(reference) })), checks: budgetChecks(rows) }));
+}
