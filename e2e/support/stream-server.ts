@@ -15,6 +15,8 @@ export interface StreamServer {
   readonly log: readonly LoggedRequest[];
   /** GET requests (reads) on `/v1/stream/<path>` whose response is not finished and whose connection is open. */
   openReads(path: string): number;
+  /** Those of them that are live (long-poll or SSE). */
+  openLive(path: string): number;
   /** The requests on `/v1/stream/<path>` since `from` (an index in `log`). */
   requests(path: string, from?: number): LoggedRequest[];
   close(): Promise<void>;
@@ -46,6 +48,11 @@ export async function startStreamServer(): Promise<StreamServer> {
     url,
     log,
     openReads: (path) => [...open].filter((req) => new URL(req.url ?? '/', url).pathname === streamPath(path)).length,
+    openLive: (path) =>
+      [...open].filter((req) => {
+        const parsed = new URL(req.url ?? '/', url);
+        return parsed.pathname === streamPath(path) && parsed.searchParams.has('live');
+      }).length,
     requests: (path, from = 0) => log.slice(from).filter((entry) => entry.path === streamPath(path)),
     close: () => server.stop(),
   };

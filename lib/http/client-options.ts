@@ -36,6 +36,21 @@ export interface DurableStreamsClientOptions {
   readonly transport?: HttpTransport;
   /** Scheduler for backoff timers (tests pass a TestScheduler). */
   readonly scheduler?: SchedulerLike;
+  /**
+   * Tabs of one app that read the same stream share one live connection:
+   * one tab reads, the others hear it (Web Locks and `BroadcastChannel`).
+   * Default `true` where both APIs exist; `false`: a connection per tab.
+   * See docs/many-reads.md.
+   */
+  readonly shareAcrossTabs?: boolean;
+  /**
+   * Live requests (long-poll, SSE) kept open at once per origin, in this
+   * page and its other tabs; readers beyond it poll with backoff, taking
+   * turns. Default `'auto'`: 4 on an origin a page reaches over HTTP/1.1
+   * (browsers open 6 connections per origin), none on HTTP/2 and HTTP/3
+   * or outside a browser. See docs/many-reads.md.
+   */
+  readonly liveRequestBudget?: number | 'auto';
 }
 
 /** Client options after validation, with defaults filled in. */
@@ -51,6 +66,8 @@ export interface ResolvedClientOptions {
   readonly timeoutMs: number;
   readonly transport: HttpTransport;
   readonly scheduler: SchedulerLike | undefined;
+  readonly shareAcrossTabs: boolean;
+  readonly liveRequestBudget: number | 'auto';
 }
 
 export const DEFAULT_TIMEOUT_MS = 30_000;
@@ -67,6 +84,13 @@ export function resolveClientOptions(options: DurableStreamsClientOptions, defau
   if (options.transport !== undefined && typeof options.transport.request !== 'function') {
     throw new InvalidArgumentError('transport must implement HttpTransport: request(request) => Promise<HttpResponse>');
   }
+  if (options.shareAcrossTabs !== undefined && typeof options.shareAcrossTabs !== 'boolean') {
+    throw new InvalidArgumentError(`shareAcrossTabs must be true or false, got ${String(options.shareAcrossTabs)}`);
+  }
+  const liveRequestBudget = options.liveRequestBudget ?? 'auto';
+  if (liveRequestBudget !== 'auto' && !(typeof liveRequestBudget === 'number' && liveRequestBudget >= 1 && (Number.isInteger(liveRequestBudget) || liveRequestBudget === Infinity))) {
+    throw new InvalidArgumentError(`liveRequestBudget must be 'auto', a whole number of requests (1 or more) or Infinity, got ${String(liveRequestBudget)}`);
+  }
   return {
     baseUrl,
     headers: options.headers,
@@ -77,6 +101,8 @@ export function resolveClientOptions(options: DurableStreamsClientOptions, defau
     timeoutMs,
     transport: options.transport ?? defaultTransport(),
     scheduler: options.scheduler,
+    shareAcrossTabs: options.shareAcrossTabs ?? true,
+    liveRequestBudget,
   };
 }
 

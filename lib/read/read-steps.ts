@@ -1,8 +1,13 @@
-import { defer, finalize, tap, type Observable } from 'rxjs';
+import { asyncScheduler, defer, finalize, switchMap, tap, type Observable } from 'rxjs';
 import type { StreamContext } from '../http/stream-context.js';
 import type { Checkpoint } from '../protocol/offset.js';
 import { stripQuery } from '../protocol/url.js';
+import { budgetedOpen } from './budget/budgeted-open.js';
+import { liveBudgetOf, type BudgetOf } from './budget/live-budget.js';
 import { connectionStateTeller, type ConnectionState } from './connection-state.js';
+import { crossTabTail } from './cross-tab/cross-tab-tail.js';
+import { crossTabEnvironment } from './cross-tab/environment.js';
+import { tailName } from './cross-tab/tail-name.js';
 import { httpReadSource, type LearnedContentType } from './http-read-source.js';
 import type { PayloadFormat } from './payload-format.js';
 import { readLoop, type ReadLoopConfig } from './read-loop.js';
@@ -13,36 +18,34 @@ import { sharedRead } from './shared/shared-read.js';
 import { tailRegistryOf } from './shared/tail-registry.js';
 import { tailSnapshots, type TailSnapshot } from './shared/tail-snapshot.js';
 
+/** How long a live request may keep a budget slot that other readers wait for, ms (an SSE connection is then reopened). */
+const LEASE_MS = 20_000;
+
 /**
  * The steps of one read subscription. A read that stops when up to date
  * (`live: false`) is one loop of its own requests. A live read catches up
  * on its own requests, then joins the tail its client already runs for the
  * same stream and the same requests (or starts it): one live request and
- * one decode for all of them.
+ * one decode for all of them, and, where the browser allows, for every tab
+ * of the app (`shareAcrossTabs`). Under a live-request budget (HTTP/1.1 in
+ * a page), `'auto'` reads long-poll, and live requests beyond the budget poll.
  *
  * `payload` names what `makeFormat` decodes: only reads of the same payload share.
  */
 export function readSteps<P>(
   ctx: StreamContext,
-  options: ResolvedReadOptions,
+  resolved: ResolvedReadOptions,
   makeFormat: () => PayloadFormat<P>,
   payload: string,
   settle?: ReadLoopConfig<P>['settle'],
 ): Observable<ReadStep<P>> {
   const url = stripQuery(ctx.url);
+  const budget = resolved.live === false ? undefined : liveBudgetOf(ctx.url, ctx.http.options.liveRequestBudget);
+  // Long-polls end within the server's wait, so budget slots rotate; an SSE connection would keep one.
+  const options: ResolvedReadOptions = budget?.() && resolved.live === 'auto' ? { ...resolved, live: 'long-poll' } : resolved;
   // What this read learns of the content type, a tail it starts knows too.
   const learned: LearnedContentType = {};
-  const loop = (loopOptions: ResolvedReadOptions, format: PayloadFormat<P>): Observable<ReadStep<P>> =>
-    defer(() =>
-      readLoop(httpReadSource(ctx, format, loopOptions, learned), {
-        url,
-        options: loopOptions,
-        scheduler: ctx.scheduler,
-        isEmpty: format.isEmpty,
-        connectivity: ctx.connectivity,
-        ...(settle ? { settle } : {}),
-      }),
-    );
+  const loop = (loopOptions: ResolvedReadOptions, format: PayloadFormat<P>) => httpLoop(ctx, url, loopOptions, format, learned, budget, settle);
   // A read that settles its steps (backpressure) holds its loop while it does: it never holds a tail others share.
   if (options.live === false || settle) return loop(options, makeFormat());
 
@@ -72,8 +75,21 @@ function sharedLiveRead<P>(
   const own = makeFormat();
   const at = (start: Checkpoint): ResolvedReadOptions => ({ ...options, start });
   // A tail starts where a read caught up (or from now): live at once. Its states go to its snapshots, not to this read.
-  const open = (start: Checkpoint): Observable<TailSnapshot<P>> =>
+  const local = (start: Checkpoint): Observable<TailSnapshot<P>> =>
     tailSnapshots<P>(start, (connectionState) => loop({ ...at(start), startsLive: true, connectionState }, makeFormat()));
+  const env = ctx.http.options.shareAcrossTabs ? crossTabEnvironment() : undefined;
+  const open = env
+    ? (start: Checkpoint) =>
+        tailName({
+          url: ctx.url,
+          payload,
+          live: String(options.live),
+          // The client's own go only to the origins it trusts, as the requests do.
+          headers: [trustsOrigin(ctx) ? ctx.http.options.headers : undefined, options.headers],
+          params: [trustsOrigin(ctx) ? ctx.http.options.params : undefined, options.params],
+          rest: JSON.stringify([options.retry, options.longPollTimeoutMs, options.sseFallbackTimeoutMs, options.sseIdleTimeoutMs]),
+        }).pipe(switchMap((name) => crossTabTail(name, start, local, env)))
+    : local;
   const key = shareKey(ctx.url, payload, options);
   const registry = tailRegistryOf(ctx.http);
   return sharedRead<P>(options.start, {
@@ -85,4 +101,35 @@ function sharedLiveRead<P>(
     scheduler: ctx.scheduler,
     tell,
   });
+}
+
+/** One read loop over HTTP; under a budget, its live requests take turns for the budget's slots. */
+function httpLoop<P>(
+  ctx: StreamContext,
+  url: string,
+  options: ResolvedReadOptions,
+  format: PayloadFormat<P>,
+  learned: LearnedContentType,
+  budget: BudgetOf | undefined,
+  settle: ReadLoopConfig<P>['settle'] | undefined,
+): Observable<ReadStep<P>> {
+  return defer(() => {
+    const open = httpReadSource(ctx, format, options, learned);
+    const limited = budget && budgetedOpen(open, budget, { leaseMs: LEASE_MS, scheduler: ctx.scheduler ?? asyncScheduler });
+    const config: ReadLoopConfig<P> = {
+      url,
+      options,
+      scheduler: ctx.scheduler,
+      isEmpty: format.isEmpty,
+      connectivity: ctx.connectivity,
+      ...(settle ? { settle } : {}),
+    };
+    return readLoop(limited ? limited.open : open, config).pipe(finalize(() => limited?.close()));
+  });
+}
+
+/** Whether the client's own headers and params go to this stream's origin. */
+function trustsOrigin(ctx: StreamContext): boolean {
+  const origins = ctx.http.options.credentialOrigins;
+  return !origins || origins.has(new URL(ctx.url).origin);
 }

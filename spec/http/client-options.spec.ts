@@ -10,6 +10,9 @@ describe('DurableStreamsClient options', () => {
     [{ baseUrl: 'localhost:4437' }, /baseUrl must be an absolute http\(s\) URL/],
     [{ headers: { authorization: 42 } }, /headers\['authorization'\] must be a string or a function/],
     [{ transport: {} }, /transport must implement HttpTransport/],
+    [{ shareAcrossTabs: 'no' }, /shareAcrossTabs must be true or false/],
+    [{ liveRequestBudget: 0 }, /liveRequestBudget must be 'auto', a whole number of requests \(1 or more\) or Infinity/],
+    [{ liveRequestBudget: 2.5 }, /liveRequestBudget must be/],
   ])('rejects %p at construction with a clear error', (options, message) => {
     expect(() => new DurableStreamsClient(options as never)).toThrow(InvalidArgumentError);
     expect(() => new DurableStreamsClient(options as never)).toThrow(message);

@@ -1,0 +1,72 @@
+import { firstValueFrom, type Subscription } from 'rxjs';
+import { DurableStreamsClient } from '../../../lib/index';
+import { fetchTransport } from '../../../lib/transport/fetch/fetch-transport';
+import { startWatchedServer, until, type WatchedServer } from '../../support/watched-server';
+
+jest.setTimeout(60_000);
+
+/**
+ * Issue #13, item 4, in Node with the budget set by the option (in a page,
+ * HTTP/1.1 sets it; e2e/many-reads.e2e.ts proves that in Chromium): live
+ * requests stay within it, readers beyond it still receive, one warning.
+ */
+describe('a live-request budget (liveRequestBudget)', () => {
+  let server: WatchedServer;
+  const subscriptions: Subscription[] = [];
+  let warn: jest.SpyInstance;
+
+  beforeAll(async () => {
+    server = await startWatchedServer(1_000);
+  });
+  beforeEach(() => {
+    warn = jest.spyOn(console, 'warn').mockImplementation(() => undefined);
+  });
+  afterEach(() => {
+    subscriptions.splice(0).forEach((s) => s.unsubscribe());
+    warn.mockRestore();
+  });
+  afterAll(async () => {
+    await server.close();
+  });
+
+  // One budget, and one warning, per origin and size in a process: each case its own size.
+  it.each([
+    ['sse', 2],
+    ['auto', 3],
+    ['long-poll', 4],
+  ] as const)("keeps 8 '%s' readers of 8 streams within a budget of %d live requests; every reader receives; one warning", async (live, budget) => {
+    const client = new DurableStreamsClient({ baseUrl: server.base, transport: fetchTransport(), liveRequestBudget: budget, retry: { initialDelayMs: 20, maxDelayMs: 300 } });
+    const paths = Array.from({ length: 8 }, (_, i) => `budget-${live}-${i}`);
+    await Promise.all(paths.map((path) => firstValueFrom(client.stream(path).create({ contentType: 'application/json' }))));
+    const received = paths.map(() => [] as number[]);
+    paths.forEach((path, i) =>
+      subscriptions.push(client.stream(path).readJson<number>({ live, offset: 'now' }).subscribe((b) => received[i]!.push(...b.items))),
+    );
+    let maxLive = 0;
+    let sampling = true;
+    const sample = (async () => {
+      // Sampled at the server, every 10 ms.
+      while (sampling) {
+        maxLive = Math.max(maxLive, (await server.counts()).openLive);
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+    })();
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const start = Date.now();
+      await firstValueFrom(client.stream(paths[0]!).head());
+      expect(Date.now() - start).toBeLessThan(2_000);
+      for (let round = 0; round < 3; round++) {
+        await Promise.all(paths.map((path, i) => firstValueFrom(client.stream(path).appendJson(round * 10 + i))));
+        await until(() => received.every((items) => items.length === round + 1), () => `round ${round} to reach every reader (${received.map((r) => r.length)})`);
+      }
+    } finally {
+      sampling = false;
+      await sample;
+    }
+    expect(received).toEqual(paths.map((_, i) => [i, 10 + i, 20 + i]));
+    expect(maxLive).toBeLessThanOrEqual(budget);
+    expect(warn).toHaveBeenCalledTimes(1);
+    expect(String(warn.mock.calls[0]![0])).toMatch(/HTTP\/1\.1.*HTTP\/2/s);
+  });
+});
