@@ -6,7 +6,8 @@
  * the zone held it for seconds), with the data in the HTML and no live
  * request from the server.
  */
-import 'zone.js'; // this spec file's own environment: zone.js patches its globals only
+import { restoreSharedPrototypes } from './support/shared-prototypes'; // before zone.js: it patches classes the worker shares
+import 'zone.js';
 import { NgZone, provideZoneChangeDetection } from '@angular/core';
 import { firstValueFrom } from 'rxjs';
 import { DurableStreamsClient, fetchTransport } from '../../lib/index';
@@ -30,6 +31,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await undici.close();
   await streams.close();
+  restoreSharedPrototypes();
 });
 
 it('reads outside the Angular zone, and renders the catch-up data over undici within a second, with TransferState, and no live request', async () => {
