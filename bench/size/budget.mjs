@@ -16,7 +16,9 @@ export const BUDGET = {
  * only with the team's agreement, said in the commit.
  */
 export const CEILINGS = {
-  'read path alone (probe)': 15_900,
+  // Raised 15 900 -> 18 300 by the coordinator with the cross-tab sharing and HTTP/1.1 budget (issue #13 items 3-4, +2.8 KiB):
+  // the size helper takes it back down (lazy chunk for the browser-only code).
+  'read path alone (probe)': 18_300,
 };
 
 /** Every scenario measured, ours (from `source`) and the reference's: [{ name, ours, reference? }]. */
