@@ -26,6 +26,21 @@ export async function loadSdk(dir) {
   throw new Error(`${dir} has no build: run npm ci && npm run build there`);
 }
 
+/**
+ * A producer for the stream at `url`, with the API of `sdk`'s build:
+ * `idempotentProducer(stream, id)`, or `stream.producer(id)` in builds from
+ * before the functional API.
+ */
+export function openProducer(sdk, client, url, producerId, options) {
+  const stream = client.stream(url, { contentType: 'application/json' });
+  return sdk.idempotentProducer ? sdk.idempotentProducer(stream, producerId, options) : stream.producer(producerId, options);
+}
+
+/** Delivers everything and stops `producer`: `finish()`, or `close()` in builds from before it. */
+export function finishProducer(producer) {
+  return producer.finish ? producer.finish() : producer.close();
+}
+
 /** The baseline's module and a short name for it ("before 26bc98a"); undefined without BENCH_BASELINE. */
 export async function loadBaseline() {
   if (!baselineDir) return undefined;

@@ -3,12 +3,13 @@
 // producer.mjs in a fresh process, so no earlier work has grown the heap.
 // BENCH_SDK (a built checkout's directory, see baseline.mjs) measures another build.
 import { firstValueFrom } from 'rxjs';
-import { loadSdk } from './baseline.mjs';
+import { finishProducer, loadSdk, openProducer } from './baseline.mjs';
 import { message, startServer } from './harness.mjs';
 
-const { DurableStreamsClient, undiciTransport } = process.env.BENCH_SDK
+const sdk = process.env.BENCH_SDK
   ? await loadSdk(process.env.BENCH_SDK)
   : { ...(await import('durable-streams-rx')), ...(await import('durable-streams-rx/undici')) };
+const { DurableStreamsClient, undiciTransport } = sdk;
 const LABEL = process.env.BENCH_SDK_LABEL ?? 'this build';
 
 const gc = globalThis.gc;
@@ -16,7 +17,7 @@ const MEMORY_COUNT = Number(process.env.BENCH_PRODUCER_MEMORY_COUNT ?? 1_000_000
 
 /** Appends `count` messages, waiting for room when the buffer is full; returns the peak RSS growth in bytes. */
 async function appendAll(client, url, count) {
-  const producer = client.stream(url, { contentType: 'application/json' }).producer('bench-memory', { maxBufferedBytes: 8 * 1024 * 1024 });
+  const producer = openProducer(sdk, client, url, 'bench-memory', { maxBufferedBytes: 8 * 1024 * 1024 });
   gc?.();
   const before = process.memoryUsage().rss;
   let peak = before;
@@ -32,7 +33,7 @@ async function appendAll(client, url, count) {
     }
     if ((i & 0x3fff) === 0) peak = Math.max(peak, process.memoryUsage().rss);
   }
-  await firstValueFrom(producer.close());
+  await firstValueFrom(finishProducer(producer));
   clearInterval(sampler);
   peak = Math.max(peak, process.memoryUsage().rss);
   return { growth: peak - before, peak, waits };

@@ -6,12 +6,13 @@
 // BENCH_BASELINE (see baseline.mjs) adds another build of the SDK to every round:
 // a change measured against the commit before it, paired, in one run.
 import { DurableStream as RefStream, IdempotentProducer as RefProducer } from '@durable-streams/client';
+import * as thisSdk from 'durable-streams-rx';
 import { DurableStreamsClient } from 'durable-streams-rx';
 import { undiciTransport } from 'durable-streams-rx/undici';
 import os from 'node:os';
 import { firstValueFrom } from 'rxjs';
 import { Client } from 'undici';
-import { baselineDir, loadBaseline } from './baseline.mjs';
+import { baselineDir, finishProducer, loadBaseline, openProducer } from './baseline.mjs';
 import { message, serverCpuMs, table, uniquePath } from './harness.mjs';
 
 /** Forced collections between measurements, when node runs with --expose-gc (else none). */
@@ -46,10 +47,10 @@ async function feed(append) {
 }
 
 /** Ours: defaults, but a buffer that holds the whole run (the reference's is unbounded). */
-async function ours(client, url, options = {}) {
-  const producer = client.stream(url, { contentType: 'application/json' }).producer('bench', { maxBufferedMessages: COUNT, ...options });
+async function ours(client, url, options = {}, sdk = thisSdk) {
+  const producer = openProducer(sdk, client, url, 'bench', { maxBufferedMessages: COUNT, ...options });
   await feed((value) => producer.append(value));
-  await firstValueFrom(producer.close());
+  await firstValueFrom(finishProducer(producer));
 }
 
 async function reference(url) {
@@ -149,8 +150,8 @@ function contenders(client, baseline, bodies) {
     ['tuned', 'durable-streams-rx, maxBatchItems 10 000', (url) => ours(client, url, { maxBatchItems: 10_000 })],
     ...(baseline
       ? [
-          ['before', `${baseline.name}, IdempotentProducer`, (url) => ours(baseline.client, url)],
-          ['before-tuned', `${baseline.name}, maxBatchItems 10 000`, (url) => ours(baseline.client, url, { maxBatchItems: 10_000 })],
+          ['before', `${baseline.name}, IdempotentProducer`, (url) => ours(baseline.client, url, {}, baseline.sdk)],
+          ['before-tuned', `${baseline.name}, maxBatchItems 10 000`, (url) => ours(baseline.client, url, { maxBatchItems: 10_000 }, baseline.sdk)],
         ]
       : []),
     ['reference', '@durable-streams/client IdempotentProducer', (url) => reference(url)],

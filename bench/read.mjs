@@ -1,7 +1,7 @@
 // Catch-up read of 100k JSON messages (~100 B each): ours vs @durable-streams/client's
 // jsonStream() vs a bare fetch + JSON.parse loop (the limit), in one run on one server.
 import { stream as refStream } from '@durable-streams/client';
-import { DurableStreamsClient } from 'durable-streams-rx';
+import { DurableStreamsClient, readJson } from 'durable-streams-rx';
 import { undiciTransport } from 'durable-streams-rx/undici';
 import { lastValueFrom, reduce } from 'rxjs';
 import { median, message, table, uniquePath } from './harness.mjs';
@@ -30,7 +30,7 @@ async function bareFetchLoop(url) {
 }
 
 async function ours(client, path) {
-  return lastValueFrom(client.stream(path).readJson({ live: false }).pipe(reduce((n, batch) => n + batch.items.length, 0)));
+  return lastValueFrom(readJson(client.stream(path), { live: false }).pipe(reduce((n, batch) => n + batch.items.length, 0)));
 }
 
 async function reference(url) {

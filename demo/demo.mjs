@@ -3,7 +3,7 @@
 // tails it live, appends a few messages, prints each one's round trip, closes
 // the stream (EOF ends the tail) and exits.
 import { DurableStreamTestServer } from '@durable-streams/server';
-import { DurableStreamsClient } from 'durable-streams-rx';
+import { DurableStreamsClient, appendJson, closeStream, createStream, readJson } from 'durable-streams-rx';
 import { undiciTransport } from 'durable-streams-rx/undici';
 import { concatMap, firstValueFrom, from, lastValueFrom, tap, timer, toArray } from 'rxjs';
 
@@ -18,12 +18,12 @@ try {
   const client = new DurableStreamsClient({ baseUrl: `${url}/v1/stream`, transport });
   const chat = client.stream(`demo/chat-${Date.now().toString(36)}`);
 
-  const created = await firstValueFrom(chat.create({ contentType: 'application/json' }));
+  const created = await firstValueFrom(createStream(chat, { contentType: 'application/json' }));
   console.log(`created ${chat.url} (${created.contentType})`);
 
   // The live tail: catch up, then follow over SSE (or long-poll); completes at EOF.
   const tail = lastValueFrom(
-    chat.readJson({ live: 'auto' }).pipe(
+    readJson(chat, { live: 'auto' }).pipe(
       tap((batch) => {
         for (const message of batch.items) {
           console.log(`  read   #${message.n} "${message.text}"  round trip ${(performance.now() - message.sentAt).toFixed(1)} ms`);
@@ -38,12 +38,12 @@ try {
   await firstValueFrom(timer(100)); // let the tail connect first: it is live, not catch-up
   await lastValueFrom(
     from(Array.from({ length: MESSAGES }, (_, i) => i + 1)).pipe(
-      concatMap((n) => chat.appendJson({ n, text: `hello ${n}`, sentAt: performance.now() })),
+      concatMap((n) => appendJson(chat, { n, text: `hello ${n}`, sentAt: performance.now() })),
       tap(({ nextOffset }) => console.log(`  append -> ${nextOffset}`)),
       concatMap(() => timer(50)),
     ),
   );
-  const { finalOffset } = await firstValueFrom(chat.close());
+  const { finalOffset } = await firstValueFrom(closeStream(chat));
   console.log(`  closed at ${finalOffset}`);
 
   const received = await tail;

@@ -12,7 +12,7 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import type { Page } from 'playwright-core';
 import { firstValueFrom } from 'rxjs';
-import { DurableStreamsClient } from '../lib/index';
+import { DurableStreamsClient, appendJson, createStream } from '../lib/index';
 import { undiciTransport, type UndiciTransport } from '../lib/undici';
 import { launchChromium, type Browser } from './support/chromium';
 import { startFeedServer, type FeedServer } from './support/feed-server';
@@ -55,14 +55,14 @@ afterEach(async () => {
 let counter = 0;
 async function newStream(name: string): Promise<string> {
   const path = `e2e-${name}-${process.pid}-${Date.now().toString(36)}-${counter++}`;
-  await firstValueFrom(client.stream(path).create({ contentType: 'application/json' }));
+  await firstValueFrom(createStream(client.stream(path), { contentType: 'application/json' }));
   return path;
 }
 
 /** Appends one State Protocol change message on the `message` entity `id`. */
 async function change(path: string, operation: 'insert' | 'update' | 'delete', id: number, text?: string): Promise<void> {
   const value = operation === 'delete' ? {} : { value: { id, text } };
-  await firstValueFrom(client.stream(path).appendJson({ type: 'message', key: String(id), ...value, headers: { operation } }));
+  await firstValueFrom(appendJson(client.stream(path), { type: 'message', key: String(id), ...value, headers: { operation } }));
 }
 
 const lastIds = new Map<string, number>();

@@ -12,7 +12,7 @@ import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import type { Page } from 'playwright-core';
 import { firstValueFrom } from 'rxjs';
-import { DurableStreamsClient } from '../lib/index';
+import { DurableStreamsClient, appendJson, closeStream, createStream } from '../lib/index';
 import { undiciTransport, type UndiciTransport } from '../lib/undici';
 import { launchChromium, type Browser } from './support/chromium';
 import { startStreamServer, type StreamServer } from './support/stream-server';
@@ -84,7 +84,7 @@ afterEach(async () => {
 let counter = 0;
 async function newStream(name: string): Promise<string> {
   const path = `many-${name}-${process.pid}-${counter++}`;
-  await firstValueFrom(writer.stream(path).create({ contentType: 'application/json' }));
+  await firstValueFrom(createStream(writer.stream(path), { contentType: 'application/json' }));
   return path;
 }
 
@@ -127,14 +127,14 @@ describe('the app in 8 tabs of one browser profile', () => {
     const sampler = setInterval(() => (maxOpen = Math.max(maxOpen, liveAt(path))), 20);
     const logFrom = streams.log.length;
     try {
-      for (let n = 0; n < 10; n++) await firstValueFrom(writer.stream(path).appendJson(n));
+      for (let n = 0; n < 10; n++) await firstValueFrom(appendJson(writer.stream(path), n));
       // The first tab asked first for the lock: it holds the connection. Close it mid-stream.
       await tabs[0]!.close();
       for (let n = 10; n < 20; n++) {
-        await firstValueFrom(writer.stream(path).appendJson(n));
+        await firstValueFrom(appendJson(writer.stream(path), n));
         if (n === 14) await tabs[1]!.close();
       }
-      await firstValueFrom(writer.stream(path).close());
+      await firstValueFrom(closeStream(writer.stream(path)));
       const open = tabs.slice(2);
       await until(
         async () => (await Promise.all(open.map(received))).every(([reader]) => reader?.done === true),
@@ -166,7 +166,7 @@ describe('the app in 8 tabs of one browser profile', () => {
     const allHave = (pages: Page[], count: number) => async () => (await Promise.all(pages.map(itemsOf))).every((items) => items.length >= count);
     const counts = async (pages: Page[]) => (await Promise.all(pages.map(itemsOf))).map((items) => items.length).join(', ');
     await until(() => liveAt(path) === 1, () => `one read open at the server (${liveAt(path)})`);
-    for (let n = 0; n < 5; n++) await firstValueFrom(writer.stream(path).appendJson(n));
+    for (let n = 0; n < 5; n++) await firstValueFrom(appendJson(writer.stream(path), n));
     await until(allHave(tabs, 5), () => counts(tabs));
     // Freeze the holding tab as Chrome freezes a background tab: the Page Lifecycle's freeze event, then no script
     // runs. Headless Chromium does not freeze pages (Page.setWebLifecycleState has no effect there), so the event is
@@ -175,7 +175,7 @@ describe('the app in 8 tabs of one browser profile', () => {
     await tabs[0]!.evaluate(() => document.dispatchEvent(new Event('freeze')));
     await debug.send('Debugger.enable');
     await debug.send('Debugger.pause');
-    for (let n = 5; n < 10; n++) await firstValueFrom(writer.stream(path).appendJson(n));
+    for (let n = 5; n < 10; n++) await firstValueFrom(appendJson(writer.stream(path), n));
     await until(allHave(tabs.slice(1), 10), () => counts(tabs.slice(1)));
     await debug.send('Debugger.resume');
     await tabs[0]!.evaluate(() => document.dispatchEvent(new Event('resume')));
@@ -184,8 +184,8 @@ describe('the app in 8 tabs of one browser profile', () => {
     await tabs[1]!.reload();
     await tabs[1]!.waitForFunction(() => typeof (globalThis as { app?: unknown }).app === 'object');
     await tabs[1]!.evaluate(([base, p]) => (app.connect(base), app.read(p, 'auto')), [`${streams.url}/v1/stream`, path] as const);
-    for (let n = 10; n < 15; n++) await firstValueFrom(writer.stream(path).appendJson(n));
-    await firstValueFrom(writer.stream(path).close());
+    for (let n = 10; n < 15; n++) await firstValueFrom(appendJson(writer.stream(path), n));
+    await firstValueFrom(closeStream(writer.stream(path)));
     await until(async () => (await Promise.all(tabs.map(received))).every(([r]) => r?.done === true), () => counts(tabs));
     for (const page of tabs) expect(await itemsOf(page)).toEqual(range(15));
   });
@@ -195,7 +195,7 @@ describe('the app in 8 tabs of one browser profile', () => {
     const tabs = [await openApp({ shareAcrossTabs: false }), await openApp({ shareAcrossTabs: false })];
     for (const page of tabs) await page.evaluate((p) => app.read(p, 'long-poll'), path);
     await until(() => liveAt(path) === 2, () => `two reads open at the server (${liveAt(path)})`);
-    await firstValueFrom(writer.stream(path).appendJson('x'));
+    await firstValueFrom(appendJson(writer.stream(path), 'x'));
     await until(async () => (await Promise.all(tabs.map(received))).every(([r]) => r?.items.length === 1), () => 'both tabs to receive');
   });
 });
@@ -213,7 +213,7 @@ describe('many readers in one page on an HTTP/1.1 origin', () => {
       const other = await newStream('budget-append');
       const ms = await page.evaluate((p) => app.appendJson(p, { from: 'page' }), other);
       expect(ms).toBeLessThan(5_000);
-      for (const [i, path] of paths.entries()) await firstValueFrom(writer.stream(path).appendJson(i));
+      for (const [i, path] of paths.entries()) await firstValueFrom(appendJson(writer.stream(path), i));
       await until(
         async () => (await received(page)).every((reader, i) => reader.items.length === 1 && reader.items[0] === i),
         async () => `every reader to receive (${JSON.stringify((await received(page)).map((r) => r.items))})`,
@@ -232,7 +232,7 @@ describe('many readers in one page on an HTTP/1.1 origin', () => {
     const page = await openApp();
     for (let i = 0; i < 8; i++) await page.evaluate((p) => app.read(p, 'sse'), path);
     await until(() => liveAt(path) === 1, () => `one read open at the server (${liveAt(path)})`);
-    for (let n = 0; n < 5; n++) await firstValueFrom(writer.stream(path).appendJson(n));
+    for (let n = 0; n < 5; n++) await firstValueFrom(appendJson(writer.stream(path), n));
     await until(async () => (await received(page)).every((r) => r.items.length === 5), async () => `all 8 to receive (${(await received(page)).map((r) => r.items.length)})`);
     for (const reader of await received(page)) expect(reader.items).toEqual(range(5));
     expect(warnings.filter((w) => w.includes('HTTP/1.1'))).toEqual([]);

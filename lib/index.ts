@@ -1,20 +1,42 @@
 /**
  * durable-streams-rx: an RxJS-native client for the Durable Streams protocol.
  * The same module graph on every platform, `fetch` the default transport;
- * the undici transport for Node services is `durable-streams-rx/undici`.
+ * the undici transport for Node services is `durable-streams-rx/undici`, the
+ * State Protocol's `materialize()` is `durable-streams-rx/state`.
+ *
+ * Operations are standalone functions on a stream handle
+ * (`readJson(client.stream('chat/42'))`), so a bundle carries only the
+ * operations it imports.
  */
-export { DurableStreamsClient } from './client/durable-streams-client.js';
-export { DurableStream, type StreamHandleOptions, type ForkResult } from './client/durable-stream.js';
-export type { DurableStreamsClientOptions, ResolvedClientOptions } from './http/client-options.js';
+export { DurableStreamsClient, type StreamHandleOptions } from './client/durable-streams-client.js';
+export type { DurableStream } from './http/stream-handle.js';
+export type { DurableStreamsClientOptions } from './http/client-options.js';
 export type { DynamicRecord, DynamicValue } from './http/dynamic-values.js';
 export type { RequestOptions } from './http/stream-context.js';
-export type { CreateOptions, CreateResult } from './operations/create.js';
-export type { AppendOptions, AppendResult, CloseResult, Delivery } from './operations/append.js';
-export type { ForkOptions } from './operations/fork.js';
+export { createStream, type CreateStreamOptions, type CreateResult } from './operations/create.js';
+export {
+  append,
+  appendJson,
+  closeStream,
+  type AppendOptions,
+  type AppendResult,
+  type CloseStreamOptions,
+  type CloseResult,
+  type Delivery,
+} from './operations/append.js';
+export { headStream, streamExists, type HeadStreamOptions } from './operations/head-stream.js';
+export { deleteStream, type DeleteStreamOptions } from './operations/delete-stream.js';
+export { forkStream, type ForkStreamOptions, type ForkResult } from './operations/fork.js';
 export type { StreamMetadata } from './operations/stream-metadata.js';
 export { Offset, type Checkpoint } from './protocol/offset.js';
-export { IdempotentProducer, type ProducerAck } from './produce/idempotent-producer.js';
-export { DEFAULT_PRODUCER_OPTIONS, type ProducerOptions } from './produce/producer-options.js';
+export { readBytes, readText, readJson } from './read/read-stream.js';
+export type { ByteChunk, TextChunk, JsonBatch, ReadPosition } from './read/chunk.js';
+export type { ReadOptions, LiveMode, ReadErrorHandler, ReadErrorDecision, ReadRetryWith } from './read/read-options.js';
+export type { ConnectionState, ConnectionStateObserver } from './read/connection-state.js';
+export { SseUnavailableError, type SseUnavailableReason } from './read/sse-unavailable-error.js';
+export { idempotentProducer } from './produce/idempotent-producer-of.js';
+export type { IdempotentProducer, ProducerAck } from './produce/idempotent-producer.js';
+export type { ProducerOptions } from './produce/producer-options.js';
 export {
   DeliveryTimeoutError,
   ProducerBufferFullError,
@@ -25,19 +47,19 @@ export {
   type SizeLimit,
   type ProducerStopReason,
 } from './produce/producer-errors.js';
-export type { Chunk, TextChunk, JsonBatch, ReadPosition } from './read/chunk.js';
-export type { ReadOptions, LiveMode, ReadErrorHandler, ReadErrorDecision, ReadRetryWith } from './read/read-options.js';
-export type { ConnectionState, ConnectionStateObserver } from './read/connection-state.js';
-export { SseUnavailableError, type SseUnavailableReason } from './read/sse-unavailable-error.js';
 export { items } from './operators/items.js';
 export { collectBytes, collectText, collectItems } from './operators/collect.js';
 export { untilUpToDate } from './operators/until-up-to-date.js';
-export * from './errors/index.js';
-export { retryWithBackoff, backoffDelay, type RetryWithBackoffOptions } from './retry/retry-with-backoff.js';
-export { materialize } from './state/materialize.js';
-export { StateProtocolError } from './state/state-protocol-error.js';
+export { DurableStreamError, isRetryable, type ErrorHeaders } from './errors/durable-stream-error.js';
+export * from './errors/http-errors.js';
+export * from './errors/client-errors.js';
+export { ProtocolError } from './errors/protocol-error.js';
+export { retryWithBackoff, type RetryWithBackoffOptions } from './retry/retry-with-backoff.js';
+export { DEFAULT_RETRY, type RetryConfig } from './retry/retry-config.js';
 export {
   loadCheckpoint,
+  saveCheckpoint,
+  clearCheckpoint,
   CheckpointStorageError,
   type CheckpointStorage,
   type SyncKeyValueStorage,
@@ -49,8 +71,5 @@ export { resumable } from './operators/resumable.js';
 export { consume, type ConsumeOptions, type ConsumeHandler } from './operators/consume.js';
 export { pauseWhileHidden, type PauseWhileHiddenOptions } from './operators/pause-while-hidden.js';
 export { documentVisibility, type VisibilitySource } from './operators/document-visibility.js';
-export type { ChangeMessage, ChangeOperation, ControlMessage, ControlSignal, StateBatch, StateMessage } from './state/messages.js';
-export type { Collection, Collections, MaterializeOptions, StateSnapshot } from './state/snapshot.js';
-export { DEFAULT_RETRY, resolveRetryConfig, type RetryConfig } from './retry/retry-config.js';
 export type { HttpTransport, HttpRequest, HttpResponse, HttpHeaders, HttpBody } from './transport/http-transport.js';
 export { fetchTransport, type FetchTransportOptions } from './transport/fetch/fetch-transport.js';

@@ -40,6 +40,9 @@ const LAYERS: Readonly<Record<string, number>> = {
  */
 const PUBLIC_ENTRY_CONSUMERS: ReadonlySet<string> = new Set(['angular']);
 
+/** The public entry files such consumers may import (package.json "exports"). */
+const PUBLIC_ENTRIES: ReadonlySet<string> = new Set(['index.ts', 'index.js', 'state/index.ts', 'state/index.js']);
+
 const MAX_FILE_LINES = 400;
 const MAX_CLASS_LINES = 250;
 
@@ -101,8 +104,8 @@ export function layerViolations(files: ReadonlyMap<string, string>, layers: Read
       }
       const to = folderOf(target);
       if (PUBLIC_ENTRY_CONSUMERS.has(from)) {
-        if (target !== 'index.ts' && target !== 'index.js' && to !== from) {
-          violations.push({ file, imports: specifier, why: `${from}/ uses the SDK through its public entry only: import '../index.js'` });
+        if (!PUBLIC_ENTRIES.has(target) && to !== from) {
+          violations.push({ file, imports: specifier, why: `${from}/ uses the SDK through its public entries only: import '../index.js' (or '../state/index.js')` });
         }
         continue;
       }
@@ -247,7 +250,7 @@ describe('the layer rule itself', () => {
 
   it('lets angular/ import the public entry, and only that', () => {
     expect(about('angular/ok.ts')).toEqual([]);
-    expect(about('angular/deep.ts')).toEqual([expect.stringContaining("angular/ uses the SDK through its public entry only")]);
+    expect(about('angular/deep.ts')).toEqual([expect.stringContaining("angular/ uses the SDK through its public entries only")]);
   });
 
   it('flags a cycle between folders and a folder without a layer', () => {

@@ -109,7 +109,7 @@ describe('packaging', () => {
     it('the main entry never reaches undici nor Angular, nor the modules of another entry (a browser bundle never carries them)', () => {
       const { files, packages } = reachable('lib/index.ts');
       expect([...packages].sort()).toEqual(['eventsource-parser', 'rxjs']);
-      expect([...files].filter((file) => /^lib\/(angular|subscriptions)\//.test(file) || file === 'lib/undici.ts')).toEqual([]);
+      expect([...files].filter((file) => /^lib\/(angular|subscriptions|state)\//.test(file) || file === 'lib/undici.ts')).toEqual([]);
     });
 
     it('undici is reached only through durable-streams-rx/undici, Angular only through the Angular entries', () => {
@@ -240,17 +240,20 @@ describe('packaging', () => {
       // under node16 with @types/node and under bundler; nodenext skips library checks, the
       // costly part (the same .d.ts, and @types/node), and checks the consumer's use of them.
       const read = `
-import { DurableStreamsClient, fetchTransport, type JsonBatch } from 'durable-streams-rx';
+import { DurableStreamsClient, fetchTransport, readJson, type JsonBatch } from 'durable-streams-rx';
+import { materialize, type StateSnapshot } from 'durable-streams-rx/state';
 import type { Observable } from 'rxjs';
 
 const client = new DurableStreamsClient({ baseUrl: 'http://localhost:4437/v1/stream', transport: fetchTransport() });
-export const batches: Observable<JsonBatch<{ readonly text: string }>> = client.stream('chat').readJson<{ readonly text: string }>({ live: 'auto' });
+export const batches: Observable<JsonBatch<{ readonly text: string }>> = readJson<{ readonly text: string }>(client.stream('chat'), { live: 'auto' });
+export const todos: Observable<StateSnapshot<{ todo: { readonly title: string } }>> = readJson(client.stream('todos')).pipe(materialize<{ todo: { readonly title: string } }>({ types: ['todo'] }));
 `;
       const service = `${read}
+import { idempotentProducer } from 'durable-streams-rx';
 import { undiciTransport, type UndiciTransport } from 'durable-streams-rx/undici';
 
 export const transport: UndiciTransport = undiciTransport();
-export const producer = new DurableStreamsClient({ transport }).stream('http://localhost:4437/v1/stream/log').producer<{ readonly n: number }>('writer-1');
+export const producer = idempotentProducer<{ readonly n: number }>(new DurableStreamsClient({ transport }).stream('http://localhost:4437/v1/stream/log'), 'writer-1');
 `;
       writeFileSync(join(consumer, 'esm.mts'), service);
       writeFileSync(join(consumer, 'cjs.cts'), service);

@@ -72,8 +72,7 @@ describe('size budget (issue #17)', () => {
     expect({ met, detail }).toEqual({ met: true, detail });
   });
 
-  // PENDING: holds once the producer is a function of its own (api-sweep), not a method of the handle.
-  it.failing('a read-only app contains no lib/produce module', () => {
+  it('a read-only app contains no lib/produce module', () => {
     const { met, detail } = check('read-only app without the producer');
     expect({ met, detail }).toEqual({ met: true, detail });
   });

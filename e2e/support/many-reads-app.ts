@@ -4,7 +4,7 @@
  * `window.app`), and records what every read received.
  */
 import { firstValueFrom, type Subscription } from 'rxjs';
-import { DurableStreamsClient, type LiveMode } from '../../lib/index';
+import { DurableStreamsClient, type LiveMode, appendJson, readJson } from '../../lib/index';
 
 interface Reader {
   readonly path: string;
@@ -29,14 +29,11 @@ const app = {
   /** Starts a live JSON read; returns its index. */
   read(path: string, live: LiveMode, offset = '-1'): number {
     const reader: Reader = { path, items: [], done: false };
-    reader.subscription = client!
-      .stream(path)
-      .readJson({ live, offset })
-      .subscribe({
-        next: (batch) => reader.items.push(...batch.items),
-        complete: () => (reader.done = true),
-        error: (error: Error) => (reader.error = `${error.name}: ${error.message}`),
-      });
+    reader.subscription = readJson(client!.stream(path), { live, offset }).subscribe({
+      next: (batch) => reader.items.push(...batch.items),
+      complete: () => (reader.done = true),
+      error: (error: Error) => (reader.error = `${error.name}: ${error.message}`),
+    });
     return readers.push(reader) - 1;
   },
   stop(index: number): void {
@@ -45,7 +42,7 @@ const app = {
   /** Appends one JSON value; resolves with the milliseconds it took. */
   async appendJson(path: string, value: unknown): Promise<number> {
     const start = performance.now();
-    await firstValueFrom(client!.stream(path).appendJson(value));
+    await firstValueFrom(appendJson(client!.stream(path), value));
     return Math.round(performance.now() - start);
   },
   received(): Array<{ path: string; items: unknown[]; done: boolean; error?: string }> {

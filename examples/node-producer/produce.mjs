@@ -12,7 +12,7 @@
 // Pair it with examples/angular-feed, which materializes the same stream live.
 import { parseArgs } from 'node:util';
 import { firstValueFrom } from 'rxjs';
-import { DurableStreamsClient } from 'durable-streams-rx';
+import { DurableStreamsClient, createStream, idempotentProducer } from 'durable-streams-rx';
 import { undiciTransport } from 'durable-streams-rx/undici';
 
 const { values: args } = parseArgs({
@@ -39,9 +39,9 @@ const client = new DurableStreamsClient({ baseUrl: `${args.server.replace(/\/+$/
 const stream = client.stream(args.stream);
 
 // Idempotent: succeeds when the stream already exists with this content type.
-await firstValueFrom(stream.create({ contentType: 'application/json' }));
+await firstValueFrom(createStream(stream, { contentType: 'application/json' }));
 
-const producer = stream.producer(producerId, {
+const producer = idempotentProducer(stream, producerId, {
   epoch: Number(args.epoch),
   lingerMs: 10,
   onError: (error) => console.error(`producer: ${error.message}`),
@@ -68,6 +68,6 @@ for (let id = 1; id <= count && !stopping; id++) {
 }
 
 // Delivers everything appended, then stops the producer (the stream stays open).
-await firstValueFrom(producer.close());
+await firstValueFrom(producer.finish());
 console.log(`done: ${count} messages on ${stream.url}`);
 process.exit(0);

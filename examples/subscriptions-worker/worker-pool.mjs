@@ -15,7 +15,7 @@
 // its own name, from dist/.
 import { parseArgs } from 'node:util';
 import { concatMap, firstValueFrom, from, timer } from 'rxjs';
-import { DurableStreamsClient } from 'durable-streams-rx';
+import { DurableStreamsClient, appendJson, createStream, headStream } from 'durable-streams-rx';
 import { subscription } from 'durable-streams-rx/subscriptions';
 
 const { values: args } = parseArgs({
@@ -35,7 +35,7 @@ const regions = Array.from({ length: Number(args.streams) }, (_, i) => `orders-$
 const admin = new DurableStreamsClient({ baseUrl });
 
 // 1. The streams, and the subscription over them (ensure() is idempotent: call it at every start).
-for (const path of regions) await firstValueFrom(admin.stream(path).create({ contentType: 'application/json' }));
+for (const path of regions) await firstValueFrom(createStream(admin.stream(path), { contentType: 'application/json' }));
 const orders = subscription(admin, `order-charger-${run}`);
 const { created } = await firstValueFrom(
   orders.ensure({ type: 'pull-wake', pattern: `orders-${run}/*`, wakeStream: `wake/orders-${run}`, leaseTtlMs: Number(args['lease-ms']) }),
@@ -89,7 +89,7 @@ for (let i = 1; i <= Number(args.workers); i++) {
 const total = Number(args.orders);
 for (let n = 1; n <= total; n++) {
   const region = regions[n % regions.length];
-  await firstValueFrom(admin.stream(region).appendJson({ id: `o-${n}`, region, cents: 100 * n }));
+  await firstValueFrom(appendJson(admin.stream(region), { id: `o-${n}`, region, cents: 100 * n }));
   if (n === Math.floor(total / 2) && pool.size > 1) {
     pool.get('worker-1').unsubscribe(); // releases the wake it holds, if any
     pool.delete('worker-1');
@@ -101,7 +101,7 @@ for (let n = 1; n <= total; n++) {
 // 6. Wait for the pool to catch up: every cursor at its stream's tail.
 const atTails = async () => {
   const { streams } = await firstValueFrom(orders.get());
-  const tails = await Promise.all(streams.map((stream) => firstValueFrom(admin.stream(stream.path).head())));
+  const tails = await Promise.all(streams.map((stream) => firstValueFrom(headStream(admin.stream(stream.path)))));
   return streams.length === regions.length && streams.every((stream, i) => stream.ackedOffset === tails[i].nextOffset);
 };
 const deadline = Date.now() + 60_000;

@@ -14,7 +14,7 @@ import {
   type WritableSignal,
 } from '@angular/core';
 import { tap, type Observable, type OperatorFunction, type Subscription } from 'rxjs';
-import { DurableStreamsClient, type Checkpoint, type JsonBatch, type LiveMode, type ReadOptions } from '../index.js';
+import { DurableStreamsClient, readJson, type Checkpoint, type JsonBatch, type LiveMode, type ReadOptions } from '../index.js';
 import { statusAfterBatch, statusFromConnection, type ConnectionStatus, type StreamResourceStatus } from './read-status.js';
 import type { StreamResourceOptions, StreamResourceRef, StreamResourceRequest } from './stream-resource.js';
 import { asTransferredRead, ownsTransferKey, transferKey, type TransferKey, type TransferredRead } from './transfer.js';
@@ -120,7 +120,7 @@ export class StreamResourceImpl<V> implements StreamResourceRef<V> {
     try {
       const stream = this.client.stream(request.stream);
       url = stream.url;
-      read = (options) => stream.readJson(options);
+      read = (options) => readJson(stream, options);
     } catch (error) {
       return this.fail(error);
     }

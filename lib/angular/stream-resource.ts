@@ -1,6 +1,7 @@
 import { assertInInjectionContext, inject, Injector, type Signal } from '@angular/core';
 import { map, scan } from 'rxjs';
-import { materialize, type Checkpoint, type Collections, type JsonBatch, type MaterializeOptions, type ReadOptions } from '../index.js';
+import type { Checkpoint, JsonBatch, ReadOptions } from '../index.js';
+import { materialize, type Collections, type MaterializeOptions } from '../state/index.js';
 import type { StreamResourceStatus } from './read-status.js';
 import { StreamResourceImpl, type ValueBuilder } from './stream-resource-impl.js';
 

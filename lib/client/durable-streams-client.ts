@@ -1,10 +1,17 @@
 import { InvalidArgumentError } from '../errors/client-errors.js';
 import { resolveStreamUrl } from '../protocol/url.js';
 import { defaultTransport } from '../transport/default-transport.js';
-import { resolveClientOptions, type DurableStreamsClientOptions, type ResolvedClientOptions } from '../http/client-options.js';
-import { DurableStream, type StreamHandleOptions } from './durable-stream.js';
+import { resolveClientOptions, type DurableStreamsClientOptions } from '../http/client-options.js';
+import type { DurableStream } from '../http/stream-handle.js';
 import { RequestExecutor } from '../http/request-executor.js';
 import { registerClientExecutor } from '../http/client-executor.js';
+import { newStream } from '../operations/new-stream.js';
+
+/** Options of `client.stream()`. */
+export interface StreamHandleOptions {
+  /** The stream's content type, when known: saves a HEAD before the first append. */
+  readonly contentType?: string;
+}
 
 /**
  * The entry point: holds the base URL, headers, params, retry policy and
@@ -13,17 +20,14 @@ import { registerClientExecutor } from '../http/client-executor.js';
  *
  * ```ts
  * const client = new DurableStreamsClient({ baseUrl: 'http://localhost:4437/v1/stream' });
- * client.stream('chat/42').appendJson({ text: 'hi' }).subscribe();
+ * appendJson(client.stream('chat/42'), { text: 'hi' }).subscribe();
  * ```
  */
 export class DurableStreamsClient {
-  /** The validated options, defaults filled in. */
-  readonly options: ResolvedClientOptions;
   private readonly http: RequestExecutor;
 
   constructor(options: DurableStreamsClientOptions = {}) {
-    this.options = resolveClientOptions(options, defaultTransport);
-    this.http = new RequestExecutor(this.options);
+    this.http = new RequestExecutor(resolveClientOptions(options, defaultTransport));
     registerClientExecutor(this, this.http);
   }
 
@@ -34,10 +38,10 @@ export class DurableStreamsClient {
     }
     let url: string;
     try {
-      url = resolveStreamUrl(this.options.baseUrl, urlOrPath);
+      url = resolveStreamUrl(this.http.options.baseUrl, urlOrPath);
     } catch (error) {
       throw new InvalidArgumentError((error as Error).message);
     }
-    return new DurableStream(this.http, url, options);
+    return newStream(this.http, url, options.contentType);
   }
 }

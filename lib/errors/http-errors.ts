@@ -49,7 +49,7 @@ export class StaleEpochError extends DurableStreamError {
 export class StreamNotFoundError extends DurableStreamError {
   constructor(init: Init) {
     super('STREAM_NOT_FOUND', 'Stream not found (404)', {
-      hint: 'Create it first with stream.create(), or check the URL',
+      hint: 'Create it first with createStream(stream), or check the URL',
       ...init,
     });
   }

@@ -1,13 +1,17 @@
+import { defer, type Observable } from 'rxjs';
 import { InvalidArgumentError } from '../errors/client-errors.js';
 import { Header } from '../protocol/headers.js';
 import type { RequestSpec } from '../http/request-spec.js';
+import type { RequestOptions } from '../http/stream-context.js';
+import { streamInternals, type DurableStream } from '../http/stream-handle.js';
 import type { RetrySafety } from '../retry/retry-safety.js';
 import type { HttpResponse } from '../transport/http-transport.js';
-import { checkBody } from './validate.js';
 import { errorFromResponse } from '../errors/error-from-response.js';
+import { oneShot, withContentType } from './one-shot.js';
+import { checkBody, toJson } from './validate.js';
 
-/** Options of `stream.append()`. */
-export interface AppendOptions {
+/** Options of {@link append} and {@link appendJson}. */
+export interface AppendOptions extends RequestOptions {
   /** Writer sequence (`Stream-Seq`): must be byte-wise greater than the last one, or the server answers 409. */
   readonly seq?: string;
   /** Overrides the stream's content type for this request. */
@@ -39,7 +43,15 @@ export interface AppendResult {
   readonly nextOffset: string;
 }
 
-/** What `close()` emits. */
+/** Options of {@link closeStream}. */
+export interface CloseStreamOptions extends RequestOptions {
+  /** A last message, appended atomically with the close. */
+  readonly body?: Uint8Array | string;
+  /** What a failure of a close with a `body` may cost: see {@link AppendOptions.delivery}. */
+  readonly delivery?: Delivery;
+}
+
+/** What {@link closeStream} emits. */
 export interface CloseResult {
   /** The stream's final offset: readers reaching it see EOF. */
   readonly finalOffset: string;
@@ -48,7 +60,7 @@ export interface CloseResult {
 export function appendRequest(url: string, data: Uint8Array | string, contentType: string, options: AppendOptions): RequestSpec {
   const body = checkBody(data, url);
   if (body.length === 0) {
-    throw new InvalidArgumentError('Cannot append empty data: the protocol rejects empty appends (use close() to end a stream)', url);
+    throw new InvalidArgumentError('Cannot append empty data: the protocol rejects empty appends (use closeStream() to end a stream)', url);
   }
   if (options.seq !== undefined && (typeof options.seq !== 'string' || options.seq.length === 0)) {
     throw new InvalidArgumentError(`seq must be a non-empty string, got '${String(options.seq)}'`, url);
@@ -72,4 +84,41 @@ export function appendResult(response: HttpResponse): AppendResult {
 
 export function closeResult(response: HttpResponse): CloseResult {
   return { finalOffset: response.headers.get(Header.nextOffset) ?? '' };
+}
+
+/**
+ * Appends bytes or text (POST) with the stream's content type (learned with
+ * one HEAD unless known). On a JSON stream the text is sent as it is, so a
+ * top-level array is flattened into several messages: use {@link appendJson}
+ * for one value. At most once by default: retried only where the server
+ * surely did not apply it, so never written twice; `delivery: 'at-least-once'`
+ * retries any retryable failure. Cold.
+ */
+export function append(stream: DurableStream, data: Uint8Array | string, options: AppendOptions = {}): Observable<AppendResult> {
+  const internals = streamInternals(stream);
+  return withContentType(internals, options.contentType, options, (contentType) =>
+    oneShot(internals, () => appendRequest(stream.url, data, contentType, options), options, appendResult, deliverySafety(options.delivery, stream.url), 'append'),
+  );
+}
+
+/** Appends one JSON value as one message (wrapped in an array, which the server flattens). Cold. */
+export function appendJson(stream: DurableStream, value: unknown, options: AppendOptions = {}): Observable<AppendResult> {
+  streamInternals(stream); // not a handle: refused now, as by every operation
+  return defer(() => append(stream, `[${toJson(value, stream.url)}]`, { contentType: 'application/json', ...options }));
+}
+
+/**
+ * Closes the stream (EOF), optionally appending a last `body` atomically.
+ * Closing a closed stream succeeds; with a body it fails with
+ * `StreamClosedError`, as the body cannot be appended. Cold.
+ */
+export function closeStream(stream: DurableStream, options: CloseStreamOptions = {}): Observable<CloseResult> {
+  const internals = streamInternals(stream);
+  const body = options.body;
+  if (body === undefined) {
+    return oneShot(internals, () => closeRequest(stream.url, undefined, undefined), options, closeResult, 'idempotent', 'close');
+  }
+  return withContentType(internals, undefined, options, (contentType) =>
+    oneShot(internals, () => closeRequest(stream.url, body, contentType), options, closeResult, deliverySafety(options.delivery, stream.url), 'close'),
+  );
 }

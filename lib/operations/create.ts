@@ -1,12 +1,16 @@
+import type { Observable } from 'rxjs';
 import { InvalidArgumentError } from '../errors/client-errors.js';
 import { Header, isTrueFlag } from '../protocol/headers.js';
 import type { RequestSpec } from '../http/request-spec.js';
+import type { RequestOptions } from '../http/stream-context.js';
+import { streamInternals, type DurableStream } from '../http/stream-handle.js';
 import type { HttpResponse } from '../transport/http-transport.js';
+import { oneShot } from './one-shot.js';
 import { checkBody, expiresAtHeader, ttlHeader } from './validate.js';
 import { errorFromResponse } from '../errors/error-from-response.js';
 
-/** Options of `stream.create()`. */
-export interface CreateOptions {
+/** Options of {@link createStream}. */
+export interface CreateStreamOptions extends RequestOptions {
   /** The stream's content type; `application/json` selects JSON mode. Default `application/octet-stream`. */
   readonly contentType?: string;
   /** Sliding time-to-live in seconds (reset by every read and write). */
@@ -19,7 +23,7 @@ export interface CreateOptions {
   readonly body?: Uint8Array | string;
 }
 
-/** What `create()` emits. */
+/** What {@link createStream} emits. */
 export interface CreateResult {
   /** The tail after any initial content. */
   readonly nextOffset: string;
@@ -31,7 +35,7 @@ export interface CreateResult {
 
 export const DEFAULT_CONTENT_TYPE = 'application/octet-stream';
 
-export function createRequest(url: string, options: CreateOptions): RequestSpec {
+export function createRequest(url: string, options: CreateStreamOptions): RequestSpec {
   if (options.ttlSeconds !== undefined && options.expiresAt !== undefined) {
     throw new InvalidArgumentError('Pass ttlSeconds or expiresAt, not both', url);
   }
@@ -57,4 +61,24 @@ export function createResult(response: HttpResponse, requested: string): CreateR
     created: response.status === 201,
     closed: isTrueFlag(response.headers.get(Header.closed)),
   };
+}
+
+/**
+ * Creates the stream (PUT). Emits `created: false` when an identical stream
+ * already existed. Cold: sent on subscribe, aborted on unsubscribe.
+ */
+export function createStream(stream: DurableStream, options: CreateStreamOptions = {}): Observable<CreateResult> {
+  const internals = streamInternals(stream);
+  return oneShot(
+    internals,
+    () => createRequest(stream.url, options),
+    options,
+    (response) => {
+      const result = createResult(response, options.contentType ?? DEFAULT_CONTENT_TYPE);
+      internals.knownContentType = result.contentType;
+      return result;
+    },
+    'idempotent',
+    'create',
+  );
 }

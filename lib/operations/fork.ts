@@ -1,11 +1,18 @@
+import { defer, throwError, type Observable } from 'rxjs';
 import { InvalidArgumentError } from '../errors/client-errors.js';
 import { Header } from '../protocol/headers.js';
+import { resolveStreamUrl } from '../protocol/url.js';
 import type { RequestSpec } from '../http/request-spec.js';
+import type { RequestOptions } from '../http/stream-context.js';
+import { streamInternals, type DurableStream } from '../http/stream-handle.js';
+import { createResult, DEFAULT_CONTENT_TYPE, type CreateResult } from './create.js';
+import { newStream } from './new-stream.js';
+import { oneShot } from './one-shot.js';
 import { expiresAtHeader, ttlHeader } from './validate.js';
 import { errorFromResponse } from '../errors/error-from-response.js';
 
-/** Options of `stream.fork()`. */
-export interface ForkOptions {
+/** Options of {@link forkStream}. */
+export interface ForkStreamOptions extends RequestOptions {
   /** Where the fork diverges (exclusive); default: the source's current tail. */
   readonly offset?: string;
   /** Refines `offset`: JSON messages (JSON streams) or bytes past it. */
@@ -16,7 +23,7 @@ export interface ForkOptions {
   readonly expiresAt?: Date | string;
 }
 
-export function forkRequest(targetUrl: string, sourceUrl: string, options: ForkOptions): RequestSpec {
+export function forkRequest(targetUrl: string, sourceUrl: string, options: ForkStreamOptions): RequestSpec {
   if (options.ttlSeconds !== undefined && options.expiresAt !== undefined) {
     throw new InvalidArgumentError('Pass ttlSeconds or expiresAt, not both', targetUrl);
   }
@@ -35,4 +42,39 @@ export function forkRequest(targetUrl: string, sourceUrl: string, options: ForkO
   if (ttl !== undefined) headers[Header.ttl] = ttl;
   if (expiresAt !== undefined) headers[Header.expiresAt] = expiresAt;
   return { method: 'PUT', url: targetUrl, headers, errorFrom: errorFromResponse };
+}
+
+/** What {@link forkStream} emits. */
+export interface ForkResult extends CreateResult {
+  /** A handle on the new stream. */
+  readonly stream: DurableStream;
+}
+
+/**
+ * Forks `stream` into `target` (a path relative to the client's `baseUrl`,
+ * or a URL on the same server), inheriting its data up to `offset`
+ * (default: the current tail). Cold.
+ */
+export function forkStream(stream: DurableStream, target: string, options: ForkStreamOptions = {}): Observable<ForkResult> {
+  const source = streamInternals(stream);
+  return defer(() => {
+    const { http } = source.context;
+    let targetUrl: string;
+    try {
+      targetUrl = resolveStreamUrl(http.options.baseUrl ?? new URL(stream.url).origin, target);
+    } catch (error) {
+      return throwError(() => new InvalidArgumentError((error as Error).message, stream.url));
+    }
+    return oneShot(
+      source,
+      () => forkRequest(targetUrl, stream.url, options),
+      options,
+      (response) => {
+        const result = createResult(response, options.contentType ?? source.knownContentType ?? DEFAULT_CONTENT_TYPE);
+        return { ...result, stream: newStream(http, targetUrl, result.contentType) };
+      },
+      'idempotent',
+      'create',
+    );
+  });
 }

@@ -1,7 +1,7 @@
 import { Header, isTrueFlag, parseIntegerHeader } from '../protocol/headers.js';
 import type { HttpHeaders } from '../transport/http-transport.js';
 
-/** What `head()` reports about a stream. */
+/** What `headStream()` reports about a stream. */
 export interface StreamMetadata {
   /** The tail: the offset the next append will be written at. */
   readonly nextOffset: string;

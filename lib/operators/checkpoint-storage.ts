@@ -13,12 +13,16 @@ import type { Checkpoint } from '../protocol/offset.js';
 export interface SyncKeyValueStorage {
   getItem(key: string): string | null | undefined | PromiseLike<string | null | undefined>;
   setItem(key: string, value: string): void | PromiseLike<void>;
+  /** Used by `clearCheckpoint()` when present; without it, an empty value is written (which loads as none). */
+  removeItem?(key: string): void | PromiseLike<void>;
 }
 
 /** An asynchronous key-value store: IndexedDB wrappers, Capacitor Preferences adapters, a server... */
 export interface AsyncKeyValueStore {
   get(key: string): PromiseLike<string | null | undefined>;
   set(key: string, value: string): PromiseLike<void>;
+  /** Used by `clearCheckpoint()` when present; without it, an empty value is written (which loads as none). */
+  delete?(key: string): PromiseLike<unknown>;
 }
 
 /** Where checkpoints are kept: `localStorage`, or any key-value store. */
@@ -33,17 +37,19 @@ export interface Checkpointed {
 export class CheckpointStorageError extends DurableStreamError {
   /** The storage key concerned. */
   readonly key: string;
-  /** `'load'` or `'save'`. */
-  readonly operation: 'load' | 'save';
+  /** `'load'`, `'save'` or `'clear'`. */
+  readonly operation: 'load' | 'save' | 'clear';
 
-  constructor(operation: 'load' | 'save', key: string, what: string, cause?: unknown) {
+  constructor(operation: 'load' | 'save' | 'clear', key: string, what: string, cause?: unknown) {
     super('CHECKPOINT_STORAGE', `Could not ${operation} the checkpoint under key '${key}': ${what}`, {
       url: '',
       cause,
       hint:
         operation === 'save'
           ? 'Check the storage (quota, permissions). Unless onSaveError handles it, the read stops here, so it never runs ahead of what is saved'
-          : 'Check the storage, or remove the stored value; catch this error to start from another offset',
+          : operation === 'clear'
+            ? 'Check the storage (permissions)'
+            : 'Check the storage, or remove the stored value; catch this error to start from another offset',
     });
     this.key = key;
     this.operation = operation;
@@ -89,11 +95,40 @@ export function loadCheckpoint(storage: CheckpointStorage, key: string): Observa
 }
 
 /**
+ * Saves `checkpoint` under `key`, for {@link loadCheckpoint} to find. Emits
+ * once (then completes) when the storage has written it, awaiting an async
+ * store; a failure errors with {@link CheckpointStorageError}. Cold: nothing
+ * is written before subscribe, and each subscription writes again.
+ */
+export function saveCheckpoint(storage: CheckpointStorage, key: string, checkpoint: Checkpoint): Observable<void> {
+  assertCheckpointStorage(storage, key);
+  return settled('save', key, () => writeCheckpoint(storage, key, checkpoint));
+}
+
+/**
+ * Removes the checkpoint under `key`, so the next {@link loadCheckpoint}
+ * finds none ("start over"). Uses the storage's `removeItem` / `delete`
+ * when it has one, else writes an empty value (which loads as none). Emits
+ * once when done; cold, like {@link saveCheckpoint}.
+ */
+export function clearCheckpoint(storage: CheckpointStorage, key: string): Observable<void> {
+  assertCheckpointStorage(storage, key);
+  return settled('clear', key, () => {
+    try {
+      const result = isAsyncStore(storage) ? (storage.delete ? storage.delete(key) : storage.set(key, '')) : storage.removeItem ? storage.removeItem(key) : storage.setItem(key, '');
+      return isPromiseLike<unknown>(result) ? result : undefined;
+    } catch (error) {
+      throw new CheckpointStorageError('clear', key, errorMessage(error), error);
+    }
+  });
+}
+
+/**
  * Writes `checkpoint` under `key`: returns `undefined` when the storage wrote
  * it synchronously, otherwise the pending write as the store returned it.
  * A synchronous failure throws {@link CheckpointStorageError}.
  */
-export function saveCheckpoint(storage: CheckpointStorage, key: string, checkpoint: Checkpoint): PromiseLike<void> | undefined {
+export function writeCheckpoint(storage: CheckpointStorage, key: string, checkpoint: Checkpoint): PromiseLike<void> | undefined {
   const value = encodeCheckpoint(checkpoint);
   let result: void | PromiseLike<void>;
   try {
@@ -102,6 +137,20 @@ export function saveCheckpoint(storage: CheckpointStorage, key: string, checkpoi
     throw new CheckpointStorageError('save', key, errorMessage(error), error);
   }
   return isPromiseLike<void>(result) ? result : undefined;
+}
+
+/** Runs `write` on subscribe; emits once when it, and any write it returns, is done; its failures as CheckpointStorageError. */
+function settled(operation: 'save' | 'clear', key: string, write: () => PromiseLike<unknown> | undefined): Observable<void> {
+  return defer(() => {
+    const pending = write();
+    if (!pending) return of(undefined);
+    return from(pending).pipe(
+      map(() => undefined),
+      catchError((error: unknown) => {
+        throw new CheckpointStorageError(operation, key, errorMessage(error), error);
+      }),
+    );
+  });
 }
 
 /** Whether two checkpoints name the same position. */
@@ -114,7 +163,7 @@ function encodeCheckpoint(checkpoint: Checkpoint): string {
 }
 
 function decodeCheckpoint(key: string, raw: string | null | undefined): Checkpoint | undefined {
-  if (raw === null || raw === undefined) return undefined;
+  if (raw === null || raw === undefined || raw === '') return undefined;
   let parsed: unknown;
   try {
     parsed = JSON.parse(raw);

@@ -1,14 +1,13 @@
 import { asyncScheduler, catchError, concat, defer, EMPTY, filter, from, ignoreElements, retry, switchMap, throwError, timer, type Observable, type ObservableInput } from 'rxjs';
-import type { DurableStream } from '../client/durable-stream.js';
 import { InvalidArgumentError } from '../errors/client-errors.js';
-import { streamContext } from '../http/stream-context.js';
+import { isStreamHandle, streamContextOf, type DurableStream } from '../http/stream-handle.js';
 import { Offset, type Checkpoint } from '../protocol/offset.js';
 import type { JsonBatch } from '../read/chunk.js';
 import type { ReadOptions } from '../read/read-options.js';
 import { readJsonSettled } from '../read/read-stream.js';
 import { resolveRetryConfig } from '../retry/retry-config.js';
 import { backoffDelay } from '../retry/retry-with-backoff.js';
-import { assertCheckpointStorage, loadCheckpoint, sameCheckpoint, saveCheckpoint, type CheckpointStorage } from './checkpoint-storage.js';
+import { assertCheckpointStorage, loadCheckpoint, sameCheckpoint, writeCheckpoint, type CheckpointStorage } from './checkpoint-storage.js';
 
 /** Options of {@link consume}. */
 export interface ConsumeOptions extends Omit<ReadOptions, 'offset' | 'checkpoint' | 'live' | 'sseFallbackTimeoutMs' | 'sseIdleTimeoutMs'> {
@@ -56,7 +55,7 @@ class HandlerFailure {
 export function consume<T = unknown>(stream: DurableStream, handler: ConsumeHandler<T>, options: ConsumeOptions): Observable<JsonBatch<T>> {
   return defer(() => {
     const { storage, key, from: start = Offset.beginning, live = 'long-poll', ...readOptions } = validate(stream, handler, options);
-    const context = streamContext(stream.url, stream.http, (headOptions) => stream.contentType(headOptions));
+    const context = streamContextOf(stream);
     const failures = resolveRetryConfig({ ...context.retry, ...options.retry });
     const scheduler = context.scheduler ?? asyncScheduler;
 
@@ -65,7 +64,7 @@ export function consume<T = unknown>(stream: DurableStream, handler: ConsumeHand
       const save = (checkpoint: Checkpoint): Observable<never> =>
         defer(() => {
           if (sameCheckpoint(checkpoint, saved)) return EMPTY;
-          const write = saveCheckpoint(storage, key, checkpoint);
+          const write = writeCheckpoint(storage, key, checkpoint);
           return concat(write ? from(write).pipe(ignoreElements()) : EMPTY, defer(() => ((saved = checkpoint), EMPTY)));
         });
       const settle = (batch: JsonBatch<T>): Observable<never> =>
@@ -98,7 +97,7 @@ function validate<T>(stream: DurableStream, handler: ConsumeHandler<T>, options:
   const fail = (message: string): never => {
     throw new InvalidArgumentError(`consume(): ${message}`, typeof stream?.url === 'string' ? stream.url : '');
   };
-  if (typeof stream?.url !== 'string' || stream.http === undefined) fail('the first argument must be a stream handle (client.stream(path))');
+  if (!isStreamHandle(stream)) fail('the first argument must be a stream handle (client.stream(path))');
   if (typeof handler !== 'function') fail('the handler must be a function (batch) => ObservableInput');
   if (options === null || typeof options !== 'object') fail('options { storage, key } are required');
   assertCheckpointStorage(options.storage, options.key);

@@ -50,7 +50,7 @@ export interface PauseWhileHiddenOptions {
  * `visibility` errors. Cold: nothing starts before subscribe.
  *
  * ```ts
- * pauseWhileHidden((checkpoint) => stream.readJson<Message>({ checkpoint, live: 'sse' }))
+ * pauseWhileHidden((checkpoint) => readJson<Message>(stream, { checkpoint, live: 'sse' }))
  * ```
  */
 export function pauseWhileHidden<T extends Checkpointed>(

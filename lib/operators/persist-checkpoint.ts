@@ -5,7 +5,7 @@ import {
   assertCheckpointStorage,
   CheckpointStorageError,
   sameCheckpoint,
-  saveCheckpoint,
+  writeCheckpoint,
   type CheckpointStorage,
   type Checkpointed,
 } from './checkpoint-storage.js';
@@ -67,7 +67,7 @@ export function persistCheckpoint<T extends Checkpointed>(
       const save = (checkpoint: Checkpoint): void => {
         let write: PromiseLike<void> | undefined;
         try {
-          write = saveCheckpoint(storage, key, checkpoint);
+          write = writeCheckpoint(storage, key, checkpoint);
         } catch (error) {
           saveFailed(error);
           return;
@@ -95,7 +95,7 @@ export function persistCheckpoint<T extends Checkpointed>(
         next: (value) => {
           const checkpoint = (value as Partial<Checkpointed> | null | undefined)?.checkpoint;
           if (typeof checkpoint?.offset !== 'string') {
-            subscriber.error(new InvalidArgumentError('persistCheckpoint() needs values with a `checkpoint` ({ offset, cursor? }), such as the batches of read(), readText() or readJson()'));
+            subscriber.error(new InvalidArgumentError('persistCheckpoint() needs values with a `checkpoint` ({ offset, cursor? }), such as the batches of readBytes(), readText() or readJson()'));
             return;
           }
           subscriber.next(value);

@@ -9,7 +9,7 @@ import { persistCheckpoint, type PersistCheckpointOptions } from './persist-chec
  * processed batch's checkpoint back (see {@link persistCheckpoint}).
  *
  * ```ts
- * resumable(localStorage, 'chat/42', (checkpoint) => stream.readJson<Message>({ checkpoint }))
+ * resumable(localStorage, 'chat/42', (checkpoint) => readJson<Message>(stream, { checkpoint }))
  *   .subscribe((batch) => render(batch.items));
  * ```
  *

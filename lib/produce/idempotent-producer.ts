@@ -17,7 +17,7 @@ export type { ProducerAck } from './deliver.js';
 
 /**
  * An exactly-once producer for one stream (PROTOCOL.md 5.2.1), made with
- * `stream.producer(id, options)`. Appends are fire-and-forget: values are
+ * `idempotentProducer(stream, id, options)`. Appends are fire-and-forget: values are
  * batched (by linger time, count and bytes), numbered (epoch, seq) and sent
  * with up to `maxInFlight` batches on the wire. The server deduplicates by
  * (producer id, epoch, seq), so every retry is safe: each value is written
@@ -25,7 +25,7 @@ export type { ProducerAck } from './deliver.js';
  * and hands back what it did not deliver.
  *
  * It is an RxJS Observer: `source$.subscribe(producer)` appends every value,
- * and the source's completion flushes and closes the producer.
+ * and the source's completion delivers everything and finishes the producer.
  *
  * The pipeline: a {@link BatchBuilder} admits values and seals batches (by
  * count and bytes, and when `lingered`, flushed or closed) onto its
@@ -56,8 +56,8 @@ export class IdempotentProducer<T = unknown> implements Observer<T> {
   private closingStream: { result?: CloseResult } | undefined;
 
   /**
-   * Prefer `stream.producer()`. `send` replaces the HTTP sender (tests run
-   * the pipeline without I/O with it).
+   * @internal Made by `idempotentProducer(stream, id, options)`; `send` is
+   * the HTTP sender, or a test's (specs run the pipeline without I/O).
    */
   constructor(context: StreamContext, producerId: string, options: ProducerOptions = {}, send?: BatchSender) {
     const resolved = (this.options = resolveProducerOptions(producerId, options, context.url));
@@ -89,7 +89,7 @@ export class IdempotentProducer<T = unknown> implements Observer<T> {
     );
     this.subscriptions = [
       // The producer's own subscription comes first: its accounting is done before acks$ tells anyone.
-      delivery.subscribe({ next: (delivered) => this.settle(delivered), error: (error: unknown) => this.fail(error), complete: () => this.stop('closed') }),
+      delivery.subscribe({ next: (delivered) => this.settle(delivered), error: (error: unknown) => this.fail(error), complete: () => this.stop('finished') }),
       builder.opened$.pipe(lingered(resolved.lingerMs, () => builder.hasOpenBatch, scheduler)).subscribe(() => builder.seal()),
       delivery.connect(),
     ];
@@ -127,7 +127,7 @@ export class IdempotentProducer<T = unknown> implements Observer<T> {
    * now and stored as one message (arrays too); on other streams it must be
    * a string or a Uint8Array. Throws `ProducerBufferFullError` when the
    * buffer limits are reached, `ProducerClosedError` once the producer is
-   * closing or stopped, `InvalidArgumentError` for a value it cannot send.
+   * finishing or stopped, `InvalidArgumentError` for a value it cannot send.
    */
   append(value: T): void {
     this.admit(value, true);
@@ -138,7 +138,7 @@ export class IdempotentProducer<T = unknown> implements Observer<T> {
     return this.admit(value, false);
   }
 
-  /** Observer: appends the value. A value that cannot be appended is reported on `errors$`, and the producer closes. */
+  /** Observer: appends the value. A value that cannot be appended is reported on `errors$`, and the producer finishes. */
   next(value: T): void {
     const { state } = this.lifecycle;
     if (state !== 'open') return this.errors.next(this.lifecycle.closedError(`Producer '${this.producerId}' is ${state}: a value from its source was dropped`));
@@ -146,19 +146,19 @@ export class IdempotentProducer<T = unknown> implements Observer<T> {
       this.admit(value, true);
     } catch (error) {
       this.errors.next(asSdkError(error, this.url));
-      this.beginClose();
+      this.beginFinish();
     }
   }
 
-  /** Observer: the source failed. Reported on `errors$` as a `ProducerSourceError`; what came before is delivered, then the producer closes. */
+  /** Observer: the source failed. Reported on `errors$` as a `ProducerSourceError`; what came before is delivered, then the producer finishes. */
   error(error: unknown): void {
     this.errors.next(new ProducerSourceError({ url: this.url, producerId: this.producerId, cause: error }));
-    this.beginClose();
+    this.beginFinish();
   }
 
-  /** Observer: the source completed. Delivers everything, then closes the producer (the stream stays open). */
+  /** Observer: the source completed. As {@link finish}: delivers everything, then stops the producer (the stream stays open). */
   complete(): void {
-    this.beginClose();
+    this.beginFinish();
   }
 
   /**
@@ -174,11 +174,11 @@ export class IdempotentProducer<T = unknown> implements Observer<T> {
     });
   }
 
-  /** Delivers everything appended, then stops the producer; the stream stays open. Emits once when done. Cold. */
-  close(): Observable<void> {
+  /** Delivers everything appended, then stops the producer; the stream stays open ({@link closeStream} ends it). Emits once when done. Cold. */
+  finish(): Observable<void> {
     return defer(() => {
-      this.beginClose();
-      return this.lifecycle.closed();
+      this.beginFinish();
+      return this.lifecycle.finished();
     });
   }
 
@@ -196,14 +196,14 @@ export class IdempotentProducer<T = unknown> implements Observer<T> {
         const final = finalValue === undefined ? null : this.builder.encode(finalValue);
         // It goes in its batch once the content type is known.
         if (final) this.learnContentType();
-        this.lifecycle.beginClose();
+        this.lifecycle.beginFinish();
         this.builder.end(final);
       } else if (this.closingStream === undefined) {
-        const what = `closeStream() needs an open producer; producer '${this.producerId}' is ${this.lifecycle.state} (close(), complete() or detach() came first)`;
+        const what = `closeStream() needs an open producer; producer '${this.producerId}' is ${this.lifecycle.state} (finish(), complete() or abort() came first)`;
         return throwError(() => this.lifecycle.closedError(what));
       }
       const closing = (this.closingStream ??= {});
-      return this.lifecycle.closed().pipe(map(() => closing.result ?? { finalOffset: '' }));
+      return this.lifecycle.finished().pipe(map(() => closing.result ?? { finalOffset: '' }));
     });
   }
 
@@ -217,21 +217,21 @@ export class IdempotentProducer<T = unknown> implements Observer<T> {
     this.sequencer.restart();
   }
 
-  /** Stops at once without sending what is pending (in-flight requests are aborted; {@link unsentValues} has them); the stream stays open. */
-  detach(): void {
-    if (!this.lifecycle.isStopped) this.stop('detached');
+  /** Stops at once, dropping what is pending (in-flight requests aborted; {@link unsentValues} has the values); the stream stays open. */
+  abort(): void {
+    if (!this.lifecycle.isStopped) this.stop('aborted');
   }
 
   /**
    * Every value not acknowledged, in append order, once the producer has
-   * given up on them (failed or detached; before that, none): to persist,
+   * given up on them (failed or aborted; before that, none): to persist,
    * or to append again with a new producer. Each is as the stream would
    * have stored it: on a JSON stream parsed back from its JSON, on other
    * streams the string or the bytes.
    */
   unsentValues(): readonly unknown[] {
     const { state } = this.lifecycle;
-    if (state !== 'failed' && state !== 'detached') return [];
+    if (state !== 'failed' && state !== 'aborted') return [];
     return (this.unsent ??= this.builder.unsent());
   }
 
@@ -261,9 +261,9 @@ export class IdempotentProducer<T = unknown> implements Observer<T> {
     this.lifecycle.acknowledged(outbox.settledCount);
   }
 
-  private beginClose(): void {
+  private beginFinish(): void {
     // Seals the open batch at once; after the last batch, delivery completes.
-    if (this.lifecycle.beginClose()) this.builder.end();
+    if (this.lifecycle.beginFinish()) this.builder.end();
   }
 
   private fail(error: unknown): void {
@@ -273,7 +273,7 @@ export class IdempotentProducer<T = unknown> implements Observer<T> {
     this.stop('failed', failure);
   }
 
-  private stop(state: 'closed' | 'failed' | 'detached', failure?: DurableStreamError): void {
+  private stop(state: 'finished' | 'failed' | 'aborted', failure?: DurableStreamError): void {
     for (const subscription of this.subscriptions) subscription.unsubscribe();
     this.lookup?.unsubscribe();
     this.lifecycle.stop(state, failure);

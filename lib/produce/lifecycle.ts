@@ -2,18 +2,18 @@ import { AsyncSubject, BehaviorSubject, endWith, first, ignoreElements, map, noo
 import type { DurableStreamError } from '../errors/durable-stream-error.js';
 import { ProducerClosedError } from './producer-errors.js';
 
-/** Where a producer stands: `open` → `closing` → `closed`, or `failed` / `detached` from either. */
-export type ProducerState = 'open' | 'closing' | 'closed' | 'failed' | 'detached';
+/** Where a producer stands: `open` → `finishing` → `finished`, or `failed` / `aborted` from either. */
+export type ProducerState = 'open' | 'finishing' | 'finished' | 'failed' | 'aborted';
 
 /**
  * A producer's lifecycle, and what waits on it: `flush()` waits for the
- * acknowledged count to reach its mark, `close()` for the end; both fail
+ * acknowledged count to reach its mark, `finish()` for the end; both fail
  * with the error that stopped the producer, if it stops otherwise.
  */
 export class ProducerLifecycle {
   private current: ProducerState = 'open';
   private error: DurableStreamError | undefined;
-  /** Messages acknowledged so far; completes when the producer closes, fails when it fails or is detached. */
+  /** Messages acknowledged so far; completes when the producer finishes, fails when it fails or is aborted. */
   private readonly progress = new BehaviorSubject<number>(0);
   private readonly stops = new AsyncSubject<void>();
   /** Emits (and completes) when the producer stops, however it stops; at once after that. */
@@ -34,13 +34,13 @@ export class ProducerLifecycle {
   }
 
   get isStopped(): boolean {
-    return this.current === 'closed' || this.current === 'failed' || this.current === 'detached';
+    return this.current === 'finished' || this.current === 'failed' || this.current === 'aborted';
   }
 
-  /** `open` → `closing`; false when it was not open. */
-  beginClose(): boolean {
+  /** `open` → `finishing`; false when it was not open. */
+  beginFinish(): boolean {
     if (this.current !== 'open') return false;
-    this.current = 'closing';
+    this.current = 'finishing';
     return true;
   }
 
@@ -55,24 +55,24 @@ export class ProducerLifecycle {
     return this.progress.pipe(first((acknowledged) => acknowledged >= target), map(noop));
   }
 
-  /** Emits once (then completes) when the producer has closed; fails if it stops otherwise. */
-  closed(): Observable<void> {
+  /** Emits once (then completes) when the producer has finished; fails if it stops otherwise. */
+  finished(): Observable<void> {
     return this.progress.pipe(ignoreElements(), endWith(undefined));
   }
 
-  /** Stops the producer, closed (everything delivered), failed with `failure`, or detached. */
-  stop(state: 'closed' | 'failed' | 'detached', failure?: DurableStreamError): void {
+  /** Stops the producer, finished (everything delivered), failed with `failure`, or aborted. */
+  stop(state: 'finished' | 'failed' | 'aborted', failure?: DurableStreamError): void {
     this.current = state;
     this.error = failure;
     this.stops.next();
     this.stops.complete();
-    if (state === 'closed') this.progress.complete();
+    if (state === 'finished') this.progress.complete();
     else this.progress.error(failure ?? this.closedError());
   }
 
-  /** Why an append (or `what`) is refused now: the producer is closing or stopped; `cause` is its failure. */
+  /** Why an append (or `what`) is refused now: the producer is finishing or stopped; `cause` is its failure. */
   closedError(what?: string): ProducerClosedError {
-    const reason = this.current === 'failed' ? 'failed' : this.current === 'detached' ? 'detached' : 'closed';
+    const reason = this.current === 'failed' ? 'failed' : this.current === 'aborted' ? 'aborted' : 'finished';
     return new ProducerClosedError({ url: this.url, producerId: this.producerId, reason, what, cause: this.error });
   }
 }

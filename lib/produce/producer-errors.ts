@@ -39,10 +39,10 @@ export class ProducerBufferFullError extends DurableStreamError {
 }
 
 /** Why a producer takes no more appends. */
-export type ProducerStopReason = 'closed' | 'detached' | 'failed';
+export type ProducerStopReason = 'finished' | 'aborted' | 'failed';
 
 /**
- * The producer was closed, detached, or stopped by an earlier error, and
+ * The producer was finished, aborted, or stopped by an earlier error, and
  * takes no more appends. `cause` is the error that stopped it, if any.
  */
 export class ProducerClosedError extends DurableStreamError {
@@ -64,14 +64,14 @@ export class ProducerClosedError extends DurableStreamError {
 
 /**
  * The Observable a producer was subscribed to failed. The producer reports
- * it, delivers what the source emitted before, and closes.
+ * it, delivers what the source emitted before, and finishes.
  */
 export class ProducerSourceError extends DurableStreamError {
   readonly producerId: string;
   constructor(init: { readonly url: string; readonly producerId: string; readonly cause: unknown }) {
     super('PRODUCER_SOURCE_ERROR', `The source subscribed to producer '${init.producerId}' failed: ${errorMessage(init.cause)}`, {
       url: init.url,
-      hint: 'What the source emitted before its error is still delivered; the producer then closes (the stream stays open)',
+      hint: 'What the source emitted before its error is still delivered; the producer then finishes (the stream stays open)',
       cause: init.cause,
     });
     this.producerId = init.producerId;

@@ -4,7 +4,7 @@ import { resolveRetryConfig } from '../retry/retry-config.js';
 import type { RequestOptions } from '../http/stream-context.js';
 import { validateDynamicRecord } from '../http/dynamic-values.js';
 
-/** Options of `stream.producer()`. Every limit is validated at construction. */
+/** Options of `idempotentProducer()`. Every limit is validated when the producer is made. */
 export interface ProducerOptions extends RequestOptions {
   /**
    * The producer's epoch. Raise it on every restart of the same logical

@@ -6,7 +6,7 @@ import type { PayloadFormat } from './payload-format.js';
 const NO_BYTES = new Uint8Array(0);
 const encoder = new TextEncoder();
 
-/** Payloads as the bytes the server sent: what `stream.read()` emits. */
+/** Payloads as the bytes the server sent: what `readBytes()` emits. */
 export function bytesFormat(): PayloadFormat<Uint8Array> {
   return {
     needsContentType: true,

@@ -14,17 +14,17 @@ export interface ReadPosition extends StreamPosition {
   readonly checkpoint: Checkpoint;
 }
 
-/** What `stream.read()` emits: the bytes of one response (possibly none) and where the read stands. */
-export interface Chunk extends ReadPosition {
+/** What `readBytes()` emits: the bytes of one response (possibly none) and where the read stands. */
+export interface ByteChunk extends ReadPosition {
   readonly data: Uint8Array;
 }
 
-/** What `stream.readText()` emits: UTF-8 decoded as a stream, so no character is ever cut in two. */
+/** What `readText()` emits: UTF-8 decoded as a stream, so no character is ever cut in two. */
 export interface TextChunk extends ReadPosition {
   readonly text: string;
 }
 
-/** What `stream.readJson()` emits: the messages of one response, in stream order. */
+/** What `readJson()` emits: the messages of one response, in stream order. */
 export interface JsonBatch<T = unknown> extends ReadPosition {
   readonly items: readonly T[];
 }

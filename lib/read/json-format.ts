@@ -6,7 +6,7 @@ const NO_ITEMS: readonly never[] = Object.freeze([]);
 const utf8 = new TextDecoder();
 
 /**
- * Payloads as JSON messages: what `stream.readJson()` emits. A response body
+ * Payloads as JSON messages: what `readJson()` emits. A response body
  * is read with `text()` and parsed once, with no copy in between: catch-up
  * of a JSON stream is the hot path. SSE data events carry one JSON array
  * each; their items are concatenated.

@@ -40,7 +40,7 @@ export type ReadErrorDecision = ReadRetryWith | 'stop' | undefined | void;
  */
 export type ReadErrorHandler = (error: DurableStreamError, attempt: number) => ReadErrorDecision | Promise<ReadErrorDecision>;
 
-/** Options of `stream.read()`, `readText()` and `readJson()`. */
+/** Options of `readBytes()`, `readText()` and `readJson()`. */
 export interface ReadOptions extends RequestOptions {
   /** Where to start: an offset from an earlier chunk, `Offset.beginning` (default) or `Offset.now`. */
   readonly offset?: Offset;

@@ -1,8 +1,9 @@
 import { defer, map, type Observable, type ObservableInput } from 'rxjs';
 import type { StreamContext } from '../http/stream-context.js';
+import { streamContextOf, type DurableStream } from '../http/stream-handle.js';
 import { stripQuery } from '../protocol/url.js';
 import { bytesFormat } from './bytes-format.js';
-import type { Chunk, JsonBatch, ReadPosition, TextChunk } from './chunk.js';
+import type { ByteChunk, JsonBatch, ReadPosition, TextChunk } from './chunk.js';
 import { jsonFormat } from './json-format.js';
 import type { PayloadFormat } from './payload-format.js';
 import type { ReadOptions } from './read-options.js';
@@ -10,28 +11,33 @@ import type { ReadStep } from './read-step.js';
 import { readSteps } from './read-steps.js';
 import { resolveReadOptions } from './resolve-read-options.js';
 
-/** Reads a stream as bytes: one {@link Chunk} per response that tells something new. */
-export function readBytes(ctx: StreamContext, options: ReadOptions = {}): Observable<Chunk> {
-  return readWith(ctx, options, bytesFormat, 'bytes', () => (data, position) => ({ data, ...position }));
+/**
+ * Reads the stream as bytes from `options.offset` (default: the beginning),
+ * then tails it live (`live`, default `'auto'`) until EOF: one
+ * {@link ByteChunk} per response that tells something new. Cold: each
+ * subscription is an independent read; unsubscribing aborts it. See docs/reading.md.
+ */
+export function readBytes(stream: DurableStream, options: ReadOptions = {}): Observable<ByteChunk> {
+  return readWith(streamContextOf(stream), options, bytesFormat, 'bytes', () => (data, position) => ({ data, ...position }));
 }
 
 /**
- * Reads a stream as UTF-8 text: its bytes, decoded by one streaming decoder
- * per subscription, so a character a writer split across two appends (and
- * so across two responses, or a shared tail and a read's own requests)
- * comes out whole. The decoder is flushed at the end of the stream.
+ * Reads the stream as UTF-8 text (see {@link readBytes}): its bytes, decoded
+ * by one streaming decoder per subscription, so a character a writer split
+ * across two appends (and so across two responses, or a shared tail and a
+ * read's own requests) comes out whole. The decoder is flushed at the end of the stream.
  */
-export function readText(ctx: StreamContext, options: ReadOptions = {}): Observable<TextChunk> {
-  return readWith(ctx, options, bytesFormat, 'bytes', () => {
+export function readText(stream: DurableStream, options: ReadOptions = {}): Observable<TextChunk> {
+  return readWith(streamContextOf(stream), options, bytesFormat, 'bytes', () => {
     // ignoreBOM keeps a U+FEFF that starts a response: a read resumed at it must give what a read from the beginning gives.
     const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
     return (data, position) => ({ text: decoder.decode(data, { stream: !position.closed }), ...position });
   });
 }
 
-/** Reads a JSON stream: one {@link JsonBatch} of messages per response. */
-export function readJson<T = unknown>(ctx: StreamContext, options: ReadOptions = {}): Observable<JsonBatch<T>> {
-  return readWith(ctx, options, jsonFormat<T>, 'json', () => (items, position) => ({ items, ...position }));
+/** Reads a JSON stream (see {@link readBytes}): one {@link JsonBatch} of messages per response. */
+export function readJson<T = unknown>(stream: DurableStream, options: ReadOptions = {}): Observable<JsonBatch<T>> {
+  return readWith(streamContextOf(stream), options, jsonFormat<T>, 'json', () => (items, position) => ({ items, ...position }));
 }
 
 /**

@@ -32,7 +32,7 @@ import { StateProtocolError } from './state-protocol-error.js';
  *
  * @example
  * ```ts
- * stream.readJson().pipe(
+ * readJson(stream).pipe(
  *   materialize<{ user: User }>({ types: ['user'] }),
  *   filter((state) => !state.snapshotInProgress),
  * ).subscribe((state) => render(Object.values(state.collections.user ?? {})));

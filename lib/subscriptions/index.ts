@@ -34,7 +34,6 @@ export {
   WakeFencedError,
   WakeTokenError,
   WebhookUrlRejectedError,
-  type SubscriptionErrorInit,
 } from './subscription-errors.js';
 export { WebhookVerifier, type WebhookVerifierOptions } from './webhook-verifier.js';
 export { WebhookSignatureError, type WebhookSignatureFailure } from './webhook-signature.js';

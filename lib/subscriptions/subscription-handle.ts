@@ -4,7 +4,9 @@ import { InvalidArgumentError } from '../errors/client-errors.js';
 import { StreamExistsError } from '../errors/http-errors.js';
 import { clientExecutor } from '../http/client-executor.js';
 import type { RequestOptions } from '../http/stream-context.js';
+import { createStream } from '../operations/create.js';
 import { Offset } from '../protocol/offset.js';
+import { readJson } from '../read/read-stream.js';
 import { pullWakeWorker } from './pull-wake-worker.js';
 import { validateSubscriptionConfig } from './subscription-config.js';
 import { SubscriptionRequests } from './subscription-requests.js';
@@ -46,7 +48,7 @@ export class SubscriptionHandle {
     const executor = clientExecutor(client);
     if (executor === undefined) throw new InvalidArgumentError('subscription(client, id) needs a DurableStreamsClient');
     if (typeof id !== 'string' || id === '') throw new InvalidArgumentError('subscription(client, id) needs a non-empty id');
-    const baseUrl = client.options.baseUrl;
+    const baseUrl = executor.options.baseUrl;
     if (baseUrl === undefined) throw new InvalidArgumentError(`subscription '${id}': the client needs a baseUrl, the server's stream root (e.g. http://host:4437/v1/stream)`);
     this.requests = new SubscriptionRequests(executor, baseUrl, id);
   }
@@ -67,7 +69,7 @@ export class SubscriptionHandle {
       const put = this.requests.ensure(config, options);
       if (config.type !== 'pull-wake' || options.createWakeStream === false) return put;
       const wakeStream = this.client.stream(config.wakeStream!, { contentType: 'application/json' });
-      const create = wakeStream.create({ contentType: 'application/json', headers: options.headers, params: options.params, retry: options.retry });
+      const create = createStream(wakeStream, { contentType: 'application/json', headers: options.headers, params: options.params, retry: options.retry });
       // An existing wake stream of another configuration still takes wake events; only its content type matters, and the server checks appends.
       return create.pipe(
         catchError((error: unknown) => (error instanceof StreamExistsError ? of(undefined) : throwError(() => error))),
@@ -168,12 +170,9 @@ export function subscription(client: DurableStreamsClient, id: string): Subscrip
 }
 
 function wakeEvents(client: DurableStreamsClient, path: string, options: ProcessOptions): Observable<WakeEvent> {
-  return client
-    .stream(path, { contentType: 'application/json' })
-    .readJson({ offset: Offset.now, ...(options.live === undefined ? {} : { live: options.live }) })
-    .pipe(
-      mergeMap((batch) => batch.items),
-      map(wakeEventFromWire),
-      filter((event): event is WakeEvent => event !== undefined),
-    );
+  return readJson(client.stream(path, { contentType: 'application/json' }), { offset: Offset.now, ...(options.live === undefined ? {} : { live: options.live }) }).pipe(
+    mergeMap((batch) => batch.items),
+    map(wakeEventFromWire),
+    filter((event): event is WakeEvent => event !== undefined),
+  );
 }

@@ -3,6 +3,7 @@ import type { DurableStreamsClient } from '../client/durable-streams-client.js';
 import { InvalidArgumentError } from '../errors/client-errors.js';
 import type { RequestOptions } from '../http/stream-context.js';
 import type { JsonBatch } from '../read/chunk.js';
+import { readJson } from '../read/read-stream.js';
 import { Offset } from '../protocol/offset.js';
 import type { PendingStream } from './subscription-types.js';
 import type { Wake } from './worker-types.js';
@@ -34,10 +35,7 @@ export function wakeView(client: DurableStreamsClient, source: WakeViewSource, s
           return throwError(() => new InvalidArgumentError(`readJson('${path}'): not a stream of wake ${source.wakeId} (${[...byPath.keys()].join(', ')})`));
         }
         // Acked offsets are inclusive and a read starts after its offset: reading from the acked offset yields exactly what is pending.
-        return client
-          .stream(path)
-          .readJson<T>({ ...options, offset: stream.ackedOffset === Offset.beginning ? Offset.beginning : stream.ackedOffset, live: false })
-          .pipe(
+        return readJson<T>(client.stream(path), { ...options, offset: stream.ackedOffset === Offset.beginning ? Offset.beginning : stream.ackedOffset, live: false }).pipe(
             takeWhile((batch) => batch.offset < stream.tailOffset, true),
             filter((batch) => batch.items.length > 0),
           );

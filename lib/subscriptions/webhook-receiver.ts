@@ -63,10 +63,10 @@ export class WebhookReceiver {
   ) {
     const executor = clientExecutor(client);
     if (executor === undefined) throw new InvalidArgumentError('webhookReceiver(client, options) needs a DurableStreamsClient');
-    if (client.options.baseUrl === undefined) throw new InvalidArgumentError("webhookReceiver(): the client needs a baseUrl, the server's stream root");
+    if (executor.options.baseUrl === undefined) throw new InvalidArgumentError("webhookReceiver(): the client needs a baseUrl, the server's stream root");
     if (typeof options?.handler !== 'function') throw new InvalidArgumentError('webhookReceiver(): options.handler must be a function (wake) => ObservableInput<Ack>');
     this.executor = executor;
-    this.baseUrl = client.options.baseUrl;
+    this.baseUrl = executor.options.baseUrl;
     this.scheduler = executor.options.scheduler ?? asyncScheduler;
     this.verifier = options.verifier ?? new WebhookVerifier({ jwksUrl: `${this.baseUrl.replace(/\/+$/, '')}/__ds/jwks.json`, transport: executor.options.transport });
     this.outcomes = this.outcomeSubject.asObservable();

@@ -10,6 +10,12 @@ import type { JsonBatch, ReadOptions } from '../../lib/index';
 
 TestBed.initTestEnvironment(BrowserTestingModule, platformBrowserTesting(), { teardown: { destroyAfterEach: true } });
 
+// Reads are functions of a handle: the fake client's handles carry their own readJson, which this one calls.
+jest.mock('../../lib/index', () => ({
+  ...jest.requireActual<object>('../../lib/index'),
+  readJson: (stream: { readJson(options: ReadOptions): unknown }, options: ReadOptions) => stream.readJson(options),
+}));
+
 /**
  * The read's connection state (ReadOptions.connectionState, PLAN.md contract 1)
  * drives the status once the read reports it. A client whose reads are

@@ -13,6 +13,8 @@ import {
 import { DurableStreamsTestingController, provideDurableStreamsTesting } from '../../lib/angular/testing/index';
 import { DURABLE_STREAMS_FEATURE_OPTIONS } from '../../lib/angular/features';
 import type { HttpTransport } from '../../lib/index';
+import { appendJson, streamExists } from '../../lib/index';
+import { clientExecutor } from '../../lib/http/client-executor';
 
 function environment(...providers: Array<Provider | EnvironmentProviders>): EnvironmentInjector {
   return createEnvironmentInjector(providers, Injector.NULL as EnvironmentInjector);
@@ -30,7 +32,7 @@ describe('provideDurableStreams() features', () => {
     const client = environment(
       provideDurableStreams({ baseUrl: 'http://streams.test/v1/stream', transport: unused }, withFetchTransport({ fetch: fetchSpy, credentials: 'include' })),
     ).get(DurableStreamsClient);
-    await expect(firstValueFrom(client.stream('s').exists())).resolves.toBe(false);
+    await expect(firstValueFrom(streamExists(client.stream('s')))).resolves.toBe(false);
     expect(fetchSpy).toHaveBeenCalledTimes(1);
     expect(fetchSpy.mock.calls[0]![1]).toMatchObject({ method: 'HEAD', credentials: 'include' });
   });
@@ -51,10 +53,10 @@ describe('provideDurableStreams() features', () => {
 
   it('resolves a baseUrl path against the origin Angular knows (the page, or the request rendered on the server)', () => {
     const client = environment(location('https://app.example:8443/feed?x=1'), provideDurableStreams({ baseUrl: '/v1/stream' })).get(DurableStreamsClient);
-    expect(client.options.baseUrl).toBe('https://app.example:8443/v1/stream');
+    expect(clientExecutor(client)!.options.baseUrl).toBe('https://app.example:8443/v1/stream');
     expect(client.stream('chat/1').url).toBe('https://app.example:8443/v1/stream/chat/1');
     const absolute = environment(location('https://app.example/'), provideDurableStreams({ baseUrl: 'http://api.example/v1/stream' })).get(DurableStreamsClient);
-    expect(absolute.options.baseUrl).toBe('http://api.example/v1/stream');
+    expect(clientExecutor(absolute)!.options.baseUrl).toBe('http://api.example/v1/stream');
   });
 
   it('reports a baseUrl path where no origin is known, as the client does', () => {
@@ -65,7 +67,7 @@ describe('provideDurableStreams() features', () => {
   it('provideDurableStreamsTesting() replaces the transport, even one given by a feature', async () => {
     const injector = environment(provideDurableStreams({ baseUrl: 'http://streams.test/v1/stream' }, withFetchTransport()), provideDurableStreamsTesting());
     const controller = injector.get(DurableStreamsTestingController);
-    const appended = firstValueFrom(injector.get(DurableStreamsClient).stream('log').appendJson({ n: 1 }));
+    const appended = firstValueFrom(appendJson(injector.get(DurableStreamsClient).stream('log'), { n: 1 }));
     const append = controller.expectAppend('log');
     expect(append.json).toEqual([{ n: 1 }]);
     expect(append.request.headers['content-type']).toBe('application/json');

@@ -6,7 +6,7 @@ import { TestBed } from '@angular/core/testing';
 import { BrowserTestingModule, platformBrowserTesting } from '@angular/platform-browser/testing';
 import { filter, finalize, firstValueFrom, take, tap, toArray } from 'rxjs';
 import { DurableStreamsClient, provideDurableStreams, withHttpClientTransport } from '../../lib/angular/index';
-import { StreamNotFoundError, type JsonBatch } from '../../lib/index';
+import { StreamNotFoundError, type JsonBatch, appendJson, createStream, readJson, streamExists } from '../../lib/index';
 
 // spec/support/real-server pulls in undici, which a jsdom environment cannot load: the same two helpers here.
 const streamBase = () => `${process.env['DS_TEST_SERVER_URL']}/v1/stream`;
@@ -55,15 +55,15 @@ const until = async (check: () => boolean, what: string): Promise<void> => {
 describe('withHttpClientTransport()', () => {
   it("sends every request through the app's HttpClient and interceptors: create, append, catch-up, SSE", async () => {
     const stream = TestBed.inject(DurableStreamsClient).stream(uniquePath('ng-http'));
-    await firstValueFrom(stream.create({ contentType: 'application/json' }));
-    await firstValueFrom(stream.appendJson({ n: 1 }));
+    await firstValueFrom(createStream(stream, { contentType: 'application/json' }));
+    await firstValueFrom(appendJson(stream, { n: 1 }));
     expect(seen.map((request) => request.method)).toEqual(['PUT', 'POST']);
 
     const items: number[] = [];
-    const read = stream.readJson<{ n: number }>({ live: 'sse' }).subscribe((batch: JsonBatch<{ n: number }>) => items.push(...batch.items.map((item) => item.n)));
+    const read = readJson<{ n: number }>(stream, { live: 'sse' }).subscribe((batch: JsonBatch<{ n: number }>) => items.push(...batch.items.map((item) => item.n)));
     await until(() => items.length === 1, 'the history');
     await until(() => seen.some((request) => request.url.includes('live=sse')), 'the SSE request');
-    await firstValueFrom(stream.appendJson({ n: 2 }));
+    await firstValueFrom(appendJson(stream, { n: 2 }));
     await until(() => items.length === 2, 'the live message, streamed');
     expect(items).toEqual([1, 2]);
     const sse = seen.find((request) => request.url.includes('live=sse'))!;
@@ -76,16 +76,16 @@ describe('withHttpClientTransport()', () => {
 
   it('answers error statuses as responses, so reads fail with the typed error', async () => {
     const stream = TestBed.inject(DurableStreamsClient).stream(uniquePath('ng-http-missing'));
-    await expect(firstValueFrom(stream.readJson({ live: false }))).rejects.toBeInstanceOf(StreamNotFoundError);
-    await expect(firstValueFrom(stream.exists())).resolves.toBe(false);
+    await expect(firstValueFrom(readJson(stream, { live: false }))).rejects.toBeInstanceOf(StreamNotFoundError);
+    await expect(firstValueFrom(streamExists(stream))).resolves.toBe(false);
   });
 
   it('long-poll reads work, and a live read does not keep the application from becoming stable', async () => {
     const stream = TestBed.inject(DurableStreamsClient).stream(uniquePath('ng-http-lp'));
-    await firstValueFrom(stream.create({ contentType: 'application/json' }));
-    await firstValueFrom(stream.appendJson('a'));
+    await firstValueFrom(createStream(stream, { contentType: 'application/json' }));
+    await firstValueFrom(appendJson(stream, 'a'));
     const batches = firstValueFrom(
-      stream.readJson<string>({ live: 'long-poll' }).pipe(
+      readJson<string>(stream, { live: 'long-poll' }).pipe(
         filter((batch) => batch.items.length > 0),
         take(2),
         toArray(),
@@ -93,7 +93,7 @@ describe('withHttpClientTransport()', () => {
     );
     await until(() => seen.some((request) => request.url.includes('live=long-poll') && !request.done), 'the long-poll');
     await TestBed.inject(ApplicationRef).whenStable(); // resolves while the long-poll is held open
-    await firstValueFrom(stream.appendJson('b'));
+    await firstValueFrom(appendJson(stream, 'b'));
     expect((await batches).flatMap((batch) => batch.items)).toEqual(['a', 'b']);
   });
 });

@@ -14,10 +14,11 @@ import { takeUntilDestroyed, toSignal } from '@angular/core/rxjs-interop';
 import { firstValueFrom, scan } from 'rxjs';
 import { DURABLE_STREAMS_OPTIONS, DurableStreamsClient, provideDurableStreams } from '../../lib/angular/index';
 // The Node entry registers undici as the default transport: the Angular provider must still pick fetch.
-import { DurableStreamsClient as CoreClient, fetchTransport, type JsonBatch } from '../../lib/index';
+import { DurableStreamsClient as CoreClient, fetchTransport, type JsonBatch, appendJson, createStream, readJson, streamExists } from '../../lib/index';
 import { InvalidArgumentError } from '../../lib/errors/client-errors';
 import type { HttpRequest, HttpTransport } from '../../lib/transport/http-transport';
 import { streamBase, uniquePath } from '../support/real-server';
+import { clientExecutor } from '../../lib/http/client-executor';
 
 /** A root environment injector, as `bootstrapApplication` makes one. */
 function environment(...providers: Array<Provider | EnvironmentProviders>): EnvironmentInjector {
@@ -45,8 +46,8 @@ describe('provideDurableStreams', () => {
     expect(DurableStreamsClient).toBe(CoreClient);
     expect(client).toBeInstanceOf(CoreClient);
     expect(injector.get(DurableStreamsClient)).toBe(client);
-    expect(client.options.baseUrl).toBe('http://streams.test/v1/stream');
-    expect(client.options.timeoutMs).toBe(1234);
+    expect(clientExecutor(client)!.options.baseUrl).toBe('http://streams.test/v1/stream');
+    expect(clientExecutor(client)!.options.timeoutMs).toBe(1234);
     expect(client.stream('chat/1').url).toBe('http://streams.test/v1/stream/chat/1');
     injector.destroy();
   });
@@ -58,14 +59,14 @@ describe('provideDurableStreams', () => {
       provideDurableStreams(() => ({ baseUrl: `${inject(API)}/v1/stream` })),
     );
     expect(injector.get(DURABLE_STREAMS_OPTIONS)).toEqual({ baseUrl: 'http://from-config.test/v1/stream' });
-    expect(injector.get(DurableStreamsClient).options.baseUrl).toBe('http://from-config.test/v1/stream');
+    expect(clientExecutor(injector.get(DurableStreamsClient))!.options.baseUrl).toBe('http://from-config.test/v1/stream');
   });
 
   it('uses fetch by default, even where the Node entry made undici the default', async () => {
     const fetchSpy = jest.spyOn(globalThis, 'fetch').mockResolvedValue(new Response(null, { status: 404 }));
     try {
       const client = environment(provideDurableStreams({ baseUrl: 'http://streams.test/v1/stream' })).get(DurableStreamsClient);
-      await expect(firstValueFrom(client.stream('missing').exists())).resolves.toBe(false);
+      await expect(firstValueFrom(streamExists(client.stream('missing')))).resolves.toBe(false);
       expect(fetchSpy).toHaveBeenCalledTimes(1);
       expect(String(fetchSpy.mock.calls[0]![0])).toBe('http://streams.test/v1/stream/missing');
     } finally {
@@ -76,7 +77,7 @@ describe('provideDurableStreams', () => {
   it('uses the transport given in the options', async () => {
     const transport = recordingTransport();
     const client = environment(provideDurableStreams({ baseUrl: streamBase(), transport })).get(DurableStreamsClient);
-    await firstValueFrom(client.stream(uniquePath('ng')).exists());
+    await firstValueFrom(streamExists(client.stream(uniquePath('ng'))));
     expect(transport.requests.map((request) => request.method)).toEqual(['HEAD']);
   });
 
@@ -89,19 +90,19 @@ describe('provideDurableStreams', () => {
     const transport = recordingTransport();
     const injector = environment(provideDurableStreams({ baseUrl: streamBase(), transport }));
     const stream = injector.get(DurableStreamsClient).stream(uniquePath('ng-live'));
-    await firstValueFrom(stream.create({ contentType: 'application/json' }));
-    await firstValueFrom(stream.appendJson({ n: 1 }));
+    await firstValueFrom(createStream(stream, { contentType: 'application/json' }));
+    await firstValueFrom(appendJson(stream, { n: 1 }));
 
     const messages = runInInjectionContext(injector, () =>
       toSignal(
-        stream.readJson<{ n: number }>({ live: 'long-poll' }).pipe(
+        readJson<{ n: number }>(stream, { live: 'long-poll' }).pipe(
           scan((all: number[], batch: JsonBatch<{ n: number }>) => [...all, ...batch.items.map((item) => item.n)], []),
         ),
         { initialValue: [] as number[] },
       ),
     );
     await until(() => messages().length === 1, 'the first message');
-    await firstValueFrom(stream.appendJson({ n: 2 }));
+    await firstValueFrom(appendJson(stream, { n: 2 }));
     await until(() => messages().length === 2, 'the live message');
     expect(messages()).toEqual([1, 2]);
 
@@ -120,7 +121,7 @@ describe('provideDurableStreams', () => {
     const transport = recordingTransport({ request: () => new Promise(() => undefined) });
     const injector = environment(provideDurableStreams({ baseUrl: 'http://streams.test/v1/stream', transport }));
     const subscription = runInInjectionContext(injector, () =>
-      inject(DurableStreamsClient).stream('s').readJson({ live: 'sse' }).pipe(takeUntilDestroyed(inject(DestroyRef))).subscribe(),
+      readJson(inject(DurableStreamsClient).stream('s'), { live: 'sse' }).pipe(takeUntilDestroyed(inject(DestroyRef))).subscribe(),
     );
     await until(() => transport.requests.length === 1, 'the request');
     injector.destroy();

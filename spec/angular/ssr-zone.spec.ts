@@ -10,7 +10,7 @@ import { restoreSharedPrototypes } from './support/shared-prototypes'; // before
 import 'zone.js';
 import { NgZone, provideZoneChangeDetection } from '@angular/core';
 import { firstValueFrom } from 'rxjs';
-import { DurableStreamsClient, fetchTransport } from '../../lib/index';
+import { DurableStreamsClient, fetchTransport, appendJson, createStream } from '../../lib/index';
 import { undiciTransport, type UndiciTransport } from '../../lib/transport/undici/undici-transport';
 import { startStreamServer, type StreamServer } from '../../e2e/support/stream-server';
 import { renderedItems, renderFeed, transferState } from './support/ssr-app';
@@ -37,8 +37,8 @@ afterAll(async () => {
 it('reads outside the Angular zone, and renders the catch-up data over undici within a second, with TransferState, and no live request', async () => {
   expect(typeof (globalThis as { Zone?: unknown }).Zone).toBe('function');
   const path = `ssr-zone-${process.pid}`;
-  await firstValueFrom(client.stream(path).create({ contentType: 'application/json' }));
-  await firstValueFrom(client.stream(path).appendJson('zoned'));
+  await firstValueFrom(createStream(client.stream(path), { contentType: 'application/json' }));
+  await firstValueFrom(appendJson(client.stream(path), 'zoned'));
   for (const round of [1, 2]) {
     const mark = streams.log.length;
     const zones: boolean[] = [];

@@ -7,7 +7,7 @@
  */
 import { provideZonelessChangeDetection } from '@angular/core';
 import { firstValueFrom } from 'rxjs';
-import { DurableStreamsClient, fetchTransport } from '../../lib/index';
+import { DurableStreamsClient, fetchTransport, appendJson, createStream, headStream } from '../../lib/index';
 import { startStreamServer, type StreamServer } from '../../e2e/support/stream-server';
 import { renderedItems, renderFeed, transferState } from './support/ssr-app';
 
@@ -27,8 +27,8 @@ afterAll(() => streams.close());
 async function feedWith(...items: string[]): Promise<string> {
   const path = `ssr-${process.pid}-${counter++}`;
   const stream = client.stream(path);
-  await firstValueFrom(stream.create({ contentType: 'application/json' }));
-  for (const item of items) await firstValueFrom(stream.appendJson(item));
+  await firstValueFrom(createStream(stream, { contentType: 'application/json' }));
+  for (const item of items) await firstValueFrom(appendJson(stream, item));
   return path;
 }
 
@@ -53,7 +53,7 @@ describe('server rendering of streamResource(), zoneless', () => {
 
   it('hands the value and checkpoint to the browser through TransferState', async () => {
     const path = await feedWith('a', 'b');
-    const tail = (await firstValueFrom(client.stream(path).head())).nextOffset;
+    const tail = (await firstValueFrom(headStream(client.stream(path)))).nextOffset;
     const { html } = await renderFeed({ stream: path, baseUrl: `${streams.url}/v1/stream`, url: 'http://app.test/', providers: [provideZonelessChangeDetection()] });
     const state = transferState(html);
     expect(state[`dsrx:items:-1:${streams.url}/v1/stream/${path}`]).toEqual({ value: ['a', 'b'], checkpoint: { offset: tail }, upToDate: true, closed: false });

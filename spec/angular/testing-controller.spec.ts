@@ -8,7 +8,7 @@ import { createEnvironmentInjector, Injector, type EnvironmentInjector } from '@
 import { firstValueFrom, toArray, take, type Subscription } from 'rxjs';
 import { DurableStreamsClient, provideDurableStreams } from '../../lib/angular/index';
 import { DurableStreamsTestingController, provideDurableStreamsTesting } from '../../lib/angular/testing/index';
-import { StreamClosedError, StreamNotFoundError, type JsonBatch, type TextChunk } from '../../lib/index';
+import { StreamClosedError, StreamNotFoundError, type JsonBatch, type TextChunk, appendJson, readJson, readText } from '../../lib/index';
 
 let injector: EnvironmentInjector;
 let controller: DurableStreamsTestingController;
@@ -31,7 +31,7 @@ function collect<T>(source: { subscribe(next: (value: T) => void): Subscription 
 
 describe('DurableStreamsTestingController', () => {
   it('answers a read through catch-up and SSE, with offsets the read continues from', async () => {
-    const { values, subscription } = collect<JsonBatch<number>>(client.stream('nums').readJson<number>({ live: 'sse' }));
+    const { values, subscription } = collect<JsonBatch<number>>(readJson<number>(client.stream('nums'), { live: 'sse' }));
     const read = controller.expectRead('nums');
     expect(read.mode).toBe('catch-up');
     await read.push([1, 2], { upToDate: false });
@@ -53,7 +53,7 @@ describe('DurableStreamsTestingController', () => {
   });
 
   it('answers long-polls (204 when nothing is new) and text streams', async () => {
-    const { values, subscription } = collect<TextChunk>(client.stream('log').readText({ live: 'long-poll' }));
+    const { values, subscription } = collect<TextChunk>(readText(client.stream('log'), { live: 'long-poll' }));
     const read = controller.expectRead('log');
     await read.push('hello ');
     await read.upToDate();
@@ -65,7 +65,7 @@ describe('DurableStreamsTestingController', () => {
   });
 
   it('errors and network failures reach the read: a 5xx and a failure are retried, a 404 is not', async () => {
-    const batches = firstValueFrom(client.stream('flaky').readJson<number>({ live: false }).pipe(take(1), toArray()));
+    const batches = firstValueFrom(readJson<number>(client.stream('flaky'), { live: false }).pipe(take(1), toArray()));
     const read = controller.expectRead('flaky');
     await read.error(503);
     await read.fail();
@@ -73,27 +73,27 @@ describe('DurableStreamsTestingController', () => {
     await expect(batches).resolves.toEqual([expect.objectContaining({ items: [1] })]);
     expect(read.requests).toHaveLength(3);
 
-    const missing = expect(firstValueFrom(client.stream('gone').readJson({ live: false }))).rejects.toBeInstanceOf(StreamNotFoundError);
+    const missing = expect(firstValueFrom(readJson(client.stream('gone'), { live: false }))).rejects.toBeInstanceOf(StreamNotFoundError);
     await controller.expectRead('gone').error(404);
     await missing;
   });
 
   it('asserts appends, answers them, and reports errors the server would send', async () => {
-    const first = firstValueFrom(client.stream('chat').appendJson({ text: 'hi' }));
+    const first = firstValueFrom(appendJson(client.stream('chat'), { text: 'hi' }));
     const append = controller.expectAppend('chat');
     expect(append.json).toEqual([{ text: 'hi' }]);
     await append.flush('0000000000000010');
     await expect(first).resolves.toEqual({ nextOffset: '0000000000000010' });
 
-    const second = expect(firstValueFrom(client.stream('chat').appendJson('late'))).rejects.toBeInstanceOf(StreamClosedError);
+    const second = expect(firstValueFrom(appendJson(client.stream('chat'), 'late'))).rejects.toBeInstanceOf(StreamClosedError);
     await controller.expectAppend('chat').closed();
     await second;
     controller.verify();
   });
 
   it('verify() reports unexpected reads and requests, and expected requests left unanswered', async () => {
-    const read = client.stream('a').readJson().subscribe();
-    void firstValueFrom(client.stream('b').appendJson(1)).catch(() => undefined);
+    const read = readJson(client.stream('a')).subscribe();
+    void firstValueFrom(appendJson(client.stream('b'), 1)).catch(() => undefined);
     expect(() => controller.verify()).toThrow(/unexpected read of http:\/\/streams\.test\/v1\/stream\/a[\s\S]*unexpected POST/);
     controller.expectRead('a');
     const append = controller.expectAppend('b');
@@ -105,12 +105,12 @@ describe('DurableStreamsTestingController', () => {
   });
 
   it('sees a read cancelled when it is unsubscribed, and refuses pushes after the end', async () => {
-    const subscription = client.stream('s').readJson({ live: 'long-poll' }).subscribe();
+    const subscription = readJson(client.stream('s'), { live: 'long-poll' }).subscribe();
     const read = controller.expectRead('s');
     await read.push([1]);
     subscription.unsubscribe();
     expect(read.cancelled).toBe(true);
-    const closed = client.stream('t').readJson().subscribe();
+    const closed = readJson(client.stream('t')).subscribe();
     const ended = controller.expectRead('t');
     await ended.close();
     await expect(ended.push([2])).rejects.toThrow(/has ended/);

@@ -1,5 +1,5 @@
 import { firstValueFrom, lastValueFrom, toArray } from 'rxjs';
-import { DurableStreamsClient, Offset, UnauthorizedError } from '../../lib/index';
+import { DurableStreamsClient, Offset, UnauthorizedError, idempotentProducer, readBytes, readText } from '../../lib/index';
 import { useLoopbackServer } from '../support/loopback-server';
 import { transports } from '../support/real-server';
 
@@ -30,9 +30,8 @@ describe.each(transports)("the content-type HEAD carries the caller's headers an
       res.end('event: control\ndata: {"streamNextOffset":"0_0","streamClosed":true}\n\n');
     });
     const chunks = await lastValueFrom(
-      client()
-        .stream('s')
-        .readText({ live: 'sse', offset: Offset.now, headers: { authorization: 'Bearer read' }, params: { tenant: 't1' } })
+      readText(client()
+        .stream('s'), { live: 'sse', offset: Offset.now, headers: { authorization: 'Bearer read' }, params: { tenant: 't1' } })
         .pipe(toArray()),
     );
     expect(chunks.map((c) => [c.text, c.closed])).toEqual([['', true]]);
@@ -57,9 +56,8 @@ describe.each(transports)("the content-type HEAD carries the caller's headers an
     });
     const errors: unknown[] = [];
     const chunks = await lastValueFrom(
-      client()
-        .stream('s')
-        .read({
+      readBytes(client()
+        .stream('s'), {
           live: 'auto',
           offset: Offset.now,
           headers: { authorization: 'Bearer stale' },
@@ -80,13 +78,12 @@ describe.each(transports)("the content-type HEAD carries the caller's headers an
       }
       res.writeHead(200, req.method === 'HEAD' ? { 'content-type': 'application/json', 'stream-next-offset': '0' } : { 'stream-next-offset': '1' }).end();
     });
-    const producer = client()
-      .stream('s')
-      .producer<string>('p', { headers: { authorization: 'Bearer p' }, params: { tenant: 't1' }, lingerMs: 0, retry: { maxRetries: 0 } });
+    const producer = idempotentProducer<string>(client()
+      .stream('s'), 'p', { headers: { authorization: 'Bearer p' }, params: { tenant: 't1' }, lingerMs: 0, retry: { maxRetries: 0 } });
     const errors: unknown[] = [];
     producer.errors$.subscribe((error) => errors.push(error));
     producer.append('a');
-    await firstValueFrom(producer.close()).catch(() => undefined);
+    await firstValueFrom(producer.finish()).catch(() => undefined);
     expect(errors).toEqual([]);
     expect(server.requests.map((r) => [r.method, r.headers.authorization, new URL(r.url, loop.base).searchParams.get('tenant')])).toEqual([
       ['HEAD', 'Bearer p', 't1'],

@@ -12,6 +12,14 @@ import {
   StreamExistsError,
   StreamNotFoundError,
   UnauthorizedError,
+  append,
+  appendJson,
+  closeStream,
+  createStream,
+  deleteStream,
+  forkStream,
+  headStream,
+  streamExists,
 } from '../../lib/index';
 import { ORIGIN, wireDoubles, type WireDouble } from '../support/wire-doubles';
 
@@ -34,7 +42,7 @@ describe.each(wireDoubles)('one-shot operations on the wire (%s)', (_name, makeD
   describe('create', () => {
     it('PUTs the configuration and reports 201 as created', async () => {
       wire.script({ method: 'PUT', status: 201, headers: { 'stream-next-offset': 'o0', 'content-type': 'application/json' } });
-      const result = await firstValueFrom(client.stream('chat').create({ contentType: 'application/json', ttlSeconds: 3600 }));
+      const result = await firstValueFrom(createStream(client.stream('chat'), { contentType: 'application/json', ttlSeconds: 3600 }));
       expect(result).toEqual({ nextOffset: 'o0', contentType: 'application/json', created: true, closed: false });
       expect(wire.captured[0]).toMatchObject({
         method: 'PUT',
@@ -47,14 +55,14 @@ describe.each(wireDoubles)('one-shot operations on the wire (%s)', (_name, makeD
 
     it('reports 200 as an existing identical stream', async () => {
       wire.script({ method: 'PUT', status: 200, headers: { 'stream-next-offset': 'o7', 'content-type': 'text/plain' } });
-      const result = await firstValueFrom(client.stream('chat').create({ contentType: 'text/plain' }));
+      const result = await firstValueFrom(createStream(client.stream('chat'), { contentType: 'text/plain' }));
       expect(result).toMatchObject({ created: false, nextOffset: 'o7' });
     });
 
     it('sends closed, expiresAt and an initial body', async () => {
       wire.script({ method: 'PUT', status: 201, headers: { 'stream-next-offset': 'o3', 'stream-closed': 'true' } });
       const result = await firstValueFrom(
-        client.stream('done').create({ contentType: 'text/plain', closed: true, expiresAt: new Date(Date.UTC(2030, 0, 1)), body: 'all' }),
+        createStream(client.stream('done'), { contentType: 'text/plain', closed: true, expiresAt: new Date(Date.UTC(2030, 0, 1)), body: 'all' }),
       );
       expect(result.closed).toBe(true);
       expect(wire.captured[0]).toMatchObject({
@@ -65,13 +73,13 @@ describe.each(wireDoubles)('one-shot operations on the wire (%s)', (_name, makeD
 
     it('maps 409 to StreamExistsError without retrying', async () => {
       wire.script({ method: 'PUT', status: 409, body: 'Stream already exists with different configuration' });
-      await expect(firstValueFrom(client.stream('chat').create({ contentType: 'text/plain' }))).rejects.toBeInstanceOf(StreamExistsError);
+      await expect(firstValueFrom(createStream(client.stream('chat'), { contentType: 'text/plain' }))).rejects.toBeInstanceOf(StreamExistsError);
       expect(wire.captured).toHaveLength(1);
     });
 
     it('rejects ttlSeconds with expiresAt before any I/O', async () => {
-      await expect(firstValueFrom(client.stream('x').create({ ttlSeconds: 1, expiresAt: new Date() }))).rejects.toThrow(InvalidArgumentError);
-      await expect(firstValueFrom(client.stream('x').create({ ttlSeconds: -1 }))).rejects.toThrow(/ttlSeconds must be a whole number/);
+      await expect(firstValueFrom(createStream(client.stream('x'), { ttlSeconds: 1, expiresAt: new Date() }))).rejects.toThrow(InvalidArgumentError);
+      await expect(firstValueFrom(createStream(client.stream('x'), { ttlSeconds: -1 }))).rejects.toThrow(/ttlSeconds must be a whole number/);
       expect(wire.captured).toHaveLength(0);
     });
   });
@@ -79,7 +87,7 @@ describe.each(wireDoubles)('one-shot operations on the wire (%s)', (_name, makeD
   describe('append', () => {
     it('POSTs the bytes with the stream content type and returns the new tail', async () => {
       wire.script({ method: 'POST', status: 204, headers: { 'stream-next-offset': 'o5' } });
-      const result = await firstValueFrom(json().append('{"a":1}'));
+      const result = await firstValueFrom(append(json(), '{"a":1}'));
       expect(result).toEqual({ nextOffset: 'o5' });
       expect(wire.captured[0]).toMatchObject({
         method: 'POST',
@@ -91,7 +99,7 @@ describe.each(wireDoubles)('one-shot operations on the wire (%s)', (_name, makeD
 
     it('appendJson wraps one value in an array so an array value stays one message', async () => {
       wire.script({ method: 'POST', status: 204, headers: { 'stream-next-offset': 'o6' } });
-      await firstValueFrom(json().appendJson([1, 2]));
+      await firstValueFrom(appendJson(json(), [1, 2]));
       expect(wire.captured[0]?.body).toBe('[[1,2]]');
     });
 
@@ -102,8 +110,8 @@ describe.each(wireDoubles)('one-shot operations on the wire (%s)', (_name, makeD
         { method: 'POST', status: 204, headers: { 'stream-next-offset': 'o3' } },
       );
       const stream = client.stream('log');
-      await firstValueFrom(stream.append('a'));
-      await firstValueFrom(stream.append('b'));
+      await firstValueFrom(append(stream, 'a'));
+      await firstValueFrom(append(stream, 'b'));
       expect(wire.captured.map((c) => c.method)).toEqual(['HEAD', 'POST', 'POST']);
       expect(wire.captured[2]?.headers['content-type']).toBe('text/plain');
     });
@@ -113,7 +121,7 @@ describe.each(wireDoubles)('one-shot operations on the wire (%s)', (_name, makeD
         { method: 'HEAD', status: 200, headers: { 'content-type': 'text/plain', 'stream-next-offset': 'o1' } },
         { method: 'POST', status: 204, headers: { 'stream-next-offset': 'o2' } },
       );
-      await firstValueFrom(client.stream('log').append('a', { headers: { authorization: 'Bearer call' } }));
+      await firstValueFrom(append(client.stream('log'), 'a', { headers: { authorization: 'Bearer call' } }));
       expect(wire.captured.map((c) => [c.method, c.headers['authorization']])).toEqual([
         ['HEAD', 'Bearer call'],
         ['POST', 'Bearer call'],
@@ -122,20 +130,20 @@ describe.each(wireDoubles)('one-shot operations on the wire (%s)', (_name, makeD
 
     it('sends Stream-Seq', async () => {
       wire.script({ method: 'POST', status: 204, headers: { 'stream-next-offset': 'o5' } });
-      await firstValueFrom(json().append('1', { seq: '0001' }));
+      await firstValueFrom(append(json(), '1', { seq: '0001' }));
       expect(wire.captured[0]?.headers['stream-seq']).toBe('0001');
     });
 
     it('maps 409 + Stream-Closed to StreamClosedError with the final offset', async () => {
       wire.script({ method: 'POST', status: 409, headers: { 'stream-closed': 'true', 'stream-next-offset': 'o9' } });
-      const error = await firstValueFrom(json().append('1')).catch((e: unknown) => e);
+      const error = await firstValueFrom(append(json(), '1')).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(StreamClosedError);
       expect(error).toMatchObject({ finalOffset: 'o9', status: 409, url: `${BASE}/chat` });
     });
 
     it('maps a plain 409 to ContentTypeMismatchError', async () => {
       wire.script({ method: 'POST', status: 409, body: 'Content-type mismatch' });
-      await expect(firstValueFrom(json().append('1'))).rejects.toBeInstanceOf(ContentTypeMismatchError);
+      await expect(firstValueFrom(append(json(), '1'))).rejects.toBeInstanceOf(ContentTypeMismatchError);
     });
 
     it('maps 413, 404, 400 and 401', async () => {
@@ -145,16 +153,16 @@ describe.each(wireDoubles)('one-shot operations on the wire (%s)', (_name, makeD
         { method: 'POST', status: 400 },
         { method: 'POST', status: 401 },
       );
-      await expect(firstValueFrom(json().append('1'))).rejects.toBeInstanceOf(PayloadTooLargeError);
-      await expect(firstValueFrom(json().append('1'))).rejects.toBeInstanceOf(StreamNotFoundError);
-      await expect(firstValueFrom(json().append('1'))).rejects.toBeInstanceOf(BadRequestError);
-      await expect(firstValueFrom(json().append('1'))).rejects.toBeInstanceOf(UnauthorizedError);
+      await expect(firstValueFrom(append(json(), '1'))).rejects.toBeInstanceOf(PayloadTooLargeError);
+      await expect(firstValueFrom(append(json(), '1'))).rejects.toBeInstanceOf(StreamNotFoundError);
+      await expect(firstValueFrom(append(json(), '1'))).rejects.toBeInstanceOf(BadRequestError);
+      await expect(firstValueFrom(append(json(), '1'))).rejects.toBeInstanceOf(UnauthorizedError);
       expect(wire.captured).toHaveLength(4);
     });
 
     it('does not repeat an append after a 500: it may have been applied', async () => {
       wire.script({ method: 'POST', status: 500 });
-      await expect(firstValueFrom(json().append('1'))).rejects.toBeInstanceOf(ServerError);
+      await expect(firstValueFrom(append(json(), '1'))).rejects.toBeInstanceOf(ServerError);
       expect(wire.captured).toHaveLength(1);
     });
 
@@ -164,14 +172,14 @@ describe.each(wireDoubles)('one-shot operations on the wire (%s)', (_name, makeD
         { method: 'POST', status: 429, headers: { 'retry-after': '0' } },
         { method: 'POST', status: 204, headers: { 'stream-next-offset': 'o1' } },
       );
-      await expect(firstValueFrom(json().append('1'))).resolves.toEqual({ nextOffset: 'o1' });
+      await expect(firstValueFrom(append(json(), '1'))).resolves.toEqual({ nextOffset: 'o1' });
       expect(wire.captured.map((c) => c.body)).toEqual(['1', '1', '1']);
     });
 
     it('fails at once, not retrying, when a 429 asks to wait longer than maxRetryAfterMs', async () => {
       wire.script({ method: 'POST', status: 429, headers: { 'retry-after': '3600' } });
       const started = Date.now();
-      const error = await firstValueFrom(json().append('1')).catch((e: unknown) => e);
+      const error = await firstValueFrom(append(json(), '1')).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(RateLimitedError);
       expect(error).toMatchObject({ retryAfterMs: 3_600_000 });
       expect(wire.captured).toHaveLength(1);
@@ -179,9 +187,9 @@ describe.each(wireDoubles)('one-shot operations on the wire (%s)', (_name, makeD
     });
 
     it('refuses empty and non-byte data before any I/O', async () => {
-      await expect(firstValueFrom(json().append(''))).rejects.toThrow(/Cannot append empty data/);
-      await expect(firstValueFrom(json().append(42 as never))).rejects.toThrow(/must be a Uint8Array or a string/);
-      await expect(firstValueFrom(json().appendJson(undefined))).rejects.toThrow(/not serializable as JSON/);
+      await expect(firstValueFrom(append(json(), ''))).rejects.toThrow(/Cannot append empty data/);
+      await expect(firstValueFrom(append(json(), 42 as never))).rejects.toThrow(/must be a Uint8Array or a string/);
+      await expect(firstValueFrom(appendJson(json(), undefined))).rejects.toThrow(/not serializable as JSON/);
       expect(wire.captured).toHaveLength(0);
     });
   });
@@ -200,7 +208,7 @@ describe.each(wireDoubles)('one-shot operations on the wire (%s)', (_name, makeD
           etag: '"e1"',
         },
       });
-      await expect(firstValueFrom(json().head())).resolves.toEqual({
+      await expect(firstValueFrom(headStream(json()))).resolves.toEqual({
         nextOffset: 'o4',
         contentType: 'application/json',
         ttlSeconds: 60,
@@ -220,14 +228,14 @@ describe.each(wireDoubles)('one-shot operations on the wire (%s)', (_name, makeD
         params: { tenant: async () => 'acme', a: '1' },
       });
       wire.script({ method: 'HEAD', status: 500 }, { method: 'HEAD', status: 200, headers: { 'stream-next-offset': 'o1' } });
-      await firstValueFrom(json().head());
+      await firstValueFrom(headStream(json()));
       expect(wire.captured.map((c) => c.headers['authorization'])).toEqual(['Bearer t1', 'Bearer t2']);
       expect(wire.captured[1]?.path).toBe('/v1/stream/chat?a=1&tenant=acme');
     });
 
     it('fails with a DynamicValueError, sending nothing, when a header or param function fails', async () => {
       const failing = (headers: Record<string, () => string | Promise<string>>, params = {}) =>
-        new DurableStreamsClient({ baseUrl: BASE, transport: wire.transport, retry: fast, headers, params }).stream('chat').head();
+        headStream(new DurableStreamsClient({ baseUrl: BASE, transport: wire.transport, retry: fast, headers, params }).stream('chat'));
       await expect(firstValueFrom(failing({ authorization: () => { throw new Error('token store offline'); } }))).rejects.toMatchObject({
         name: 'DynamicValueError',
         code: 'DYNAMIC_VALUE_FAILED',
@@ -242,28 +250,28 @@ describe.each(wireDoubles)('one-shot operations on the wire (%s)', (_name, makeD
 
     it('exists() is false on 404 and an error on 410', async () => {
       wire.script({ method: 'HEAD', status: 404 }, { method: 'HEAD', status: 410 });
-      await expect(firstValueFrom(json().exists())).resolves.toBe(false);
-      await expect(firstValueFrom(json().exists())).rejects.toBeInstanceOf(GoneError);
+      await expect(firstValueFrom(streamExists(json()))).resolves.toBe(false);
+      await expect(firstValueFrom(streamExists(json()))).rejects.toBeInstanceOf(GoneError);
     });
   });
 
   describe('delete, close, fork', () => {
     it('DELETEs', async () => {
       wire.script({ method: 'DELETE', status: 204 });
-      await expect(lastValueFrom(json().delete())).resolves.toBeUndefined();
+      await expect(lastValueFrom(deleteStream(json()))).resolves.toBeUndefined();
       expect(wire.captured[0]).toMatchObject({ method: 'DELETE', path: '/v1/stream/chat' });
     });
 
     it('closes with an empty POST and Stream-Closed: true', async () => {
       wire.script({ method: 'POST', status: 204, headers: { 'stream-next-offset': 'o8', 'stream-closed': 'true' } });
-      await expect(firstValueFrom(json().close())).resolves.toEqual({ finalOffset: 'o8' });
+      await expect(firstValueFrom(closeStream(json()))).resolves.toEqual({ finalOffset: 'o8' });
       expect(wire.captured[0]).toMatchObject({ body: '', headers: expect.objectContaining({ 'stream-closed': 'true' }) });
       expect(wire.captured[0]?.headers).not.toHaveProperty('content-type');
     });
 
     it('closes with a last body atomically', async () => {
       wire.script({ method: 'POST', status: 204, headers: { 'stream-next-offset': 'o9', 'stream-closed': 'true' } });
-      await firstValueFrom(json().close({ body: '{"done":true}' }));
+      await firstValueFrom(closeStream(json(), { body: '{"done":true}' }));
       expect(wire.captured[0]).toMatchObject({
         body: '{"done":true}',
         headers: expect.objectContaining({ 'stream-closed': 'true', 'content-type': 'application/json' }),
@@ -272,7 +280,7 @@ describe.each(wireDoubles)('one-shot operations on the wire (%s)', (_name, makeD
 
     it('forks with the source path, offset and sub-offset', async () => {
       wire.script({ method: 'PUT', status: 201, headers: { 'stream-next-offset': 'o2', 'content-type': 'application/json' } });
-      const result = await firstValueFrom(json().fork('chat-branch', { offset: 'o2', subOffset: 1 }));
+      const result = await firstValueFrom(forkStream(json(), 'chat-branch', { offset: 'o2', subOffset: 1 }));
       expect(result).toMatchObject({ created: true, nextOffset: 'o2' });
       expect(result.stream.url).toBe(`${BASE}/chat-branch`);
       expect(wire.captured[0]).toMatchObject({
@@ -285,7 +293,7 @@ describe.each(wireDoubles)('one-shot operations on the wire (%s)', (_name, makeD
 
   it('sends nothing before subscribe', async () => {
     const stream = json();
-    const operations = [stream.create(), stream.append('1'), stream.head(), stream.delete(), stream.close(), stream.fork('f')];
+    const operations = [createStream(stream), append(stream, '1'), headStream(stream), deleteStream(stream), closeStream(stream), forkStream(stream, 'f')];
     await new Promise((resolve) => setTimeout(resolve, 20));
     expect(operations).toHaveLength(6);
     expect(wire.captured).toHaveLength(0);

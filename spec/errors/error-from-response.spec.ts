@@ -90,7 +90,7 @@ describe('errorFromResponse', () => {
 
   it('says what happened, on which stream, and what to do', () => {
     const error = errorFromResponse(404, {}, 'Stream not found', post);
-    expect(error.message).toBe(`Stream not found (404) (${url}). Server said: Stream not found. Create it first with stream.create(), or check the URL`);
+    expect(error.message).toBe(`Stream not found (404) (${url}). Server said: Stream not found. Create it first with createStream(stream), or check the URL`);
     expect(error.detail).toBe('Stream not found');
     expect(errorFromResponse(403, { 'producer-epoch': '5' }, '', producer).message).toMatch(/epoch 2 is stale; the server is at epoch 5/);
   });

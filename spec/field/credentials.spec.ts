@@ -1,5 +1,5 @@
 import { firstValueFrom } from 'rxjs';
-import { DurableStreamsClient, DynamicValueError, InvalidArgumentError, type HttpTransport } from '../../lib/index';
+import { DurableStreamsClient, DynamicValueError, InvalidArgumentError, type HttpTransport, append, forkStream, headStream, readText } from '../../lib/index';
 import { bothTransports, script } from '../support/hostile-answers';
 import { LoopbackServer } from '../support/loopback-server';
 
@@ -65,14 +65,14 @@ describe.each(bothTransports)('credentials stay home (%s)', (_name, makeTranspor
 
     it('fork() targets are held to the same rule', async () => {
       const client = makeClient();
-      const error = await firstValueFrom(client.stream('a').fork('../../admin')).catch((e: unknown) => e);
+      const error = await firstValueFrom(forkStream(client.stream('a'), '../../admin')).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(InvalidArgumentError);
       expect(home.requests).toHaveLength(0);
     });
 
     it('ordinary paths, dots inside names included, still work', async () => {
       const client = makeClient();
-      await firstValueFrom(client.stream('chat/v1.2/room..42').head());
+      await firstValueFrom(headStream(client.stream('chat/v1.2/room..42')));
       expect(home.requests.map((r) => r.url.split('?')[0])).toEqual(['/v1/stream/chat/v1.2/room..42']);
     });
   });
@@ -80,7 +80,7 @@ describe.each(bothTransports)('credentials stay home (%s)', (_name, makeTranspor
   describe("client headers and params go to the base URL's origin only", () => {
     it('an absolute URL on another origin gets neither, but the call’s own headers', async () => {
       const client = makeClient();
-      await firstValueFrom(client.stream(`${elsewhereUrl}/v1/stream/s`).head({ headers: { 'x-call': 'mine' } }));
+      await firstValueFrom(headStream(client.stream(`${elsewhereUrl}/v1/stream/s`), { headers: { 'x-call': 'mine' } }));
       const [seen] = elsewhere.requests;
       expect(seen!.headers['authorization']).toBeUndefined();
       expect(seen!.url).not.toMatch(/token=/);
@@ -90,22 +90,22 @@ describe.each(bothTransports)('credentials stay home (%s)', (_name, makeTranspor
     it('reads, appends and producers to another origin carry no client credentials either', async () => {
       const client = makeClient();
       const stream = client.stream(`${elsewhereUrl}/v1/stream/s`, { contentType: 'text/plain' });
-      await firstValueFrom(stream.append('x'));
+      await firstValueFrom(append(stream, 'x'));
       script(elsewhere, (_req, res) => void res.writeHead(200, { ...metadata, 'stream-up-to-date': 'true' }).end(''));
-      await firstValueFrom(stream.readText({ live: false }));
+      await firstValueFrom(readText(stream, { live: false }));
       expect(elsewhere.requests.map((r) => r.headers['authorization'])).toEqual([undefined, undefined]);
     });
 
     it('an absolute URL on the home origin gets them', async () => {
       const client = makeClient();
-      await firstValueFrom(client.stream(`${homeUrl}/v1/stream/s`).head());
+      await firstValueFrom(headStream(client.stream(`${homeUrl}/v1/stream/s`)));
       expect(home.requests[0]!.headers['authorization']).toBe('Bearer secret');
       expect(home.requests[0]!.url).toMatch(/token=secret/);
     });
 
     it('another origin listed in trustedOrigins gets them', async () => {
       const client = makeClient({ trustedOrigins: [elsewhereUrl] });
-      await firstValueFrom(client.stream(`${elsewhereUrl}/v1/stream/s`).head());
+      await firstValueFrom(headStream(client.stream(`${elsewhereUrl}/v1/stream/s`)));
       expect(elsewhere.requests[0]!.headers['authorization']).toBe('Bearer secret');
     });
 
@@ -127,21 +127,21 @@ describe.each(bothTransports)('credentials stay home (%s)', (_name, makeTranspor
     });
 
     it('in a call header value, before anything is sent', async () => {
-      const error = await firstValueFrom(makeClient().stream('s').head({ headers: { 'x-a': 'a\nb' } })).catch((e: unknown) => e);
+      const error = await firstValueFrom(headStream(makeClient().stream('s'), { headers: { 'x-a': 'a\nb' } })).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(InvalidArgumentError);
       expect(home.requests).toHaveLength(0);
     });
 
     it('in a dynamic header value, before anything is sent', async () => {
       const client = makeClient({ headers: { authorization: () => 'Bearer a\r\nx-injected: 1' } });
-      const error = await firstValueFrom(client.stream('s').head()).catch((e: unknown) => e);
+      const error = await firstValueFrom(headStream(client.stream('s'))).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(DynamicValueError);
       expect((error as DynamicValueError).entry).toBe("headers['authorization']");
       expect(home.requests).toHaveLength(0);
     });
 
     it('a tab inside a header value is fine (RFC 9110 allows it)', async () => {
-      await firstValueFrom(makeClient({ headers: { 'x-a': 'a\tb' } }).stream('s').head());
+      await firstValueFrom(headStream(makeClient({ headers: { 'x-a': 'a\tb' } }).stream('s')));
       expect(home.requests[0]!.headers['x-a']).toBe('a\tb');
     });
   });

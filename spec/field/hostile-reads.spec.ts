@@ -6,6 +6,7 @@ import {
   TimeoutError,
   type ConnectionState,
   type ReadOptions,
+  readJson,
 } from '../../lib/index';
 import { bothTransports, hanging, readAnswer, readHeaders, script, sseControl, sseData, sseHead, spaFallback, stallBody, useHostileServer } from '../support/hostile-answers';
 import { LoopbackServer, sleep, waitUntil as until } from '../support/loopback-server';
@@ -27,9 +28,8 @@ describe.each(bothTransports)('reads against hostile answers (%s)', (_name, make
   function read(options: ReadOptions = {}): { values: Promise<unknown[]>; states: ConnectionState[] } {
     const states: ConnectionState[] = [];
     const values = lastValueFrom(
-      client
-        .stream('s')
-        .readJson({ ...options, connectionState: { next: (state) => states.push(state) } })
+      readJson(client
+        .stream('s'), { ...options, connectionState: { next: (state) => states.push(state) } })
         .pipe(items(), toArray()),
     );
     return { values, states };
@@ -173,7 +173,7 @@ describe.each(bothTransports)('reads against hostile answers (%s)', (_name, make
 
   it('unsubscribing mid-stall leaves no connection open on the server', async () => {
     script(server, (_req, res) => stallBody(res, 200, readHeaders('0002'), '[1'));
-    const subscription = client.stream('s').readJson({ live: false }).subscribe({ error: () => undefined });
+    const subscription = readJson(client.stream('s'), { live: false }).subscribe({ error: () => undefined });
     await until(() => server.requests.length === 1, 'the request');
     await sleep(50);
     subscription.unsubscribe();

@@ -1,5 +1,5 @@
 import { firstValueFrom } from 'rxjs';
-import { DurableStreamsClient, InvalidArgumentError, NetworkError, ProtocolError, ServerError, TimeoutError } from '../../lib/index';
+import { DurableStreamsClient, InvalidArgumentError, NetworkError, ProtocolError, ServerError, TimeoutError, append, appendJson, closeStream, createStream, headStream } from '../../lib/index';
 import { bothTransports, hanging, script, spaFallback, stallBody, useHostileServer } from '../support/hostile-answers';
 import { LoopbackServer, waitUntil as until } from '../support/loopback-server';
 
@@ -22,12 +22,12 @@ describe.each(bothTransports)('one-shot operations against hostile answers (%s)'
 
   describe('an answer without the protocol headers is a ProtocolError, never a success', () => {
     const operations = [
-      ['append', () => stream().append('x')],
-      ['appendJson', () => client.stream('j', { contentType: 'application/json' }).appendJson({ x: 1 })],
-      ['create', () => stream().create({ contentType: 'text/plain' })],
-      ['close', () => stream().close()],
-      ['close with a body', () => stream().close({ body: 'last' })],
-      ['head', () => stream().head()],
+      ['append', () => append(stream(), 'x')],
+      ['appendJson', () => appendJson(client.stream('j', { contentType: 'application/json' }), { x: 1 })],
+      ['create', () => createStream(stream(), { contentType: 'text/plain' })],
+      ['close', () => closeStream(stream())],
+      ['close with a body', () => closeStream(stream(), { body: 'last' })],
+      ['head', () => headStream(stream())],
     ] as const;
 
     it.each(operations)('%s answered by an SPA fallback (200 text/html)', async (_op, run) => {
@@ -47,27 +47,27 @@ describe.each(bothTransports)('one-shot operations against hostile answers (%s)'
 
     it('a protocol answer still succeeds (the check reads the headers, not the status)', async () => {
       script(server, (_req, res) => void res.writeHead(204, protocolHeaders).end());
-      await expect(firstValueFrom(stream().append('x'))).resolves.toEqual({ nextOffset: '0001' });
+      await expect(firstValueFrom(append(stream(), 'x'))).resolves.toEqual({ nextOffset: '0001' });
     });
   });
 
   describe('bodies that stall', () => {
     it('an append whose (unneeded) answer body stalls succeeds by its headers, and the stalled connection is closed, not kept', async () => {
       script(server, (_req, res) => stallBody(res, 200, protocolHeaders, 'x'));
-      await expect(firstValueFrom(stream().append('x'))).resolves.toEqual({ nextOffset: '0001' });
+      await expect(firstValueFrom(append(stream(), 'x'))).resolves.toEqual({ nextOffset: '0001' });
       expect(server.requests).toHaveLength(1);
       await until(() => hanging(server).length === 0, 'the stalled answer to be abandoned');
     });
 
     it('a create whose 503 body never comes times out (the error body is bounded too), is retried, and succeeds', async () => {
       script(server, (_req, res, index) => (index === 0 ? stallBody(res, 503, { 'content-type': 'text/plain' }, 'over') : void res.writeHead(201, protocolHeaders).end()));
-      await expect(firstValueFrom(stream().create({ contentType: 'text/plain' }))).resolves.toMatchObject({ nextOffset: '0001', created: true });
+      await expect(firstValueFrom(createStream(stream(), { contentType: 'text/plain' }))).resolves.toMatchObject({ nextOffset: '0001', created: true });
       expect(server.requests).toHaveLength(2);
     });
 
     it('a head whose headers never come times out every time, gives up after maxRetries and says how often it tried', async () => {
       script(server, () => undefined);
-      const error = await failure(firstValueFrom(stream().head()));
+      const error = await failure(firstValueFrom(headStream(stream())));
       expect(error).toBeInstanceOf(TimeoutError);
       expect(error).toMatchObject({ attempts: 3 });
       expect(server.requests).toHaveLength(3);
@@ -78,7 +78,7 @@ describe.each(bothTransports)('one-shot operations against hostile answers (%s)'
   describe('messages tell the truth about retries', () => {
     it('a plain append after a 500 is not retried, and the message says why and what to do', async () => {
       script(server, (_req, res) => void res.writeHead(500, { 'content-type': 'text/plain' }).end('boom'));
-      const error = await failure(firstValueFrom(stream().append('x')));
+      const error = await failure(firstValueFrom(append(stream(), 'x')));
       expect(error).toBeInstanceOf(ServerError);
       expect(server.requests).toHaveLength(1);
       expect((error as Error).message).not.toMatch(/retried automatically/i);
@@ -88,23 +88,23 @@ describe.each(bothTransports)('one-shot operations against hostile answers (%s)'
 
     it("close({ body, delivery: 'at-least-once' }) retries after a 500 too; close({ body }) does not", async () => {
       script(server, (_req, res, index) => (index === 0 ? void res.writeHead(500).end('boom') : void res.writeHead(204, { ...protocolHeaders, 'stream-closed': 'true' }).end()));
-      await expect(firstValueFrom(stream().close({ body: 'last', delivery: 'at-least-once' }))).resolves.toEqual({ finalOffset: '0001' });
+      await expect(firstValueFrom(closeStream(stream(), { body: 'last', delivery: 'at-least-once' }))).resolves.toEqual({ finalOffset: '0001' });
       expect(server.requests).toHaveLength(2);
       script(server, (_req, res) => void res.writeHead(500).end('boom'));
-      await expect(firstValueFrom(stream().close({ body: 'last' }))).rejects.toBeInstanceOf(ServerError);
+      await expect(firstValueFrom(closeStream(stream(), { body: 'last' }))).rejects.toBeInstanceOf(ServerError);
       expect(server.requests).toHaveLength(3);
     });
 
     it("append({ delivery: 'at-least-once' }) retries after a 500", async () => {
       script(server, (_req, res, index) =>
         index === 0 ? void res.writeHead(500).end('boom') : void res.writeHead(204, protocolHeaders).end());
-      await expect(firstValueFrom(stream().append('x', { delivery: 'at-least-once' }))).resolves.toEqual({ nextOffset: '0001' });
+      await expect(firstValueFrom(append(stream(), 'x', { delivery: 'at-least-once' }))).resolves.toEqual({ nextOffset: '0001' });
       expect(server.requests).toHaveLength(2);
     });
 
     it('a head that failed on every attempt says it was retried, and how often', async () => {
       script(server, (_req, res) => void res.writeHead(503).end());
-      const error = await failure(firstValueFrom(stream().head()));
+      const error = await failure(firstValueFrom(headStream(stream())));
       expect(error).toBeInstanceOf(ServerError);
       expect(server.requests).toHaveLength(3);
       expect((error as Error).message).toMatch(/3 attempts/);
@@ -112,7 +112,7 @@ describe.each(bothTransports)('one-shot operations against hostile answers (%s)'
 
     it('a network error on a plain append after the request left is not retried, and says so', async () => {
       script(server, (req) => req.socket.destroy());
-      const error = await failure(firstValueFrom(stream().append('x')));
+      const error = await failure(firstValueFrom(append(stream(), 'x')));
       expect(error).toBeInstanceOf(NetworkError);
       expect(server.requests).toHaveLength(1);
       expect((error as Error).message).toMatch(/not retried/i);
@@ -124,7 +124,7 @@ describe('delivery', () => {
   it('is at-most-once or at-least-once; anything else is refused before any request', async () => {
     const requests: unknown[] = [];
     const client = new DurableStreamsClient({ baseUrl: 'http://x.test/v1/stream', transport: { request: async (r) => (requests.push(r), Promise.reject(new Error('unused'))) } });
-    const error = await firstValueFrom(client.stream('s', { contentType: 'text/plain' }).append('x', { delivery: 'twice' as never })).catch((e: unknown) => e);
+    const error = await firstValueFrom(append(client.stream('s', { contentType: 'text/plain' }), 'x', { delivery: 'twice' as never })).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(InvalidArgumentError);
     expect((error as Error).message).toMatch(/delivery must be 'at-most-once' or 'at-least-once'/);
     expect(requests).toEqual([]);

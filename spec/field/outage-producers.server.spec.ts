@@ -1,5 +1,5 @@
 import { firstValueFrom } from 'rxjs';
-import { DurableStreamsClient, fetchTransport, type DurableStreamError, type HttpTransport, type IdempotentProducer, type ProducerOptions } from '../../lib/index';
+import { DurableStreamsClient, fetchTransport, type DurableStreamError, type HttpTransport, type IdempotentProducer, type ProducerOptions, idempotentProducer } from '../../lib/index';
 import { undiciTransport } from '../../lib/undici';
 import { createStream, readJsonMessages, readText } from '../produce/support/read-back';
 import { startCuttableProxy, type CuttableProxy } from '../support/cuttable-proxy';
@@ -91,7 +91,7 @@ describe('producers outlast a server outage (real server, SIGKILL and restart)',
       made.map(async ([name, c, options, text], index) => {
         const path = `outage-produce-${window}-${index}-${Date.now().toString(36)}`;
         await createStream(`${server.streamBase}/${path}`, text ? 'text/plain' : 'application/json');
-        const producer = c.stream(path, { contentType: text ? 'text/plain' : 'application/json' }).producer<unknown>(`p${index}`, options);
+        const producer = idempotentProducer<unknown>(c.stream(path, { contentType: text ? 'text/plain' : 'application/json' }), `p${index}`, options);
         const writer: Writer = { name, path, text, producer, errors: [], waits: 0, duplicates: 0, pendingAtCut: 0 };
         producer.errors$.subscribe((error) => writer.errors.push(error));
         producer.acks$.subscribe((ack) => (writer.duplicates += ack.duplicate ? 1 : 0));
@@ -125,7 +125,7 @@ describe('producers outlast a server outage (real server, SIGKILL and restart)',
     for (const writer of all) writer.pendingAtCut = writer.producer.pendingCount;
     await outage(downMs);
     await feeding;
-    await Promise.all(all.map((w) => firstValueFrom(w.producer.close())));
+    await Promise.all(all.map((w) => firstValueFrom(w.producer.finish())));
 
     for (const writer of all) {
       const url = `${server.streamBase}/${writer.path}`;

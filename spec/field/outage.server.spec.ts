@@ -1,5 +1,5 @@
 import { firstValueFrom, type Subscription } from 'rxjs';
-import { DurableStreamsClient, fetchTransport, type ConnectionState, type DurableStream, type HttpTransport, type JsonBatch } from '../../lib/index';
+import { DurableStreamsClient, fetchTransport, type ConnectionState, type DurableStream, type HttpTransport, type JsonBatch, appendJson, closeStream, createStream, readJson } from '../../lib/index';
 import { undiciTransport } from '../../lib/undici';
 import { startRestartableServer, type RestartableServer } from '../support/restartable-server';
 
@@ -57,9 +57,8 @@ describe('live reads outlast a server outage (real server, SIGKILL and restart)'
     return LIVE_MODES.flatMap((live) =>
       clients.map(([name, c]) => {
         const reader: Reader = { name: `${live}/${name}`, received: [], states: [], error: undefined, completed: false, subscription: undefined! };
-        reader.subscription = c
-          .stream(path)
-          .readJson<{ n: number }>({ live, connectionState: { next: (state) => reader.states.push(state) } })
+        reader.subscription = readJson<{ n: number }>(c
+          .stream(path), { live, connectionState: { next: (state) => reader.states.push(state) } })
           .subscribe({
             next: (batch: JsonBatch<{ n: number }>) => reader.received.push(...batch.items.map((item) => item.n)),
             error: (error: unknown) => (reader.error = error),
@@ -72,14 +71,14 @@ describe('live reads outlast a server outage (real server, SIGKILL and restart)'
 
   /** Writes values `from`..`to` (exclusive) with plain appends, one at a time. */
   async function write(stream: DurableStream, from: number, to: number): Promise<void> {
-    for (let n = from; n < to; n++) await firstValueFrom(stream.appendJson({ n }));
+    for (let n = from; n < to; n++) await firstValueFrom(appendJson(stream, { n }));
   }
 
   async function survive(downMs: number): Promise<void> {
     const writer = client(undiciTransport());
     const path = `outage-${downMs}-${Date.now().toString(36)}`;
     const stream = writer.stream(path);
-    await firstValueFrom(stream.create({ contentType: 'application/json' }));
+    await firstValueFrom(createStream(stream, { contentType: 'application/json' }));
     await write(stream, 0, 20);
 
     const readers = startReaders(path);
@@ -94,7 +93,7 @@ describe('live reads outlast a server outage (real server, SIGKILL and restart)'
 
       // Nothing was lost by the crash; the readers reconnect and tail on.
       await write(stream, 40, 60);
-      await firstValueFrom(stream.close());
+      await firstValueFrom(closeStream(stream));
       await until(() => readers.every((r) => r.completed || r.error !== undefined), 'every reader to reach EOF', 30_000);
     } finally {
       for (const reader of readers) reader.subscription.unsubscribe();

@@ -1,5 +1,5 @@
 import { firstValueFrom, lastValueFrom } from 'rxjs';
-import { DurableStreamsClient, type HttpRequest, type HttpResponse, type HttpTransport } from '../../lib/index';
+import { DurableStreamsClient, type HttpRequest, type HttpResponse, type HttpTransport, append, idempotentProducer } from '../../lib/index';
 import type { IdempotentProducer } from '../../lib/produce/idempotent-producer';
 
 /**
@@ -48,7 +48,7 @@ describe('request dispatch', () => {
       headers: { authorization: () => 'Bearer t', 'x-static': 's' },
       params: { tenant: () => 'acme' },
     });
-    const append$ = client.stream('s', { contentType: 'text/plain' }).append('x');
+    const append$ = append(client.stream('s', { contentType: 'text/plain' }), 'x');
     expect(requests).toHaveLength(0); // cold
 
     const subscription = append$.subscribe();
@@ -73,7 +73,7 @@ describe('request dispatch', () => {
       },
       params: { tenant: () => (calls.push('param'), 'acme') },
     });
-    const done = firstValueFrom(client.stream('s', { contentType: 'text/plain' }).append('x'));
+    const done = firstValueFrom(append(client.stream('s', { contentType: 'text/plain' }), 'x'));
     expect(requests).toHaveLength(0);
     await new Promise((resolve) => setImmediate(resolve));
     expect(requests).toHaveLength(1);
@@ -94,7 +94,7 @@ describe('request dispatch', () => {
         },
       },
     });
-    await expect(firstValueFrom(client.stream('s', { contentType: 'text/plain' }).append('x'))).rejects.toMatchObject({
+    await expect(firstValueFrom(append(client.stream('s', { contentType: 'text/plain' }), 'x'))).rejects.toMatchObject({
       name: 'DynamicValueError',
       message: expect.stringContaining("headers['authorization']"),
     });
@@ -104,7 +104,7 @@ describe('request dispatch', () => {
   it('a producer sends its first batch while a synchronous burst of appends is still running', async () => {
     const { transport, requests, answerAll } = recordingTransport(200, { 'stream-next-offset': '0_1', 'producer-epoch': '0', 'producer-seq': '0' });
     const client = new DurableStreamsClient({ baseUrl: 'http://ds.test/v1/stream', transport });
-    const producer = client.stream('s', { contentType: 'application/json' }).producer<number>('p', { maxBatchItems: 10 });
+    const producer = idempotentProducer<number>(client.stream('s', { contentType: 'application/json' }), 'p', { maxBatchItems: 10 });
     const seenDuringBurst: number[] = [];
     for (let i = 0; i < 50; i++) {
       producer.append(i);
@@ -115,7 +115,7 @@ describe('request dispatch', () => {
     expect(seenDuringBurst[9]).toBe(1);
     expect(new TextDecoder().decode(requests[0]!.body as Uint8Array)).toBe('[0,1,2,3,4,5,6,7,8,9]');
 
-    const closed = lastValueFrom(producer.close());
+    const closed = lastValueFrom(producer.finish());
     while (producer.pendingCount > 0) {
       answerAll();
       await new Promise((resolve) => setImmediate(resolve));
@@ -132,12 +132,12 @@ describe('request dispatch', () => {
       'producer-seq': '0',
     });
     const client = new DurableStreamsClient({ baseUrl: 'http://ds.test/v1/stream', transport });
-    const producer: IdempotentProducer<string> = client.stream('s').producer<string>('p', { maxBatchItems: 1, maxInFlight: 1 });
+    const producer: IdempotentProducer<string> = idempotentProducer<string>(client.stream('s'), 'p', { maxBatchItems: 1, maxInFlight: 1 });
     producer.append('a'); // batch 0: waits for the HEAD
     producer.append('b'); // batch 1: sealed with the content type unknown, waits for a slot
     expect(requests.map((request) => request.method)).toEqual(['HEAD']);
 
-    const closed = lastValueFrom(producer.close());
+    const closed = lastValueFrom(producer.finish());
     while (producer.pendingCount > 0) {
       answerAll();
       await new Promise((resolve) => setImmediate(resolve));

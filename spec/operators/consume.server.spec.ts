@@ -1,5 +1,5 @@
 import { firstValueFrom, lastValueFrom, Observable, take, timer, toArray } from 'rxjs';
-import { consume, InvalidArgumentError, Offset, StreamNotFoundError, type DurableStreamsClient, type HttpRequest, type HttpResponse, type HttpTransport, type JsonBatch } from '../../lib/index';
+import { consume, InvalidArgumentError, Offset, StreamNotFoundError, type DurableStreamsClient, type HttpRequest, type HttpResponse, type HttpTransport, type JsonBatch, appendJson, createStream, readJson } from '../../lib/index';
 import { undiciTransport } from '../../lib/transport/undici/undici-transport';
 import { realClient, uniquePath } from '../support/real-server';
 
@@ -40,8 +40,8 @@ describe('consume() on the reference server', () => {
 
   const stream = async (values: unknown[]) => {
     const handle = client.stream(uniquePath('consume'), { contentType: 'application/json' });
-    await firstValueFrom(handle.create({ contentType: 'application/json' }));
-    for (const value of values) await firstValueFrom(handle.appendJson(value));
+    await firstValueFrom(createStream(handle, { contentType: 'application/json' }));
+    for (const value of values) await firstValueFrom(appendJson(handle, value));
     return handle;
   };
 
@@ -57,7 +57,7 @@ describe('consume() on the reference server', () => {
           const start = performance.now();
           seen.push(...batch.items);
           // More data arrives while the handler runs: the consumer must not ask for it before the handler is done.
-          if (batch.items.some((item) => item.n === 1)) for (const n of [2, 3]) await firstValueFrom(handle.appendJson({ n }));
+          if (batch.items.some((item) => item.n === 1)) for (const n of [2, 3]) await firstValueFrom(appendJson(handle, { n }));
           await firstValueFrom(timer(150));
           spans.push({ start, end: performance.now() });
         },
@@ -79,7 +79,7 @@ describe('consume() on the reference server', () => {
     const store = new SlowStore();
     const first: unknown[] = [];
     await lastValueFrom(consume(handle, (batch) => void first.push(...batch.items), { storage: store, key: 'c2', live: false }), { defaultValue: undefined });
-    await firstValueFrom(handle.appendJson({ n: 3 }));
+    await firstValueFrom(appendJson(handle, { n: 3 }));
     const second: unknown[] = [];
     await lastValueFrom(consume(handle, (batch) => void second.push(...batch.items), { storage: store, key: 'c2', live: false }), { defaultValue: undefined });
     expect(first).toEqual([{ n: 1 }, { n: 2 }]);
@@ -91,7 +91,7 @@ describe('consume() on the reference server', () => {
     const seen: unknown[] = [];
     const done = firstValueFrom(consume(handle, (batch) => void seen.push(...batch.items), { storage: new SlowStore(), key: 'c3', from: Offset.now }));
     await firstValueFrom(timer(100));
-    await firstValueFrom(handle.appendJson({ n: 2 }));
+    await firstValueFrom(appendJson(handle, { n: 2 }));
     await done;
     expect(seen).toEqual([{ n: 2 }]);
   });
@@ -155,11 +155,11 @@ describe('consume() on the reference server', () => {
     const stuck = consume(handle, () => new Observable<never>(), { storage: new SlowStore(), key: 'stuck', from: Offset.now }).subscribe();
     await firstValueFrom(timer(100));
     const live: unknown[] = [];
-    const reader = handle.readJson({ offset: Offset.now, live: 'long-poll' }).subscribe((batch) => live.push(...batch.items));
+    const reader = readJson(handle, { offset: Offset.now, live: 'long-poll' }).subscribe((batch) => live.push(...batch.items));
     try {
       const other = firstValueFrom(consume(handle, () => undefined, { storage: new SlowStore(), key: 'other', from: Offset.now }));
       await firstValueFrom(timer(100));
-      await firstValueFrom(handle.appendJson({ n: 2 }));
+      await firstValueFrom(appendJson(handle, { n: 2 }));
       await expect(other).resolves.toMatchObject({ items: [{ n: 2 }] });
       while (live.length === 0) await firstValueFrom(timer(10));
       expect(live).toEqual([{ n: 2 }]);

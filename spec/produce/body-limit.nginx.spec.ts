@@ -1,5 +1,5 @@
 import { firstValueFrom } from 'rxjs';
-import { DurableStreamsClient, type DurableStreamError, type HttpTransport } from '../../lib/index';
+import { DurableStreamsClient, type DurableStreamError, type HttpTransport, idempotentProducer } from '../../lib/index';
 import { ValueTooLargeError } from '../../lib/produce/producer-errors';
 import { NGINX, nginxRequired, nginxVersion, startNginx, type Nginx } from '../support/nginx';
 import { serverUrl, streamBase, transports, uniquePath } from '../support/real-server';
@@ -62,11 +62,11 @@ suite(`IdempotentProducer behind ${nginxVersion()} (client_max_body_size 1m)`, (
 
     it('ten 600 KB values: every one stored, each request within 1 MiB (maxBatchBytes counts the JSON framing)', async () => {
       const { path, url } = await fresh();
-      const producer = client.stream(path).producer('p');
+      const producer = idempotentProducer(client.stream(path), 'p');
       const errors = watch(producer);
       const values = Array.from({ length: 10 }, (_, n) => blob(n, 600 * KIB));
       values.forEach((value) => producer.append(value));
-      await firstValueFrom(producer.close());
+      await firstValueFrom(producer.finish());
       expect(errors).toEqual([]);
       expect(await readJsonMessages(url)).toEqual(values);
       // Not one request over the limit, not one refused (fetch, on several connections, may meet 409 gaps: sent again).
@@ -76,26 +76,26 @@ suite(`IdempotentProducer behind ${nginxVersion()} (client_max_body_size 1m)`, (
 
     it('200 small values and one of 2 MiB: the large one refused at append, the others stored', async () => {
       const { path, url } = await fresh();
-      const producer = client.stream(path).producer('p');
+      const producer = idempotentProducer(client.stream(path), 'p');
       const errors = watch(producer);
       const small = Array.from({ length: 200 }, (_, n) => ({ n }));
       small.slice(0, 100).forEach((value) => producer.append(value));
       expect(() => producer.append(blob(-1, 2 * MIB))).toThrow(ValueTooLargeError);
       small.slice(100).forEach((value) => producer.append(value));
-      await firstValueFrom(producer.close());
+      await firstValueFrom(producer.finish());
       expect(errors).toEqual([]);
       expect(await readJsonMessages(url)).toEqual(small);
     });
 
     it('maxBatchBytes above the proxy limit: refused batches are split, a 1.5 MiB value handed back, the others stored in order', async () => {
       const { path, url } = await fresh();
-      const producer = client.stream(path).producer('p', { maxBatchBytes: 8 * MIB, lingerMs: 20 });
+      const producer = idempotentProducer(client.stream(path), 'p', { maxBatchBytes: 8 * MIB, lingerMs: 20 });
       const errors = watch(producer);
       const before = Array.from({ length: 6 }, (_, n) => blob(n, 300 * KIB));
       const big = blob(99, 1.5 * MIB);
       const after = Array.from({ length: 6 }, (_, n) => blob(10 + n, 300 * KIB));
       [...before, big, ...after].forEach((value) => producer.append(value));
-      await firstValueFrom(producer.close());
+      await firstValueFrom(producer.finish());
       expect(errors.map((error) => [error.code, (error as ValueTooLargeError).limit])).toEqual([['VALUE_TOO_LARGE', 'server']]);
       expect((errors[0] as ValueTooLargeError).value).toEqual(big);
       expect(await readJsonMessages(url)).toEqual([...before, ...after]);

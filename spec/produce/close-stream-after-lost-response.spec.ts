@@ -1,6 +1,6 @@
 import { firstValueFrom, timer } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
-import { DurableStreamsClient, type HttpRequest, type HttpTransport } from '../../lib/index';
+import { DurableStreamsClient, type HttpRequest, type HttpTransport, idempotentProducer } from '../../lib/index';
 import { IdempotentProducer } from '../../lib/produce/idempotent-producer';
 import type { DurableStreamError } from '../../lib/errors';
 import { offlineContext } from '../support/offline-context';
@@ -34,7 +34,7 @@ describe.each(transports)('producer: closeStream() after a lost response (%s, re
     const url = `${streamBase()}/${path}`;
     await createStream(url);
     const client = new DurableStreamsClient({ baseUrl: streamBase(), transport: losing, retry: { initialDelayMs: 30, maxDelayMs: 30, jitter: false } });
-    const producer = client.stream(path, { contentType: 'application/json' }).producer<number>('p', { lingerMs: 0, maxBatchItems: 1 });
+    const producer = idempotentProducer<number>(client.stream(path, { contentType: 'application/json' }), 'p', { lingerMs: 0, maxBatchItems: 1 });
     const errors: DurableStreamError[] = [];
     producer.errors$.subscribe((error) => errors.push(error));
     producer.append(0);

@@ -180,42 +180,42 @@ describe('IdempotentProducer.unsentValues()', () => {
     expect(running).toEqual([]);
   });
 
-  it('hands back, after detach(), the values of batches in flight, sealed, open, and closeStream()\'s last one, in order', () => {
-    let detached!: IdempotentProducer<unknown>;
+  it('hands back, after abort(), the values of batches in flight, sealed, open, and closeStream()\'s last one, in order', () => {
+    let aborted!: IdempotentProducer<unknown>;
     run({ maxBatchItems: 2, lingerMs: 100, maxInFlight: 1 }, () => true, (producer, at) => {
       ['a', { b: 1 }, [2], 'd', null].forEach((v) => producer.append(v)); // [a b] in flight, [[2] d] waits, [null] open
       producer.closeStream({ last: true }).subscribe({ error: () => undefined });
       at(50, () => {
-        producer.detach();
-        detached = producer;
+        producer.abort();
+        aborted = producer;
       });
     }, undefined, false);
-    expect(detached.unsentValues()).toEqual(['a', { b: 1 }, [2], 'd', null, { last: true }]);
+    expect(aborted.unsentValues()).toEqual(['a', { b: 1 }, [2], 'd', null, { last: true }]);
   });
 
   it('hands back the strings and bytes of a byte stream cut where they were appended, lone surrogates as U+FFFD', () => {
-    let detached!: IdempotentProducer<unknown>;
+    let aborted!: IdempotentProducer<unknown>;
     const values = ['plain', 'é😀', 'a\ud83d', '\ude00b', new Uint8Array([0, 255, 10]), 'x'.repeat(9_000), 'tail'];
     run({ maxBatchItems: 3, lingerMs: 100 }, () => true, (producer, at) => {
       values.forEach((v) => producer.append(v));
       at(50, () => {
-        producer.detach();
-        detached = producer;
+        producer.abort();
+        aborted = producer;
       });
     }, of('text/plain'), false);
     const expected = values.map((v) => (typeof v === 'string' ? v.replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\ufffd') : v));
-    expect(detached.unsentValues()).toEqual(expected);
+    expect(aborted.unsentValues()).toEqual(expected);
   });
 
   it('hands back values that waited for the content type, as appended', () => {
-    let detached!: IdempotentProducer<unknown>;
+    let aborted!: IdempotentProducer<unknown>;
     run({}, () => true, (producer, at) => {
       ['text', { a: 1 }, new Uint8Array([7])].forEach((v) => producer.append(v));
       at(50, () => {
-        producer.detach();
-        detached = producer;
+        producer.abort();
+        aborted = producer;
       });
     }, timer(1_000_000).pipe(map(() => 'application/json')), false);
-    expect(detached.unsentValues()).toEqual(['text', { a: 1 }, new Uint8Array([7])]);
+    expect(aborted.unsentValues()).toEqual(['text', { a: 1 }, new Uint8Array([7])]);
   });
 });

@@ -28,7 +28,7 @@ describe('a producer with thousands of batches in flight', () => {
     const stalled = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new Error(`stalled: ${producer.pendingCount} of ${count} values unacknowledged`)), 15_000);
     });
-    await Promise.race([firstValueFrom(producer.close()), stalled]).finally(() => clearTimeout(timer));
+    await Promise.race([firstValueFrom(producer.finish()), stalled]).finally(() => clearTimeout(timer));
 
     expect(errors).toEqual([]);
     expect(server.messages).toEqual(Array.from({ length: count }, (_, n) => n));

@@ -1,5 +1,5 @@
 import { firstValueFrom } from 'rxjs';
-import { DurableStreamsClient } from '../../lib/index';
+import { DurableStreamsClient, idempotentProducer } from '../../lib/index';
 import { serverUrl, streamBase, transports, uniquePath } from '../support/real-server';
 import { random } from './support/fake-server';
 import { startFaultyProxy, type FaultyProxy } from './support/faulty-proxy';
@@ -27,14 +27,14 @@ describe.each(transports)('IdempotentProducer through a faulty network (%s)', (_
       transport,
       retry: { initialDelayMs: 1, maxDelayMs: 20, maxRetries: 10 },
     });
-    const producer = client.stream(path).producer<{ n: number }>('faulty', { maxBatchItems: 200 });
+    const producer = idempotentProducer<{ n: number }>(client.stream(path), 'faulty', { maxBatchItems: 200 });
     let duplicates = 0;
     producer.acks$.subscribe((ack) => (duplicates += ack.duplicate ? 1 : 0));
     const errors: unknown[] = [];
     producer.errors$.subscribe((error) => errors.push(error));
 
     for (let n = 0; n < COUNT; n++) producer.append({ n });
-    await firstValueFrom(producer.close());
+    await firstValueFrom(producer.finish());
     await transport.close?.();
 
     expect(errors).toEqual([]);

@@ -208,7 +208,7 @@ describe('IdempotentProducer in virtual time', () => {
       const { server, producer } = simulate({ lingerMs: 100 }, { arrival: () => 2, response: () => 2 }, (run) => {
         run.producer.acks$.subscribe({ complete: () => (completed = true) });
         run.at(1, () => ['a', 'b'].forEach((v) => run.producer.append(v)));
-        closed = run.watch(3, () => run.producer.close());
+        closed = run.watch(3, () => run.producer.finish());
       });
       expect(closed.done).toBe(7);
       expect(completed).toBe(true);
@@ -265,7 +265,7 @@ describe('IdempotentProducer in virtual time', () => {
     it('closeStream() after close() fails with ProducerClosedError', () => {
       let late!: { error?: unknown };
       simulate({}, instant, (run) => {
-        run.watch(1, () => run.producer.close());
+        run.watch(1, () => run.producer.finish());
         late = run.watch(2, () => run.producer.closeStream('x'));
       });
       expect(late.error).toBeInstanceOf(ProducerClosedError);
@@ -283,7 +283,7 @@ describe('IdempotentProducer in virtual time', () => {
       expect(result.values).toEqual([{ finalOffset: '1' }]);
     });
 
-    it('detach() stops without sending what is pending; flush() then fails', () => {
+    it('abort() stops without sending what is pending; flush() then fails', () => {
       let flushed!: { error?: unknown };
       let seen: number[] = [];
       const { server, producer } = simulate({ lingerMs: 10 }, { arrival: () => 100, response: () => 0 }, (run) => {
@@ -292,13 +292,13 @@ describe('IdempotentProducer in virtual time', () => {
         run.at(13, () => run.producer.append('b')); // lingering
         run.at(20, () => {
           seen = [run.producer.inFlightCount, run.producer.pendingCount];
-          run.producer.detach();
+          run.producer.abort();
         });
       });
       expect(seen).toEqual([1, 2]); // a in flight, b lingering
       expect(server.arrivals).toEqual([]); // the request in flight was aborted, b never sent
       expect(flushed.error).toBeInstanceOf(ProducerClosedError);
-      expect((flushed.error as ProducerClosedError).reason).toBe('detached');
+      expect((flushed.error as ProducerClosedError).reason).toBe('aborted');
       expect(() => producer.append('b')).toThrow(ProducerClosedError);
     });
   });
@@ -466,7 +466,7 @@ describe('IdempotentProducer in virtual time', () => {
         },
         ({ producer, at }) => {
           for (let i = 0; i < 300; i++) at(Math.floor(i / 3), () => producer.append(i));
-          at(120, () => producer.close().subscribe());
+          at(120, () => producer.finish().subscribe());
         },
         {},
       );
@@ -489,7 +489,7 @@ describe('IdempotentProducer in virtual time', () => {
         ({ producer, server, at }) => {
           for (let i = 0; i < 200; i++) at(Math.floor(i / 2), () => producer.append(i));
           for (const t of [15, 40, 41, 70]) at(t, () => server.fence((server.state?.epoch ?? 0) + 3));
-          at(110, () => producer.close().subscribe());
+          at(110, () => producer.finish().subscribe());
         },
       );
       expect(errors).toEqual([]);

@@ -9,6 +9,7 @@ import {
   StaleEpochError,
   StreamClosedError,
   type DurableStream,
+  idempotentProducer,
 } from '../../lib/index';
 import { ProducerClosedError } from '../../lib/produce/producer-errors';
 import type { IdempotentProducer, ProducerAck } from '../../lib/produce/idempotent-producer';
@@ -50,7 +51,7 @@ describe('IdempotentProducer over HTTP (nock, fetch transport)', () => {
     });
   };
   const producer = <T = unknown>(options: ProducerOptions = {}) => {
-    const made = stream.producer<T>('order-service-1', { lingerMs: 0, ...options });
+    const made = idempotentProducer<T>(stream, 'order-service-1', { lingerMs: 0, ...options });
     producers.push(made as IdempotentProducer);
     return made;
   };
@@ -65,7 +66,7 @@ describe('IdempotentProducer over HTTP (nock, fetch transport)', () => {
     stream = client.stream('s', { contentType: 'application/json' });
   });
   afterEach(() => {
-    producers.forEach((p) => p.detach());
+    producers.forEach((p) => p.abort());
     const pending = nock.pendingMocks();
     nock.cleanAll();
     expect(pending).toEqual([]);
@@ -77,7 +78,7 @@ describe('IdempotentProducer over HTTP (nock, fetch transport)', () => {
     const acks = lastValueFrom(p.acks$.pipe(toArray()));
     p.append({ a: 1 });
     p.append([1, 2]);
-    await firstValueFrom(p.close());
+    await firstValueFrom(p.finish());
     expect(sent).toHaveLength(1);
     expect(sent[0]!.headers).toMatchObject({
       'producer-id': 'order-service-1',
@@ -96,7 +97,7 @@ describe('IdempotentProducer over HTTP (nock, fetch transport)', () => {
     const acks = lastValueFrom(p.acks$.pipe(toArray()));
     p.append('x');
     await firstValueFrom(p.flush());
-    p.detach();
+    p.abort();
     expect(await acks).toEqual([{ epoch: 0, seq: 0, count: 1, nextOffset: undefined, duplicate: true }]);
   });
 
@@ -239,7 +240,7 @@ describe('IdempotentProducer over HTTP (nock, fetch transport)', () => {
     nock(ORIGIN).head(PATH).reply(200, '', { 'content-type': 'text/plain', 'stream-next-offset': '0_0' });
     post(200, ok('0_3'));
     const client = new DurableStreamsClient({ baseUrl: `${ORIGIN}/v1/stream`, transport: fetchTransport() });
-    const p = client.stream('s').producer<string>('p', { lingerMs: 0 });
+    const p = idempotentProducer<string>(client.stream('s'), 'p', { lingerMs: 0 });
     producers.push(p as IdempotentProducer);
     p.append('ab');
     p.append('c');
@@ -256,7 +257,7 @@ describe('IdempotentProducer over HTTP (nock, fetch transport)', () => {
       transport: fetchTransport(),
       headers: { authorization: () => `Bearer ${++token}` },
     });
-    const p = client.stream('s', { contentType: 'application/json' }).producer('p', { lingerMs: 0, headers: { 'x-trace': 't1' }, params: { tenant: 'acme' } });
+    const p = idempotentProducer(client.stream('s', { contentType: 'application/json' }), 'p', { lingerMs: 0, headers: { 'x-trace': 't1' }, params: { tenant: 'acme' } });
     producers.push(p as IdempotentProducer);
     p.append(1);
     await firstValueFrom(p.flush());

@@ -1,5 +1,5 @@
 import { firstValueFrom } from 'rxjs';
-import { InvalidArgumentError } from '../../lib/index';
+import { InvalidArgumentError, idempotentProducer } from '../../lib/index';
 import { realClient, transports, streamBase, uniquePath } from '../support/real-server';
 import { createStream, readText } from './support/read-back';
 
@@ -7,14 +7,14 @@ import { createStream, readText } from './support/read-back';
  * An empty string (or empty bytes) on a non-JSON stream is nothing to send:
  * alone in a batch it makes an empty POST, which the server refuses (400,
  * PROTOCOL.md 5.2), and the producer stopped, losing every later append.
- * append() refuses it with InvalidArgumentError, as stream.append() does.
+ * append() refuses it with InvalidArgumentError, as append(stream, data) does.
  */
 describe.each(transports)('producer: empty values on a text stream (%s)', (_name, makeTransport) => {
   it('are refused by append(); the producer goes on', async () => {
     const transport = makeTransport();
     const path = uniquePath('empty-values');
     await createStream(`${streamBase()}/${path}`, 'text/plain');
-    const producer = realClient(transport).stream(path, { contentType: 'text/plain' }).producer<string | Uint8Array>('p', { lingerMs: 0 });
+    const producer = idempotentProducer<string | Uint8Array>(realClient(transport).stream(path, { contentType: 'text/plain' }), 'p', { lingerMs: 0 });
     const errors: unknown[] = [];
     producer.errors$.subscribe((error) => errors.push(error));
 
@@ -22,7 +22,7 @@ describe.each(transports)('producer: empty values on a text stream (%s)', (_name
     expect(() => producer.append(new Uint8Array(0))).toThrow(InvalidArgumentError);
     await new Promise((resolve) => setTimeout(resolve, 20));
     producer.append('x');
-    await firstValueFrom(producer.close());
+    await firstValueFrom(producer.finish());
     await transport.close?.();
 
     expect(errors).toEqual([]);

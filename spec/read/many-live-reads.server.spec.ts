@@ -1,5 +1,5 @@
 import { firstValueFrom, type Subscription } from 'rxjs';
-import { DurableStreamsClient, type HttpTransport, type LiveMode } from '../../lib/index';
+import { DurableStreamsClient, type HttpTransport, type LiveMode, appendJson, createStream, headStream, readJson } from '../../lib/index';
 import { transports } from '../support/real-server';
 import { startWatchedServer, until, type WatchedServer } from '../support/watched-server';
 
@@ -42,7 +42,7 @@ describe.each(transports)('many live reads on one client (%s)', (_name, makeTran
   async function streams(count: number): Promise<string[]> {
     const paths = Array.from({ length: count }, (_, i) => `many-${prefix}-${i}`);
     prefix++;
-    await Promise.all(paths.map((path) => firstValueFrom(other.stream(path).create({ contentType: 'application/json' }))));
+    await Promise.all(paths.map((path) => firstValueFrom(createStream(other.stream(path), { contentType: 'application/json' }))));
     return paths;
   }
 
@@ -50,7 +50,7 @@ describe.each(transports)('many live reads on one client (%s)', (_name, makeTran
   function tail(paths: readonly string[], reader = client): number[][] {
     const received = paths.map(() => [] as number[]);
     paths.forEach((path, i) => {
-      const read = reader.stream(path).readJson<{ n: number }>({ live: MODES[i % MODES.length]!, offset: 'now' });
+      const read = readJson<{ n: number }>(reader.stream(path), { live: MODES[i % MODES.length]!, offset: 'now' });
       subscriptions.push(read.subscribe({ next: (batch) => received[i]!.push(...batch.items.map((item) => item.n)) }));
     });
     return received;
@@ -73,7 +73,7 @@ describe.each(transports)('many live reads on one client (%s)', (_name, makeTran
     const paths = await streams(READS);
     const received = tail(paths);
     await liveAtServer(READS);
-    await Promise.all(paths.map((path, n) => firstValueFrom(other.stream(path).appendJson({ n }))));
+    await Promise.all(paths.map((path, n) => firstValueFrom(appendJson(other.stream(path), { n }))));
     await until(
       () => received.every((values) => values.length > 0),
       () => `every read to receive (${received.filter((values) => values.length > 0).length} of ${READS} did)`,
@@ -90,9 +90,9 @@ describe.each(transports)('many live reads on one client (%s)', (_name, makeTran
     for (const c of [client, sibling, other]) {
       const handle = c.stream(target!);
       // One at a time, so each is measured alone; each took forever when live reads held the pool.
-      expect(await timed(firstValueFrom(handle.appendJson({ n: 1 })))).toBeLessThan(3_000);
-      expect(await timed(firstValueFrom(handle.head()))).toBeLessThan(3_000);
-      expect(await timed(firstValueFrom(handle.readJson({ live: false })))).toBeLessThan(3_000);
+      expect(await timed(firstValueFrom(appendJson(handle, { n: 1 })))).toBeLessThan(3_000);
+      expect(await timed(firstValueFrom(headStream(handle)))).toBeLessThan(3_000);
+      expect(await timed(firstValueFrom(readJson(handle, { live: false })))).toBeLessThan(3_000);
     }
   });
 

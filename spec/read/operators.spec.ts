@@ -1,6 +1,6 @@
 import { lastValueFrom, of, toArray } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
-import { collectBytes, collectItems, collectText, items, untilUpToDate, type Chunk, type JsonBatch, type TextChunk } from '../../lib/index';
+import { collectBytes, collectItems, collectText, items, untilUpToDate, type ByteChunk, type JsonBatch, type TextChunk } from '../../lib/index';
 
 const pos = (offset: string, upToDate = false, closed = false) => ({ offset, upToDate, closed, checkpoint: { offset } });
 
@@ -24,7 +24,7 @@ describe('read operators', () => {
 
   it('collectBytes() concatenates the data up to the tail, and stops the read there', async () => {
     const enc = (s: string) => new TextEncoder().encode(s);
-    const chunks: Chunk[] = [
+    const chunks: ByteChunk[] = [
       { data: enc('ab'), ...pos('2') },
       { data: enc('cd'), ...pos('4', true) },
       { data: enc('NOT READ'), ...pos('5', true) },

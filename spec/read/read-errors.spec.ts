@@ -1,5 +1,5 @@
 import { lastValueFrom, toArray, type Observable } from 'rxjs';
-import { DurableStreamsClient, InvalidArgumentError, Offset, ServerError, SseUnavailableError } from '../../lib/index';
+import { DurableStreamsClient, InvalidArgumentError, Offset, ServerError, SseUnavailableError, readJson } from '../../lib/index';
 import { useLoopbackServer, waitUntil } from '../support/loopback-server';
 import { transports } from '../support/real-server';
 
@@ -24,11 +24,11 @@ describe.each(transports)('read errors (%s)', (_name, makeTransport) => {
       res.flushHeaders(); // ...and never an event
     });
     const stream = client().stream(`${loop.base}/v1/stream/s?token=secret`);
-    const silent = await failure(stream.readJson({ live: 'sse', offset: Offset.now, sseIdleTimeoutMs: 100 }));
+    const silent = await failure(readJson(stream, { live: 'sse', offset: Offset.now, sseIdleTimeoutMs: 100 }));
     expect(silent).toBeInstanceOf(SseUnavailableError);
     expect((silent as SseUnavailableError).url).toBe(`${loop.base}/v1/stream/s`);
     expect((silent as Error).message).not.toContain('secret');
-    const invalid = await failure(stream.readJson({ offset: '' }));
+    const invalid = await failure(readJson(stream, { offset: '' }));
     expect(invalid).toBeInstanceOf(InvalidArgumentError);
     expect((invalid as Error).message).not.toContain('secret');
     expect((invalid as InvalidArgumentError).url).toBe(`${loop.base}/v1/stream/s`);
@@ -41,7 +41,7 @@ describe.each(transports)('read errors (%s)', (_name, makeTransport) => {
       const timer = setInterval(() => res.write(line), 5);
       res.on('close', () => clearInterval(timer));
     });
-    const error = await failure(client().stream('s').readJson({ live: false }));
+    const error = await failure(readJson(client().stream('s'), { live: false }));
     expect(error).toBeInstanceOf(ServerError);
     expect((error as ServerError).detail!.length).toBeLessThanOrEqual(4096);
     expect((error as ServerError).detail).toContain('overloaded');

@@ -9,8 +9,12 @@ import {
   ProtocolError,
   StreamNotFoundError,
   UnauthorizedError,
-  type Chunk,
+  type ByteChunk,
   type DurableStream,
+  headStream,
+  readBytes,
+  readJson,
+  readText,
 } from '../../lib/index';
 
 const ORIGIN = 'http://ds.test';
@@ -19,7 +23,7 @@ const PATH = '/v1/stream/s';
 const h = (headers: Record<string, string>) => headers;
 const position = (offset: string, extra: Record<string, string> = {}) => h({ 'stream-next-offset': offset, ...extra });
 const upToDate = (offset: string, extra: Record<string, string> = {}) => position(offset, { 'stream-up-to-date': 'true', ...extra });
-const text = (chunk: Chunk) => new TextDecoder().decode(chunk.data);
+const text = (chunk: ByteChunk) => new TextDecoder().decode(chunk.data);
 const all = <T>(source: Observable<T>) => lastValueFrom(source.pipe(toArray()));
 const failure = <T>(source: Observable<T>) =>
   lastValueFrom(source).then(
@@ -58,7 +62,7 @@ describe('reads over HTTP (nock, fetch transport)', () => {
 
   it('200 with data: one chunk with the bytes, position and checkpoint', async () => {
     get().reply(200, 'hello', upToDate('0_5', { 'stream-cursor': 'c1', 'content-type': 'text/plain' }));
-    const chunks = await all(stream.read({ live: false }));
+    const chunks = await all(readBytes(stream, { live: false }));
     expect(chunks).toHaveLength(1);
     expect(text(chunks[0]!)).toBe('hello');
     expect(chunks[0]).toMatchObject({ offset: '0_5', cursor: 'c1', upToDate: true, closed: false, checkpoint: { offset: '0_5', cursor: 'c1' } });
@@ -68,7 +72,7 @@ describe('reads over HTTP (nock, fetch transport)', () => {
   it('partial responses are followed from each next offset until up to date', async () => {
     get().reply(200, 'ab', position('0_2'));
     get().reply(200, 'cd', upToDate('0_4'));
-    const chunks = await all(stream.read({ live: false }));
+    const chunks = await all(readBytes(stream, { live: false }));
     expect(chunks.map(text)).toEqual(['ab', 'cd']);
     expect(chunks.map((c) => c.upToDate)).toEqual([false, true]);
     expect(paths).toEqual([`${PATH}?offset=-1`, `${PATH}?offset=0_2`]);
@@ -76,7 +80,7 @@ describe('reads over HTTP (nock, fetch transport)', () => {
 
   it('200 empty and up to date is still emitted, as a chunk without data', async () => {
     get().reply(200, '', upToDate('0_9'));
-    const chunks = await all(stream.read({ live: false, offset: 'now' }));
+    const chunks = await all(readBytes(stream, { live: false, offset: 'now' }));
     expect(chunks).toHaveLength(1);
     expect(chunks[0]!.data).toHaveLength(0);
     expect(chunks[0]).toMatchObject({ offset: '0_9', upToDate: true });
@@ -87,7 +91,7 @@ describe('reads over HTTP (nock, fetch transport)', () => {
     get().reply(204, '', upToDate('0_3', { 'stream-cursor': 'k1' }));
     get().reply(200, 'new', upToDate('0_6', { 'stream-cursor': 'k2' }));
     get().reply(204, '', upToDate('0_6', { 'stream-closed': 'true' }));
-    const chunks = await all(stream.read({ live: 'long-poll', offset: 'now', params: { zeta: 'z', alpha: 'a' } }));
+    const chunks = await all(readBytes(stream, { live: 'long-poll', offset: 'now', params: { zeta: 'z', alpha: 'a' } }));
     expect(chunks.map((c) => [text(c), c.offset, c.cursor, c.upToDate, c.closed])).toEqual([
       ['', '0_3', 'k1', true, false],
       ['new', '0_6', 'k2', true, false],
@@ -105,13 +109,13 @@ describe('reads over HTTP (nock, fetch transport)', () => {
     get().reply(200, 'x', position('0_1', { 'stream-cursor': 'k0' }));
     get().reply(200, '', upToDate('0_1', { 'stream-cursor': 'k0' }));
     get().reply(204, '', upToDate('0_1', { 'stream-closed': 'true' }));
-    await all(stream.read({ live: 'long-poll', checkpoint: { offset: '0_0', cursor: 'old' } }));
+    await all(readBytes(stream, { live: 'long-poll', checkpoint: { offset: '0_0', cursor: 'old' } }));
     expect(paths).toEqual([`${PATH}?offset=0_0`, `${PATH}?offset=0_1`, `${PATH}?cursor=k0&live=long-poll&offset=0_1`]);
   });
 
   it('closed (200, empty, Stream-Closed) completes the read, even a live one, without another request', async () => {
     get().reply(200, 'end', upToDate('0_3', { 'stream-closed': 'true' }));
-    const chunks = await all(stream.read({ live: 'auto' }));
+    const chunks = await all(readBytes(stream, { live: 'auto' }));
     expect(chunks.map((c) => [text(c), c.closed, c.upToDate, c.cursor])).toEqual([['end', true, true, undefined]]);
     expect(paths).toHaveLength(1);
   });
@@ -121,10 +125,10 @@ describe('reads over HTTP (nock, fetch transport)', () => {
     nock(ORIGIN).head(PATH).reply(200, '', position('0_50', { 'content-type': 'text/plain' }));
     get().reply(200, 'kept', upToDate('0_54'));
     const errors: unknown[] = [];
-    const recovered = stream.read({ live: false, offset: '0_1' }).pipe(
+    const recovered = readBytes(stream, { live: false, offset: '0_1' }).pipe(
       catchError((error: unknown) => {
         errors.push(error);
-        return error instanceof GoneError ? stream.head().pipe(switchMap((meta) => stream.read({ live: false, offset: meta.nextOffset }))) : throwError(() => error);
+        return error instanceof GoneError ? headStream(stream).pipe(switchMap((meta) => readBytes(stream, { live: false, offset: meta.nextOffset }))) : throwError(() => error);
       }),
     );
     const chunks = await all(recovered);
@@ -136,7 +140,7 @@ describe('reads over HTTP (nock, fetch transport)', () => {
 
   it('404 is a StreamNotFoundError, not retried', async () => {
     get().reply(404, 'no such stream');
-    const error = await failure(stream.read({ live: 'auto' }));
+    const error = await failure(readBytes(stream, { live: 'auto' }));
     expect(error).toBeInstanceOf(StreamNotFoundError);
     expect(paths).toHaveLength(1);
   });
@@ -145,21 +149,21 @@ describe('reads over HTTP (nock, fetch transport)', () => {
     get().reply(503, 'busy');
     get().reply(500, 'oops');
     get().reply(200, 'ok', upToDate('0_2'));
-    const chunks = await all(stream.read({ live: false }));
+    const chunks = await all(readBytes(stream, { live: false }));
     expect(chunks.map(text)).toEqual(['ok']);
     expect(paths).toHaveLength(3);
   });
 
   it('a 200 without Stream-Next-Offset is a ProtocolError: not a protocol answer, the read cannot continue', async () => {
     get().reply(200, 'x', {});
-    const error = await failure(stream.read({ live: false }));
+    const error = await failure(readBytes(stream, { live: false }));
     expect(error).toBeInstanceOf(ProtocolError);
     expect((error as ProtocolError).offset).toBe('-1');
   });
 
   it('malformed JSON is a ParseError naming the offset of the response', async () => {
     get().reply(200, '[{"a":1},', upToDate('0_9', { 'content-type': 'application/json' }));
-    const error = await failure(stream.readJson({ live: false, offset: '0_4' }));
+    const error = await failure(readJson(stream, { live: false, offset: '0_4' }));
     expect(error).toBeInstanceOf(ParseError);
     expect((error as ParseError).offset).toBe('0_4');
     expect((error as ParseError).message).toContain('0_4');
@@ -168,20 +172,20 @@ describe('reads over HTTP (nock, fetch transport)', () => {
   it('readJson: one batch per response, items() flattens', async () => {
     get().reply(200, '[{"n":1},{"n":2}]', position('0_2', { 'content-type': 'application/json' }));
     get().reply(200, '[{"n":3}]', upToDate('0_3', { 'content-type': 'application/json' }));
-    const batches = await all(stream.readJson<{ n: number }>({ live: false }));
+    const batches = await all(readJson<{ n: number }>(stream, { live: false }));
     expect(batches.map((b) => [b.items, b.offset])).toEqual([
       [[{ n: 1 }, { n: 2 }], '0_2'],
       [[{ n: 3 }], '0_3'],
     ]);
     get().reply(200, '[{"n":1},{"n":2}]', upToDate('0_2', { 'content-type': 'application/json' }));
-    expect(await all(stream.readJson<{ n: number }>({ live: false }).pipe(items()))).toEqual([{ n: 1 }, { n: 2 }]);
+    expect(await all(readJson<{ n: number }>(stream, { live: false }).pipe(items()))).toEqual([{ n: 1 }, { n: 2 }]);
   });
 
   it('readText: a character split across two responses comes out whole', async () => {
     const euro = Buffer.from('€'); // e2 82 ac
     get().reply(200, Buffer.concat([Buffer.from('a'), euro.subarray(0, 2)]), position('0_3', { 'content-type': 'text/plain' }));
     get().reply(200, Buffer.concat([euro.subarray(2), Buffer.from('b')]), upToDate('0_5', { 'content-type': 'text/plain' }));
-    const chunks = await all(stream.readText({ live: false }));
+    const chunks = await all(readText(stream, { live: false }));
     expect(chunks.map((c) => c.text)).toEqual(['a', '€b']);
   });
 
@@ -202,7 +206,7 @@ describe('reads over HTTP (nock, fetch transport)', () => {
         ]),
         eventStream({ 'stream-sse-data-encoding': 'base64' }),
       );
-      const chunks = await all(stream.read({ live: 'sse' }));
+      const chunks = await all(readBytes(stream, { live: 'sse' }));
       expect(chunks.map((c) => [Array.from(c.data), c.offset, c.closed])).toEqual([
         [[], '0_0', false],
         [Array.from(payload), '0_9', false],
@@ -222,7 +226,7 @@ describe('reads over HTTP (nock, fetch transport)', () => {
         ]),
         eventStream(),
       );
-      const batches = await all(stream.readJson({ live: 'sse' }));
+      const batches = await all(readJson(stream, { live: 'sse' }));
       expect(batches.map((b) => [b.items, b.closed])).toEqual([
         [[], false],
         [[{ n: 1 }, { n: 2 }, { n: 3 }], true],
@@ -232,7 +236,7 @@ describe('reads over HTTP (nock, fetch transport)', () => {
     it('a malformed control event is a ParseError naming the last offset', async () => {
       get().reply(200, '', upToDate('0_7', { 'content-type': 'text/plain' }));
       get().reply(200, sse([['control', '{"streamNextOffset": 12']]), eventStream());
-      const error = await failure(stream.read({ live: 'sse' }));
+      const error = await failure(readBytes(stream, { live: 'sse' }));
       expect(error).toBeInstanceOf(ParseError);
       expect((error as ParseError).offset).toBe('0_7');
     });
@@ -242,7 +246,7 @@ describe('reads over HTTP (nock, fetch transport)', () => {
       get().reply(501, 'SSE not implemented');
       get().reply(200, 'b', upToDate('0_2', { 'stream-cursor': 'k' }));
       get().reply(204, '', upToDate('0_2', { 'stream-closed': 'true' }));
-      const chunks = await all(stream.read({ live: 'auto' }));
+      const chunks = await all(readBytes(stream, { live: 'auto' }));
       expect(chunks.map(text)).toEqual(['a', 'b', '']);
       expect(paths).toEqual([`${PATH}?offset=-1`, `${PATH}?live=sse&offset=0_1`, `${PATH}?live=long-poll&offset=0_1`, `${PATH}?cursor=k&live=long-poll&offset=0_2`]);
     });
@@ -251,7 +255,7 @@ describe('reads over HTTP (nock, fetch transport)', () => {
       get().reply(200, '', upToDate('0_1', { 'content-type': 'text/plain' }));
       get().reply(200, 'not sse', upToDate('0_1', { 'content-type': 'text/plain' }));
       get().reply(204, '', upToDate('0_1', { 'stream-closed': 'true' }));
-      await all(stream.read({ live: 'auto' }));
+      await all(readBytes(stream, { live: 'auto' }));
       expect(paths.map((p) => p.replace(PATH, ''))).toEqual(['?offset=-1', '?live=sse&offset=0_1', '?live=long-poll&offset=0_1']);
     });
 
@@ -260,7 +264,7 @@ describe('reads over HTTP (nock, fetch transport)', () => {
       nock(ORIGIN, { reqheaders: { accept: 'text/event-stream' } })
         .get(`${PATH}?live=sse&offset=0_1`)
         .reply(200, sse([['control', '{"streamNextOffset":"0_1","streamClosed":true}']]), eventStream());
-      const chunks = await all(stream.read({ live: 'sse' }));
+      const chunks = await all(readBytes(stream, { live: 'sse' }));
       expect(chunks.at(-1)!.closed).toBe(true);
     });
   });
@@ -275,7 +279,7 @@ describe('reads over HTTP (nock, fetch transport)', () => {
         .reply(200, 'secret', upToDate('0_6'));
       const seen: Array<[string, number]> = [];
       const chunks = await all(
-        stream.read({
+        readBytes(stream, {
           live: false,
           headers: { authorization: 'Bearer expired' },
           onError: async (error, attempt) => {
@@ -290,14 +294,14 @@ describe('reads over HTTP (nock, fetch transport)', () => {
 
     it('without onError a 401 fails the read with UnauthorizedError', async () => {
       get().reply(401, 'no');
-      expect(await failure(stream.read({ live: false }))).toBeInstanceOf(UnauthorizedError);
+      expect(await failure(readBytes(stream, { live: false }))).toBeInstanceOf(UnauthorizedError);
     });
 
     it('an onError that throws fails the read with its error', async () => {
       get().reply(503, 'busy');
       const mine = new Error('refresh failed');
       const error = await failure(
-        stream.read({
+        readBytes(stream, {
           live: false,
           onError: () => {
             throw mine;
@@ -309,7 +313,7 @@ describe('reads over HTTP (nock, fetch transport)', () => {
   });
 
   it('nothing is sent before subscribe, and each subscription reads anew', async () => {
-    const read = stream.read({ live: false });
+    const read = readBytes(stream, { live: false });
     expect(paths).toHaveLength(0);
     get().reply(200, 'x', upToDate('0_1'));
     get().reply(200, 'x', upToDate('0_1'));

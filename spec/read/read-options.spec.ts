@@ -1,5 +1,5 @@
 import { firstValueFrom } from 'rxjs';
-import { DurableStreamsClient, InvalidArgumentError, type HttpTransport, type ReadOptions } from '../../lib/index';
+import { DurableStreamsClient, InvalidArgumentError, type HttpTransport, type ReadOptions, readBytes } from '../../lib/index';
 import { DEFAULT_RETRY } from '../../lib/retry/retry-config';
 import { resolveReadOptions } from '../../lib/read/resolve-read-options';
 import { readRequestSpec } from '../../lib/read/read-request';
@@ -46,7 +46,7 @@ describe('read options', () => {
     const requests: unknown[] = [];
     const transport: HttpTransport = { request: async (r) => (requests.push(r), Promise.reject(new Error('unreachable'))) };
     const stream = new DurableStreamsClient({ baseUrl: 'http://ds.test/v1/stream', transport }).stream('s');
-    const read = stream.read({ offset: '' });
+    const read = readBytes(stream, { offset: '' });
     await expect(firstValueFrom(read)).rejects.toBeInstanceOf(InvalidArgumentError);
     expect(requests).toEqual([]);
   });

@@ -1,6 +1,6 @@
 import { filter, firstValueFrom, lastValueFrom, map, scan, share, shareReplay, take, takeWhile, toArray, type Observable, type Subscription } from 'rxjs';
 import { eachValueFrom } from 'rxjs-for-await';
-import { collectItems, collectText, items, Offset, UnauthorizedError, type DurableStream, type DurableStreamsClient, type HttpTransport, type JsonBatch } from '../../lib/index';
+import { collectItems, collectText, items, Offset, UnauthorizedError, type DurableStream, type DurableStreamsClient, type HttpTransport, type JsonBatch, append, appendJson, closeStream, createStream, headStream, readBytes, readJson, readText } from '../../lib/index';
 import { injectFault, realClient, serverUrl, transports, uniquePath } from '../support/real-server';
 import { LoopbackServer, sleep } from '../support/loopback-server';
 
@@ -46,8 +46,8 @@ describe.each(transports)('reads against the reference server (%s)', (_name, mak
   async function jsonStream(...values: unknown[]): Promise<[DurableStream, string]> {
     const path = uniquePath('read');
     const stream = client.stream(path);
-    await firstValueFrom(stream.create({ contentType: 'application/json' }));
-    for (const value of values) await firstValueFrom(stream.appendJson(value));
+    await firstValueFrom(createStream(stream, { contentType: 'application/json' }));
+    for (const value of values) await firstValueFrom(appendJson(stream, value));
     return [stream, path];
   }
 
@@ -55,7 +55,7 @@ describe.each(transports)('reads against the reference server (%s)', (_name, mak
 
   it('live: false catches up over several appends and completes', async () => {
     const [stream, path] = await jsonStream(...Array.from({ length: 50 }, (_, n) => ({ n })));
-    const values = await lastValueFrom(stream.readJson<{ n: number }>({ live: false }).pipe(collectItems()));
+    const values = await lastValueFrom(readJson<{ n: number }>(stream, { live: false }).pipe(collectItems()));
     expect(values.map((v) => v.n)).toEqual(Array.from({ length: 50 }, (_, n) => n));
     expect(requestsFor(path).every((q) => !q.includes('live='))).toBe(true);
   });
@@ -63,14 +63,14 @@ describe.each(transports)('reads against the reference server (%s)', (_name, mak
   describe.each(LIVE_MODES)("live: '%s'", (live) => {
     it('delivers data appended while tailing, in order, and completes at EOF', async () => {
       const [stream, path] = await jsonStream({ n: 1 });
-      const read = record(stream.readJson<{ n: number }>({ live }));
+      const read = record(readJson<{ n: number }>(stream, { live }));
       await until(() => read.values.length > 0, 'the catch-up batch');
       // Give the live request time to reach the server before appending.
       await sleep(100);
-      await firstValueFrom(stream.appendJson({ n: 2 }));
+      await firstValueFrom(appendJson(stream, { n: 2 }));
       await until(() => read.values.flatMap((b) => b.items).length === 2, 'the second message');
-      await firstValueFrom(stream.appendJson({ n: 3 }));
-      await firstValueFrom(stream.close());
+      await firstValueFrom(appendJson(stream, { n: 3 }));
+      await firstValueFrom(closeStream(stream));
       const batches = await read.done;
       expect(batches.flatMap((b) => b.items)).toEqual([{ n: 1 }, { n: 2 }, { n: 3 }]);
       expect(batches.at(-1)).toMatchObject({ closed: true, upToDate: true });
@@ -83,30 +83,30 @@ describe.each(transports)('reads against the reference server (%s)', (_name, mak
 
     it('resumes from a checkpoint with no gap and no duplicate', async () => {
       const [stream] = await jsonStream({ n: 1 }, { n: 2 });
-      const first = record(stream.readJson<{ n: number }>({ live }));
+      const first = record(readJson<{ n: number }>(stream, { live }));
       await until(() => first.values.some((b) => b.upToDate), 'catching up');
       await sleep(100);
-      await firstValueFrom(stream.appendJson({ n: 3 }));
+      await firstValueFrom(appendJson(stream, { n: 3 }));
       await until(() => first.values.flatMap((b) => b.items).length === 3, 'the live message');
       first.subscription.unsubscribe();
       const checkpoint = first.values.at(-1)!.checkpoint;
       expect(first.values.flatMap((b) => b.items)).toEqual([{ n: 1 }, { n: 2 }, { n: 3 }]);
 
       // Written while no one reads.
-      await firstValueFrom(stream.appendJson({ n: 4 }));
-      await firstValueFrom(stream.appendJson({ n: 5 }));
-      await firstValueFrom(stream.close());
+      await firstValueFrom(appendJson(stream, { n: 4 }));
+      await firstValueFrom(appendJson(stream, { n: 5 }));
+      await firstValueFrom(closeStream(stream));
 
-      const resumed = await lastValueFrom(stream.readJson<{ n: number }>({ live, checkpoint }).pipe(items(), toArray()));
+      const resumed = await lastValueFrom(readJson<{ n: number }>(stream, { live, checkpoint }).pipe(items(), toArray()));
       expect(resumed).toEqual([{ n: 4 }, { n: 5 }]);
     });
 
     it('from Offset.now sees only what is appended after it starts', async () => {
       const [stream, path] = await jsonStream({ old: true });
-      const read = record(stream.readJson({ live, offset: Offset.now }));
+      const read = record(readJson(stream, { live, offset: Offset.now }));
       await until(() => requestsFor(path).some((q) => q.includes('live=')), 'the live request');
       await sleep(100);
-      await firstValueFrom(stream.appendJson({ fresh: true }));
+      await firstValueFrom(appendJson(stream, { fresh: true }));
       await until(() => read.values.some((b) => b.items.length > 0), 'the new message');
       read.subscription.unsubscribe();
       expect(read.values.flatMap((b) => b.items)).toEqual([{ fresh: true }]);
@@ -118,7 +118,7 @@ describe.each(transports)('reads against the reference server (%s)', (_name, mak
   describe('unsubscribing closes the connection at once', () => {
     it('mid-long-poll: the held request is aborted, long before the server would answer', async () => {
       const [stream, path] = await jsonStream();
-      const subscription = stream.readJson({ live: 'long-poll', offset: Offset.now }).subscribe();
+      const subscription = readJson(stream, { live: 'long-poll', offset: Offset.now }).subscribe();
       const pattern = new RegExp(`/${path}\\?.*live=long-poll`);
       const held = await proxy.waitFor(pattern);
       await sleep(200);
@@ -134,7 +134,7 @@ describe.each(transports)('reads against the reference server (%s)', (_name, mak
 
     it('mid-SSE: the endless response is aborted and not reopened', async () => {
       const [stream, path] = await jsonStream({ n: 1 });
-      const read = record(stream.readJson({ live: 'sse' }));
+      const read = record(readJson(stream, { live: 'sse' }));
       const pattern = new RegExp(`/${path}\\?.*live=sse`);
       const connection = await proxy.waitFor(pattern);
       await until(() => read.values.length > 0, 'the first batch');
@@ -152,14 +152,14 @@ describe.each(transports)('reads against the reference server (%s)', (_name, mak
   it('binary over SSE: every byte value survives the base64 round trip', async () => {
     const path = uniquePath('bin');
     const stream = client.stream(path, { contentType: 'application/octet-stream' });
-    await firstValueFrom(stream.create({ contentType: 'application/octet-stream' }));
-    const read = record(stream.read({ live: 'sse' }));
+    await firstValueFrom(createStream(stream, { contentType: 'application/octet-stream' }));
+    const read = record(readBytes(stream, { live: 'sse' }));
     await until(() => read.values.length > 0, 'catching up');
     await sleep(100);
     const payload = Uint8Array.from({ length: 256 }, (_, i) => 255 - i);
-    await firstValueFrom(stream.append(payload));
-    await firstValueFrom(stream.append(Uint8Array.of(0, 13, 10, 0)));
-    await firstValueFrom(stream.close());
+    await firstValueFrom(append(stream, payload));
+    await firstValueFrom(append(stream, Uint8Array.of(0, 13, 10, 0)));
+    await firstValueFrom(closeStream(stream));
     const chunks = await read.done;
     const received = Buffer.concat(chunks.map((c) => c.data));
     expect(Array.from(received)).toEqual([...payload, 0, 13, 10, 0]);
@@ -169,14 +169,14 @@ describe.each(transports)('reads against the reference server (%s)', (_name, mak
   it('readText: a UTF-8 character split across two appends (two responses) comes out whole', async () => {
     const path = uniquePath('utf8');
     const stream = client.stream(path, { contentType: 'text/plain' });
-    await firstValueFrom(stream.create({ contentType: 'text/plain' }));
+    await firstValueFrom(createStream(stream, { contentType: 'text/plain' }));
     const euro = new TextEncoder().encode('€');
-    await firstValueFrom(stream.append(Uint8Array.of(0x61, euro[0]!, euro[1]!)));
-    const read = record(stream.readText({ live: 'long-poll' }));
+    await firstValueFrom(append(stream, Uint8Array.of(0x61, euro[0]!, euro[1]!)));
+    const read = record(readText(stream, { live: 'long-poll' }));
     await until(() => read.values.length > 0, 'the first half');
     await sleep(100);
-    await firstValueFrom(stream.append(Uint8Array.of(euro[2]!, 0x62)));
-    await firstValueFrom(stream.close());
+    await firstValueFrom(append(stream, Uint8Array.of(euro[2]!, 0x62)));
+    await firstValueFrom(closeStream(stream));
     const chunks = await read.done;
     expect(chunks.map((c) => c.text).join('')).toBe('a€b');
     expect(chunks[0]!.text).toBe('a');
@@ -185,14 +185,14 @@ describe.each(transports)('reads against the reference server (%s)', (_name, mak
 
   it('readText resumed where a U+FEFF starts gives it, as a read from the beginning does: no character lost', async () => {
     const stream = client.stream(uniquePath('bom'), { contentType: 'text/plain' });
-    await firstValueFrom(stream.create({ contentType: 'text/plain' }));
-    await firstValueFrom(stream.append('a'));
-    const between = (await firstValueFrom(stream.head())).nextOffset;
-    await firstValueFrom(stream.append('\uFEFFb'));
-    const whole = await lastValueFrom(stream.readText({ live: false }).pipe(toArray()));
+    await firstValueFrom(createStream(stream, { contentType: 'text/plain' }));
+    await firstValueFrom(append(stream, 'a'));
+    const between = (await firstValueFrom(headStream(stream))).nextOffset;
+    await firstValueFrom(append(stream, '\uFEFFb'));
+    const whole = await lastValueFrom(readText(stream, { live: false }).pipe(toArray()));
     expect(whole.map((c) => c.text).join('')).toBe('a\uFEFFb');
     for (const live of [false, 'long-poll'] as const) {
-      const resumed = await firstValueFrom(stream.readText({ live, offset: between }));
+      const resumed = await firstValueFrom(readText(stream, { live, offset: between }));
       expect(resumed.text).toBe('\uFEFFb');
     }
   });
@@ -205,10 +205,10 @@ describe.each(transports)('reads against the reference server (%s)', (_name, mak
         return true;
       };
       const [stream, path] = await jsonStream({ n: 1 });
-      const read = record(stream.readJson({ live: 'auto' }));
+      const read = record(readJson(stream, { live: 'auto' }));
       await until(() => requestsFor(path).some((q) => q.includes('live=long-poll')), 'the fallback');
-      await firstValueFrom(stream.appendJson({ n: 2 }));
-      await firstValueFrom(stream.close());
+      await firstValueFrom(appendJson(stream, { n: 2 }));
+      await firstValueFrom(closeStream(stream));
       expect((await read.done).flatMap((b) => b.items)).toEqual([{ n: 1 }, { n: 2 }]);
       expect(requestsFor(path).filter((q) => q.includes('live=sse'))).toHaveLength(1);
     });
@@ -221,12 +221,12 @@ describe.each(transports)('reads against the reference server (%s)', (_name, mak
         return true; // ...and never sends an event
       };
       const [stream, path] = await jsonStream({ n: 1 });
-      const read = record(stream.readJson({ live: 'auto', sseFallbackTimeoutMs: 300 }));
+      const read = record(readJson(stream, { live: 'auto', sseFallbackTimeoutMs: 300 }));
       await until(() => requestsFor(path).some((q) => q.includes('live=long-poll')), 'the fallback');
       const buffered = proxy.matching(new RegExp(`/${path}\\?.*live=sse`))[0]!;
       await until(() => buffered.closedAt !== undefined, 'the buffered SSE request to be abandoned', 1_000);
-      await firstValueFrom(stream.appendJson({ n: 2 }));
-      await firstValueFrom(stream.close());
+      await firstValueFrom(appendJson(stream, { n: 2 }));
+      await firstValueFrom(closeStream(stream));
       expect((await read.done).flatMap((b) => b.items)).toEqual([{ n: 1 }, { n: 2 }]);
     });
   });
@@ -241,7 +241,7 @@ describe.each(transports)('reads against the reference server (%s)', (_name, mak
     const [stream, path] = await jsonStream({ n: 1 });
     const refreshes: number[] = [];
     const read = record(
-      stream.readJson({
+      readJson(stream, {
         live: 'sse',
         headers: { authorization: 'Bearer t1' },
         onError: async (error) => {
@@ -260,8 +260,8 @@ describe.each(transports)('reads against the reference server (%s)', (_name, mak
     // The read reconnects with the old token, is refused, refreshes it, catches up and goes live with the new one.
     await until(() => proxy.matching(sse).some((r) => r.headers.authorization === valid), 'SSE with the new token');
     await sleep(100);
-    await firstValueFrom(stream.appendJson({ n: 2 }, { headers: { authorization: valid } }));
-    await firstValueFrom(stream.close({ headers: { authorization: valid } }));
+    await firstValueFrom(appendJson(stream, { n: 2 }, { headers: { authorization: valid } }));
+    await firstValueFrom(closeStream(stream, { headers: { authorization: valid } }));
     expect((await read.done).flatMap((b) => b.items)).toEqual([{ n: 1 }, { n: 2 }]);
     expect(refreshes).toEqual([401]);
     // Every request before the refusal carried the old token, every one after it the new one.
@@ -275,14 +275,14 @@ describe.each(transports)('reads against the reference server (%s)', (_name, mak
   it('a 503 injected by the server is retried transparently', async () => {
     const [stream, path] = await jsonStream({ n: 1 });
     await injectFault(`/v1/stream/${path}`, { status: 503, count: 1, method: 'GET' });
-    expect(await lastValueFrom(stream.readJson({ live: false }).pipe(collectItems()))).toEqual([{ n: 1 }]);
+    expect(await lastValueFrom(readJson(stream, { live: false }).pipe(collectItems()))).toEqual([{ n: 1 }]);
     expect(requestsFor(path)).toEqual(['offset=-1', 'offset=-1']);
   });
 
   describe('several components on one read', () => {
     it('share(): every subscriber sees the same batches from one set of requests', async () => {
       const [stream, path] = await jsonStream({ n: 1 }, { n: 2 });
-      const shared = stream.readJson<{ n: number }>({ live: 'long-poll' }).pipe(share());
+      const shared = readJson<{ n: number }>(stream, { live: 'long-poll' }).pipe(share());
       const count = firstValueFrom(shared.pipe(items(), take(3), toArray()));
       const sum = firstValueFrom(
         shared.pipe(
@@ -292,7 +292,7 @@ describe.each(transports)('reads against the reference server (%s)', (_name, mak
         ),
       );
       await until(() => requestsFor(path).some((q) => q.includes('live=long-poll')), 'the tail');
-      await firstValueFrom(stream.appendJson({ n: 3 }));
+      await firstValueFrom(appendJson(stream, { n: 3 }));
       expect(await count).toEqual([{ n: 1 }, { n: 2 }, { n: 3 }]);
       expect(await sum).toBe(6);
       // Both consumers, one read: a single catch-up request.
@@ -301,7 +301,7 @@ describe.each(transports)('reads against the reference server (%s)', (_name, mak
 
     it('shareReplay({ bufferSize: 1, refCount: true }): a late subscriber gets the latest batch at once', async () => {
       const [stream, path] = await jsonStream({ n: 1 });
-      const latest = stream.readJson<{ n: number }>({ live: 'long-poll' }).pipe(shareReplay({ bufferSize: 1, refCount: true }));
+      const latest = readJson<{ n: number }>(stream, { live: 'long-poll' }).pipe(shareReplay({ bufferSize: 1, refCount: true }));
       const first = latest.subscribe();
       await until(() => requestsFor(path).length > 0, 'the first request');
       const late: JsonBatch<{ n: number }> = await firstValueFrom(latest);
@@ -317,26 +317,26 @@ describe.each(transports)('reads against the reference server (%s)', (_name, mak
 
   it('for await with eachValueFrom: consume batches as an async iterable', async () => {
     const [stream] = await jsonStream({ n: 1 }, { n: 2 });
-    await firstValueFrom(stream.close());
+    await firstValueFrom(closeStream(stream));
     const seen: unknown[] = [];
-    for await (const batch of eachValueFrom(stream.readJson({ live: 'auto' }))) seen.push(...batch.items);
+    for await (const batch of eachValueFrom(readJson(stream, { live: 'auto' }))) seen.push(...batch.items);
     expect(seen).toEqual([{ n: 1 }, { n: 2 }]);
   });
 
   it('collectText reads a text stream up to the tail, even from a live read', async () => {
     const path = uniquePath('text');
     const stream = client.stream(path, { contentType: 'text/plain' });
-    await firstValueFrom(stream.create({ contentType: 'text/plain' }));
-    await firstValueFrom(stream.append('hello '));
-    await firstValueFrom(stream.append('world'));
-    expect(await lastValueFrom(stream.readText({ live: 'auto' }).pipe(collectText()))).toBe('hello world');
+    await firstValueFrom(createStream(stream, { contentType: 'text/plain' }));
+    await firstValueFrom(append(stream, 'hello '));
+    await firstValueFrom(append(stream, 'world'));
+    expect(await lastValueFrom(readText(stream, { live: 'auto' }).pipe(collectText()))).toBe('hello world');
   });
 
   it('takeWhile on checkpoints: stop a live read at a known offset', async () => {
     const [stream] = await jsonStream({ n: 1 });
-    const head = await firstValueFrom(stream.head());
+    const head = await firstValueFrom(headStream(stream));
     const upTo = await lastValueFrom(
-      stream.readJson({ live: 'auto' }).pipe(
+      readJson(stream, { live: 'auto' }).pipe(
         takeWhile((b) => b.offset < head.nextOffset, true),
         map((b) => b.offset),
       ),

@@ -1,5 +1,5 @@
 import { firstValueFrom, map, type Observable, type Subscription } from 'rxjs';
-import { DurableStreamsClient, type ConnectionState, type DurableStream, type HttpTransport, type JsonBatch, type LiveMode } from '../../lib/index';
+import { DurableStreamsClient, type ConnectionState, type DurableStream, type HttpTransport, type JsonBatch, type LiveMode, append, appendJson, closeStream, createStream, headStream, readJson, readText } from '../../lib/index';
 import { transports } from '../support/real-server';
 import { startWatchedServer, until, type WatchedServer } from '../support/watched-server';
 
@@ -30,9 +30,9 @@ describe.each(transports)('shared tails (%s)', (_name, makeTransport) => {
   async function jsonStream(messages = 0): Promise<{ path: string; stream: DurableStream; offsets: string[] }> {
     const path = `shared-${counter++}`;
     const stream = client.stream(path);
-    await firstValueFrom(stream.create({ contentType: 'application/json' }));
-    const offsets = [(await firstValueFrom(stream.head())).nextOffset];
-    for (let n = 0; n < messages; n++) offsets.push((await firstValueFrom(stream.appendJson(n))).nextOffset);
+    await firstValueFrom(createStream(stream, { contentType: 'application/json' }));
+    const offsets = [(await firstValueFrom(headStream(stream))).nextOffset];
+    for (let n = 0; n < messages; n++) offsets.push((await firstValueFrom(appendJson(stream, n))).nextOffset);
     return { path, stream, offsets };
   }
 
@@ -50,9 +50,9 @@ describe.each(transports)('shared tails (%s)', (_name, makeTransport) => {
 
   it.each(MODES)("gives 40 readers of one stream ('%s') every message once, over one live request", async (live) => {
     const { path, stream, offsets } = await jsonStream();
-    const readers = Array.from({ length: 40 }, () => record(stream.readJson<number>({ live, offset: offsets[0]! })));
+    const readers = Array.from({ length: 40 }, () => record(readJson<number>(stream, { live, offset: offsets[0]! })));
     await until(async () => (await counts(path)).openLive === 1, async () => `one live request (${JSON.stringify(await counts(path))})`);
-    for (let n = 0; n < 20; n++) await firstValueFrom(stream.appendJson(n));
+    for (let n = 0; n < 20; n++) await firstValueFrom(appendJson(stream, n));
     await until(() => readers.every((r) => r.items.length === 20), () => `every reader to have 20 (${readers.map((r) => r.items.length)})`);
     expect(readers.every((r) => r.items.join() === range(0, 20).join())).toBe(true);
     expect((await counts(path)).openLive).toBe(1);
@@ -60,12 +60,12 @@ describe.each(transports)('shared tails (%s)', (_name, makeTransport) => {
 
   it('lets readers starting at many offsets, while appends go on, join at exactly their offset', async () => {
     const { path, stream, offsets } = await jsonStream(30);
-    const first = record(stream.readJson<number>({ live: 'sse', offset: offsets[30]! }));
+    const first = record(readJson<number>(stream, { live: 'sse', offset: offsets[30]! }));
     await until(async () => (await counts(path)).openLive === 1, () => 'the tail to be live');
     let appended = 30;
     const appending = (async () => {
       for (; appended < 90; appended++) {
-        offsets.push((await firstValueFrom(stream.appendJson(appended))).nextOffset);
+        offsets.push((await firstValueFrom(appendJson(stream, appended))).nextOffset);
         await new Promise((resolve) => setTimeout(resolve, 5));
       }
     })();
@@ -73,11 +73,11 @@ describe.each(transports)('shared tails (%s)', (_name, makeTransport) => {
     const joiners: Array<{ start: number; reader: ReturnType<typeof record> }> = [];
     for (let start = 0; start < 75; start += 3) {
       await until(() => offsets.length > start, () => `offset ${start}`);
-      joiners.push({ start, reader: record(stream.readJson<number>({ live: 'sse', offset: offsets[start]! })) });
+      joiners.push({ start, reader: record(readJson<number>(stream, { live: 'sse', offset: offsets[start]! })) });
       await new Promise((resolve) => setTimeout(resolve, 7));
     }
     await appending;
-    await firstValueFrom(stream.close());
+    await firstValueFrom(closeStream(stream));
     await until(() => first.done && joiners.every((j) => j.reader.done), () => `every read to reach EOF (${joiners.filter((j) => !j.reader.done).map((j) => j.start)})`);
     expect(first.items).toEqual(range(30, 90));
     for (const { start, reader } of joiners) expect([start, reader.items]).toEqual([start, range(start, 90)]);
@@ -88,10 +88,10 @@ describe.each(transports)('shared tails (%s)', (_name, makeTransport) => {
     const fresh = makeTransport();
     try {
       const own = make(fresh).stream(path);
-      const staying = record(own.readJson<number>({ live: 'sse', offset: offsets[0]! }));
-      const leaving = record(own.readJson<number>({ live: 'sse', offset: offsets[0]! }));
+      const staying = record(readJson<number>(own, { live: 'sse', offset: offsets[0]! }));
+      const leaving = record(readJson<number>(own, { live: 'sse', offset: offsets[0]! }));
       const failing = record(
-        own.readJson<number>({ live: 'sse', offset: offsets[0]! }).pipe(
+        readJson<number>(own, { live: 'sse', offset: offsets[0]! }).pipe(
           map((batch) => {
             if (batch.items.includes(3)) throw new Error('a bug in this subscriber');
             return batch;
@@ -100,7 +100,7 @@ describe.each(transports)('shared tails (%s)', (_name, makeTransport) => {
       );
       await until(async () => (await counts(path)).openLive === 1, () => 'one live request');
       for (let n = 0; n < 6; n++) {
-        await firstValueFrom(stream.appendJson(n));
+        await firstValueFrom(appendJson(stream, n));
         await until(() => staying.items.length === n + 1, () => `the staying reader to have ${n + 1}`);
         if (n === 1) leaving.subscription.unsubscribe();
       }
@@ -127,9 +127,9 @@ describe.each(transports)('shared tails (%s)', (_name, makeTransport) => {
       { headers: { 'x-token': () => 'a' } },
       { params: { tenant: 'x' } },
     ];
-    const readers = reads.map((options) => record(stream.readJson<number>({ live: 'sse', offset: offsets[0]!, ...options })));
+    const readers = reads.map((options) => record(readJson<number>(stream, { live: 'sse', offset: offsets[0]!, ...options })));
     await until(async () => (await counts(path)).openLive === 5, async () => `five live requests (${JSON.stringify(await counts(path))})`);
-    await firstValueFrom(stream.appendJson(7));
+    await firstValueFrom(appendJson(stream, 7));
     await until(() => readers.every((r) => r.items.length === 1), () => 'every reader to have the message');
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect((await counts(path)).openLive).toBe(5);
@@ -140,11 +140,11 @@ describe.each(transports)('shared tails (%s)', (_name, makeTransport) => {
     const statesOf = (states: ConnectionState[]) => states.map((state) => (state.status === 'live' ? `live:${state.mode}` : state.status));
     const first: ConnectionState[] = [];
     const joiner: ConnectionState[] = [];
-    const a = record(stream.readJson<number>({ live: 'sse', offset: offsets[5]!, connectionState: { next: (s) => first.push(s) } }));
+    const a = record(readJson<number>(stream, { live: 'sse', offset: offsets[5]!, connectionState: { next: (s) => first.push(s) } }));
     await until(async () => (await counts(path)).openLive === 1, () => 'the tail to be live');
-    const b = record(stream.readJson<number>({ live: 'sse', offset: offsets[0]!, connectionState: { next: (s) => joiner.push(s) } }));
+    const b = record(readJson<number>(stream, { live: 'sse', offset: offsets[0]!, connectionState: { next: (s) => joiner.push(s) } }));
     await until(() => b.items.length === 5, () => 'the joiner to catch up');
-    await firstValueFrom(stream.close());
+    await firstValueFrom(closeStream(stream));
     await until(() => a.done && b.done, () => 'both reads to end');
     expect(statesOf(first)).toEqual(['connecting', 'live:sse', 'closed']);
     // Its own catch-up answered up to date at once: live, then the tail's states.
@@ -154,16 +154,16 @@ describe.each(transports)('shared tails (%s)', (_name, makeTransport) => {
   it('decodes text per reader, so a character split across appends comes out whole for a reader that joined between them', async () => {
     const path = `shared-text-${counter++}`;
     const stream = client.stream(path);
-    await firstValueFrom(stream.create({ contentType: 'text/plain' }));
-    const start = (await firstValueFrom(stream.head())).nextOffset;
+    await firstValueFrom(createStream(stream, { contentType: 'text/plain' }));
+    const start = (await firstValueFrom(headStream(stream))).nextOffset;
     const texts = [[] as string[], [] as string[]];
-    subscriptions.push(stream.readText({ live: 'long-poll', offset: start }).subscribe((c) => texts[0]!.push(c.text)));
+    subscriptions.push(readText(stream, { live: 'long-poll', offset: start }).subscribe((c) => texts[0]!.push(c.text)));
     await until(async () => (await counts(path)).openLive === 1, () => 'the tail to be live');
     const e = new TextEncoder().encode('é');
-    await firstValueFrom(stream.append(e.slice(0, 1)));
-    subscriptions.push(stream.readText({ live: 'long-poll', offset: start }).subscribe((c) => texts[1]!.push(c.text)));
+    await firstValueFrom(append(stream, e.slice(0, 1)));
+    subscriptions.push(readText(stream, { live: 'long-poll', offset: start }).subscribe((c) => texts[1]!.push(c.text)));
     await new Promise((resolve) => setTimeout(resolve, 150));
-    await firstValueFrom(stream.append(e.slice(1)));
+    await firstValueFrom(append(stream, e.slice(1)));
     await until(() => texts.every((t) => t.join('') === 'é'), () => `both readers to read é (${JSON.stringify(texts)})`);
   });
 });

@@ -1,5 +1,5 @@
 import { catchError, lastValueFrom, of, toArray } from 'rxjs';
-import { DurableStreamsClient, NetworkError, Offset, SseUnavailableError, type JsonBatch } from '../../lib/index';
+import { DurableStreamsClient, NetworkError, Offset, SseUnavailableError, type JsonBatch, readJson } from '../../lib/index';
 import { useLoopbackServer } from '../support/loopback-server';
 import { transports } from '../support/real-server';
 
@@ -27,7 +27,7 @@ describe.each(transports)('SSE connections cut by the network (%s)', (_name, mak
       }
       res.writeHead(204, { 'stream-next-offset': '0_5', 'stream-up-to-date': 'true', 'stream-closed': 'true' }).end();
     });
-    const batches = await lastValueFrom(client().stream('s').readJson({ live: 'auto', offset: Offset.now }).pipe(toArray()));
+    const batches = await lastValueFrom(readJson(client().stream('s'), { live: 'auto', offset: Offset.now }).pipe(toArray()));
     expect(batches.map((b) => [b.offset, b.closed])).toEqual([['0_5', true]]);
     expect(server.requests.map((r) => new URL(r.url, loop.base).searchParams.get('live'))).toEqual(['sse', 'long-poll']);
   });
@@ -40,9 +40,8 @@ describe.each(transports)('SSE connections cut by the network (%s)', (_name, mak
     });
     const seen: Array<JsonBatch | Error> = [];
     await lastValueFrom(
-      client(0)
-        .stream('s')
-        .readJson({ live: 'sse', offset: Offset.now })
+      readJson(client(0)
+        .stream('s'), { live: 'sse', offset: Offset.now })
         .pipe(catchError((error: Error) => of(error)), toArray()),
     ).then((values) => seen.push(...(values as Array<JsonBatch | Error>)));
     expect(seen).toHaveLength(2);

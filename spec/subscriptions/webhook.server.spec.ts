@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http';
 import { concatMap, filter, firstValueFrom, from, map, take, tap, timer, toArray } from 'rxjs';
 import { subscription, webhookReceiver, type Ack, type Wake, type WebhookReceiver, type WakeOutcome } from '../../lib/subscriptions';
 import { unique, useSubscriptionServer } from './support/server';
+import { appendJson, headStream } from '../../lib/index';
 
 const fixture = useSubscriptionServer();
 
@@ -39,8 +40,8 @@ async function webhookSubscription(url: string, leaseTtlMs = 5000) {
   await fixture.server.createJson(`${prefix}/a`);
   const handle = subscription(fixture.admin, unique('sub'));
   await firstValueFrom(handle.ensure({ type: 'webhook', pattern: `${prefix}/*`, webhook: { url }, leaseTtlMs }));
-  const append = (value: unknown) => firstValueFrom(fixture.admin.stream(`${prefix}/a`, { contentType: 'application/json' }).appendJson(value));
-  const tail = async () => (await firstValueFrom(fixture.admin.stream(`${prefix}/a`).head())).nextOffset;
+  const append = (value: unknown) => firstValueFrom(appendJson(fixture.admin.stream(`${prefix}/a`, { contentType: 'application/json' }), value));
+  const tail = async () => (await firstValueFrom(headStream(fixture.admin.stream(`${prefix}/a`)))).nextOffset;
   return { handle, append, tail, path: `${prefix}/a` };
 }
 

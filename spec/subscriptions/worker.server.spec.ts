@@ -1,6 +1,7 @@
 import { concatMap, firstValueFrom, ignoreElements, from, map, merge, take, tap, timer, toArray, type Observable, type Subscription as RxSubscription } from 'rxjs';
 import { LeaseExpiredError, subscription, type Ack, type SubscriptionHandle, type Wake, type WakeOutcome } from '../../lib/subscriptions';
 import { unique, useSubscriptionServer } from './support/server';
+import { appendJson, headStream } from '../../lib/index';
 
 const fixture = useSubscriptionServer();
 
@@ -14,7 +15,7 @@ async function pullWake(streams: number, leaseTtlMs: number): Promise<{ handle: 
   return { handle, paths };
 }
 
-const append = (path: string, value: unknown) => firstValueFrom(fixture.admin.stream(path, { contentType: 'application/json' }).appendJson(value));
+const append = (path: string, value: unknown) => firstValueFrom(appendJson(fixture.admin.stream(path, { contentType: 'application/json' }), value));
 
 /** Reads every pending stream of the wake, passing each message to `seen`, acking each batch. */
 const readAll =
@@ -40,7 +41,7 @@ async function eventually(check: () => Promise<boolean> | boolean, ms = 10_000):
 
 async function ackedAtTails(handle: SubscriptionHandle): Promise<boolean> {
   const { streams } = await firstValueFrom(handle.get());
-  const tails = await Promise.all(streams.map((stream) => firstValueFrom(fixture.admin.stream(stream.path).head())));
+  const tails = await Promise.all(streams.map((stream) => firstValueFrom(headStream(fixture.admin.stream(stream.path)))));
   return streams.every((stream, i) => stream.ackedOffset === tails[i]!.nextOffset);
 }
 

@@ -1,5 +1,5 @@
 import { firstValueFrom } from 'rxjs';
-import { DurableStreamsClient, type HttpRequest, type HttpTransport } from '../../lib/index';
+import { DurableStreamsClient, type HttpRequest, type HttpTransport, createStream, idempotentProducer } from '../../lib/index';
 import { exchange } from '../../lib/transport/exchange';
 import { undiciTransport, type UndiciTransport } from '../../lib/transport/undici/undici-transport';
 import { LoopbackServer } from '../support/loopback-server';
@@ -97,10 +97,10 @@ describe('producer requests keep their order on the wire (undici, reference serv
   it('pipelines maxInFlight batches without a single sequence gap', async () => {
     const client = new DurableStreamsClient({ baseUrl: streamBase(), transport: counting });
     const stream = client.stream(uniquePath('lanes'), { contentType: 'application/json' });
-    await firstValueFrom(stream.create({ contentType: 'application/json' }));
-    const producer = stream.producer<{ n: number }>('lanes-1', { maxInFlight: 5, maxBatchItems: 100, lingerMs: 1 });
+    await firstValueFrom(createStream(stream, { contentType: 'application/json' }));
+    const producer = idempotentProducer<{ n: number }>(stream, 'lanes-1', { maxInFlight: 5, maxBatchItems: 100, lingerMs: 1 });
     for (let n = 0; n < 20_000; n++) producer.append({ n });
-    await firstValueFrom(producer.close());
+    await firstValueFrom(producer.finish());
 
     expect(lanes).toEqual(new Set([`producer:${stream.url} lanes-1`]));
     expect(statuses.length).toBe(200);

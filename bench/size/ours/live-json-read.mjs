@@ -1,7 +1,5 @@
 // A live JSON read: the main job of a browser app.
-import { DurableStreamsClient } from 'durable-streams-rx';
+import { DurableStreamsClient, readJson } from 'durable-streams-rx';
 
-new DurableStreamsClient({ baseUrl: '/v1/stream' })
-  .stream('chat/42')
-  .readJson({ live: 'auto' })
-  .subscribe((batch) => console.log(batch.items));
+const chat = new DurableStreamsClient({ baseUrl: '/v1/stream' }).stream('chat/42');
+readJson(chat, { live: 'auto' }).subscribe((batch) => console.log(batch.items));

@@ -1,9 +1,9 @@
 // One-shot operations only: create, append, head, delete, close.
-import { DurableStreamsClient } from 'durable-streams-rx';
+import { DurableStreamsClient, appendJson, closeStream, createStream, deleteStream, headStream } from 'durable-streams-rx';
 
 const chat = new DurableStreamsClient({ baseUrl: '/v1/stream' }).stream('chat/42');
-chat.create({ contentType: 'application/json' }).subscribe();
-chat.appendJson({ text: 'hello' }).subscribe();
-chat.head().subscribe((meta) => console.log(meta));
-chat.close().subscribe();
-chat.delete().subscribe();
+createStream(chat, { contentType: 'application/json' }).subscribe();
+appendJson(chat, { text: 'hello' }).subscribe();
+headStream(chat).subscribe((meta) => console.log(meta));
+closeStream(chat).subscribe();
+deleteStream(chat).subscribe();

@@ -5,6 +5,7 @@
 import { resolveClientOptions } from '#internal/http/client-options.js';
 import { RequestExecutor } from '#internal/http/request-executor.js';
 import { streamContext } from '#internal/http/stream-context.js';
+import { newStreamHandle } from '#internal/http/stream-handle.js';
 import { metadataFromHeaders } from '#internal/operations/stream-metadata.js';
 import { resolveStreamUrl } from '#internal/protocol/url.js';
 import { readJson } from '#internal/read/read-stream.js';
@@ -15,4 +16,5 @@ const url = resolveStreamUrl(http.options.baseUrl, 'chat/42');
 const learnContentType = (options = {}) =>
   http.call({ method: 'HEAD', url, userHeaders: options.headers, userParams: options.params }, (response) => [metadataFromHeaders(response.headers).contentType ?? 'application/octet-stream'], 'idempotent');
 
-readJson(streamContext(url, http, learnContentType), { live: 'auto' }).subscribe((batch) => console.log(batch.items));
+const stream = newStreamHandle(url, { context: streamContext(url, http, learnContentType), knownContentType: undefined });
+readJson(stream, { live: 'auto' }).subscribe((batch) => console.log(batch.items));

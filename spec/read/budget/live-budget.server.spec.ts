@@ -1,5 +1,5 @@
 import { firstValueFrom, type Subscription } from 'rxjs';
-import { DurableStreamsClient } from '../../../lib/index';
+import { DurableStreamsClient, appendJson, createStream, headStream, readJson } from '../../../lib/index';
 import { fetchTransport } from '../../../lib/transport/fetch/fetch-transport';
 import { startWatchedServer, until, type WatchedServer } from '../../support/watched-server';
 
@@ -37,10 +37,10 @@ describe('a live-request budget (liveRequestBudget)', () => {
   ] as const)("keeps 8 '%s' readers of 8 streams within a budget of %d live requests; every reader receives; one warning", async (live, budget) => {
     const client = new DurableStreamsClient({ baseUrl: server.base, transport: fetchTransport(), liveRequestBudget: budget, retry: { initialDelayMs: 20, maxDelayMs: 300 } });
     const paths = Array.from({ length: 8 }, (_, i) => `budget-${live}-${i}`);
-    await Promise.all(paths.map((path) => firstValueFrom(client.stream(path).create({ contentType: 'application/json' }))));
+    await Promise.all(paths.map((path) => firstValueFrom(createStream(client.stream(path), { contentType: 'application/json' }))));
     const received = paths.map(() => [] as number[]);
     paths.forEach((path, i) =>
-      subscriptions.push(client.stream(path).readJson<number>({ live, offset: 'now' }).subscribe((b) => received[i]!.push(...b.items))),
+      subscriptions.push(readJson<number>(client.stream(path), { live, offset: 'now' }).subscribe((b) => received[i]!.push(...b.items))),
     );
     let maxLive = 0;
     let sampling = true;
@@ -54,10 +54,10 @@ describe('a live-request budget (liveRequestBudget)', () => {
     try {
       await new Promise((resolve) => setTimeout(resolve, 300));
       const start = Date.now();
-      await firstValueFrom(client.stream(paths[0]!).head());
+      await firstValueFrom(headStream(client.stream(paths[0]!)));
       expect(Date.now() - start).toBeLessThan(2_000);
       for (let round = 0; round < 3; round++) {
-        await Promise.all(paths.map((path, i) => firstValueFrom(client.stream(path).appendJson(round * 10 + i))));
+        await Promise.all(paths.map((path, i) => firstValueFrom(appendJson(client.stream(path), round * 10 + i))));
         await until(() => received.every((items) => items.length === round + 1), () => `round ${round} to reach every reader (${received.map((r) => r.length)})`);
       }
     } finally {

@@ -1,5 +1,5 @@
 import { firstValueFrom, type Subscription } from 'rxjs';
-import { DurableStreamsClient, type DurableStream } from '../../../lib/index';
+import { DurableStreamsClient, type DurableStream, appendJson, closeStream, createStream, headStream, readJson } from '../../../lib/index';
 import { fetchTransport } from '../../../lib/transport/fetch/fetch-transport';
 import { startWatchedServer, until, type WatchedServer } from '../../support/watched-server';
 import { FakeLocks } from './support/fake-tabs';
@@ -40,17 +40,17 @@ describe('sharing a tail across tabs (clients standing for tabs)', () => {
   async function jsonStream(): Promise<{ path: string; writer: DurableStream; start: string }> {
     const path = `tabs-${counter++}`;
     const writer = tab().stream(path);
-    await firstValueFrom(writer.create({ contentType: 'application/json' }));
-    return { path, writer, start: (await firstValueFrom(writer.head())).nextOffset };
+    await firstValueFrom(createStream(writer, { contentType: 'application/json' }));
+    return { path, writer, start: (await firstValueFrom(headStream(writer))).nextOffset };
   }
 
   function read(client: DurableStreamsClient, path: string, start: string) {
     const items: number[] = [];
     const state = { items, done: false, subscription: undefined as unknown as Subscription };
-    state.subscription = client
-      .stream(path)
-      .readJson<number>({ live: 'sse', offset: start })
-      .subscribe({ next: (b) => items.push(...b.items), complete: () => (state.done = true) });
+    state.subscription = readJson<number>(client.stream(path), { live: 'sse', offset: start }).subscribe({
+      next: (b) => items.push(...b.items),
+      complete: () => (state.done = true),
+    });
     subscriptions.push(state.subscription);
     return state;
   }
@@ -62,15 +62,15 @@ describe('sharing a tail across tabs (clients standing for tabs)', () => {
     const tabs = [tab(), tab(), tab(), tab()];
     const readers = tabs.map((client) => [read(client, path, start), read(client, path, start)]);
     await until(async () => (await server.counts(path)).openLive === 1, async () => `one live request (${JSON.stringify(await server.counts(path))})`);
-    for (let n = 0; n < 10; n++) await firstValueFrom(writer.appendJson(n));
+    for (let n = 0; n < 10; n++) await firstValueFrom(appendJson(writer, n));
     await until(() => readers.flat().every((r) => r.items.length === 10), () => `every reader to have 10 (${readers.flat().map((r) => r.items.length)})`);
     // The holding tab is the first (it asked first): close it, mid-stream.
     readers[0]!.forEach((r) => r.subscription.unsubscribe());
     for (let n = 10; n < 20; n++) {
-      await firstValueFrom(writer.appendJson(n));
+      await firstValueFrom(appendJson(writer, n));
       if (n === 12) readers[1]!.forEach((r) => r.subscription.unsubscribe());
     }
-    await firstValueFrom(writer.close());
+    await firstValueFrom(closeStream(writer));
     const open = readers.slice(2).flat();
     await until(() => open.every((r) => r.done), () => 'the open tabs to reach EOF');
     for (const reader of open) expect(reader.items).toEqual(range(0, 20));
@@ -82,7 +82,7 @@ describe('sharing a tail across tabs (clients standing for tabs)', () => {
     const { path, writer, start } = await jsonStream();
     const readers = [tab({ shareAcrossTabs: false }), tab({ shareAcrossTabs: false })].map((client) => read(client, path, start));
     await until(async () => (await server.counts(path)).openLive === 2, async () => `two live requests (${JSON.stringify(await server.counts(path))})`);
-    await firstValueFrom(writer.appendJson(1));
+    await firstValueFrom(appendJson(writer, 1));
     await until(() => readers.every((r) => r.items.length === 1), () => 'both readers to have the message');
     expect(locks.held.size + locks.queue.length).toBe(0);
   });

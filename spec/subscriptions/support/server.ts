@@ -1,6 +1,6 @@
 import { DurableStreamTestServer } from '@durable-streams/server';
 import { firstValueFrom } from 'rxjs';
-import { DurableStreamsClient, type DurableStreamsClientOptions } from '../../../lib/index';
+import { DurableStreamsClient, type DurableStreamsClientOptions, createStream } from '../../../lib/index';
 import type { HttpRequest, HttpResponse, HttpTransport } from '../../../lib/transport/http-transport';
 import { undiciTransport } from '../../../lib/transport/undici/undici-transport';
 
@@ -47,7 +47,7 @@ export async function startSubscriptionServer(): Promise<SubscriptionServer> {
     base,
     client: make,
     createJson: async (...paths) => {
-      for (const path of paths) await firstValueFrom(admin.stream(path).create({ contentType: 'application/json' }));
+      for (const path of paths) await firstValueFrom(createStream(admin.stream(path), { contentType: 'application/json' }));
     },
     stop: async () => {
       await Promise.all(transports.map((transport) => transport.close()));

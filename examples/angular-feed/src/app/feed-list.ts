@@ -1,4 +1,4 @@
-import type { Collections } from 'durable-streams-rx';
+import type { Collections } from 'durable-streams-rx/state';
 
 /** One message of the feed, the `value` of a State Protocol change message. Untrusted: shown as text only. */
 export interface FeedMessage {

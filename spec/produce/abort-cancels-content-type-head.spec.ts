@@ -1,10 +1,10 @@
-import { DurableStreamsClient, type HttpRequest, type HttpResponse, type HttpTransport } from '../../lib/index';
+import { DurableStreamsClient, type HttpRequest, type HttpResponse, type HttpTransport, idempotentProducer } from '../../lib/index';
 
 /**
- * detach() aborts in-flight requests: that includes the HEAD that learns
+ * abort() aborts in-flight requests: that includes the HEAD that learns
  * the content type at the first append (docs/producer.md, Lifecycle).
  */
-describe('producer: detach() while the content type is being learned', () => {
+describe('producer: abort() while the content type is being learned', () => {
   it('aborts the HEAD', async () => {
     const signals: AbortSignal[] = [];
     const hanging: HttpTransport = {
@@ -15,13 +15,13 @@ describe('producer: detach() while the content type is being learned', () => {
         }),
     };
     const client = new DurableStreamsClient({ baseUrl: 'http://ds.test/v1/stream', transport: hanging });
-    const producer = client.stream('s').producer<string>('p');
+    const producer = idempotentProducer<string>(client.stream('s'), 'p');
     producer.append('a');
     await new Promise((resolve) => setTimeout(resolve, 10));
     expect(signals).toHaveLength(1);
     expect(signals[0]!.aborted).toBe(false);
 
-    producer.detach();
+    producer.abort();
     expect(signals[0]!.aborted).toBe(true);
   });
 });
