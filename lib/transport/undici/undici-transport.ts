@@ -2,6 +2,7 @@
 import './node-dispatcher-first.js';
 import { Agent, Client, errors as undiciErrors, request as undiciRequest, type Dispatcher } from 'undici';
 import type { HttpBody, HttpRequest, HttpResponse, HttpTransport } from '../http-transport.js';
+import { reportingSent, startsRequestsVisibly, withOnSent } from './report-sent.js';
 
 /** Options for {@link undiciTransport}. */
 export interface UndiciTransportOptions {
@@ -16,7 +17,9 @@ export interface UndiciTransportOptions {
   /**
    * Use this dispatcher (Agent, Pool, ProxyAgent, MockAgent) instead of
    * creating one; lanes and live reads then share it too, so give it room
-   * (no `connections` cap) when it carries many live reads.
+   * (no `connections` cap) when it carries many live reads. One that is not
+   * undici's own cannot be trusted to say when a request is sent: the
+   * transport then does not report it (`reportsSent` false).
    */
   readonly dispatcher?: Dispatcher;
   /** Requests a lane may have on its connection at once (HTTP/1.1 pipelining). Default 8. */
@@ -25,7 +28,7 @@ export interface UndiciTransportOptions {
 
 /** The undici transport, with `close()` to release its sockets. */
 export interface UndiciTransport extends HttpTransport {
-  /** Closes the pool's sockets once in-flight requests end. */
+  /** Closes the pool's sockets once in-flight requests end. Calling it again returns the same promise. */
   close(): Promise<void>;
 }
 
@@ -37,17 +40,23 @@ export interface UndiciTransport extends HttpTransport {
  * process-wide state: Node's own `fetch` keeps its own dispatcher.
  * Long-lived requests (live reads) get a pool of their own without a cap,
  * and a request still waiting for a socket gives up as soon as its signal
- * aborts (unsubscribe, `timeoutMs`).
+ * aborts (unsubscribe, `timeoutMs`). It tells `request.onSent` when a
+ * request leaves the queue for a connection (`reportsSent`), so a timeout
+ * says whether the request was ever sent.
  */
 export function undiciTransport(options: UndiciTransportOptions = {}): UndiciTransport {
   const keepAliveTimeout = options.keepAliveTimeoutMs ?? 10_000;
   // Timeouts are the SDK's business (per operation), not the socket's.
   const socketOptions = { keepAliveTimeout, headersTimeout: 0, bodyTimeout: 0 };
-  const dispatcher = options.dispatcher ?? new Agent({ connections: options.connections ?? 16, ...socketOptions });
+  const dispatcher = reportingSent(options.dispatcher ?? new Agent({ connections: options.connections ?? 16, ...socketOptions }));
   // Each live read holds its socket for as long as the server holds the request: capped, they would starve everything else.
-  const live = options.dispatcher ?? new Agent(socketOptions);
-  const lanes = options.dispatcher ? undefined : new LaneClients((origin) => new Client(origin, { pipelining: options.lanePipelining ?? 8, ...socketOptions }));
+  const live = options.dispatcher ? dispatcher : reportingSent(new Agent(socketOptions));
+  const lanes = options.dispatcher
+    ? undefined
+    : new LaneClients((origin) => reportingSent(new Client(origin, { pipelining: options.lanePipelining ?? 8, ...socketOptions })));
+  let closing: Promise<void> | undefined;
   return {
+    reportsSent: options.dispatcher === undefined || startsRequestsVisibly(options.dispatcher),
     async request(request: HttpRequest): Promise<HttpResponse> {
       const { method, headers: requestHeaders, body, signal } = request;
       const lane = request.lane === undefined ? undefined : lanes?.get(request.url, request.lane);
@@ -57,8 +66,8 @@ export function undiciTransport(options: UndiciTransportOptions = {}): UndiciTra
             // Lane requests are repeat-safe and answered at once (no long-poll):
             // undici may pipeline them, in order, without waiting for each
             // response's headers (its default for anything but HEAD).
-            lane.client.request({ path: lane.path, method, headers: requestHeaders, body, signal, idempotent: true, blocking: false })
-          : undiciRequest(request.url, { method, headers: requestHeaders, body, signal, dispatcher: request.longLived ? live : dispatcher }),
+            lane.client.request(withOnSent({ path: lane.path, method, headers: requestHeaders, body, signal, idempotent: true, blocking: false }, request.onSent))
+          : undiciRequest(request.url, withOnSent({ method, headers: requestHeaders, body, signal, dispatcher: request.longLived ? live : dispatcher }, request.onSent)),
         signal,
       );
       const headers = response.headers;
@@ -71,9 +80,9 @@ export function undiciTransport(options: UndiciTransportOptions = {}): UndiciTra
         body: undiciBody(response.body),
       };
     },
-    close: async () => {
-      await Promise.all([dispatcher.close(), live === dispatcher ? undefined : live.close(), lanes?.close()]);
-    },
+    // undici refuses to close a closed dispatcher: every caller gets the first close.
+    close: () =>
+      (closing ??= Promise.all([dispatcher.close(), live === dispatcher ? undefined : live.close(), lanes?.close()]).then(() => undefined)),
   };
 }
 
