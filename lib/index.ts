@@ -72,4 +72,5 @@ export { consume, type ConsumeOptions, type ConsumeHandler } from './operators/c
 export { pauseWhileHidden, type PauseWhileHiddenOptions } from './operators/pause-while-hidden.js';
 export { documentVisibility, type VisibilitySource } from './operators/document-visibility.js';
 export type { HttpTransport, HttpRequest, HttpResponse, HttpHeaders, HttpBody } from './transport/http-transport.js';
+export type { TransportInterceptor, TransportNext } from './transport/interceptors.js';
 export { fetchTransport, type FetchTransportOptions } from './transport/fetch/fetch-transport.js';

@@ -2,6 +2,7 @@ import type { SchedulerLike } from 'rxjs';
 import { InvalidArgumentError } from '../errors/client-errors.js';
 import { resolveRetryConfig, type RetryConfig } from '../retry/retry-config.js';
 import type { HttpTransport } from '../transport/http-transport.js';
+import { interceptedTransport, type TransportInterceptor } from '../transport/interceptors.js';
 import { validateDynamicRecord, type DynamicRecord } from './dynamic-values.js';
 
 /** Options of a {@link DurableStreamsClient}. */
@@ -32,8 +33,15 @@ export interface DurableStreamsClientOptions {
   readonly retry?: Partial<RetryConfig>;
   /** Longest wait for response headers of a one-shot operation or catch-up read, ms. Default 30 000. */
   readonly timeoutMs?: number;
-  /** The HTTP seam. Default: undici on Node, fetch elsewhere. */
+  /** The HTTP seam. Default: one shared `fetchTransport()` on every platform; Node services pass `undiciTransport()` from `durable-streams-rx/undici`. */
   readonly transport?: HttpTransport;
+  /**
+   * Functions every request of this client passes through on its way to the
+   * transport (reads, one-shot operations, producer batches, subscriptions),
+   * each attempt again: auth, logging, tracing, test doubles. The first
+   * listed is the outermost. See {@link TransportInterceptor} and docs/interceptors.md.
+   */
+  readonly interceptors?: readonly TransportInterceptor[];
   /** Scheduler for backoff timers (tests pass a TestScheduler). */
   readonly scheduler?: SchedulerLike;
   /**
@@ -64,6 +72,7 @@ export interface ResolvedClientOptions {
   /** Consecutive failures a live read retries: `retry.maxRetries` when the options gave it, else `Infinity`. */
   readonly liveMaxRetries: number;
   readonly timeoutMs: number;
+  /** The transport with the client's interceptors composed around it (the transport itself without any). */
   readonly transport: HttpTransport;
   readonly scheduler: SchedulerLike | undefined;
   readonly shareAcrossTabs: boolean;
@@ -99,7 +108,7 @@ export function resolveClientOptions(options: DurableStreamsClientOptions, defau
     retry: resolveRetryConfig(options.retry),
     liveMaxRetries: options.retry?.maxRetries ?? Infinity,
     timeoutMs,
-    transport: options.transport ?? defaultTransport(),
+    transport: interceptedTransport(options.transport ?? defaultTransport(), options.interceptors),
     scheduler: options.scheduler,
     shareAcrossTabs: options.shareAcrossTabs ?? true,
     liveRequestBudget,

@@ -1,5 +1,6 @@
 import { createHash, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
 import type { HttpRequest, HttpResponse, HttpTransport } from '../../../lib/transport/http-transport';
+import { memoryResponse as response } from '../../support/memory-response';
 
 /** An Ed25519 signing key as a Durable Streams server holds one, with its public JWK. */
 export interface SigningKey {
@@ -19,22 +20,6 @@ export function signingKey(): SigningKey {
 export function signatureHeader(key: SigningKey, body: string | Uint8Array, seconds: number): string {
   const payload = Buffer.concat([Buffer.from(`${seconds}.`), Buffer.from(body)]);
   return `t=${seconds},kid=${key.kid},ed25519=${sign(null, payload, key.privateKey).toString('base64url')}`;
-}
-
-function response(status: number, headers: Record<string, string>, body: string): HttpResponse {
-  const bytes = new TextEncoder().encode(body);
-  return {
-    status,
-    headers: { get: (name) => headers[name.toLowerCase()] ?? null, entries: () => Object.entries(headers) },
-    body: {
-      bytes: async () => bytes,
-      text: async () => body,
-      async *stream() {
-        yield bytes;
-      },
-      dump: async () => undefined,
-    },
-  };
 }
 
 /** A transport serving a JWKS whose keys and Cache-Control the spec changes at will; records every request. */
