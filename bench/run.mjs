@@ -1,11 +1,13 @@
 // npm run bench: every scenario side by side with @durable-streams/client, in one run on one server.
-// BENCH_ONLY=read|producer|size runs one scenario.
+// BENCH_ONLY=read|producer|many-reads|size runs one scenario.
 import { startServer } from './harness.mjs';
 
 // [name, module, needs the server]
 const scenarios = [
   ['read', () => import('./read.mjs'), true],
   ['producer', () => import('./producer.mjs'), true],
+  // Starts its own origin (counting requests at the server) and nginx.
+  ['many-reads', () => import('./many-reads.mjs'), false],
   ['size', () => import('./size.mjs'), false],
 ];
 

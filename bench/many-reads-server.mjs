@@ -1,0 +1,95 @@
+// The origin of the many-reads benchmark, in a child process (IPC): the
+// reference server in memory, counting the reads of each stream with its
+// request hook, and appending the measured messages itself, so neither the
+// counting nor the appends cost the measured client any CPU.
+// Messages (each answered with { id, ... }):
+//   { id, cmd: 'create', path }                      creates a JSON stream and counts its reads
+//   { id, cmd: 'count', path }                       counts that stream's reads afresh (open ones stay counted open)
+//   { id, cmd: 'append', path, count, intervalMs, from }  appends `count` messages, one every `intervalMs`
+//   { id, cmd: 'stats', path }                       { requests, live, peakOpenLive, openLive, connections }
+import { request as httpRequest, Agent } from 'node:http';
+import { DurableStreamTestServer } from '@durable-streams/server';
+
+/** Wall-clock ms with sub-ms precision, comparable across processes of one machine. */
+export const wallClock = () => performance.timeOrigin + performance.now();
+
+const server = new DurableStreamTestServer({ port: 0, host: '127.0.0.1' });
+const url = await server.start();
+const { port } = new URL(url);
+const agent = new Agent({ keepAlive: true, maxSockets: 4 });
+
+/** Per stream path: reads since `count`, live ones, and how many live ones were open at once. */
+const counters = new Map();
+const freshCounter = (open = 0) => ({ requests: 0, live: 0, openLive: open, peakOpenLive: open });
+
+/** Connections opened since the last `count` (of any stream: runs do not overlap). */
+let connections = 0;
+server.server.on('connection', () => connections++);
+
+server.server.on('request', (req, res) => {
+  if (req.method !== 'GET') return;
+  const [pathname, query = ''] = (req.url ?? '').split('?');
+  const counter = counters.get(pathname);
+  if (!counter) return;
+  counter.requests++;
+  if (!/(^|&)live=/.test(query)) return;
+  counter.live++;
+  counter.openLive++;
+  counter.peakOpenLive = Math.max(counter.peakOpenLive, counter.openLive);
+  // A fresh count carries the open ones over: the end of this one counts against whichever is current.
+  res.once('close', () => counters.get(pathname).openLive--);
+});
+
+function post(path, body, method = 'POST') {
+  return new Promise((resolve, reject) => {
+    const request = httpRequest(
+      { host: '127.0.0.1', port, path, method, agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
+      (response) => {
+        response.resume();
+        response.on('end', () => (response.statusCode < 300 ? resolve() : reject(new Error(`${method} ${path}: ${response.statusCode}`))));
+      },
+    );
+    request.on('error', reject);
+    request.end(body);
+  });
+}
+
+const streamPath = (path) => `/v1/stream/${path}`;
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+const PAD = 'lorem ipsum dolor sit amet consectetur adipiscing';
+
+async function append({ path, count, intervalMs, from = 0 }) {
+  const start = wallClock();
+  for (let i = 0; i < count; i++) {
+    const due = start + i * intervalMs;
+    const wait = due - wallClock();
+    if (wait > 0) await sleep(wait);
+    await post(streamPath(path), JSON.stringify({ seq: from + i, at: wallClock(), text: PAD }));
+  }
+}
+
+const commands = {
+  create: ({ path }) => {
+    counters.set(streamPath(path), freshCounter());
+    return post(streamPath(path), '', 'PUT');
+  },
+  count: ({ path }) => {
+    const previous = counters.get(streamPath(path));
+    counters.set(streamPath(path), freshCounter(previous?.openLive ?? 0));
+    connections = 0;
+  },
+  append,
+  stats: ({ path }) => ({ ...(counters.get(streamPath(path)) ?? freshCounter()), connections }),
+};
+
+process.on('message', async (message) => {
+  try {
+    const result = await commands[message.cmd](message);
+    process.send({ id: message.id, ...(result ?? {}) });
+  } catch (error) {
+    process.send({ id: message.id, error: String(error?.stack ?? error) });
+  }
+});
+// The server leaves a wait timer per held long-poll: exit rather than wait them out.
+process.on('disconnect', () => process.exit(0));
+process.send({ url });
