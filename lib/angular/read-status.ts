@@ -1,4 +1,4 @@
-import type { LiveMode, ReadPosition } from '../index.js';
+import type { ConnectionState, LiveMode, ReadPosition } from '../index.js';
 
 /**
  * What a {@link StreamResourceRef} is doing:
@@ -14,9 +14,8 @@ import type { LiveMode, ReadPosition } from '../index.js';
 export type StreamResourceStatus = 'idle' | 'loading' | 'catching-up' | 'live' | 'reconnecting' | 'resolved' | 'closed' | 'error';
 
 /**
- * The status a batch tells. The one place the status is derived from what
- * the read emits; reconnecting is known only from the read's connection
- * state (issue #14), which replaces this once reads report it.
+ * The status a batch tells: until the read has told its connection state
+ * (and for a `live: false` read's end, and EOF), the batches decide it.
  */
 export function statusAfterBatch(position: Pick<ReadPosition, 'upToDate' | 'closed'>, live: LiveMode): StreamResourceStatus {
   if (position.closed) return 'closed';
@@ -24,17 +23,8 @@ export function statusAfterBatch(position: Pick<ReadPosition, 'upToDate' | 'clos
   return live === false ? 'resolved' : 'live';
 }
 
-/**
- * A read's connection state, as `ReadOptions.connectionState` reports it
- * (PLAN.md contract 1, issue #14): only the field the status needs. Reads
- * that do not report it yet leave the status to {@link statusAfterBatch}.
- */
-export interface ConnectionStatus {
-  readonly status: string;
-}
-
-/** The resource status a connection state tells; undefined for a state this version does not know. */
-export function statusFromConnection(state: ConnectionStatus): StreamResourceStatus | undefined {
+/** The resource status a read's connection state (`ReadOptions.connectionState`) tells. */
+export function statusFromConnection(state: ConnectionState): StreamResourceStatus {
   switch (state.status) {
     case 'connecting':
       return 'loading';
@@ -48,7 +38,5 @@ export function statusFromConnection(state: ConnectionStatus): StreamResourceSta
       return 'reconnecting';
     case 'closed':
       return 'closed';
-    default:
-      return undefined;
   }
 }

@@ -14,8 +14,8 @@ import {
   type WritableSignal,
 } from '@angular/core';
 import { tap, type Observable, type OperatorFunction, type Subscription } from 'rxjs';
-import { DurableStreamsClient, readJson, type Checkpoint, type JsonBatch, type LiveMode, type ReadOptions } from '../index.js';
-import { statusAfterBatch, statusFromConnection, type ConnectionStatus, type StreamResourceStatus } from './read-status.js';
+import { DurableStreamsClient, readJson, type Checkpoint, type ConnectionState, type JsonBatch, type LiveMode, type ReadOptions } from '../index.js';
+import { statusAfterBatch, statusFromConnection, type StreamResourceStatus } from './read-status.js';
 import type { StreamResourceOptions, StreamResourceRef, StreamResourceRequest } from './stream-resource.js';
 import { asTransferredRead, ownsTransferKey, transferKey, type TransferKey, type TransferredRead } from './transfer.js';
 
@@ -28,7 +28,7 @@ export interface ValueBuilder<V> {
 }
 
 interface ConnectionReporter {
-  readonly connectionState: { next(state: ConnectionStatus): void };
+  readonly connectionState: { next(state: ConnectionState): void };
   readonly known: () => boolean;
 }
 
@@ -145,11 +145,7 @@ export class StreamResourceImpl<V> implements StreamResourceRef<V> {
       if (holding) (holding = false), removeTask();
     };
     const connection = this.connectionReporter(release);
-    // Passed as a variable: `connectionState` is a read option from issue #14 on, ignored before.
-    const options: ReadOptions & { readonly connectionState?: ConnectionReporter['connectionState'] } = {
-      ...readOptions(request, live, handed?.checkpoint),
-      connectionState: connection.connectionState,
-    };
+    const options: ReadOptions = { ...readOptions(request, live, handed?.checkpoint), connectionState: connection.connectionState };
     this.subscribe(read(options), handed?.value ?? this.builder.initial, live, this.server ? key : undefined, release, connection.known);
   }
 
@@ -189,10 +185,9 @@ export class StreamResourceImpl<V> implements StreamResourceRef<V> {
   /** Once the read reports its connection state, that is the status; until then, the batches tell it. */
   private connectionReporter(release: () => void): ConnectionReporter {
     let known = false;
-    const next = (state: ConnectionStatus) =>
+    const next = (state: ConnectionState) =>
       this.zone.run(() => {
         const status = statusFromConnection(state);
-        if (status === undefined) return;
         known = true;
         this.state.update((current) => (current.status === status ? current : { ...current, status }));
         // A server render does not wait out retries: it renders what it has, and the browser goes on from there.

@@ -5,8 +5,8 @@ import { TestBed } from '@angular/core/testing';
 import { BrowserTestingModule, platformBrowserTesting } from '@angular/platform-browser/testing';
 import { Subject } from 'rxjs';
 import { DurableStreamsClient, streamResource } from '../../lib/angular/index';
-import { statusFromConnection, type ConnectionStatus } from '../../lib/angular/read-status';
-import type { JsonBatch, ReadOptions } from '../../lib/index';
+import { statusFromConnection } from '../../lib/angular/read-status';
+import { NetworkError, type ConnectionState, type JsonBatch, type ReadOptions } from '../../lib/index';
 
 TestBed.initTestEnvironment(BrowserTestingModule, platformBrowserTesting(), { teardown: { destroyAfterEach: true } });
 
@@ -22,7 +22,7 @@ jest.mock('../../lib/index', () => ({
  * Subjects stands in for reads that report it.
  */
 function fakeClient() {
-  const reads: Array<{ options: ReadOptions & { connectionState?: { next(state: ConnectionStatus): void } }; batches: Subject<JsonBatch<number>> }> = [];
+  const reads: Array<{ options: ReadOptions; batches: Subject<JsonBatch<number>> }> = [];
   const client = {
     stream: (path: string) => ({
       url: `http://streams.test/v1/stream/${path}`,
@@ -36,19 +36,21 @@ function fakeClient() {
   return { client, reads };
 }
 
+const failure = new NetworkError({ url: 'http://streams.test/v1/stream/feed', cause: new Error('reset') });
+const reconnecting: ConnectionState = { status: 'reconnecting', attempt: 1, retryInMs: 100, error: failure };
 const batch = (items: number[], upToDate: boolean, offset: string): JsonBatch<number> => ({ items, upToDate, closed: false, offset, checkpoint: { offset } });
 
 describe('streamResource() status from the connection state', () => {
   it('maps every state of the contract', () => {
-    expect(['connecting', 'catching-up', 'live', 'reconnecting', 'offline', 'closed', 'future'].map((status) => statusFromConnection({ status }))).toEqual([
-      'loading',
-      'catching-up',
-      'live',
-      'reconnecting',
-      'reconnecting',
-      'closed',
-      undefined,
-    ]);
+    const states: ConnectionState[] = [
+      { status: 'connecting' },
+      { status: 'catching-up' },
+      { status: 'live', mode: 'sse' },
+      reconnecting,
+      { status: 'offline' },
+      { status: 'closed' },
+    ];
+    expect(states.map(statusFromConnection)).toEqual(['loading', 'catching-up', 'live', 'reconnecting', 'reconnecting', 'closed']);
   });
 
   it('follows the reported state, batches no longer decide it, and errors still win', () => {
@@ -61,12 +63,12 @@ describe('streamResource() status from the connection state', () => {
     batches.next(batch([1], true, '1')); // no state reported yet: the batch tells
     expect(feed.status()).toBe('live');
 
-    options.connectionState!.next({ status: 'reconnecting' });
+    options.connectionState!.next(reconnecting);
     expect(feed.status()).toBe('reconnecting');
     batches.next(batch([2], true, '2')); // data during a reconnect does not hide it
     expect(feed.status()).toBe('reconnecting');
     expect(feed.value()).toEqual([1, 2]);
-    options.connectionState!.next({ status: 'live' });
+    options.connectionState!.next({ status: 'live', mode: 'sse' });
     expect(feed.status()).toBe('live');
     options.connectionState!.next({ status: 'offline' });
     expect(feed.status()).toBe('reconnecting');
@@ -86,7 +88,7 @@ describe('streamResource() status from the connection state', () => {
       let stable = false;
       void TestBed.inject(ApplicationRef).whenStable().then(() => (stable = true));
       reads[0]!.batches.next(batch([1], false, '1'));
-      reads[0]!.options.connectionState!.next({ status: 'reconnecting' });
+      reads[0]!.options.connectionState!.next(reconnecting);
       await new Promise((resolve) => setTimeout(resolve, 20));
       expect([platform, stable]).toEqual([platform, platform === 'server']);
       expect(feed.value()).toEqual([1]);

@@ -11,7 +11,6 @@ import {
   withHttpClientTransport,
 } from '../../lib/angular/index';
 import { DurableStreamsTestingController, provideDurableStreamsTesting } from '../../lib/angular/testing/index';
-import { DURABLE_STREAMS_FEATURE_OPTIONS } from '../../lib/angular/features';
 import type { HttpTransport } from '../../lib/index';
 import { appendJson, streamExists } from '../../lib/index';
 import { clientExecutor } from '../../lib/http/client-executor';
@@ -37,12 +36,13 @@ describe('provideDurableStreams() features', () => {
     expect(fetchSpy.mock.calls[0]![1]).toMatchObject({ method: 'HEAD', credentials: 'include' });
   });
 
-  it('withCrossTabSharing(false) hands shareAcrossTabs: false to the client', () => {
-    // The client option comes with issue #13 (contract 2); until then the feature's part is what it passes on.
-    const passed = (injector: EnvironmentInjector) => Object.assign({}, ...(injector.get(DURABLE_STREAMS_FEATURE_OPTIONS, null, { optional: true }) ?? []));
-    expect(passed(environment(provideDurableStreams({}, withCrossTabSharing(false))))).toEqual({ shareAcrossTabs: false });
-    expect(passed(environment(provideDurableStreams({}, withCrossTabSharing(true))))).toEqual({ shareAcrossTabs: true });
-    expect(passed(environment(provideDurableStreams({})))).toEqual({});
+  it('withCrossTabSharing(false) turns the client option shareAcrossTabs off, and wins over the options', () => {
+    const effective = (injector: EnvironmentInjector) => clientExecutor(injector.get(DurableStreamsClient))!.options.shareAcrossTabs;
+    expect(effective(environment(provideDurableStreams({}, withCrossTabSharing(false))))).toBe(false);
+    expect(effective(environment(provideDurableStreams({ shareAcrossTabs: true }, withCrossTabSharing(false))))).toBe(false);
+    expect(effective(environment(provideDurableStreams({ shareAcrossTabs: false }, withCrossTabSharing(true))))).toBe(true);
+    expect(effective(environment(provideDurableStreams({})))).toBe(true);
+    expect(effective(environment(provideDurableStreams({ shareAcrossTabs: false })))).toBe(false);
   });
 
   it('refuses the same feature twice, and two transports', () => {
