@@ -4,14 +4,19 @@ import { provideHttpClientTransport } from './http-client-transport.js';
 
 /** Which feature a {@link DurableStreamsFeature} is: at most one of each per `provideDurableStreams()`. */
 export enum DurableStreamsFeatureKind {
+  /** {@link withFetchTransport}. */
   FetchTransport,
+  /** {@link withHttpClientTransport}. */
   HttpClientTransport,
+  /** {@link withCrossTabSharing}. */
   CrossTabSharing,
 }
 
 /** A feature of {@link provideDurableStreams}, made by a `with...()` function, as `provideHttpClient(with...())` takes them. */
 export interface DurableStreamsFeature<Kind extends DurableStreamsFeatureKind = DurableStreamsFeatureKind> {
+  /** Which feature this is (private to the SDK, as Angular's own `ɵ` members). */
   readonly ɵkind: Kind;
+  /** The providers it adds (private to the SDK). */
   readonly ɵproviders: readonly Provider[];
 }
 

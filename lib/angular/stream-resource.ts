@@ -7,6 +7,7 @@ import { StreamResourceImpl, type ValueBuilder } from './stream-resource-impl.js
 
 /** Which stream to read, and how: every read option, plus the stream's path (against the client's `baseUrl`) or URL. */
 export interface StreamResourceRequest extends Omit<ReadOptions, 'connectionState'> {
+  /** The stream's path (relative to the client's `baseUrl`) or URL. */
   readonly stream: string;
 }
 
@@ -48,6 +49,7 @@ export interface StreamResourceMaterializeOptions<Entities extends object> exten
 export interface StreamResourceRef<V> {
   /** What the read built so far: the items, the reducer's value, or the collections. Kept on error and during `reload()`. */
   readonly value: Signal<V>;
+  /** What the read is doing: see {@link StreamResourceStatus}. */
   readonly status: Signal<StreamResourceStatus>;
   /** Why the read failed (a `DurableStreamError` subclass, mostly); undefined unless `status()` is `'error'`. */
   readonly error: Signal<Error | undefined>;

@@ -47,6 +47,7 @@ const TIMEOUT_HINT: Readonly<Record<TimeoutPhase, string>> = {
 
 /** No response, or no more of it, within the configured time. See {@link TimeoutPhase}. */
 export class TimeoutError extends DurableStreamError {
+  /** The bound that ran out, ms. */
   readonly timeoutMs: number;
   /** Where the request was when the time ran out. */
   readonly phase: TimeoutPhase;

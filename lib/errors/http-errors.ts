@@ -100,7 +100,9 @@ export class StreamClosedError extends DurableStreamError {
 
 /** 409 with `Producer-Expected-Seq`: the producer skipped a sequence number. */
 export class SequenceGapError extends DurableStreamError {
+  /** The sequence number the server expected next. */
   readonly expectedSeq: number;
+  /** The sequence number the request carried. */
   readonly receivedSeq: number;
   constructor(init: Init & { readonly expectedSeq: number; readonly receivedSeq: number }) {
     super('SEQUENCE_GAP', `Producer sequence gap: the server expected seq ${init.expectedSeq}, got ${init.receivedSeq} (409)`, {

@@ -27,9 +27,11 @@ export interface CreateStreamOptions extends RequestOptions {
 export interface CreateResult {
   /** The tail after any initial content. */
   readonly nextOffset: string;
+  /** The stream's content type, as the server reports it. */
   readonly contentType: string;
   /** False when an identical stream already existed (200 instead of 201). */
   readonly created: boolean;
+  /** Whether the stream is closed (EOF), as when created with `closed: true`. */
   readonly closed: boolean;
 }
 

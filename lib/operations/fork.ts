@@ -19,7 +19,9 @@ export interface ForkStreamOptions extends RequestOptions {
   readonly subOffset?: number;
   /** Must equal the source's content type when given. */
   readonly contentType?: string;
+  /** The fork's sliding time-to-live in seconds. Not together with `expiresAt`. */
   readonly ttlSeconds?: number;
+  /** The fork's absolute expiry. Not together with `ttlSeconds`. */
   readonly expiresAt?: Date | string;
 }
 

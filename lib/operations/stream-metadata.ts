@@ -5,6 +5,7 @@ import type { HttpHeaders } from '../transport/http-transport.js';
 export interface StreamMetadata {
   /** The tail: the offset the next append will be written at. */
   readonly nextOffset: string;
+  /** The stream's content type, when the server sends it. */
   readonly contentType: string | undefined;
   /** Sliding time-to-live, seconds, when set. */
   readonly ttlSeconds: number | undefined;
@@ -12,6 +13,7 @@ export interface StreamMetadata {
   readonly expiresAt: string | undefined;
   /** Whether the stream is closed (EOF). */
   readonly closed: boolean;
+  /** The server's entity tag for the stream's current state, when sent. */
   readonly etag: string | undefined;
 }
 

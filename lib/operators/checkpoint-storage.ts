@@ -11,7 +11,9 @@ import type { Checkpoint } from '../protocol/offset.js';
  * `getItem` that returns a promise (localForage, for one) is awaited.
  */
 export interface SyncKeyValueStorage {
+  /** The value stored under `key`; null or undefined when there is none. */
   getItem(key: string): string | null | undefined | PromiseLike<string | null | undefined>;
+  /** Stores `value` under `key`. */
   setItem(key: string, value: string): void | PromiseLike<void>;
   /** Used by `clearCheckpoint()` when present; without it, an empty value is written (which loads as none). */
   removeItem?(key: string): void | PromiseLike<void>;
@@ -19,7 +21,9 @@ export interface SyncKeyValueStorage {
 
 /** An asynchronous key-value store: IndexedDB wrappers, Capacitor Preferences adapters, a server... */
 export interface AsyncKeyValueStore {
+  /** The value stored under `key`; null or undefined when there is none. */
   get(key: string): PromiseLike<string | null | undefined>;
+  /** Stores `value` under `key`. */
   set(key: string, value: string): PromiseLike<void>;
   /** Used by `clearCheckpoint()` when present; without it, an empty value is written (which loads as none). */
   delete?(key: string): PromiseLike<unknown>;
@@ -30,6 +34,7 @@ export type CheckpointStorage = SyncKeyValueStorage | AsyncKeyValueStore;
 
 /** What every batch a read emits carries: where to resume after it. */
 export interface Checkpointed {
+  /** Where a read resumes after this batch. */
   readonly checkpoint: Checkpoint;
 }
 

@@ -1,5 +1,6 @@
 import { map, toArray, type OperatorFunction } from 'rxjs';
 import { concatBytes } from '../util/bytes.js';
+import type { ByteChunk, JsonBatch, TextChunk } from '../read/chunk.js';
 import { untilUpToDate } from './until-up-to-date.js';
 
 /*
@@ -8,13 +9,8 @@ import { untilUpToDate } from './until-up-to-date.js';
  * stop it once it has caught up.
  */
 
-interface Position {
-  readonly upToDate: boolean;
-  readonly closed: boolean;
-}
-
 /** All bytes up to the tail, as one array (copied once, at the end; a single chunk's bytes are returned as they are). */
-export function collectBytes(): OperatorFunction<Position & { readonly data: Uint8Array }, Uint8Array> {
+export function collectBytes(): OperatorFunction<Pick<ByteChunk, 'data' | 'upToDate' | 'closed'>, Uint8Array> {
   return (source) =>
     source.pipe(
       untilUpToDate(),
@@ -24,7 +20,7 @@ export function collectBytes(): OperatorFunction<Position & { readonly data: Uin
 }
 
 /** All text up to the tail, as one string. */
-export function collectText(): OperatorFunction<Position & { readonly text: string }, string> {
+export function collectText(): OperatorFunction<Pick<TextChunk, 'text' | 'upToDate' | 'closed'>, string> {
   return (source) =>
     source.pipe(
       untilUpToDate(),
@@ -34,7 +30,7 @@ export function collectText(): OperatorFunction<Position & { readonly text: stri
 }
 
 /** All JSON messages up to the tail, as one array. */
-export function collectItems<T>(): OperatorFunction<Position & { readonly items: readonly T[] }, T[]> {
+export function collectItems<T>(): OperatorFunction<Pick<JsonBatch<T>, 'items' | 'upToDate' | 'closed'>, T[]> {
   return (source) =>
     source.pipe(
       untilUpToDate(),

@@ -2,8 +2,11 @@ import { defer, distinctUntilChanged, fromEvent, map, NEVER, startWith, type Obs
 
 /** The part of `Document` that {@link documentVisibility} uses. */
 export interface VisibilitySource {
+  /** `'hidden'` when the page is not visible (as `document.visibilityState`). */
   readonly visibilityState: string;
+  /** Starts listening for visibility changes. */
   addEventListener(type: 'visibilitychange', listener: () => void): void;
+  /** Stops listening. */
   removeEventListener(type: 'visibilitychange', listener: () => void): void;
 }
 

@@ -12,7 +12,9 @@ import type { Go, Sequencer, Setback } from './sequencer.js';
 
 /** One acknowledged batch, as `acks$` reports it. */
 export interface ProducerAck {
+  /** The producer epoch the batch was sent with. */
   readonly epoch: number;
+  /** The batch's sequence number within that epoch. */
   readonly seq: number;
   /** Messages in the batch. */
   readonly count: number;

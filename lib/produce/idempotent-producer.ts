@@ -27,18 +27,19 @@ export type { ProducerAck } from './deliver.js';
  * It is an RxJS Observer: `source$.subscribe(producer)` appends every value,
  * and the source's completion delivers everything and finishes the producer.
  *
- * The pipeline: a {@link BatchBuilder} admits values and seals batches (by
+ * The pipeline: a `BatchBuilder` admits values and seals batches (by
  * count and bytes, and when `lingered`, flushed or closed) onto its
  * `batches$`; `deliverBatches` takes them, `maxInFlight` at once, through
- * the {@link Sequencer} to the server, and emits each with its
+ * the `Sequencer` to the server, and emits each with its
  * acknowledgement: `acks$` is what it emits. This class keeps the API and
- * the lifecycle ({@link ProducerLifecycle}), and wires the parts.
+ * the lifecycle (`ProducerLifecycle`), and wires the parts.
  */
 export class IdempotentProducer<T = unknown> implements Observer<T> {
   /** Every acknowledged batch, in the order responses arrive. Completes when the producer stops. */
   readonly acks$: Observable<ProducerAck>;
   /** Errors worth knowing: the one that stopped the producer, refused values of `next()`, a failed source. */
   readonly errors$: Observable<DurableStreamError>;
+  /** The producer's id (`Producer-Id`), as given to `idempotentProducer()`. */
   readonly producerId: string;
   /** The stream's URL. */
   readonly url: string;

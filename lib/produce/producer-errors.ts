@@ -10,10 +10,13 @@ export type BufferLimit = 'maxBufferedMessages' | 'maxBufferedBytes';
  * keeps running. `tryAppend()` answers `false` instead of throwing.
  */
 export class ProducerBufferFullError extends DurableStreamError {
+  /** The producer's id. */
   readonly producerId: string;
+  /** Which limit was hit. */
   readonly limit: BufferLimit;
-  /** Messages and bytes waiting for acknowledgement when the append was refused. */
+  /** Messages waiting for acknowledgement when the append was refused. */
   readonly pendingMessages: number;
+  /** Bytes waiting for acknowledgement when the append was refused. */
   readonly pendingBytes: number;
   constructor(init: {
     readonly url: string;
@@ -46,7 +49,9 @@ export type ProducerStopReason = 'finished' | 'aborted' | 'failed';
  * takes no more appends. `cause` is the error that stopped it, if any.
  */
 export class ProducerClosedError extends DurableStreamError {
+  /** The producer's id. */
   readonly producerId: string;
+  /** How it stopped: finished, aborted, or failed (see `cause`). */
   readonly reason: ProducerStopReason;
   constructor(init: { readonly url: string; readonly producerId: string; readonly reason: ProducerStopReason; readonly what?: string; readonly cause?: unknown }) {
     super('PRODUCER_CLOSED', init.what ?? `Producer '${init.producerId}' is ${init.reason} and takes no more appends`, {
@@ -67,6 +72,7 @@ export class ProducerClosedError extends DurableStreamError {
  * it, delivers what the source emitted before, and finishes.
  */
 export class ProducerSourceError extends DurableStreamError {
+  /** The producer's id. */
   readonly producerId: string;
   constructor(init: { readonly url: string; readonly producerId: string; readonly cause: unknown }) {
     super('PRODUCER_SOURCE_ERROR', `The source subscribed to producer '${init.producerId}' failed: ${errorMessage(init.cause)}`, {
@@ -78,7 +84,6 @@ export class ProducerSourceError extends DurableStreamError {
   }
 }
 
-
 /**
  * A batch could not be delivered within `deliveryTimeoutMs` of its first
  * value's append: transient failures (network errors, timeouts, 5xx, 429)
@@ -88,7 +93,9 @@ export class ProducerSourceError extends DurableStreamError {
  * for the caller to persist or append again. `cause` is the last failure.
  */
 export class DeliveryTimeoutError extends DurableStreamError {
+  /** The producer's id. */
   readonly producerId: string;
+  /** The bound that ran out, ms. */
   readonly deliveryTimeoutMs: number;
   /** Every value not acknowledged, in append order. */
   readonly unsent: readonly unknown[];
@@ -120,7 +127,9 @@ export type SizeLimit = 'maxBatchBytes' | 'maxBufferedBytes' | 'server';
  * handed back in `value`, the others are delivered, the producer goes on.
  */
 export class ValueTooLargeError extends DurableStreamError {
+  /** The producer's id. */
   readonly producerId: string;
+  /** Which bound the value is too large for. */
   readonly limit: SizeLimit;
   /** The value's size in bytes (in its own request body, for `maxBatchBytes`), when known. */
   readonly bytes: number | undefined;

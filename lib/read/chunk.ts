@@ -16,15 +16,18 @@ export interface ReadPosition extends StreamPosition {
 
 /** What `readBytes()` emits: the bytes of one response (possibly none) and where the read stands. */
 export interface ByteChunk extends ReadPosition {
+  /** The bytes of this response, in stream order (possibly none). */
   readonly data: Uint8Array;
 }
 
 /** What `readText()` emits: UTF-8 decoded as a stream, so no character is ever cut in two. */
 export interface TextChunk extends ReadPosition {
+  /** The text of this response (possibly empty). */
   readonly text: string;
 }
 
 /** What `readJson()` emits: the messages of one response, in stream order. */
 export interface JsonBatch<T = unknown> extends ReadPosition {
+  /** The messages, each parsed from its JSON. */
   readonly items: readonly T[];
 }

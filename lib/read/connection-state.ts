@@ -14,15 +14,42 @@ import type { DurableStreamError } from '../errors/durable-stream-error.js';
  * A failure that ends the read is not a state: the read's Observable errors.
  */
 export type ConnectionState =
-  | { readonly status: 'connecting' }
-  | { readonly status: 'catching-up' }
-  | { readonly status: 'live'; readonly mode: 'sse' | 'long-poll' }
-  | { readonly status: 'reconnecting'; readonly attempt: number; readonly retryInMs: number; readonly error: DurableStreamError }
-  | { readonly status: 'offline' }
-  | { readonly status: 'closed' };
+  | {
+      /** Before the first response of the read. */
+      readonly status: 'connecting';
+    }
+  | {
+      /** Reading history with plain requests. */
+      readonly status: 'catching-up';
+    }
+  | {
+      /** Up to date and tailing. */
+      readonly status: 'live';
+      /** How the read tails: SSE or long-poll. */
+      readonly mode: 'sse' | 'long-poll';
+    }
+  | {
+      /** A request failed; the read tries again. */
+      readonly status: 'reconnecting';
+      /** The next try, 1-based: failures in a row so far. */
+      readonly attempt: number;
+      /** How long until the next try, ms. */
+      readonly retryInMs: number;
+      /** Why the last request failed. */
+      readonly error: DurableStreamError;
+    }
+  | {
+      /** The browser says there is no network; the read tries again when it comes back. */
+      readonly status: 'offline';
+    }
+  | {
+      /** The stream's end (EOF) was reached. */
+      readonly status: 'closed';
+    };
 
 /** Receives a read's connection states: a Subject, a BehaviorSubject, or `{ next: (state) => signal.set(state) }`. Only `next` is called. */
 export interface ConnectionStateObserver {
+  /** Told each new state. */
   next(state: ConnectionState): void;
 }
 

@@ -24,6 +24,7 @@ export interface RetryConfig {
   readonly maxRetryAfterMs: number;
 }
 
+/** The retry policy used where none is given: 6 retries, 100 ms doubling to at most 10 s with full jitter, `Retry-After` waited out up to 60 s. Frozen. */
 export const DEFAULT_RETRY: RetryConfig = Object.freeze({
   maxRetries: 6,
   initialDelayMs: 100,

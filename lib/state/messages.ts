@@ -21,7 +21,9 @@ export interface ChangeMessage<V = unknown> {
   readonly value?: V;
   /** The previous value, for audit or conflict detection. Never applied. */
   readonly old_value?: V;
+  /** What the change does, and its metadata. */
   readonly headers: {
+    /** The operation applied to the entity. */
     readonly operation: ChangeOperation;
     /** Opaque transaction id. Non-empty when present. */
     readonly txid?: string;
@@ -32,7 +34,9 @@ export interface ChangeMessage<V = unknown> {
 
 /** A stream-management signal: snapshot boundaries or a reset. */
 export interface ControlMessage {
+  /** The signal and its metadata. */
   readonly headers: {
+    /** Which signal this is. */
     readonly control: ControlSignal;
     /** The stream offset the signal refers to. Non-empty when present. */
     readonly offset?: string;

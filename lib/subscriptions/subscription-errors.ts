@@ -2,11 +2,13 @@ import { DurableStreamError, type DurableStreamErrorInit } from '../errors/durab
 
 /** What every subscription error knows besides the response: which subscription. */
 export interface SubscriptionErrorInit extends DurableStreamErrorInit {
+  /** The subscription the request was about. */
   readonly subscriptionId: string;
 }
 
 /** The base of the errors of subscription requests (PROTOCOL.md 6 and 7): each names its subscription. */
 export class SubscriptionError extends DurableStreamError {
+  /** The subscription the failed request was about. */
   readonly subscriptionId: string;
   constructor(code: string, what: string, init: SubscriptionErrorInit) {
     super(code, what, init);
@@ -86,7 +88,9 @@ export class NoPendingWorkError extends SubscriptionError {
 
 /** What the errors of a held wake name. */
 interface WakeErrorInit extends SubscriptionErrorInit {
+  /** The wake the request was about, when known. */
   readonly wakeId?: string;
+  /** That wake's generation, when known. */
   readonly generation?: number;
 }
 
@@ -95,7 +99,9 @@ const wakeName = (init: WakeErrorInit) =>
 
 /** 409 `FENCED`: the wake is no longer current: its lease expired or it was released or completed. */
 export class WakeFencedError extends SubscriptionError {
+  /** The fenced wake, when known. */
   readonly wakeId: string | undefined;
+  /** The generation the request named, when known. */
   readonly generation: number | undefined;
   constructor(init: WakeErrorInit) {
     super('FENCED', `The ${wakeName(init)} is no longer current (409)`, {
@@ -109,6 +115,7 @@ export class WakeFencedError extends SubscriptionError {
 
 /** 401 `TOKEN_INVALID` / `TOKEN_EXPIRED`: the wake's bearer token was refused. */
 export class WakeTokenError extends SubscriptionError {
+  /** The wake whose token was refused, when known. */
   readonly wakeId: string | undefined;
   /** True for `TOKEN_EXPIRED`. */
   readonly expired: boolean;
@@ -134,7 +141,9 @@ export class InvalidAckError extends SubscriptionError {
 
 /** The worker's own clock: no heartbeat renewed the lease before it ran out, so another worker may hold the wake now. */
 export class LeaseExpiredError extends SubscriptionError {
+  /** The wake whose lease ran out. */
   readonly wakeId: string;
+  /** That wake's generation. */
   readonly generation: number;
   constructor(init: WakeErrorInit & { readonly wakeId: string; readonly generation: number; readonly leaseTtlMs: number }) {
     super('LEASE_EXPIRED', `No heartbeat renewed the lease on the ${wakeName(init)} within ${init.leaseTtlMs} ms`, {

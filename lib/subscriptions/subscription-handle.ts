@@ -27,6 +27,7 @@ export interface EnsureOptions extends RequestOptions {
 
 /** What `ack()` sends. */
 export interface AckOptions extends RequestOptions {
+  /** Processed positions to record, one per stream at most. */
   readonly acks?: readonly Ack[];
   /** Completes the wake: applies the acks and gives up the lease. Without it, the ack is a heartbeat. */
   readonly done?: boolean;

@@ -28,8 +28,11 @@ export interface WebhookReceiverOptions {
 
 /** What to answer a delivery. */
 export interface WebhookResponse {
+  /** The HTTP status to answer with (202 accepted, 401 not genuine, 503 keys unavailable). */
   readonly status: number;
+  /** Headers to answer with. */
   readonly headers: Readonly<Record<string, string>>;
+  /** The body to answer with (JSON). */
   readonly body: string;
 }
 

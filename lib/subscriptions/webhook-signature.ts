@@ -23,6 +23,7 @@ const HINT: Record<WebhookSignatureFailure, string> = {
 
 /** A webhook delivery failed verification: do not act on it. */
 export class WebhookSignatureError extends DurableStreamError {
+  /** Which check failed: its `hint` says what to answer and what to look at. */
   readonly reason: WebhookSignatureFailure;
   constructor(reason: WebhookSignatureFailure, detail?: string) {
     super('WEBHOOK_SIGNATURE_INVALID', WHAT[reason], { url: '', hint: HINT[reason], detail });

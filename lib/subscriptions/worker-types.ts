@@ -10,8 +10,11 @@ import type { Ack, PendingStream } from './subscription-types.js';
  * worker stops. The same shape for pull-wake workers and webhook receivers.
  */
 export interface Wake {
+  /** The subscription this wake belongs to. */
   readonly subscriptionId: string;
+  /** The wake's id, unique per subscription. */
   readonly wakeId: string;
+  /** The wake's generation (fencing, PROTOCOL.md 7.3). */
   readonly generation: number;
   /** The lease the worker keeps renewing while the handler runs. */
   readonly leaseTtlMs: number;
@@ -40,15 +43,21 @@ export type WakeHandler = (wake: Wake) => ObservableInput<Ack>;
 
 /** A wake without its token: safe to log. */
 export interface WakeInfo {
+  /** The subscription this wake belongs to. */
   readonly subscriptionId: string;
+  /** The wake's id, unique per subscription. */
   readonly wakeId: string;
+  /** The wake's generation (fencing, PROTOCOL.md 7.3). */
   readonly generation: number;
+  /** Every stream of the subscription as the wake saw it. */
   readonly streams: readonly PendingStream[];
 }
 
 /** The handler finished and `done` was accepted. */
 export interface WakeCompleted {
+  /** Tells the outcome kinds apart. */
   readonly kind: 'completed';
+  /** The wake this outcome is about. */
   readonly wake: WakeInfo;
   /** What was acked, one entry per stream. */
   readonly acks: readonly Ack[];
@@ -58,15 +67,21 @@ export interface WakeCompleted {
 
 /** The lease was lost (fenced, token refused, subscription deleted, or no renewal in time): the handler was stopped and nothing more was sent. */
 export interface WakeLost {
+  /** Tells the outcome kinds apart. */
   readonly kind: 'lost';
+  /** The wake this outcome is about. */
   readonly wake: WakeInfo;
+  /** Why the lease was lost (a `SubscriptionError`, e.g. `WakeFencedError` or `LeaseExpiredError`). */
   readonly error: Error;
 }
 
 /** The handler failed (or an ack was refused): the wake was released for another attempt. */
 export interface WakeFailed {
+  /** Tells the outcome kinds apart. */
   readonly kind: 'failed';
+  /** The wake this outcome is about. */
   readonly wake: WakeInfo;
+  /** What the handler threw, or the refused ack's error. */
   readonly error: unknown;
 }
 

@@ -1,9 +1,12 @@
 /** One HTTP request, as the SDK hands it to a transport. */
 export interface HttpRequest {
+  /** The HTTP method. */
   readonly method: 'GET' | 'HEAD' | 'PUT' | 'POST' | 'DELETE';
+  /** The absolute URL, query included. */
   readonly url: string;
   /** Header names lower-case. */
   readonly headers: Readonly<Record<string, string>>;
+  /** The request body, if any: bytes, or text sent as UTF-8. */
   readonly body?: Uint8Array | string;
   /** Aborts the request and its body stream: the transport must honour it at once. */
   readonly signal: AbortSignal;
@@ -32,6 +35,7 @@ export interface HttpRequest {
 
 /** Response headers, read by lower-case name. */
 export interface HttpHeaders {
+  /** The value of the header `name` (any case), or null when absent. */
   get(name: string): string | null;
   /** Every header, names lower-case. */
   entries(): Iterable<[string, string]>;
@@ -51,8 +55,11 @@ export interface HttpBody {
 
 /** A response whose headers have arrived; the body may still be streaming. */
 export interface HttpResponse {
+  /** The HTTP status code. */
   readonly status: number;
+  /** The response headers. */
   readonly headers: HttpHeaders;
+  /** The body, read once, by one of its methods. */
   readonly body: HttpBody;
 }
 
@@ -66,6 +73,7 @@ export interface HttpResponse {
  * maps it to a `NetworkError`. It never throws on HTTP error statuses.
  */
 export interface HttpTransport {
+  /** Sends `request`; resolves once the response headers have arrived (the body may still be streaming), rejects on network failure only. */
   request(request: HttpRequest): Promise<HttpResponse>;
   /**
    * True when this transport calls `request.onSent` for every request it

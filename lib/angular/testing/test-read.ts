@@ -5,6 +5,7 @@ import { encodePayload, headersOf, readHeaders, sseFrames, type EncodedPayload, 
 
 /** Where a push leaves the read: up to date with the tail (the default), or still catching up. */
 export interface PushOptions {
+  /** Whether the push reaches the tail (`Stream-Up-To-Date`). Default true. */
   readonly upToDate?: boolean;
 }
 

@@ -68,6 +68,7 @@ export class TestRequest {
     this.answered = true;
   }
 
+  /** The request as one line (`POST <url>`), as the controller's messages name it. */
   describe(): string {
     return `${this.request.method} ${this.request.url}`;
   }
