@@ -9,7 +9,7 @@
 import { build } from 'esbuild';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { resolve } from 'node:path';
+import { basename, resolve } from 'node:path';
 import type { Page } from 'playwright-core';
 import { firstValueFrom } from 'rxjs';
 import { DurableStreamsClient, appendJson, closeStream, createStream } from '../lib/index';
@@ -28,34 +28,44 @@ interface App {
 declare const app: App;
 
 let streams: StreamServer;
-let site: { url: string; close(): Promise<void> };
+let site: { url: string; scripts: ReadonlyMap<string, string>; requested: string[]; close(): Promise<void> };
 let browser: Browser;
 let transport: UndiciTransport;
 let writer: DurableStreamsClient;
 let warnings: string[] = [];
 let pageErrors: string[] = [];
 
-/** Serves the page and the app's bundle on a free loopback port. */
-async function serveApp(): Promise<{ url: string; close(): Promise<void> }> {
+/**
+ * Serves the page and the app's bundle on a free loopback port, split as an
+ * app's bundler splits it: what reads load on demand (cross-tab tails, the
+ * live-request budget) comes as a lazy chunk, fetched by the page's import().
+ */
+async function serveApp(): Promise<typeof site> {
   const bundle = await build({
-    entryPoints: [resolve(__dirname, 'support/many-reads-app.ts')],
+    entryPoints: { app: resolve(__dirname, 'support/many-reads-app.ts') },
     bundle: true,
+    splitting: true,
+    outdir: resolve(__dirname, 'out'),
     format: 'esm',
     platform: 'browser',
     target: 'es2022',
     write: false,
     logLevel: 'silent',
   });
-  const script = bundle.outputFiles[0]!.text;
+  const scripts = new Map(bundle.outputFiles.map((file) => [`/${basename(file.path)}`, file.text]));
   const html = '<!doctype html><title>many reads</title><script type="module" src="/app.js"></script>';
+  const requested: string[] = [];
   const server: Server = createServer((req, res) => {
-    const js = req.url === '/app.js';
-    res.writeHead(200, { 'content-type': js ? 'text/javascript' : 'text/html', 'cache-control': 'no-store' });
-    res.end(js ? script : html);
+    requested.push(req.url ?? '');
+    const script = scripts.get(req.url ?? '');
+    res.writeHead(200, { 'content-type': script !== undefined ? 'text/javascript' : 'text/html', 'cache-control': 'no-store' });
+    res.end(script ?? html);
   });
   await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`,
+    scripts,
+    requested,
     close: () => new Promise<void>((done) => (server.closeAllConnections(), server.close(() => done()))),
   };
 }
@@ -114,6 +124,21 @@ const liveAt = (path: string) => streams.openLive(path);
 const range = (to: number) => Array.from({ length: to }, (_, i) => i);
 
 describe('the app in 8 tabs of one browser profile', () => {
+  it('loads the cross-tab code as a lazy chunk, once a live read needs it', async () => {
+    // tail-name's lock prefix marks the cross-tab code: in a chunk of its own, not in the page's entry script.
+    const lazy = [...site.scripts].filter(([, text]) => text.includes('durable-streams-rx:tail:')).map(([path]) => path);
+    expect(lazy).toHaveLength(1);
+    expect(lazy[0]).not.toBe('/app.js');
+    const path = await newStream('lazy');
+    const page = await openApp();
+    expect(site.requested).not.toContain(lazy[0]);
+    await page.evaluate((p) => app.read(p, 'auto'), path);
+    await firstValueFrom(appendJson(writer.stream(path), 'hello'));
+    await until(async () => (await received(page))[0]?.items.length === 1, () => 'the read to receive');
+    expect(site.requested).toContain(lazy[0]);
+    await page.close();
+  });
+
   it('reads each stream over one connection for all tabs; when the holding tab closes mid-stream, every tab still gets every message exactly once', async () => {
     const path = await newStream('tabs');
     const tabs: Page[] = [];

@@ -61,6 +61,16 @@ describe('size budget (issue #17)', () => {
     expect({ met, detail }).toEqual({ met: true, detail });
   });
 
+  it('a live JSON read (the public API) stays under its ceiling', () => {
+    const { met, detail } = check('live JSON read ceiling');
+    expect({ met, detail }).toEqual({ met: true, detail });
+  });
+
+  it('loads the cross-tab and live-request-budget code of a read as a lazy chunk, apart from the checks that decide it is needed, without splitting any scenario\'s initial code', () => {
+    const { met, detail } = check('cross-tab and budget code lazy');
+    expect({ met, detail }).toEqual({ met: true, detail });
+  });
+
   it('tells a bundle that contains the producer from one that does not', () => {
     expect(row('producer app').ours.modules.some((module) => module.startsWith('lib/produce/'))).toBe(true);
     expect(row('read path alone (probe)').ours.modules.some((module) => module.startsWith('lib/produce/'))).toBe(false);

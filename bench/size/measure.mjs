@@ -25,7 +25,7 @@ export const SCENARIOS = [
 export const CONTENDERS = ['ours', 'reference'];
 
 /**
- * One bundle of a scenario: { bytes, gzipBytes, lazyBytes, lazyGzipBytes, metafile, modules }.
+ * One bundle of a scenario: { bytes, gzipBytes, lazyBytes, lazyGzipBytes, initialFiles, metafile, modules }.
  * bytes/gzipBytes are the initial chunks'; `modules` lists the package-relative paths of the
  * modules in them. `source` picks what ours is built from: 'dist' (the built package, what
  * users install) or 'lib' (the TypeScript sources, no build needed; what the size spec uses).
@@ -69,7 +69,7 @@ export async function measure(contender, file, { platform = 'browser', source = 
     sizes[lazy ? 'lazyGzipBytes' : 'gzipBytes'] += gzipSync(code, { level: 9 }).length;
     if (!lazy) for (const [input, { bytesInOutput }] of Object.entries(outputs[path].inputs)) if (bytesInOutput > 0) modules.push({ module: short(input), bytes: bytesInOutput });
   }
-  return { ...sizes, metafile: result.metafile, modules: modules.sort((a, b) => b.bytes - a.bytes).filter((row) => !row.module.startsWith('bench/')) };
+  return { ...sizes, initialFiles: initial.size, metafile: result.metafile, modules: modules.sort((a, b) => b.bytes - a.bytes).filter((row) => !row.module.startsWith('bench/')) };
 }
 
 /**

@@ -1,17 +1,17 @@
-import { asyncScheduler, defer, finalize, switchMap, tap, type Observable } from 'rxjs';
+import { asyncScheduler, catchError, defer, finalize, map, switchMap, tap, type Observable, type SchedulerLike } from 'rxjs';
 import type { StreamContext } from '../http/stream-context.js';
 import type { Checkpoint } from '../protocol/offset.js';
 import { stripQuery } from '../protocol/url.js';
-import { budgetedOpen } from './budget/budgeted-open.js';
-import { liveBudgetOf, type BudgetOf } from './budget/live-budget.js';
+import type { BudgetedOpen } from './budget/budgeted-open.js';
+import { liveBudgetSizeOf, type BudgetSizeOf } from './budget/budget-size.js';
 import { connectionStateTeller, type ConnectionState } from './connection-state.js';
-import { crossTabTail } from './cross-tab/cross-tab-tail.js';
-import { crossTabEnvironment } from './cross-tab/environment.js';
-import { tailName } from './cross-tab/tail-name.js';
+import { crossTabGlobals } from './cross-tab/platform.js';
+import { DurableStreamError } from '../errors/durable-stream-error.js';
+import { resolveDynamic } from '../http/dynamic-values.js';
 import { httpReadSource, type LearnedContentType } from './http-read-source.js';
 import type { PayloadFormat } from './payload-format.js';
 import { readLoop, type ReadLoopConfig } from './read-loop.js';
-import type { ReadStep } from './read-step.js';
+import type { OpenRequest, ReadRequest, ReadStep } from './read-step.js';
 import type { ResolvedReadOptions } from './resolve-read-options.js';
 import { shareKey } from './shared/share-key.js';
 import { sharedRead } from './shared/shared-read.js';
@@ -20,6 +20,9 @@ import { tailSnapshots, type TailSnapshot } from './shared/tail-snapshot.js';
 
 /** How long a live request may keep a budget slot that other readers wait for, ms (an SSE connection is then reopened). */
 const LEASE_MS = 20_000;
+
+/** Cross-tab tails and the live-request budget: loaded on demand, once needed (a lazy chunk in a bundle; see the module). */
+const tabsAndBudget = defer(() => import('./tabs-and-budget.js'));
 
 /**
  * The steps of one read subscription. A read that stops when up to date
@@ -40,12 +43,12 @@ export function readSteps<P>(
   settle?: ReadLoopConfig<P>['settle'],
 ): Observable<ReadStep<P>> {
   const url = stripQuery(ctx.url);
-  const budget = resolved.live === false ? undefined : liveBudgetOf(ctx.url, ctx.http.options.liveRequestBudget);
+  const budgetSize = resolved.live === false ? undefined : liveBudgetSizeOf(ctx.url, ctx.http.options.liveRequestBudget);
   // Long-polls end within the server's wait, so budget slots rotate; an SSE connection would keep one.
-  const options: ResolvedReadOptions = budget?.() && resolved.live === 'auto' ? { ...resolved, live: 'long-poll' } : resolved;
+  const options: ResolvedReadOptions = budgetSize?.() !== undefined && resolved.live === 'auto' ? { ...resolved, live: 'long-poll' } : resolved;
   // What this read learns of the content type, a tail it starts knows too.
   const learned: LearnedContentType = {};
-  const loop = (loopOptions: ResolvedReadOptions, format: PayloadFormat<P>) => httpLoop(ctx, url, loopOptions, format, learned, budget, settle);
+  const loop = (loopOptions: ResolvedReadOptions, format: PayloadFormat<P>) => httpLoop(ctx, url, loopOptions, format, learned, budgetSize, settle);
   // A read that settles its steps (backpressure) holds its loop while it does: it never holds a tail others share.
   if (options.live === false || settle) return loop(options, makeFormat());
 
@@ -77,18 +80,14 @@ function sharedLiveRead<P>(
   // A tail starts where a read caught up (or from now): live at once. Its states go to its snapshots, not to this read.
   const local = (start: Checkpoint): Observable<TailSnapshot<P>> =>
     tailSnapshots<P>(start, (connectionState) => loop({ ...at(start), startsLive: true, connectionState }, makeFormat()));
-  const env = ctx.http.options.shareAcrossTabs ? crossTabEnvironment() : undefined;
-  const open = env
+  // Across tabs where the platform allows (the code for it loaded then); a failed load keeps the tail in this tab.
+  const globals = ctx.http.options.shareAcrossTabs ? crossTabGlobals() : undefined;
+  const open = globals
     ? (start: Checkpoint) =>
-        tailName({
-          url: ctx.url,
-          payload,
-          live: String(options.live),
-          // The client's own go only to the origins it trusts, as the requests do.
-          headers: [trustsOrigin(ctx) ? ctx.http.options.headers : undefined, options.headers],
-          params: [trustsOrigin(ctx) ? ctx.http.options.params : undefined, options.params],
-          rest: JSON.stringify([options.retry, options.longPollTimeoutMs, options.sseFallbackTimeoutMs, options.sseIdleTimeoutMs]),
-        }).pipe(switchMap((name) => crossTabTail(name, start, local, env)))
+        tabsAndBudget.pipe(
+          catchError(() => [undefined]),
+          switchMap((module) => (module ? module.crossTabOpen(ctx, options, payload, local, { globals, resolveDynamic, errorType: DurableStreamError })(start) : local(start))),
+        )
     : local;
   const key = shareKey(ctx.url, payload, options);
   const registry = tailRegistryOf(ctx.http);
@@ -110,12 +109,12 @@ function httpLoop<P>(
   options: ResolvedReadOptions,
   format: PayloadFormat<P>,
   learned: LearnedContentType,
-  budget: BudgetOf | undefined,
+  budgetSize: BudgetSizeOf | undefined,
   settle: ReadLoopConfig<P>['settle'] | undefined,
 ): Observable<ReadStep<P>> {
   return defer(() => {
     const open = httpReadSource(ctx, format, options, learned);
-    const limited = budget && budgetedOpen(open, budget, { leaseMs: LEASE_MS, scheduler: ctx.scheduler ?? asyncScheduler });
+    const limited = budgetSize && lazyBudgetedOpen(open, ctx.url, budgetSize, { leaseMs: LEASE_MS, scheduler: ctx.scheduler ?? asyncScheduler });
     const config: ReadLoopConfig<P> = {
       url,
       options,
@@ -128,8 +127,29 @@ function httpLoop<P>(
   });
 }
 
-/** Whether the client's own headers and params go to this stream's origin. */
-function trustsOrigin(ctx: StreamContext): boolean {
-  const origins = ctx.http.options.credentialOrigins;
-  return !origins || origins.has(new URL(ctx.url).origin);
+/**
+ * `budgetedOpen` over `open`, loaded with the first live request (catch-up
+ * requests take no slot, and do not wait for it). A failed load leaves the
+ * live requests unbudgeted, as they are where there is no budget.
+ */
+function lazyBudgetedOpen<P>(
+  open: OpenRequest<P>,
+  url: string,
+  sizeOf: BudgetSizeOf,
+  config: { readonly leaseMs: number; readonly scheduler: SchedulerLike },
+): BudgetedOpen<P> {
+  let budgeted: BudgetedOpen<P> | undefined;
+  let loaded = false;
+  const load = tabsAndBudget.pipe(
+    catchError(() => [undefined]),
+    map((module) => {
+      if (!loaded) budgeted = module?.budgetedLiveOpen(open, url, sizeOf, config);
+      loaded = true;
+    }),
+  );
+  const viaBudget = (request: ReadRequest) => (budgeted ? budgeted.open(request) : open(request));
+  return {
+    open: (request) => (request.kind === 'catch-up' || loaded ? viaBudget(request) : load.pipe(switchMap(() => viaBudget(request)))),
+    close: () => budgeted?.close(),
+  };
 }

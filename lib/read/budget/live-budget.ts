@@ -1,8 +1,5 @@
 import { lockSlots, pageSlots, type LiveSlots, type SlotLockManager } from './live-slots.js';
-import { originProtocol, type OriginProtocol, type ResourceTimingSource } from './origin-protocol.js';
-
-/** Live requests a page keeps per HTTP/1.1 origin by default: browsers open 6 connections per origin, so 2 stay for everything else. */
-export const HTTP1_LIVE_BUDGET = 4;
+import type { BudgetSizeOf } from './budget-size.js';
 
 /** The slots live reads of one origin share, and the warning said once when a reader has to wait. */
 export interface LiveBudget {
@@ -12,44 +9,25 @@ export interface LiveBudget {
 }
 
 interface PageGlobals {
-  readonly document?: unknown;
-  readonly WorkerGlobalScope?: unknown;
   readonly navigator?: { readonly locks?: Partial<SlotLockManager> };
-  readonly performance?: Partial<ResourceTimingSource>;
 }
 
 const budgets = new Map<string, LiveBudget>();
-/** What origins are known to speak, once known (a protocol does not change while a page lives). */
-const known = new Map<string, OriginProtocol>();
 
 /** Where the live requests to `url` may have a budget: the budget now, or undefined for none now. */
 export type BudgetOf = () => LiveBudget | undefined;
 
 /**
  * The live-request budget of the origin of `url`, asked for at each live
- * request (an origin's protocol is learned from the first finished
- * responses), or undefined when there can be none. `'auto'`: in a page or
- * a worker of one, an HTTP/1.1 origin (see `originProtocol`) has
- * {@link HTTP1_LIVE_BUDGET}; HTTP/2 and HTTP/3 origins, and origins not
- * known to be HTTP/1.1, none; outside a browser there is none. A number
- * sets the budget anywhere (`Infinity`: none). One budget per origin and
- * size in this context; with Web Locks, its slots count across the tabs of
- * the page's origin.
+ * request: of the size `sizeOf` tells then (see `liveBudgetSizeOf`), or none.
+ * One budget per origin and size in this context; with Web Locks, its slots
+ * count across the tabs of the page's origin.
  */
-export function liveBudgetOf(url: string, setting: number | 'auto'): BudgetOf | undefined {
-  const globals = globalThis as PageGlobals;
+export function liveBudgetOf(url: string, sizeOf: BudgetSizeOf): BudgetOf {
   const origin = new URL(url).origin;
-  if (setting !== 'auto') return setting === Infinity ? undefined : () => budget(origin, setting, globals);
-  if (globals.document === undefined && globals.WorkerGlobalScope === undefined) return undefined;
-  const timing = typeof globals.performance?.getEntriesByType === 'function' ? (globals.performance as ResourceTimingSource) : undefined;
   return () => {
-    let protocol = known.get(origin);
-    if (protocol === undefined) {
-      const learned = originProtocol(origin, timing);
-      if (learned !== 'unknown') known.set(origin, learned);
-      protocol = learned;
-    }
-    return protocol === 'http/1.1' ? budget(origin, HTTP1_LIVE_BUDGET, globals) : undefined;
+    const size = sizeOf();
+    return size === undefined ? undefined : budget(origin, size, globalThis as PageGlobals);
   };
 }
 

@@ -1,6 +1,7 @@
 import { defer, filter, ignoreElements, map, merge, startWith, switchMap, tap, type Observable } from 'rxjs';
 import type { Checkpoint } from '../../protocol/offset.js';
-import { snapshotOffset, startSnapshot, type TailSnapshot } from '../shared/tail-snapshot.js';
+import type { DurableStreamError } from '../../errors/durable-stream-error.js';
+import type { TailSnapshot } from '../shared/tail-snapshot.js';
 import { leadership, type LockManagerLike } from './leadership.js';
 import { snapshotFromWire, snapshotToWire } from './snapshot-wire.js';
 import { messagesOf, openChannel, type ChannelLike } from './tab-channel.js';
@@ -11,6 +12,8 @@ export interface CrossTabEnvironment {
   readonly channel: (name: string) => ChannelLike;
   /** Whether the page runs (see `pageActive`). */
   readonly active: Observable<boolean>;
+  /** The class a reconnecting state's error is made again as, in the tabs that follow (see `snapshotFromWire`). */
+  readonly errorType: typeof DurableStreamError;
 }
 
 /** What tabs tell each other about one tail. */
@@ -39,7 +42,9 @@ export function crossTabTail<P>(
 ): Observable<TailSnapshot<P>> {
   return openChannel(env.channel, name).pipe(
     switchMap((channel) => {
-      let latest: TailSnapshot<P> = startSnapshot(start);
+      // As `startSnapshot()` and `snapshotOffset()` (shared/tail-snapshot.ts) do: this module imports nothing of the
+      // read path's initial chunks (see tabs-and-budget.ts).
+      let latest: TailSnapshot<P> = start.cursor === undefined ? { from: start.offset } : { from: start.offset, cursor: start.cursor };
       const heard = messagesOf(channel).pipe(filter(isMessage)) as Observable<TailMessage<P>>;
       const post = (message: TailMessage<P>) => channel.postMessage(message.type === 'snapshot' ? { type: 'snapshot', snapshot: snapshotToWire(message.snapshot) } : message);
       // Whenever this tab starts following (first, after leading, back from frozen), it asks where the tail
@@ -48,11 +53,11 @@ export function crossTabTail<P>(
         post({ type: 'hello' });
         return heard.pipe(
           filter((message): message is Extract<TailMessage<P>, { type: 'snapshot' }> => message.type === 'snapshot'),
-          map((message) => snapshotFromWire(message.snapshot)),
+          map((message) => snapshotFromWire(message.snapshot, env.errorType)),
         );
       });
       const lead = defer(() => {
-        const from = snapshotOffset(latest);
+        const from = latest.step?.offset ?? latest.from;
         const cursor = latest.step?.cursor ?? latest.cursor;
         const answerHellos = heard.pipe(
           filter((message) => message.type === 'hello'),

@@ -1,4 +1,4 @@
-import { DurableStreamError } from '../../errors/durable-stream-error.js';
+import type { DurableStreamError } from '../../errors/durable-stream-error.js';
 import type { TailSnapshot } from '../shared/tail-snapshot.js';
 
 /** An error as it crosses to another tab: what a UI shows of it. */
@@ -23,12 +23,12 @@ export function snapshotToWire<P>(snapshot: TailSnapshot<P>): unknown {
   return { ...snapshot, state: { ...state, error } };
 }
 
-/** A snapshot another tab posted, its reconnecting error a `DurableStreamError` again (the holding tab's message, code and status). */
-export function snapshotFromWire<P>(wire: TailSnapshot<P>): TailSnapshot<P> {
+/** A snapshot another tab posted, its reconnecting error a `DurableStreamError` (`errorType`) again (the holding tab's message, code and status). */
+export function snapshotFromWire<P>(wire: TailSnapshot<P>, errorType: typeof DurableStreamError): TailSnapshot<P> {
   const { state } = wire;
   if (state?.status !== 'reconnecting') return wire;
   const { code, message, status, url } = state.error as unknown as WireError;
-  const error = new DurableStreamError(code, message, { url: '', status });
+  const error = new errorType(code, message, { url: '', status });
   Object.defineProperty(error, 'url', { value: url });
   return { ...wire, state: { ...state, error } };
 }

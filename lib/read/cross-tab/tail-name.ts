@@ -1,6 +1,5 @@
 import { defer, from, type Observable } from 'rxjs';
-import { resolveDynamic, type DynamicRecord } from '../../http/dynamic-values.js';
-import { andThen } from '../../util/is-promise-like.js';
+import type { DynamicRecord, resolveDynamic } from '../../http/dynamic-values.js';
 
 /** What tabs must agree on to share a tail: the stream, the payload, the live mode, and what the requests carry. */
 export interface TailIdentity {
@@ -24,14 +23,18 @@ interface CryptoGlobals {
  * credentials differ never share; without Web Crypto (an insecure context)
  * the text itself, which only this origin's scripts can see.
  */
-export function tailName(identity: TailIdentity): Observable<string> {
-  return defer(() => {
-    const { url, payload, live, rest } = identity;
-    const text = andThen(resolveDynamic(identity.headers, 'headers', url, (key) => key.toLowerCase()), (headers) =>
-      andThen(resolveDynamic(identity.params, 'params', url), (params) => JSON.stringify([url, payload, live, sorted(headers), sorted(params), rest])),
-    );
-    return from(Promise.resolve(text).then(digest));
-  });
+export function tailName(identity: TailIdentity, resolve: typeof resolveDynamic): Observable<string> {
+  return defer(() =>
+    from(
+      (async () => {
+        const { url, payload, live, rest } = identity;
+        // Headers first, then params, as the requests evaluate them.
+        const headers = await resolve(identity.headers, 'headers', url, (key) => key.toLowerCase());
+        const params = await resolve(identity.params, 'params', url);
+        return digest(JSON.stringify([url, payload, live, sorted(headers), sorted(params), rest]));
+      })(),
+    ),
+  );
 }
 
 function sorted(record: Record<string, string>): Array<[string, string]> {

@@ -2,6 +2,7 @@ import { BehaviorSubject, Subscription, throwError } from 'rxjs';
 import { crossTabTail, type CrossTabEnvironment } from '../../../lib/read/cross-tab/cross-tab-tail';
 import { leadership } from '../../../lib/read/cross-tab/leadership';
 import type { TailSnapshot } from '../../../lib/read/shared/tail-snapshot';
+import { DurableStreamError } from '../../../lib/errors/durable-stream-error';
 import { until } from '../../support/watched-server';
 import { FakeChannels, FakeLocks } from './support/fake-tabs';
 import { FakeStream, offsetAt } from './support/fake-stream';
@@ -57,7 +58,7 @@ describe('crossTabTail (tabs faked in memory)', () => {
   /** A tab reading the tail: what it heard, its page state, and its subscription. */
   function tab(start = offsetAt(0), local = stream.live) {
     const active = new BehaviorSubject(true);
-    const env: CrossTabEnvironment = { locks, channel: channels.create, active };
+    const env: CrossTabEnvironment = { locks, channel: channels.create, active, errorType: DurableStreamError };
     const heard: Array<TailSnapshot<string>> = [];
     const errors: unknown[] = [];
     const subscription = crossTabTail('t', { offset: start }, local, env).subscribe({ next: (s) => heard.push(s), error: (e) => errors.push(e) });

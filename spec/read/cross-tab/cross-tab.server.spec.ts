@@ -2,7 +2,7 @@ import { firstValueFrom, type Subscription } from 'rxjs';
 import { DurableStreamsClient, type DurableStream, appendJson, closeStream, createStream, headStream, readJson } from '../../../lib/index';
 import { fetchTransport } from '../../../lib/transport/fetch/fetch-transport';
 import { startWatchedServer, until, type WatchedServer } from '../../support/watched-server';
-import { FakeLocks } from './support/fake-tabs';
+import { fakeNavigatorPerTest, FakeLocks } from './support/fake-tabs';
 
 jest.setTimeout(60_000);
 
@@ -16,19 +16,17 @@ describe('sharing a tail across tabs (clients standing for tabs)', () => {
   let locks: FakeLocks;
   const subscriptions: Subscription[] = [];
   let counter = 0;
-  const navigatorBefore = Object.getOwnPropertyDescriptor(globalThis, 'navigator');
+  const platform = fakeNavigatorPerTest();
 
   beforeAll(async () => {
     server = await startWatchedServer(30_000);
   });
   beforeEach(() => {
     locks = new FakeLocks();
-    Object.defineProperty(globalThis, 'navigator', { value: { locks }, configurable: true, writable: true });
+    platform.setLocks(locks);
   });
   afterEach(() => {
     subscriptions.splice(0).forEach((s) => s.unsubscribe());
-    if (navigatorBefore) Object.defineProperty(globalThis, 'navigator', navigatorBefore);
-    else delete (globalThis as { navigator?: unknown }).navigator;
   });
   afterAll(async () => {
     await server.close();

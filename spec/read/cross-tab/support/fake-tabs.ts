@@ -119,3 +119,17 @@ class FakeChannel implements ChannelLike {
     return this.listeners.size;
   }
 }
+
+/**
+ * For a describe whose tests stand for browser tabs: `setLocks(locks)` gives
+ * `navigator.locks` (Web Locks) to this test, and after each test `navigator`
+ * is as it was before the file ran.
+ */
+export function fakeNavigatorPerTest(): { setLocks(locks: LockManagerLike): void } {
+  const before = Object.getOwnPropertyDescriptor(globalThis, 'navigator');
+  afterEach(() => {
+    if (before) Object.defineProperty(globalThis, 'navigator', before);
+    else delete (globalThis as { navigator?: unknown }).navigator;
+  });
+  return { setLocks: (locks) => Object.defineProperty(globalThis, 'navigator', { value: { locks }, configurable: true, writable: true }) };
+}
