@@ -34,8 +34,12 @@ export const DEFAULT_RETRY: RetryConfig = Object.freeze({
   maxRetryAfterMs: 60_000,
 });
 
-/** Fills defaults and validates; throws `InvalidArgumentError` naming the bad field. */
+/** Configs this module resolved: frozen, so resolving one again gives it back as it is. */
+const resolvedConfigs = new WeakSet<object>();
+
+/** Fills defaults and validates; throws `InvalidArgumentError` naming the bad field. A config it resolved comes back as it is (the producer builds a retry per batch). */
 export function resolveRetryConfig(config: Partial<RetryConfig> = {}): RetryConfig {
+  if (resolvedConfigs.has(config)) return config as RetryConfig;
   const resolved: RetryConfig = { ...DEFAULT_RETRY, ...stripUndefined(config) };
   const { maxRetries, initialDelayMs, maxDelayMs, multiplier } = resolved;
   if (!(Number.isInteger(maxRetries) || maxRetries === Infinity) || maxRetries < 0) {
@@ -56,7 +60,8 @@ export function resolveRetryConfig(config: Partial<RetryConfig> = {}): RetryConf
   if (typeof resolved.jitter !== 'boolean') {
     throw new InvalidArgumentError(`retry.jitter must be true or false, got ${String(resolved.jitter)}`);
   }
-  return Object.freeze(resolved);
+  resolvedConfigs.add(Object.freeze(resolved));
+  return resolved;
 }
 
 function stripUndefined<T extends object>(value: T): Partial<T> {

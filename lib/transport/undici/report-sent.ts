@@ -1,29 +1,28 @@
 import { Dispatcher } from 'undici';
 
-/** Where a request's `onSent` travels in undici's dispatch options (a symbol: never sent, never clashes). */
-const ON_SENT = Symbol('durable-streams-rx.onSent');
-
-type WithOnSent = { [ON_SENT]?: () => void };
-
-/** The options of an undici request, carrying `onSent` to {@link reportingSent}'s interceptor. */
-export function withOnSent<T extends object>(options: T, onSent: (() => void) | undefined): T {
-  return onSent ? { ...options, [ON_SENT]: onSent } : options;
+/**
+ * `dispatcher`, for one request of undici's `request()`, calling `onSent`
+ * when undici starts it on a connection: its clients call the request
+ * handler's `onConnect` right before they write the request to the socket,
+ * never while it waits in a pool's queue. Retries start it again; `onSent`
+ * is told once. Without `onSent`, or for a dispatcher that is not undici's
+ * (see {@link startsRequestsVisibly}), the dispatcher as it is.
+ *
+ * Only `dispatch` is there: `request()` uses nothing else. The handler is
+ * wrapped in undici's own handler shape, one small object per request: a
+ * dispatcher composed with an interceptor (`compose()`) converted every
+ * response's headers and events twice, and its proxy stood in front of
+ * every call.
+ */
+export function reportingSent(dispatcher: Dispatcher, onSent: (() => void) | undefined): Dispatcher {
+  if (!onSent || !startsRequestsVisibly(dispatcher)) return dispatcher;
+  const dispatch: Dispatcher['dispatch'] = (options, handler) => dispatcher.dispatch(options, new SentReportingHandler(handler, onSent));
+  return { dispatch } as Dispatcher;
 }
 
-/**
- * The dispatcher, calling a request's `onSent` (see {@link withOnSent}) when
- * undici starts it on a connection: its clients call a handler's
- * `onRequestStart` right before they write the request to the socket, never
- * while it waits in a pool's queue. Retries start it again; `onSent` is told once.
- * A dispatcher that is not undici's is returned as it is (see {@link startsRequestsVisibly}).
- */
-export function reportingSent<D extends Dispatcher>(dispatcher: D): D {
-  if (!startsRequestsVisibly(dispatcher)) return dispatcher;
-  const interceptor: Dispatcher.DispatcherComposeInterceptor = (dispatch) => (options, handler) => {
-    const onSent = (options as WithOnSent)[ON_SENT];
-    return dispatch(options, onSent ? new SentReportingHandler(handler, onSent) : handler);
-  };
-  return dispatcher.compose(interceptor) as D;
+/** undici's `request()` through `dispatcher` (which may be {@link reportingSent}'s). */
+export function requestThrough(dispatcher: Dispatcher, options: Dispatcher.RequestOptions): Promise<Dispatcher.ResponseData<unknown>> {
+  return Dispatcher.prototype.request.call(dispatcher, options);
 }
 
 /**
@@ -35,34 +34,53 @@ export function startsRequestsVisibly(dispatcher: Dispatcher): boolean {
   return dispatcher instanceof Dispatcher;
 }
 
-/** Hands every event on to `handler`, telling `onSent` at the first start. */
-class SentReportingHandler implements Dispatcher.DispatchHandler {
-  constructor(
-    private readonly handler: Dispatcher.DispatchHandler,
-    private onSent: (() => void) | undefined,
-  ) {}
+/** The events undici's request handler takes (undici's older handler shape, which its clients call directly). */
+type RequestEvents = Required<Pick<Dispatcher.DispatchHandler, 'onHeaders' | 'onData' | 'onComplete' | 'onError'>> &
+  Pick<Dispatcher.DispatchHandler, 'onUpgrade' | 'onResponseStarted'> & {
+    onConnect(abort: (error?: Error) => void, context?: unknown): void;
+  };
+type Args<K extends keyof RequestEvents> = Parameters<NonNullable<RequestEvents[K]>>;
 
-  onRequestStart(controller: Dispatcher.DispatchController, context: unknown): void {
-    this.handler.onRequestStart?.(controller, context);
+/** Hands every event on to undici's request handler, telling `onSent` at the first start. */
+class SentReportingHandler implements RequestEvents {
+  private readonly handler: RequestEvents;
+
+  constructor(
+    handler: Dispatcher.DispatchHandler,
+    private onSent: (() => void) | undefined,
+  ) {
+    // request()'s own handler: every event of the older shape, which clients call as they are.
+    this.handler = handler as RequestEvents;
+  }
+
+  onConnect(abort: (error?: Error) => void, context?: unknown): void {
+    let aborted = false;
+    this.handler.onConnect((error) => {
+      aborted = true;
+      abort(error);
+    }, context);
     // A request abandoned while it waited is started only to be aborted at once, unsent.
-    if (controller.aborted) return;
+    if (aborted) return;
     const onSent = this.onSent;
     this.onSent = undefined;
     onSent?.();
   }
-  onRequestUpgrade(...args: Parameters<NonNullable<Dispatcher.DispatchHandler['onRequestUpgrade']>>): void {
-    this.handler.onRequestUpgrade?.(...args);
+  onHeaders(...args: Args<'onHeaders'>): boolean {
+    return this.handler.onHeaders(...args);
   }
-  onResponseStart(...args: Parameters<NonNullable<Dispatcher.DispatchHandler['onResponseStart']>>): void {
-    this.handler.onResponseStart?.(...args);
+  onData(...args: Args<'onData'>): boolean {
+    return this.handler.onData(...args);
   }
-  onResponseData(...args: Parameters<NonNullable<Dispatcher.DispatchHandler['onResponseData']>>): void {
-    this.handler.onResponseData?.(...args);
+  onComplete(...args: Args<'onComplete'>): void {
+    this.handler.onComplete(...args);
   }
-  onResponseEnd(...args: Parameters<NonNullable<Dispatcher.DispatchHandler['onResponseEnd']>>): void {
-    this.handler.onResponseEnd?.(...args);
+  onError(...args: Args<'onError'>): void {
+    this.handler.onError(...args);
   }
-  onResponseError(...args: Parameters<NonNullable<Dispatcher.DispatchHandler['onResponseError']>>): void {
-    this.handler.onResponseError?.(...args);
+  onUpgrade(...args: Args<'onUpgrade'>): void {
+    this.handler.onUpgrade?.(...args);
+  }
+  onResponseStarted(): void {
+    this.handler.onResponseStarted?.();
   }
 }

@@ -2,7 +2,7 @@
 import './node-dispatcher-first.js';
 import { Agent, Client, errors as undiciErrors, request as undiciRequest, type Dispatcher } from 'undici';
 import type { HttpBody, HttpRequest, HttpResponse, HttpTransport } from '../http-transport.js';
-import { reportingSent, startsRequestsVisibly, withOnSent } from './report-sent.js';
+import { reportingSent, requestThrough, startsRequestsVisibly } from './report-sent.js';
 
 /** Options for {@link undiciTransport}. */
 export interface UndiciTransportOptions {
@@ -48,12 +48,12 @@ export function undiciTransport(options: UndiciTransportOptions = {}): UndiciTra
   const keepAliveTimeout = options.keepAliveTimeoutMs ?? 10_000;
   // Timeouts are the SDK's business (per operation), not the socket's.
   const socketOptions = { keepAliveTimeout, headersTimeout: 0, bodyTimeout: 0 };
-  const dispatcher = reportingSent(options.dispatcher ?? new Agent({ connections: options.connections ?? 16, ...socketOptions }));
+  const dispatcher = options.dispatcher ?? new Agent({ connections: options.connections ?? 16, ...socketOptions });
   // Each live read holds its socket for as long as the server holds the request: capped, they would starve everything else.
-  const live = options.dispatcher ? dispatcher : reportingSent(new Agent(socketOptions));
+  const live = options.dispatcher ? dispatcher : new Agent(socketOptions);
   const lanes = options.dispatcher
     ? undefined
-    : new LaneClients((origin) => reportingSent(new Client(origin, { pipelining: options.lanePipelining ?? 8, ...socketOptions })));
+    : new LaneClients((origin) => new Client(origin, { pipelining: options.lanePipelining ?? 8, ...socketOptions }));
   let closing: Promise<void> | undefined;
   return {
     reportsSent: options.dispatcher === undefined || startsRequestsVisibly(options.dispatcher),
@@ -66,8 +66,8 @@ export function undiciTransport(options: UndiciTransportOptions = {}): UndiciTra
             // Lane requests are repeat-safe and answered at once (no long-poll):
             // undici may pipeline them, in order, without waiting for each
             // response's headers (its default for anything but HEAD).
-            lane.client.request(withOnSent({ path: lane.path, method, headers: requestHeaders, body, signal, idempotent: true, blocking: false }, request.onSent))
-          : undiciRequest(request.url, withOnSent({ method, headers: requestHeaders, body, signal, dispatcher: request.longLived ? live : dispatcher }, request.onSent)),
+            requestThrough(reportingSent(lane.client, request.onSent), { path: lane.path, method, headers: requestHeaders, body, signal, idempotent: true, blocking: false })
+          : undiciRequest(request.url, { method, headers: requestHeaders, body, signal, dispatcher: reportingSent(request.longLived ? live : dispatcher, request.onSent) }),
         signal,
       );
       const headers = response.headers;
@@ -92,7 +92,7 @@ export function undiciTransport(options: UndiciTransportOptions = {}): UndiciTra
  * This rejects at the abort; undici drops the request when its turn comes,
  * and a response that arrives after all the same is discarded.
  */
-function untilAborted(pending: Promise<Dispatcher.ResponseData>, signal: AbortSignal): Promise<Dispatcher.ResponseData> {
+function untilAborted(pending: Promise<Dispatcher.ResponseData<unknown>>, signal: AbortSignal): Promise<Dispatcher.ResponseData<unknown>> {
   return new Promise((resolve, reject) => {
     const onAbort = () => reject(signal.reason);
     if (signal.aborted) onAbort();
