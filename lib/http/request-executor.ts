@@ -87,8 +87,12 @@ export class RequestExecutor {
     );
   }
 
-  /** Whether `url`'s origin may receive the client's headers and params. One URL parse per new URL, not per request. */
-  private trusts(url: string): boolean {
+  /**
+   * Whether `url`'s origin may receive the client's headers and params: the
+   * requests ask it, and so does a cross-tab tail's name, which must carry
+   * exactly the credentials its requests do. One URL parse per new URL, not per request.
+   */
+  trusts(url: string): boolean {
     const origins = this.options.credentialOrigins;
     if (!origins) return true;
     if (url !== this.lastUrl) {

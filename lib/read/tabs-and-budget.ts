@@ -52,8 +52,7 @@ export function crossTabOpen<P>(
 ): (start: Checkpoint) => Observable<TailSnapshot<P>> {
   const env = crossTabEnvironment(loan.globals, loan.errorType);
   // The client's own go only to the origins it trusts, as the requests do.
-  const origins = ctx.http.options.credentialOrigins;
-  const trusted = !origins || origins.has(new URL(ctx.url).origin);
+  const trusted = ctx.http.trusts(ctx.url);
   return (start) =>
     tailName({
       url: ctx.url,
