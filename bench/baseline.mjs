@@ -33,7 +33,9 @@ export async function loadSdk(dir) {
  */
 export function openProducer(sdk, client, url, producerId, options) {
   const stream = client.stream(url, { contentType: 'application/json' });
-  return sdk.idempotentProducer ? sdk.idempotentProducer(stream, producerId, options) : stream.producer(producerId, options);
+  return sdk.idempotentProducer
+    ? sdk.idempotentProducer(stream, producerId, options)
+    : stream.producer(producerId, options);
 }
 
 /** Delivers everything and stops `producer`: `finish()`, or `close()` in builds from before it. */
@@ -51,7 +53,11 @@ export async function loadBaseline() {
 /** The short commit of a checkout ("?" when git cannot tell). */
 export function commitOf(dir) {
   try {
-    const dirty = execFileSync('git', ['-C', dir, 'status', '--porcelain', '--untracked-files=no', '--', 'lib'], { encoding: 'utf8' }).trim() ? '+changes' : '';
+    const dirty = execFileSync('git', ['-C', dir, 'status', '--porcelain', '--untracked-files=no', '--', 'lib'], {
+      encoding: 'utf8',
+    }).trim()
+      ? '+changes'
+      : '';
     return execFileSync('git', ['-C', dir, 'rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim() + dirty;
   } catch {
     return '?';

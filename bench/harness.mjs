@@ -16,7 +16,12 @@ export async function startServer(kind = 'reference') {
   let output = '';
   child.stdout.setEncoding('utf8');
   while (!output.includes('\n')) {
-    const [chunk] = await Promise.race([once(child.stdout, 'data'), once(child, 'exit').then(() => { throw new Error(`${kind} server exited`); })]);
+    const [chunk] = await Promise.race([
+      once(child.stdout, 'data'),
+      once(child, 'exit').then(() => {
+        throw new Error(`${kind} server exited`);
+      }),
+    ]);
     output += chunk;
   }
   const url = output.trim();
@@ -49,7 +54,9 @@ export function table(title, rows, unit) {
   console.log(`\n${title}`);
   const width = Math.max(...rows.map((r) => r.name.length));
   for (const r of rows) {
-    console.log(`  ${r.name.padEnd(width)}  ${r.ms.toFixed(1).padStart(9)} ms  ${Math.round(r.rate).toLocaleString('en-US').padStart(12)} ${unit}/s`);
+    console.log(
+      `  ${r.name.padEnd(width)}  ${r.ms.toFixed(1).padStart(9)} ms  ${Math.round(r.rate).toLocaleString('en-US').padStart(12)} ${unit}/s`,
+    );
   }
 }
 
@@ -68,4 +75,9 @@ let counter = 0;
 export const uniquePath = (prefix) => `${prefix}-${process.pid}-${Date.now().toString(36)}-${counter++}`;
 
 /** A ~100-byte JSON message. */
-export const message = (i) => ({ id: i, kind: 'token', text: 'lorem ipsum dolor sit amet consectetur adipiscing', at: 1700000000000 + i });
+export const message = (i) => ({
+  id: i,
+  kind: 'token',
+  text: 'lorem ipsum dolor sit amet consectetur adipiscing',
+  at: 1700000000000 + i,
+});

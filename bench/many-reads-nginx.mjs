@@ -10,7 +10,8 @@ export const { NGINX } = nginxProcess;
 export function startCachingNginx(upstream) {
   return nginxProcess.startNginxProcess(upstream, {
     workerConnections: 4096,
-    http: (dir) => `proxy_cache_path ${dir}/cache levels=1:2 keys_zone=streams:10m max_size=256m inactive=10m use_temp_path=off;`,
+    http: (dir) =>
+      `proxy_cache_path ${dir}/cache levels=1:2 keys_zone=streams:10m max_size=256m inactive=10m use_temp_path=off;`,
     // One origin request per URL (offset and cursor) at a time; the others wait for it, as a CDN's request collapsing does.
     location: `proxy_cache streams;
       proxy_cache_key $request_uri;

@@ -43,10 +43,19 @@ server.server.on('request', (req, res) => {
 function post(path, body, method = 'POST') {
   return new Promise((resolve, reject) => {
     const request = httpRequest(
-      { host: '127.0.0.1', port, path, method, agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
+      {
+        host: '127.0.0.1',
+        port,
+        path,
+        method,
+        agent,
+        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+      },
       (response) => {
         response.resume();
-        response.on('end', () => (response.statusCode < 300 ? resolve() : reject(new Error(`${method} ${path}: ${response.statusCode}`))));
+        response.on('end', () =>
+          response.statusCode < 300 ? resolve() : reject(new Error(`${method} ${path}: ${response.statusCode}`)),
+        );
       },
     );
     request.on('error', reject);

@@ -93,7 +93,9 @@ async function subscribeReference() {
  * BENCH_MANY_PROFILE=<dir>: a CPU profile of the measured phase only (from
  * 'start' to the last delivery), written there as <contender>-<mode>-<pid>.cpuprofile.
  */
-const profiler = process.env.BENCH_MANY_PROFILE ? await import('node:inspector/promises').then(({ Session }) => new Session()) : undefined;
+const profiler = process.env.BENCH_MANY_PROFILE
+  ? await import('node:inspector/promises').then(({ Session }) => new Session())
+  : undefined;
 async function profile(action) {
   if (!profiler) return;
   if (action === 'start') {
@@ -104,7 +106,10 @@ async function profile(action) {
   }
   const { profile: result } = await profiler.post('Profiler.stop');
   const { writeFileSync } = await import('node:fs');
-  writeFileSync(`${process.env.BENCH_MANY_PROFILE}/${contender}-${mode}-${process.pid}.cpuprofile`, JSON.stringify(result));
+  writeFileSync(
+    `${process.env.BENCH_MANY_PROFILE}/${contender}-${mode}-${process.pid}.cpuprofile`,
+    JSON.stringify(result),
+  );
 }
 
 gc();

@@ -34,7 +34,11 @@ const CONTENDERS = [
   ['reference', '@durable-streams/client'],
 ];
 const here = (file) => fileURLToPath(new URL(file, import.meta.url));
-const load = () => os.loadavg().map((value) => value.toFixed(2)).join(', ');
+const load = () =>
+  os
+    .loadavg()
+    .map((value) => value.toFixed(2))
+    .join(', ');
 
 /** A child process spoken to by IPC; `ask` sends a command and resolves with its answer. */
 function child(file, args, execArgv = []) {
@@ -80,15 +84,20 @@ let streams = 0;
 async function measure(server, { contender, mode, readers, origin, clients }) {
   const path = `many-reads-${process.pid}-${streams++}`;
   await server.ask({ cmd: 'create', path });
-  const worker = child('./many-reads-worker.mjs', [contender, mode, `${origin}/v1/stream/${path}`, String(readers), String(MESSAGES), clients, String(WARMUP)], [
-    '--expose-gc',
-    // e.g. BENCH_MANY_WORKER_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof' to see where a contender's time goes.
-    ...env('BENCH_MANY_WORKER_ARGS', '').split(' ').filter(Boolean),
-  ]);
+  const worker = child(
+    './many-reads-worker.mjs',
+    [contender, mode, `${origin}/v1/stream/${path}`, String(readers), String(MESSAGES), clients, String(WARMUP)],
+    [
+      '--expose-gc',
+      // e.g. BENCH_MANY_WORKER_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof' to see where a contender's time goes.
+      ...env('BENCH_MANY_WORKER_ARGS', '').split(' ').filter(Boolean),
+    ],
+  );
   try {
     await worker.receive((m) => m.subscribed);
     await server.ask({ cmd: 'append', path, count: WARMUP, intervalMs: INTERVAL_MS, from: -WARMUP });
-    if (!(await worker.receive((m) => m.warm, 30_000))) throw new Error(`${contender} ${mode}: the warm-up messages did not reach every reader within 30 s`);
+    if (!(await worker.receive((m) => m.warm, 30_000)))
+      throw new Error(`${contender} ${mode}: the warm-up messages did not reach every reader within 30 s`);
     await server.ask({ cmd: 'count', path });
     worker.process.send('start');
     await worker.receive((m) => m.started);
@@ -126,7 +135,11 @@ async function compare(server, title, options, print) {
     for (const [contender] of order) results[contender] = await measure(server, { ...options, contender });
     rounds.push([results.ours, results.reference]);
   }
-  for (const [index, [, label]] of CONTENDERS.entries()) print(label, rounds.map((round) => round[index]));
+  for (const [index, [, label]] of CONTENDERS.entries())
+    print(
+      label,
+      rounds.map((round) => round[index]),
+    );
   console.log(`  load at end: ${load()}`);
   return rounds;
 }
@@ -152,8 +165,12 @@ async function direct(server, origin, mode, readers = READERS) {
   const ours = rounds.map(([o]) => o);
   // One reader: what one live request per append costs, for comparison; the targets are the many readers'.
   const target = (text) => (readers === 1 ? '' : ` (target ${text})`);
-  console.log(`  CPU per delivery, ours / reference: ${ratio(rounds, (r) => r.cpuMs / Math.max(1, r.delivered))}${target('<= 0.1x')}`);
-  console.log(`  p50 append-to-delivery latency, ours / reference: ${ratio(rounds, (r) => r.p50Ms)}${target('<= 0.5x')}`);
+  console.log(
+    `  CPU per delivery, ours / reference: ${ratio(rounds, (r) => r.cpuMs / Math.max(1, r.delivered))}${target('<= 0.1x')}`,
+  );
+  console.log(
+    `  p50 append-to-delivery latency, ours / reference: ${ratio(rounds, (r) => r.p50Ms)}${target('<= 0.5x')}`,
+  );
   if (readers === 1) return;
   console.log(
     `  targets (ours): all delivered ${mark(ours.every((r) => r.delivered === r.expected))}, heap growth < 10 MiB ${mark(ours.every((r) => r.heapGrowthBytes < 10 * 1024 * 1024))}, ` +
@@ -185,7 +202,9 @@ export async function run() {
   const server = child('./many-reads-server.mjs', []);
   try {
     const { url: origin } = await server.receive((m) => m.url);
-    console.log(`\nMany live reads: origin ${origin} (reference server, own process), node ${process.version}, ${os.cpus().length} CPUs`);
+    console.log(
+      `\nMany live reads: origin ${origin} (reference server, own process), node ${process.version}, ${os.cpus().length} CPUs`,
+    );
     if (PARTS.includes('direct')) for (const mode of MODES) await direct(server, origin, mode);
     // What one live request per append costs each client: the part of the above that sharing cannot divide.
     if (PARTS.includes('single')) await direct(server, origin, 'long-poll', 1);

@@ -44,7 +44,9 @@ async function main() {
   const transport = undiciTransport();
   const client = new DurableStreamsClient({ transport });
   const mib = (bytes) => (bytes / 1024 / 1024).toFixed(1);
-  console.log(`\nProducer memory (${LABEL}), ${MEMORY_COUNT.toLocaleString('en-US')} appends with maxBufferedBytes 8 MiB (sink server), peak RSS growth (target < 64 MiB)`);
+  console.log(
+    `\nProducer memory (${LABEL}), ${MEMORY_COUNT.toLocaleString('en-US')} appends with maxBufferedBytes 8 MiB (sink server), peak RSS growth (target < 64 MiB)`,
+  );
   // Cold: the first work of the process, so the growth includes V8 sizing its
   // young generation and compiling the code. Warm: the same run again.
   const cold = await appendAll(client, `${sink.url}/sink`, MEMORY_COUNT);
@@ -55,6 +57,5 @@ async function main() {
   await transport.close();
   await sink.stop();
 }
-
 
 await main();

@@ -80,16 +80,23 @@ async function handRolled(url) {
     while (inFlight < 5 && waiting.length > 0) {
       const [batchSeq, body] = waiting.shift();
       inFlight++;
-      const headers = { 'content-type': 'application/json', 'producer-id': 'bench', 'producer-epoch': '0', 'producer-seq': String(batchSeq) };
+      const headers = {
+        'content-type': 'application/json',
+        'producer-id': 'bench',
+        'producer-epoch': '0',
+        'producer-seq': String(batchSeq),
+      };
       // Pipelined without waiting for each response's headers, as our producer's lane does.
-      client.request({ path: pathname, method: 'POST', body, headers, idempotent: true, blocking: false }).then(async (response) => {
-        await response.body.dump();
-        if (response.statusCode >= 300) throw new Error(`hand-rolled POST failed: ${response.statusCode}`);
-        inFlight--;
-        settled++;
-        if (settled === seq) drained?.();
-        pump();
-      });
+      client
+        .request({ path: pathname, method: 'POST', body, headers, idempotent: true, blocking: false })
+        .then(async (response) => {
+          await response.body.dump();
+          if (response.statusCode >= 300) throw new Error(`hand-rolled POST failed: ${response.statusCode}`);
+          inFlight--;
+          settled++;
+          if (settled === seq) drained?.();
+          pump();
+        });
     }
   };
   const cut = () => {
@@ -135,7 +142,11 @@ async function bare(url, bodies) {
 }
 
 /** The machine's load averages (1, 5, 15 min), as `uptime` prints them: figures from a busy machine say so. */
-const load = () => os.loadavg().map((value) => value.toFixed(2)).join(', ');
+const load = () =>
+  os
+    .loadavg()
+    .map((value) => value.toFixed(2))
+    .join(', ');
 
 /**
  * The contenders, by key. BENCH_PRODUCER_CASES (keys, comma-separated) runs
@@ -151,7 +162,11 @@ function contenders(client, baseline, bodies) {
     ...(baseline
       ? [
           ['before', `${baseline.name}, IdempotentProducer`, (url) => ours(baseline.client, url, {}, baseline.sdk)],
-          ['before-tuned', `${baseline.name}, maxBatchItems 10 000`, (url) => ours(baseline.client, url, { maxBatchItems: 10_000 }, baseline.sdk)],
+          [
+            'before-tuned',
+            `${baseline.name}, maxBatchItems 10 000`,
+            (url) => ours(baseline.client, url, { maxBatchItems: 10_000 }, baseline.sdk),
+          ],
         ]
       : []),
     ['reference', '@durable-streams/client IdempotentProducer', (url) => reference(url)],
@@ -167,7 +182,10 @@ async function throughput({ base, pid }, baseline) {
   const transport = undiciTransport();
   const client = new DurableStreamsClient({ baseUrl: base, transport });
   const baselineTransport = baseline?.sdk.undiciTransport();
-  const withClient = baseline && { ...baseline, client: new baseline.sdk.DurableStreamsClient({ baseUrl: base, transport: baselineTransport }) };
+  const withClient = baseline && {
+    ...baseline,
+    client: new baseline.sdk.DurableStreamsClient({ baseUrl: base, transport: baselineTransport }),
+  };
   const cases = contenders(client, withClient, prebuild());
   const times = cases.map(() => []);
   const cpu = cases.map(() => ({ client: [], server: [] }));
@@ -206,12 +224,18 @@ async function throughput({ base, pid }, baseline) {
     return { name, ms, rate: (COUNT / ms) * 1000 };
   });
   const how = slice === 0 ? 'appended in one burst' : `appended in slices of ${slice}`;
-  table(`Producer, ${COUNT.toLocaleString('en-US')} JSON messages (~100 B) ${how}, median of ${RUNS} interleaved runs`, rows, 'msg');
+  table(
+    `Producer, ${COUNT.toLocaleString('en-US')} JSON messages (~100 B) ${how}, median of ${RUNS} interleaved runs`,
+    rows,
+    'msg',
+  );
   console.log(`  load average (1, 5, 15 min): ${loadBefore} at the start, ${load()} at the end`);
   // CPU time (all threads) of the producing process, and of the server process: where the time went.
   console.log('  CPU, median ms: client (all threads) / server');
   for (const [index, [, name]] of cases.entries()) {
-    console.log(`    ${name.padEnd(60)} ${median(cpu[index].client).toFixed(0).padStart(5)} / ${median(cpu[index].server).toFixed(0).padStart(4)}`);
+    console.log(
+      `    ${name.padEnd(60)} ${median(cpu[index].client).toFixed(0).padStart(5)} / ${median(cpu[index].server).toFixed(0).padStart(4)}`,
+    );
   }
   // Ratios are paired: each round's contenders ran back to back, so a round's
   // ratio cancels the drift of a busy machine; the median of those ratios is
@@ -223,21 +247,32 @@ async function throughput({ base, pid }, baseline) {
     const ratios = series[n].map((value, round) => value / series[d][round]);
     return { median: median(ratios), min: Math.min(...ratios), max: Math.max(...ratios) };
   };
-  const show = (ratio) => (ratio ? `${ratio.median.toFixed(2)}x (rounds ${ratio.min.toFixed(2)}-${ratio.max.toFixed(2)})` : 'not run');
+  const show = (ratio) =>
+    ratio ? `${ratio.median.toFixed(2)}x (rounds ${ratio.min.toFixed(2)}-${ratio.max.toFixed(2)})` : 'not run';
   const clientCpu = cpu.map((c) => c.client);
   console.log(`  Paired ratios, median of ${RUNS} rounds:`);
   console.log(`  ratio vs @durable-streams/client:    ${show(paired('reference', 'ours'))} faster (target >= 1.5x)`);
   console.log(`  ratio vs bare loop, pre-built:       ${show(paired('limit', 'ours'))} of the limit (target >= 0.8x)`);
-  console.log(`  tuned (maxBatchItems 10 000):        ${show(paired('reference', 'tuned'))} the reference, ${show(paired('limit', 'tuned'))} of the limit`);
+  console.log(
+    `  tuned (maxBatchItems 10 000):        ${show(paired('reference', 'tuned'))} the reference, ${show(paired('limit', 'tuned'))} of the limit`,
+  );
   console.log(`  ratio vs bare loop, serializing:     ${show(paired('serializing', 'ours'))}`);
   console.log(`  ratio vs hand-rolled floor:          ${show(paired('floor', 'ours'))}`);
-  console.log(`  the floor:                           ${show(paired('limit', 'floor'))} of the limit, ${show(paired('reference', 'floor'))} the reference`);
+  console.log(
+    `  the floor:                           ${show(paired('limit', 'floor'))} of the limit, ${show(paired('reference', 'floor'))} the reference`,
+  );
   if (baseline) {
     // Above 1x: this build is faster (time), or uses less client CPU, than the baseline.
     console.log(`  this build vs ${baseline.name} (time before / time now, CPU before / CPU now; > 1x is faster):`);
-    console.log(`    defaults:              time ${show(paired('before', 'ours'))}, client CPU ${show(paired('before', 'ours', clientCpu))}`);
-    console.log(`    maxBatchItems 10 000:  time ${show(paired('before-tuned', 'tuned'))}, client CPU ${show(paired('before-tuned', 'tuned', clientCpu))}`);
-    console.log(`    ${baseline.name} vs @durable-streams/client: ${show(paired('reference', 'before'))}, vs the limit: ${show(paired('limit', 'before'))}`);
+    console.log(
+      `    defaults:              time ${show(paired('before', 'ours'))}, client CPU ${show(paired('before', 'ours', clientCpu))}`,
+    );
+    console.log(
+      `    maxBatchItems 10 000:  time ${show(paired('before-tuned', 'tuned'))}, client CPU ${show(paired('before-tuned', 'tuned', clientCpu))}`,
+    );
+    console.log(
+      `    ${baseline.name} vs @durable-streams/client: ${show(paired('reference', 'before'))}, vs the limit: ${show(paired('limit', 'before'))}`,
+    );
   }
 }
 
@@ -248,7 +283,10 @@ async function throughput({ base, pid }, baseline) {
 async function memory(baseline) {
   const { execFileSync } = await import('node:child_process');
   const script = new URL('./producer-memory.mjs', import.meta.url).pathname;
-  const measure = (env) => process.stdout.write(execFileSync(process.execPath, ['--expose-gc', script], { encoding: 'utf8', env: { ...process.env, ...env } }));
+  const measure = (env) =>
+    process.stdout.write(
+      execFileSync(process.execPath, ['--expose-gc', script], { encoding: 'utf8', env: { ...process.env, ...env } }),
+    );
   // With a baseline, the two builds alternate, each in a fresh process (BENCH_MEMORY_RUNS pairs).
   const pairs = baseline ? Number(process.env.BENCH_MEMORY_RUNS ?? 2) : 1;
   for (let pair = 0; pair < pairs; pair++) {
@@ -259,7 +297,9 @@ async function memory(baseline) {
 
 export async function run(server) {
   const baseline = await loadBaseline();
-  console.log(`load average (1, 5, 15 min): ${load()}${baseline ? `; baseline: ${baseline.name} (${baselineDir})` : ''}`);
+  console.log(
+    `load average (1, 5, 15 min): ${load()}${baseline ? `; baseline: ${baseline.name} (${baselineDir})` : ''}`,
+  );
   if (process.env.BENCH_PRODUCER_MEMORY !== '0') await memory(baseline);
   for (slice of SLICES) await throughput(server, baseline);
 }

@@ -13,7 +13,11 @@ async function fill(url) {
   for (let i = 0; i < COUNT; i += 1000) {
     const batch = [];
     for (let j = i; j < Math.min(COUNT, i + 1000); j++) batch.push(message(j));
-    const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(batch) });
+    const response = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(batch),
+    });
     if (!response.ok) throw new Error(`fill failed: ${response.status}`);
   }
 }
@@ -30,7 +34,9 @@ async function bareFetchLoop(url) {
 }
 
 async function ours(client, path) {
-  return lastValueFrom(readJson(client.stream(path), { live: false }).pipe(reduce((n, batch) => n + batch.items.length, 0)));
+  return lastValueFrom(
+    readJson(client.stream(path), { live: false }).pipe(reduce((n, batch) => n + batch.items.length, 0)),
+  );
 }
 
 async function reference(url) {

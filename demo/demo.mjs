@@ -26,7 +26,9 @@ try {
     readJson(chat, { live: 'auto' }).pipe(
       tap((batch) => {
         for (const message of batch.items) {
-          console.log(`  read   #${message.n} "${message.text}"  round trip ${(performance.now() - message.sentAt).toFixed(1)} ms`);
+          console.log(
+            `  read   #${message.n} "${message.text}"  round trip ${(performance.now() - message.sentAt).toFixed(1)} ms`,
+          );
         }
         if (batch.closed) console.log(`  EOF at offset ${batch.offset}`);
       }),
@@ -48,7 +50,11 @@ try {
 
   const received = await tail;
   const ok = received.length === MESSAGES && received.every((m, i) => m.n === i + 1);
-  console.log(ok ? `round trip ok: ${received.length} appended, ${received.length} read live, in order` : `round trip FAILED: read ${JSON.stringify(received)}`);
+  console.log(
+    ok
+      ? `round trip ok: ${received.length} appended, ${received.length} read live, in order`
+      : `round trip FAILED: read ${JSON.stringify(received)}`,
+  );
   process.exitCode = ok ? 0 : 1;
 } finally {
   await transport.close();

@@ -60,9 +60,16 @@ async function newStream(name: string): Promise<string> {
 }
 
 /** Appends one State Protocol change message on the `message` entity `id`. */
-async function change(path: string, operation: 'insert' | 'update' | 'delete', id: number, text?: string): Promise<void> {
+async function change(
+  path: string,
+  operation: 'insert' | 'update' | 'delete',
+  id: number,
+  text?: string,
+): Promise<void> {
   const value = operation === 'delete' ? {} : { value: { id, text } };
-  await firstValueFrom(appendJson(client.stream(path), { type: 'message', key: String(id), ...value, headers: { operation } }));
+  await firstValueFrom(
+    appendJson(client.stream(path), { type: 'message', key: String(id), ...value, headers: { operation } }),
+  );
 }
 
 const lastIds = new Map<string, number>();
@@ -94,7 +101,8 @@ async function openFeed(path: string, live = 'auto', beforeScripts?: () => Promi
       for (const record of records) {
         // While the document is parsed, before any module script runs: only the server's elements.
         if (document.readyState !== 'loading') continue;
-        for (const node of record.addedNodes) if (node instanceof HTMLLIElement) (node as unknown as { fromServer: boolean }).fromServer = true;
+        for (const node of record.addedNodes)
+          if (node instanceof HTMLLIElement) (node as unknown as { fromServer: boolean }).fromServer = true;
       }
     }).observe(document, { childList: true, subtree: true });
   });
@@ -111,7 +119,8 @@ async function openFeed(path: string, live = 'auto', beforeScripts?: () => Promi
 const shown = (page: Page): Promise<string[]> =>
   page.$$eval('[data-testid=item]', (items) => items.map((item) => (item.textContent ?? '').trim()));
 
-const serverRendered = (html: string): string[] => [...html.matchAll(/<li data-testid="item">([^<]*)<\/li>/g)].map((match) => match[1]!);
+const serverRendered = (html: string): string[] =>
+  [...html.matchAll(/<li data-testid="item">([^<]*)<\/li>/g)].map((match) => match[1]);
 
 /** The checkpoint the server handed over (TransferState in the page). */
 function handedCheckpoint(html: string, path: string): string | undefined {
@@ -125,7 +134,9 @@ async function expectShown(page: Page, texts: readonly string[], timeout = 5_000
   try {
     await page.waitForFunction(
       (expected) =>
-        JSON.stringify([...document.querySelectorAll('[data-testid=item]')].map((item) => (item.textContent ?? '').trim())) === expected,
+        JSON.stringify(
+          [...document.querySelectorAll('[data-testid=item]')].map((item) => (item.textContent ?? '').trim()),
+        ) === expected,
       JSON.stringify(texts),
       { timeout, polling: 'raf' },
     );
@@ -163,7 +174,11 @@ describe.each(['sse', 'long-poll', 'auto'])('the Angular feed, live %s', (live) 
     await expectStatus(page, 'live');
     await expectShown(page, ['before 1', 'before 2']);
     // Hydrated: the items are the elements the server rendered.
-    expect(await page.$$eval('[data-testid=item]', (items) => items.map((item) => (item as unknown as { fromServer?: boolean }).fromServer === true))).toEqual([true, true]);
+    expect(
+      await page.$$eval('[data-testid=item]', (items) =>
+        items.map((item) => (item as unknown as { fromServer?: boolean }).fromServer === true),
+      ),
+    ).toEqual([true, true]);
 
     const expected = ['before 1', 'before 2'];
     const latencies: number[] = [];
@@ -180,8 +195,8 @@ describe.each(['sse', 'long-poll', 'auto'])('the Angular feed, live %s', (live) 
     // One read of the history, the server's; the browser's first request asks from the server's checkpoint.
     const reads = gets(path, mark);
     expect(reads.filter((request) => request.params.get('offset') === '-1')).toHaveLength(1);
-    expect(reads[0]!.params.get('live')).toBeNull();
-    expect(reads[1]!.params.get('offset')).toBe(checkpoint);
+    expect(reads[0].params.get('live')).toBeNull();
+    expect(reads[1].params.get('offset')).toBe(checkpoint);
   });
 });
 
@@ -232,7 +247,10 @@ describe('the Angular feed', () => {
 
     // An update replaces the entity in place: the list stays in id order.
     let start = Date.now();
-    await Promise.all([change(path, 'update', 2, 'second, edited'), expectShown(page, ['first', 'second, edited', 'third'], LATENCY_BUDGET_MS)]);
+    await Promise.all([
+      change(path, 'update', 2, 'second, edited'),
+      expectShown(page, ['first', 'second, edited', 'third'], LATENCY_BUDGET_MS),
+    ]);
     const updated = Date.now() - start;
     start = Date.now();
     await Promise.all([change(path, 'delete', 1), expectShown(page, ['second, edited', 'third'], LATENCY_BUDGET_MS)]);

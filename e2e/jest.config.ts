@@ -2,7 +2,10 @@ import type { Config } from 'jest';
 
 // `npm run test:e2e`: the Angular example in a real Chromium against a real reference server.
 // Kept out of `npm test` (its roots are spec/): it needs the built example and a browser.
-const swc = ['@swc/jest', { jsc: { target: 'es2022', parser: { syntax: 'typescript' } }, module: { type: 'commonjs' } }];
+const swc = [
+  '@swc/jest',
+  { jsc: { target: 'es2022', parser: { syntax: 'typescript' } }, module: { type: 'commonjs' } },
+];
 
 const config: Config = {
   rootDir: '..',

@@ -58,7 +58,10 @@ async function serveApp(): Promise<typeof site> {
   const server: Server = createServer((req, res) => {
     requested.push(req.url ?? '');
     const script = scripts.get(req.url ?? '');
-    res.writeHead(200, { 'content-type': script !== undefined ? 'text/javascript' : 'text/html', 'cache-control': 'no-store' });
+    res.writeHead(200, {
+      'content-type': script !== undefined ? 'text/javascript' : 'text/html',
+      'cache-control': 'no-store',
+    });
     res.end(script ?? html);
   });
   await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
@@ -111,7 +114,11 @@ async function openApp(options: { shareAcrossTabs?: boolean; maxDelayMs?: number
 }
 
 /** Resolves when `predicate` holds, polling; fails after `timeoutMs` with `what`. */
-async function until(predicate: () => boolean | Promise<boolean>, what: () => string | Promise<string>, timeoutMs = 20_000): Promise<void> {
+async function until(
+  predicate: () => boolean | Promise<boolean>,
+  what: () => string | Promise<string>,
+  timeoutMs = 20_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await predicate())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${await what()}`);
@@ -126,7 +133,9 @@ const range = (to: number) => Array.from({ length: to }, (_, i) => i);
 describe('the app in 8 tabs of one browser profile', () => {
   it('loads the cross-tab code as a lazy chunk, once a live read needs it', async () => {
     // tail-name's lock prefix marks the cross-tab code: in a chunk of its own, not in the page's entry script.
-    const lazy = [...site.scripts].filter(([, text]) => text.includes('durable-streams-rx:tail:')).map(([path]) => path);
+    const lazy = [...site.scripts]
+      .filter(([, text]) => text.includes('durable-streams-rx:tail:'))
+      .map(([path]) => path);
     expect(lazy).toHaveLength(1);
     expect(lazy[0]).not.toBe('/app.js');
     const path = await newStream('lazy');
@@ -134,7 +143,10 @@ describe('the app in 8 tabs of one browser profile', () => {
     expect(site.requested).not.toContain(lazy[0]);
     await page.evaluate((p) => app.read(p, 'auto'), path);
     await firstValueFrom(appendJson(writer.stream(path), 'hello'));
-    await until(async () => (await received(page))[0]?.items.length === 1, () => 'the read to receive');
+    await until(
+      async () => (await received(page))[0]?.items.length === 1,
+      () => 'the read to receive',
+    );
     expect(site.requested).toContain(lazy[0]);
     await page.close();
   });
@@ -147,28 +159,32 @@ describe('the app in 8 tabs of one browser profile', () => {
       await page.evaluate((p) => app.read(p, 'auto'), path);
       tabs.push(page);
     }
-    await until(() => liveAt(path) === 1, () => `one read open at the server (${liveAt(path)})`);
+    await until(
+      () => liveAt(path) === 1,
+      () => `one read open at the server (${liveAt(path)})`,
+    );
     let maxOpen = 0;
     const sampler = setInterval(() => (maxOpen = Math.max(maxOpen, liveAt(path))), 20);
     const logFrom = streams.log.length;
     try {
       for (let n = 0; n < 10; n++) await firstValueFrom(appendJson(writer.stream(path), n));
       // The first tab asked first for the lock: it holds the connection. Close it mid-stream.
-      await tabs[0]!.close();
+      await tabs[0].close();
       for (let n = 10; n < 20; n++) {
         await firstValueFrom(appendJson(writer.stream(path), n));
-        if (n === 14) await tabs[1]!.close();
+        if (n === 14) await tabs[1].close();
       }
       await firstValueFrom(closeStream(writer.stream(path)));
       const open = tabs.slice(2);
       await until(
-        async () => (await Promise.all(open.map(received))).every(([reader]) => reader?.done === true),
-        async () => `every open tab to reach EOF (${(await Promise.all(open.map(received))).map(([r]) => r?.items.length)})`,
+        async () => (await Promise.all(open.map(received))).every(([reader]) => reader?.done),
+        async () =>
+          `every open tab to reach EOF (${(await Promise.all(open.map(received))).map(([r]) => r?.items.length)})`,
       );
       for (const page of open) {
         const [reader] = await received(page);
-        expect(reader!.items).toEqual(range(20));
-        expect(reader!.error).toBeUndefined();
+        expect(reader.items).toEqual(range(20));
+        expect(reader.error).toBeUndefined();
       }
     } finally {
       clearInterval(sampler);
@@ -188,30 +204,41 @@ describe('the app in 8 tabs of one browser profile', () => {
       tabs.push(page);
     }
     const itemsOf = async (page: Page) => (await received(page))[0]?.items ?? [];
-    const allHave = (pages: Page[], count: number) => async () => (await Promise.all(pages.map(itemsOf))).every((items) => items.length >= count);
-    const counts = async (pages: Page[]) => (await Promise.all(pages.map(itemsOf))).map((items) => items.length).join(', ');
-    await until(() => liveAt(path) === 1, () => `one read open at the server (${liveAt(path)})`);
+    const allHave = (pages: Page[], count: number) => async () =>
+      (await Promise.all(pages.map(itemsOf))).every((items) => items.length >= count);
+    const counts = async (pages: Page[]) =>
+      (await Promise.all(pages.map(itemsOf))).map((items) => items.length).join(', ');
+    await until(
+      () => liveAt(path) === 1,
+      () => `one read open at the server (${liveAt(path)})`,
+    );
     for (let n = 0; n < 5; n++) await firstValueFrom(appendJson(writer.stream(path), n));
     await until(allHave(tabs, 5), () => counts(tabs));
     // Freeze the holding tab as Chrome freezes a background tab: the Page Lifecycle's freeze event, then no script
     // runs. Headless Chromium does not freeze pages (Page.setWebLifecycleState has no effect there), so the event is
     // dispatched, and the debugger pauses the page's scripts until it resumes.
-    const debug = await browser.context.newCDPSession(tabs[0]!);
-    await tabs[0]!.evaluate(() => document.dispatchEvent(new Event('freeze')));
+    const debug = await browser.context.newCDPSession(tabs[0]);
+    await tabs[0].evaluate(() => document.dispatchEvent(new Event('freeze')));
     await debug.send('Debugger.enable');
     await debug.send('Debugger.pause');
     for (let n = 5; n < 10; n++) await firstValueFrom(appendJson(writer.stream(path), n));
     await until(allHave(tabs.slice(1), 10), () => counts(tabs.slice(1)));
     await debug.send('Debugger.resume');
-    await tabs[0]!.evaluate(() => document.dispatchEvent(new Event('resume')));
+    await tabs[0].evaluate(() => document.dispatchEvent(new Event('resume')));
     await until(allHave(tabs, 10), () => counts(tabs));
     // Reload the tab that holds it now (the second asked next): the app starts over there and reads from the beginning.
-    await tabs[1]!.reload();
-    await tabs[1]!.waitForFunction(() => typeof (globalThis as { app?: unknown }).app === 'object');
-    await tabs[1]!.evaluate(([base, p]) => (app.connect(base), app.read(p, 'auto')), [`${streams.url}/v1/stream`, path] as const);
+    await tabs[1].reload();
+    await tabs[1].waitForFunction(() => typeof (globalThis as { app?: unknown }).app === 'object');
+    await tabs[1].evaluate(([base, p]) => (app.connect(base), app.read(p, 'auto')), [
+      `${streams.url}/v1/stream`,
+      path,
+    ] as const);
     for (let n = 10; n < 15; n++) await firstValueFrom(appendJson(writer.stream(path), n));
     await firstValueFrom(closeStream(writer.stream(path)));
-    await until(async () => (await Promise.all(tabs.map(received))).every(([r]) => r?.done === true), () => counts(tabs));
+    await until(
+      async () => (await Promise.all(tabs.map(received))).every(([r]) => r?.done),
+      () => counts(tabs),
+    );
     for (const page of tabs) expect(await itemsOf(page)).toEqual(range(15));
   });
 
@@ -219,46 +246,61 @@ describe('the app in 8 tabs of one browser profile', () => {
     const path = await newStream('no-sharing');
     const tabs = [await openApp({ shareAcrossTabs: false }), await openApp({ shareAcrossTabs: false })];
     for (const page of tabs) await page.evaluate((p) => app.read(p, 'long-poll'), path);
-    await until(() => liveAt(path) === 2, () => `two reads open at the server (${liveAt(path)})`);
+    await until(
+      () => liveAt(path) === 2,
+      () => `two reads open at the server (${liveAt(path)})`,
+    );
     await firstValueFrom(appendJson(writer.stream(path), 'x'));
-    await until(async () => (await Promise.all(tabs.map(received))).every(([r]) => r?.items.length === 1), () => 'both tabs to receive');
+    await until(
+      async () => (await Promise.all(tabs.map(received))).every(([r]) => r?.items.length === 1),
+      () => 'both tabs to receive',
+    );
   });
 });
 
 describe('many readers in one page on an HTTP/1.1 origin', () => {
-  it.each(['sse', 'auto'])("8 '%s' reads of 8 streams: the page's own append completes, every reader receives, live requests stay within the budget, and one warning names HTTP/1.1", async (live) => {
-    const paths = await Promise.all(range(8).map((i) => newStream(`budget-${live}-${i}`)));
-    const page = await openApp();
-    for (const path of paths) await page.evaluate(([p, l]) => app.read(p, l), [path, live] as const);
-    const openAll = () => paths.reduce((sum, path) => sum + liveAt(path), 0);
-    let maxOpen = 0;
-    const sampler = setInterval(() => (maxOpen = Math.max(maxOpen, openAll())), 20);
-    try {
-      await new Promise((done) => setTimeout(done, 1_000));
-      const other = await newStream('budget-append');
-      const ms = await page.evaluate((p) => app.appendJson(p, { from: 'page' }), other);
-      expect(ms).toBeLessThan(5_000);
-      for (const [i, path] of paths.entries()) await firstValueFrom(appendJson(writer.stream(path), i));
-      await until(
-        async () => (await received(page)).every((reader, i) => reader.items.length === 1 && reader.items[0] === i),
-        async () => `every reader to receive (${JSON.stringify((await received(page)).map((r) => r.items))})`,
-      );
-    } finally {
-      clearInterval(sampler);
-    }
-    expect(maxOpen).toBeLessThanOrEqual(4 + 1); // the budget, and a short poll at most in flight
-    const http1 = warnings.filter((w) => w.includes('HTTP/1.1'));
-    expect(http1).toHaveLength(1);
-    expect(http1[0]).toContain('HTTP/2');
-  });
+  it.each(['sse', 'auto'])(
+    "8 '%s' reads of 8 streams: the page's own append completes, every reader receives, live requests stay within the budget, and one warning names HTTP/1.1",
+    async (live) => {
+      const paths = await Promise.all(range(8).map((i) => newStream(`budget-${live}-${i}`)));
+      const page = await openApp();
+      for (const path of paths) await page.evaluate(([p, l]) => app.read(p, l), [path, live] as const);
+      const openAll = () => paths.reduce((sum, path) => sum + liveAt(path), 0);
+      let maxOpen = 0;
+      const sampler = setInterval(() => (maxOpen = Math.max(maxOpen, openAll())), 20);
+      try {
+        await new Promise((done) => setTimeout(done, 1_000));
+        const other = await newStream('budget-append');
+        const ms = await page.evaluate((p) => app.appendJson(p, { from: 'page' }), other);
+        expect(ms).toBeLessThan(5_000);
+        for (const [i, path] of paths.entries()) await firstValueFrom(appendJson(writer.stream(path), i));
+        await until(
+          async () => (await received(page)).every((reader, i) => reader.items.length === 1 && reader.items[0] === i),
+          async () => `every reader to receive (${JSON.stringify((await received(page)).map((r) => r.items))})`,
+        );
+      } finally {
+        clearInterval(sampler);
+      }
+      expect(maxOpen).toBeLessThanOrEqual(4 + 1); // the budget, and a short poll at most in flight
+      const http1 = warnings.filter((w) => w.includes('HTTP/1.1'));
+      expect(http1).toHaveLength(1);
+      expect(http1[0]).toContain('HTTP/2');
+    },
+  );
 
   it('8 readers of one stream in one page: all receive, over one connection', async () => {
     const path = await newStream('one-stream');
     const page = await openApp();
     for (let i = 0; i < 8; i++) await page.evaluate((p) => app.read(p, 'sse'), path);
-    await until(() => liveAt(path) === 1, () => `one read open at the server (${liveAt(path)})`);
+    await until(
+      () => liveAt(path) === 1,
+      () => `one read open at the server (${liveAt(path)})`,
+    );
     for (let n = 0; n < 5; n++) await firstValueFrom(appendJson(writer.stream(path), n));
-    await until(async () => (await received(page)).every((r) => r.items.length === 5), async () => `all 8 to receive (${(await received(page)).map((r) => r.items.length)})`);
+    await until(
+      async () => (await received(page)).every((r) => r.items.length === 5),
+      async () => `all 8 to receive (${(await received(page)).map((r) => r.items.length)})`,
+    );
     for (const reader of await received(page)) expect(reader.items).toEqual(range(5));
     expect(warnings.filter((w) => w.includes('HTTP/1.1'))).toEqual([]);
   });

@@ -17,7 +17,11 @@ const JEST = join(ROOT, 'node_modules/jest/bin/jest.js');
 async function runJest(config: string, nodeOptions = ''): Promise<{ code: number; output: string }> {
   const env = { ...process.env, NODE_OPTIONS: nodeOptions, FORCE_COLOR: '0' };
   try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [JEST, '-c', join(FIXTURES, config), '--ci'], { cwd: ROOT, env });
+    const { stdout, stderr } = await promisify(execFile)(
+      process.execPath,
+      [JEST, '-c', join(FIXTURES, config), '--ci'],
+      { cwd: ROOT, env },
+    );
     return { code: 0, output: stdout + stderr };
   } catch (error) {
     const failed = error as { code?: number; stdout?: string; stderr?: string };

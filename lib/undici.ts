@@ -3,4 +3,8 @@
  * services (producers, many live reads). The main entry never imports
  * undici; pass `transport: undiciTransport()` to a client to use it.
  */
-export { undiciTransport, type UndiciTransport, type UndiciTransportOptions } from './transport/undici/undici-transport.js';
+export {
+  undiciTransport,
+  type UndiciTransport,
+  type UndiciTransportOptions,
+} from './transport/undici/undici-transport.js';

@@ -20,11 +20,28 @@ const FORMATS = [
 /** Modules with an effect on import, relative to a format's folder: bundlers must keep them. */
 const SIDE_EFFECTS = ['./transport/undici/node-dispatcher-first.js'];
 
-const files = (dir) => readdirSync(dir, { recursive: true }).filter((file) => file.endsWith('.ts') && !file.endsWith('.d.ts') && !file.endsWith('.spec.ts'));
+const files = (dir) =>
+  readdirSync(dir, { recursive: true }).filter(
+    (file) => file.endsWith('.ts') && !file.endsWith('.d.ts') && !file.endsWith('.spec.ts'),
+  );
 
 rmSync('dist', { recursive: true, force: true });
 // ES modules and declarations, type-checked: the one full compilation.
-execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json', '--module', 'ES2022', '--moduleResolution', 'bundler', '--outDir', 'dist/esm'], { stdio: 'inherit' });
+execFileSync(
+  process.execPath,
+  [
+    'node_modules/typescript/bin/tsc',
+    '-p',
+    'tsconfig.build.json',
+    '--module',
+    'ES2022',
+    '--moduleResolution',
+    'bundler',
+    '--outDir',
+    'dist/esm',
+  ],
+  { stdio: 'inherit' },
+);
 // CommonJS: TypeScript's own emitter, module by module (lib/ compiles with isolatedModules,
 // so this is what a second full compilation would emit), and the same declarations.
 // The Angular entries are built in both formats too (issue #15 part 5): each imports the main
@@ -33,7 +50,12 @@ execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconf
 for (const file of files('lib')) {
   const { outputText } = ts.transpileModule(readFileSync(join('lib', file), 'utf8'), {
     fileName: file,
-    compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true, removeComments: false },
+    compilerOptions: {
+      module: ts.ModuleKind.CommonJS,
+      target: ts.ScriptTarget.ES2022,
+      esModuleInterop: true,
+      removeComments: false,
+    },
   });
   const out = join('dist/cjs', file.replace(/\.ts$/, '.js'));
   mkdirSync(dirname(out), { recursive: true });

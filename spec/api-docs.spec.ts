@@ -32,11 +32,20 @@ describe('API reference (TypeDoc)', () => {
   it('documents every public member, and no public signature names an unexported type', async () => {
     const typedoc = join(root, 'node_modules', 'typedoc', 'bin', 'typedoc'); // its package exports hide the bin from require.resolve
     const { code, output } = await new Promise<{ code: number; output: string }>((resolve) =>
-      execFile(process.execPath, [typedoc, '--emit', 'none', '--logLevel', 'Warn'], { cwd: root, maxBuffer: 16 << 20 }, (error, stdout, stderr) =>
-        resolve({ code: error ? Number(error.code ?? 1) : 0, output: `${stdout}${stderr}`.replace(/\x1b\[[0-9;]*m/g, '') }),
+      execFile(
+        process.execPath,
+        [typedoc, '--emit', 'none', '--logLevel', 'Warn'],
+        { cwd: root, maxBuffer: 16 << 20 },
+        (error, stdout, stderr) =>
+          resolve({
+            code: error ? Number(error.code ?? 1) : 0,
+            output: `${stdout}${stderr}`.replace(/\x1b\[[0-9;]*m/g, ''),
+          }),
       ),
     );
-    const problems = output.split('\n').filter((line) => /^\[(warning|error)\]/.test(line) && !/^\[(warning|error)\] Found \d+ errors?/.test(line));
+    const problems = output
+      .split('\n')
+      .filter((line) => /^\[(warning|error)\]/.test(line) && !/^\[(warning|error)\] Found \d+ errors?/.test(line));
     expect(problems).toEqual([]);
     expect(code).toBe(0);
   }, 180_000);

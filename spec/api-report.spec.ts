@@ -35,7 +35,9 @@ type Report = Record<string, Record<string, string>>;
 
 /** The source file of each entry point: `./dist/esm/state/index.js` -> `lib/state/index.ts`. */
 function entryPoints(): Record<string, string> {
-  const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { exports: Record<string, { import?: { default: string } }> };
+  const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
+    exports: Record<string, { import?: { default: string } }>;
+  };
   const entries: Record<string, string> = {};
   for (const [subpath, target] of Object.entries(manifest.exports)) {
     if (typeof target !== 'object' || !target.import) continue;
@@ -52,26 +54,50 @@ function membersOf(checker: ts.TypeChecker, symbol: ts.Symbol, isClass: boolean)
   const names = checker
     .getPropertiesOfType(type)
     .filter((property) => {
-      const modifiers = ts.getCombinedModifierFlags(property.valueDeclaration ?? property.declarations![0]!);
+      const modifiers = ts.getCombinedModifierFlags(property.valueDeclaration ?? property.declarations![0]);
       const internal = property.declarations?.some(isInternal) ?? false;
-      return !(modifiers & (ts.ModifierFlags.Private | ts.ModifierFlags.Protected)) && !property.name.startsWith('#') && !internal;
+      return (
+        !(modifiers & (ts.ModifierFlags.Private | ts.ModifierFlags.Protected)) &&
+        !property.name.startsWith('#') &&
+        !internal
+      );
     })
     .map((property) => property.name);
   // Own statics only: inherited ones (Error.captureStackTrace) belong to the platform, not to us.
   const statics = isClass
     ? (declaration as ts.ClassDeclaration).members
-        .filter((member) => ts.getCombinedModifierFlags(member) & ts.ModifierFlags.Static && !(ts.getCombinedModifierFlags(member) & ts.ModifierFlags.Private))
+        .filter(
+          (member) =>
+            ts.getCombinedModifierFlags(member) & ts.ModifierFlags.Static &&
+            !(ts.getCombinedModifierFlags(member) & ts.ModifierFlags.Private),
+        )
         .map((member) => `static ${member.name?.getText()}`)
     : [];
   const constructors = isClass
-    ? (declaration as ts.ClassDeclaration).members.filter(ts.isConstructorDeclaration).filter((c) => !(ts.getCombinedModifierFlags(c) & (ts.ModifierFlags.Private | ts.ModifierFlags.Protected)) && !isInternal(c))
+    ? (declaration as ts.ClassDeclaration).members
+        .filter(ts.isConstructorDeclaration)
+        .filter(
+          (c) =>
+            !(ts.getCombinedModifierFlags(c) & (ts.ModifierFlags.Private | ts.ModifierFlags.Protected)) &&
+            !isInternal(c),
+        )
     : [];
-  return [...(constructors.length || (isClass && !(declaration as ts.ClassDeclaration).members.some(ts.isConstructorDeclaration)) ? ['constructor'] : []), ...statics, ...names.sort()];
+  return [
+    ...(constructors.length ||
+    (isClass && !(declaration as ts.ClassDeclaration).members.some(ts.isConstructorDeclaration))
+      ? ['constructor']
+      : []),
+    ...statics,
+    ...names.sort(),
+  ];
 }
 
 /** Marked `@internal`: stripped from the published declarations. */
 function isInternal(node: ts.Node): boolean {
-  return ts.getJSDocTags(node).some((tag) => tag.tagName.text === 'internal') || /@internal/.test(node.getFullText().slice(0, node.getStart() - node.getFullStart()));
+  return (
+    ts.getJSDocTags(node).some((tag) => tag.tagName.text === 'internal') ||
+    /@internal/.test(node.getFullText().slice(0, node.getStart() - node.getFullStart()))
+  );
 }
 
 function describe_(checker: ts.TypeChecker, exported: ts.Symbol, typeOnly: boolean): string {
@@ -92,7 +118,12 @@ function typeOnlyExport(checker: ts.TypeChecker, exported: ts.Symbol): boolean {
   let symbol: ts.Symbol = exported;
   for (let hops = 0; hops < 10 && symbol.flags & ts.SymbolFlags.Alias; hops++) {
     const declaration = symbol.declarations?.[0];
-    if (declaration && ts.isExportSpecifier(declaration) && (declaration.isTypeOnly || declaration.parent.parent.isTypeOnly)) return true;
+    if (
+      declaration &&
+      ts.isExportSpecifier(declaration) &&
+      (declaration.isTypeOnly || declaration.parent.parent.isTypeOnly)
+    )
+      return true;
     symbol = checker.getImmediateAliasedSymbol(symbol) ?? symbol;
   }
   return false;
@@ -102,7 +133,15 @@ function report(): Report {
   const entries = entryPoints();
   const program = ts.createProgram(
     Object.values(entries).map((file) => join(root, file)),
-    { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.NodeNext, moduleResolution: ts.ModuleResolutionKind.NodeNext, strict: true, noEmit: true, skipLibCheck: true, types: ['node'] },
+    {
+      target: ts.ScriptTarget.ES2022,
+      module: ts.ModuleKind.NodeNext,
+      moduleResolution: ts.ModuleResolutionKind.NodeNext,
+      strict: true,
+      noEmit: true,
+      skipLibCheck: true,
+      types: ['node'],
+    },
   );
   const checker = program.getTypeChecker();
   const result: Report = {};
@@ -128,23 +167,28 @@ describe('public API report', () => {
   });
 
   it('exports none of the internals that once leaked', () => {
-    const leaked = Object.entries(current).flatMap(([subpath, names]) => NEVER_PUBLIC.filter((name) => name in names).map((name) => `${subpath}: ${name}`));
+    const leaked = Object.entries(current).flatMap(([subpath, names]) =>
+      NEVER_PUBLIC.filter((name) => name in names).map((name) => `${subpath}: ${name}`),
+    );
     expect(leaked).toEqual([]);
   });
 
   it('the stream handle has its URL and nothing else; the client only stream()', () => {
-    expect(current['.']!['DurableStream']).toBe('interface: url');
-    expect(current['.']!['DurableStreamsClient']).toBe('class: constructor, stream');
+    expect(current['.']['DurableStream']).toBe('interface: url');
+    expect(current['.']['DurableStreamsClient']).toBe('class: constructor, stream');
   });
 
   it('the producer is a type, made only by idempotentProducer(): no constructor, no test seam', () => {
-    expect(current['.']!['IdempotentProducer']).toMatch(/^class \(type only\): /);
-    expect(current['.']!['IdempotentProducer']).not.toMatch(/constructor/);
-    expect(current['.']!['idempotentProducer']).toBe('function');
+    expect(current['.']['IdempotentProducer']).toMatch(/^class \(type only\): /);
+    expect(current['.']['IdempotentProducer']).not.toMatch(/constructor/);
+    expect(current['.']['idempotentProducer']).toBe('function');
   });
 
   it('materialize() and the State Protocol types live in durable-streams-rx/state, not the main entry', () => {
-    expect(current['./state']).toMatchObject({ materialize: 'function', StateProtocolError: expect.stringMatching(/^class/) });
+    expect(current['./state']).toMatchObject({
+      materialize: 'function',
+      StateProtocolError: expect.stringMatching(/^class/),
+    });
     expect(current['.']).not.toHaveProperty('materialize');
     expect(current['.']).not.toHaveProperty('StateSnapshot');
   });

@@ -59,14 +59,27 @@ export function importsOf(path: string, source: string): string[] {
   const file = ts.createSourceFile(path, source, ts.ScriptTarget.ES2022, true);
   const found: string[] = [];
   const visit = (node: ts.Node): void => {
-    if ((ts.isImportDeclaration(node) || ts.isExportDeclaration(node)) && node.moduleSpecifier && ts.isStringLiteral(node.moduleSpecifier)) {
+    if (
+      (ts.isImportDeclaration(node) || ts.isExportDeclaration(node)) &&
+      node.moduleSpecifier &&
+      ts.isStringLiteral(node.moduleSpecifier)
+    ) {
       found.push(node.moduleSpecifier.text);
     } else if (ts.isImportEqualsDeclaration(node) && ts.isExternalModuleReference(node.moduleReference)) {
       const expression = node.moduleReference.expression;
       if (ts.isStringLiteral(expression)) found.push(expression.text);
-    } else if (ts.isImportTypeNode(node) && ts.isLiteralTypeNode(node.argument) && ts.isStringLiteral(node.argument.literal)) {
+    } else if (
+      ts.isImportTypeNode(node) &&
+      ts.isLiteralTypeNode(node.argument) &&
+      ts.isStringLiteral(node.argument.literal)
+    ) {
       found.push(node.argument.literal.text);
-    } else if (ts.isCallExpression(node) && node.expression.kind === ts.SyntaxKind.ImportKeyword && node.arguments[0] && ts.isStringLiteral(node.arguments[0])) {
+    } else if (
+      ts.isCallExpression(node) &&
+      node.expression.kind === ts.SyntaxKind.ImportKeyword &&
+      node.arguments[0] &&
+      ts.isStringLiteral(node.arguments[0])
+    ) {
       found.push(node.arguments[0].text);
     }
     ts.forEachChild(node, visit);
@@ -86,14 +99,21 @@ function folderOf(libPath: string): string | undefined {
  * text): an import into a higher layer, a folder no layer is given for, and
  * any cycle between folders.
  */
-export function layerViolations(files: ReadonlyMap<string, string>, layers: Readonly<Record<string, number>> = LAYERS): Violation[] {
+export function layerViolations(
+  files: ReadonlyMap<string, string>,
+  layers: Readonly<Record<string, number>> = LAYERS,
+): Violation[] {
   const violations: Violation[] = [];
   const edges = new Map<string, Set<string>>();
   for (const [file, source] of files) {
     const from = folderOf(file);
     if (from === undefined) continue; // an entry file
     if (layers[from] === undefined) {
-      violations.push({ file, imports: '', why: `folder '${from}/' has no layer: add it to LAYERS (and to docs/architecture.md)` });
+      violations.push({
+        file,
+        imports: '',
+        why: `folder '${from}/' has no layer: add it to LAYERS (and to docs/architecture.md)`,
+      });
       continue;
     }
     for (const specifier of importsOf(file, source)) {
@@ -105,25 +125,41 @@ export function layerViolations(files: ReadonlyMap<string, string>, layers: Read
       const to = folderOf(target);
       if (PUBLIC_ENTRY_CONSUMERS.has(from)) {
         if (!PUBLIC_ENTRIES.has(target) && to !== from) {
-          violations.push({ file, imports: specifier, why: `${from}/ uses the SDK through its public entries only: import '../index.js' (or '../state/index.js')` });
+          violations.push({
+            file,
+            imports: specifier,
+            why: `${from}/ uses the SDK through its public entries only: import '../index.js' (or '../state/index.js')`,
+          });
         }
         continue;
       }
       if (to === undefined) {
-        violations.push({ file, imports: specifier, why: 'imports an entry file (lib/index*): import the module itself' });
+        violations.push({
+          file,
+          imports: specifier,
+          why: 'imports an entry file (lib/index*): import the module itself',
+        });
         continue;
       }
       if (to === from) continue;
       if (edges.get(from)?.add(to) === undefined) edges.set(from, new Set([to]));
       const toLayer = layers[to];
       if (toLayer === undefined) continue; // reported for the folder's own files
-      if (toLayer > layers[from]!) {
-        violations.push({ file, imports: specifier, why: `${from}/ (layer ${layers[from]}) imports ${to}/ (layer ${toLayer}), a higher layer` });
+      if (toLayer > layers[from]) {
+        violations.push({
+          file,
+          imports: specifier,
+          why: `${from}/ (layer ${layers[from]}) imports ${to}/ (layer ${toLayer}), a higher layer`,
+        });
       }
     }
   }
   for (const cycle of folderCycles(edges)) {
-    violations.push({ file: `${cycle[0]}/`, imports: '', why: `folders import each other: ${[...cycle, cycle[0]].join(' → ')}` });
+    violations.push({
+      file: `${cycle[0]}/`,
+      imports: '',
+      why: `folders import each other: ${[...cycle, cycle[0]].join(' → ')}`,
+    });
   }
   return violations;
 }
@@ -165,7 +201,11 @@ function folderCycles(edges: ReadonlyMap<string, ReadonlySet<string>>): string[]
 }
 
 /** Classes longer than `max` lines, with their length. */
-function longClasses(path: string, source: string, max: number): Array<{ readonly name: string; readonly lines: number }> {
+function longClasses(
+  path: string,
+  source: string,
+  max: number,
+): Array<{ readonly name: string; readonly lines: number }> {
   const file = ts.createSourceFile(path, source, ts.ScriptTarget.ES2022, true);
   const found: Array<{ name: string; lines: number }> = [];
   const visit = (node: ts.Node): void => {
@@ -210,31 +250,36 @@ describe('architecture of lib/', () => {
   });
 
   it(`keeps every file within ${MAX_FILE_LINES} lines`, () => {
-    const long = [...files].filter(([, source]) => lineCount(source) > MAX_FILE_LINES).map(([file, source]) => `${file}: ${lineCount(source)}`);
+    const long = [...files]
+      .filter(([, source]) => lineCount(source) > MAX_FILE_LINES)
+      .map(([file, source]) => `${file}: ${lineCount(source)}`);
     expect(long).toEqual([]);
   });
 
   it(`keeps every class within ${MAX_CLASS_LINES} lines`, () => {
-    const long = [...files].flatMap(([file, source]) => longClasses(file, source, MAX_CLASS_LINES).map(({ name, lines }) => `${file} ${name}: ${lines}`));
+    const long = [...files].flatMap(([file, source]) =>
+      longClasses(file, source, MAX_CLASS_LINES).map(({ name, lines }) => `${file} ${name}: ${lines}`),
+    );
     expect(long).toEqual([]);
   });
 });
 
 describe('the layer rule itself', () => {
   const fixture = new Map([
-    ['util/a.ts', "export const a = 1;\n"],
+    ['util/a.ts', 'export const a = 1;\n'],
     ['protocol/p.ts', "import type { E } from '../errors/e.js';\nexport type P = E;\n"],
     ['errors/e.ts', "export { a } from '../util/a.js';\nexport type E = string;\n"],
     ['read/r.ts', "import { c } from '../client/c.js';\nexport const r = c;\n"],
     ['client/c.ts', "import { r } from '../read/r.js';\nexport const c = r;\n"],
     ['produce/q.ts', "export type Q = import('../client/c.js').C;\n"],
-    ['mystery/m.ts', "export const m = 1;\n"],
+    ['mystery/m.ts', 'export const m = 1;\n'],
     ['index.ts', "export * from './client/c.js';\n"],
     ['angular/ok.ts', "import { c } from '../index.js';\nimport { x } from './x.js';\nexport const ok = [c, x];\n"],
     ['angular/deep.ts', "import { c } from '../client/c.js';\nexport const deep = c;\n"],
   ]);
   const violations = layerViolations(fixture);
-  const about = (file: string) => violations.filter((violation) => violation.file === file).map((violation) => violation.why);
+  const about = (file: string) =>
+    violations.filter((violation) => violation.file === file).map((violation) => violation.why);
 
   it('flags an upward type-only import, an upward import() type and an upward value import', () => {
     expect(about('protocol/p.ts')).toEqual([expect.stringContaining('protocol/ (layer 1) imports errors/ (layer 2)')]);
@@ -250,11 +295,15 @@ describe('the layer rule itself', () => {
 
   it('lets angular/ import the public entry, and only that', () => {
     expect(about('angular/ok.ts')).toEqual([]);
-    expect(about('angular/deep.ts')).toEqual([expect.stringContaining("angular/ uses the SDK through its public entries only")]);
+    expect(about('angular/deep.ts')).toEqual([
+      expect.stringContaining('angular/ uses the SDK through its public entries only'),
+    ]);
   });
 
   it('flags a cycle between folders and a folder without a layer', () => {
-    expect(violations.map((violation) => violation.why)).toContainEqual('folders import each other: client → read → client');
+    expect(violations.map((violation) => violation.why)).toContainEqual(
+      'folders import each other: client → read → client',
+    );
     expect(about('mystery/m.ts')).toEqual([expect.stringContaining("folder 'mystery/' has no layer")]);
   });
 });

@@ -39,10 +39,15 @@ interface Run {
 /** Runs a command to its end; never rejects (the exit code is in the result). */
 function run(file: string, args: readonly string[], cwd: string): Promise<Run> {
   return new Promise((resolve) => {
-    execFile(file, args, { cwd, maxBuffer: 64 << 20, env: { ...process.env, FORCE_COLOR: '0', NO_COLOR: '1' } }, (error, stdout, stderr) => {
-      const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
-      resolve({ code, stdout: String(stdout), stderr: String(stderr) });
-    });
+    execFile(
+      file,
+      args,
+      { cwd, maxBuffer: 64 << 20, env: { ...process.env, FORCE_COLOR: '0', NO_COLOR: '1' } },
+      (error, stdout, stderr) => {
+        const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
+        resolve({ code, stdout: String(stdout), stderr: String(stderr) });
+      },
+    );
   });
 }
 
@@ -60,7 +65,8 @@ function reachable(entry: string): { files: Set<string>; packages: Set<string> }
       const [, typeOnly, specifier] = match as unknown as [string, string | undefined, string];
       if (typeOnly) continue;
       if (specifier.startsWith('.')) visit(normalize(join(dirname(file), specifier.replace(/\.js$/, '.ts'))));
-      else packages.add(specifier.startsWith('@') ? specifier.split('/').slice(0, 2).join('/') : specifier.split('/')[0]!);
+      else
+        packages.add(specifier.startsWith('@') ? specifier.split('/').slice(0, 2).join('/') : specifier.split('/')[0]);
     }
   };
   visit(entry);
@@ -103,13 +109,15 @@ describe('packaging', () => {
   const entries = Object.keys(manifest.exports).filter((subpath) => subpath !== './package.json');
   const specifierOf = (subpath: string) => `durable-streams-rx${subpath.slice(1)}`;
   const target = (subpath: string, condition: 'import' | 'require') =>
-    (manifest.exports[subpath] as Record<string, { types: string; default: string }>)[condition]!;
+    (manifest.exports[subpath] as Record<string, { types: string; default: string }>)[condition];
 
   describe('sources', () => {
     it('the main entry never reaches undici nor Angular, nor the modules of another entry (a browser bundle never carries them)', () => {
       const { files, packages } = reachable('lib/index.ts');
       expect([...packages].sort()).toEqual(['eventsource-parser', 'rxjs']);
-      expect([...files].filter((file) => /^lib\/(angular|subscriptions|state)\//.test(file) || file === 'lib/undici.ts')).toEqual([]);
+      expect(
+        [...files].filter((file) => /^lib\/(angular|subscriptions|state)\//.test(file) || file === 'lib/undici.ts'),
+      ).toEqual([]);
     });
 
     it('undici is reached only through durable-streams-rx/undici, Angular only through the Angular entries', () => {
@@ -126,7 +134,9 @@ describe('packaging', () => {
     });
 
     it('every runtime dependency and peer is used by an entry, and every package an entry uses is declared', () => {
-      const used = new Set(entries.flatMap((subpath) => [...reachable(sourceOf(target(subpath, 'import').default)).packages]));
+      const used = new Set(
+        entries.flatMap((subpath) => [...reachable(sourceOf(target(subpath, 'import').default)).packages]),
+      );
       const declared = [...Object.keys(manifest.dependencies ?? {}), ...Object.keys(manifest.peerDependencies ?? {})];
       expect([...used].sort()).toEqual(declared.sort());
       expect(manifest.dependencies).not.toHaveProperty('rxjs');
@@ -137,8 +147,14 @@ describe('packaging', () => {
       for (const subpath of entries) {
         const name = subpath.slice(2);
         const [esm, cjs] = [target(subpath, 'import'), target(subpath, 'require')];
-        expect(esm).toEqual({ types: expect.stringMatching(/^\.\/dist\/esm\/.*\.d\.ts$/), default: esm.types.replace(/\.d\.ts$/, '.js') });
-        expect(cjs).toEqual({ types: esm.types.replace('/esm/', '/cjs/'), default: esm.default.replace('/esm/', '/cjs/') });
+        expect(esm).toEqual({
+          types: expect.stringMatching(/^\.\/dist\/esm\/.*\.d\.ts$/),
+          default: esm.types.replace(/\.d\.ts$/, '.js'),
+        });
+        expect(cjs).toEqual({
+          types: esm.types.replace('/esm/', '/cjs/'),
+          default: esm.default.replace('/esm/', '/cjs/'),
+        });
         if (subpath !== '.') expect(manifest.typesVersions?.['*']?.[name]).toEqual([cjs.types]);
       }
     });
@@ -147,7 +163,9 @@ describe('packaging', () => {
       expect(manifest).toMatchObject({ type: 'commonjs', license: 'Apache-2.0', homepage: expect.any(String) });
       expect(manifest.repository).toMatchObject({ type: 'git', url: expect.any(String) });
       expect(manifest.bugs).toMatchObject({ url: expect.any(String) });
-      expect(readFileSync(join(root, 'LICENSE'), 'utf8')).toContain('Apache License\n                           Version 2.0, January 2004');
+      expect(readFileSync(join(root, 'LICENSE'), 'utf8')).toContain(
+        'Apache License\n                           Version 2.0, January 2004',
+      );
     });
   });
 
@@ -160,7 +178,10 @@ describe('packaging', () => {
       work = mkdtempSync(join(tmpdir(), 'dsrx-packaging-'));
       const packed = await run('npm', ['pack', '--pack-destination', work, '--silent'], root);
       if (packed.code !== 0) throw new Error(`npm pack failed:\n${packed.stdout}\n${packed.stderr}`);
-      tarball = join(work, readdirSync(work).find((file) => file.endsWith('.tgz'))!);
+      tarball = join(
+        work,
+        readdirSync(work).find((file) => file.endsWith('.tgz'))!,
+      );
 
       // Installed as an app would have it, offline: the tarball's contents, and its declared
       // dependencies and peers linked from ours, plus what an app brings: @types/node, and
@@ -168,9 +189,18 @@ describe('packaging', () => {
       consumer = join(work, 'consumer');
       const modules = join(consumer, 'node_modules');
       mkdirSync(join(modules, 'durable-streams-rx'), { recursive: true });
-      const untar = await run('tar', ['-xzf', tarball, '-C', join(modules, 'durable-streams-rx'), '--strip-components=1'], work);
+      const untar = await run(
+        'tar',
+        ['-xzf', tarball, '-C', join(modules, 'durable-streams-rx'), '--strip-components=1'],
+        work,
+      );
       if (untar.code !== 0) throw new Error(untar.stderr);
-      for (const name of [...Object.keys(manifest.dependencies ?? {}), ...Object.keys(manifest.peerDependencies ?? {}), '@types/node', '@angular/compiler']) {
+      for (const name of [
+        ...Object.keys(manifest.dependencies ?? {}),
+        ...Object.keys(manifest.peerDependencies ?? {}),
+        '@types/node',
+        '@angular/compiler',
+      ]) {
         mkdirSync(dirname(join(modules, name)), { recursive: true });
         symlinkSync(join(root, 'node_modules', name), join(modules, name), 'dir');
       }
@@ -182,12 +212,27 @@ describe('packaging', () => {
     });
 
     it('publint finds nothing, warnings and suggestions included', async () => {
-      const result = await node([join(root, 'node_modules/publint/src/cli.js'), 'run', tarball, '--strict', '--level', 'suggestion'], work);
-      expect({ code: result.code, output: result.stdout.trim().split('\n').slice(-1)[0] }).toEqual({ code: 0, output: 'All good!' });
+      const result = await node(
+        [join(root, 'node_modules/publint/src/cli.js'), 'run', tarball, '--strict', '--level', 'suggestion'],
+        work,
+      );
+      expect({ code: result.code, output: result.stdout.trim().split('\n').slice(-1)[0] }).toEqual({
+        code: 0,
+        output: 'All good!',
+      });
     }, 60_000);
 
     it('are-the-types-wrong finds nothing for any entry under node10, node16 (CJS and ESM) and bundler', async () => {
-      const result = await node([join(root, 'node_modules/@arethetypeswrong/cli/dist/index.js'), tarball, '--format', 'json', '--no-definitely-typed'], work);
+      const result = await node(
+        [
+          join(root, 'node_modules/@arethetypeswrong/cli/dist/index.js'),
+          tarball,
+          '--format',
+          'json',
+          '--no-definitely-typed',
+        ],
+        work,
+      );
       const report = JSON.parse(result.stdout) as {
         analysis: { entrypoints: Record<string, { resolutions: Record<string, unknown> }>; problems: unknown[] };
       };
@@ -201,7 +246,16 @@ describe('packaging', () => {
 
     it('ships dist, the docs and LICENSE; no source maps, no tests, no sources', () => {
       const listing = readdirSync(join(consumer, 'node_modules/durable-streams-rx'), { recursive: true }).map(String);
-      expect(listing).toEqual(expect.arrayContaining(['LICENSE', 'README.md', 'CHANGELOG.md', 'package.json', 'dist/esm/package.json', 'dist/cjs/package.json']));
+      expect(listing).toEqual(
+        expect.arrayContaining([
+          'LICENSE',
+          'README.md',
+          'CHANGELOG.md',
+          'package.json',
+          'dist/esm/package.json',
+          'dist/cjs/package.json',
+        ]),
+      );
       expect(listing.filter((file) => /\.map$|\.spec\.|^lib\/|^spec\/|^bin\//.test(file))).toEqual([]);
     });
 
@@ -211,15 +265,33 @@ describe('packaging', () => {
           (['import', 'require'] as const).map(async (how) => {
             // Angular's own globals are not ours; outside the Angular CLI's linker, Angular's
             // partially compiled libraries need its JIT compiler loaded first, as in any Node test of an Angular app.
-            const preload = subpath.startsWith('./angular') ? ['@angular/compiler', '@angular/core', '@angular/common'] : [];
+            const preload = subpath.startsWith('./angular')
+              ? ['@angular/compiler', '@angular/core', '@angular/common']
+              : [];
             const result = await node(['-e', probe(specifierOf(subpath), how, preload)], consumer);
             if (result.code !== 0) throw new Error(`${how} ${specifierOf(subpath)} failed:\n${result.stderr}`);
-            return { subpath, how, ...(JSON.parse(result.stdout) as { names: string[]; added: string[]; npmUndiciDispatcher: boolean; fetched?: string }) };
+            return {
+              subpath,
+              how,
+              ...(JSON.parse(result.stdout) as {
+                names: string[];
+                added: string[];
+                npmUndiciDispatcher: boolean;
+                fetched?: string;
+              }),
+            };
           }),
         ),
       );
       for (const { subpath, how, names, added, npmUndiciDispatcher, fetched } of loads) {
-        expect({ subpath, how, exports: names.length > 0, added, npmUndiciDispatcher, fetched: fetched ?? 'pong' }).toEqual({
+        expect({
+          subpath,
+          how,
+          exports: names.length > 0,
+          added,
+          npmUndiciDispatcher,
+          fetched: fetched ?? 'pong',
+        }).toEqual({
           subpath,
           how,
           exports: true,
@@ -260,7 +332,17 @@ export const producer = idempotentProducer<{ readonly n: number }>(new DurableSt
       writeFileSync(join(consumer, 'app.ts'), read);
       const config = (module: string, files: string[], lib: string[], types: string[], skipLibCheck: boolean) =>
         JSON.stringify({
-          compilerOptions: { module, moduleResolution: module === 'preserve' ? 'bundler' : module, target: 'ES2022', lib, types, strict: true, noEmit: true, skipLibCheck, skipDefaultLibCheck: true },
+          compilerOptions: {
+            module,
+            moduleResolution: module === 'preserve' ? 'bundler' : module,
+            target: 'ES2022',
+            lib,
+            types,
+            strict: true,
+            noEmit: true,
+            skipLibCheck,
+            skipDefaultLibCheck: true,
+          },
           files,
         });
       const configs: [string, string][] = [
@@ -270,9 +352,13 @@ export const producer = idempotentProducer<{ readonly n: number }>(new DurableSt
       ];
       for (const [name, text] of configs) writeFileSync(join(consumer, name), text);
       const results = await Promise.all(configs.map(([name]) => node([tsc, '-p', name], consumer)));
-      expect(results.map((result, index) => ({ config: configs[index]![0], code: result.code, errors: result.stdout.trim() }))).toEqual(
-        configs.map(([name]) => ({ config: name, code: 0, errors: '' })),
-      );
+      expect(
+        results.map((result, index) => ({
+          config: configs[index][0],
+          code: result.code,
+          errors: result.stdout.trim(),
+        })),
+      ).toEqual(configs.map(([name]) => ({ config: name, code: 0, errors: '' })));
     }, 90_000);
   });
 });

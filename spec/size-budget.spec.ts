@@ -31,8 +31,11 @@ let report: Report;
 beforeAll(async () => {
   // In a child process: esbuild's API wants the real realm's typed arrays, not the test sandbox's.
   const stdout = await new Promise<string>((resolve, reject) =>
-    execFile(process.execPath, ['bench/size/budget.mjs', '--json', '--source', 'lib'], { cwd: root, maxBuffer: 16 << 20 }, (error, out, err) =>
-      error ? reject(new Error(`${error.message}\n${err}`)) : resolve(out),
+    execFile(
+      process.execPath,
+      ['bench/size/budget.mjs', '--json', '--source', 'lib'],
+      { cwd: root, maxBuffer: 16 << 20 },
+      (error, out, err) => (error ? reject(new Error(`${error.message}\n${err}`)) : resolve(out)),
     ),
   );
   report = JSON.parse(stdout) as Report;
@@ -66,7 +69,7 @@ describe('size budget (issue #17)', () => {
     expect({ met, detail }).toEqual({ met: true, detail });
   });
 
-  it('loads the cross-tab and live-request-budget code of a read as a lazy chunk, apart from the checks that decide it is needed, without splitting any scenario\'s initial code', () => {
+  it("loads the cross-tab and live-request-budget code of a read as a lazy chunk, apart from the checks that decide it is needed, without splitting any scenario's initial code", () => {
     const { met, detail } = check('cross-tab and budget code lazy');
     expect({ met, detail }).toEqual({ met: true, detail });
   });

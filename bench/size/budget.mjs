@@ -30,7 +30,9 @@ export async function measureAll({ source = 'dist' } = {}) {
   return Promise.all(
     SCENARIOS.map(async ({ name, file, oursOnly }) => {
       const [ours, reference] = await Promise.all(
-        CONTENDERS.filter((contender) => contender === 'ours' || !oursOnly).map((contender) => measure(contender, file, { source })),
+        CONTENDERS.filter((contender) => contender === 'ours' || !oursOnly).map((contender) =>
+          measure(contender, file, { source }),
+        ),
       );
       return { name, ours, reference };
     }),
@@ -43,16 +45,37 @@ export function budgetChecks(rows) {
   const live = row('live JSON read').ours;
   const everything = row('everything');
   const readOnly = row('read-only app').ours;
-  const producerModules = readOnly.modules.filter(({ module }) => /^(lib|dist\/esm)\/produce\//.test(module)).map(({ module }) => module);
+  const producerModules = readOnly.modules
+    .filter(({ module }) => /^(lib|dist\/esm)\/produce\//.test(module))
+    .map(({ module }) => module);
   const ratio = everything.ours.gzipBytes / everything.reference.gzipBytes;
   return [
-    { check: 'live JSON read', met: live.gzipBytes <= BUDGET.liveReadGzipBytes, detail: `${live.gzipBytes} B gz initial (budget ${BUDGET.liveReadGzipBytes})` },
-    { check: 'read-only app without the producer', met: producerModules.length === 0, detail: producerModules.length ? `contains ${producerModules.join(', ')}` : 'no lib/produce module' },
-    { check: 'everything', met: ratio <= BUDGET.everythingRatio, detail: `${ratio.toFixed(2)}x the reference's (${everything.ours.gzipBytes} / ${everything.reference.gzipBytes} B gz; budget ${BUDGET.everythingRatio}x)` },
-    lazyCheck(row('read path alone (probe)').ours, rows.map(({ ours }) => ours)),
+    {
+      check: 'live JSON read',
+      met: live.gzipBytes <= BUDGET.liveReadGzipBytes,
+      detail: `${live.gzipBytes} B gz initial (budget ${BUDGET.liveReadGzipBytes})`,
+    },
+    {
+      check: 'read-only app without the producer',
+      met: producerModules.length === 0,
+      detail: producerModules.length ? `contains ${producerModules.join(', ')}` : 'no lib/produce module',
+    },
+    {
+      check: 'everything',
+      met: ratio <= BUDGET.everythingRatio,
+      detail: `${ratio.toFixed(2)}x the reference's (${everything.ours.gzipBytes} / ${everything.reference.gzipBytes} B gz; budget ${BUDGET.everythingRatio}x)`,
+    },
+    lazyCheck(
+      row('read path alone (probe)').ours,
+      rows.map(({ ours }) => ours),
+    ),
     ...Object.entries(CEILINGS).map(([name, ceiling]) => {
       const { gzipBytes } = row(name).ours;
-      return { check: `${name} ceiling`, met: gzipBytes <= ceiling, detail: `${gzipBytes} B gz initial (ceiling ${ceiling})` };
+      return {
+        check: `${name} ceiling`,
+        met: gzipBytes <= ceiling,
+        detail: `${gzipBytes} B gz initial (ceiling ${ceiling})`,
+      };
     }),
   ];
 }
@@ -68,12 +91,20 @@ const EAGER_BROWSER_CHECKS = ['read/cross-tab/platform', 'read/budget/budget-siz
 function lazyCheck(bundle, others) {
   const eager = bundle.modules
     .map(({ module }) => module)
-    .filter((module) => /\/read\/(cross-tab|budget)\/|\/read\/tabs-and-budget\./.test(module) && !EAGER_BROWSER_CHECKS.some((check) => module.includes(check)));
+    .filter(
+      (module) =>
+        /\/read\/(cross-tab|budget)\/|\/read\/tabs-and-budget\./.test(module) &&
+        !EAGER_BROWSER_CHECKS.some((check) => module.includes(check)),
+    );
   const split = [bundle, ...others].filter((candidate) => candidate.initialFiles !== 1).length;
   return {
     check: 'cross-tab and budget code lazy',
     met: eager.length === 0 && bundle.lazyGzipBytes > 0 && split === 0,
-    detail: eager.length ? `initial chunks hold ${eager.join(', ')}` : split ? `${split} scenarios have their initial code split in several files` : `lazy chunk ${bundle.lazyGzipBytes} B gz`,
+    detail: eager.length
+      ? `initial chunks hold ${eager.join(', ')}`
+      : split
+        ? `${split} scenarios have their initial code split in several files`
+        : `lazy chunk ${bundle.lazyGzipBytes} B gz`,
   };
 }
 
@@ -81,6 +112,20 @@ function lazyCheck(bundle, others) {
 if (process.argv[1] && import.meta.url.endsWith(process.argv[1].split('/').pop()) && process.argv.includes('--json')) {
   const source = process.argv.includes('--source') ? process.argv[process.argv.indexOf('--source') + 1] : 'dist';
   const rows = await measureAll({ source });
-  const figures = (bundle) => bundle && { bytes: bundle.bytes, gzipBytes: bundle.gzipBytes, initialFiles: bundle.initialFiles, lazyBytes: bundle.lazyBytes, lazyGzipBytes: bundle.lazyGzipBytes, modules: bundle.modules.map(({ module }) => module) };
-  process.stdout.write(JSON.stringify({ source, rows: rows.map(({ name, ours, reference }) => ({ name, ours: figures(ours), reference: figures(reference) })), checks: budgetChecks(rows) }));
+  const figures = (bundle) =>
+    bundle && {
+      bytes: bundle.bytes,
+      gzipBytes: bundle.gzipBytes,
+      initialFiles: bundle.initialFiles,
+      lazyBytes: bundle.lazyBytes,
+      lazyGzipBytes: bundle.lazyGzipBytes,
+      modules: bundle.modules.map(({ module }) => module),
+    };
+  process.stdout.write(
+    JSON.stringify({
+      source,
+      rows: rows.map(({ name, ours, reference }) => ({ name, ours: figures(ours), reference: figures(reference) })),
+      checks: budgetChecks(rows),
+    }),
+  );
 }

@@ -67,9 +67,16 @@ export async function measure(contender, file, { platform = 'browser', source = 
     const lazy = !initial.has(path);
     sizes[lazy ? 'lazyBytes' : 'bytes'] += code.length;
     sizes[lazy ? 'lazyGzipBytes' : 'gzipBytes'] += gzipSync(code, { level: 9 }).length;
-    if (!lazy) for (const [input, { bytesInOutput }] of Object.entries(outputs[path].inputs)) if (bytesInOutput > 0) modules.push({ module: short(input), bytes: bytesInOutput });
+    if (!lazy)
+      for (const [input, { bytesInOutput }] of Object.entries(outputs[path].inputs))
+        if (bytesInOutput > 0) modules.push({ module: short(input), bytes: bytesInOutput });
   }
-  return { ...sizes, initialFiles: initial.size, metafile: result.metafile, modules: modules.sort((a, b) => b.bytes - a.bytes).filter((row) => !row.module.startsWith('bench/')) };
+  return {
+    ...sizes,
+    initialFiles: initial.size,
+    metafile: result.metafile,
+    modules: modules.sort((a, b) => b.bytes - a.bytes).filter((row) => !row.module.startsWith('bench/')),
+  };
 }
 
 /**
@@ -108,7 +115,8 @@ const short = (path) => path.replace(/^.*node_modules\//, '').replace(/^(\.\.\/)
  */
 function ourPackage(source) {
   const exports = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).exports;
-  const toSource = (distPath) => (source === 'lib' ? distPath.replace(/^\.\/dist\/esm\//, './lib/').replace(/\.js$/, '.ts') : distPath);
+  const toSource = (distPath) =>
+    source === 'lib' ? distPath.replace(/^\.\/dist\/esm\//, './lib/').replace(/\.js$/, '.ts') : distPath;
   return {
     name: 'durable-streams-rx',
     setup(builder) {
@@ -117,7 +125,9 @@ function ourPackage(source) {
         if (!entry?.import) return { errors: [{ text: `${path} is not an entry point of the package` }] };
         return { path: join(ROOT, toSource(entry.import.default)) };
       });
-      builder.onResolve({ filter: /^#internal\// }, ({ path }) => ({ path: join(ROOT, toSource(`./dist/esm/${path.slice('#internal/'.length)}`)) }));
+      builder.onResolve({ filter: /^#internal\// }, ({ path }) => ({
+        path: join(ROOT, toSource(`./dist/esm/${path.slice('#internal/'.length)}`)),
+      }));
     },
   };
 }
@@ -128,19 +138,32 @@ function stubs(paths) {
   return {
     name: 'stub',
     setup(builder) {
-      builder.onLoad({ filter: /\.(ts|js|mjs)$/ }, ({ path }) => (absolute.has(path) ? { contents: standIn(readFileSync(path, 'utf8')), loader: 'js' } : undefined));
+      builder.onLoad({ filter: /\.(ts|js|mjs)$/ }, ({ path }) =>
+        absolute.has(path) ? { contents: standIn(readFileSync(path, 'utf8')), loader: 'js' } : undefined,
+      );
     },
   };
 }
 
 function standIn(text) {
   const names = new Set();
-  for (const [, name] of text.matchAll(/export\s+(?:declare\s+)?(?:abstract\s+)?(?:async\s+)?(?:function\*?|class|const|let|var|enum)\s+([\w$]+)/g)) names.add(name);
+  for (const [, name] of text.matchAll(
+    /export\s+(?:declare\s+)?(?:abstract\s+)?(?:async\s+)?(?:function\*?|class|const|let|var|enum)\s+([\w$]+)/g,
+  ))
+    names.add(name);
   for (const [, list] of text.matchAll(/export\s*\{([^}]*)\}/g)) {
     for (const part of list.split(',')) {
       const trimmed = part.trim();
-      if (trimmed && !trimmed.startsWith('type ')) names.add(trimmed.split(/\s+as\s+/).pop().trim());
+      if (trimmed && !trimmed.startsWith('type '))
+        names.add(
+          trimmed
+            .split(/\s+as\s+/)
+            .pop()
+            .trim(),
+        );
     }
   }
-  return [...names].map((name) => (name === 'default' ? 'export default void 0;' : `export const ${name} = void 0;`)).join('\n');
+  return [...names]
+    .map((name) => (name === 'default' ? 'export default void 0;' : `export const ${name} = void 0;`))
+    .join('\n');
 }

@@ -35,7 +35,10 @@ export async function startFeedServer(root: string, streamsUrl: string): Promise
       output += data.toString();
       if (output.includes('listening on')) (clearTimeout(timer), resolve());
     });
-    child.once('exit', (code) => (clearTimeout(timer), reject(new Error(`the feed server exited (${code}):\n${output}`))));
+    child.once(
+      'exit',
+      (code) => (clearTimeout(timer), reject(new Error(`the feed server exited (${code}):\n${output}`))),
+    );
   });
   return {
     url: `http://127.0.0.1:${port}`,

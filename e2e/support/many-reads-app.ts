@@ -46,7 +46,12 @@ const app = {
     return Math.round(performance.now() - start);
   },
   received(): Array<{ path: string; items: unknown[]; done: boolean; error?: string }> {
-    return readers.map(({ path, items, done, error }) => ({ path, items: [...items], done, ...(error ? { error } : {}) }));
+    return readers.map(({ path, items, done, error }) => ({
+      path,
+      items: [...items],
+      done,
+      ...(error ? { error } : {}),
+    }));
   },
 };
 

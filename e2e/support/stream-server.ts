@@ -31,7 +31,8 @@ export async function startStreamServer(): Promise<StreamServer> {
   const server = new DurableStreamTestServer({ port: 0, host: '127.0.0.1', longPollTimeout: 1_500 });
   const url = await server.start();
   const http = (server as unknown as { server?: unknown }).server;
-  if (!(http instanceof Server)) throw new Error('DurableStreamTestServer no longer exposes its http.Server: update e2e/support/stream-server.ts');
+  if (!(http instanceof Server))
+    throw new Error('DurableStreamTestServer no longer exposes its http.Server: update e2e/support/stream-server.ts');
 
   const log: LoggedRequest[] = [];
   const open = new Set<IncomingMessage>();

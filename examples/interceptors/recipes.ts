@@ -15,7 +15,10 @@ import type { HttpBody, HttpRequest, HttpResponse, TransportInterceptor } from '
  * request once more: the server refused it, so nothing was applied and even a
  * plain append is safe to repeat.
  */
-export function bearerAuth(origin: string, tokens: { current(): Promise<string>; refresh(): Promise<string> }): TransportInterceptor {
+export function bearerAuth(
+  origin: string,
+  tokens: { current(): Promise<string>; refresh(): Promise<string> },
+): TransportInterceptor {
   const withToken = (request: HttpRequest, token: string): HttpRequest => ({
     ...request, // keeps lane, longLived, signal and onSent
     headers: { ...request.headers, authorization: `Bearer ${token}` },
@@ -37,7 +40,11 @@ export function bearerAuth(origin: string, tokens: { current(): Promise<string>;
  * Chunks pass on as they arrive: nothing is buffered, so SSE and long-poll
  * bodies still stream. A HEAD response has no body: done at once.
  */
-export function watchBody(request: HttpRequest, response: HttpResponse, done: (bytes: number, error?: unknown) => void): HttpResponse {
+export function watchBody(
+  request: HttpRequest,
+  response: HttpResponse,
+  done: (bytes: number, error?: unknown) => void,
+): HttpResponse {
   if (request.method === 'HEAD') {
     done(0);
     return response;
@@ -50,17 +57,19 @@ export function watchBody(request: HttpRequest, response: HttpResponse, done: (b
       done(bytes, error);
     }
   };
-  const watched = <T>(read: () => Promise<T>, size: (value: T) => number) => async (): Promise<T> => {
-    try {
-      const value = await read();
-      bytes += size(value);
-      finish();
-      return value;
-    } catch (error) {
-      finish(error);
-      throw error;
-    }
-  };
+  const watched =
+    <T>(read: () => Promise<T>, size: (value: T) => number) =>
+    async (): Promise<T> => {
+      try {
+        const value = await read();
+        bytes += size(value);
+        finish();
+        return value;
+      } catch (error) {
+        finish(error);
+        throw error;
+      }
+    };
   const body: HttpBody = {
     stream: async function* () {
       try {
@@ -75,8 +84,14 @@ export function watchBody(request: HttpRequest, response: HttpResponse, done: (b
         finish(); // read to the end, or left early (an unsubscribe)
       }
     },
-    bytes: watched(() => response.body.bytes(), (value) => value.byteLength),
-    text: watched(() => response.body.text(), (value) => new TextEncoder().encode(value).byteLength),
+    bytes: watched(
+      () => response.body.bytes(),
+      (value) => value.byteLength,
+    ),
+    text: watched(
+      () => response.body.text(),
+      (value) => new TextEncoder().encode(value).byteLength,
+    ),
     dump: () => response.body.dump().finally(() => finish()),
   };
   return { status: response.status, headers: response.headers, body };
@@ -93,7 +108,9 @@ export function logRequests(log: (line: string) => void): TransportInterceptor {
       const response = await next(request);
       log(`${what} -> ${response.status} after ${Date.now() - started} ms`);
       return watchBody(request, response, (bytes, error) =>
-        log(`${what} body ${error ? 'failed' : 'ended'}: ${bytes} bytes after ${Date.now() - started} ms${request.longLived ? ' (live)' : ''}`),
+        log(
+          `${what} body ${error ? 'failed' : 'ended'}: ${bytes} bytes after ${Date.now() - started} ms${request.longLived ? ' (live)' : ''}`,
+        ),
       );
     } catch (error) {
       log(`${what} failed after ${Date.now() - started} ms: ${String(error)}`);
@@ -154,12 +171,16 @@ export function tracing(tracer: Tracer = trace.getTracer('durable-streams-rx')):
  * network), passes the others on. For exact wire shapes prefer nock or
  * undici's MockAgent; this is for a component test that needs one answer.
  */
-export function answering(answer: (request: HttpRequest) => { status: number; headers?: Record<string, string>; body?: string } | undefined): TransportInterceptor {
+export function answering(
+  answer: (request: HttpRequest) => { status: number; headers?: Record<string, string>; body?: string } | undefined,
+): TransportInterceptor {
   return async (request, next) => {
     const canned = answer(request);
     if (!canned) return next(request);
     const bytes = new TextEncoder().encode(canned.body ?? '');
-    const headers = Object.fromEntries(Object.entries(canned.headers ?? {}).map(([name, value]) => [name.toLowerCase(), value]));
+    const headers = Object.fromEntries(
+      Object.entries(canned.headers ?? {}).map(([name, value]) => [name.toLowerCase(), value]),
+    );
     return {
       status: canned.status,
       headers: { get: (name) => headers[name.toLowerCase()] ?? null, entries: () => Object.entries(headers) },

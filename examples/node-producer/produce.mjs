@@ -35,7 +35,10 @@ const intervalMs = Number(args.interval);
 const editEvery = Number(args['edit-every']);
 const producerId = args['producer-id'];
 // A Node producer: undici pipelines its batches in order on one connection (a lane).
-const client = new DurableStreamsClient({ baseUrl: `${args.server.replace(/\/+$/, '')}/v1/stream`, transport: undiciTransport() });
+const client = new DurableStreamsClient({
+  baseUrl: `${args.server.replace(/\/+$/, '')}/v1/stream`,
+  transport: undiciTransport(),
+});
 const stream = client.stream(args.stream);
 
 // Idempotent: succeeds when the stream already exists with this content type.

@@ -38,7 +38,12 @@ const admin = new DurableStreamsClient({ baseUrl });
 for (const path of regions) await firstValueFrom(createStream(admin.stream(path), { contentType: 'application/json' }));
 const orders = subscription(admin, `order-charger-${run}`);
 const { created } = await firstValueFrom(
-  orders.ensure({ type: 'pull-wake', pattern: `orders-${run}/*`, wakeStream: `wake/orders-${run}`, leaseTtlMs: Number(args['lease-ms']) }),
+  orders.ensure({
+    type: 'pull-wake',
+    pattern: `orders-${run}/*`,
+    wakeStream: `wake/orders-${run}`,
+    leaseTtlMs: Number(args['lease-ms']),
+  }),
 );
 console.log(`subscription ${orders.id} ${created ? 'created' : 're-confirmed'} on ${baseUrl}`);
 
@@ -78,7 +83,8 @@ for (let i = 1; i <= Number(args.workers); i++) {
     .subscribe({
       next: (outcome) => {
         wakesBy.set(name, (wakesBy.get(name) ?? 0) + 1);
-        if (outcome.kind !== 'completed') console.log(`${name}: wake ${outcome.wake.generation} ${outcome.kind}: ${outcome.error?.message ?? ''}`);
+        if (outcome.kind !== 'completed')
+          console.log(`${name}: wake ${outcome.wake.generation} ${outcome.kind}: ${outcome.error?.message ?? ''}`);
       },
       error: (error) => console.error(`${name} stopped: ${error.message}`),
     });
@@ -110,9 +116,13 @@ while (!(await atTails())) {
   await firstValueFrom(timer(100));
 }
 
-const byWorker = [...charged.values()].reduce((counts, worker) => counts.set(worker, (counts.get(worker) ?? 0) + 1), new Map());
+const byWorker = [...charged.values()].reduce(
+  (counts, worker) => counts.set(worker, (counts.get(worker) ?? 0) + 1),
+  new Map(),
+);
 console.log(`charged ${charged.size} of ${total} orders, ${duplicates} repeated deliveries skipped`);
-for (const [worker, count] of [...byWorker].sort()) console.log(`  ${worker}: ${count} orders in ${wakesBy.get(worker) ?? 0} wakes`);
+for (const [worker, count] of [...byWorker].sort())
+  console.log(`  ${worker}: ${count} orders in ${wakesBy.get(worker) ?? 0} wakes`);
 console.log('cursors at the tails: yes');
 
 pool.forEach((worker) => worker.unsubscribe());

@@ -24,15 +24,24 @@ export interface DurableStreamsFeature<Kind extends DurableStreamsFeatureKind = 
 export const DURABLE_STREAMS_TRANSPORT = new InjectionToken<HttpTransport>('DURABLE_STREAMS_TRANSPORT');
 
 /** Client options set by features, merged over the options object. */
-export const DURABLE_STREAMS_FEATURE_OPTIONS = new InjectionToken<Record<string, unknown>[]>('DURABLE_STREAMS_FEATURE_OPTIONS');
+export const DURABLE_STREAMS_FEATURE_OPTIONS = new InjectionToken<Record<string, unknown>[]>(
+  'DURABLE_STREAMS_FEATURE_OPTIONS',
+);
 
-function feature<Kind extends DurableStreamsFeatureKind>(kind: Kind, providers: Provider[]): DurableStreamsFeature<Kind> {
+function feature<Kind extends DurableStreamsFeatureKind>(
+  kind: Kind,
+  providers: Provider[],
+): DurableStreamsFeature<Kind> {
   return { ɵkind: kind, ɵproviders: providers };
 }
 
 /** The SDK's `fetch` transport (the default): say so explicitly, or pass its options (`credentials: 'include'`). */
-export function withFetchTransport(options: FetchTransportOptions = {}): DurableStreamsFeature<DurableStreamsFeatureKind.FetchTransport> {
-  return feature(DurableStreamsFeatureKind.FetchTransport, [{ provide: DURABLE_STREAMS_TRANSPORT, useFactory: () => fetchTransport(options) }]);
+export function withFetchTransport(
+  options: FetchTransportOptions = {},
+): DurableStreamsFeature<DurableStreamsFeatureKind.FetchTransport> {
+  return feature(DurableStreamsFeatureKind.FetchTransport, [
+    { provide: DURABLE_STREAMS_TRANSPORT, useFactory: () => fetchTransport(options) },
+  ]);
 }
 
 /**
@@ -50,7 +59,9 @@ export function withHttpClientTransport(): DurableStreamsFeature<DurableStreamsF
  * connection (`shareAcrossTabs`, where the SDK supports it). `false` gives
  * every tab its own connection.
  */
-export function withCrossTabSharing(enabled: boolean): DurableStreamsFeature<DurableStreamsFeatureKind.CrossTabSharing> {
+export function withCrossTabSharing(
+  enabled: boolean,
+): DurableStreamsFeature<DurableStreamsFeatureKind.CrossTabSharing> {
   return feature(DurableStreamsFeatureKind.CrossTabSharing, [
     { provide: DURABLE_STREAMS_FEATURE_OPTIONS, useValue: { shareAcrossTabs: enabled }, multi: true },
   ]);

@@ -1,6 +1,21 @@
 import * as ngHttp from '@angular/common/http';
-import { HttpClient, HttpErrorResponse, HttpEventType, HttpHandler, HttpHeaders as NgHttpHeaders, HttpRequest as NgHttpRequest, type HttpEvent } from '@angular/common/http';
-import { createEnvironmentInjector, DestroyRef, EnvironmentInjector, inject, type InjectionToken, type Provider } from '@angular/core';
+import {
+  HttpClient,
+  HttpErrorResponse,
+  HttpEventType,
+  HttpHandler,
+  HttpHeaders as NgHttpHeaders,
+  HttpRequest as NgHttpRequest,
+  type HttpEvent,
+} from '@angular/common/http';
+import {
+  createEnvironmentInjector,
+  DestroyRef,
+  EnvironmentInjector,
+  inject,
+  type InjectionToken,
+  type Provider,
+} from '@angular/core';
 import type { Subscription } from 'rxjs';
 import type { HttpBody, HttpHeaders, HttpRequest, HttpResponse, HttpTransport } from '../index.js';
 import { PushQueue } from './push-queue.js';
@@ -14,7 +29,12 @@ import { PushQueue } from './push-queue.js';
  * lacks it, live requests use the app's client and do hold stability.
  */
 export function provideHttpClientTransport(token: InjectionToken<HttpTransport>): Provider[] {
-  return [{ provide: token, useFactory: () => httpClientTransport(inject(HttpClient), liveHttpClient() ?? inject(HttpClient)) }];
+  return [
+    {
+      provide: token,
+      useFactory: () => httpClientTransport(inject(HttpClient), liveHttpClient() ?? inject(HttpClient)),
+    },
+  ];
 }
 
 /** The transport: each request one `HttpClient.request()`, unsubscribed (aborted) with the request's signal. */
@@ -84,9 +104,10 @@ function send(client: HttpClient, request: HttpRequest, streamed: boolean): Prom
 }
 
 function toAngularRequest(request: HttpRequest, streamed: boolean): NgHttpRequest<unknown> {
-  const body = request.body === undefined ? null : typeof request.body === 'string' ? request.body : arrayBufferOf(request.body);
+  const body =
+    request.body === undefined ? null : typeof request.body === 'string' ? request.body : arrayBufferOf(request.body);
   return new NgHttpRequest<unknown>(request.method, request.url, body, {
-    headers: new NgHttpHeaders(request.headers as Record<string, string>),
+    headers: new NgHttpHeaders(request.headers),
     responseType: streamed ? 'text' : 'arraybuffer',
     reportProgress: streamed,
     // The SDK hands reads to the browser itself (streamResource + TransferState): no HttpClient transfer cache.
@@ -98,13 +119,14 @@ function toAngularRequest(request: HttpRequest, streamed: boolean): NgHttpReques
 function arrayBufferOf(bytes: Uint8Array): ArrayBuffer {
   return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer
     ? bytes.buffer
-    : (bytes.slice().buffer as ArrayBuffer);
+    : bytes.slice().buffer;
 }
 
 function headersOf(headers: NgHttpHeaders): HttpHeaders {
   return {
     get: (name) => headers.get(name),
-    entries: () => headers.keys().map((name): [string, string] => [name.toLowerCase(), headers.getAll(name)?.join(', ') ?? '']),
+    entries: () =>
+      headers.keys().map((name): [string, string] => [name.toLowerCase(), headers.getAll(name)?.join(', ') ?? '']),
   };
 }
 

@@ -1,7 +1,12 @@
 import { PlatformLocation } from '@angular/common';
 import { inject, InjectionToken, makeEnvironmentProviders, type EnvironmentProviders } from '@angular/core';
 import { DurableStreamsClient, fetchTransport, type DurableStreamsClientOptions } from '../index.js';
-import { DURABLE_STREAMS_FEATURE_OPTIONS, DURABLE_STREAMS_TRANSPORT, DurableStreamsFeatureKind, type DurableStreamsFeature } from './features.js';
+import {
+  DURABLE_STREAMS_FEATURE_OPTIONS,
+  DURABLE_STREAMS_TRANSPORT,
+  DurableStreamsFeatureKind,
+  type DurableStreamsFeature,
+} from './features.js';
 
 /** The options given to {@link provideDurableStreams}, resolved in the injection context. */
 export const DURABLE_STREAMS_OPTIONS = new InjectionToken<DurableStreamsClientOptions>('DURABLE_STREAMS_OPTIONS');
@@ -35,9 +40,18 @@ export function provideDurableStreams(
       provide: DurableStreamsClient,
       useFactory: () => {
         const resolved = inject(DURABLE_STREAMS_OPTIONS);
-        const fromFeatures = Object.assign({}, ...(inject(DURABLE_STREAMS_FEATURE_OPTIONS, { optional: true }) ?? [])) as Partial<DurableStreamsClientOptions>;
-        const transport = inject(DURABLE_STREAMS_TRANSPORT, { optional: true }) ?? resolved.transport ?? fetchTransport();
-        return new DurableStreamsClient({ ...resolved, ...fromFeatures, baseUrl: resolveBaseUrl(resolved.baseUrl), transport });
+        const fromFeatures = Object.assign(
+          {},
+          ...(inject(DURABLE_STREAMS_FEATURE_OPTIONS, { optional: true }) ?? []),
+        ) as Partial<DurableStreamsClientOptions>;
+        const transport =
+          inject(DURABLE_STREAMS_TRANSPORT, { optional: true }) ?? resolved.transport ?? fetchTransport();
+        return new DurableStreamsClient({
+          ...resolved,
+          ...fromFeatures,
+          baseUrl: resolveBaseUrl(resolved.baseUrl),
+          transport,
+        });
       },
     },
     ...features.flatMap((feature) => feature.ɵproviders),
@@ -49,8 +63,13 @@ function checkFeatures(features: readonly DurableStreamsFeature[]): void {
   if (new Set(kinds).size !== kinds.length) {
     throw new Error('provideDurableStreams(): each with...() feature may be given once');
   }
-  if (kinds.includes(DurableStreamsFeatureKind.FetchTransport) && kinds.includes(DurableStreamsFeatureKind.HttpClientTransport)) {
-    throw new Error('provideDurableStreams(): withFetchTransport() and withHttpClientTransport() both choose the transport: pass one');
+  if (
+    kinds.includes(DurableStreamsFeatureKind.FetchTransport) &&
+    kinds.includes(DurableStreamsFeatureKind.HttpClientTransport)
+  ) {
+    throw new Error(
+      'provideDurableStreams(): withFetchTransport() and withHttpClientTransport() both choose the transport: pass one',
+    );
   }
 }
 
@@ -63,7 +82,8 @@ function checkFeatures(features: readonly DurableStreamsFeature[]): void {
 function resolveBaseUrl(baseUrl: string | undefined): string | undefined {
   if (baseUrl === undefined || !baseUrl.startsWith('/') || baseUrl.startsWith('//')) return baseUrl;
   const location = inject(PlatformLocation, { optional: true });
-  if (!location || !/^https?:$/i.test(location.protocol) || !location.hostname || location.hostname === '/') return baseUrl;
+  if (!location || !/^https?:$/i.test(location.protocol) || !location.hostname || location.hostname === '/')
+    return baseUrl;
   const origin = `${location.protocol}//${location.hostname}${location.port ? `:${location.port}` : ''}`;
   return new URL(baseUrl, origin).href;
 }

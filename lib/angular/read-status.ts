@@ -11,13 +11,17 @@ import type { ConnectionState, LiveMode, ReadPosition } from '../index.js';
  * - `closed`: the stream is closed and everything in it was read (EOF);
  * - `error`: the read failed for good; `error()` says why, `reload()` tries again.
  */
-export type StreamResourceStatus = 'idle' | 'loading' | 'catching-up' | 'live' | 'reconnecting' | 'resolved' | 'closed' | 'error';
+export type StreamResourceStatus =
+  'idle' | 'loading' | 'catching-up' | 'live' | 'reconnecting' | 'resolved' | 'closed' | 'error';
 
 /**
  * The status a batch tells: until the read has told its connection state
  * (and for a `live: false` read's end, and EOF), the batches decide it.
  */
-export function statusAfterBatch(position: Pick<ReadPosition, 'upToDate' | 'closed'>, live: LiveMode): StreamResourceStatus {
+export function statusAfterBatch(
+  position: Pick<ReadPosition, 'upToDate' | 'closed'>,
+  live: LiveMode,
+): StreamResourceStatus {
   if (position.closed) return 'closed';
   if (!position.upToDate) return 'catching-up';
   return live === false ? 'resolved' : 'live';

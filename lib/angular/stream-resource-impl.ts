@@ -14,7 +14,15 @@ import {
   type WritableSignal,
 } from '@angular/core';
 import { tap, type Observable, type OperatorFunction, type Subscription } from 'rxjs';
-import { DurableStreamsClient, readJson, type Checkpoint, type ConnectionState, type JsonBatch, type LiveMode, type ReadOptions } from '../index.js';
+import {
+  DurableStreamsClient,
+  readJson,
+  type Checkpoint,
+  type ConnectionState,
+  type JsonBatch,
+  type LiveMode,
+  type ReadOptions,
+} from '../index.js';
 import { statusAfterBatch, statusFromConnection, type StreamResourceStatus } from './read-status.js';
 import type { StreamResourceOptions, StreamResourceRef, StreamResourceRequest } from './stream-resource.js';
 import { asTransferredRead, ownsTransferKey, transferKey, type TransferKey, type TransferredRead } from './transfer.js';
@@ -24,7 +32,7 @@ export interface ValueBuilder<V> {
   /** Part of the TransferState key: resources that build differently never take each other's value. */
   readonly kind: string;
   readonly initial: V;
-  build(seed: V): OperatorFunction<JsonBatch<unknown>, V>;
+  build(seed: V): OperatorFunction<JsonBatch, V>;
 }
 
 interface ConnectionReporter {
@@ -116,7 +124,7 @@ export class StreamResourceImpl<V> implements StreamResourceRef<V> {
     this.opened = request;
     if (request === undefined) return this.state.set(this.idle());
     let url: string;
-    let read: (options: ReadOptions) => Observable<JsonBatch<unknown>>;
+    let read: (options: ReadOptions) => Observable<JsonBatch>;
     try {
       const stream = this.client.stream(request.stream);
       url = stream.url;
@@ -125,7 +133,9 @@ export class StreamResourceImpl<V> implements StreamResourceRef<V> {
       return this.fail(error);
     }
     const live: LiveMode = this.server ? false : (request.live ?? 'auto');
-    const key = this.transferState ? transferKey(url, startOf(request), this.builder.kind, this.options.transferKey) : undefined;
+    const key = this.transferState
+      ? transferKey(url, startOf(request), this.builder.kind, this.options.transferKey)
+      : undefined;
     const handed = key && !this.server && !reloading ? this.takeTransferred(key) : undefined;
 
     if (handed) {
@@ -142,22 +152,32 @@ export class StreamResourceImpl<V> implements StreamResourceRef<V> {
     const removeTask = this.tasks.add();
     let holding = true;
     const release = () => {
-      if (holding) (holding = false), removeTask();
+      if (holding) ((holding = false), removeTask());
     };
     const connection = this.connectionReporter(release);
-    const options: ReadOptions = { ...readOptions(request, live, handed?.checkpoint), connectionState: connection.connectionState };
-    this.subscribe(read(options), handed?.value ?? this.builder.initial, live, this.server ? key : undefined, release, connection.known);
+    const options: ReadOptions = {
+      ...readOptions(request, live, handed?.checkpoint),
+      connectionState: connection.connectionState,
+    };
+    this.subscribe(
+      read(options),
+      handed?.value ?? this.builder.initial,
+      live,
+      this.server ? key : undefined,
+      release,
+      connection.known,
+    );
   }
 
   private subscribe(
-    batches: Observable<JsonBatch<unknown>>,
+    batches: Observable<JsonBatch>,
     seed: V,
     live: LiveMode,
     serverKey: TransferKey | undefined,
     release: () => void,
     connectionKnown: () => boolean,
   ): void {
-    let last: JsonBatch<unknown> | undefined;
+    let last: JsonBatch | undefined;
     // Outside the Angular zone: timers and sockets of a long read must not keep a zone.js app from becoming stable.
     this.subscription = this.zone.runOutsideAngular(() =>
       batches
@@ -170,13 +190,31 @@ export class StreamResourceImpl<V> implements StreamResourceRef<V> {
             this.zone.run(() => {
               const batch = last!;
               const position = this.positionOf(batch, live);
-              this.state.update((state) => ({ ...position, status: connectionKnown() && !batch.closed ? state.status : position.status, value, error: undefined, hasValue: true }));
-              if (serverKey) this.handOver(serverKey, { value, checkpoint: batch.checkpoint, upToDate: batch.upToDate, closed: batch.closed });
+              this.state.update((state) => ({
+                ...position,
+                status: connectionKnown() && !batch.closed ? state.status : position.status,
+                value,
+                error: undefined,
+                hasValue: true,
+              }));
+              if (serverKey)
+                this.handOver(serverKey, {
+                  value,
+                  checkpoint: batch.checkpoint,
+                  upToDate: batch.upToDate,
+                  closed: batch.closed,
+                });
               if (batch.upToDate) release();
             }),
           error: (error: unknown) => this.zone.run(() => (this.fail(error), release())),
           // A read that ends without EOF is a `live: false` read that caught up.
-          complete: () => this.zone.run(() => (this.state.update((state) => (state.status === 'closed' ? state : { ...state, status: 'resolved' })), release())),
+          complete: () =>
+            this.zone.run(
+              () => (
+                this.state.update((state) => (state.status === 'closed' ? state : { ...state, status: 'resolved' })),
+                release()
+              ),
+            ),
         }),
     );
     this.subscription.add(release);
@@ -196,7 +234,10 @@ export class StreamResourceImpl<V> implements StreamResourceRef<V> {
     return { connectionState: { next }, known: () => known };
   }
 
-  private positionOf(position: { readonly upToDate: boolean; readonly closed: boolean; readonly checkpoint: Checkpoint }, live: LiveMode) {
+  private positionOf(
+    position: { readonly upToDate: boolean; readonly closed: boolean; readonly checkpoint: Checkpoint },
+    live: LiveMode,
+  ) {
     return { status: statusAfterBatch(position, live), upToDate: position.upToDate, checkpoint: position.checkpoint };
   }
 
@@ -224,7 +265,14 @@ export class StreamResourceImpl<V> implements StreamResourceRef<V> {
   }
 
   private idle(): State<V> {
-    return { status: 'idle', value: this.builder.initial, error: undefined, upToDate: false, checkpoint: undefined, hasValue: false };
+    return {
+      status: 'idle',
+      value: this.builder.initial,
+      error: undefined,
+      upToDate: false,
+      checkpoint: undefined,
+      hasValue: false,
+    };
   }
 }
 
@@ -252,6 +300,12 @@ function startOf(request: StreamResourceRequest): string {
 /** The request's read options, resumed from the server's checkpoint when there is one. */
 function readOptions(request: StreamResourceRequest, live: LiveMode, resumeFrom: Checkpoint | undefined): ReadOptions {
   const { stream: _stream, offset, checkpoint, ...rest } = request;
-  const start = resumeFrom ? { checkpoint: resumeFrom } : checkpoint ? { checkpoint } : offset !== undefined ? { offset } : {};
+  const start = resumeFrom
+    ? { checkpoint: resumeFrom }
+    : checkpoint
+      ? { checkpoint }
+      : offset !== undefined
+        ? { offset }
+        : {};
   return { ...rest, ...start, live };
 }

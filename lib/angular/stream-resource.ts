@@ -100,7 +100,8 @@ export function streamResource<T = unknown>(
 ): StreamResourceRef<readonly T[]>;
 export function streamResource(
   request: () => StreamResourceRequest | string | undefined,
-  options: StreamResourceOptions & Partial<StreamResourceReduceOptions<unknown, unknown> & StreamResourceMaterializeOptions<object>> = {},
+  options: StreamResourceOptions &
+    Partial<StreamResourceReduceOptions<unknown, unknown> & StreamResourceMaterializeOptions<object>> = {},
 ): StreamResourceRef<unknown> {
   if (!options.injector) assertInInjectionContext(streamResource);
   const injector = options.injector ?? inject(Injector);
@@ -109,8 +110,11 @@ export function streamResource(
 
 const NO_ITEMS: readonly never[] = Object.freeze([]);
 
-function valueBuilder(options: Partial<StreamResourceReduceOptions<unknown, unknown> & StreamResourceMaterializeOptions<object>>): ValueBuilder<unknown> {
-  if (options.reduce && options.materialize) throw new Error('streamResource(): pass `reduce` or `materialize`, not both');
+function valueBuilder(
+  options: Partial<StreamResourceReduceOptions<unknown, unknown> & StreamResourceMaterializeOptions<object>>,
+): ValueBuilder<unknown> {
+  if (options.reduce && options.materialize)
+    throw new Error('streamResource(): pass `reduce` or `materialize`, not both');
   if (options.reduce) {
     const reduce = options.reduce;
     return { kind: 'reduce', initial: options.initialValue, build: (seed) => scan(reduce, seed) };
@@ -120,12 +124,20 @@ function valueBuilder(options: Partial<StreamResourceReduceOptions<unknown, unkn
     return {
       kind: 'materialize',
       initial: {},
-      build: (seed) => (source) => source.pipe(materialize({ ...settings, initial: seed as Collections<object> }), map((state) => state.collections)),
+      build: (seed) => (source) =>
+        source.pipe(
+          materialize({ ...settings, initial: seed as Collections<object> }),
+          map((state) => state.collections),
+        ),
     };
   }
   return {
     kind: 'items',
     initial: NO_ITEMS,
-    build: (seed) => scan((items: readonly unknown[], batch: JsonBatch<unknown>) => (batch.items.length === 0 ? items : items.concat(batch.items)), seed as readonly unknown[]),
+    build: (seed) =>
+      scan(
+        (items: readonly unknown[], batch: JsonBatch) => (batch.items.length === 0 ? items : items.concat(batch.items)),
+        seed as readonly unknown[],
+      ),
   };
 }

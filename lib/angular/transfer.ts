@@ -24,7 +24,8 @@ export function transferKey(url: string, start: string, valueKind: string, expli
 export function asTransferredRead<V>(entry: unknown): TransferredRead<V> | undefined {
   if (typeof entry !== 'object' || entry === null) return undefined;
   const { checkpoint, upToDate, closed } = entry as Partial<TransferredRead<V>>;
-  if (typeof checkpoint?.offset !== 'string' || typeof upToDate !== 'boolean' || typeof closed !== 'boolean') return undefined;
+  if (typeof checkpoint?.offset !== 'string' || typeof upToDate !== 'boolean' || typeof closed !== 'boolean')
+    return undefined;
   return entry as TransferredRead<V>;
 }
 

@@ -9,7 +9,9 @@ export class NetworkError extends DurableStreamError {
   readonly notSent: boolean;
   constructor(init: DurableStreamErrorInit & { readonly notSent?: boolean }) {
     super('NETWORK_ERROR', `Network error: ${describeCause(init.cause)}`, {
-      hint: init.notSent ? 'The connection could not be opened; check that the server is reachable' : 'Check that the server is reachable',
+      hint: init.notSent
+        ? 'The connection could not be opened; check that the server is reachable'
+        : 'Check that the server is reachable',
       ...init,
     });
     this.notSent = init.notSent ?? false;
@@ -32,14 +34,16 @@ export class NetworkError extends DurableStreamError {
 export type TimeoutPhase = 'connection' | 'headers' | 'response' | 'body';
 
 const TIMEOUT_WHAT: Readonly<Record<TimeoutPhase, (ms: number) => string>> = {
-  connection: (ms) => `No connection within ${ms} ms: the request waited for a free connection (or for connecting) and was never sent`,
+  connection: (ms) =>
+    `No connection within ${ms} ms: the request waited for a free connection (or for connecting) and was never sent`,
   headers: (ms) => `No response headers within ${ms} ms of sending the request`,
   response: (ms) => `No response headers within ${ms} ms (waiting for a connection included)`,
   body: (ms) => `The response stalled: no data for ${ms} ms after its headers`,
 };
 
 const TIMEOUT_HINT: Readonly<Record<TimeoutPhase, string>> = {
-  connection: 'More requests go to this origin than the transport has connections for (see undiciTransport({ connections })), or the server is not accepting connections',
+  connection:
+    'More requests go to this origin than the transport has connections for (see undiciTransport({ connections })), or the server is not accepting connections',
   headers: 'The server is slow or unreachable; raise `timeoutMs` if it is slow',
   response: 'The server is slow or unreachable, or every connection to it is busy; raise `timeoutMs` if it is slow',
   body: 'The connection went silent mid-response (a half-open connection or a stalled proxy); it was closed',
@@ -79,7 +83,9 @@ export class ParseError extends DurableStreamError {
 export class DynamicValueError extends DurableStreamError {
   /** Which entry failed, e.g. `headers['authorization']`. */
   readonly entry: string;
-  constructor(init: DurableStreamErrorInit & { readonly entry: string; readonly got?: string; readonly problem?: string }) {
+  constructor(
+    init: DurableStreamErrorInit & { readonly entry: string; readonly got?: string; readonly problem?: string },
+  ) {
     super(
       'DYNAMIC_VALUE_FAILED',
       init.problem !== undefined

@@ -24,7 +24,12 @@ import {
  * apart by `errorFromResponse`, which the writes use: so a read-only app
  * does not carry them.
  */
-export function commonErrorFromResponse(status: number, headers: ErrorHeaders, bodyText: string, request: FailedRequest): DurableStreamError {
+export function commonErrorFromResponse(
+  status: number,
+  headers: ErrorHeaders,
+  bodyText: string,
+  request: FailedRequest,
+): DurableStreamError {
   const init = { url: request.url, status, headers, detail: bodyText };
   const retryAfterMs = parseRetryAfterMs(headers[Header.retryAfter]);
   switch (status) {

@@ -12,7 +12,12 @@ export interface FailedRequest {
 }
 
 /** Maps an error response to its typed error: the shape of every mapper. */
-export type ErrorMapper = (status: number, headers: ErrorHeaders, bodyText: string, request: FailedRequest) => DurableStreamError;
+export type ErrorMapper = (
+  status: number,
+  headers: ErrorHeaders,
+  bodyText: string,
+  request: FailedRequest,
+) => DurableStreamError;
 
 /**
  * Maps an error response to its typed error. Pure: status, headers and body
@@ -27,18 +32,30 @@ export type ErrorMapper = (status: number, headers: ErrorHeaders, bodyText: stri
  * other requests with `commonErrorFromResponse`, the same minus the
  * flavours only a write meets, so a read-only app does not carry them.
  */
-export function errorFromResponse(status: number, headers: ErrorHeaders, bodyText: string, request: FailedRequest): DurableStreamError {
+export function errorFromResponse(
+  status: number,
+  headers: ErrorHeaders,
+  bodyText: string,
+  request: FailedRequest,
+): DurableStreamError {
   const init = { url: request.url, status, headers, detail: bodyText };
   if (status === 403) {
     const currentEpoch = parseIntegerHeader(headers[Header.producerEpoch]);
     if (currentEpoch !== undefined && request.headers[Header.producerId] !== undefined) {
-      return new StaleEpochError({ ...init, currentEpoch, sentEpoch: parseIntegerHeader(request.headers[Header.producerEpoch]) });
+      return new StaleEpochError({
+        ...init,
+        currentEpoch,
+        sentEpoch: parseIntegerHeader(request.headers[Header.producerEpoch]),
+      });
     }
   }
   if (status === 409 && !isTrueFlag(headers[Header.closed])) {
     const expectedSeq = parseIntegerHeader(headers[Header.producerExpectedSeq]);
     if (expectedSeq !== undefined) {
-      const receivedSeq = parseIntegerHeader(headers[Header.producerReceivedSeq]) ?? parseIntegerHeader(request.headers[Header.producerSeq]) ?? -1;
+      const receivedSeq =
+        parseIntegerHeader(headers[Header.producerReceivedSeq]) ??
+        parseIntegerHeader(request.headers[Header.producerSeq]) ??
+        -1;
       return new SequenceGapError({ ...init, expectedSeq, receivedSeq });
     }
     if (request.method === 'PUT') return new StreamExistsError(init);

@@ -37,10 +37,14 @@ export class StaleEpochError extends DurableStreamError {
   /** The server's current epoch for the producer id. */
   readonly currentEpoch: number;
   constructor(init: Init & { readonly currentEpoch: number; readonly sentEpoch?: number }) {
-    super('STALE_EPOCH', `Producer epoch ${init.sentEpoch ?? '?'} is stale; the server is at epoch ${init.currentEpoch} (403)`, {
-      hint: 'A newer instance of this producer has taken over (zombie fencing). Stop this one, or restart with a higher epoch (or use autoClaim)',
-      ...init,
-    });
+    super(
+      'STALE_EPOCH',
+      `Producer epoch ${init.sentEpoch ?? '?'} is stale; the server is at epoch ${init.currentEpoch} (403)`,
+      {
+        hint: 'A newer instance of this producer has taken over (zombie fencing). Stop this one, or restart with a higher epoch (or use autoClaim)',
+        ...init,
+      },
+    );
     this.currentEpoch = init.currentEpoch;
   }
 }
@@ -68,10 +72,14 @@ export class StreamExistsError extends DurableStreamError {
 /** 409: the request's Content-Type differs from the stream's. */
 export class ContentTypeMismatchError extends DurableStreamError {
   constructor(init: Init & { readonly sentContentType?: string }) {
-    super('CONTENT_TYPE_MISMATCH', `Content type ${init.sentContentType ? `'${init.sentContentType}' ` : ''}does not match the stream's content type (409)`, {
-      hint: "Append with the stream's own content type (head().contentType)",
-      ...init,
-    });
+    super(
+      'CONTENT_TYPE_MISMATCH',
+      `Content type ${init.sentContentType ? `'${init.sentContentType}' ` : ''}does not match the stream's content type (409)`,
+      {
+        hint: "Append with the stream's own content type (head().contentType)",
+        ...init,
+      },
+    );
   }
 }
 
@@ -105,10 +113,14 @@ export class SequenceGapError extends DurableStreamError {
   /** The sequence number the request carried. */
   readonly receivedSeq: number;
   constructor(init: Init & { readonly expectedSeq: number; readonly receivedSeq: number }) {
-    super('SEQUENCE_GAP', `Producer sequence gap: the server expected seq ${init.expectedSeq}, got ${init.receivedSeq} (409)`, {
-      hint: 'An earlier batch has not arrived; the producer waits for it and retries',
-      ...init,
-    });
+    super(
+      'SEQUENCE_GAP',
+      `Producer sequence gap: the server expected seq ${init.expectedSeq}, got ${init.receivedSeq} (409)`,
+      {
+        hint: 'An earlier batch has not arrived; the producer waits for it and retries',
+        ...init,
+      },
+    );
     this.expectedSeq = init.expectedSeq;
     this.receivedSeq = init.receivedSeq;
   }

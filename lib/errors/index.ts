@@ -1,4 +1,9 @@
-export { DurableStreamError, isRetryable, type DurableStreamErrorInit, type ErrorHeaders } from './durable-stream-error.js';
+export {
+  DurableStreamError,
+  isRetryable,
+  type DurableStreamErrorInit,
+  type ErrorHeaders,
+} from './durable-stream-error.js';
 export * from './http-errors.js';
 export * from './client-errors.js';
 export { ProtocolError } from './protocol-error.js';

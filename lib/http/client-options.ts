@@ -82,7 +82,10 @@ export interface ResolvedClientOptions {
 export const DEFAULT_TIMEOUT_MS = 30_000;
 
 /** Validates options at construction, so mistakes surface where they are made. */
-export function resolveClientOptions(options: DurableStreamsClientOptions, defaultTransport: () => HttpTransport): ResolvedClientOptions {
+export function resolveClientOptions(
+  options: DurableStreamsClientOptions,
+  defaultTransport: () => HttpTransport,
+): ResolvedClientOptions {
   const baseUrl = resolveBaseUrl(options.baseUrl);
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) {
@@ -97,8 +100,17 @@ export function resolveClientOptions(options: DurableStreamsClientOptions, defau
     throw new InvalidArgumentError(`shareAcrossTabs must be true or false, got ${String(options.shareAcrossTabs)}`);
   }
   const liveRequestBudget = options.liveRequestBudget ?? 'auto';
-  if (liveRequestBudget !== 'auto' && !(typeof liveRequestBudget === 'number' && liveRequestBudget >= 1 && (Number.isInteger(liveRequestBudget) || liveRequestBudget === Infinity))) {
-    throw new InvalidArgumentError(`liveRequestBudget must be 'auto', a whole number of requests (1 or more) or Infinity, got ${String(liveRequestBudget)}`);
+  if (
+    liveRequestBudget !== 'auto' &&
+    !(
+      typeof liveRequestBudget === 'number' &&
+      liveRequestBudget >= 1 &&
+      (Number.isInteger(liveRequestBudget) || liveRequestBudget === Infinity)
+    )
+  ) {
+    throw new InvalidArgumentError(
+      `liveRequestBudget must be 'auto', a whole number of requests (1 or more) or Infinity, got ${String(liveRequestBudget)}`,
+    );
   }
   return {
     baseUrl,
@@ -122,15 +134,20 @@ export function resolveClientOptions(options: DurableStreamsClientOptions, defau
 function resolveBaseUrl(baseUrl: string | undefined): string | undefined {
   if (baseUrl === undefined || /^https?:\/\/[^/]+/i.test(baseUrl)) return baseUrl;
   const origin = (globalThis as { location?: { origin?: string } }).location?.origin;
-  if (typeof baseUrl === 'string' && baseUrl.startsWith('/') && origin && /^https?:/i.test(origin)) return origin + baseUrl;
+  if (typeof baseUrl === 'string' && baseUrl.startsWith('/') && origin && /^https?:/i.test(origin))
+    return origin + baseUrl;
   throw new InvalidArgumentError(
     `baseUrl must be an absolute http(s) URL${origin ? " or a path starting with '/'" : ' (a path works only in a browser page)'}, got '${String(baseUrl)}'`,
   );
 }
 
 /** The base URL's origin and the trusted ones; undefined when neither is given (credentials then go everywhere). */
-function credentialOrigins(baseUrl: string | undefined, trusted: readonly string[] | undefined): ReadonlySet<string> | undefined {
-  if (trusted !== undefined && !Array.isArray(trusted)) throw new InvalidArgumentError('trustedOrigins must be an array of origins');
+function credentialOrigins(
+  baseUrl: string | undefined,
+  trusted: readonly string[] | undefined,
+): ReadonlySet<string> | undefined {
+  if (trusted !== undefined && !Array.isArray(trusted))
+    throw new InvalidArgumentError('trustedOrigins must be an array of origins');
   if (baseUrl === undefined && trusted === undefined) return undefined;
   const origins = new Set<string>();
   if (baseUrl !== undefined) origins.add(new URL(baseUrl).origin);
@@ -142,7 +159,9 @@ function credentialOrigins(baseUrl: string | undefined, trusted: readonly string
       parsed = undefined;
     }
     if (!parsed || !/^https?:$/.test(parsed.protocol) || parsed.origin !== String(origin).replace(/\/$/, '')) {
-      throw new InvalidArgumentError(`trustedOrigins: '${String(origin)}' is not an origin (scheme, host and port only, e.g. 'https://cdn.example.com')`);
+      throw new InvalidArgumentError(
+        `trustedOrigins: '${String(origin)}' is not an origin (scheme, host and port only, e.g. 'https://cdn.example.com')`,
+      );
     }
     origins.add(parsed.origin);
   }

@@ -16,7 +16,9 @@ export function validateDynamicRecord(name: string, record: DynamicRecord | unde
   }
   for (const [key, value] of Object.entries(record)) {
     if (value !== undefined && typeof value !== 'string' && typeof value !== 'function') {
-      throw new InvalidArgumentError(`${name}['${key}'] must be a string or a function returning one, got ${typeof value}`);
+      throw new InvalidArgumentError(
+        `${name}['${key}'] must be a string or a function returning one, got ${typeof value}`,
+      );
     }
     const problem = name === 'headers' ? headerProblem(key, typeof value === 'string' ? value : '') : undefined;
     if (problem) throw new InvalidArgumentError(`${name}['${key}']: ${problem}; refused rather than rewritten`);
@@ -54,7 +56,7 @@ function resolveFrom(
   normalizeKey: (key: string) => string,
 ): Record<string, string> | Promise<Record<string, string>> {
   for (let index = start; index < entries.length; index++) {
-    const [key, value] = entries[index]!;
+    const [key, value] = entries[index];
     if (value === undefined) continue;
     if (typeof value !== 'function') {
       out[normalizeKey(key)] = value;
@@ -85,7 +87,8 @@ function resolveFrom(
 const entryName = (what: 'headers' | 'params', key: string) => `${what}['${key}']`;
 
 function checked(value: unknown, what: 'headers' | 'params', key: string, url: string): string {
-  if (typeof value !== 'string') throw new DynamicValueError({ url, entry: entryName(what, key), got: value === null ? 'null' : typeof value });
+  if (typeof value !== 'string')
+    throw new DynamicValueError({ url, entry: entryName(what, key), got: value === null ? 'null' : typeof value });
   const problem = what === 'headers' ? headerProblem(key, value) : undefined;
   if (problem) throw new DynamicValueError({ url, entry: entryName(what, key), problem });
   return value;

@@ -33,12 +33,18 @@ export class RequestExecutor {
   }
 
   /** One attempt: evaluates dynamic headers and params, sends, maps error statuses. */
-  attempt<T>(spec: RequestSpec, onSuccess: (response: HttpResponse, request: OutgoingRequest) => ObservableInput<T>): Observable<T> {
+  attempt<T>(
+    spec: RequestSpec,
+    onSuccess: (response: HttpResponse, request: OutgoingRequest) => ObservableInput<T>,
+  ): Observable<T> {
     const send = (request: OutgoingRequest) =>
       exchange(
         this.options.transport,
         request,
-        (response) => (response.status >= 200 && response.status < 300 ? onSuccess(response, request) : rejectWith(response, request, spec.errorFrom)),
+        (response) =>
+          response.status >= 200 && response.status < 300
+            ? onSuccess(response, request)
+            : rejectWith(response, request, spec.errorFrom),
         {
           timeoutMs: spec.timeoutMs ?? this.options.timeoutMs,
           // A body is bounded by the same silence as the headers, unless the request says otherwise.
@@ -83,7 +89,9 @@ export class RequestExecutor {
     const url = stripQuery(spec.url);
     // Headers first, then params, each function in order, as with any await between them.
     return andThen(resolveDynamic([clientHeaders, spec.userHeaders], 'headers', url, lower), (userHeaders) =>
-      andThen(resolveDynamic([clientParams, spec.userParams], 'params', url), (userParams) => checkedHeaders(outgoing(spec, userHeaders, userParams), url)),
+      andThen(resolveDynamic([clientParams, spec.userParams], 'params', url), (userParams) =>
+        checkedHeaders(outgoing(spec, userHeaders, userParams), url),
+      ),
     );
   }
 
@@ -105,7 +113,11 @@ export class RequestExecutor {
 
 const MAX_ERROR_BODY = 4096;
 
-async function rejectWith(response: HttpResponse, request: OutgoingRequest, errorFrom: RequestSpec['errorFrom'] = commonErrorFromResponse): Promise<never> {
+async function rejectWith(
+  response: HttpResponse,
+  request: OutgoingRequest,
+  errorFrom: RequestSpec['errorFrom'] = commonErrorFromResponse,
+): Promise<never> {
   const text = request.method === 'HEAD' ? '' : await readErrorText(response);
   const headers: Record<string, string> = {};
   for (const [name, value] of response.headers.entries()) headers[name.toLowerCase()] = value;
@@ -144,7 +156,7 @@ function originOf(url: string): string {
 /** Every header of the request, ours and the caller's, is sendable as it is: refused, never rewritten. */
 function checkedHeaders(request: OutgoingRequest, url: string): OutgoingRequest {
   for (const name in request.headers) {
-    const problem = headerProblem(name, request.headers[name]!);
+    const problem = headerProblem(name, request.headers[name]);
     if (problem) throw new InvalidArgumentError(`${problem}; refused rather than rewritten, and nothing was sent`, url);
   }
   return request;

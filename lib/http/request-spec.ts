@@ -33,7 +33,11 @@ export interface RequestSpec {
 }
 
 /** The request to send: the spec's protocol headers and query over the user's resolved ones. */
-export function outgoing(spec: RequestSpec, userHeaders: Record<string, string>, userParams: Record<string, string>): OutgoingRequest {
+export function outgoing(
+  spec: RequestSpec,
+  userHeaders: Record<string, string>,
+  userParams: Record<string, string>,
+): OutgoingRequest {
   return {
     method: spec.method,
     url: withQuery(spec.url, { ...userParams, ...spec.query }),

@@ -43,7 +43,11 @@ export interface StreamContext {
 }
 
 /** The context of the stream at `url`: its requests run by `http`, with the client's scheduler, timeout and retry policy. */
-export function streamContext(url: string, http: RequestExecutor, contentType: StreamContext['contentType']): StreamContext {
+export function streamContext(
+  url: string,
+  http: RequestExecutor,
+  contentType: StreamContext['contentType'],
+): StreamContext {
   const { scheduler, timeoutMs, retry, liveMaxRetries } = http.options;
   return { url, http, scheduler, timeoutMs, retry, liveMaxRetries, connectivity: http.connectivity, contentType };
 }

@@ -57,10 +57,18 @@ export interface CloseResult {
   readonly finalOffset: string;
 }
 
-export function appendRequest(url: string, data: Uint8Array | string, contentType: string, options: AppendOptions): RequestSpec {
+export function appendRequest(
+  url: string,
+  data: Uint8Array | string,
+  contentType: string,
+  options: AppendOptions,
+): RequestSpec {
   const body = checkBody(data, url);
   if (body.length === 0) {
-    throw new InvalidArgumentError('Cannot append empty data: the protocol rejects empty appends (use closeStream() to end a stream)', url);
+    throw new InvalidArgumentError(
+      'Cannot append empty data: the protocol rejects empty appends (use closeStream() to end a stream)',
+      url,
+    );
   }
   if (options.seq !== undefined && (typeof options.seq !== 'string' || options.seq.length === 0)) {
     throw new InvalidArgumentError(`seq must be a non-empty string, got '${String(options.seq)}'`, url);
@@ -70,7 +78,11 @@ export function appendRequest(url: string, data: Uint8Array | string, contentTyp
   return { method: 'POST', url, headers, body, errorFrom: errorFromResponse };
 }
 
-export function closeRequest(url: string, body: Uint8Array | string | undefined, contentType: string | undefined): RequestSpec {
+export function closeRequest(
+  url: string,
+  body: Uint8Array | string | undefined,
+  contentType: string | undefined,
+): RequestSpec {
   const headers: Record<string, string> = { [Header.closed]: 'true' };
   if (body === undefined) return { method: 'POST', url, headers, errorFrom: errorFromResponse };
   const checked = checkBody(body, url, 'body');
@@ -94,15 +106,30 @@ export function closeResult(response: HttpResponse): CloseResult {
  * surely did not apply it, so never written twice; `delivery: 'at-least-once'`
  * retries any retryable failure. Cold.
  */
-export function append(stream: DurableStream, data: Uint8Array | string, options: AppendOptions = {}): Observable<AppendResult> {
+export function append(
+  stream: DurableStream,
+  data: Uint8Array | string,
+  options: AppendOptions = {},
+): Observable<AppendResult> {
   const internals = streamInternals(stream);
   return withContentType(internals, options.contentType, options, (contentType) =>
-    oneShot(internals, () => appendRequest(stream.url, data, contentType, options), options, appendResult, deliverySafety(options.delivery, stream.url), 'append'),
+    oneShot(
+      internals,
+      () => appendRequest(stream.url, data, contentType, options),
+      options,
+      appendResult,
+      deliverySafety(options.delivery, stream.url),
+      'append',
+    ),
   );
 }
 
 /** Appends one JSON value as one message (wrapped in an array, which the server flattens). Cold. */
-export function appendJson(stream: DurableStream, value: unknown, options: AppendOptions = {}): Observable<AppendResult> {
+export function appendJson(
+  stream: DurableStream,
+  value: unknown,
+  options: AppendOptions = {},
+): Observable<AppendResult> {
   streamInternals(stream); // not a handle: refused now, as by every operation
   return defer(() => append(stream, `[${toJson(value, stream.url)}]`, { contentType: 'application/json', ...options }));
 }
@@ -116,9 +143,23 @@ export function closeStream(stream: DurableStream, options: CloseStreamOptions =
   const internals = streamInternals(stream);
   const body = options.body;
   if (body === undefined) {
-    return oneShot(internals, () => closeRequest(stream.url, undefined, undefined), options, closeResult, 'idempotent', 'close');
+    return oneShot(
+      internals,
+      () => closeRequest(stream.url, undefined, undefined),
+      options,
+      closeResult,
+      'idempotent',
+      'close',
+    );
   }
   return withContentType(internals, undefined, options, (contentType) =>
-    oneShot(internals, () => closeRequest(stream.url, body, contentType), options, closeResult, deliverySafety(options.delivery, stream.url), 'close'),
+    oneShot(
+      internals,
+      () => closeRequest(stream.url, body, contentType),
+      options,
+      closeResult,
+      deliverySafety(options.delivery, stream.url),
+      'close',
+    ),
   );
 }

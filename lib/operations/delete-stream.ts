@@ -9,5 +9,11 @@ export interface DeleteStreamOptions extends RequestOptions {}
 /** Deletes the stream and its data (DELETE). Not retried after a failure the server may have applied. Cold. */
 export function deleteStream(stream: DurableStream, options: DeleteStreamOptions = {}): Observable<void> {
   const internals = streamInternals(stream);
-  return oneShot(internals, () => ({ method: 'DELETE', url: stream.url }), options, () => undefined, 'unsafe');
+  return oneShot(
+    internals,
+    () => ({ method: 'DELETE', url: stream.url }),
+    options,
+    () => undefined,
+    'unsafe',
+  );
 }

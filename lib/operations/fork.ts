@@ -57,7 +57,11 @@ export interface ForkResult extends CreateResult {
  * or a URL on the same server), inheriting its data up to `offset`
  * (default: the current tail). Cold.
  */
-export function forkStream(stream: DurableStream, target: string, options: ForkStreamOptions = {}): Observable<ForkResult> {
+export function forkStream(
+  stream: DurableStream,
+  target: string,
+  options: ForkStreamOptions = {},
+): Observable<ForkResult> {
   const source = streamInternals(stream);
   return defer(() => {
     const { http } = source.context;

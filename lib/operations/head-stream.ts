@@ -43,9 +43,13 @@ function head(stream: StreamInternals, options: RequestOptions): Observable<Stre
  * (shared by concurrent callers). A caller's own headers and params (its
  * credentials) go on its own HEAD, which is not shared.
  */
-export function learnContentType(stream: StreamInternals, options?: Pick<RequestOptions, 'headers' | 'params'>): Observable<string> {
+export function learnContentType(
+  stream: StreamInternals,
+  options?: Pick<RequestOptions, 'headers' | 'params'>,
+): Observable<string> {
   if (stream.knownContentType) return of(stream.knownContentType);
-  const learn = (headOptions: RequestOptions = {}) => head(stream, headOptions).pipe(map((metadata) => metadata.contentType ?? DEFAULT_CONTENT_TYPE));
+  const learn = (headOptions: RequestOptions = {}) =>
+    head(stream, headOptions).pipe(map((metadata) => metadata.contentType ?? DEFAULT_CONTENT_TYPE));
   if (options?.headers || options?.params) return learn(options);
   stream.learning ??= learn().pipe(
     tap({ error: () => (stream.learning = undefined) }),

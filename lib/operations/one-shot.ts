@@ -29,7 +29,9 @@ export function oneShot<T>(
     try {
       spec = build();
     } catch (error) {
-      return throwError(() => (error instanceof InvalidArgumentError ? error : new InvalidArgumentError(String(error), url)));
+      return throwError(() =>
+        error instanceof InvalidArgumentError ? error : new InvalidArgumentError(String(error), url),
+      );
     }
     return http.call(
       { ...spec, userHeaders: options.headers, userParams: options.params },
@@ -37,7 +39,13 @@ export function oneShot<T>(
         // Read to the end (these bodies are empty or tiny) so the socket returns to the pool.
         await response.body.dump();
         const missing = answered && missingProtocolHeaders(answered, response.status, response.headers);
-        if (missing) throw notProtocolAnswer({ url, status: response.status, contentType: response.headers.get('content-type'), missing });
+        if (missing)
+          throw notProtocolAnswer({
+            url,
+            status: response.status,
+            contentType: response.headers.get('content-type'),
+            missing,
+          });
         return onSuccess(response);
       },
       safety,
@@ -47,6 +55,11 @@ export function oneShot<T>(
 }
 
 /** Runs `next` with the content type: the override, or the stream's (learned with the call's own headers and params). */
-export function withContentType<T>(stream: StreamInternals, override: string | undefined, options: RequestOptions, next: (contentType: string) => Observable<T>): Observable<T> {
+export function withContentType<T>(
+  stream: StreamInternals,
+  override: string | undefined,
+  options: RequestOptions,
+  next: (contentType: string) => Observable<T>,
+): Observable<T> {
   return defer(() => (override ? next(override) : stream.context.contentType(options).pipe(switchMap(next))));
 }

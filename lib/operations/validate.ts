@@ -14,7 +14,10 @@ export function expiresAtHeader(expiresAt: Date | string | undefined, url: strin
   if (expiresAt === undefined) return undefined;
   const date = expiresAt instanceof Date ? expiresAt : new Date(expiresAt);
   if (Number.isNaN(date.getTime())) {
-    throw new InvalidArgumentError(`expiresAt must be a Date or an RFC 3339 timestamp, got '${String(expiresAt)}'`, url);
+    throw new InvalidArgumentError(
+      `expiresAt must be a Date or an RFC 3339 timestamp, got '${String(expiresAt)}'`,
+      url,
+    );
   }
   return expiresAt instanceof Date ? date.toISOString() : expiresAt;
 }
@@ -22,7 +25,10 @@ export function expiresAtHeader(expiresAt: Date | string | undefined, url: strin
 /** Bodies are bytes or UTF-8 text; anything else is a caller mistake. */
 export function checkBody(body: unknown, url: string, what = 'data'): Uint8Array | string {
   if (typeof body === 'string' || body instanceof Uint8Array) return body;
-  throw new InvalidArgumentError(`${what} must be a Uint8Array or a string, got ${body === null ? 'null' : typeof body}; use appendJson() for values`, url);
+  throw new InvalidArgumentError(
+    `${what} must be a Uint8Array or a string, got ${body === null ? 'null' : typeof body}; use appendJson() for values`,
+    url,
+  );
 }
 
 /** Serializes one JSON value, refusing what JSON cannot carry. */

@@ -120,7 +120,13 @@ export function clearCheckpoint(storage: CheckpointStorage, key: string): Observ
   assertCheckpointStorage(storage, key);
   return settled('clear', key, () => {
     try {
-      const result = isAsyncStore(storage) ? (storage.delete ? storage.delete(key) : storage.set(key, '')) : storage.removeItem ? storage.removeItem(key) : storage.setItem(key, '');
+      const result = isAsyncStore(storage)
+        ? storage.delete
+          ? storage.delete(key)
+          : storage.set(key, '')
+        : storage.removeItem
+          ? storage.removeItem(key)
+          : storage.setItem(key, '');
       return isPromiseLike<unknown>(result) ? result : undefined;
     } catch (error) {
       throw new CheckpointStorageError('clear', key, errorMessage(error), error);
@@ -133,7 +139,11 @@ export function clearCheckpoint(storage: CheckpointStorage, key: string): Observ
  * it synchronously, otherwise the pending write as the store returned it.
  * A synchronous failure throws {@link CheckpointStorageError}.
  */
-export function writeCheckpoint(storage: CheckpointStorage, key: string, checkpoint: Checkpoint): PromiseLike<void> | undefined {
+export function writeCheckpoint(
+  storage: CheckpointStorage,
+  key: string,
+  checkpoint: Checkpoint,
+): PromiseLike<void> | undefined {
   const value = encodeCheckpoint(checkpoint);
   let result: void | PromiseLike<void>;
   try {
@@ -145,7 +155,11 @@ export function writeCheckpoint(storage: CheckpointStorage, key: string, checkpo
 }
 
 /** Runs `write` on subscribe; emits once when it, and any write it returns, is done; its failures as CheckpointStorageError. */
-function settled(operation: 'save' | 'clear', key: string, write: () => PromiseLike<unknown> | undefined): Observable<void> {
+function settled(
+  operation: 'save' | 'clear',
+  key: string,
+  write: () => PromiseLike<unknown> | undefined,
+): Observable<void> {
   return defer(() => {
     const pending = write();
     if (!pending) return of(undefined);
@@ -164,7 +178,11 @@ export function sameCheckpoint(a: Checkpoint | undefined, b: Checkpoint | undefi
 }
 
 function encodeCheckpoint(checkpoint: Checkpoint): string {
-  return JSON.stringify(checkpoint.cursor === undefined ? { offset: checkpoint.offset } : { offset: checkpoint.offset, cursor: checkpoint.cursor });
+  return JSON.stringify(
+    checkpoint.cursor === undefined
+      ? { offset: checkpoint.offset }
+      : { offset: checkpoint.offset, cursor: checkpoint.cursor },
+  );
 }
 
 function decodeCheckpoint(key: string, raw: string | null | undefined): Checkpoint | undefined {
@@ -186,5 +204,8 @@ function decodeCheckpoint(key: string, raw: string | null | undefined): Checkpoi
 }
 
 function isAsyncStore(storage: CheckpointStorage): storage is AsyncKeyValueStore {
-  return typeof (storage as Partial<SyncKeyValueStorage>).setItem !== 'function' && typeof (storage as Partial<AsyncKeyValueStore>).set === 'function';
+  return (
+    typeof (storage as Partial<SyncKeyValueStorage>).setItem !== 'function' &&
+    typeof (storage as Partial<AsyncKeyValueStore>).set === 'function'
+  );
 }

@@ -36,7 +36,7 @@ export function collectItems<T>(): OperatorFunction<Pick<JsonBatch<T>, 'items' |
       untilUpToDate(),
       toArray(),
       map((batches) => {
-        if (batches.length === 1) return [...batches[0]!.items];
+        if (batches.length === 1) return [...batches[0].items];
         const out: T[] = [];
         for (const batch of batches) for (const item of batch.items) out.push(item);
         return out;

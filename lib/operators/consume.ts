@@ -1,4 +1,19 @@
-import { asyncScheduler, catchError, concat, defer, EMPTY, filter, from, ignoreElements, retry, switchMap, throwError, timer, type Observable, type ObservableInput } from 'rxjs';
+import {
+  asyncScheduler,
+  catchError,
+  concat,
+  defer,
+  EMPTY,
+  filter,
+  from,
+  ignoreElements,
+  retry,
+  switchMap,
+  throwError,
+  timer,
+  type Observable,
+  type ObservableInput,
+} from 'rxjs';
 import { InvalidArgumentError } from '../errors/client-errors.js';
 import { isStreamHandle, streamContextOf, type DurableStream } from '../http/stream-handle.js';
 import { Offset, type Checkpoint } from '../protocol/offset.js';
@@ -7,10 +22,19 @@ import type { ReadOptions } from '../read/read-options.js';
 import { readJsonSettled } from '../read/read-stream.js';
 import { resolveRetryConfig } from '../retry/retry-config.js';
 import { backoffDelay } from '../retry/retry-with-backoff.js';
-import { assertCheckpointStorage, loadCheckpoint, sameCheckpoint, writeCheckpoint, type CheckpointStorage } from './checkpoint-storage.js';
+import {
+  assertCheckpointStorage,
+  loadCheckpoint,
+  sameCheckpoint,
+  writeCheckpoint,
+  type CheckpointStorage,
+} from './checkpoint-storage.js';
 
 /** Options of {@link consume}. */
-export interface ConsumeOptions extends Omit<ReadOptions, 'offset' | 'checkpoint' | 'live' | 'sseFallbackTimeoutMs' | 'sseIdleTimeoutMs'> {
+export interface ConsumeOptions extends Omit<
+  ReadOptions,
+  'offset' | 'checkpoint' | 'live' | 'sseFallbackTimeoutMs' | 'sseIdleTimeoutMs'
+> {
   /** Where the checkpoint is kept: `localStorage`, or any async key-value store. */
   readonly storage: CheckpointStorage;
   /** The checkpoint's key: one per consumer of the stream. */
@@ -52,9 +76,19 @@ class HandlerFailure {
  * Emits each batch once handled and saved; cold; unsubscribing aborts the
  * request or the handler in progress. Uses catch-up and long-poll requests.
  */
-export function consume<T = unknown>(stream: DurableStream, handler: ConsumeHandler<T>, options: ConsumeOptions): Observable<JsonBatch<T>> {
+export function consume<T = unknown>(
+  stream: DurableStream,
+  handler: ConsumeHandler<T>,
+  options: ConsumeOptions,
+): Observable<JsonBatch<T>> {
   return defer(() => {
-    const { storage, key, from: start = Offset.beginning, live = 'long-poll', ...readOptions } = validate(stream, handler, options);
+    const {
+      storage,
+      key,
+      from: start = Offset.beginning,
+      live = 'long-poll',
+      ...readOptions
+    } = validate(stream, handler, options);
     const context = streamContextOf(stream);
     const failures = resolveRetryConfig({ ...context.retry, ...options.retry });
     const scheduler = context.scheduler ?? asyncScheduler;
@@ -65,16 +99,24 @@ export function consume<T = unknown>(stream: DurableStream, handler: ConsumeHand
         defer(() => {
           if (sameCheckpoint(checkpoint, saved)) return EMPTY;
           const write = writeCheckpoint(storage, key, checkpoint);
-          return concat(write ? from(write).pipe(ignoreElements()) : EMPTY, defer(() => ((saved = checkpoint), EMPTY)));
+          return concat(
+            write ? from(write).pipe(ignoreElements()) : EMPTY,
+            defer(() => ((saved = checkpoint), EMPTY)),
+          );
         });
       const settle = (batch: JsonBatch<T>): Observable<never> =>
-        concat(batch.items.length > 0 ? defer(() => handler(batch) ?? EMPTY).pipe(ignoreElements()) : EMPTY, save(batch.checkpoint)).pipe(
-          catchError((error: unknown) => throwError(() => new HandlerFailure(error))),
-        );
+        concat(
+          batch.items.length > 0 ? defer(() => handler(batch) ?? EMPTY).pipe(ignoreElements()) : EMPTY,
+          save(batch.checkpoint),
+        ).pipe(catchError((error: unknown) => throwError(() => new HandlerFailure(error))));
       return loadCheckpoint(storage, key).pipe(
         switchMap((checkpoint) => {
           saved = checkpoint;
-          return readJsonSettled<T>(context, { ...readOptions, live, ...(checkpoint ? { checkpoint } : { offset: start }) }, settle);
+          return readJsonSettled<T>(
+            context,
+            { ...readOptions, live, ...(checkpoint ? { checkpoint } : { offset: start }) },
+            settle,
+          );
         }),
         filter((batch) => batch.items.length > 0),
       );
@@ -86,7 +128,9 @@ export function consume<T = unknown>(stream: DurableStream, handler: ConsumeHand
         count: failures.maxRetries,
         resetOnSuccess: true,
         delay: (error: unknown, attempt: number) =>
-          error instanceof HandlerFailure ? timer(backoffDelay(failures, attempt, undefined), scheduler) : throwError(() => error),
+          error instanceof HandlerFailure
+            ? timer(backoffDelay(failures, attempt, undefined), scheduler)
+            : throwError(() => error),
       }),
       catchError((error: unknown) => throwError(() => (error instanceof HandlerFailure ? error.cause : error))),
     );

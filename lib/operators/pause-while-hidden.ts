@@ -66,7 +66,9 @@ export function pauseWhileHidden<T extends Checkpointed>(
     let checkpoint = options.checkpoint;
     const readEnded = new Subject<void>();
     const visible$ = (options.visibility ?? documentVisibility()).pipe(
-      switchMap((visible) => (visible || hiddenDelayMs === 0 ? of(visible) : timer(hiddenDelayMs, scheduler).pipe(map(() => false)))),
+      switchMap((visible) =>
+        visible || hiddenDelayMs === 0 ? of(visible) : timer(hiddenDelayMs, scheduler).pipe(map(() => false)),
+      ),
       distinctUntilChanged(),
     );
     return visible$.pipe(

@@ -53,7 +53,10 @@ export function persistCheckpoint<T extends Checkpointed>(
       let ended: { readonly error: unknown; readonly failed: boolean } | undefined;
 
       const saveFailed = (error: unknown): void => {
-        const failure = error instanceof CheckpointStorageError ? error : new CheckpointStorageError('save', key, errorMessage(error), error);
+        const failure =
+          error instanceof CheckpointStorageError
+            ? error
+            : new CheckpointStorageError('save', key, errorMessage(error), error);
         if (onSaveError) onSaveError(failure);
         else subscriber.error(failure);
       };
@@ -95,7 +98,11 @@ export function persistCheckpoint<T extends Checkpointed>(
         next: (value) => {
           const checkpoint = (value as Partial<Checkpointed> | null | undefined)?.checkpoint;
           if (typeof checkpoint?.offset !== 'string') {
-            subscriber.error(new InvalidArgumentError('persistCheckpoint() needs values with a `checkpoint` ({ offset, cursor? }), such as the batches of readBytes(), readText() or readJson()'));
+            subscriber.error(
+              new InvalidArgumentError(
+                'persistCheckpoint() needs values with a `checkpoint` ({ offset, cursor? }), such as the batches of readBytes(), readText() or readJson()',
+              ),
+            );
             return;
           }
           subscriber.next(value);

@@ -1,6 +1,11 @@
 import { switchMap, type Observable, type ObservableInput } from 'rxjs';
 import type { Checkpoint } from '../protocol/offset.js';
-import { assertCheckpointStorage, loadCheckpoint, type CheckpointStorage, type Checkpointed } from './checkpoint-storage.js';
+import {
+  assertCheckpointStorage,
+  loadCheckpoint,
+  type CheckpointStorage,
+  type Checkpointed,
+} from './checkpoint-storage.js';
 import { persistCheckpoint, type PersistCheckpointOptions } from './persist-checkpoint.js';
 
 /**

@@ -98,7 +98,8 @@ export class BatchBuilder {
    */
   add(value: unknown, throwIfFull: boolean): boolean {
     const { maxBufferedMessages, maxBufferedBytes, maxBatchItems } = this.limits;
-    if (this.pendingCount >= maxBufferedMessages) return this.full(throwIfFull, 'maxBufferedMessages', maxBufferedMessages);
+    if (this.pendingCount >= maxBufferedMessages)
+      return this.full(throwIfFull, 'maxBufferedMessages', maxBufferedMessages);
     const framing = this.framing;
     // Values wait while the content type is unknown, and while those that waited are being written.
     if (framing === undefined || this.waiting.length > 0) return this.wait(value, throwIfFull);
@@ -113,16 +114,22 @@ export class BatchBuilder {
       const bytes = dataBytes(data);
       this.refuseTooLarge(bytes, this.framedSize(1, bytes), value);
       this.appendedBytes += writer.settle();
-      if (this.countedPendingBytes + bytes > maxBufferedBytes) return this.full(throwIfFull, 'maxBufferedBytes', maxBufferedBytes);
+      if (this.countedPendingBytes + bytes > maxBufferedBytes)
+        return this.full(throwIfFull, 'maxBufferedBytes', maxBufferedBytes);
       // A value that would take the body past maxBatchBytes opens the next batch, sent once it is written.
-      if (writer.count > 0 && this.framedSize(writer.count + 1, writer.bytes + bytes) > this.limits.maxBatchBytes) closed = this.close(false);
+      if (writer.count > 0 && this.framedSize(writer.count + 1, writer.bytes + bytes) > this.limits.maxBatchBytes)
+        closed = this.close(false);
       this.appendedBytes += writer.write(data);
     }
     this.appended++;
     if (writer.count === 1) this.openedAt = this.now();
     if (closed) this.sealed.next(closed);
     // Full: no next value, however small, would fit.
-    if (writer.count >= maxBatchItems || this.framedSize(writer.count + 1, writer.bytes + 1) > this.limits.maxBatchBytes) this.seal();
+    if (
+      writer.count >= maxBatchItems ||
+      this.framedSize(writer.count + 1, writer.bytes + 1) > this.limits.maxBatchBytes
+    )
+      this.seal();
     else if (writer.count === 1) this.opened.next();
     return true;
   }
@@ -183,7 +190,10 @@ export class BatchBuilder {
    */
   unsent(): unknown[] {
     // The sizes before the body: taking it starts a new list.
-    const open = this.writer && this.framing ? { framing: this.framing, sizes: this.writer.sizes, body: this.writer.take() } : undefined;
+    const open =
+      this.writer && this.framing
+        ? { framing: this.framing, sizes: this.writer.sizes, body: this.writer.take() }
+        : undefined;
     return handBack(this.outbox.values(), open, this.waiting, this.finished ? undefined : this.ending?.final);
   }
 
@@ -202,7 +212,8 @@ export class BatchBuilder {
   private writeCounted(data: string | Uint8Array, counted: number): void {
     const writer = (this.writer ??= new BodyWriter(this.framing!));
     const bytes = dataBytes(data);
-    if (writer.count > 0 && this.framedSize(writer.count + 1, writer.bytes + bytes) > this.limits.maxBatchBytes) this.seal();
+    if (writer.count > 0 && this.framedSize(writer.count + 1, writer.bytes + bytes) > this.limits.maxBatchBytes)
+      this.seal();
     this.appendedBytes += writer.write(data) - counted;
     if (writer.count >= this.limits.maxBatchItems) this.seal();
   }
@@ -215,7 +226,15 @@ export class BatchBuilder {
     const bytes = writer?.bytes ?? 0;
     const sizes = writer?.sizes;
     const body = count > 0 ? writer!.take() : undefined;
-    return this.outbox.add({ count, bytes, close, body, sizes, contentType: this.contentType, openedAt: this.openedAt });
+    return this.outbox.add({
+      count,
+      bytes,
+      close,
+      body,
+      sizes,
+      contentType: this.contentType,
+      openedAt: this.openedAt,
+    });
   }
 
   /** Admits a value while the content type is unknown: encoded on its own, to be written once it is known. */
@@ -224,7 +243,8 @@ export class BatchBuilder {
     const entry = encodeValue(value, undefined, this.url);
     // A JSON text goes on a JSON stream only: bracketed. A raw string, quoted there, may yet grow (then it goes alone).
     this.refuseTooLarge(entry.bytes, entry.bytes + (entry.json ? 2 : 0), value);
-    if (this.pendingBytes + entry.bytes > maxBufferedBytes) return this.full(throwIfFull, 'maxBufferedBytes', maxBufferedBytes);
+    if (this.pendingBytes + entry.bytes > maxBufferedBytes)
+      return this.full(throwIfFull, 'maxBufferedBytes', maxBufferedBytes);
     if (this.waiting.length === 0) this.openedAt = this.now();
     this.waiting.push(entry);
     this.appended++;
@@ -240,8 +260,24 @@ export class BatchBuilder {
   /** Throws `ValueTooLargeError` for a value that could never be sent: alone (`framed`: in its body) it exceeds `maxBatchBytes`, or `maxBufferedBytes`. */
   private refuseTooLarge(bytes: number, framed: number, value: unknown, buffered = true): void {
     const { url, producerId, limits } = this;
-    if (framed > limits.maxBatchBytes) throw new ValueTooLargeError({ url, producerId, bytes: framed, limit: 'maxBatchBytes', max: limits.maxBatchBytes, value });
-    if (buffered && bytes > limits.maxBufferedBytes) throw new ValueTooLargeError({ url, producerId, bytes, limit: 'maxBufferedBytes', max: limits.maxBufferedBytes, value });
+    if (framed > limits.maxBatchBytes)
+      throw new ValueTooLargeError({
+        url,
+        producerId,
+        bytes: framed,
+        limit: 'maxBatchBytes',
+        max: limits.maxBatchBytes,
+        value,
+      });
+    if (buffered && bytes > limits.maxBufferedBytes)
+      throw new ValueTooLargeError({
+        url,
+        producerId,
+        bytes,
+        limit: 'maxBufferedBytes',
+        max: limits.maxBufferedBytes,
+        value,
+      });
   }
 
   /**
@@ -252,7 +288,10 @@ export class BatchBuilder {
   private mayStage(writer: BodyWriter, units: number): boolean {
     const most = (writer.stagedLength + units) * 3;
     const { maxBatchBytes, maxBufferedBytes } = this.limits;
-    return this.framedSize(writer.count + 1, writer.bytes + most) <= maxBatchBytes && this.countedPendingBytes + most <= maxBufferedBytes;
+    return (
+      this.framedSize(writer.count + 1, writer.bytes + most) <= maxBatchBytes &&
+      this.countedPendingBytes + most <= maxBufferedBytes
+    );
   }
 
   private full(throwIfFull: boolean, limit: BufferLimit, max: number): false {
@@ -263,5 +302,8 @@ export class BatchBuilder {
 }
 
 function emptyAppend(url: string): InvalidArgumentError {
-  return new InvalidArgumentError('Cannot append empty data: the protocol rejects empty appends (use closeStream() to end a stream)', url);
+  return new InvalidArgumentError(
+    'Cannot append empty data: the protocol rejects empty appends (use closeStream() to end a stream)',
+    url,
+  );
 }

@@ -25,13 +25,23 @@ export function halves(batch: Batch): [Batch, Batch] {
   const second = part(batch.body!, framing, bounds.slice(middle));
   const sizes = (from: number, to?: number) => batch.sizes?.slice(from, to);
   return [
-    { ...batch, ...first, sizes: sizes(0, middle), endCount: batch.endCount - second.count, endBytes: batch.endBytes - second.bytes },
+    {
+      ...batch,
+      ...first,
+      sizes: sizes(0, middle),
+      endCount: batch.endCount - second.count,
+      endBytes: batch.endBytes - second.bytes,
+    },
     { ...batch, ...second, sizes: sizes(middle), ordinal: batch.ordinal + 1 },
   ];
 }
 
 /** Where each value lies in a body, [start, end) byte offsets: the elements of a JSON array, or, on a byte stream, as `sizes` says. */
-export function valueBounds(body: Uint8Array, framing: Framing, sizes: readonly number[] | undefined): Array<readonly [number, number]> {
+export function valueBounds(
+  body: Uint8Array,
+  framing: Framing,
+  sizes: readonly number[] | undefined,
+): Array<readonly [number, number]> {
   const bounds: Array<readonly [number, number]> = [];
   if (framing === 'bytes') {
     let at = 0;
@@ -48,7 +58,7 @@ export function valueBounds(body: Uint8Array, framing: Framing, sizes: readonly 
   let inString = false;
   let start = 1;
   for (let at = 0; at < body.length; at++) {
-    const byte = body[at]!;
+    const byte = body[at];
     if (inString) {
       if (byte === BACKSLASH) at++;
       else if (byte === QUOTE) inString = false;
@@ -65,10 +75,14 @@ export function valueBounds(body: Uint8Array, framing: Framing, sizes: readonly 
 }
 
 /** A body of these values, framed as the stream frames them, with its count and value bytes. */
-function part(body: Uint8Array, framing: Framing, bounds: Array<readonly [number, number]>): { body: Uint8Array; count: number; bytes: number } {
+function part(
+  body: Uint8Array,
+  framing: Framing,
+  bounds: Array<readonly [number, number]>,
+): { body: Uint8Array; count: number; bytes: number } {
   const count = bounds.length;
   if (framing === 'bytes') {
-    const copy = body.slice(bounds[0]![0], bounds[count - 1]![1]);
+    const copy = body.slice(bounds[0][0], bounds[count - 1][1]);
     return { body: copy, count, bytes: copy.byteLength };
   }
   let bytes = 0;

@@ -11,7 +11,11 @@ const decoder = new TextDecoder();
  * `sizes` (see `BodyWriter.sizes`). Pure; used only when values are handed
  * back, never on the way to the server.
  */
-export function batchValues(body: Uint8Array | undefined, framing: Framing, sizes: readonly number[] | undefined): unknown[] {
+export function batchValues(
+  body: Uint8Array | undefined,
+  framing: Framing,
+  sizes: readonly number[] | undefined,
+): unknown[] {
   if (body === undefined) return [];
   if (framing === 'json') return JSON.parse(decoder.decode(body)) as unknown[];
   const values: unknown[] = [];
@@ -37,7 +41,13 @@ export function batchValues(body: Uint8Array | undefined, framing: Framing, size
  */
 export function handBack(
   sealed: unknown[],
-  open: { readonly body: Uint8Array | undefined; readonly framing: Framing; readonly sizes: readonly number[] | undefined } | undefined,
+  open:
+    | {
+        readonly body: Uint8Array | undefined;
+        readonly framing: Framing;
+        readonly sizes: readonly number[] | undefined;
+      }
+    | undefined,
   waiting: readonly Entry[],
   final: Entry | null | undefined,
 ): unknown[] {
@@ -57,8 +67,8 @@ export function entryValue(entry: Entry): unknown {
 /** Where the UTF-8 of `units` UTF-16 units starting at `at` ends (the bytes are well-formed: we wrote them). */
 export function utf8End(body: Uint8Array, at: number, units: number): number {
   let end = at;
-  for (let left = units; left > 0; ) {
-    const lead = body[end]!;
+  for (let left = units; left > 0;) {
+    const lead = body[end];
     // Four bytes are a surrogate pair, two units; anything shorter is one.
     if (lead >= 0xf0) {
       end += 4;

@@ -137,7 +137,7 @@ export class BodyWriter {
     const staged = this.staged;
     if (staged.length === 0) return 0;
     const json = this.framing === 'json';
-    const text = staged.length === 1 ? staged[0]! : staged.join(json ? ',' : '');
+    const text = staged.length === 1 ? staged[0] : staged.join(json ? ',' : '');
     // The joined text holds a one-byte comma between each two values.
     const bytes = this.writeText(text, json) - (json ? staged.length - 1 : 0);
     this.written += staged.length;

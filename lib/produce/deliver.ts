@@ -1,4 +1,18 @@
-import { asyncScheduler, catchError, concat, defer, last, map, mergeMap, Observable, of, switchMap, tap, type OperatorFunction, type SchedulerLike } from 'rxjs';
+import {
+  asyncScheduler,
+  catchError,
+  concat,
+  defer,
+  last,
+  map,
+  mergeMap,
+  Observable,
+  of,
+  switchMap,
+  tap,
+  type OperatorFunction,
+  type SchedulerLike,
+} from 'rxjs';
 import { isRetryable, type DurableStreamError } from '../errors/durable-stream-error.js';
 import { PayloadTooLargeError, SequenceGapError, StaleEpochError, StreamClosedError } from '../errors/http-errors.js';
 import { framingOf } from '../protocol/content-type.js';
@@ -73,9 +87,11 @@ type SendTurn = Extract<Go, { kind: 'send' }>;
  * delivered may be sent, since it could only leave a gap.
  */
 export function deliverBatches(options: DeliveryOptions): OperatorFunction<Batch, Delivered> {
-  const { sequencer, send, maxInFlight, autoClaim, retry, deliveryTimeoutMs, expired, refused, replace, wake } = options;
+  const { sequencer, send, maxInFlight, autoClaim, retry, deliveryTimeoutMs, expired, refused, replace, wake } =
+    options;
   const scheduler = options.scheduler ?? asyncScheduler;
-  const notRetried = () => `Not retried: the batch's delivery timeout (deliveryTimeoutMs ${deliveryTimeoutMs}) had passed`;
+  const notRetried = () =>
+    `Not retried: the batch's delivery timeout (deliveryTimeoutMs ${deliveryTimeoutMs}) had passed`;
   return (batches) =>
     defer(() => {
       /** Whether closeStream()'s batch went by: a batch then refused by a closed stream may be written already. */
@@ -88,7 +104,12 @@ export function deliverBatches(options: DeliveryOptions): OperatorFunction<Batch
             turn.kind === 'send'
               ? attempt(batch, turn)
               : // Proved written by a later batch's acknowledgement.
-                of(delivered(batch, setback?.epoch ?? sequencer.epoch, setback?.seq ?? -1, { nextOffset: undefined, duplicate: true })),
+                of(
+                  delivered(batch, setback?.epoch ?? sequencer.epoch, setback?.seq ?? -1, {
+                    nextOffset: undefined,
+                    duplicate: true,
+                  }),
+                ),
           ),
         );
 
@@ -96,7 +117,13 @@ export function deliverBatches(options: DeliveryOptions): OperatorFunction<Batch
         const deadline = batch.openedAt + deliveryTimeoutMs;
         // Decided before each retry, so no request is ever cut short by the deadline.
         const retryIf = (error: unknown) => isRetryable(error) && scheduler.now() < deadline;
-        const outcome = send({ epoch: turn.epoch, seq: turn.seq, body: batch.body, contentType: batch.contentType, close: batch.close }).pipe(
+        const outcome = send({
+          epoch: turn.epoch,
+          seq: turn.seq,
+          body: batch.body,
+          contentType: batch.contentType,
+          close: batch.close,
+        }).pipe(
           retryWithBackoff(retry, scheduler, { retryIf, wake, notRetried }),
           // last(), not first(): unsubscribing before the exchange completes would abort its finished request.
           last(),
@@ -105,10 +132,14 @@ export function deliverBatches(options: DeliveryOptions): OperatorFunction<Batch
             return delivered(batch, turn.epoch, turn.seq, response);
           }),
           catchError((error: unknown) =>
-            error instanceof PayloadTooLargeError ? smaller(error, batch, turn) : deliver(batch, setbackOf(error, batch, turn, deadline)),
+            error instanceof PayloadTooLargeError
+              ? smaller(error, batch, turn)
+              : deliver(batch, setbackOf(error, batch, turn, deadline)),
           ),
         );
-        return new Observable<Delivered>((subscriber) => sequencer.sending(batch.ordinal, () => outcome.subscribe(subscriber)));
+        return new Observable<Delivered>((subscriber) =>
+          sequencer.sending(batch.ordinal, () => outcome.subscribe(subscriber)),
+        );
       };
 
       /**
@@ -129,7 +160,9 @@ export function deliverBatches(options: DeliveryOptions): OperatorFunction<Batch
         }
         const [value] = batchValues(batch.body, framingOf(batch.contentType), batch.sizes);
         const parts: Batch[] = batch.close ? [{ ...batch, count: 0, bytes: 0, body: undefined, sizes: undefined }] : [];
-        const handedBack = sequencer.resized(() => replace(batch, parts)).pipe(map((): Delivered => ({ batch, rejected: refused(value, error) })));
+        const handedBack = sequencer
+          .resized(() => replace(batch, parts))
+          .pipe(map((): Delivered => ({ batch, rejected: refused(value, error) })));
         return concat(handedBack, ...parts.map((part) => deliver(part, setback)));
       };
 
@@ -165,5 +198,8 @@ export function deliverBatches(options: DeliveryOptions): OperatorFunction<Batch
 }
 
 function delivered(batch: Batch, epoch: number, seq: number, response: BatchResponse): Delivered {
-  return { batch, ack: { epoch, seq, count: batch.count, nextOffset: response.nextOffset, duplicate: response.duplicate } };
+  return {
+    batch,
+    ack: { epoch, seq, count: batch.count, nextOffset: response.nextOffset, duplicate: response.duplicate },
+  };
 }

@@ -65,7 +65,10 @@ function jsonText(entry: Entry, url: string): string {
   if (entry.json) return entry.data as string;
   // Appended raw before the framing was known.
   if (typeof entry.data === 'string') return JSON.stringify(entry.data);
-  throw new InvalidArgumentError('a Uint8Array cannot be appended to a JSON stream: append the value itself, it is serialized for you', url);
+  throw new InvalidArgumentError(
+    'a Uint8Array cannot be appended to a JSON stream: append the value itself, it is serialized for you',
+    url,
+  );
 }
 
 function notBytes(value: unknown, url: string): InvalidArgumentError {

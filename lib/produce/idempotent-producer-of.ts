@@ -8,6 +8,10 @@ import type { ProducerOptions } from './producer-options.js';
  * restart of the same producer id. No I/O until the first append; options
  * are validated here (a bad one throws `InvalidArgumentError`).
  */
-export function idempotentProducer<T = unknown>(stream: DurableStream, producerId: string, options: ProducerOptions = {}): IdempotentProducer<T> {
+export function idempotentProducer<T = unknown>(
+  stream: DurableStream,
+  producerId: string,
+  options: ProducerOptions = {},
+): IdempotentProducer<T> {
   return new IdempotentProducer<T>(streamContextOf(stream), producerId, options);
 }

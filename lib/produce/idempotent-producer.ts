@@ -1,4 +1,20 @@
-import { asyncScheduler, catchError, connectable, defer, EMPTY, map, mergeMap, of, Subject, takeUntil, tap, throwError, type Observable, type Observer, type Subscription } from 'rxjs';
+import {
+  asyncScheduler,
+  catchError,
+  connectable,
+  defer,
+  EMPTY,
+  map,
+  mergeMap,
+  of,
+  Subject,
+  takeUntil,
+  tap,
+  throwError,
+  type Observable,
+  type Observer,
+  type Subscription,
+} from 'rxjs';
 import { DurableStreamError } from '../errors/durable-stream-error.js';
 import type { CloseResult } from '../operations/append.js';
 import type { StreamContext } from '../http/stream-context.js';
@@ -75,14 +91,27 @@ export class IdempotentProducer<T = unknown> implements Observer<T> {
     const retry = producerRetry(context, resolved);
     const { deliveryTimeoutMs } = resolved;
     // Giving up, the producer stops at once: what it hands back is what is unacknowledged now.
-    const expired = (cause: unknown) => new DeliveryTimeoutError({ url: this.url, producerId, deliveryTimeoutMs, cause, unsent: (this.unsent = builder.unsent()) });
-    const refused = (value: unknown, cause: unknown) => new ValueTooLargeError({ url: this.url, producerId, limit: 'server', value, cause });
+    const expired = (cause: unknown) =>
+      new DeliveryTimeoutError({
+        url: this.url,
+        producerId,
+        deliveryTimeoutMs,
+        cause,
+        unsent: (this.unsent = builder.unsent()),
+      });
+    const refused = (value: unknown, cause: unknown) =>
+      new ValueTooLargeError({ url: this.url, producerId, limit: 'server', value, cause });
     const replace = (batch: Batch, parts: readonly Batch[]) => builder.outbox.replace(batch, parts);
     const wake = context.connectivity.wakes;
-    const delivery = connectable(builder.batches$.pipe(deliverBatches({ ...resolved, sequencer, send, retry, scheduler, expired, refused, replace, wake })), {
-      connector: () => new Subject<Delivered>(),
-      resetOnDisconnect: false,
-    });
+    const delivery = connectable(
+      builder.batches$.pipe(
+        deliverBatches({ ...resolved, sequencer, send, retry, scheduler, expired, refused, replace, wake }),
+      ),
+      {
+        connector: () => new Subject<Delivered>(),
+        resetOnDisconnect: false,
+      },
+    );
     this.acks$ = delivery.pipe(
       takeUntil(this.lifecycle.stopped$),
       mergeMap(({ ack }) => (ack ? [ack] : [])),
@@ -90,8 +119,14 @@ export class IdempotentProducer<T = unknown> implements Observer<T> {
     );
     this.subscriptions = [
       // The producer's own subscription comes first: its accounting is done before acks$ tells anyone.
-      delivery.subscribe({ next: (delivered) => this.settle(delivered), error: (error: unknown) => this.fail(error), complete: () => this.stop('finished') }),
-      builder.opened$.pipe(lingered(resolved.lingerMs, () => builder.hasOpenBatch, scheduler)).subscribe(() => builder.seal()),
+      delivery.subscribe({
+        next: (delivered) => this.settle(delivered),
+        error: (error: unknown) => this.fail(error),
+        complete: () => this.stop('finished'),
+      }),
+      builder.opened$
+        .pipe(lingered(resolved.lingerMs, () => builder.hasOpenBatch, scheduler))
+        .subscribe(() => builder.seal()),
       delivery.connect(),
     ];
     if (resolved.contentType) this.learnContentType();
@@ -142,7 +177,10 @@ export class IdempotentProducer<T = unknown> implements Observer<T> {
   /** Observer: appends the value. A value that cannot be appended is reported on `errors$`, and the producer finishes. */
   next(value: T): void {
     const { state } = this.lifecycle;
-    if (state !== 'open') return this.errors.next(this.lifecycle.closedError(`Producer '${this.producerId}' is ${state}: a value from its source was dropped`));
+    if (state !== 'open')
+      return this.errors.next(
+        this.lifecycle.closedError(`Producer '${this.producerId}' is ${state}: a value from its source was dropped`),
+      );
     try {
       this.admit(value, true);
     } catch (error) {

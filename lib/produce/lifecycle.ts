@@ -52,7 +52,10 @@ export class ProducerLifecycle {
   /** Emits once (then completes) when the acknowledged count, `count` now, reaches `target`; fails if the producer stops first. */
   reached(target: number, count: number): Observable<void> {
     if (count >= target) return of(undefined);
-    return this.progress.pipe(first((acknowledged) => acknowledged >= target), map(noop));
+    return this.progress.pipe(
+      first((acknowledged) => acknowledged >= target),
+      map(noop),
+    );
   }
 
   /** Emits once (then completes) when the producer has finished; fails if it stops otherwise. */

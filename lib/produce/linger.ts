@@ -1,4 +1,16 @@
-import { asyncScheduler, defer, EMPTY, exhaustMap, expand, filter, map, tap, timer, type OperatorFunction, type SchedulerLike } from 'rxjs';
+import {
+  asyncScheduler,
+  defer,
+  EMPTY,
+  exhaustMap,
+  expand,
+  filter,
+  map,
+  tap,
+  timer,
+  type OperatorFunction,
+  type SchedulerLike,
+} from 'rxjs';
 
 /**
  * From batch openings (the source emits when a batch gets its first value)
@@ -13,7 +25,11 @@ import { asyncScheduler, defer, EMPTY, exhaustMap, expand, filter, map, tap, tim
  * per batch (measured: starting and cancelling a timer per batch cost about
  * 4 % of the producer's CPU); an idle producer holds none after `lingerMs`.
  */
-export function lingered(lingerMs: number, isOpen: () => boolean, scheduler: SchedulerLike = asyncScheduler): OperatorFunction<unknown, void> {
+export function lingered(
+  lingerMs: number,
+  isOpen: () => boolean,
+  scheduler: SchedulerLike = asyncScheduler,
+): OperatorFunction<unknown, void> {
   return (openings) =>
     defer(() => {
       /** When the batch open now got its first value (scheduler time). */

@@ -66,7 +66,12 @@ export class Outbox {
   add(content: SealedContent): Batch {
     this.sealedCount += content.count;
     this.sealedBytes += content.bytes;
-    const batch: Batch = { ...content, ordinal: this.nextOrdinal++, endCount: this.sealedCount, endBytes: this.sealedBytes };
+    const batch: Batch = {
+      ...content,
+      ordinal: this.nextOrdinal++,
+      endCount: this.sealedCount,
+      endBytes: this.sealedBytes,
+    };
     this.waiting.push(batch);
     return batch;
   }
@@ -74,7 +79,7 @@ export class Outbox {
   /** `batch` was acknowledged: it and every batch before it are settled. */
   acknowledge(batch: Batch): void {
     const waiting = this.waiting;
-    while (waiting.length > 0 && waiting[0]!.ordinal <= batch.ordinal) waiting.shift();
+    while (waiting.length > 0 && waiting[0].ordinal <= batch.ordinal) waiting.shift();
   }
 
   /**
@@ -86,16 +91,17 @@ export class Outbox {
     const waiting = this.waiting;
     const at = waiting.indexOf(batch);
     if (at < 0) return;
-    const first = waiting[0]!.ordinal;
+    const first = waiting[0].ordinal;
     waiting.splice(at, 1, ...parts);
-    for (let index = at; index < waiting.length; index++) waiting[index]!.ordinal = first + index;
+    for (let index = at; index < waiting.length; index++) waiting[index].ordinal = first + index;
     this.nextOrdinal = first + waiting.length;
   }
 
   /** The values of the batches here, in order, as the stream would have stored them. */
   values(): unknown[] {
     const values: unknown[] = [];
-    for (const { body, contentType, sizes } of this.waiting) for (const value of batchValues(body, framingOf(contentType), sizes)) values.push(value);
+    for (const { body, contentType, sizes } of this.waiting)
+      for (const value of batchValues(body, framingOf(contentType), sizes)) values.push(value);
     return values;
   }
 }

@@ -53,7 +53,13 @@ export class ProducerClosedError extends DurableStreamError {
   readonly producerId: string;
   /** How it stopped: finished, aborted, or failed (see `cause`). */
   readonly reason: ProducerStopReason;
-  constructor(init: { readonly url: string; readonly producerId: string; readonly reason: ProducerStopReason; readonly what?: string; readonly cause?: unknown }) {
+  constructor(init: {
+    readonly url: string;
+    readonly producerId: string;
+    readonly reason: ProducerStopReason;
+    readonly what?: string;
+    readonly cause?: unknown;
+  }) {
     super('PRODUCER_CLOSED', init.what ?? `Producer '${init.producerId}' is ${init.reason} and takes no more appends`, {
       url: init.url,
       hint:
@@ -75,11 +81,15 @@ export class ProducerSourceError extends DurableStreamError {
   /** The producer's id. */
   readonly producerId: string;
   constructor(init: { readonly url: string; readonly producerId: string; readonly cause: unknown }) {
-    super('PRODUCER_SOURCE_ERROR', `The source subscribed to producer '${init.producerId}' failed: ${errorMessage(init.cause)}`, {
-      url: init.url,
-      hint: 'What the source emitted before its error is still delivered; the producer then finishes (the stream stays open)',
-      cause: init.cause,
-    });
+    super(
+      'PRODUCER_SOURCE_ERROR',
+      `The source subscribed to producer '${init.producerId}' failed: ${errorMessage(init.cause)}`,
+      {
+        url: init.url,
+        hint: 'What the source emitted before its error is still delivered; the producer then finishes (the stream stays open)',
+        cause: init.cause,
+      },
+    );
     this.producerId = init.producerId;
   }
 }
@@ -99,7 +109,13 @@ export class DeliveryTimeoutError extends DurableStreamError {
   readonly deliveryTimeoutMs: number;
   /** Every value not acknowledged, in append order. */
   readonly unsent: readonly unknown[];
-  constructor(init: { readonly url: string; readonly producerId: string; readonly deliveryTimeoutMs: number; readonly cause: unknown; readonly unsent: readonly unknown[] }) {
+  constructor(init: {
+    readonly url: string;
+    readonly producerId: string;
+    readonly deliveryTimeoutMs: number;
+    readonly cause: unknown;
+    readonly unsent: readonly unknown[];
+  }) {
     super(
       'DELIVERY_TIMEOUT',
       `Producer '${init.producerId}' gave up: a batch was not acknowledged within deliveryTimeoutMs (${init.deliveryTimeoutMs} ms), the last failure being: ${errorMessage(init.cause)}. ${init.unsent.length} values not acknowledged are in error.unsent`,

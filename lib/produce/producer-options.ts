@@ -79,9 +79,16 @@ export const DEFAULT_PRODUCER_OPTIONS = Object.freeze({
 const HEADER_SAFE = /^[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?$/;
 
 /** Fills defaults and validates; throws `InvalidArgumentError` naming the bad option. */
-export function resolveProducerOptions(producerId: string, options: ProducerOptions, url: string): ResolvedProducerOptions {
+export function resolveProducerOptions(
+  producerId: string,
+  options: ProducerOptions,
+  url: string,
+): ResolvedProducerOptions {
   if (typeof producerId !== 'string' || producerId.length === 0) {
-    throw new InvalidArgumentError(`producer(producerId) needs a non-empty producer id, got '${String(producerId)}'`, url);
+    throw new InvalidArgumentError(
+      `producer(producerId) needs a non-empty producer id, got '${String(producerId)}'`,
+      url,
+    );
   }
   if (!HEADER_SAFE.test(producerId)) {
     throw new InvalidArgumentError(
@@ -100,7 +107,10 @@ export function resolveProducerOptions(producerId: string, options: ProducerOpti
   }
   const deliveryTimeoutMs = options.deliveryTimeoutMs ?? d.deliveryTimeoutMs;
   if (typeof deliveryTimeoutMs !== 'number' || !(deliveryTimeoutMs > 0)) {
-    throw new InvalidArgumentError(`deliveryTimeoutMs must be a number of milliseconds > 0 (Infinity for no limit), got ${deliveryTimeoutMs}`, url);
+    throw new InvalidArgumentError(
+      `deliveryTimeoutMs must be a number of milliseconds > 0 (Infinity for no limit), got ${deliveryTimeoutMs}`,
+      url,
+    );
   }
   const positive = (name: keyof typeof d, value: number | undefined): number => {
     const resolved = value ?? (d[name] as number);
@@ -112,7 +122,10 @@ export function resolveProducerOptions(producerId: string, options: ProducerOpti
   if (options.autoClaim !== undefined && typeof options.autoClaim !== 'boolean') {
     throw new InvalidArgumentError(`autoClaim must be true or false, got ${String(options.autoClaim)}`, url);
   }
-  if (options.contentType !== undefined && (typeof options.contentType !== 'string' || options.contentType.trim() === '')) {
+  if (
+    options.contentType !== undefined &&
+    (typeof options.contentType !== 'string' || options.contentType.trim() === '')
+  ) {
     throw new InvalidArgumentError(`contentType must be a non-empty string, got '${String(options.contentType)}'`, url);
   }
   if (options.onError !== undefined && typeof options.onError !== 'function') {

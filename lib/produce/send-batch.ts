@@ -35,7 +35,12 @@ export interface BatchResponse {
 export type BatchSender = (request: BatchRequest) => Observable<BatchResponse>;
 
 /** The request for one batch (PROTOCOL.md 5.2.1); pure. */
-export function batchRequestSpec(url: string, producerId: string, request: BatchRequest, options: RequestOptions = {}): RequestSpec {
+export function batchRequestSpec(
+  url: string,
+  producerId: string,
+  request: BatchRequest,
+  options: RequestOptions = {},
+): RequestSpec {
   const headers: Record<string, string> = {
     [Header.producerId]: producerId,
     [Header.producerEpoch]: String(request.epoch),
@@ -67,7 +72,13 @@ export function batchResponse(response: HttpResponse, request: BatchRequest, url
   // Frees the connection for the next batch; success bodies are empty.
   void response.body.dump();
   const missing = missingProtocolHeaders('producer-append', response.status, response.headers);
-  if (missing) throw notProtocolAnswer({ url, status: response.status, contentType: response.headers.get(Header.contentType), missing });
+  if (missing)
+    throw notProtocolAnswer({
+      url,
+      status: response.status,
+      contentType: response.headers.get(Header.contentType),
+      missing,
+    });
   return {
     nextOffset: response.headers.get(Header.nextOffset) ?? undefined,
     // A close-only request gets 204 whether or not it was a repeat: no way to tell.
@@ -78,5 +89,8 @@ export function batchResponse(response: HttpResponse, request: BatchRequest, url
 /** Sends batches over the client's transport, one attempt each. */
 export function httpBatchSender(context: StreamContext, producerId: string, options: RequestOptions): BatchSender {
   const { http, url } = context;
-  return (request) => http.attempt(batchRequestSpec(url, producerId, request, options), (response) => [batchResponse(response, request, url)]);
+  return (request) =>
+    http.attempt(batchRequestSpec(url, producerId, request, options), (response) => [
+      batchResponse(response, request, url),
+    ]);
 }

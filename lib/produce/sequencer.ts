@@ -118,7 +118,12 @@ export class Sequencer {
     // Likewise past an earlier batch that met a gap and has to go again:
     // such cascades would send every batch twice.
     for (const waiting of this.regapped) if (waiting < ordinal) return WAIT;
-    return { kind: 'send', epoch: this.currentEpoch, seq: ordinal - this.base, predecessorsPending: ordinal > this.acceptedBelow };
+    return {
+      kind: 'send',
+      epoch: this.currentEpoch,
+      seq: ordinal - this.base,
+      predecessorsPending: ordinal > this.acceptedBelow,
+    };
   }
 
   /** Emits `batch`'s turn once it is not `wait` (at once if it is not now), then completes. Its ordinal is read at each look: it may be renumbered meanwhile. */
@@ -195,7 +200,14 @@ export class Sequencer {
     this.resizes.push(resize);
     this.switchWhenQuiet();
     this.announce();
-    return defer(() => (resize.done ? of(undefined) : this.changes.pipe(first(() => resize.done), map(noop))));
+    return defer(() =>
+      resize.done
+        ? of(undefined)
+        : this.changes.pipe(
+            first(() => resize.done),
+            map(noop),
+          ),
+    );
   }
 
   /** An attempt failed for good (the producer stops). */

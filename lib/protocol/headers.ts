@@ -49,6 +49,7 @@ export function parseIntegerHeader(value: string | null | undefined): number | u
  */
 export function headerProblem(name: string, value: string): string | undefined {
   if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name)) return `${JSON.stringify(name)} is not a valid header name`;
-  if (/[\u0000-\u0008\u000a-\u001f\u007f]/.test(value)) return `the value of ${name} contains a control character (CR, LF, NUL…)`;
+  if (/[\u0000-\u0008\u000a-\u001f\u007f]/.test(value))
+    return `the value of ${name} contains a control character (CR, LF, NUL…)`;
   return undefined;
 }

@@ -21,10 +21,22 @@ export interface AnswerHeaders {
  * checked there. Nothing about such an answer may be taken as an
  * acknowledgement: the caller fails it with a `ProtocolError`.
  */
-export function missingProtocolHeaders(operation: AnsweredOperation, status: number, headers: AnswerHeaders): string | undefined {
+export function missingProtocolHeaders(
+  operation: AnsweredOperation,
+  status: number,
+  headers: AnswerHeaders,
+): string | undefined {
   if (has(headers, Header.nextOffset)) return undefined;
-  if (operation === 'producer-append' && status === 204 && has(headers, Header.producerEpoch) && has(headers, Header.producerSeq)) return undefined;
-  return operation === 'producer-append' ? 'Stream-Next-Offset (or, on a duplicate, Producer-Epoch and Producer-Seq)' : 'Stream-Next-Offset';
+  if (
+    operation === 'producer-append' &&
+    status === 204 &&
+    has(headers, Header.producerEpoch) &&
+    has(headers, Header.producerSeq)
+  )
+    return undefined;
+  return operation === 'producer-append'
+    ? 'Stream-Next-Offset (or, on a duplicate, Producer-Epoch and Producer-Seq)'
+    : 'Stream-Next-Offset';
 }
 
 const has = (headers: AnswerHeaders, name: string): boolean => (headers.get(name) ?? '') !== '';

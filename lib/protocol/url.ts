@@ -38,17 +38,25 @@ export function withQuery(url: string, params: QueryParams): string {
  */
 export function resolveStreamUrl(baseUrl: string | undefined, urlOrPath: string): string {
   if (CONTROL_CHARACTER.test(urlOrPath)) {
-    throw new TypeError(`${JSON.stringify(urlOrPath)} contains a control character: refused rather than stripped (a URL parser would drop it silently)`);
+    throw new TypeError(
+      `${JSON.stringify(urlOrPath)} contains a control character: refused rather than stripped (a URL parser would drop it silently)`,
+    );
   }
   if (/^https?:\/\//i.test(urlOrPath)) return urlOrPath;
   if (!baseUrl) {
-    throw new TypeError(`'${urlOrPath}' is a path, but the client has no baseUrl: pass an absolute http(s) URL or set baseUrl`);
+    throw new TypeError(
+      `'${urlOrPath}' is a path, but the client has no baseUrl: pass an absolute http(s) URL or set baseUrl`,
+    );
   }
   if (/\\|%2f|%5c/i.test(urlOrPath)) {
-    throw new TypeError(`'${urlOrPath}' has an encoded or backslash path separator, which a server may read as a way out of the base URL's path: refused`);
+    throw new TypeError(
+      `'${urlOrPath}' has an encoded or backslash path separator, which a server may read as a way out of the base URL's path: refused`,
+    );
   }
   if (urlOrPath.split('/').some((segment) => segment.replace(/%2e/gi, '.') === '..')) {
-    throw new TypeError(`'${urlOrPath}' would leave the base URL's path ('..'): refused, so the client's credentials go only under ${baseUrl}`);
+    throw new TypeError(
+      `'${urlOrPath}' would leave the base URL's path ('..'): refused, so the client's credentials go only under ${baseUrl}`,
+    );
   }
   return baseUrl.replace(/\/+$/, '') + '/' + urlOrPath.replace(/^\/+/, '');
 }

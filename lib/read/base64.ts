@@ -12,7 +12,11 @@ const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 export function decodeBase64(text: string, url: string, at: Offset): Uint8Array {
   const clean = text.includes('\n') || text.includes('\r') ? text.replace(/[\r\n]/g, '') : text;
   if (clean.length % 4 !== 0 || !BASE64.test(clean)) {
-    throw new ParseError({ url, offset: at, what: `Malformed base64 in an SSE data event (${clean.length} characters)` });
+    throw new ParseError({
+      url,
+      offset: at,
+      what: `Malformed base64 in an SSE data event (${clean.length} characters)`,
+    });
   }
   const binary = atob(clean);
   const bytes = new Uint8Array(binary.length);

@@ -69,7 +69,10 @@ export function sameConnectionState(a: ConnectionState, b: ConnectionState): boo
  * the read calls with every state it derives, and the subscription to end
  * with the read.
  */
-export function connectionStateTeller(observer: ConnectionStateObserver | undefined): { readonly tell: (state: ConnectionState) => void; readonly done: Subscription | undefined } {
+export function connectionStateTeller(observer: ConnectionStateObserver | undefined): {
+  readonly tell: (state: ConnectionState) => void;
+  readonly done: Subscription | undefined;
+} {
   if (!observer) return { tell: () => undefined, done: undefined };
   const states = new Subject<ConnectionState>();
   const done = states.pipe(distinctUntilChanged(sameConnectionState)).subscribe((state) => observer.next(state));

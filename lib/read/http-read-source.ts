@@ -1,4 +1,16 @@
-import { catchError, defer, from, map, of, switchMap, take, tap, throwError, throwIfEmpty, type Observable } from 'rxjs';
+import {
+  catchError,
+  defer,
+  from,
+  map,
+  of,
+  switchMap,
+  take,
+  tap,
+  throwError,
+  throwIfEmpty,
+  type Observable,
+} from 'rxjs';
 import type { StreamContext } from '../http/stream-context.js';
 import { TimeoutError } from '../errors/client-errors.js';
 import { DurableStreamError } from '../errors/durable-stream-error.js';
@@ -25,7 +37,12 @@ export interface LearnedContentType {
  * decodes the answer with `format`. Make one per read subscription: it
  * remembers the stream's content type, learned from the responses, in `learned`.
  */
-export function httpReadSource<P>(ctx: StreamContext, format: PayloadFormat<P>, options: ResolvedReadOptions, learned: LearnedContentType = {}): OpenRequest<P> {
+export function httpReadSource<P>(
+  ctx: StreamContext,
+  format: PayloadFormat<P>,
+  options: ResolvedReadOptions,
+  learned: LearnedContentType = {},
+): OpenRequest<P> {
   // Errors name the stream, not the query a URL may carry.
   const url = stripQuery(ctx.url);
 
@@ -56,32 +73,59 @@ export function httpReadSource<P>(ctx: StreamContext, format: PayloadFormat<P>, 
     defer(() => {
       const connection = { seen: false };
       return knowContentType(request).pipe(
-        switchMap(() => ctx.http.attempt(readRequestSpec(ctx.url, request, options), (response) => sseSteps(response, request, connection))),
+        switchMap(() =>
+          ctx.http.attempt(readRequestSpec(ctx.url, request, options), (response) =>
+            sseSteps(response, request, connection),
+          ),
+        ),
         // Silent from the start is SSE not getting through (a buffering proxy); silent after events, a connection gone quiet.
         catchError((error: unknown) =>
-          throwError(() => (!isSilence(error) ? error : connection.seen ? sseSilence(url, error) : new SseUnavailableError({ url, reason: 'no-event', cause: error }))),
+          throwError(() =>
+            !isSilence(error)
+              ? error
+              : connection.seen
+                ? sseSilence(url, error)
+                : new SseUnavailableError({ url, reason: 'no-event', cause: error }),
+          ),
         ),
       );
     });
 
-  const sseSteps = (response: HttpResponse, request: ReadRequest, connection: { seen: boolean }): Observable<ReadStep<P>> =>
+  const sseSteps = (
+    response: HttpResponse,
+    request: ReadRequest,
+    connection: { seen: boolean },
+  ): Observable<ReadStep<P>> =>
     defer(() => {
       if (mediaType(response.headers.get(Header.contentType) ?? undefined) !== 'text/event-stream') {
         void response.body.dump();
         return throwError(() => new SseUnavailableError({ url, status: response.status, reason: 'content-type' }));
       }
-      const encoding: SseDataEncoding = response.headers.get(Header.sseDataEncoding)?.trim().toLowerCase() === 'base64' ? 'base64' : 'text';
+      const encoding: SseDataEncoding =
+        response.headers.get(Header.sseDataEncoding)?.trim().toLowerCase() === 'base64' ? 'base64' : 'text';
       return from(response.body.stream()).pipe(
         sseFrames(url, request.offset),
         map(({ data, control, from: at }) => {
           connection.seen = true;
-          return { payload: format.fromSse(data, encoding, { url, at, closed: control.closed, jsonStream: learned.jsonStream ?? false }), ...control };
+          return {
+            payload: format.fromSse(data, encoding, {
+              url,
+              at,
+              closed: control.closed,
+              jsonStream: learned.jsonStream ?? false,
+            }),
+            ...control,
+          };
         }),
         // A connection that ends before any control event is not SSE working; it is never a silent success.
         throwIfEmpty(() => new SseUnavailableError({ url, reason: 'ended-early' })),
         // Cut off before its first event (a proxy that breaks streamed responses) is an early end too; parse errors stay what they are.
         catchError((error: unknown) =>
-          throwError(() => (connection.seen || error instanceof DurableStreamError ? error : new SseUnavailableError({ url, reason: 'ended-early', cause: error }))),
+          throwError(() =>
+            connection.seen || error instanceof DurableStreamError
+              ? error
+              : new SseUnavailableError({ url, reason: 'ended-early', cause: error }),
+          ),
         ),
       );
     });

@@ -26,7 +26,7 @@ export function parseJsonArray<T>(text: string, url: string, at: Offset): T[] {
  * Text only, no parse: for byte and text reads of JSON streams.
  */
 export function joinJsonArrays(texts: readonly string[], url: string, at: Offset): string {
-  if (texts.length === 1) return texts[0]!;
+  if (texts.length === 1) return texts[0];
   const inner: string[] = [];
   for (const text of texts) {
     const trimmed = text.trim();

@@ -19,8 +19,9 @@ export function jsonFormat<T>(): PayloadFormat<readonly T[]> {
     none: () => NO_ITEMS,
     fromSse: (data, encoding, { url, at }) => {
       if (data.length === 0) return NO_ITEMS;
-      const parse = (text: string) => parseJsonArray<T>(encoding === 'base64' ? utf8.decode(decodeBase64(text, url, at)) : text, url, at);
-      if (data.length === 1) return parse(data[0]!);
+      const parse = (text: string) =>
+        parseJsonArray<T>(encoding === 'base64' ? utf8.decode(decodeBase64(text, url, at)) : text, url, at);
+      if (data.length === 1) return parse(data[0]);
       const items: T[] = [];
       for (const text of data) for (const item of parse(text)) items.push(item);
       return items;

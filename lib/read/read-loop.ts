@@ -29,7 +29,16 @@ import { backoffDelay } from '../retry/retry-with-backoff.js';
 import { connectionStateTeller } from './connection-state.js';
 import type { ResolvedReadOptions } from './resolve-read-options.js';
 import type { OpenRequest, ReadStep } from './read-step.js';
-import { connectionStateOf, initialReadState, isFinished, mayFallBackFromSse, nextRequest, reduceRead, type ReadEvent, type ReadState } from './read-state.js';
+import {
+  connectionStateOf,
+  initialReadState,
+  isFinished,
+  mayFallBackFromSse,
+  nextRequest,
+  reduceRead,
+  type ReadEvent,
+  type ReadState,
+} from './read-state.js';
 import { retryRead } from './read-retry.js';
 import { guardSse } from './sse-guard.js';
 
@@ -163,7 +172,11 @@ export function readLoop<P>(open: OpenRequest<P>, config: ReadLoopConfig<P>): Ob
         onRetry: (error, attempt, delayMs) => {
           apply({ type: 'connection-lost' });
           // Only retryable DurableStreamErrors (or ones onError chose to retry) are retried.
-          states.tell(isOffline() ? { status: 'offline' } : { status: 'reconnecting', attempt, retryInMs: delayMs, error: error as DurableStreamError });
+          states.tell(
+            isOffline()
+              ? { status: 'offline' }
+              : { status: 'reconnecting', attempt, retryInMs: delayMs, error: error as DurableStreamError },
+          );
         },
         wake: wakes,
         ...(config.random ? { random: config.random } : {}),
@@ -180,7 +193,9 @@ export function readLoop<P>(open: OpenRequest<P>, config: ReadLoopConfig<P>): Ob
 /** Holds each step until `settle(step)` completes, then passes it on. */
 function settleEach<P>(settle: ReadLoopConfig<P>['settle']): MonoTypeOperatorFunction<ReadStep<P> | undefined> {
   if (!settle) return identity;
-  return concatMap((step) => (step === undefined ? of(step) : from(settle(step)).pipe(ignoreElements(), endWith(step))));
+  return concatMap((step) =>
+    step === undefined ? of(step) : from(settle(step)).pipe(ignoreElements(), endWith(step)),
+  );
 }
 
 function stalledError(url: string, state: ReadState): ProtocolError {

@@ -38,7 +38,10 @@ export type ReadErrorDecision = ReadRetryWith | 'stop' | undefined | void;
  * the number of consecutive failures so far (1-based). May be async, e.g.
  * to refresh a token.
  */
-export type ReadErrorHandler = (error: DurableStreamError, attempt: number) => ReadErrorDecision | Promise<ReadErrorDecision>;
+export type ReadErrorHandler = (
+  error: DurableStreamError,
+  attempt: number,
+) => ReadErrorDecision | Promise<ReadErrorDecision>;
 
 /** Options of `readBytes()`, `readText()` and `readJson()`. */
 export interface ReadOptions extends RequestOptions {

@@ -1,4 +1,14 @@
-import { catchError, defer, from, mergeMap, tap, throwError, type MonoTypeOperatorFunction, type Observable, type SchedulerLike } from 'rxjs';
+import {
+  catchError,
+  defer,
+  from,
+  mergeMap,
+  tap,
+  throwError,
+  type MonoTypeOperatorFunction,
+  type Observable,
+  type SchedulerLike,
+} from 'rxjs';
 import { DurableStreamError, isRetryable } from '../errors/durable-stream-error.js';
 import type { RetryConfig } from '../retry/retry-config.js';
 import { retryWithBackoff } from '../retry/retry-with-backoff.js';
@@ -20,7 +30,8 @@ export interface RetryReadConfig {
   readonly wake?: Observable<unknown>;
 }
 
-export const isRetryWith = (decision: ReadErrorDecision): decision is ReadRetryWith => typeof decision === 'object' && decision !== null;
+export const isRetryWith = (decision: ReadErrorDecision): decision is ReadRetryWith =>
+  typeof decision === 'object' && decision !== null;
 
 /**
  * `retryWithBackoff` with the read's `onError` consulted on each failure:

@@ -45,7 +45,11 @@ export type ReadEvent<P> =
 
 export function initialReadState(
   start: Checkpoint,
-  request: { readonly headers: DynamicRecord | undefined; readonly params: DynamicRecord | undefined; readonly startsLive?: boolean },
+  request: {
+    readonly headers: DynamicRecord | undefined;
+    readonly params: DynamicRecord | undefined;
+    readonly startsLive?: boolean;
+  },
 ): ReadState {
   return {
     offset: start.offset,
@@ -68,7 +72,13 @@ export function initialReadState(
  * at once: the server starts at the tail without a first empty round trip.
  */
 export function nextRequest(state: ReadState, live: LiveMode): ReadRequest {
-  return { kind: nextRequestKind(state, live), offset: state.offset, cursor: state.cursor, headers: state.headers, params: state.params };
+  return {
+    kind: nextRequestKind(state, live),
+    offset: state.offset,
+    cursor: state.cursor,
+    headers: state.headers,
+    params: state.params,
+  };
 }
 
 function nextRequestKind(state: ReadState, live: LiveMode): ReadRequestKind {
@@ -103,13 +113,20 @@ export function mayFallBackFromSse(state: ReadState, live: LiveMode): boolean {
  * repeats the known position is not emitted. A step without a cursor keeps
  * the last one.
  */
-export function reduceRead<P>(state: ReadState, event: ReadEvent<P>): { readonly state: ReadState; readonly emit: ReadStep<P> | undefined } {
+export function reduceRead<P>(
+  state: ReadState,
+  event: ReadEvent<P>,
+): { readonly state: ReadState; readonly emit: ReadStep<P> | undefined } {
   switch (event.type) {
     case 'sse-unavailable':
       return { state: { ...state, sse: 'unavailable' }, emit: undefined };
     case 'retry-with':
       return {
-        state: { ...state, headers: merge(state.headers, event.overrides.headers), params: merge(state.params, event.overrides.params) },
+        state: {
+          ...state,
+          headers: merge(state.headers, event.overrides.headers),
+          params: merge(state.params, event.overrides.params),
+        },
         emit: undefined,
       };
     case 'connection-lost':
@@ -130,7 +147,8 @@ function advance<P>(
     return { state: { ...state, stalls: state.stalls + 1, wentBackwards: true }, emit: undefined };
   }
   const cursor = step.cursor ?? state.cursor;
-  const changed = !state.started || hasData || step.offset !== state.offset || step.upToDate !== state.upToDate || step.closed;
+  const changed =
+    !state.started || hasData || step.offset !== state.offset || step.upToDate !== state.upToDate || step.closed;
   const stalled = state.started && !hasData && !step.upToDate && !step.closed && step.offset === state.offset;
   const next: ReadState = {
     offset: step.offset,

@@ -1,4 +1,14 @@
-import { asyncScheduler, catchError, defer, finalize, map, switchMap, tap, type Observable, type SchedulerLike } from 'rxjs';
+import {
+  asyncScheduler,
+  catchError,
+  defer,
+  finalize,
+  map,
+  switchMap,
+  tap,
+  type Observable,
+  type SchedulerLike,
+} from 'rxjs';
 import type { StreamContext } from '../http/stream-context.js';
 import type { Checkpoint } from '../protocol/offset.js';
 import { stripQuery } from '../protocol/url.js';
@@ -43,12 +53,15 @@ export function readSteps<P>(
   settle?: ReadLoopConfig<P>['settle'],
 ): Observable<ReadStep<P>> {
   const url = stripQuery(ctx.url);
-  const budgetSize = resolved.live === false ? undefined : liveBudgetSizeOf(ctx.url, ctx.http.options.liveRequestBudget);
+  const budgetSize =
+    resolved.live === false ? undefined : liveBudgetSizeOf(ctx.url, ctx.http.options.liveRequestBudget);
   // Long-polls end within the server's wait, so budget slots rotate; an SSE connection would keep one.
-  const options: ResolvedReadOptions = budgetSize?.() !== undefined && resolved.live === 'auto' ? { ...resolved, live: 'long-poll' } : resolved;
+  const options: ResolvedReadOptions =
+    budgetSize?.() !== undefined && resolved.live === 'auto' ? { ...resolved, live: 'long-poll' } : resolved;
   // What this read learns of the content type, a tail it starts knows too.
   const learned: LearnedContentType = {};
-  const loop = (loopOptions: ResolvedReadOptions, format: PayloadFormat<P>) => httpLoop(ctx, url, loopOptions, format, learned, budgetSize, settle);
+  const loop = (loopOptions: ResolvedReadOptions, format: PayloadFormat<P>) =>
+    httpLoop(ctx, url, loopOptions, format, learned, budgetSize, settle);
   // A read that settles its steps (backpressure) holds its loop while it does: it never holds a tail others share.
   if (options.live === false || settle) return loop(options, makeFormat());
 
@@ -57,8 +70,17 @@ export function readSteps<P>(
     const states = connectionStateTeller(options.connectionState);
     let started = false;
     // A read that catches up again after a rejoin is not connecting anew.
-    const tell = (state: ConnectionState) => (state.status === 'connecting' && started ? undefined : states.tell(state));
-    return sharedLiveRead(ctx, url, { ...options, connectionState: { next: tell } }, makeFormat, payload, loop, tell).pipe(
+    const tell = (state: ConnectionState) =>
+      state.status === 'connecting' && started ? undefined : states.tell(state);
+    return sharedLiveRead(
+      ctx,
+      url,
+      { ...options, connectionState: { next: tell } },
+      makeFormat,
+      payload,
+      loop,
+      tell,
+    ).pipe(
       tap(() => (started = true)),
       finalize(() => states.done?.unsubscribe()),
     );
@@ -79,14 +101,24 @@ function sharedLiveRead<P>(
   const at = (start: Checkpoint): ResolvedReadOptions => ({ ...options, start });
   // A tail starts where a read caught up (or from now): live at once. Its states go to its snapshots, not to this read.
   const local = (start: Checkpoint): Observable<TailSnapshot<P>> =>
-    tailSnapshots<P>(start, (connectionState) => loop({ ...at(start), startsLive: true, connectionState }, makeFormat()));
+    tailSnapshots<P>(start, (connectionState) =>
+      loop({ ...at(start), startsLive: true, connectionState }, makeFormat()),
+    );
   // Across tabs where the platform allows (the code for it loaded then); a failed load keeps the tail in this tab.
   const globals = ctx.http.options.shareAcrossTabs ? crossTabGlobals() : undefined;
   const open = globals
     ? (start: Checkpoint) =>
         tabsAndBudget.pipe(
           catchError(() => [undefined]),
-          switchMap((module) => (module ? module.crossTabOpen(ctx, options, payload, local, { globals, resolveDynamic, errorType: DurableStreamError })(start) : local(start))),
+          switchMap((module) =>
+            module
+              ? module.crossTabOpen(ctx, options, payload, local, {
+                  globals,
+                  resolveDynamic,
+                  errorType: DurableStreamError,
+                })(start)
+              : local(start),
+          ),
         )
     : local;
   const key = shareKey(ctx.url, payload, options);
@@ -114,7 +146,9 @@ function httpLoop<P>(
 ): Observable<ReadStep<P>> {
   return defer(() => {
     const open = httpReadSource(ctx, format, options, learned);
-    const limited = budgetSize && lazyBudgetedOpen(open, ctx.url, budgetSize, { leaseMs: LEASE_MS, scheduler: ctx.scheduler ?? asyncScheduler });
+    const limited =
+      budgetSize &&
+      lazyBudgetedOpen(open, ctx.url, budgetSize, { leaseMs: LEASE_MS, scheduler: ctx.scheduler ?? asyncScheduler });
     const config: ReadLoopConfig<P> = {
       url,
       options,
@@ -149,7 +183,8 @@ function lazyBudgetedOpen<P>(
   );
   const viaBudget = (request: ReadRequest) => (budgeted ? budgeted.open(request) : open(request));
   return {
-    open: (request) => (request.kind === 'catch-up' || loaded ? viaBudget(request) : load.pipe(switchMap(() => viaBudget(request)))),
+    open: (request) =>
+      request.kind === 'catch-up' || loaded ? viaBudget(request) : load.pipe(switchMap(() => viaBudget(request))),
     close: () => budgeted?.close(),
   };
 }

@@ -18,7 +18,10 @@ import { resolveReadOptions } from './resolve-read-options.js';
  * subscription is an independent read; unsubscribing aborts it. See docs/reading.md.
  */
 export function readBytes(stream: DurableStream, options: ReadOptions = {}): Observable<ByteChunk> {
-  return readWith(streamContextOf(stream), options, bytesFormat, 'bytes', () => (data, position) => ({ data, ...position }));
+  return readWith(streamContextOf(stream), options, bytesFormat, 'bytes', () => (data, position) => ({
+    data,
+    ...position,
+  }));
 }
 
 /**
@@ -37,7 +40,10 @@ export function readText(stream: DurableStream, options: ReadOptions = {}): Obse
 
 /** Reads a JSON stream (see {@link readBytes}): one {@link JsonBatch} of messages per response. */
 export function readJson<T = unknown>(stream: DurableStream, options: ReadOptions = {}): Observable<JsonBatch<T>> {
-  return readWith(streamContextOf(stream), options, jsonFormat<T>, 'json', () => (items, position) => ({ items, ...position }));
+  return readWith(streamContextOf(stream), options, jsonFormat<T>, 'json', () => (items, position) => ({
+    items,
+    ...position,
+  }));
 }
 
 /**
@@ -46,7 +52,11 @@ export function readJson<T = unknown>(stream: DurableStream, options: ReadOption
  * completed; the batch is emitted then. Such a read never shares a tail
  * (it would hold the tail for every reader); meant for catch-up and long-poll.
  */
-export function readJsonSettled<T = unknown>(ctx: StreamContext, options: ReadOptions, settle: (batch: JsonBatch<T>) => ObservableInput<unknown>): Observable<JsonBatch<T>> {
+export function readJsonSettled<T = unknown>(
+  ctx: StreamContext,
+  options: ReadOptions,
+  settle: (batch: JsonBatch<T>) => ObservableInput<unknown>,
+): Observable<JsonBatch<T>> {
   return readWith(ctx, options, jsonFormat<T>, 'json', () => (items, position) => ({ items, ...position }), settle);
 }
 
@@ -69,14 +79,17 @@ function readWith<P, C>(
     // Errors name the stream, not the token a query may carry.
     const resolved = resolveReadOptions(options, ctx, stripQuery(ctx.url));
     const toChunk = makeChunk();
-    if (!settle) return readSteps(ctx, resolved, makeFormat, payload).pipe(map((step) => toChunk(step.payload, position(step))));
+    if (!settle)
+      return readSteps(ctx, resolved, makeFormat, payload).pipe(map((step) => toChunk(step.payload, position(step))));
     const settled = new WeakMap<ReadStep<P>, C>();
     const settleStep = (step: ReadStep<P>) => {
       const chunk = toChunk(step.payload, position(step));
       settled.set(step, chunk);
       return settle(chunk);
     };
-    return readSteps(ctx, resolved, makeFormat, payload, settleStep).pipe(map((step) => settled.get(step) ?? toChunk(step.payload, position(step))));
+    return readSteps(ctx, resolved, makeFormat, payload, settleStep).pipe(
+      map((step) => settled.get(step) ?? toChunk(step.payload, position(step))),
+    );
   });
 }
 

@@ -42,7 +42,9 @@ export function resolveReadOptions(
   }
   const start: Checkpoint = options.checkpoint ?? { offset: options.offset ?? Offset.beginning };
   if (typeof start.offset !== 'string' || start.offset === '') {
-    fail(`A read's offset must be a non-empty string (an offset the server returned, '-1' or 'now'), got '${String(start.offset)}'`);
+    fail(
+      `A read's offset must be a non-empty string (an offset the server returned, '-1' or 'now'), got '${String(start.offset)}'`,
+    );
   }
   if (start.cursor !== undefined && typeof start.cursor !== 'string') {
     fail(`checkpoint.cursor must be a string, got ${typeof start.cursor}`);
@@ -66,12 +68,18 @@ export function resolveReadOptions(
   let retry: RetryConfig;
   try {
     // A live read outlasts any outage unless its options, or the client's, bound it.
-    const maxRetries = options.retry?.maxRetries ?? (live === false ? client.retry.maxRetries : (client.liveMaxRetries ?? Infinity));
+    const maxRetries =
+      options.retry?.maxRetries ?? (live === false ? client.retry.maxRetries : (client.liveMaxRetries ?? Infinity));
     retry = resolveRetryConfig({ ...client.retry, ...options.retry, maxRetries });
   } catch (error) {
     return fail((error as Error).message);
   }
-  const longPollTimeoutMs = positive('longPollTimeoutMs', options.longPollTimeoutMs, client.timeoutMs + LONG_POLL_MARGIN_MS, fail);
+  const longPollTimeoutMs = positive(
+    'longPollTimeoutMs',
+    options.longPollTimeoutMs,
+    client.timeoutMs + LONG_POLL_MARGIN_MS,
+    fail,
+  );
   return {
     start: start.cursor === undefined ? { offset: start.offset } : { offset: start.offset, cursor: start.cursor },
     live,
@@ -82,13 +90,19 @@ export function resolveReadOptions(
     connectionState: options.connectionState,
     timeoutMs: client.timeoutMs,
     longPollTimeoutMs,
-    sseFallbackTimeoutMs: positive('sseFallbackTimeoutMs', options.sseFallbackTimeoutMs, DEFAULT_SSE_FALLBACK_TIMEOUT_MS, fail),
+    sseFallbackTimeoutMs: positive(
+      'sseFallbackTimeoutMs',
+      options.sseFallbackTimeoutMs,
+      DEFAULT_SSE_FALLBACK_TIMEOUT_MS,
+      fail,
+    ),
     sseIdleTimeoutMs: positive('sseIdleTimeoutMs', options.sseIdleTimeoutMs, longPollTimeoutMs, fail),
   };
 }
 
 function positive(name: string, value: number | undefined, fallback: number, fail: (message: string) => never): number {
   if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) fail(`${name} must be a positive number of milliseconds, got ${String(value)}`);
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0)
+    fail(`${name} must be a positive number of milliseconds, got ${String(value)}`);
   return value;
 }

@@ -12,9 +12,21 @@ import type { HttpHeaders } from '../transport/http-transport.js';
  * `Stream-Next-Offset` it is not the protocol's answer (a wrong base URL, an
  * app's fallback page) and the read cannot continue: a `ProtocolError`.
  */
-export function responsePosition(status: number, headers: HttpHeaders, url: string, requestedOffset: Offset): StreamPosition {
+export function responsePosition(
+  status: number,
+  headers: HttpHeaders,
+  url: string,
+  requestedOffset: Offset,
+): StreamPosition {
   const missing = missingProtocolHeaders('read', status, headers);
-  if (missing) throw notProtocolAnswer({ url, status, contentType: headers.get(Header.contentType), missing, offset: requestedOffset });
+  if (missing)
+    throw notProtocolAnswer({
+      url,
+      status,
+      contentType: headers.get(Header.contentType),
+      missing,
+      offset: requestedOffset,
+    });
   const offset = headers.get(Header.nextOffset)!;
   const closed = isTrueFlag(headers.get(Header.closed));
   return {
@@ -24,4 +36,3 @@ export function responsePosition(status: number, headers: HttpHeaders, url: stri
     closed,
   };
 }
-

@@ -44,7 +44,11 @@ export const initialSseState = (offset: Offset): SseState => ({ offset, pending:
  * some). A malformed control event is a `ParseError` naming the last known
  * offset: without it the read cannot continue.
  */
-export function reduceSse(state: SseState, message: SseMessage, url: string): { readonly state: SseState; readonly frame?: SseFrame } {
+export function reduceSse(
+  state: SseState,
+  message: SseMessage,
+  url: string,
+): { readonly state: SseState; readonly frame?: SseFrame } {
   if (message.event === 'data') {
     return { state: { offset: state.offset, pending: { data: message.data, before: state.pending } } };
   }
@@ -70,12 +74,19 @@ export function parseControl(text: string, url: string, at: Offset): StreamPosit
   } catch (cause) {
     throw new ParseError({ url, offset: at, cause, what: `Malformed SSE control event: ${preview(text)}` });
   }
-  const fields = (typeof value === 'object' && value !== null && !Array.isArray(value) ? value : {}) as Record<string, unknown>;
+  const fields = (typeof value === 'object' && value !== null && !Array.isArray(value) ? value : {}) as Record<
+    string,
+    unknown
+  >;
   const { streamNextOffset, streamCursor, upToDate, streamClosed } = fields;
   if (typeof streamNextOffset !== 'string' || streamNextOffset === '') {
     throw new ParseError({ url, offset: at, what: `SSE control event without streamNextOffset: ${preview(text)}` });
   }
-  if ((streamCursor !== undefined && typeof streamCursor !== 'string') || !isOptionalBoolean(upToDate) || !isOptionalBoolean(streamClosed)) {
+  if (
+    (streamCursor !== undefined && typeof streamCursor !== 'string') ||
+    !isOptionalBoolean(upToDate) ||
+    !isOptionalBoolean(streamClosed)
+  ) {
     throw new ParseError({ url, offset: at, what: `SSE control event with mistyped fields: ${preview(text)}` });
   }
   const closed = streamClosed === true;

@@ -20,7 +20,11 @@ export const SSE_PENDING_LIMIT = 16 * 1024 * 1024;
  * read resumes from the last control offset, so nothing is lost. More than
  * `pendingLimit` of text without a control event fails with a `ProtocolError`.
  */
-export function sseFrames(url: string, startOffset: Offset, pendingLimit = SSE_PENDING_LIMIT): OperatorFunction<Uint8Array, SseFrame> {
+export function sseFrames(
+  url: string,
+  startOffset: Offset,
+  pendingLimit = SSE_PENDING_LIMIT,
+): OperatorFunction<Uint8Array, SseFrame> {
   return (source) =>
     new Observable<SseFrame>((subscriber) => {
       const decoder = new TextDecoder();

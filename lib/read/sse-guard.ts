@@ -18,10 +18,21 @@ export interface SseFallback {
  * early end) switch the read to long-poll instead of failing. A silent
  * connection is bounded by its request's body timeout, not here.
  */
-export function guardSse<P>(url: string, fallbackMs: number, scheduler: SchedulerLike, fallback: SseFallback): MonoTypeOperatorFunction<ReadStep<P>> {
+export function guardSse<P>(
+  url: string,
+  fallbackMs: number,
+  scheduler: SchedulerLike,
+  fallback: SseFallback,
+): MonoTypeOperatorFunction<ReadStep<P>> {
   return (source) => {
     const watched = fallback.canFallBack()
-      ? source.pipe(timeout({ first: fallbackMs, scheduler, with: () => throwError(() => new SseUnavailableError({ url, reason: 'no-event' })) }))
+      ? source.pipe(
+          timeout({
+            first: fallbackMs,
+            scheduler,
+            with: () => throwError(() => new SseUnavailableError({ url, reason: 'no-event' })),
+          }),
+        )
       : source;
     return watched.pipe(
       catchError((error: unknown) => {

@@ -54,14 +54,22 @@ export function crossTabOpen<P>(
   // The client's own go only to the origins it trusts, as the requests do.
   const trusted = ctx.http.trusts(ctx.url);
   return (start) =>
-    tailName({
-      url: ctx.url,
-      payload,
-      live: String(options.live),
-      headers: [trusted ? ctx.http.options.headers : undefined, options.headers],
-      params: [trusted ? ctx.http.options.params : undefined, options.params],
-      rest: JSON.stringify([options.retry, options.longPollTimeoutMs, options.sseFallbackTimeoutMs, options.sseIdleTimeoutMs]),
-    }, loan.resolveDynamic).pipe(switchMap((name) => crossTabTail(name, start, local, env)));
+    tailName(
+      {
+        url: ctx.url,
+        payload,
+        live: String(options.live),
+        headers: [trusted ? ctx.http.options.headers : undefined, options.headers],
+        params: [trusted ? ctx.http.options.params : undefined, options.params],
+        rest: JSON.stringify([
+          options.retry,
+          options.longPollTimeoutMs,
+          options.sseFallbackTimeoutMs,
+          options.sseIdleTimeoutMs,
+        ]),
+      },
+      loan.resolveDynamic,
+    ).pipe(switchMap((name) => crossTabTail(name, start, local, env)));
 }
 
 /** A read's `open` whose live requests take turns for the live-request budget of `url`'s origin, of the size `sizeOf` tells. */

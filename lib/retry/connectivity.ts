@@ -1,4 +1,16 @@
-import { asyncScheduler, defer, EMPTY, filter, fromEvent, interval, map, merge, share, type Observable, type SchedulerLike } from 'rxjs';
+import {
+  asyncScheduler,
+  defer,
+  EMPTY,
+  filter,
+  fromEvent,
+  interval,
+  map,
+  merge,
+  share,
+  type Observable,
+  type SchedulerLike,
+} from 'rxjs';
 
 /**
  * Why a waiting retry should go now rather than wait out its backoff:
@@ -61,7 +73,8 @@ export function connectivity(
 ): Connectivity {
   const { window: win, document: doc, navigator: nav } = env;
   const hidden = (): boolean => doc?.visibilityState === 'hidden';
-  const on = (target: EventSourceLike | undefined, type: string): Observable<unknown> => (target ? fromEvent(target as never, type) : EMPTY);
+  const on = (target: EventSourceLike | undefined, type: string): Observable<unknown> =>
+    target ? fromEvent(target as never, type) : EMPTY;
   const wakes = merge(
     on(win, 'online').pipe(map((): WakeReason => 'online')),
     on(doc, 'visibilitychange').pipe(
@@ -79,7 +92,11 @@ export function connectivity(
 }
 
 /** Emits `'slept'` when a periodic clock check comes much later than asked. */
-function sleeps(scheduler: SchedulerLike, { checkEveryMs, lateByMs }: SleepDetection, hidden: () => boolean): Observable<WakeReason> {
+function sleeps(
+  scheduler: SchedulerLike,
+  { checkEveryMs, lateByMs }: SleepDetection,
+  hidden: () => boolean,
+): Observable<WakeReason> {
   return defer(() => {
     let last = scheduler.now();
     return interval(checkEveryMs, scheduler).pipe(
@@ -95,6 +112,10 @@ function sleeps(scheduler: SchedulerLike, { checkEveryMs, lateByMs }: SleepDetec
 }
 
 function globalEnvironment(): ConnectivityEnvironment {
-  const scope = globalThis as { window?: EventSourceLike; document?: ConnectivityEnvironment['document']; navigator?: { onLine?: boolean } };
+  const scope = globalThis as {
+    window?: EventSourceLike;
+    document?: ConnectivityEnvironment['document'];
+    navigator?: { onLine?: boolean };
+  };
   return { window: scope.window, document: scope.document, navigator: scope.navigator };
 }

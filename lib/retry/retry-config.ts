@@ -35,7 +35,7 @@ export const DEFAULT_RETRY: RetryConfig = Object.freeze({
 });
 
 /** Configs this module resolved: frozen, so resolving one again gives it back as it is. */
-const resolvedConfigs = new WeakSet<object>();
+const resolvedConfigs = new WeakSet();
 
 /** Fills defaults and validates; throws `InvalidArgumentError` naming the bad field. A config it resolved comes back as it is (the producer builds a retry per batch). */
 export function resolveRetryConfig(config: Partial<RetryConfig> = {}): RetryConfig {
@@ -49,13 +49,17 @@ export function resolveRetryConfig(config: Partial<RetryConfig> = {}): RetryConf
     throw new InvalidArgumentError(`retry.initialDelayMs must be > 0, got ${initialDelayMs}`);
   }
   if (!(maxDelayMs >= initialDelayMs)) {
-    throw new InvalidArgumentError(`retry.maxDelayMs (${maxDelayMs}) must be >= retry.initialDelayMs (${initialDelayMs})`);
+    throw new InvalidArgumentError(
+      `retry.maxDelayMs (${maxDelayMs}) must be >= retry.initialDelayMs (${initialDelayMs})`,
+    );
   }
   if (!Number.isFinite(multiplier) || multiplier < 1) {
     throw new InvalidArgumentError(`retry.multiplier must be >= 1, got ${multiplier}`);
   }
   if (!(resolved.maxRetryAfterMs >= 0)) {
-    throw new InvalidArgumentError(`retry.maxRetryAfterMs must be >= 0 (Infinity for any), got ${resolved.maxRetryAfterMs}`);
+    throw new InvalidArgumentError(
+      `retry.maxRetryAfterMs must be >= 0 (Infinity for any), got ${resolved.maxRetryAfterMs}`,
+    );
   }
   if (typeof resolved.jitter !== 'boolean') {
     throw new InvalidArgumentError(`retry.jitter must be true or false, got ${String(resolved.jitter)}`);

@@ -1,4 +1,17 @@
-import { asyncScheduler, catchError, defer, race, retry, take, tap, throwError, timer, type MonoTypeOperatorFunction, type Observable, type SchedulerLike } from 'rxjs';
+import {
+  asyncScheduler,
+  catchError,
+  defer,
+  race,
+  retry,
+  take,
+  tap,
+  throwError,
+  timer,
+  type MonoTypeOperatorFunction,
+  type Observable,
+  type SchedulerLike,
+} from 'rxjs';
 import { DurableStreamError, isRetryable, noteRetries } from '../errors/durable-stream-error.js';
 import { resolveRetryConfig, type RetryConfig } from './retry-config.js';
 
@@ -39,7 +52,8 @@ export function retryWithBackoff<T>(
   const resolved = resolveRetryConfig(config);
   const retryIf = options.retryIf ?? isRetryable;
   const random = options.random ?? Math.random;
-  const wait = (delayMs: number): Observable<unknown> => (options.wake ? race(timer(delayMs, scheduler), options.wake.pipe(take(1))) : timer(delayMs, scheduler));
+  const wait = (delayMs: number): Observable<unknown> =>
+    options.wake ? race(timer(delayMs, scheduler), options.wake.pipe(take(1))) : timer(delayMs, scheduler);
   return (source) =>
     defer(() => {
       // Tries since the last value, when the first of them began, and why an error was let through.
@@ -72,12 +86,19 @@ export function retryWithBackoff<T>(
         }),
         catchError((error: unknown) => {
           if (!(error instanceof DurableStreamError) || !error.isRetryable) return throwError(() => error);
-          return throwError(() => noteRetries(error, attempts, whyNotRetried(error, refused, attempts, scheduler.now() - since)));
+          return throwError(() =>
+            noteRetries(error, attempts, whyNotRetried(error, refused, attempts, scheduler.now() - since)),
+          );
         }),
       );
     });
 
-  function whyNotRetried(error: DurableStreamError, refused: 'retry-if' | 'retry-after' | undefined, attempts: number, elapsedMs: number): string | undefined {
+  function whyNotRetried(
+    error: DurableStreamError,
+    refused: 'retry-if' | 'retry-after' | undefined,
+    attempts: number,
+    elapsedMs: number,
+  ): string | undefined {
     if (refused === 'retry-if') return options.notRetried?.(error);
     if (refused === 'retry-after') {
       return `Not retried: the server asked to wait ${seconds(retryAfterOf(error) ?? 0)}, longer than retry.maxRetryAfterMs (${seconds(resolved.maxRetryAfterMs)})`;
@@ -94,7 +115,12 @@ const seconds = (ms: number): string => `${(ms / 1000).toFixed(ms < 10_000 ? 1 :
  * when it sent one, else a uniform draw from [0, min(maxDelay, initial *
  * multiplier^(attempt-1))] (full jitter), or that cap itself without jitter.
  */
-export function backoffDelay(config: RetryConfig, attempt: number, error: unknown, random: () => number = Math.random): number {
+export function backoffDelay(
+  config: RetryConfig,
+  attempt: number,
+  error: unknown,
+  random: () => number = Math.random,
+): number {
   const retryAfterMs = retryAfterOf(error);
   if (retryAfterMs !== undefined) return retryAfterMs;
   const cap = Math.min(config.maxDelayMs, config.initialDelayMs * config.multiplier ** (attempt - 1));

@@ -43,7 +43,7 @@ export class Draft {
     let changed = Object.keys(next).length !== Object.keys(this.previous).length;
     for (const type of Object.keys(next)) {
       const before = this.previous[type];
-      if (before && sameEntries(before, next[type]!)) {
+      if (before && sameEntries(before, next[type])) {
         next[type] = before;
       } else {
         Object.freeze(next[type]);
@@ -68,9 +68,16 @@ export class Draft {
  * on top of `empty` (the listed types), so later changes to the caller's
  * objects do not reach the state. Entity values are kept by reference.
  */
-export function seed(initial: unknown, empty: CollectionMap, allowed: ReadonlySet<string> | undefined, unknownTypes: string): CollectionMap {
+export function seed(
+  initial: unknown,
+  empty: CollectionMap,
+  allowed: ReadonlySet<string> | undefined,
+  unknownTypes: string,
+): CollectionMap {
   if (!isPlainObject(initial)) {
-    throw new InvalidArgumentError(`materialize(): \`initial\` must be a plain object of collections by entity type, got ${describeValue(initial)}`);
+    throw new InvalidArgumentError(
+      `materialize(): \`initial\` must be a plain object of collections by entity type, got ${describeValue(initial)}`,
+    );
   }
   const collections: Record<string, Collection> = Object.assign(nullRecord(), empty);
   for (const [type, collection] of Object.entries(initial)) {
@@ -82,9 +89,12 @@ export function seed(initial: unknown, empty: CollectionMap, allowed: ReadonlySe
     }
     if (allowed && !allowed.has(type)) {
       if (unknownTypes === 'ignore') continue;
-      throw new InvalidArgumentError(`materialize(): \`initial\` has entity type "${type}", which is not one of \`types\``);
+      throw new InvalidArgumentError(
+        `materialize(): \`initial\` has entity type "${type}", which is not one of \`types\``,
+      );
     }
-    if (Object.hasOwn(collection, '')) throw new InvalidArgumentError(`materialize(): \`initial.${type}\` has an empty key`);
+    if (Object.hasOwn(collection, ''))
+      throw new InvalidArgumentError(`materialize(): \`initial.${type}\` has an empty key`);
     collections[type] = Object.freeze(Object.assign(nullRecord(), collection));
   }
   return Object.freeze(collections);

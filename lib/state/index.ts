@@ -5,5 +5,13 @@
  */
 export { materialize } from './materialize.js';
 export { StateProtocolError } from './state-protocol-error.js';
-export type { ChangeMessage, ChangeOperation, ControlMessage, ControlSignal, StateBatch, StateBatchLike, StateMessage } from './messages.js';
+export type {
+  ChangeMessage,
+  ChangeOperation,
+  ControlMessage,
+  ControlSignal,
+  StateBatch,
+  StateBatchLike,
+  StateMessage,
+} from './messages.js';
 export type { Collection, Collections, MaterializeOptions, StateSnapshot } from './snapshot.js';

@@ -46,7 +46,9 @@ export function materialize<Entities extends object = Record<string, unknown>>(
     throw new InvalidArgumentError('materialize(): `types` must list non-empty strings');
   }
   if (unknownTypes !== 'ignore' && unknownTypes !== 'error') {
-    throw new InvalidArgumentError(`materialize(): \`unknownTypes\` must be 'ignore' or 'error', got ${describeValue(unknownTypes)}`);
+    throw new InvalidArgumentError(
+      `materialize(): \`unknownTypes\` must be 'ignore' or 'error', got ${describeValue(unknownTypes)}`,
+    );
   }
   const allowed = types && new Set<string>(types);
   const empty: CollectionMap = Object.freeze(
@@ -74,13 +76,24 @@ export function materialize<Entities extends object = Record<string, unknown>>(
             }
             if (allowed && !allowed.has(message.type)) {
               if (unknownTypes === 'ignore') return;
-              throw new StateProtocolError(`entity type "${message.type}" is not one of \`types\``, item, index, offset);
+              throw new StateProtocolError(
+                `entity type "${message.type}" is not one of \`types\``,
+                item,
+                index,
+                offset,
+              );
             }
             if (message.headers.operation === 'delete') draft.delete(message.type, message.key);
             else draft.set(message.type, message.key, message.value);
           });
           collections = draft.commit();
-          return Object.freeze({ collections: collections as Collections<Entities>, snapshotInProgress, upToDate, offset, closed });
+          return Object.freeze({
+            collections: collections as Collections<Entities>,
+            snapshotInProgress,
+            upToDate,
+            offset,
+            closed,
+          });
         }),
       );
     });

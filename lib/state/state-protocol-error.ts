@@ -14,7 +14,8 @@ export class StateProtocolError extends DurableStreamError {
   readonly offset: string | undefined;
 
   constructor(problem: string, stateMessage: unknown, index?: number, offset?: string) {
-    const where = index === undefined ? 'Invalid State Protocol batch' : `Invalid State Protocol message at index ${index}`;
+    const where =
+      index === undefined ? 'Invalid State Protocol batch' : `Invalid State Protocol message at index ${index}`;
     const at = offset === undefined ? '' : ` of the batch ending at offset ${offset}`;
     super('STATE_PROTOCOL_ERROR', `${where}${at}: ${problem}. Got: ${describeValue(stateMessage)}`, {
       url: '',

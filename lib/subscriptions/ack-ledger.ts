@@ -21,11 +21,21 @@ export class AckLedger {
 
   /** Records an ack from the handler; throws on one that is not an ack of this wake's streams. */
   record(ack: Ack): void {
-    if (ack === null || typeof ack !== 'object' || typeof ack.stream !== 'string' || typeof ack.offset !== 'string' || ack.offset === '') {
-      throw new InvalidArgumentError(`The handler of ${this.describe} emitted ${JSON.stringify(ack)}, not an ack { stream, offset }`);
+    if (
+      ack === null ||
+      typeof ack !== 'object' ||
+      typeof ack.stream !== 'string' ||
+      typeof ack.offset !== 'string' ||
+      ack.offset === ''
+    ) {
+      throw new InvalidArgumentError(
+        `The handler of ${this.describe} emitted ${JSON.stringify(ack)}, not an ack { stream, offset }`,
+      );
     }
     if (!this.known.has(ack.stream)) {
-      throw new InvalidArgumentError(`The handler of ${this.describe} acked '${ack.stream}', which is not one of its streams (${[...this.known].join(', ')})`);
+      throw new InvalidArgumentError(
+        `The handler of ${this.describe} acked '${ack.stream}', which is not one of its streams (${[...this.known].join(', ')})`,
+      );
     }
     const previous = this.latest.get(ack.stream);
     if (previous === undefined || ack.offset > previous) this.latest.set(ack.stream, ack.offset);

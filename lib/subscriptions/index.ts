@@ -20,7 +20,16 @@ export type {
   WebhookNotification,
   WebhookSigning,
 } from './subscription-types.js';
-export type { ProcessOptions, Wake, WakeCompleted, WakeFailed, WakeHandler, WakeInfo, WakeLost, WakeOutcome } from './worker-types.js';
+export type {
+  ProcessOptions,
+  Wake,
+  WakeCompleted,
+  WakeFailed,
+  WakeHandler,
+  WakeInfo,
+  WakeLost,
+  WakeOutcome,
+} from './worker-types.js';
 export {
   AlreadyClaimedError,
   InvalidAckError,
@@ -37,4 +46,9 @@ export {
 } from './subscription-errors.js';
 export { WebhookVerifier, type WebhookVerifierOptions } from './webhook-verifier.js';
 export { WebhookSignatureError, type WebhookSignatureFailure } from './webhook-signature.js';
-export { webhookReceiver, WebhookReceiver, type WebhookReceiverOptions, type WebhookResponse } from './webhook-receiver.js';
+export {
+  webhookReceiver,
+  WebhookReceiver,
+  type WebhookReceiverOptions,
+  type WebhookResponse,
+} from './webhook-receiver.js';

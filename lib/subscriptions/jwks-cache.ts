@@ -51,7 +51,11 @@ export class JwksCache {
     let imported = set.imported.get(kid);
     if (imported === undefined) {
       imported = importEd25519(jwk).catch((error: unknown) => {
-        throw new ParseError({ url: this.options.url, what: `Key '${kid}' of the JWKS is not a valid Ed25519 public key`, cause: error });
+        throw new ParseError({
+          url: this.options.url,
+          what: `Key '${kid}' of the JWKS is not a valid Ed25519 public key`,
+          cause: error,
+        });
       });
       set.imported.set(kid, imported);
     }
@@ -64,7 +68,12 @@ export class JwksCache {
       .then((response) => {
         const fetchedAt = this.options.now();
         const maxAge = maxAgeMs(response.cacheControl) ?? this.options.defaultMaxAgeMs;
-        const set: KeySet = { keys: ed25519Keys(response.body, this.options.url), fetchedAt, expiresAt: fetchedAt + maxAge, imported: new Map() };
+        const set: KeySet = {
+          keys: ed25519Keys(response.body, this.options.url),
+          fetchedAt,
+          expiresAt: fetchedAt + maxAge,
+          imported: new Map(),
+        };
         this.current = set;
         return set;
       })
@@ -83,7 +92,8 @@ export function maxAgeMs(cacheControl: string | undefined): number | undefined {
   for (const directive of cacheControl.toLowerCase().split(',')) {
     const [name, value] = directive.trim().split('=', 2) as [string, string | undefined];
     if (name === 'no-store' || name === 'no-cache') return 0;
-    if (name === 'max-age' && value !== undefined && /^\d+$/.test(value.replace(/"/g, ''))) maxAge = Number(value.replace(/"/g, '')) * 1000;
+    if (name === 'max-age' && value !== undefined && /^\d+$/.test(value.replace(/"/g, '')))
+      maxAge = Number(value.replace(/"/g, '')) * 1000;
   }
   return maxAge;
 }
@@ -111,6 +121,11 @@ export function ed25519Keys(body: string, url: string): ReadonlyMap<string, Json
 
 function importEd25519(jwk: JsonWebKey): Promise<CryptoKey> {
   const subtle = globalThis.crypto?.subtle;
-  if (!subtle) return Promise.reject(new Error('Web Crypto (globalThis.crypto.subtle) is not available: webhook verification needs Node >= 20 or a runtime with Ed25519 in Web Crypto'));
+  if (!subtle)
+    return Promise.reject(
+      new Error(
+        'Web Crypto (globalThis.crypto.subtle) is not available: webhook verification needs Node >= 20 or a runtime with Ed25519 in Web Crypto',
+      ),
+    );
   return subtle.importKey('jwk', jwk, { name: 'Ed25519' }, false, ['verify']);
 }

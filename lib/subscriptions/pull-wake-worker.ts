@@ -1,4 +1,20 @@
-import { catchError, concatMap, defer, EMPTY, exhaustMap, expand, filter, map, merge, of, switchMap, throwError, timer, type Observable, type SchedulerLike } from 'rxjs';
+import {
+  catchError,
+  concatMap,
+  defer,
+  EMPTY,
+  exhaustMap,
+  expand,
+  filter,
+  map,
+  merge,
+  of,
+  switchMap,
+  throwError,
+  timer,
+  type Observable,
+  type SchedulerLike,
+} from 'rxjs';
 import { InvalidArgumentError } from '../errors/client-errors.js';
 import { backoffDelay } from '../retry/retry-with-backoff.js';
 import type { RetryConfig } from '../retry/retry-config.js';
@@ -44,7 +60,11 @@ interface Step {
  * that always fails cannot spin the workers. Errors only when the worker
  * cannot go on (the subscription is gone, the server unreachable).
  */
-export function pullWakeWorker(subscription: PullWakeSubscription, options: ProcessOptions, handler: WakeHandler): Observable<WakeOutcome> {
+export function pullWakeWorker(
+  subscription: PullWakeSubscription,
+  options: ProcessOptions,
+  handler: WakeHandler,
+): Observable<WakeOutcome> {
   return defer(() => {
     const { scheduler } = subscription;
     validate(options, handler, subscription.id);
@@ -54,7 +74,11 @@ export function pullWakeWorker(subscription: PullWakeSubscription, options: Proc
       defer(() => {
         const leaseStartedAt = scheduler.now();
         return subscription.claim(options.worker).pipe(
-          catchError((error: unknown) => (error instanceof AlreadyClaimedError || error instanceof NoPendingWorkError ? EMPTY : throwError(() => error))),
+          catchError((error: unknown) =>
+            error instanceof AlreadyClaimedError || error instanceof NoPendingWorkError
+              ? EMPTY
+              : throwError(() => error),
+          ),
           concatMap((claim) =>
             runWake({ ...claim, subscriptionId: subscription.id, leaseStartedAt }, subscription.control, handler, {
               scheduler,
@@ -68,7 +92,15 @@ export function pullWakeWorker(subscription: PullWakeSubscription, options: Proc
       });
 
     const drain = claimOnce(0).pipe(
-      expand(({ failures }) => (failures === 0 ? claimOnce(0) : timer(backoffDelay(subscription.retry, failures, undefined), scheduler).pipe(concatMap(() => claimOnce(failures)))), 1),
+      expand(
+        ({ failures }) =>
+          failures === 0
+            ? claimOnce(0)
+            : timer(backoffDelay(subscription.retry, failures, undefined), scheduler).pipe(
+                concatMap(() => claimOnce(failures)),
+              ),
+        1,
+      ),
       map((step) => step.outcome),
     );
 
@@ -90,10 +122,12 @@ function validate(options: ProcessOptions, handler: WakeHandler, id: string): vo
   const fail = (message: string): never => {
     throw new InvalidArgumentError(`process() on subscription '${id}': ${message}`);
   };
-  if (typeof options?.worker !== 'string' || options.worker === '') fail('options.worker must name this worker (a non-empty string)');
+  if (typeof options?.worker !== 'string' || options.worker === '')
+    fail('options.worker must name this worker (a non-empty string)');
   if (typeof handler !== 'function') fail('the handler must be a function (wake) => ObservableInput<Ack>');
   for (const name of ['claimIntervalMs', 'heartbeatIntervalMs'] as const) {
     const value = options[name];
-    if (value !== undefined && !(Number.isFinite(value) && value > 0)) fail(`${name} must be a positive number of ms, got ${value}`);
+    if (value !== undefined && !(Number.isFinite(value) && value > 0))
+      fail(`${name} must be a positive number of ms, got ${value}`);
   }
 }

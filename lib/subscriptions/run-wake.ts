@@ -87,10 +87,20 @@ type LeaseStep =
  *
  * Emits exactly one outcome, then completes.
  */
-export function runWake(held: HeldWake, control: WakeControl, handler: WakeHandler, options: RunWakeOptions): Observable<WakeOutcome> {
+export function runWake(
+  held: HeldWake,
+  control: WakeControl,
+  handler: WakeHandler,
+  options: RunWakeOptions,
+): Observable<WakeOutcome> {
   return defer(() => {
     const { scheduler } = options;
-    const info: WakeInfo = { subscriptionId: held.subscriptionId, wakeId: held.wakeId, generation: held.generation, streams: held.streams };
+    const info: WakeInfo = {
+      subscriptionId: held.subscriptionId,
+      wakeId: held.wakeId,
+      generation: held.generation,
+      streams: held.streams,
+    };
     const ledger = new AckLedger(held.streams, `wake ${held.wakeId} of subscription '${held.subscriptionId}'`);
     const abort = new AbortController();
     const heartbeatEvery = options.heartbeatIntervalMs ?? held.leaseTtlMs / 3;
@@ -103,10 +113,17 @@ export function runWake(held: HeldWake, control: WakeControl, handler: WakeHandl
           return control.ack(held, acks, false).pipe(map(() => (ledger.markSent(acks), { kind: 'renewed', at })));
         }
         const { unsent, all } = ledger.complete();
-        return control.ack(held, unsent, true).pipe(map((result) => ({ kind: 'completed', outcome: { kind: 'completed', wake: info, acks: all, nextWake: result.nextWake } })));
+        return control.ack(held, unsent, true).pipe(
+          map((result) => ({
+            kind: 'completed',
+            outcome: { kind: 'completed', wake: info, acks: all, nextWake: result.nextWake },
+          })),
+        );
       }).pipe(
         // A network failure is a missed heartbeat, not the end of the wake: the next one may get through before the lease runs out.
-        catchError((error: unknown) => (isRetryable(error) ? of<LeaseStep>({ kind: 'missed' }) : throwError(() => error))),
+        catchError((error: unknown) =>
+          isRetryable(error) ? of<LeaseStep>({ kind: 'missed' }) : throwError(() => error),
+        ),
       );
 
     // One control request at a time: the next waits for the previous answer, then for the heartbeat interval or the handler's end.
@@ -116,10 +133,10 @@ export function runWake(held: HeldWake, control: WakeControl, handler: WakeHandl
           (step) =>
             step.kind === 'completed'
               ? EMPTY
-              : race(timer(heartbeatEvery, scheduler).pipe(map(() => 'heartbeat' as const)), handlerEnded.pipe(map(() => 'done' as const))).pipe(
-                  take(1),
-                  concatMap(send),
-                ),
+              : race(
+                  timer(heartbeatEvery, scheduler).pipe(map(() => 'heartbeat' as const)),
+                  handlerEnded.pipe(map(() => 'done' as const)),
+                ).pipe(take(1), concatMap(send)),
           1,
         ),
       );
@@ -130,7 +147,13 @@ export function runWake(held: HeldWake, control: WakeControl, handler: WakeHandl
         filter((step) => step.kind === 'renewed'),
         switchMap((step) => timer(Math.max(0, step.at + held.leaseTtlMs - scheduler.now()), scheduler)),
         map(() => {
-          throw new LeaseExpiredError({ url: options.url, subscriptionId: held.subscriptionId, wakeId: held.wakeId, generation: held.generation, leaseTtlMs: held.leaseTtlMs });
+          throw new LeaseExpiredError({
+            url: options.url,
+            subscriptionId: held.subscriptionId,
+            wakeId: held.wakeId,
+            generation: held.generation,
+            leaseTtlMs: held.leaseTtlMs,
+          });
         }),
       );
 
@@ -158,7 +181,9 @@ export function runWake(held: HeldWake, control: WakeControl, handler: WakeHandl
       takeWhile((step) => step.kind !== 'completed', true),
       filter((step): step is Extract<LeaseStep, { kind: 'completed' }> => step.kind === 'completed'),
       map((step): WakeOutcome => step.outcome),
-      catchError((error: unknown) => (isLeaseLost(error) ? of<WakeOutcome>({ kind: 'lost', wake: info, error: error as Error }) : failed(error))),
+      catchError((error: unknown) =>
+        isLeaseLost(error) ? of<WakeOutcome>({ kind: 'lost', wake: info, error: error as Error }) : failed(error),
+      ),
       tap(() => (settled = true)),
       finalize(() => {
         abort.abort();

@@ -14,10 +14,14 @@ export function validateSubscriptionConfig(config: SubscriptionConfig, subscript
     throw new InvalidArgumentError(`Subscription '${subscriptionId}': ${message}`);
   };
   if (config === null || typeof config !== 'object') fail('ensure(config) needs a configuration object');
-  if (config.type !== 'pull-wake' && config.type !== 'webhook') fail(`type must be 'pull-wake' or 'webhook', got ${JSON.stringify(config.type)}`);
+  if (config.type !== 'pull-wake' && config.type !== 'webhook')
+    fail(`type must be 'pull-wake' or 'webhook', got ${JSON.stringify(config.type)}`);
   const hasPattern = typeof config.pattern === 'string' && config.pattern.length > 0;
   if (config.pattern !== undefined && !hasPattern) fail('pattern must be a non-empty string');
-  if (config.streams !== undefined && (!Array.isArray(config.streams) || config.streams.some((path) => typeof path !== 'string' || path === ''))) {
+  if (
+    config.streams !== undefined &&
+    (!Array.isArray(config.streams) || config.streams.some((path) => typeof path !== 'string' || path === ''))
+  ) {
     fail('streams must be an array of non-empty stream paths');
   }
   if (!hasPattern && !(config.streams && config.streams.length > 0)) fail('give a pattern, streams, or both');

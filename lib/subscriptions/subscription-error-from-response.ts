@@ -36,7 +36,13 @@ export function subscriptionErrorFromResponse(
   context: SubscriptionRequestContext,
 ): DurableStreamError {
   const body = wireError(bodyText);
-  const base = { url: request.url, status, headers, detail: body ? body.message : bodyText, subscriptionId: context.subscriptionId };
+  const base = {
+    url: request.url,
+    status,
+    headers,
+    detail: body ? body.message : bodyText,
+    subscriptionId: context.subscriptionId,
+  };
   const wake = { ...base, ...context.wake };
   switch (body?.code) {
     case 'SUBSCRIPTION_NOT_FOUND':

@@ -29,10 +29,14 @@ export class SubscriptionNotFoundError extends SubscriptionError {
 /** 409 `SUBSCRIPTION_ALREADY_EXISTS`: the id is taken by a subscription with another configuration. */
 export class SubscriptionConflictError extends SubscriptionError {
   constructor(init: SubscriptionErrorInit) {
-    super('SUBSCRIPTION_ALREADY_EXISTS', `Subscription '${init.subscriptionId}' already exists with a different configuration (409)`, {
-      hint: "A subscription's configuration cannot change in place: ensure() it with the configuration it has (get() shows it), or delete() it and ensure() again (its cursors start over)",
-      ...init,
-    });
+    super(
+      'SUBSCRIPTION_ALREADY_EXISTS',
+      `Subscription '${init.subscriptionId}' already exists with a different configuration (409)`,
+      {
+        hint: "A subscription's configuration cannot change in place: ensure() it with the configuration it has (get() shows it), or delete() it and ensure() again (its cursors start over)",
+        ...init,
+      },
+    );
   }
 }
 
@@ -41,10 +45,14 @@ export class WebhookUrlRejectedError extends SubscriptionError {
   /** The URL that was refused. */
   readonly webhookUrl: string | undefined;
   constructor(init: SubscriptionErrorInit & { readonly webhookUrl?: string }) {
-    super('WEBHOOK_URL_REJECTED', `The server rejected webhook URL '${init.webhookUrl ?? '?'}' of subscription '${init.subscriptionId}' (400)`, {
-      hint: 'Use an https URL on a public host; plain http is accepted only for localhost or 127.0.0.x, in development',
-      ...init,
-    });
+    super(
+      'WEBHOOK_URL_REJECTED',
+      `The server rejected webhook URL '${init.webhookUrl ?? '?'}' of subscription '${init.subscriptionId}' (400)`,
+      {
+        hint: 'Use an https URL on a public host; plain http is accepted only for localhost or 127.0.0.x, in development',
+        ...init,
+      },
+    );
     this.webhookUrl = init.webhookUrl;
   }
 }
@@ -120,10 +128,14 @@ export class WakeTokenError extends SubscriptionError {
   /** True for `TOKEN_EXPIRED`. */
   readonly expired: boolean;
   constructor(init: WakeErrorInit & { readonly expired: boolean }) {
-    super(init.expired ? 'TOKEN_EXPIRED' : 'TOKEN_INVALID', `The token of the ${wakeName(init)} is ${init.expired ? 'expired' : 'invalid'} (401)`, {
-      hint: "Acks, heartbeats and releases carry the wake's own token (the claim's token, or the webhook's callback token); this wake is lost, claim again",
-      ...init,
-    });
+    super(
+      init.expired ? 'TOKEN_EXPIRED' : 'TOKEN_INVALID',
+      `The token of the ${wakeName(init)} is ${init.expired ? 'expired' : 'invalid'} (401)`,
+      {
+        hint: "Acks, heartbeats and releases carry the wake's own token (the claim's token, or the webhook's callback token); this wake is lost, claim again",
+        ...init,
+      },
+    );
     this.wakeId = init.wakeId;
     this.expired = init.expired;
   }
@@ -145,7 +157,9 @@ export class LeaseExpiredError extends SubscriptionError {
   readonly wakeId: string;
   /** That wake's generation. */
   readonly generation: number;
-  constructor(init: WakeErrorInit & { readonly wakeId: string; readonly generation: number; readonly leaseTtlMs: number }) {
+  constructor(
+    init: WakeErrorInit & { readonly wakeId: string; readonly generation: number; readonly leaseTtlMs: number },
+  ) {
     super('LEASE_EXPIRED', `No heartbeat renewed the lease on the ${wakeName(init)} within ${init.leaseTtlMs} ms`, {
       hint: 'The handler was stopped: the server may have handed the wake to another worker. Check the network to the server; a longer leaseTtlMs tolerates longer outages',
       ...init,
@@ -157,5 +171,10 @@ export class LeaseExpiredError extends SubscriptionError {
 
 /** Whether `error` means the wake's lease is gone: fenced, token refused, subscription deleted, or lease run out. */
 export function isLeaseLost(error: unknown): boolean {
-  return error instanceof WakeFencedError || error instanceof WakeTokenError || error instanceof SubscriptionNotFoundError || error instanceof LeaseExpiredError;
+  return (
+    error instanceof WakeFencedError ||
+    error instanceof WakeTokenError ||
+    error instanceof SubscriptionNotFoundError ||
+    error instanceof LeaseExpiredError
+  );
 }

@@ -1,4 +1,15 @@
-import { asyncScheduler, catchError, concatMap, defer, filter, map, mergeMap, of, throwError, type Observable } from 'rxjs';
+import {
+  asyncScheduler,
+  catchError,
+  concatMap,
+  defer,
+  filter,
+  map,
+  mergeMap,
+  of,
+  throwError,
+  type Observable,
+} from 'rxjs';
 import type { DurableStreamsClient } from '../client/durable-streams-client.js';
 import { InvalidArgumentError } from '../errors/client-errors.js';
 import { StreamExistsError } from '../errors/http-errors.js';
@@ -10,7 +21,16 @@ import { readJson } from '../read/read-stream.js';
 import { pullWakeWorker } from './pull-wake-worker.js';
 import { validateSubscriptionConfig } from './subscription-config.js';
 import { SubscriptionRequests } from './subscription-requests.js';
-import type { Ack, AckResult, EnsureResult, Subscription, SubscriptionConfig, WakeClaim, WakeEvent, WakeRef } from './subscription-types.js';
+import type {
+  Ack,
+  AckResult,
+  EnsureResult,
+  Subscription,
+  SubscriptionConfig,
+  WakeClaim,
+  WakeEvent,
+  WakeRef,
+} from './subscription-types.js';
 import { wakeView } from './wake-view.js';
 import { wakeEventFromWire } from './wire.js';
 import type { ProcessOptions, WakeHandler, WakeOutcome } from './worker-types.js';
@@ -48,9 +68,13 @@ export class SubscriptionHandle {
   ) {
     const executor = clientExecutor(client);
     if (executor === undefined) throw new InvalidArgumentError('subscription(client, id) needs a DurableStreamsClient');
-    if (typeof id !== 'string' || id === '') throw new InvalidArgumentError('subscription(client, id) needs a non-empty id');
+    if (typeof id !== 'string' || id === '')
+      throw new InvalidArgumentError('subscription(client, id) needs a non-empty id');
     const baseUrl = executor.options.baseUrl;
-    if (baseUrl === undefined) throw new InvalidArgumentError(`subscription '${id}': the client needs a baseUrl, the server's stream root (e.g. http://host:4437/v1/stream)`);
+    if (baseUrl === undefined)
+      throw new InvalidArgumentError(
+        `subscription '${id}': the client needs a baseUrl, the server's stream root (e.g. http://host:4437/v1/stream)`,
+      );
     this.requests = new SubscriptionRequests(executor, baseUrl, id);
   }
 
@@ -70,7 +94,12 @@ export class SubscriptionHandle {
       const put = this.requests.ensure(config, options);
       if (config.type !== 'pull-wake' || options.createWakeStream === false) return put;
       const wakeStream = this.client.stream(config.wakeStream!, { contentType: 'application/json' });
-      const create = createStream(wakeStream, { contentType: 'application/json', headers: options.headers, params: options.params, retry: options.retry });
+      const create = createStream(wakeStream, {
+        contentType: 'application/json',
+        headers: options.headers,
+        params: options.params,
+        retry: options.retry,
+      });
       // An existing wake stream of another configuration still takes wake events; only its content type matters, and the server checks appends.
       return create.pipe(
         catchError((error: unknown) => (error instanceof StreamExistsError ? of(undefined) : throwError(() => error))),
@@ -92,8 +121,18 @@ export class SubscriptionHandle {
   /** Links streams explicitly, at their current tail (their history is not pending). Idempotent. */
   addStreams(paths: readonly string[], options?: RequestOptions): Observable<void> {
     return defer(() => {
-      if (!Array.isArray(paths) || paths.length === 0 || paths.some((path) => typeof path !== 'string' || path === '')) {
-        return throwError(() => new InvalidArgumentError(`addStreams() on subscription '${this.id}' needs a non-empty array of stream paths`, this.url));
+      if (
+        !Array.isArray(paths) ||
+        paths.length === 0 ||
+        paths.some((path) => typeof path !== 'string' || path === '')
+      ) {
+        return throwError(
+          () =>
+            new InvalidArgumentError(
+              `addStreams() on subscription '${this.id}' needs a non-empty array of stream paths`,
+              this.url,
+            ),
+        );
       }
       return this.requests.addStreams(paths, options);
     });
@@ -104,7 +143,9 @@ export class SubscriptionHandle {
     return defer(() =>
       typeof path === 'string' && path !== ''
         ? this.requests.removeStream(path, options)
-        : throwError(() => new InvalidArgumentError(`removeStream() on subscription '${this.id}' needs a stream path`, this.url)),
+        : throwError(
+            () => new InvalidArgumentError(`removeStream() on subscription '${this.id}' needs a stream path`, this.url),
+          ),
     );
   }
 
@@ -146,12 +187,18 @@ export class SubscriptionHandle {
         scheduler: executorOptions.scheduler ?? asyncScheduler,
         retry: executorOptions.retry,
         claim: (worker) => requests.claim(worker),
-        control: { ack: (wake, acks, done) => requests.ack(wake, acks, done), release: (wake) => requests.release(wake) },
+        control: {
+          ack: (wake, acks, done) => requests.ack(wake, acks, done),
+          release: (wake) => requests.release(wake),
+        },
         wakeStream: () =>
           requests.get().pipe(
             map((subscription) => {
               if (subscription.wakeStream === undefined) {
-                throw new InvalidArgumentError(`process() on subscription '${this.id}': it has no wake stream (a ${subscription.type} subscription?)`, requests.url);
+                throw new InvalidArgumentError(
+                  `process() on subscription '${this.id}': it has no wake stream (a ${subscription.type} subscription?)`,
+                  requests.url,
+                );
               }
               return subscription.wakeStream;
             }),
@@ -171,7 +218,10 @@ export function subscription(client: DurableStreamsClient, id: string): Subscrip
 }
 
 function wakeEvents(client: DurableStreamsClient, path: string, options: ProcessOptions): Observable<WakeEvent> {
-  return readJson(client.stream(path, { contentType: 'application/json' }), { offset: Offset.now, ...(options.live === undefined ? {} : { live: options.live }) }).pipe(
+  return readJson(client.stream(path, { contentType: 'application/json' }), {
+    offset: Offset.now,
+    ...(options.live === undefined ? {} : { live: options.live }),
+  }).pipe(
     mergeMap((batch) => batch.items),
     map(wakeEventFromWire),
     filter((event): event is WakeEvent => event !== undefined),

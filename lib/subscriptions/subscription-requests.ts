@@ -4,8 +4,24 @@ import type { RequestOptions } from '../http/stream-context.js';
 import type { RetrySafety } from '../retry/retry-safety.js';
 import type { HttpResponse } from '../transport/http-transport.js';
 import { subscriptionErrorFromResponse, type SubscriptionRequestContext } from './subscription-error-from-response.js';
-import type { Ack, AckResult, EnsureResult, Subscription, SubscriptionConfig, WakeClaim, WakeRef } from './subscription-types.js';
-import { ackResultFromWire, ackToWire, claimFromWire, configToWire, parseJsonBody, releaseToWire, subscriptionFromWire } from './wire.js';
+import type {
+  Ack,
+  AckResult,
+  EnsureResult,
+  Subscription,
+  SubscriptionConfig,
+  WakeClaim,
+  WakeRef,
+} from './subscription-types.js';
+import {
+  ackResultFromWire,
+  ackToWire,
+  claimFromWire,
+  configToWire,
+  parseJsonBody,
+  releaseToWire,
+  subscriptionFromWire,
+} from './wire.js';
 
 /** One request of the subscription API, before the executor adds the client's headers and params. */
 interface Call<T> {
@@ -46,14 +62,25 @@ export class SubscriptionRequests {
         body: configToWire(config),
         context: { webhookUrl: config.webhook?.url },
         safety: 'idempotent',
-        read: async (response, url) => ({ created: response.status === 201, subscription: subscriptionFromWire(parseJsonBody(await response.body.text(), 'subscription', url), url) }),
+        read: async (response, url) => ({
+          created: response.status === 201,
+          subscription: subscriptionFromWire(parseJsonBody(await response.body.text(), 'subscription', url), url),
+        }),
       },
       options,
     );
   }
 
   get(options?: RequestOptions): Observable<Subscription> {
-    return this.send({ method: 'GET', safety: 'idempotent', read: async (response, url) => subscriptionFromWire(parseJsonBody(await response.body.text(), 'subscription', url), url) }, options);
+    return this.send(
+      {
+        method: 'GET',
+        safety: 'idempotent',
+        read: async (response, url) =>
+          subscriptionFromWire(parseJsonBody(await response.body.text(), 'subscription', url), url),
+      },
+      options,
+    );
   }
 
   delete(options?: RequestOptions): Observable<void> {
@@ -61,17 +88,29 @@ export class SubscriptionRequests {
   }
 
   addStreams(paths: readonly string[], options?: RequestOptions): Observable<void> {
-    return this.send({ method: 'POST', path: '/streams', body: { streams: [...paths] }, safety: 'idempotent', read: drain }, options);
+    return this.send(
+      { method: 'POST', path: '/streams', body: { streams: [...paths] }, safety: 'idempotent', read: drain },
+      options,
+    );
   }
 
   removeStream(path: string, options?: RequestOptions): Observable<void> {
-    return this.send({ method: 'DELETE', path: `/streams/${encodeURIComponent(path)}`, safety: 'idempotent', read: drain }, options);
+    return this.send(
+      { method: 'DELETE', path: `/streams/${encodeURIComponent(path)}`, safety: 'idempotent', read: drain },
+      options,
+    );
   }
 
   /** Not repeated after a failure that may have reached the server: a repeated claim would find this worker's own lease. */
   claim(worker: string, options?: RequestOptions): Observable<WakeClaim> {
     return this.send(
-      { method: 'POST', path: '/claim', body: { worker }, safety: 'unsafe', read: async (response, url) => claimFromWire(parseJsonBody(await response.body.text(), 'claim', url), url) },
+      {
+        method: 'POST',
+        path: '/claim',
+        body: { worker },
+        safety: 'unsafe',
+        read: async (response, url) => claimFromWire(parseJsonBody(await response.body.text(), 'claim', url), url),
+      },
       options,
     );
   }
@@ -82,17 +121,37 @@ export class SubscriptionRequests {
 
   release(wake: WakeRef, options?: RequestOptions): Observable<void> {
     return this.send(
-      { method: 'POST', path: '/release', body: releaseToWire(wake), token: wake.token, context: { wake }, safety: 'idempotent', read: drain },
+      {
+        method: 'POST',
+        path: '/release',
+        body: releaseToWire(wake),
+        token: wake.token,
+        context: { wake },
+        safety: 'idempotent',
+        read: drain,
+      },
       options,
     );
   }
 
   /** A webhook wake's ack, heartbeat or `done`, to its callback URL. */
-  callback(callbackUrl: string, wake: WakeRef, acks: readonly Ack[], done: boolean, options?: RequestOptions): Observable<AckResult> {
+  callback(
+    callbackUrl: string,
+    wake: WakeRef,
+    acks: readonly Ack[],
+    done: boolean,
+    options?: RequestOptions,
+  ): Observable<AckResult> {
     return this.wakeAck(callbackUrl, wake, acks, done, options);
   }
 
-  private wakeAck(url: string, wake: WakeRef, acks: readonly Ack[], done: boolean, options?: RequestOptions): Observable<AckResult> {
+  private wakeAck(
+    url: string,
+    wake: WakeRef,
+    acks: readonly Ack[],
+    done: boolean,
+    options?: RequestOptions,
+  ): Observable<AckResult> {
     return this.send(
       {
         method: 'POST',
@@ -101,7 +160,8 @@ export class SubscriptionRequests {
         token: wake.token,
         context: { wake },
         safety: 'idempotent',
-        read: async (response, requestUrl) => ackResultFromWire(parseJsonBody(await response.body.text(), 'ack', requestUrl), requestUrl),
+        read: async (response, requestUrl) =>
+          ackResultFromWire(parseJsonBody(await response.body.text(), 'ack', requestUrl), requestUrl),
       },
       options,
     );
@@ -121,7 +181,8 @@ export class SubscriptionRequests {
         ...(call.body === undefined ? {} : { body: JSON.stringify(call.body) }),
         userHeaders: options.headers,
         userParams: options.params,
-        errorFrom: (status, responseHeaders, bodyText, request) => subscriptionErrorFromResponse(status, responseHeaders, bodyText, request, context),
+        errorFrom: (status, responseHeaders, bodyText, request) =>
+          subscriptionErrorFromResponse(status, responseHeaders, bodyText, request, context),
       },
       (response) => call.read(response, url),
       call.safety,

@@ -32,13 +32,22 @@ export function wakeView(client: DurableStreamsClient, source: WakeViewSource, s
       defer(() => {
         const stream = byPath.get(path);
         if (stream === undefined) {
-          return throwError(() => new InvalidArgumentError(`readJson('${path}'): not a stream of wake ${source.wakeId} (${[...byPath.keys()].join(', ')})`));
+          return throwError(
+            () =>
+              new InvalidArgumentError(
+                `readJson('${path}'): not a stream of wake ${source.wakeId} (${[...byPath.keys()].join(', ')})`,
+              ),
+          );
         }
         // Acked offsets are inclusive and a read starts after its offset: reading from the acked offset yields exactly what is pending.
-        return readJson<T>(client.stream(path), { ...options, offset: stream.ackedOffset === Offset.beginning ? Offset.beginning : stream.ackedOffset, live: false }).pipe(
-            takeWhile((batch) => batch.offset < stream.tailOffset, true),
-            filter((batch) => batch.items.length > 0),
-          );
+        return readJson<T>(client.stream(path), {
+          ...options,
+          offset: stream.ackedOffset === Offset.beginning ? Offset.beginning : stream.ackedOffset,
+          live: false,
+        }).pipe(
+          takeWhile((batch) => batch.offset < stream.tailOffset, true),
+          filter((batch) => batch.items.length > 0),
+        );
       }),
   };
 }

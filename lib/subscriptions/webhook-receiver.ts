@@ -1,5 +1,17 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { asyncScheduler, concatMap, EMPTY, map, of, shareReplay, Subject, tap, type Observable, type SchedulerLike, type Subscription as RxSubscription } from 'rxjs';
+import {
+  asyncScheduler,
+  concatMap,
+  EMPTY,
+  map,
+  of,
+  shareReplay,
+  Subject,
+  tap,
+  type Observable,
+  type SchedulerLike,
+  type Subscription as RxSubscription,
+} from 'rxjs';
 import type { DurableStreamsClient } from '../client/durable-streams-client.js';
 import { InvalidArgumentError } from '../errors/client-errors.js';
 import { clientExecutor } from '../http/client-executor.js';
@@ -38,7 +50,11 @@ export interface WebhookResponse {
 
 const MAX_FINISHED = 1024;
 const JSON_HEADERS = { 'content-type': 'application/json' } as const;
-const answer = (status: number, body: unknown): WebhookResponse => ({ status, headers: JSON_HEADERS, body: JSON.stringify(body) });
+const answer = (status: number, body: unknown): WebhookResponse => ({
+  status,
+  headers: JSON_HEADERS,
+  body: JSON.stringify(body),
+});
 
 /**
  * Receives webhook deliveries (PROTOCOL.md 7.1): verifies each, answers at
@@ -65,13 +81,23 @@ export class WebhookReceiver {
     private readonly options: WebhookReceiverOptions,
   ) {
     const executor = clientExecutor(client);
-    if (executor === undefined) throw new InvalidArgumentError('webhookReceiver(client, options) needs a DurableStreamsClient');
-    if (executor.options.baseUrl === undefined) throw new InvalidArgumentError("webhookReceiver(): the client needs a baseUrl, the server's stream root");
-    if (typeof options?.handler !== 'function') throw new InvalidArgumentError('webhookReceiver(): options.handler must be a function (wake) => ObservableInput<Ack>');
+    if (executor === undefined)
+      throw new InvalidArgumentError('webhookReceiver(client, options) needs a DurableStreamsClient');
+    if (executor.options.baseUrl === undefined)
+      throw new InvalidArgumentError("webhookReceiver(): the client needs a baseUrl, the server's stream root");
+    if (typeof options?.handler !== 'function')
+      throw new InvalidArgumentError(
+        'webhookReceiver(): options.handler must be a function (wake) => ObservableInput<Ack>',
+      );
     this.executor = executor;
     this.baseUrl = executor.options.baseUrl;
     this.scheduler = executor.options.scheduler ?? asyncScheduler;
-    this.verifier = options.verifier ?? new WebhookVerifier({ jwksUrl: `${this.baseUrl.replace(/\/+$/, '')}/__ds/jwks.json`, transport: executor.options.transport });
+    this.verifier =
+      options.verifier ??
+      new WebhookVerifier({
+        jwksUrl: `${this.baseUrl.replace(/\/+$/, '')}/__ds/jwks.json`,
+        transport: executor.options.transport,
+      });
     this.outcomes = this.outcomeSubject.asObservable();
   }
 
@@ -81,13 +107,17 @@ export class WebhookReceiver {
    * `reason` in the body), 503 (the key set could not be fetched, or the
    * receiver is closed: the server retries later). Never rejects.
    */
-  async handle(rawBody: string | Uint8Array, signatureHeader: string | readonly string[] | null | undefined): Promise<WebhookResponse> {
+  async handle(
+    rawBody: string | Uint8Array,
+    signatureHeader: string | readonly string[] | null | undefined,
+  ): Promise<WebhookResponse> {
     if (this.closed) return answer(503, { error: { code: 'RECEIVER_CLOSED' } });
     let notification: WebhookNotification;
     try {
       notification = await this.verifier.verify(rawBody, signatureHeader);
     } catch (error) {
-      if (error instanceof WebhookSignatureError) return answer(401, { error: { code: error.code, reason: error.reason } });
+      if (error instanceof WebhookSignatureError)
+        return answer(401, { error: { code: error.code, reason: error.reason } });
       return answer(503, { error: { code: (error as { code?: string }).code ?? 'UNAVAILABLE' } });
     }
     if (!this.closed) this.start(notification);
@@ -132,14 +162,26 @@ export class WebhookReceiver {
     const requests = this.callbackRequests(notification);
     // The local deadline counts from receipt: the signature's timestamp has one-second steps, and the clocks may differ by more.
     const leaseStartedAt = this.scheduler.now();
-    const wake = { wakeId: notification.wakeId, generation: notification.generation, token: notification.callbackToken };
-    const info = { subscriptionId: notification.subscriptionId, wakeId: notification.wakeId, generation: notification.generation, streams: notification.streams };
+    const wake = {
+      wakeId: notification.wakeId,
+      generation: notification.generation,
+      token: notification.callbackToken,
+    };
+    const info = {
+      subscriptionId: notification.subscriptionId,
+      wakeId: notification.wakeId,
+      generation: notification.generation,
+      streams: notification.streams,
+    };
     const subscription = this.leaseTtl(notification.subscriptionId)
       .pipe(
         concatMap((leaseTtlMs) =>
           runWake(
             { ...wake, subscriptionId: info.subscriptionId, streams: info.streams, leaseTtlMs, leaseStartedAt },
-            { ack: (held, acks, done) => requests.callback(notification.callbackUrl, held, acks, done), release: () => EMPTY },
+            {
+              ack: (held, acks, done) => requests.callback(notification.callbackUrl, held, acks, done),
+              release: () => EMPTY,
+            },
             this.options.handler,
             {
               scheduler: this.scheduler,
@@ -182,7 +224,9 @@ export class WebhookReceiver {
     } catch {
       // An unparsable callback URL fails when it is used, with a typed error.
     }
-    const executor = sameOrigin ? this.executor : new RequestExecutor({ ...this.executor.options, headers: undefined, params: undefined });
+    const executor = sameOrigin
+      ? this.executor
+      : new RequestExecutor({ ...this.executor.options, headers: undefined, params: undefined });
     return new SubscriptionRequests(executor, this.baseUrl, notification.subscriptionId);
   }
 

@@ -1,7 +1,8 @@
 import { DurableStreamError } from '../errors/durable-stream-error.js';
 
 /** Why a webhook delivery was refused. */
-export type WebhookSignatureFailure = 'missing' | 'malformed' | 'stale' | 'unknown-key' | 'bad-signature' | 'unexpected-subscription';
+export type WebhookSignatureFailure =
+  'missing' | 'malformed' | 'stale' | 'unknown-key' | 'bad-signature' | 'unexpected-subscription';
 
 const WHAT: Record<WebhookSignatureFailure, string> = {
   missing: 'The webhook request has no Webhook-Signature header',
@@ -17,8 +18,10 @@ const HINT: Record<WebhookSignatureFailure, string> = {
   malformed: "Expected 't=<unix seconds>,kid=<key id>,ed25519=<base64url signature>'; answer 401",
   stale: "Answer 401. A replayed delivery, or this machine's clock is off (check NTP)",
   'unknown-key': 'Answer 401. Check jwksUrl: it must be the key set of the server that sends these webhooks',
-  'bad-signature': 'Answer 401. Verify the raw request body, byte for byte as received (before any JSON parsing), with the header as sent',
-  'unexpected-subscription': "Answer 401. The signature is the server's, but its subscription_id is not one of subscriptionIds: another subscription shares this endpoint",
+  'bad-signature':
+    'Answer 401. Verify the raw request body, byte for byte as received (before any JSON parsing), with the header as sent',
+  'unexpected-subscription':
+    "Answer 401. The signature is the server's, but its subscription_id is not one of subscriptionIds: another subscription shares this endpoint",
 };
 
 /** A webhook delivery failed verification: do not act on it. */
@@ -61,12 +64,14 @@ export function parseWebhookSignature(header: string | readonly string[] | null 
     const at = part.indexOf('=');
     const name = part.slice(0, at).trim();
     const value = part.slice(at + 1).trim();
-    if (at < 1 || value === '') throw new WebhookSignatureError('malformed', `'${part.trim().slice(0, 40)}' is not name=value`);
+    if (at < 1 || value === '')
+      throw new WebhookSignatureError('malformed', `'${part.trim().slice(0, 40)}' is not name=value`);
     if (name === 't') timestamp = value;
     else if (name === 'kid') kid = value;
     else if (name === 'ed25519') signatures.push(decodeBase64Url(value));
   }
-  if (timestamp === undefined || !/^\d{1,15}$/.test(timestamp)) throw new WebhookSignatureError('malformed', 't must be a Unix timestamp in seconds');
+  if (timestamp === undefined || !/^\d{1,15}$/.test(timestamp))
+    throw new WebhookSignatureError('malformed', 't must be a Unix timestamp in seconds');
   if (kid === undefined) throw new WebhookSignatureError('malformed', 'kid is missing');
   if (signatures.length === 0) throw new WebhookSignatureError('malformed', 'ed25519 is missing');
   return { timestamp, timestampSeconds: Number(timestamp), kid, signatures };
@@ -89,7 +94,8 @@ export function withinReplayWindow(timestampSeconds: number, nowMs: number, tole
 }
 
 function decodeBase64Url(value: string): Uint8Array<ArrayBuffer> {
-  if (!BASE64URL.test(value) || value.length % 4 === 1) throw new WebhookSignatureError('malformed', 'ed25519 is not unpadded base64url');
+  if (!BASE64URL.test(value) || value.length % 4 === 1)
+    throw new WebhookSignatureError('malformed', 'ed25519 is not unpadded base64url');
   const base64 = value.replace(/-/g, '+').replace(/_/g, '/') + '='.repeat((4 - (value.length % 4)) % 4);
   const binary = atob(base64);
   const bytes = new Uint8Array(binary.length);

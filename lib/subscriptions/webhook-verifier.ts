@@ -6,7 +6,12 @@ import { exchange } from '../transport/exchange.js';
 import type { HttpTransport } from '../transport/http-transport.js';
 import { JwksCache, type JwksResponse } from './jwks-cache.js';
 import type { WebhookNotification } from './subscription-types.js';
-import { parseWebhookSignature, signedPayload, WebhookSignatureError, withinReplayWindow } from './webhook-signature.js';
+import {
+  parseWebhookSignature,
+  signedPayload,
+  WebhookSignatureError,
+  withinReplayWindow,
+} from './webhook-signature.js';
 import { notificationFromWire, parseJsonBody } from './wire.js';
 
 /** Options of a {@link WebhookVerifier}. */
@@ -53,7 +58,9 @@ export class WebhookVerifier {
   constructor(options: WebhookVerifierOptions) {
     const { jwksUrl } = options ?? {};
     if (typeof jwksUrl !== 'string' || !/^https?:\/\//i.test(jwksUrl)) {
-      throw new InvalidArgumentError(`WebhookVerifier needs jwksUrl, the absolute http(s) URL of the server's key set, got ${JSON.stringify(jwksUrl)}`);
+      throw new InvalidArgumentError(
+        `WebhookVerifier needs jwksUrl, the absolute http(s) URL of the server's key set, got ${JSON.stringify(jwksUrl)}`,
+      );
     }
     this.toleranceSeconds = positive(options.toleranceSeconds ?? 300, 'toleranceSeconds');
     this.now = options.now ?? Date.now;
@@ -75,13 +82,21 @@ export class WebhookVerifier {
    * (answer 401), or with the fetch's error when the key set could not be
    * fetched (answer 5xx: the server retries the delivery).
    */
-  async verify(rawBody: string | Uint8Array, signatureHeader: string | readonly string[] | null | undefined): Promise<WebhookNotification> {
+  async verify(
+    rawBody: string | Uint8Array,
+    signatureHeader: string | readonly string[] | null | undefined,
+  ): Promise<WebhookNotification> {
     if (typeof rawBody !== 'string' && !(rawBody instanceof Uint8Array)) {
-      throw new InvalidArgumentError('verify(rawBody, header) needs the raw request body as a string or bytes, before any JSON parsing');
+      throw new InvalidArgumentError(
+        'verify(rawBody, header) needs the raw request body as a string or bytes, before any JSON parsing',
+      );
     }
     const signature = parseWebhookSignature(signatureHeader);
     if (!withinReplayWindow(signature.timestampSeconds, this.now(), this.toleranceSeconds)) {
-      throw new WebhookSignatureError('stale', `t=${signature.timestamp}, now ${Math.floor(this.now() / 1000)}, window ±${this.toleranceSeconds} s`);
+      throw new WebhookSignatureError(
+        'stale',
+        `t=${signature.timestamp}, now ${Math.floor(this.now() / 1000)}, window ±${this.toleranceSeconds} s`,
+      );
     }
     const key = await this.keys.key(signature.kid);
     if (key === undefined) throw new WebhookSignatureError('unknown-key', `kid ${signature.kid}`);
@@ -109,7 +124,10 @@ async function loadJwks(transport: HttpTransport, url: string, timeoutMs: number
       async (response) => {
         const body = await response.body.text();
         if (response.status !== 200) {
-          throw errorFromResponse(response.status, Object.fromEntries(response.headers.entries()), body, { ...request, headers: request.headers });
+          throw errorFromResponse(response.status, Object.fromEntries(response.headers.entries()), body, {
+            ...request,
+            headers: request.headers,
+          });
         }
         return { body, cacheControl: response.headers.get('cache-control') ?? undefined };
       },
@@ -120,7 +138,9 @@ async function loadJwks(transport: HttpTransport, url: string, timeoutMs: number
 
 function positive(value: number, name: string, zeroAllowed = false): number {
   if (!(Number.isFinite(value) && (zeroAllowed ? value >= 0 : value > 0))) {
-    throw new InvalidArgumentError(`WebhookVerifier ${name} must be a ${zeroAllowed ? 'non-negative' : 'positive'} number, got ${value}`);
+    throw new InvalidArgumentError(
+      `WebhookVerifier ${name} must be a ${zeroAllowed ? 'non-negative' : 'positive'} number, got ${value}`,
+    );
   }
   return value;
 }

@@ -55,7 +55,11 @@ export function parseJsonBody(text: string, what: string, url: string): Json {
   try {
     value = JSON.parse(text);
   } catch (error) {
-    throw new ParseError({ url, what: `${what}: the response is not JSON (${JSON.stringify(text.slice(0, 80))})`, cause: error });
+    throw new ParseError({
+      url,
+      what: `${what}: the response is not JSON (${JSON.stringify(text.slice(0, 80))})`,
+      cause: error,
+    });
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     throw new ParseError({ url, what: `${what}: the response is not a JSON object` });
@@ -128,7 +132,11 @@ const LINK_TYPES = ['glob', 'explicit'] as const;
 
 function streamFromWire(item: unknown, what: string, url: string): SubscriptionStream {
   const read = reader(asObject(item, what, url), what, url);
-  return { path: read.string('path'), linkType: read.oneOf('link_type', LINK_TYPES) as SubscriptionLinkType, ackedOffset: read.string('acked_offset') };
+  return {
+    path: read.string('path'),
+    linkType: read.oneOf('link_type', LINK_TYPES) as SubscriptionLinkType,
+    ackedOffset: read.string('acked_offset'),
+  };
 }
 
 function pendingFromWire(item: unknown, what: string, url: string): PendingStream {
@@ -156,7 +164,8 @@ function signingFromWire(signing: Json, url: string): WebhookSigning {
 }
 
 function asObject(value: unknown, what: string, url: string): Json {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new ParseError({ url, what: `${what} is not a JSON object` });
+  if (value === null || typeof value !== 'object' || Array.isArray(value))
+    throw new ParseError({ url, what: `${what} is not a JSON object` });
   return value as Json;
 }
 
@@ -176,15 +185,22 @@ function reader(body: Json, what: string, url: string) {
     optionalString: (name: string) => optional<string>(name, 'string', 'a string'),
     optionalBoolean: (name: string) => optional<boolean>(name, 'boolean', 'true or false'),
     optionalObject: (name: string) => optional<Json>(name, 'object', 'an object'),
-    array: (name: string): unknown[] => (Array.isArray(body[name]) ? (body[name] as unknown[]) : fail(name, 'an array')),
+    array: (name: string): unknown[] =>
+      Array.isArray(body[name]) ? (body[name] as unknown[]) : fail(name, 'an array'),
     oneOf: <T extends string>(name: string, values: readonly T[]): T =>
-      values.includes(body[name] as T) ? (body[name] as T) : fail(name, values.map((value) => `'${value}'`).join(' or ')),
+      values.includes(body[name] as T)
+        ? (body[name] as T)
+        : fail(name, values.map((value) => `'${value}'`).join(' or ')),
   };
 }
 
 function describe(value: unknown): string {
   if (value === undefined) return 'missing';
-  return Array.isArray(value) ? 'an array' : value === null ? 'null' : `${typeof value} ${JSON.stringify(value).slice(0, 40)}`;
+  return Array.isArray(value)
+    ? 'an array'
+    : value === null
+      ? 'null'
+      : `${typeof value} ${JSON.stringify(value).slice(0, 40)}`;
 }
 
 function dropUndefined(body: Json): Json {

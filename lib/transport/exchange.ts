@@ -50,7 +50,9 @@ export function exchange<T>(
       timedOut = { phase, ms };
       controller.abort();
     };
-    let headerTimer: Subscription | undefined = timeouts.timeoutMs ? scheduler.schedule(expire(timeouts.timeoutMs), timeouts.timeoutMs) : undefined;
+    let headerTimer: Subscription | undefined = timeouts.timeoutMs
+      ? scheduler.schedule(expire(timeouts.timeoutMs), timeouts.timeoutMs)
+      : undefined;
     let bodyWatch: IdleWatch | undefined;
     const stopTimers = () => {
       headerTimer?.unsubscribe();
@@ -80,7 +82,8 @@ export function exchange<T>(
           return;
         }
         phase = 'body';
-        if (timeouts.bodyTimeoutMs) bodyWatch = watchIdle(scheduler, timeouts.bodyTimeoutMs, expire(timeouts.bodyTimeoutMs));
+        if (timeouts.bodyTimeoutMs)
+          bodyWatch = watchIdle(scheduler, timeouts.bodyTimeoutMs, expire(timeouts.bodyTimeoutMs));
         const bodyTimeoutMs = timeouts.bodyTimeoutMs;
         // A body only being discarded is not the answer: when it stalls, it is abandoned (its connection closed), not failed.
         const discard = bodyTimeoutMs ? () => watchIdle(scheduler, bodyTimeoutMs, () => controller.abort()) : undefined;
@@ -180,13 +183,25 @@ function watchedResponse(response: HttpResponse, watch: IdleWatch, discard: () =
   return { status: response.status, headers: response.headers, body };
 }
 
-const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);
+const NOT_SENT_CODES = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'UND_ERR_CONNECT_TIMEOUT',
+]);
 
 /** Maps what a transport threw to a typed error; typed errors pass through, unless a timeout caused them. */
-export function toSdkError(error: unknown, request: Pick<HttpRequest, 'url'>, timedOut?: { readonly phase: TimeoutPhase; readonly ms: number }): DurableStreamError {
+export function toSdkError(
+  error: unknown,
+  request: Pick<HttpRequest, 'url'>,
+  timedOut?: { readonly phase: TimeoutPhase; readonly ms: number },
+): DurableStreamError {
   const url = stripQuery(request.url);
   // Whatever failed after a timeout aborted the request failed because of it (an error body cut short included).
-  if (timedOut !== undefined) return new TimeoutError({ url, timeoutMs: timedOut.ms, phase: timedOut.phase, cause: error });
+  if (timedOut !== undefined)
+    return new TimeoutError({ url, timeoutMs: timedOut.ms, phase: timedOut.phase, cause: error });
   if (error instanceof DurableStreamError) return error;
   return new NetworkError({ url, cause: error, notSent: NOT_SENT_CODES.has(errorCode(error) ?? '') });
 }

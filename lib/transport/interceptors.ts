@@ -43,20 +43,39 @@ export type TransportInterceptor = (request: HttpRequest, next: TransportNext) =
  * is made): the first listed is the outermost, seeing the request first and
  * the response last. Without interceptors, `transport` itself.
  */
-export function interceptedTransport(transport: HttpTransport, interceptors: readonly TransportInterceptor[] | undefined): HttpTransport {
+export function interceptedTransport(
+  transport: HttpTransport,
+  interceptors: readonly TransportInterceptor[] | undefined,
+): HttpTransport {
   if (!interceptors?.length) return transport;
-  if (!interceptors.every((interceptor) => typeof interceptor === 'function')) throw new InvalidArgumentError('interceptors must be an array of functions');
+  if (!interceptors.every((interceptor) => typeof interceptor === 'function'))
+    throw new InvalidArgumentError('interceptors must be an array of functions');
   return {
     reportsSent: transport.reportsSent,
     request: (original) => {
       let sent = false;
       // The SDK's signal and onSent reach the transport whatever an interceptor passes on.
-      const send: TransportNext = (request) => ((sent = true), transport.request(request === original ? request : { ...request, signal: original.signal, onSent: original.onSent }));
+      const send: TransportNext = (request) => (
+        (sent = true),
+        transport.request(
+          request === original ? request : { ...request, signal: original.signal, onSent: original.onSent },
+        )
+      );
       // A chain per request (a few closures) knows whether this request reached the transport; async turns a synchronous throw into a rejection.
-      const chain = interceptors.reduceRight<TransportNext>((next, interceptor) => async (request) => interceptor(request, next), send);
+      const chain = interceptors.reduceRight<TransportNext>(
+        (next, interceptor) => async (request) => interceptor(request, next),
+        send,
+      );
       // Typed errors and the transport's own pass (the exchange maps the latter); a failure before the transport was called left nothing sent.
       return chain(original).catch((error: unknown) => {
-        throw error instanceof DurableStreamError || sent ? error : new NetworkError({ url: stripQuery(original.url), cause: error, notSent: true, hint: 'An interceptor failed: not sent' });
+        throw error instanceof DurableStreamError || sent
+          ? error
+          : new NetworkError({
+              url: stripQuery(original.url),
+              cause: error,
+              notSent: true,
+              hint: 'An interceptor failed: not sent',
+            });
       });
     },
   };

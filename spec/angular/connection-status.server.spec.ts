@@ -51,7 +51,10 @@ describe.each(['long-poll', 'sse'] as const)('streamResource() across a server o
     await firstValueFrom(appendJson(writer, { n: 1 }));
 
     TestBed.configureTestingModule({
-      providers: [provideZonelessChangeDetection(), provideDurableStreams({ baseUrl: server.streamBase, retry: { initialDelayMs: 50, maxDelayMs: 300 } })],
+      providers: [
+        provideZonelessChangeDetection(),
+        provideDurableStreams({ baseUrl: server.streamBase, retry: { initialDelayMs: 50, maxDelayMs: 300 } }),
+      ],
     });
     const feed = TestBed.runInInjectionContext(() => streamResource<{ n: number }>(() => ({ stream: path, live })));
     TestBed.tick();
@@ -75,6 +78,8 @@ describe.each(['long-poll', 'sse'] as const)('streamResource() across a server o
       statuses.stop();
     }
     // Loading first; then live, reconnecting for as long as the outage, live again (through catching-up, when sampled).
-    expect(statuses.seen.join(' ')).toMatch(/^(idle )?loading( catching-up)? live reconnecting( loading)?( catching-up)? live$/);
+    expect(statuses.seen.join(' ')).toMatch(
+      /^(idle )?loading( catching-up)? live reconnecting( loading)?( catching-up)? live$/,
+    );
   }, 60_000);
 });

@@ -38,7 +38,13 @@ function fakeClient() {
 
 const failure = new NetworkError({ url: 'http://streams.test/v1/stream/feed', cause: new Error('reset') });
 const reconnecting: ConnectionState = { status: 'reconnecting', attempt: 1, retryInMs: 100, error: failure };
-const batch = (items: number[], upToDate: boolean, offset: string): JsonBatch<number> => ({ items, upToDate, closed: false, offset, checkpoint: { offset } });
+const batch = (items: number[], upToDate: boolean, offset: string): JsonBatch<number> => ({
+  items,
+  upToDate,
+  closed: false,
+  offset,
+  checkpoint: { offset },
+});
 
 describe('streamResource() status from the connection state', () => {
   it('maps every state of the contract', () => {
@@ -50,15 +56,24 @@ describe('streamResource() status from the connection state', () => {
       { status: 'offline' },
       { status: 'closed' },
     ];
-    expect(states.map(statusFromConnection)).toEqual(['loading', 'catching-up', 'live', 'reconnecting', 'reconnecting', 'closed']);
+    expect(states.map(statusFromConnection)).toEqual([
+      'loading',
+      'catching-up',
+      'live',
+      'reconnecting',
+      'reconnecting',
+      'closed',
+    ]);
   });
 
   it('follows the reported state, batches no longer decide it, and errors still win', () => {
     const { client, reads } = fakeClient();
-    TestBed.configureTestingModule({ providers: [provideZonelessChangeDetection(), { provide: DurableStreamsClient, useValue: client }] });
+    TestBed.configureTestingModule({
+      providers: [provideZonelessChangeDetection(), { provide: DurableStreamsClient, useValue: client }],
+    });
     const feed = TestBed.runInInjectionContext(() => streamResource<number>(() => ({ stream: 'feed', live: 'sse' })));
     TestBed.tick();
-    const { options, batches } = reads[0]!;
+    const { options, batches } = reads[0];
     expect(options.connectionState).toBeDefined();
     batches.next(batch([1], true, '1')); // no state reported yet: the batch tells
     expect(feed.status()).toBe('live');
@@ -81,18 +96,24 @@ describe('streamResource() status from the connection state', () => {
       const { client, reads } = fakeClient();
       TestBed.resetTestingModule();
       TestBed.configureTestingModule({
-        providers: [provideZonelessChangeDetection(), { provide: DurableStreamsClient, useValue: client }, { provide: PLATFORM_ID, useValue: platform }],
+        providers: [
+          provideZonelessChangeDetection(),
+          { provide: DurableStreamsClient, useValue: client },
+          { provide: PLATFORM_ID, useValue: platform },
+        ],
       });
       const feed = TestBed.runInInjectionContext(() => streamResource<number>(() => 'feed'));
       TestBed.tick();
       let stable = false;
-      void TestBed.inject(ApplicationRef).whenStable().then(() => (stable = true));
-      reads[0]!.batches.next(batch([1], false, '1'));
-      reads[0]!.options.connectionState!.next(reconnecting);
+      void TestBed.inject(ApplicationRef)
+        .whenStable()
+        .then(() => (stable = true));
+      reads[0].batches.next(batch([1], false, '1'));
+      reads[0].options.connectionState!.next(reconnecting);
       await new Promise((resolve) => setTimeout(resolve, 20));
       expect([platform, stable]).toEqual([platform, platform === 'server']);
       expect(feed.value()).toEqual([1]);
-      expect(reads[0]!.options.live).toBe(platform === 'server' ? false : 'auto');
+      expect(reads[0].options.live).toBe(platform === 'server' ? false : 'auto');
     }
   });
 });

@@ -1,6 +1,12 @@
 /** @jest-environment ./spec/support/angular-dom-environment.cjs */
 import '@angular/compiler';
-import { HttpEventType, provideHttpClient, withFetch, withInterceptors, type HttpInterceptorFn } from '@angular/common/http';
+import {
+  HttpEventType,
+  provideHttpClient,
+  withFetch,
+  withInterceptors,
+  type HttpInterceptorFn,
+} from '@angular/common/http';
 import { ApplicationRef, provideZonelessChangeDetection } from '@angular/core';
 import { TestBed } from '@angular/core/testing';
 import { BrowserTestingModule, platformBrowserTesting } from '@angular/platform-browser/testing';
@@ -60,7 +66,9 @@ describe('withHttpClientTransport()', () => {
     expect(seen.map((request) => request.method)).toEqual(['PUT', 'POST']);
 
     const items: number[] = [];
-    const read = readJson<{ n: number }>(stream, { live: 'sse' }).subscribe((batch: JsonBatch<{ n: number }>) => items.push(...batch.items.map((item) => item.n)));
+    const read = readJson<{ n: number }>(stream, { live: 'sse' }).subscribe((batch: JsonBatch<{ n: number }>) =>
+      items.push(...batch.items.map((item) => item.n)),
+    );
     await until(() => items.length === 1, 'the history');
     await until(() => seen.some((request) => request.url.includes('live=sse')), 'the SSE request');
     await firstValueFrom(appendJson(stream, { n: 2 }));

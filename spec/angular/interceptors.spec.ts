@@ -9,16 +9,21 @@ import { appendJson, type TransportInterceptor } from '../../lib/index';
 describe('interceptors with provideDurableStreams()', () => {
   const TOKEN = new InjectionToken<string>('TOKEN');
   const seen: string[] = [];
-  const auth = (token: string): TransportInterceptor => (request, next) => {
-    seen.push(request.method);
-    return next({ ...request, headers: { ...request.headers, authorization: `Bearer ${token}` } });
-  };
+  const auth =
+    (token: string): TransportInterceptor =>
+    (request, next) => {
+      seen.push(request.method);
+      return next({ ...request, headers: { ...request.headers, authorization: `Bearer ${token}` } });
+    };
 
   it('apply to every request of the provided client, whatever the transport, and may inject() what they need', async () => {
     const injector: EnvironmentInjector = createEnvironmentInjector(
       [
         { provide: TOKEN, useValue: 'from-di' },
-        provideDurableStreams(() => ({ baseUrl: 'http://streams.test/v1/stream', interceptors: [auth(inject(TOKEN))] }), withFetchTransport()),
+        provideDurableStreams(
+          () => ({ baseUrl: 'http://streams.test/v1/stream', interceptors: [auth(inject(TOKEN))] }),
+          withFetchTransport(),
+        ),
         provideDurableStreamsTesting(),
       ],
       Injector.NULL as EnvironmentInjector,

@@ -14,7 +14,15 @@ import { takeUntilDestroyed, toSignal } from '@angular/core/rxjs-interop';
 import { firstValueFrom, scan } from 'rxjs';
 import { DURABLE_STREAMS_OPTIONS, DurableStreamsClient, provideDurableStreams } from '../../lib/angular/index';
 // The Node entry registers undici as the default transport: the Angular provider must still pick fetch.
-import { DurableStreamsClient as CoreClient, fetchTransport, type JsonBatch, appendJson, createStream, readJson, streamExists } from '../../lib/index';
+import {
+  DurableStreamsClient as CoreClient,
+  fetchTransport,
+  type JsonBatch,
+  appendJson,
+  createStream,
+  readJson,
+  streamExists,
+} from '../../lib/index';
 import { InvalidArgumentError } from '../../lib/errors/client-errors';
 import type { HttpRequest, HttpTransport } from '../../lib/transport/http-transport';
 import { streamBase, uniquePath } from '../support/real-server';
@@ -59,16 +67,20 @@ describe('provideDurableStreams', () => {
       provideDurableStreams(() => ({ baseUrl: `${inject(API)}/v1/stream` })),
     );
     expect(injector.get(DURABLE_STREAMS_OPTIONS)).toEqual({ baseUrl: 'http://from-config.test/v1/stream' });
-    expect(clientExecutor(injector.get(DurableStreamsClient))!.options.baseUrl).toBe('http://from-config.test/v1/stream');
+    expect(clientExecutor(injector.get(DurableStreamsClient))!.options.baseUrl).toBe(
+      'http://from-config.test/v1/stream',
+    );
   });
 
   it('uses fetch by default, even where the Node entry made undici the default', async () => {
     const fetchSpy = jest.spyOn(globalThis, 'fetch').mockResolvedValue(new Response(null, { status: 404 }));
     try {
-      const client = environment(provideDurableStreams({ baseUrl: 'http://streams.test/v1/stream' })).get(DurableStreamsClient);
+      const client = environment(provideDurableStreams({ baseUrl: 'http://streams.test/v1/stream' })).get(
+        DurableStreamsClient,
+      );
       await expect(firstValueFrom(streamExists(client.stream('missing')))).resolves.toBe(false);
       expect(fetchSpy).toHaveBeenCalledTimes(1);
-      expect(String(fetchSpy.mock.calls[0]![0])).toBe('http://streams.test/v1/stream/missing');
+      expect(String(fetchSpy.mock.calls[0][0])).toBe('http://streams.test/v1/stream/missing');
     } finally {
       fetchSpy.mockRestore();
     }
@@ -121,11 +133,13 @@ describe('provideDurableStreams', () => {
     const transport = recordingTransport({ request: () => new Promise(() => undefined) });
     const injector = environment(provideDurableStreams({ baseUrl: 'http://streams.test/v1/stream', transport }));
     const subscription = runInInjectionContext(injector, () =>
-      readJson(inject(DurableStreamsClient).stream('s'), { live: 'sse' }).pipe(takeUntilDestroyed(inject(DestroyRef))).subscribe(),
+      readJson(inject(DurableStreamsClient).stream('s'), { live: 'sse' })
+        .pipe(takeUntilDestroyed(inject(DestroyRef)))
+        .subscribe(),
     );
     await until(() => transport.requests.length === 1, 'the request');
     injector.destroy();
     expect(subscription.closed).toBe(true);
-    expect(transport.requests[0]!.signal.aborted).toBe(true);
+    expect(transport.requests[0].signal.aborted).toBe(true);
   });
 });

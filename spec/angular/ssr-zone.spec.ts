@@ -26,7 +26,12 @@ beforeAll(async () => {
   client = new DurableStreamsClient({ baseUrl: `${streams.url}/v1/stream`, transport: fetchTransport() });
   // A first render compiles the component (JIT) and warms the modules: the timings below are of renders as a server does them.
   jest.spyOn(console, 'log').mockImplementation(() => undefined); // "Angular is running in development mode."
-  await renderFeed({ stream: 'warm-up', baseUrl: `${streams.url}/v1/stream`, url: 'http://app.test/', providers: [provideZoneChangeDetection()] });
+  await renderFeed({
+    stream: 'warm-up',
+    baseUrl: `${streams.url}/v1/stream`,
+    url: 'http://app.test/',
+    providers: [provideZoneChangeDetection()],
+  });
 });
 afterAll(async () => {
   await undici.close();
@@ -43,13 +48,29 @@ it('reads outside the Angular zone, and renders the catch-up data over undici wi
     const mark = streams.log.length;
     const zones: boolean[] = [];
     // Where each request is made: outside the Angular zone, so its sockets and timers are too.
-    const transport = { request: (request: Parameters<UndiciTransport['request']>[0]) => (zones.push(NgZone.isInAngularZone()), undici.request(request)) };
-    const { html, ms } = await renderFeed({ stream: path, baseUrl: '/v1/stream', url: `${streams.url}/page`, providers: [provideZoneChangeDetection()], transport });
+    const transport = {
+      request: (request: Parameters<UndiciTransport['request']>[0]) => (
+        zones.push(NgZone.isInAngularZone()),
+        undici.request(request)
+      ),
+    };
+    const { html, ms } = await renderFeed({
+      stream: path,
+      baseUrl: '/v1/stream',
+      url: `${streams.url}/page`,
+      providers: [provideZoneChangeDetection()],
+      transport,
+    });
     expect(zones).toEqual([false]);
     expect(renderedItems(html)).toEqual(['zoned']);
     expect(ms).toBeLessThan(1_000);
     expect(Object.keys(transferState(html)).filter((key) => key.startsWith('dsrx:'))).toHaveLength(1);
-    expect(streams.requests(path, mark).filter((request) => request.method === 'GET').map((request) => request.params.get('live'))).toEqual([null]);
-    void round;
+    expect(
+      streams
+        .requests(path, mark)
+        .filter((request) => request.method === 'GET')
+        .map((request) => request.params.get('live')),
+    ).toEqual([null]);
+    round;
   }
 });

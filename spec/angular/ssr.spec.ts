@@ -20,7 +20,12 @@ beforeAll(async () => {
   client = new DurableStreamsClient({ baseUrl: `${streams.url}/v1/stream`, transport: fetchTransport() });
   // A first render compiles the component (JIT) and warms the modules: the timings below are of renders as a server does them.
   jest.spyOn(console, 'log').mockImplementation(() => undefined); // "Angular is running in development mode."
-  await renderFeed({ stream: 'warm-up', baseUrl: `${streams.url}/v1/stream`, url: 'http://app.test/', providers: [provideZonelessChangeDetection()] });
+  await renderFeed({
+    stream: 'warm-up',
+    baseUrl: `${streams.url}/v1/stream`,
+    url: 'http://app.test/',
+    providers: [provideZonelessChangeDetection()],
+  });
 });
 afterAll(() => streams.close());
 
@@ -36,7 +41,12 @@ describe('server rendering of streamResource(), zoneless', () => {
   it('renders the catch-up data, stable within a second, without a live request from the server', async () => {
     const path = await feedWith('one', 'two', 'three');
     const mark = streams.log.length;
-    const { html, ms } = await renderFeed({ stream: path, baseUrl: `${streams.url}/v1/stream`, url: 'http://app.test/', providers: [provideZonelessChangeDetection()] });
+    const { html, ms } = await renderFeed({
+      stream: path,
+      baseUrl: `${streams.url}/v1/stream`,
+      url: 'http://app.test/',
+      providers: [provideZonelessChangeDetection()],
+    });
     expect(renderedItems(html)).toEqual(['one', 'two', 'three']);
     expect(html).toContain('<p id="status">resolved</p>');
     expect(ms).toBeLessThan(1_000);
@@ -47,24 +57,49 @@ describe('server rendering of streamResource(), zoneless', () => {
 
   it("resolves a relative baseUrl against the rendered request's origin", async () => {
     const path = await feedWith('relative');
-    const { html } = await renderFeed({ stream: path, baseUrl: '/v1/stream', url: `${streams.url}/some/page`, providers: [provideZonelessChangeDetection()] });
+    const { html } = await renderFeed({
+      stream: path,
+      baseUrl: '/v1/stream',
+      url: `${streams.url}/some/page`,
+      providers: [provideZonelessChangeDetection()],
+    });
     expect(renderedItems(html)).toEqual(['relative']);
   });
 
   it('hands the value and checkpoint to the browser through TransferState', async () => {
     const path = await feedWith('a', 'b');
     const tail = (await firstValueFrom(headStream(client.stream(path)))).nextOffset;
-    const { html } = await renderFeed({ stream: path, baseUrl: `${streams.url}/v1/stream`, url: 'http://app.test/', providers: [provideZonelessChangeDetection()] });
+    const { html } = await renderFeed({
+      stream: path,
+      baseUrl: `${streams.url}/v1/stream`,
+      url: 'http://app.test/',
+      providers: [provideZonelessChangeDetection()],
+    });
     const state = transferState(html);
-    expect(state[`dsrx:items:-1:${streams.url}/v1/stream/${path}`]).toEqual({ value: ['a', 'b'], checkpoint: { offset: tail }, upToDate: true, closed: false });
+    expect(state[`dsrx:items:-1:${streams.url}/v1/stream/${path}`]).toEqual({
+      value: ['a', 'b'],
+      checkpoint: { offset: tail },
+      upToDate: true,
+      closed: false,
+    });
   });
 
   it('renders an empty or missing stream without hanging', async () => {
     const empty = await feedWith();
-    const rendered = await renderFeed({ stream: empty, baseUrl: `${streams.url}/v1/stream`, url: 'http://app.test/', providers: [provideZonelessChangeDetection()] });
+    const rendered = await renderFeed({
+      stream: empty,
+      baseUrl: `${streams.url}/v1/stream`,
+      url: 'http://app.test/',
+      providers: [provideZonelessChangeDetection()],
+    });
     expect(renderedItems(rendered.html)).toEqual([]);
     expect(rendered.html).toContain('<p id="status">resolved</p>');
-    const missing = await renderFeed({ stream: `missing-${process.pid}`, baseUrl: `${streams.url}/v1/stream`, url: 'http://app.test/', providers: [provideZonelessChangeDetection()] });
+    const missing = await renderFeed({
+      stream: `missing-${process.pid}`,
+      baseUrl: `${streams.url}/v1/stream`,
+      url: 'http://app.test/',
+      providers: [provideZonelessChangeDetection()],
+    });
     expect(missing.html).toContain('<p id="status">error</p>');
     expect(missing.ms).toBeLessThan(1_000);
   });

@@ -1,6 +1,14 @@
 /** @jest-environment ./spec/support/angular-dom-environment.cjs */
 import '@angular/compiler'; // JIT: the spec's component is compiled at run time
-import { ApplicationRef, Component, Injector, makeStateKey, provideZonelessChangeDetection, signal, TransferState, type Type } from '@angular/core';
+import {
+  ApplicationRef,
+  Component,
+  Injector,
+  makeStateKey,
+  provideZonelessChangeDetection,
+  signal,
+  TransferState,
+} from '@angular/core';
 import { TestBed } from '@angular/core/testing';
 import { BrowserTestingModule, platformBrowserTesting } from '@angular/platform-browser/testing';
 import { provideDurableStreams, streamResource, type StreamResourceRef } from '../../lib/angular/index';
@@ -13,7 +21,13 @@ const BASE = 'http://streams.test/v1/stream';
 let controller: DurableStreamsTestingController;
 
 beforeEach(() => {
-  TestBed.configureTestingModule({ providers: [provideZonelessChangeDetection(), provideDurableStreams({ baseUrl: BASE }), provideDurableStreamsTesting()] });
+  TestBed.configureTestingModule({
+    providers: [
+      provideZonelessChangeDetection(),
+      provideDurableStreams({ baseUrl: BASE }),
+      provideDurableStreamsTesting(),
+    ],
+  });
   controller = TestBed.inject(DurableStreamsTestingController);
 });
 
@@ -28,7 +42,9 @@ const stable = (): Promise<void> => TestBed.inject(ApplicationRef).whenStable();
 
 describe('streamResource()', () => {
   it('goes idle → loading → catching-up → live, accumulating the items, with upToDate and checkpoint', async () => {
-    const messages = TestBed.runInInjectionContext(() => streamResource<string>(() => ({ stream: 'chat/1', live: 'long-poll' })));
+    const messages = TestBed.runInInjectionContext(() =>
+      streamResource<string>(() => ({ stream: 'chat/1', live: 'long-poll' })),
+    );
     expect(messages.status()).toBe('idle');
     expect(messages.hasValue()).toBe(false);
     TestBed.tick();
@@ -36,7 +52,7 @@ describe('streamResource()', () => {
     expect(messages.isLoading()).toBe(true);
 
     const read = controller.expectRead('chat/1');
-    expect(read.requests[0]!.request.url).toBe(`${BASE}/chat/1?offset=-1`);
+    expect(read.requests[0].request.url).toBe(`${BASE}/chat/1?offset=-1`);
     await read.push(['a', 'b'], { upToDate: false });
     expect(messages.status()).toBe('catching-up');
     expect(messages.value()).toEqual(['a', 'b']);
@@ -58,7 +74,9 @@ describe('streamResource()', () => {
 
   it('tears the read down and opens the new one when the request signals change', async () => {
     const room = signal<string | undefined>('a');
-    const messages = resource(() => streamResource<number>(() => (room() ? { stream: `room/${room()}`, live: 'sse' } : undefined)));
+    const messages = resource(() =>
+      streamResource<number>(() => (room() ? { stream: `room/${room()}`, live: 'sse' } : undefined)),
+    );
     const first = controller.expectRead('room/a');
     await first.push([1, 2]);
     expect(first.mode).toBe('sse');
@@ -84,7 +102,9 @@ describe('streamResource()', () => {
 
   it('does not reopen when the request is recomputed with equal fields', async () => {
     const tick = signal(0);
-    const messages = resource(() => streamResource<number>(() => (tick(), { stream: 'steady', checkpoint: { offset: '-1' }, live: 'long-poll' })));
+    const messages = resource(() =>
+      streamResource<number>(() => (tick(), { stream: 'steady', checkpoint: { offset: '-1' }, live: 'long-poll' })),
+    );
     const read = controller.expectRead('steady');
     await read.push([1]);
     tick.set(1);
@@ -125,7 +145,7 @@ describe('streamResource()', () => {
     expect(messages.error()).toBeUndefined();
     expect(messages.value()).toEqual([1, 2]); // kept until the new read's first batch
     const again = controller.expectRead('flaky');
-    expect(new URL(again.requests[0]!.request.url).searchParams.get('offset')).toBe('-1');
+    expect(new URL(again.requests[0].request.url).searchParams.get('offset')).toBe('-1');
     await again.push([1, 2, 3]);
     expect(messages.value()).toEqual([1, 2, 3]);
     expect(messages.status()).toBe('live');
@@ -146,11 +166,18 @@ describe('streamResource()', () => {
   });
 
   it('builds the value with a reducer, or with materialize() for State Protocol streams', async () => {
-    const total = resource(() => streamResource<number, number>(() => 'sums', { reduce: (sum, batch) => batch.items.reduce((a, b) => a + b, sum), initialValue: 0 }));
+    const total = resource(() =>
+      streamResource<number, number>(() => 'sums', {
+        reduce: (sum, batch) => batch.items.reduce((a, b) => a + b, sum),
+        initialValue: 0,
+      }),
+    );
     await controller.expectRead('sums').push([1, 2, 3], { upToDate: false });
     expect(total.value()).toBe(6);
 
-    const state = resource(() => streamResource<{ user: { name: string } }>(() => 'users', { materialize: { types: ['user'] } }));
+    const state = resource(() =>
+      streamResource<{ user: { name: string } }>(() => 'users', { materialize: { types: ['user'] } }),
+    );
     expect(state.value()).toEqual({});
     const read = controller.expectRead('users');
     await read.push([
@@ -183,7 +210,7 @@ describe('streamResource()', () => {
     expect(feed.hasValue()).toBe(true);
     expect(feed.checkpoint()).toEqual({ offset: '0000000000000002' });
     const read = controller.expectRead('feed');
-    expect(new URL(read.requests[0]!.request.url).searchParams.get('offset')).toBe('0000000000000002');
+    expect(new URL(read.requests[0].request.url).searchParams.get('offset')).toBe('0000000000000002');
     await read.upToDate();
     expect(feed.status()).toBe('live');
     await read.push(['c']);
@@ -192,12 +219,17 @@ describe('streamResource()', () => {
 
     feed.reload(); // a reload reads the request from its start, not from the handed-over state
     TestBed.tick();
-    expect(new URL(controller.expectRead('feed').requests[0]!.request.url).searchParams.get('offset')).toBe('-1');
+    expect(new URL(controller.expectRead('feed').requests[0].request.url).searchParams.get('offset')).toBe('-1');
   });
 
   it('reads nothing for a handed-over closed stream, and ignores a malformed entry', async () => {
     const state = TestBed.inject(TransferState);
-    state.set(makeStateKey<unknown>(`dsrx:items:-1:${BASE}/done`), { value: [1], checkpoint: { offset: '0000000000000001' }, upToDate: true, closed: true });
+    state.set(makeStateKey<unknown>(`dsrx:items:-1:${BASE}/done`), {
+      value: [1],
+      checkpoint: { offset: '0000000000000001' },
+      upToDate: true,
+      closed: true,
+    });
     state.set(makeStateKey<unknown>(`dsrx:items:-1:${BASE}/odd`), { value: [1], checkpoint: 'nope' });
     const done = resource(() => streamResource<number>(() => 'done'));
     expect(done.status()).toBe('closed');
@@ -205,7 +237,7 @@ describe('streamResource()', () => {
     controller.expectNone('done');
     const odd = resource(() => streamResource<number>(() => 'odd'));
     expect(odd.value()).toEqual([]);
-    expect(new URL(controller.expectRead('odd').requests[0]!.request.url).searchParams.get('offset')).toBe('-1');
+    expect(new URL(controller.expectRead('odd').requests[0].request.url).searchParams.get('offset')).toBe('-1');
   });
 
   it('needs an injection context or the injector option', () => {
@@ -220,8 +252,11 @@ describe('streamResource()', () => {
       readonly room = signal('x'); // an input() needs the AOT compiler's metadata
       readonly messages = streamResource<string>(() => ({ stream: `room/${this.room()}`, live: 'long-poll' }));
     }
-    Component({ selector: 'app-room', template: `{{ messages.status() }}:@for (m of messages.value(); track $index) {[{{ m }}]}` })(RoomComponent);
-    const fixture = TestBed.createComponent(RoomComponent as Type<RoomComponent>);
+    Component({
+      selector: 'app-room',
+      template: `{{ messages.status() }}:@for (m of messages.value(); track $index) {[{{ m }}]}`,
+    })(RoomComponent);
+    const fixture = TestBed.createComponent(RoomComponent);
     fixture.detectChanges();
     const read = controller.expectRead('room/x');
     await read.push(['hi', 'there']);

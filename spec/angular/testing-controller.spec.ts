@@ -8,7 +8,15 @@ import { createEnvironmentInjector, Injector, type EnvironmentInjector } from '@
 import { firstValueFrom, toArray, take, type Subscription } from 'rxjs';
 import { DurableStreamsClient, provideDurableStreams } from '../../lib/angular/index';
 import { DurableStreamsTestingController, provideDurableStreamsTesting } from '../../lib/angular/testing/index';
-import { StreamClosedError, StreamNotFoundError, type JsonBatch, type TextChunk, appendJson, readJson, readText } from '../../lib/index';
+import {
+  StreamClosedError,
+  StreamNotFoundError,
+  type JsonBatch,
+  type TextChunk,
+  appendJson,
+  readJson,
+  readText,
+} from '../../lib/index';
 
 let injector: EnvironmentInjector;
 let controller: DurableStreamsTestingController;
@@ -16,7 +24,10 @@ let client: DurableStreamsClient;
 
 beforeEach(() => {
   injector = createEnvironmentInjector(
-    [provideDurableStreams({ baseUrl: 'http://streams.test/v1/stream', retry: { initialDelayMs: 1, maxDelayMs: 2 } }), provideDurableStreamsTesting()],
+    [
+      provideDurableStreams({ baseUrl: 'http://streams.test/v1/stream', retry: { initialDelayMs: 1, maxDelayMs: 2 } }),
+      provideDurableStreamsTesting(),
+    ],
     Injector.NULL as EnvironmentInjector,
   );
   controller = injector.get(DurableStreamsTestingController);
@@ -24,14 +35,19 @@ beforeEach(() => {
 });
 afterEach(() => injector.destroy());
 
-function collect<T>(source: { subscribe(next: (value: T) => void): Subscription }): { values: T[]; subscription: Subscription } {
+function collect<T>(source: { subscribe(next: (value: T) => void): Subscription }): {
+  values: T[];
+  subscription: Subscription;
+} {
   const values: T[] = [];
   return { values, subscription: source.subscribe((value) => values.push(value)) };
 }
 
 describe('DurableStreamsTestingController', () => {
   it('answers a read through catch-up and SSE, with offsets the read continues from', async () => {
-    const { values, subscription } = collect<JsonBatch<number>>(readJson<number>(client.stream('nums'), { live: 'sse' }));
+    const { values, subscription } = collect<JsonBatch<number>>(
+      readJson<number>(client.stream('nums'), { live: 'sse' }),
+    );
     const read = controller.expectRead('nums');
     expect(read.mode).toBe('catch-up');
     await read.push([1, 2], { upToDate: false });
@@ -47,7 +63,11 @@ describe('DurableStreamsTestingController', () => {
       [[6], true, true],
     ]);
     expect(values.at(-1)!.offset).toBe('0000000000000006');
-    expect(read.requests.map((request) => new URL(request.request.url).searchParams.get('offset'))).toEqual(['-1', '0000000000000002', '0000000000000003']);
+    expect(read.requests.map((request) => new URL(request.request.url).searchParams.get('offset'))).toEqual([
+      '-1',
+      '0000000000000002',
+      '0000000000000003',
+    ]);
     expect(subscription.closed).toBe(true);
     controller.verify();
   });
@@ -73,7 +93,9 @@ describe('DurableStreamsTestingController', () => {
     await expect(batches).resolves.toEqual([expect.objectContaining({ items: [1] })]);
     expect(read.requests).toHaveLength(3);
 
-    const missing = expect(firstValueFrom(readJson(client.stream('gone'), { live: false }))).rejects.toBeInstanceOf(StreamNotFoundError);
+    const missing = expect(firstValueFrom(readJson(client.stream('gone'), { live: false }))).rejects.toBeInstanceOf(
+      StreamNotFoundError,
+    );
     await controller.expectRead('gone').error(404);
     await missing;
   });
@@ -85,7 +107,9 @@ describe('DurableStreamsTestingController', () => {
     await append.flush('0000000000000010');
     await expect(first).resolves.toEqual({ nextOffset: '0000000000000010' });
 
-    const second = expect(firstValueFrom(appendJson(client.stream('chat'), 'late'))).rejects.toBeInstanceOf(StreamClosedError);
+    const second = expect(firstValueFrom(appendJson(client.stream('chat'), 'late'))).rejects.toBeInstanceOf(
+      StreamClosedError,
+    );
     await controller.expectAppend('chat').closed();
     await second;
     controller.verify();
@@ -94,7 +118,9 @@ describe('DurableStreamsTestingController', () => {
   it('verify() reports unexpected reads and requests, and expected requests left unanswered', async () => {
     const read = readJson(client.stream('a')).subscribe();
     void firstValueFrom(appendJson(client.stream('b'), 1)).catch(() => undefined);
-    expect(() => controller.verify()).toThrow(/unexpected read of http:\/\/streams\.test\/v1\/stream\/a[\s\S]*unexpected POST/);
+    expect(() => controller.verify()).toThrow(
+      /unexpected read of http:\/\/streams\.test\/v1\/stream\/a[\s\S]*unexpected POST/,
+    );
     controller.expectRead('a');
     const append = controller.expectAppend('b');
     expect(() => controller.verify()).toThrow(/unanswered POST http:\/\/streams\.test\/v1\/stream\/b/);

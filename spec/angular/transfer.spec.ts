@@ -3,7 +3,9 @@ import { asTransferredRead, ownsTransferKey, transferKey } from '../../lib/angul
 
 describe('TransferState keys of streamResource()', () => {
   it('are made of the value kind, the start and the URL, or the explicit key', () => {
-    expect(transferKey('http://s/v1/stream/a', '-1', 'items', undefined).toString()).toBe('dsrx:items:-1:http://s/v1/stream/a');
+    expect(transferKey('http://s/v1/stream/a', '-1', 'items', undefined).toString()).toBe(
+      'dsrx:items:-1:http://s/v1/stream/a',
+    );
     expect(transferKey('http://s/v1/stream/a', '-1', 'items', 'mine').toString()).toBe('dsrx:mine');
   });
 
@@ -25,6 +27,8 @@ describe('TransferState keys of streamResource()', () => {
     expect(asTransferredRead({ value: [], checkpoint: { offset: '5' }, upToDate: true, closed: false })).toBeDefined();
     expect(asTransferredRead(null)).toBeUndefined();
     expect(asTransferredRead({ value: [], checkpoint: { offset: 5 }, upToDate: true, closed: false })).toBeUndefined();
-    expect(asTransferredRead({ value: [], checkpoint: { offset: '5' }, upToDate: 'yes', closed: false })).toBeUndefined();
+    expect(
+      asTransferredRead({ value: [], checkpoint: { offset: '5' }, upToDate: 'yes', closed: false }),
+    ).toBeUndefined();
   });
 });

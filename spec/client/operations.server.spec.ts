@@ -79,7 +79,9 @@ describe.each(transports)('one-shot operations on the reference server (%s)', (_
     await expect(firstValueFrom(headStream(ttl))).resolves.toMatchObject({ ttlSeconds: 3600 });
 
     const done = client.stream(uniquePath('done'));
-    await expect(firstValueFrom(createStream(done, { contentType: 'text/plain', closed: true, body: 'final' }))).resolves.toMatchObject({ closed: true });
+    await expect(
+      firstValueFrom(createStream(done, { contentType: 'text/plain', closed: true, body: 'final' })),
+    ).resolves.toMatchObject({ closed: true });
     expect(await body(done.url)).toBe('final');
 
     const seq = client.stream(uniquePath('seq'));
@@ -120,13 +122,19 @@ describe.each(transports)('one-shot operations on the reference server (%s)', (_
   it('ends every bad input in a typed error with a clear message', async () => {
     const missing = client.stream(uniquePath('missing'));
     await expect(firstValueFrom(headStream(missing))).rejects.toBeInstanceOf(StreamNotFoundError);
-    await expect(firstValueFrom(append(missing, 'x', { contentType: 'text/plain' }))).rejects.toThrow(/Stream not found \(404\).*Create it first/);
+    await expect(firstValueFrom(append(missing, 'x', { contentType: 'text/plain' }))).rejects.toThrow(
+      /Stream not found \(404\).*Create it first/,
+    );
     await expect(firstValueFrom(forkStream(missing, uniquePath('f')))).rejects.toBeInstanceOf(StreamNotFoundError);
 
     const typed = client.stream(uniquePath('typed'));
     await firstValueFrom(createStream(typed, { contentType: 'application/json' }));
-    await expect(firstValueFrom(createStream(typed, { contentType: 'text/plain' }))).rejects.toBeInstanceOf(StreamExistsError);
-    await expect(firstValueFrom(append(typed, 'x', { contentType: 'text/plain' }))).rejects.toBeInstanceOf(ContentTypeMismatchError);
+    await expect(firstValueFrom(createStream(typed, { contentType: 'text/plain' }))).rejects.toBeInstanceOf(
+      StreamExistsError,
+    );
+    await expect(firstValueFrom(append(typed, 'x', { contentType: 'text/plain' }))).rejects.toBeInstanceOf(
+      ContentTypeMismatchError,
+    );
   });
 
   it('retries a 5xx storm on an idempotent read, within bounds', async () => {
@@ -139,7 +147,9 @@ describe.each(transports)('one-shot operations on the reference server (%s)', (_
 
     await injectFault(path, { status: 500, count: 10, method: 'HEAD' });
     const bounded = realClient(transport, { retry: { maxRetries: 2, initialDelayMs: 1, maxDelayMs: 2 } });
-    await expect(firstValueFrom(headStream(bounded.stream(path.replace('/v1/stream/', ''))))).rejects.toBeInstanceOf(ServerError);
+    await expect(firstValueFrom(headStream(bounded.stream(path.replace('/v1/stream/', ''))))).rejects.toBeInstanceOf(
+      ServerError,
+    );
   });
 
   it('writes nothing twice when an append meets a 5xx', async () => {

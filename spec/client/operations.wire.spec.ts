@@ -41,8 +41,14 @@ describe.each(wireDoubles)('one-shot operations on the wire (%s)', (_name, makeD
 
   describe('create', () => {
     it('PUTs the configuration and reports 201 as created', async () => {
-      wire.script({ method: 'PUT', status: 201, headers: { 'stream-next-offset': 'o0', 'content-type': 'application/json' } });
-      const result = await firstValueFrom(createStream(client.stream('chat'), { contentType: 'application/json', ttlSeconds: 3600 }));
+      wire.script({
+        method: 'PUT',
+        status: 201,
+        headers: { 'stream-next-offset': 'o0', 'content-type': 'application/json' },
+      });
+      const result = await firstValueFrom(
+        createStream(client.stream('chat'), { contentType: 'application/json', ttlSeconds: 3600 }),
+      );
       expect(result).toEqual({ nextOffset: 'o0', contentType: 'application/json', created: true, closed: false });
       expect(wire.captured[0]).toMatchObject({
         method: 'PUT',
@@ -54,7 +60,11 @@ describe.each(wireDoubles)('one-shot operations on the wire (%s)', (_name, makeD
     });
 
     it('reports 200 as an existing identical stream', async () => {
-      wire.script({ method: 'PUT', status: 200, headers: { 'stream-next-offset': 'o7', 'content-type': 'text/plain' } });
+      wire.script({
+        method: 'PUT',
+        status: 200,
+        headers: { 'stream-next-offset': 'o7', 'content-type': 'text/plain' },
+      });
       const result = await firstValueFrom(createStream(client.stream('chat'), { contentType: 'text/plain' }));
       expect(result).toMatchObject({ created: false, nextOffset: 'o7' });
     });
@@ -62,7 +72,12 @@ describe.each(wireDoubles)('one-shot operations on the wire (%s)', (_name, makeD
     it('sends closed, expiresAt and an initial body', async () => {
       wire.script({ method: 'PUT', status: 201, headers: { 'stream-next-offset': 'o3', 'stream-closed': 'true' } });
       const result = await firstValueFrom(
-        createStream(client.stream('done'), { contentType: 'text/plain', closed: true, expiresAt: new Date(Date.UTC(2030, 0, 1)), body: 'all' }),
+        createStream(client.stream('done'), {
+          contentType: 'text/plain',
+          closed: true,
+          expiresAt: new Date(Date.UTC(2030, 0, 1)),
+          body: 'all',
+        }),
       );
       expect(result.closed).toBe(true);
       expect(wire.captured[0]).toMatchObject({
@@ -73,13 +88,19 @@ describe.each(wireDoubles)('one-shot operations on the wire (%s)', (_name, makeD
 
     it('maps 409 to StreamExistsError without retrying', async () => {
       wire.script({ method: 'PUT', status: 409, body: 'Stream already exists with different configuration' });
-      await expect(firstValueFrom(createStream(client.stream('chat'), { contentType: 'text/plain' }))).rejects.toBeInstanceOf(StreamExistsError);
+      await expect(
+        firstValueFrom(createStream(client.stream('chat'), { contentType: 'text/plain' })),
+      ).rejects.toBeInstanceOf(StreamExistsError);
       expect(wire.captured).toHaveLength(1);
     });
 
     it('rejects ttlSeconds with expiresAt before any I/O', async () => {
-      await expect(firstValueFrom(createStream(client.stream('x'), { ttlSeconds: 1, expiresAt: new Date() }))).rejects.toThrow(InvalidArgumentError);
-      await expect(firstValueFrom(createStream(client.stream('x'), { ttlSeconds: -1 }))).rejects.toThrow(/ttlSeconds must be a whole number/);
+      await expect(
+        firstValueFrom(createStream(client.stream('x'), { ttlSeconds: 1, expiresAt: new Date() })),
+      ).rejects.toThrow(InvalidArgumentError);
+      await expect(firstValueFrom(createStream(client.stream('x'), { ttlSeconds: -1 }))).rejects.toThrow(
+        /ttlSeconds must be a whole number/,
+      );
       expect(wire.captured).toHaveLength(0);
     });
   });
@@ -227,7 +248,10 @@ describe.each(wireDoubles)('one-shot operations on the wire (%s)', (_name, makeD
         headers: { authorization: () => `Bearer t${++token}` },
         params: { tenant: async () => 'acme', a: '1' },
       });
-      wire.script({ method: 'HEAD', status: 500 }, { method: 'HEAD', status: 200, headers: { 'stream-next-offset': 'o1' } });
+      wire.script(
+        { method: 'HEAD', status: 500 },
+        { method: 'HEAD', status: 200, headers: { 'stream-next-offset': 'o1' } },
+      );
       await firstValueFrom(headStream(json()));
       expect(wire.captured.map((c) => c.headers['authorization'])).toEqual(['Bearer t1', 'Bearer t2']);
       expect(wire.captured[1]?.path).toBe('/v1/stream/chat?a=1&tenant=acme');
@@ -235,8 +259,20 @@ describe.each(wireDoubles)('one-shot operations on the wire (%s)', (_name, makeD
 
     it('fails with a DynamicValueError, sending nothing, when a header or param function fails', async () => {
       const failing = (headers: Record<string, () => string | Promise<string>>, params = {}) =>
-        headStream(new DurableStreamsClient({ baseUrl: BASE, transport: wire.transport, retry: fast, headers, params }).stream('chat'));
-      await expect(firstValueFrom(failing({ authorization: () => { throw new Error('token store offline'); } }))).rejects.toMatchObject({
+        headStream(
+          new DurableStreamsClient({ baseUrl: BASE, transport: wire.transport, retry: fast, headers, params }).stream(
+            'chat',
+          ),
+        );
+      await expect(
+        firstValueFrom(
+          failing({
+            authorization: () => {
+              throw new Error('token store offline');
+            },
+          }),
+        ),
+      ).rejects.toMatchObject({
         name: 'DynamicValueError',
         code: 'DYNAMIC_VALUE_FAILED',
         entry: "headers['authorization']",
@@ -265,7 +301,10 @@ describe.each(wireDoubles)('one-shot operations on the wire (%s)', (_name, makeD
     it('closes with an empty POST and Stream-Closed: true', async () => {
       wire.script({ method: 'POST', status: 204, headers: { 'stream-next-offset': 'o8', 'stream-closed': 'true' } });
       await expect(firstValueFrom(closeStream(json()))).resolves.toEqual({ finalOffset: 'o8' });
-      expect(wire.captured[0]).toMatchObject({ body: '', headers: expect.objectContaining({ 'stream-closed': 'true' }) });
+      expect(wire.captured[0]).toMatchObject({
+        body: '',
+        headers: expect.objectContaining({ 'stream-closed': 'true' }),
+      });
       expect(wire.captured[0]?.headers).not.toHaveProperty('content-type');
     });
 
@@ -279,21 +318,36 @@ describe.each(wireDoubles)('one-shot operations on the wire (%s)', (_name, makeD
     });
 
     it('forks with the source path, offset and sub-offset', async () => {
-      wire.script({ method: 'PUT', status: 201, headers: { 'stream-next-offset': 'o2', 'content-type': 'application/json' } });
+      wire.script({
+        method: 'PUT',
+        status: 201,
+        headers: { 'stream-next-offset': 'o2', 'content-type': 'application/json' },
+      });
       const result = await firstValueFrom(forkStream(json(), 'chat-branch', { offset: 'o2', subOffset: 1 }));
       expect(result).toMatchObject({ created: true, nextOffset: 'o2' });
       expect(result.stream.url).toBe(`${BASE}/chat-branch`);
       expect(wire.captured[0]).toMatchObject({
         method: 'PUT',
         path: '/v1/stream/chat-branch',
-        headers: expect.objectContaining({ 'stream-forked-from': '/v1/stream/chat', 'stream-fork-offset': 'o2', 'stream-fork-sub-offset': '1' }),
+        headers: expect.objectContaining({
+          'stream-forked-from': '/v1/stream/chat',
+          'stream-fork-offset': 'o2',
+          'stream-fork-sub-offset': '1',
+        }),
       });
     });
   });
 
   it('sends nothing before subscribe', async () => {
     const stream = json();
-    const operations = [createStream(stream), append(stream, '1'), headStream(stream), deleteStream(stream), closeStream(stream), forkStream(stream, 'f')];
+    const operations = [
+      createStream(stream),
+      append(stream, '1'),
+      headStream(stream),
+      deleteStream(stream),
+      closeStream(stream),
+      forkStream(stream, 'f'),
+    ];
     await new Promise((resolve) => setTimeout(resolve, 20));
     expect(operations).toHaveLength(6);
     expect(wire.captured).toHaveLength(0);

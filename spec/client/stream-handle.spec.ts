@@ -72,7 +72,9 @@ describe('the stream handle', () => {
 
     it('consume', async () => {
       const storage = { getItem: () => null, setItem: () => undefined };
-      await expect(firstValueFrom(consume(fake, () => undefined, { storage, key: 'k' }))).rejects.toThrow(/consume\(\): the first argument must be a stream handle/);
+      await expect(firstValueFrom(consume(fake, () => undefined, { storage, key: 'k' }))).rejects.toThrow(
+        /consume\(\): the first argument must be a stream handle/,
+      );
       expect(transport.calls).toBe(0);
     });
   });

@@ -60,8 +60,12 @@ describe('errorFromResponse', () => {
 
   it('carries the protocol details each error needs', () => {
     expect(errorFromResponse(403, { 'producer-epoch': '5' }, '', producer)).toMatchObject({ currentEpoch: 5 });
-    expect(errorFromResponse(409, { 'stream-closed': 'TRUE', 'stream-next-offset': 'o9' }, '', post)).toMatchObject({ finalOffset: 'o9' });
-    expect(errorFromResponse(409, { 'producer-expected-seq': '3', 'producer-received-seq': '5' }, '', producer)).toMatchObject({
+    expect(errorFromResponse(409, { 'stream-closed': 'TRUE', 'stream-next-offset': 'o9' }, '', post)).toMatchObject({
+      finalOffset: 'o9',
+    });
+    expect(
+      errorFromResponse(409, { 'producer-expected-seq': '3', 'producer-received-seq': '5' }, '', producer),
+    ).toMatchObject({
       expectedSeq: 3,
       receivedSeq: 5,
     });
@@ -76,8 +80,13 @@ describe('errorFromResponse', () => {
     const sequenced = { ...post, headers: { 'stream-seq': '001', 'content-type': 'text/plain' } };
     // The reference server's bodies for the two.
     expect(errorFromResponse(409, {}, 'Sequence conflict', sequenced)).toBeInstanceOf(SeqConflictError);
-    expect(errorFromResponse(409, {}, 'Content-type mismatch', sequenced)).toMatchObject({ code: 'CONTENT_TYPE_MISMATCH', message: expect.stringContaining("'text/plain'") });
-    expect(errorFromResponse(409, {}, 'content type does not match', sequenced)).toBeInstanceOf(ContentTypeMismatchError);
+    expect(errorFromResponse(409, {}, 'Content-type mismatch', sequenced)).toMatchObject({
+      code: 'CONTENT_TYPE_MISMATCH',
+      message: expect.stringContaining("'text/plain'"),
+    });
+    expect(errorFromResponse(409, {}, 'content type does not match', sequenced)).toBeInstanceOf(
+      ContentTypeMismatchError,
+    );
   });
 
   it('treats Stream-Closed as set only when exactly "true"', () => {
@@ -90,9 +99,13 @@ describe('errorFromResponse', () => {
 
   it('says what happened, on which stream, and what to do', () => {
     const error = errorFromResponse(404, {}, 'Stream not found', post);
-    expect(error.message).toBe(`Stream not found (404) (${url}). Server said: Stream not found. Create it first with createStream(stream), or check the URL`);
+    expect(error.message).toBe(
+      `Stream not found (404) (${url}). Server said: Stream not found. Create it first with createStream(stream), or check the URL`,
+    );
     expect(error.detail).toBe('Stream not found');
-    expect(errorFromResponse(403, { 'producer-epoch': '5' }, '', producer).message).toMatch(/epoch 2 is stale; the server is at epoch 5/);
+    expect(errorFromResponse(403, { 'producer-epoch': '5' }, '', producer).message).toMatch(
+      /epoch 2 is stale; the server is at epoch 5/,
+    );
   });
 
   it('only 5xx, 429, network and timeout errors are retryable', () => {
@@ -112,14 +125,29 @@ describe('commonErrorFromResponse (reads, HEAD, DELETE)', () => {
 
   it('maps every status as errorFromResponse does for a request that is not a write', () => {
     const cases: Array<[number, Record<string, string>]> = [
-      [400, {}], [401, {}], [403, {}], [403, { 'producer-epoch': '5' }], [404, {}], [408, {}], [409, {}],
-      [409, { 'stream-closed': 'true', 'stream-next-offset': 'o9' }], [410, {}], [413, {}], [429, { 'retry-after': '2' }],
-      [500, {}], [503, { 'retry-after': '1' }], [405, {}],
+      [400, {}],
+      [401, {}],
+      [403, {}],
+      [403, { 'producer-epoch': '5' }],
+      [404, {}],
+      [408, {}],
+      [409, {}],
+      [409, { 'stream-closed': 'true', 'stream-next-offset': 'o9' }],
+      [410, {}],
+      [413, {}],
+      [429, { 'retry-after': '2' }],
+      [500, {}],
+      [503, { 'retry-after': '1' }],
+      [405, {}],
     ];
     for (const [status, headers] of cases) {
       const common = commonErrorFromResponse(status, headers, 'body', get);
       const full = errorFromResponse(status, headers, 'body', get);
-      expect({ status, type: common.constructor, message: common.message }).toEqual({ status, type: full.constructor, message: full.message });
+      expect({ status, type: common.constructor, message: common.message }).toEqual({
+        status,
+        type: full.constructor,
+        message: full.message,
+      });
     }
   });
 

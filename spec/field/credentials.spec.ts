@@ -1,5 +1,14 @@
 import { firstValueFrom } from 'rxjs';
-import { DurableStreamsClient, DynamicValueError, InvalidArgumentError, type HttpTransport, append, forkStream, headStream, readText } from '../../lib/index';
+import {
+  DurableStreamsClient,
+  DynamicValueError,
+  InvalidArgumentError,
+  type HttpTransport,
+  append,
+  forkStream,
+  headStream,
+  readText,
+} from '../../lib/index';
 import { bothTransports, script } from '../support/hostile-answers';
 import { LoopbackServer } from '../support/loopback-server';
 
@@ -82,9 +91,9 @@ describe.each(bothTransports)('credentials stay home (%s)', (_name, makeTranspor
       const client = makeClient();
       await firstValueFrom(headStream(client.stream(`${elsewhereUrl}/v1/stream/s`), { headers: { 'x-call': 'mine' } }));
       const [seen] = elsewhere.requests;
-      expect(seen!.headers['authorization']).toBeUndefined();
-      expect(seen!.url).not.toMatch(/token=/);
-      expect(seen!.headers['x-call']).toBe('mine');
+      expect(seen.headers['authorization']).toBeUndefined();
+      expect(seen.url).not.toMatch(/token=/);
+      expect(seen.headers['x-call']).toBe('mine');
     });
 
     it('reads, appends and producers to another origin carry no client credentials either', async () => {
@@ -99,14 +108,14 @@ describe.each(bothTransports)('credentials stay home (%s)', (_name, makeTranspor
     it('an absolute URL on the home origin gets them', async () => {
       const client = makeClient();
       await firstValueFrom(headStream(client.stream(`${homeUrl}/v1/stream/s`)));
-      expect(home.requests[0]!.headers['authorization']).toBe('Bearer secret');
-      expect(home.requests[0]!.url).toMatch(/token=secret/);
+      expect(home.requests[0].headers['authorization']).toBe('Bearer secret');
+      expect(home.requests[0].url).toMatch(/token=secret/);
     });
 
     it('another origin listed in trustedOrigins gets them', async () => {
       const client = makeClient({ trustedOrigins: [elsewhereUrl] });
       await firstValueFrom(headStream(client.stream(`${elsewhereUrl}/v1/stream/s`)));
-      expect(elsewhere.requests[0]!.headers['authorization']).toBe('Bearer secret');
+      expect(elsewhere.requests[0].headers['authorization']).toBe('Bearer secret');
     });
 
     it('trustedOrigins must be origins', () => {
@@ -122,12 +131,16 @@ describe.each(bothTransports)('credentials stay home (%s)', (_name, makeTranspor
     });
 
     it('in a client header value, at construction', () => {
-      expect(() => makeClient({ headers: { authorization: 'Bearer a\r\nx-injected: 1' } })).toThrow(InvalidArgumentError);
+      expect(() => makeClient({ headers: { authorization: 'Bearer a\r\nx-injected: 1' } })).toThrow(
+        InvalidArgumentError,
+      );
       expect(() => makeClient({ headers: { 'bad name': 'x' } })).toThrow(InvalidArgumentError);
     });
 
     it('in a call header value, before anything is sent', async () => {
-      const error = await firstValueFrom(headStream(makeClient().stream('s'), { headers: { 'x-a': 'a\nb' } })).catch((e: unknown) => e);
+      const error = await firstValueFrom(headStream(makeClient().stream('s'), { headers: { 'x-a': 'a\nb' } })).catch(
+        (e: unknown) => e,
+      );
       expect(error).toBeInstanceOf(InvalidArgumentError);
       expect(home.requests).toHaveLength(0);
     });
@@ -142,7 +155,7 @@ describe.each(bothTransports)('credentials stay home (%s)', (_name, makeTranspor
 
     it('a tab inside a header value is fine (RFC 9110 allows it)', async () => {
       await firstValueFrom(headStream(makeClient({ headers: { 'x-a': 'a\tb' } }).stream('s')));
-      expect(home.requests[0]!.headers['x-a']).toBe('a\tb');
+      expect(home.requests[0].headers['x-a']).toBe('a\tb');
     });
   });
 });

@@ -8,7 +8,19 @@ import {
   type ReadOptions,
   readJson,
 } from '../../lib/index';
-import { bothTransports, hanging, readAnswer, readHeaders, script, sseControl, sseData, sseHead, spaFallback, stallBody, useHostileServer } from '../support/hostile-answers';
+import {
+  bothTransports,
+  hanging,
+  readAnswer,
+  readHeaders,
+  script,
+  sseControl,
+  sseData,
+  sseHead,
+  spaFallback,
+  stallBody,
+  useHostileServer,
+} from '../support/hostile-answers';
 import { LoopbackServer, sleep, waitUntil as until } from '../support/loopback-server';
 
 const offsetOf = (url: string) => new URL(url, 'http://x').searchParams.get('offset');
@@ -28,9 +40,10 @@ describe.each(bothTransports)('reads against hostile answers (%s)', (_name, make
   function read(options: ReadOptions = {}): { values: Promise<unknown[]>; states: ConnectionState[] } {
     const states: ConnectionState[] = [];
     const values = lastValueFrom(
-      readJson(client
-        .stream('s'), { ...options, connectionState: { next: (state) => states.push(state) } })
-        .pipe(items(), toArray()),
+      readJson(client.stream('s'), { ...options, connectionState: { next: (state) => states.push(state) } }).pipe(
+        items(),
+        toArray(),
+      ),
     );
     return { values, states };
   }
@@ -60,7 +73,7 @@ describe.each(bothTransports)('reads against hostile answers (%s)', (_name, make
       return readAnswer(res, '0002', '[2]', { upToDate: true, closed: true });
     });
     await expect(read({ live: 'long-poll' }).values).resolves.toEqual([1, 2]);
-    expect(liveOf(server.requests[1]!.url)).toBe('long-poll');
+    expect(liveOf(server.requests[1].url)).toBe('long-poll');
     expect(server.requests.slice(1).map((r) => offsetOf(r.url))).toEqual(['0001', '0001']);
   });
 
@@ -92,12 +105,14 @@ describe.each(bothTransports)('reads against hostile answers (%s)', (_name, make
     // Bounded, and spaced: not thousands of requests a second.
     expect(server.requests.length).toBeGreaterThan(2);
     expect(server.requests.length).toBeLessThanOrEqual(12);
-    const gaps = server.requests.slice(2).map((r, i) => r.startedAt - server.requests[i + 1]!.startedAt);
+    const gaps = server.requests.slice(2).map((r, i) => r.startedAt - server.requests[i + 1].startedAt);
     expect(Math.max(...gaps)).toBeGreaterThanOrEqual(20);
   });
 
   it('offsets that keep going backwards end in a ProtocolError too', async () => {
-    script(server, (_req, res, index) => (index === 0 ? readAnswer(res, '0005', '[1]') : readAnswer(res, '0004', '[]', { upToDate: true })));
+    script(server, (_req, res, index) =>
+      index === 0 ? readAnswer(res, '0005', '[1]') : readAnswer(res, '0004', '[]', { upToDate: true }),
+    );
     const error = await read({ live: 'long-poll' }).values.catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ProtocolError);
     expect((error as ProtocolError).message).toMatch(/backwards/);

@@ -1,5 +1,17 @@
 import { firstValueFrom } from 'rxjs';
-import { DurableStreamsClient, InvalidArgumentError, NetworkError, ProtocolError, ServerError, TimeoutError, append, appendJson, closeStream, createStream, headStream } from '../../lib/index';
+import {
+  DurableStreamsClient,
+  InvalidArgumentError,
+  NetworkError,
+  ProtocolError,
+  ServerError,
+  TimeoutError,
+  append,
+  appendJson,
+  closeStream,
+  createStream,
+  headStream,
+} from '../../lib/index';
 import { bothTransports, hanging, script, spaFallback, stallBody, useHostileServer } from '../support/hostile-answers';
 import { LoopbackServer, waitUntil as until } from '../support/loopback-server';
 
@@ -12,13 +24,20 @@ const protocolHeaders = { 'stream-next-offset': '0001', 'content-type': 'text/pl
  * what happened, retries included.
  */
 describe.each(bothTransports)('one-shot operations against hostile answers (%s)', (_name, makeTransport) => {
-  const fixture = useHostileServer(makeTransport, { timeoutMs: 300, retry: { initialDelayMs: 10, maxDelayMs: 40, maxRetries: 2 } });
+  const fixture = useHostileServer(makeTransport, {
+    timeoutMs: 300,
+    retry: { initialDelayMs: 10, maxDelayMs: 40, maxRetries: 2 },
+  });
   let server: LoopbackServer;
   let client: DurableStreamsClient;
   beforeEach(() => ({ server, client } = fixture));
 
   const stream = () => client.stream('s', { contentType: 'text/plain' });
-  const failure = (promise: Promise<unknown>) => promise.then(() => undefined, (error: unknown) => error);
+  const failure = (promise: Promise<unknown>) =>
+    promise.then(
+      () => undefined,
+      (error: unknown) => error,
+    );
 
   describe('an answer without the protocol headers is a ProtocolError, never a success', () => {
     const operations = [
@@ -60,8 +79,15 @@ describe.each(bothTransports)('one-shot operations against hostile answers (%s)'
     });
 
     it('a create whose 503 body never comes times out (the error body is bounded too), is retried, and succeeds', async () => {
-      script(server, (_req, res, index) => (index === 0 ? stallBody(res, 503, { 'content-type': 'text/plain' }, 'over') : void res.writeHead(201, protocolHeaders).end()));
-      await expect(firstValueFrom(createStream(stream(), { contentType: 'text/plain' }))).resolves.toMatchObject({ nextOffset: '0001', created: true });
+      script(server, (_req, res, index) =>
+        index === 0
+          ? stallBody(res, 503, { 'content-type': 'text/plain' }, 'over')
+          : void res.writeHead(201, protocolHeaders).end(),
+      );
+      await expect(firstValueFrom(createStream(stream(), { contentType: 'text/plain' }))).resolves.toMatchObject({
+        nextOffset: '0001',
+        created: true,
+      });
       expect(server.requests).toHaveLength(2);
     });
 
@@ -87,8 +113,14 @@ describe.each(bothTransports)('one-shot operations against hostile answers (%s)'
     });
 
     it("close({ body, delivery: 'at-least-once' }) retries after a 500 too; close({ body }) does not", async () => {
-      script(server, (_req, res, index) => (index === 0 ? void res.writeHead(500).end('boom') : void res.writeHead(204, { ...protocolHeaders, 'stream-closed': 'true' }).end()));
-      await expect(firstValueFrom(closeStream(stream(), { body: 'last', delivery: 'at-least-once' }))).resolves.toEqual({ finalOffset: '0001' });
+      script(server, (_req, res, index) =>
+        index === 0
+          ? void res.writeHead(500).end('boom')
+          : void res.writeHead(204, { ...protocolHeaders, 'stream-closed': 'true' }).end(),
+      );
+      await expect(firstValueFrom(closeStream(stream(), { body: 'last', delivery: 'at-least-once' }))).resolves.toEqual(
+        { finalOffset: '0001' },
+      );
       expect(server.requests).toHaveLength(2);
       script(server, (_req, res) => void res.writeHead(500).end('boom'));
       await expect(firstValueFrom(closeStream(stream(), { body: 'last' }))).rejects.toBeInstanceOf(ServerError);
@@ -97,8 +129,11 @@ describe.each(bothTransports)('one-shot operations against hostile answers (%s)'
 
     it("append({ delivery: 'at-least-once' }) retries after a 500", async () => {
       script(server, (_req, res, index) =>
-        index === 0 ? void res.writeHead(500).end('boom') : void res.writeHead(204, protocolHeaders).end());
-      await expect(firstValueFrom(append(stream(), 'x', { delivery: 'at-least-once' }))).resolves.toEqual({ nextOffset: '0001' });
+        index === 0 ? void res.writeHead(500).end('boom') : void res.writeHead(204, protocolHeaders).end(),
+      );
+      await expect(firstValueFrom(append(stream(), 'x', { delivery: 'at-least-once' }))).resolves.toEqual({
+        nextOffset: '0001',
+      });
       expect(server.requests).toHaveLength(2);
     });
 
@@ -123,8 +158,13 @@ describe.each(bothTransports)('one-shot operations against hostile answers (%s)'
 describe('delivery', () => {
   it('is at-most-once or at-least-once; anything else is refused before any request', async () => {
     const requests: unknown[] = [];
-    const client = new DurableStreamsClient({ baseUrl: 'http://x.test/v1/stream', transport: { request: async (r) => (requests.push(r), Promise.reject(new Error('unused'))) } });
-    const error = await firstValueFrom(append(client.stream('s', { contentType: 'text/plain' }), 'x', { delivery: 'twice' as never })).catch((e: unknown) => e);
+    const client = new DurableStreamsClient({
+      baseUrl: 'http://x.test/v1/stream',
+      transport: { request: async (r) => (requests.push(r), Promise.reject(new Error('unused'))) },
+    });
+    const error = await firstValueFrom(
+      append(client.stream('s', { contentType: 'text/plain' }), 'x', { delivery: 'twice' as never }),
+    ).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(InvalidArgumentError);
     expect((error as Error).message).toMatch(/delivery must be 'at-most-once' or 'at-least-once'/);
     expect(requests).toEqual([]);

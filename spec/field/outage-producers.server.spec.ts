@@ -1,5 +1,13 @@
 import { firstValueFrom } from 'rxjs';
-import { DurableStreamsClient, fetchTransport, type DurableStreamError, type HttpTransport, type IdempotentProducer, type ProducerOptions, idempotentProducer } from '../../lib/index';
+import {
+  DurableStreamsClient,
+  fetchTransport,
+  type DurableStreamError,
+  type HttpTransport,
+  type IdempotentProducer,
+  type ProducerOptions,
+  idempotentProducer,
+} from '../../lib/index';
 import { undiciTransport } from '../../lib/undici';
 import { createStream, readJsonMessages, readText } from '../produce/support/read-back';
 import { startCuttableProxy, type CuttableProxy } from '../support/cuttable-proxy';
@@ -13,7 +21,7 @@ interface Writer {
   readonly name: string;
   readonly path: string;
   readonly text: boolean;
-  readonly producer: IdempotentProducer<unknown>;
+  readonly producer: IdempotentProducer;
   readonly errors: DurableStreamError[];
   /** Appends refused for room, waited out with flush(). */
   waits: number;
@@ -74,7 +82,11 @@ describe('producers outlast a server outage (real server, SIGKILL and restart)',
   function client(transport: HttpTransport & { close?: () => Promise<void> }): DurableStreamsClient {
     transports.push(transport);
     // A short backoff cap, so the spec does not wait out a 10 s backoff after the restart.
-    return new DurableStreamsClient({ baseUrl: `${proxy.origin}/v1/stream`, transport, retry: { initialDelayMs: 50, maxDelayMs: 1_000 } });
+    return new DurableStreamsClient({
+      baseUrl: `${proxy.origin}/v1/stream`,
+      transport,
+      retry: { initialDelayMs: 50, maxDelayMs: 1_000 },
+    });
   }
 
   async function writers(window: string): Promise<Writer[]> {
@@ -91,7 +103,11 @@ describe('producers outlast a server outage (real server, SIGKILL and restart)',
       made.map(async ([name, c, options, text], index) => {
         const path = `outage-produce-${window}-${index}-${Date.now().toString(36)}`;
         await createStream(`${server.streamBase}/${path}`, text ? 'text/plain' : 'application/json');
-        const producer = idempotentProducer<unknown>(c.stream(path, { contentType: text ? 'text/plain' : 'application/json' }), `p${index}`, options);
+        const producer = idempotentProducer(
+          c.stream(path, { contentType: text ? 'text/plain' : 'application/json' }),
+          `p${index}`,
+          options,
+        );
         const writer: Writer = { name, path, text, producer, errors: [], waits: 0, duplicates: 0, pendingAtCut: 0 };
         producer.errors$.subscribe((error) => writer.errors.push(error));
         producer.acks$.subscribe((ack) => (writer.duplicates += ack.duplicate ? 1 : 0));
@@ -100,7 +116,8 @@ describe('producers outlast a server outage (real server, SIGKILL and restart)',
     );
   }
 
-  const value = (writer: Writer, n: number): unknown => (writer.text ? `${n};` : { n, pad: 'lorem ipsum dolor sit amet' });
+  const value = (writer: Writer, n: number): unknown =>
+    writer.text ? `${n};` : { n, pad: 'lorem ipsum dolor sit amet' };
 
   /** Appends `from`..`to` (exclusive) in slices, as a live source would; waits for room when the buffer is full. */
   async function feed(writer: Writer, from: number, to: number): Promise<void> {
@@ -129,8 +146,14 @@ describe('producers outlast a server outage (real server, SIGKILL and restart)',
 
     for (const writer of all) {
       const url = `${server.streamBase}/${writer.path}`;
-      const stored = writer.text ? (await readText(url)).split(';').filter(Boolean).map(Number) : ((await readJsonMessages(url)) as Array<{ n: number }>).map((m) => m.n);
-      expect({ writer: writer.name, errors: writer.errors, stored }).toEqual({ writer: writer.name, errors: [], stored: range(0, total) });
+      const stored = writer.text
+        ? (await readText(url)).split(';').filter(Boolean).map(Number)
+        : ((await readJsonMessages(url)) as Array<{ n: number }>).map((m) => m.n);
+      expect({ writer: writer.name, errors: writer.errors, stored }).toEqual({
+        writer: writer.name,
+        errors: [],
+        stored: range(0, total),
+      });
     }
     // The cut came mid-produce, and the small buffer filled during the outage and was waited out.
     expect(all.filter((w) => w.pendingAtCut === 0).map((w) => w.name)).toEqual([]);

@@ -1,5 +1,16 @@
 import { firstValueFrom, type Subscription } from 'rxjs';
-import { DurableStreamsClient, fetchTransport, type ConnectionState, type DurableStream, type HttpTransport, type JsonBatch, appendJson, closeStream, createStream, readJson } from '../../lib/index';
+import {
+  DurableStreamsClient,
+  fetchTransport,
+  type ConnectionState,
+  type DurableStream,
+  type HttpTransport,
+  type JsonBatch,
+  appendJson,
+  closeStream,
+  createStream,
+  readJson,
+} from '../../lib/index';
 import { undiciTransport } from '../../lib/undici';
 import { startRestartableServer, type RestartableServer } from '../support/restartable-server';
 
@@ -46,7 +57,11 @@ describe('live reads outlast a server outage (real server, SIGKILL and restart)'
 
   function client(transport: HttpTransport & { close?: () => Promise<void> }): DurableStreamsClient {
     transports.push(transport);
-    return new DurableStreamsClient({ baseUrl: server.streamBase, transport, retry: { initialDelayMs: 50, maxDelayMs: 1_000 } });
+    return new DurableStreamsClient({
+      baseUrl: server.streamBase,
+      transport,
+      retry: { initialDelayMs: 50, maxDelayMs: 1_000 },
+    });
   }
 
   function startReaders(path: string): Reader[] {
@@ -56,14 +71,22 @@ describe('live reads outlast a server outage (real server, SIGKILL and restart)'
     ] as const;
     return LIVE_MODES.flatMap((live) =>
       clients.map(([name, c]) => {
-        const reader: Reader = { name: `${live}/${name}`, received: [], states: [], error: undefined, completed: false, subscription: undefined! };
-        reader.subscription = readJson<{ n: number }>(c
-          .stream(path), { live, connectionState: { next: (state) => reader.states.push(state) } })
-          .subscribe({
-            next: (batch: JsonBatch<{ n: number }>) => reader.received.push(...batch.items.map((item) => item.n)),
-            error: (error: unknown) => (reader.error = error),
-            complete: () => (reader.completed = true),
-          });
+        const reader: Reader = {
+          name: `${live}/${name}`,
+          received: [],
+          states: [],
+          error: undefined,
+          completed: false,
+          subscription: undefined!,
+        };
+        reader.subscription = readJson<{ n: number }>(c.stream(path), {
+          live,
+          connectionState: { next: (state) => reader.states.push(state) },
+        }).subscribe({
+          next: (batch: JsonBatch<{ n: number }>) => reader.received.push(...batch.items.map((item) => item.n)),
+          error: (error: unknown) => (reader.error = error),
+          complete: () => (reader.completed = true),
+        });
         return reader;
       }),
     );
@@ -94,14 +117,22 @@ describe('live reads outlast a server outage (real server, SIGKILL and restart)'
       // Nothing was lost by the crash; the readers reconnect and tail on.
       await write(stream, 40, 60);
       await firstValueFrom(closeStream(stream));
-      await until(() => readers.every((r) => r.completed || r.error !== undefined), 'every reader to reach EOF', 30_000);
+      await until(
+        () => readers.every((r) => r.completed || r.error !== undefined),
+        'every reader to reach EOF',
+        30_000,
+      );
     } finally {
       for (const reader of readers) reader.subscription.unsubscribe();
     }
 
     const expected = Array.from({ length: 60 }, (_, n) => n);
     for (const reader of readers) {
-      expect({ reader: reader.name, error: reader.error, received: reader.received }).toEqual({ reader: reader.name, error: undefined, received: expected });
+      expect({ reader: reader.name, error: reader.error, received: reader.received }).toEqual({
+        reader: reader.name,
+        error: undefined,
+        received: expected,
+      });
       const statuses = reader.states.map((s) => s.status);
       // The outage was observable: the reader said it was reconnecting, then live again, then closed.
       expect({ reader: reader.name, reconnected: statuses.includes('reconnecting'), last: statuses.at(-1) }).toEqual({

@@ -1,5 +1,12 @@
 import { firstValueFrom, lastValueFrom } from 'rxjs';
-import { DurableStreamsClient, type HttpRequest, type HttpResponse, type HttpTransport, append, idempotentProducer } from '../../lib/index';
+import {
+  DurableStreamsClient,
+  type HttpRequest,
+  type HttpResponse,
+  type HttpTransport,
+  append,
+  idempotentProducer,
+} from '../../lib/index';
 import type { IdempotentProducer } from '../../lib/produce/idempotent-producer';
 
 /**
@@ -54,10 +61,10 @@ describe('request dispatch', () => {
     const subscription = append$.subscribe();
 
     expect(requests).toHaveLength(1);
-    expect(requests[0]!.headers).toMatchObject({ authorization: 'Bearer t', 'x-static': 's' });
-    expect(requests[0]!.url).toBe('http://ds.test/v1/stream/s?tenant=acme');
+    expect(requests[0].headers).toMatchObject({ authorization: 'Bearer t', 'x-static': 's' });
+    expect(requests[0].url).toBe('http://ds.test/v1/stream/s?tenant=acme');
     subscription.unsubscribe();
-    expect(requests[0]!.signal.aborted).toBe(true);
+    expect(requests[0].signal.aborted).toBe(true);
   });
 
   it('waits for an asynchronous header, then sends it with the rest, later functions (params after headers) evaluated in order', async () => {
@@ -77,7 +84,7 @@ describe('request dispatch', () => {
     expect(requests).toHaveLength(0);
     await new Promise((resolve) => setImmediate(resolve));
     expect(requests).toHaveLength(1);
-    expect(requests[0]!.headers).toMatchObject({ first: 'a', token: 'b', last: 'c' });
+    expect(requests[0].headers).toMatchObject({ first: 'a', token: 'b', last: 'c' });
     expect(calls).toEqual(['first', 'token', 'last', 'param']);
     answerAll();
     await done;
@@ -102,9 +109,15 @@ describe('request dispatch', () => {
   });
 
   it('a producer sends its first batch while a synchronous burst of appends is still running', async () => {
-    const { transport, requests, answerAll } = recordingTransport(200, { 'stream-next-offset': '0_1', 'producer-epoch': '0', 'producer-seq': '0' });
+    const { transport, requests, answerAll } = recordingTransport(200, {
+      'stream-next-offset': '0_1',
+      'producer-epoch': '0',
+      'producer-seq': '0',
+    });
     const client = new DurableStreamsClient({ baseUrl: 'http://ds.test/v1/stream', transport });
-    const producer = idempotentProducer<number>(client.stream('s', { contentType: 'application/json' }), 'p', { maxBatchItems: 10 });
+    const producer = idempotentProducer<number>(client.stream('s', { contentType: 'application/json' }), 'p', {
+      maxBatchItems: 10,
+    });
     const seenDuringBurst: number[] = [];
     for (let i = 0; i < 50; i++) {
       producer.append(i);
@@ -113,7 +126,7 @@ describe('request dispatch', () => {
     // The first batch (seq 0) goes alone; the next wait for its acknowledgement.
     expect(seenDuringBurst.slice(0, 9)).toEqual(Array(9).fill(0));
     expect(seenDuringBurst[9]).toBe(1);
-    expect(new TextDecoder().decode(requests[0]!.body as Uint8Array)).toBe('[0,1,2,3,4,5,6,7,8,9]');
+    expect(new TextDecoder().decode(requests[0].body as Uint8Array)).toBe('[0,1,2,3,4,5,6,7,8,9]');
 
     const closed = lastValueFrom(producer.finish());
     while (producer.pendingCount > 0) {
@@ -132,7 +145,10 @@ describe('request dispatch', () => {
       'producer-seq': '0',
     });
     const client = new DurableStreamsClient({ baseUrl: 'http://ds.test/v1/stream', transport });
-    const producer: IdempotentProducer<string> = idempotentProducer<string>(client.stream('s'), 'p', { maxBatchItems: 1, maxInFlight: 1 });
+    const producer: IdempotentProducer<string> = idempotentProducer<string>(client.stream('s'), 'p', {
+      maxBatchItems: 1,
+      maxInFlight: 1,
+    });
     producer.append('a'); // batch 0: waits for the HEAD
     producer.append('b'); // batch 1: sealed with the content type unknown, waits for a slot
     expect(requests.map((request) => request.method)).toEqual(['HEAD']);

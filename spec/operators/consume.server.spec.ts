@@ -1,5 +1,18 @@
 import { firstValueFrom, lastValueFrom, Observable, take, timer, toArray } from 'rxjs';
-import { consume, InvalidArgumentError, Offset, StreamNotFoundError, type DurableStreamsClient, type HttpRequest, type HttpResponse, type HttpTransport, type JsonBatch, appendJson, createStream, readJson } from '../../lib/index';
+import {
+  consume,
+  InvalidArgumentError,
+  Offset,
+  StreamNotFoundError,
+  type DurableStreamsClient,
+  type HttpRequest,
+  type HttpResponse,
+  type HttpTransport,
+  type JsonBatch,
+  appendJson,
+  createStream,
+  readJson,
+} from '../../lib/index';
 import { undiciTransport } from '../../lib/transport/undici/undici-transport';
 import { realClient, uniquePath } from '../support/real-server';
 
@@ -57,7 +70,8 @@ describe('consume() on the reference server', () => {
           const start = performance.now();
           seen.push(...batch.items);
           // More data arrives while the handler runs: the consumer must not ask for it before the handler is done.
-          if (batch.items.some((item) => item.n === 1)) for (const n of [2, 3]) await firstValueFrom(appendJson(handle, { n }));
+          if (batch.items.some((item) => item.n === 1))
+            for (const n of [2, 3]) await firstValueFrom(appendJson(handle, { n }));
           await firstValueFrom(timer(150));
           spans.push({ start, end: performance.now() });
         },
@@ -68,20 +82,27 @@ describe('consume() on the reference server', () => {
     expect(seen).toEqual([{ n: 1 }, { n: 2 }, { n: 3 }]);
     expect(handled.map((batch: JsonBatch<{ n: number }>) => batch.items.map((item) => item.n))).toEqual([[1], [2, 3]]);
     // No read left while a handler ran, nor before its checkpoint was written.
-    for (const span of spans) expect(log.reads.filter((read) => read.at > span.start && read.at < span.end)).toEqual([]);
-    const firstSave = store.writes[0]!.at;
-    expect(log.reads.filter((read) => read.at > spans[0]!.end && read.at < firstSave)).toEqual([]);
-    expect(JSON.parse(store.values.get('c1')!)).toEqual(handled[1]!.checkpoint);
+    for (const span of spans)
+      expect(log.reads.filter((read) => read.at > span.start && read.at < span.end)).toEqual([]);
+    const firstSave = store.writes[0].at;
+    expect(log.reads.filter((read) => read.at > spans[0].end && read.at < firstSave)).toEqual([]);
+    expect(JSON.parse(store.values.get('c1')!)).toEqual(handled[1].checkpoint);
   });
 
   it('resumes after the last handled batch', async () => {
     const handle = await stream([{ n: 1 }, { n: 2 }]);
     const store = new SlowStore();
     const first: unknown[] = [];
-    await lastValueFrom(consume(handle, (batch) => void first.push(...batch.items), { storage: store, key: 'c2', live: false }), { defaultValue: undefined });
+    await lastValueFrom(
+      consume(handle, (batch) => void first.push(...batch.items), { storage: store, key: 'c2', live: false }),
+      { defaultValue: undefined },
+    );
     await firstValueFrom(appendJson(handle, { n: 3 }));
     const second: unknown[] = [];
-    await lastValueFrom(consume(handle, (batch) => void second.push(...batch.items), { storage: store, key: 'c2', live: false }), { defaultValue: undefined });
+    await lastValueFrom(
+      consume(handle, (batch) => void second.push(...batch.items), { storage: store, key: 'c2', live: false }),
+      { defaultValue: undefined },
+    );
     expect(first).toEqual([{ n: 1 }, { n: 2 }]);
     expect(second).toEqual([{ n: 3 }]);
   });
@@ -89,7 +110,13 @@ describe('consume() on the reference server', () => {
   it('starts at the tail with from: Offset.now when nothing is saved', async () => {
     const handle = await stream([{ n: 1 }]);
     const seen: unknown[] = [];
-    const done = firstValueFrom(consume(handle, (batch) => void seen.push(...batch.items), { storage: new SlowStore(), key: 'c3', from: Offset.now }));
+    const done = firstValueFrom(
+      consume(handle, (batch) => void seen.push(...batch.items), {
+        storage: new SlowStore(),
+        key: 'c3',
+        from: Offset.now,
+      }),
+    );
     await firstValueFrom(timer(100));
     await firstValueFrom(appendJson(handle, { n: 2 }));
     await done;
@@ -137,27 +164,41 @@ describe('consume() on the reference server', () => {
   it("leaves the read's own errors to the read's retry policy, not to the handler's", async () => {
     const missing = client.stream(uniquePath('consume-missing'));
     const handler = jest.fn();
-    await expect(lastValueFrom(consume(missing, handler, { storage: new SlowStore(), key: 'c6', live: false }))).rejects.toBeInstanceOf(StreamNotFoundError);
+    await expect(
+      lastValueFrom(consume(missing, handler, { storage: new SlowStore(), key: 'c6', live: false })),
+    ).rejects.toBeInstanceOf(StreamNotFoundError);
     expect(log.reads).toHaveLength(1);
     expect(handler).not.toHaveBeenCalled();
   });
 
   it('refuses SSE, which cannot wait for the handler, before any request', async () => {
     const handle = client.stream(uniquePath('consume-sse'));
-    await expect(lastValueFrom(consume(handle, () => [], { storage: new SlowStore(), key: 'k', live: 'sse' as never }))).rejects.toThrow(InvalidArgumentError);
-    await expect(lastValueFrom(consume(handle, () => [], { storage: {} as never, key: 'k' }))).rejects.toThrow(InvalidArgumentError);
+    await expect(
+      lastValueFrom(consume(handle, () => [], { storage: new SlowStore(), key: 'k', live: 'sse' as never })),
+    ).rejects.toThrow(InvalidArgumentError);
+    await expect(lastValueFrom(consume(handle, () => [], { storage: {} as never, key: 'k' }))).rejects.toThrow(
+      InvalidArgumentError,
+    );
     expect(log.reads).toHaveLength(0);
   });
 
   it('never shares a tail: a stuck consumer holds back neither another consumer nor a live read of the same stream', async () => {
     const handle = await stream([{ n: 1 }]);
     // Live from the start: were it to share, its tail would be the one the others join.
-    const stuck = consume(handle, () => new Observable<never>(), { storage: new SlowStore(), key: 'stuck', from: Offset.now }).subscribe();
+    const stuck = consume(handle, () => new Observable<never>(), {
+      storage: new SlowStore(),
+      key: 'stuck',
+      from: Offset.now,
+    }).subscribe();
     await firstValueFrom(timer(100));
     const live: unknown[] = [];
-    const reader = readJson(handle, { offset: Offset.now, live: 'long-poll' }).subscribe((batch) => live.push(...batch.items));
+    const reader = readJson(handle, { offset: Offset.now, live: 'long-poll' }).subscribe((batch) =>
+      live.push(...batch.items),
+    );
     try {
-      const other = firstValueFrom(consume(handle, () => undefined, { storage: new SlowStore(), key: 'other', from: Offset.now }));
+      const other = firstValueFrom(
+        consume(handle, () => undefined, { storage: new SlowStore(), key: 'other', from: Offset.now }),
+      );
       await firstValueFrom(timer(100));
       await firstValueFrom(appendJson(handle, { n: 2 }));
       await expect(other).resolves.toMatchObject({ items: [{ n: 2 }] });

@@ -56,7 +56,10 @@ describe('pauseWhileHidden (virtual time)', () => {
       const setup = reads(cold<Batch>('-a-b---', values), cold<Batch>('---', values), cold<Batch>('-c|', values));
       starts = setup.starts;
       const visibility = hot('t----f-t-f-t', vis);
-      expectObservable(pauseWhileHidden(setup.read, { visibility, checkpoint: { offset: '0' } })).toBe('-a-b--------c|', values);
+      expectObservable(pauseWhileHidden(setup.read, { visibility, checkpoint: { offset: '0' } })).toBe(
+        '-a-b--------c|',
+        values,
+      );
     });
     // The second read emitted nothing, so the third starts where the first left off.
     expect(starts).toEqual([{ offset: '0' }, b.checkpoint, b.checkpoint]);
@@ -103,15 +106,23 @@ describe('pauseWhileHidden (virtual time)', () => {
   it('errors when the read errors, and when visibility errors', () => {
     scheduler().run(({ cold, hot, expectObservable }) => {
       const failure = new Error('401');
-      expectObservable(pauseWhileHidden(reads(cold<Batch>('-a#', values, failure)).read, { visibility: hot('t', vis) })).toBe('-a#', values, failure);
-      expectObservable(pauseWhileHidden(reads(cold<Batch>('-a-', values)).read, { visibility: hot('t---#', vis, failure) })).toBe('-a--#', values, failure);
+      expectObservable(
+        pauseWhileHidden(reads(cold<Batch>('-a#', values, failure)).read, { visibility: hot('t', vis) }),
+      ).toBe('-a#', values, failure);
+      expectObservable(
+        pauseWhileHidden(reads(cold<Batch>('-a-', values)).read, { visibility: hot('t---#', vis, failure) }),
+      ).toBe('-a--#', values, failure);
     });
   });
 
   it('completes when visibility completes while hidden; keeps reading when it completes while visible', () => {
     scheduler().run(({ cold, hot, expectObservable }) => {
-      expectObservable(pauseWhileHidden(reads(cold<Batch>('-a--', values)).read, { visibility: hot('t-f|', vis) })).toBe('-a-|', values);
-      expectObservable(pauseWhileHidden(reads(cold<Batch>('-a--b|', values)).read, { visibility: hot('t|', vis) })).toBe('-a--b|', values);
+      expectObservable(
+        pauseWhileHidden(reads(cold<Batch>('-a--', values)).read, { visibility: hot('t-f|', vis) }),
+      ).toBe('-a-|', values);
+      expectObservable(
+        pauseWhileHidden(reads(cold<Batch>('-a--b|', values)).read, { visibility: hot('t|', vis) }),
+      ).toBe('-a--b|', values);
     });
   });
 
@@ -192,7 +203,10 @@ describe('documentVisibility', () => {
     expect((globalThis as { document?: unknown }).document).toBeUndefined();
     const seen: boolean[] = [];
     let completed = false;
-    const subscription = documentVisibility().subscribe({ next: (v) => seen.push(v), complete: () => (completed = true) });
+    const subscription = documentVisibility().subscribe({
+      next: (v) => seen.push(v),
+      complete: () => (completed = true),
+    });
     expect(seen).toEqual([true]);
     expect(completed).toBe(false);
     subscription.unsubscribe();

@@ -25,7 +25,9 @@ const d = batch('4', 'w');
 const stored = (value: Batch) => JSON.stringify(value.checkpoint);
 
 /** localStorage in memory, recording every write. */
-function memoryStorage(initial: Record<string, string> = {}): SyncKeyValueStorage & { data: Map<string, string>; writes: string[]; reads: number } {
+function memoryStorage(
+  initial: Record<string, string> = {},
+): SyncKeyValueStorage & { data: Map<string, string>; writes: string[]; reads: number } {
   const data = new Map(Object.entries(initial));
   const storage = {
     data,
@@ -143,18 +145,24 @@ describe('persistCheckpoint with a synchronous storage (localStorage)', () => {
     };
     const reported: CheckpointStorageError[] = [];
     scheduler().run(({ cold, expectObservable }) => {
-      const result = cold('-a-b-c|', { a, b, c }).pipe(persistCheckpoint(storage, KEY, { onSaveError: (error) => reported.push(error) }));
+      const result = cold('-a-b-c|', { a, b, c }).pipe(
+        persistCheckpoint(storage, KEY, { onSaveError: (error) => reported.push(error) }),
+      );
       expectObservable(result).toBe('-a-b-c|', { a, b, c });
     });
-    expect(reported.map((error) => [error.code, error.operation, error.key])).toEqual([['CHECKPOINT_STORAGE', 'save', KEY]]);
-    expect(reported[0]!.message).toContain('QuotaExceededError');
+    expect(reported.map((error) => [error.code, error.operation, error.key])).toEqual([
+      ['CHECKPOINT_STORAGE', 'save', KEY],
+    ]);
+    expect(reported[0].message).toContain('QuotaExceededError');
     expect(storage.data.get(KEY)).toBe(stored(c));
   });
 
   it('rejects a value without checkpoint with InvalidArgumentError', () => {
     const storage = memoryStorage();
     const errors: unknown[] = [];
-    (of({ items: [] }) as unknown as Observable<Batch>).pipe(persistCheckpoint(storage, KEY)).subscribe({ error: (e: unknown) => errors.push(e) });
+    (of({ items: [] }) as unknown as Observable<Batch>)
+      .pipe(persistCheckpoint(storage, KEY))
+      .subscribe({ error: (e: unknown) => errors.push(e) });
     expect(errors[0]).toBeInstanceOf(InvalidArgumentError);
     expect(storage.writes).toEqual([]);
   });
@@ -170,7 +178,12 @@ describe('persistCheckpoint with an asynchronous store (virtual time)', () => {
     const ts = scheduler();
     const { store, started, finished } = virtualStore(ts, 5);
     ts.run(({ cold, expectObservable }) => {
-      expectObservable(cold('abcd|', { a, b, c, d }).pipe(persistCheckpoint(store, KEY))).toBe('abcd------|', { a, b, c, d });
+      expectObservable(cold('abcd|', { a, b, c, d }).pipe(persistCheckpoint(store, KEY))).toBe('abcd------|', {
+        a,
+        b,
+        c,
+        d,
+      });
     });
     // a written 0-5; b, c and d arrived meanwhile: only d is written, right after a.
     expect(started).toEqual([
@@ -197,7 +210,11 @@ describe('persistCheckpoint with an asynchronous store (virtual time)', () => {
     const { store, started } = virtualStore(ts, 4);
     const failure = new Error('network down');
     ts.run(({ cold, expectObservable }) => {
-      expectObservable(cold('ab#', { a, b }, failure).pipe(persistCheckpoint(store, KEY))).toBe('ab------#', { a, b }, failure);
+      expectObservable(cold('ab#', { a, b }, failure).pipe(persistCheckpoint(store, KEY))).toBe(
+        'ab------#',
+        { a, b },
+        failure,
+      );
     });
     expect(started.map(([, value]) => value)).toEqual([stored(a), stored(b)]);
   });
@@ -219,7 +236,11 @@ describe('persistCheckpoint with an asynchronous store (virtual time)', () => {
     const { store } = virtualStore(ts, 2, stored(a));
     ts.run(({ cold, expectObservable, expectSubscriptions }) => {
       const source = cold('a-----|', { a });
-      expectObservable(source.pipe(persistCheckpoint(store, KEY))).toBe('a-#', { a }, new CheckpointStorageError('save', KEY, 'disk full'));
+      expectObservable(source.pipe(persistCheckpoint(store, KEY))).toBe(
+        'a-#',
+        { a },
+        new CheckpointStorageError('save', KEY, 'disk full'),
+      );
       expectSubscriptions(source.subscriptions).toBe('^-!');
     });
   });
@@ -243,8 +264,13 @@ describe('loadCheckpoint', () => {
   });
 
   it('reads an async store', async () => {
-    const store: AsyncKeyValueStore = { get: async () => JSON.stringify({ offset: '0_5' }), set: async () => undefined };
-    await expect(new Promise((resolve) => loadCheckpoint(store, KEY).subscribe(resolve))).resolves.toEqual({ offset: '0_5' });
+    const store: AsyncKeyValueStore = {
+      get: async () => JSON.stringify({ offset: '0_5' }),
+      set: async () => undefined,
+    };
+    await expect(new Promise((resolve) => loadCheckpoint(store, KEY).subscribe(resolve))).resolves.toEqual({
+      offset: '0_5',
+    });
   });
 
   it.each([
@@ -261,7 +287,10 @@ describe('loadCheckpoint', () => {
   });
 
   it('wraps a failing async get in CheckpointStorageError', async () => {
-    const store: AsyncKeyValueStore = { get: () => Promise.reject(new Error('IDB closed')), set: async () => undefined };
+    const store: AsyncKeyValueStore = {
+      get: () => Promise.reject(new Error('IDB closed')),
+      set: async () => undefined,
+    };
     const error = await new Promise((resolve) => loadCheckpoint(store, KEY).subscribe({ error: resolve }));
     expect(error).toBeInstanceOf(CheckpointStorageError);
     expect((error as Error).message).toContain('IDB closed');
@@ -288,7 +317,9 @@ describe('resumable', () => {
 
   it('is cold: neither storage nor read is touched before subscribe, and unsubscribing stops the read', () => {
     const storage = memoryStorage({ [KEY]: stored(a) });
-    const read = jest.fn((_checkpoint: Checkpoint | undefined) => new Observable<Batch>(() => () => torndown.push('read')));
+    const read = jest.fn(
+      (_checkpoint: Checkpoint | undefined) => new Observable<Batch>(() => () => torndown.push('read')),
+    );
     const torndown: string[] = [];
     const result = resumable(storage, KEY, read);
     expect(storage.reads).toBe(0);

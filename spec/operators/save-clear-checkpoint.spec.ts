@@ -36,11 +36,12 @@ function memoryStorage(withRemove: boolean): SyncKeyValueStorage & { data: Map<s
 }
 
 /** An async store whose writes settle when the test says. */
-function asyncStore(withDelete: boolean): AsyncKeyValueStore & { data: Map<string, string>; settle: () => void; pending: number } {
+function asyncStore(
+  withDelete: boolean,
+): AsyncKeyValueStore & { data: Map<string, string>; settle: () => void; pending: number } {
   const data = new Map<string, string>();
   const waiting: Array<() => void> = [];
-  const later = (effect: () => void) =>
-    new Promise<void>((resolve) => waiting.push(() => (effect(), resolve())));
+  const later = (effect: () => void) => new Promise<void>((resolve) => waiting.push(() => (effect(), resolve())));
   const store = {
     data,
     get pending() {
@@ -84,7 +85,10 @@ describe('saveCheckpoint', () => {
         throw new Error('QuotaExceededError');
       },
     };
-    const rejecting: AsyncKeyValueStore = { get: async () => undefined, set: () => Promise.reject(new Error('IDB closed')) };
+    const rejecting: AsyncKeyValueStore = {
+      get: async () => undefined,
+      set: () => Promise.reject(new Error('IDB closed')),
+    };
     for (const storage of [throwing, rejecting]) {
       const error = await firstValueFrom(saveCheckpoint(storage, KEY, CHECKPOINT)).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(CheckpointStorageError);
@@ -99,7 +103,7 @@ describe('saveCheckpoint', () => {
 });
 
 describe('clearCheckpoint', () => {
-  it("uses removeItem when the storage has it, and is cold", async () => {
+  it('uses removeItem when the storage has it, and is cold', async () => {
     const storage = memoryStorage(true);
     await firstValueFrom(saveCheckpoint(storage, KEY, CHECKPOINT));
     const clear$ = clearCheckpoint(storage, KEY);

@@ -1,4 +1,10 @@
-import { DurableStreamsClient, type HttpRequest, type HttpResponse, type HttpTransport, idempotentProducer } from '../../lib/index';
+import {
+  DurableStreamsClient,
+  type HttpRequest,
+  type HttpResponse,
+  type HttpTransport,
+  idempotentProducer,
+} from '../../lib/index';
 
 /**
  * abort() aborts in-flight requests: that includes the HEAD that learns
@@ -19,9 +25,9 @@ describe('producer: abort() while the content type is being learned', () => {
     producer.append('a');
     await new Promise((resolve) => setTimeout(resolve, 10));
     expect(signals).toHaveLength(1);
-    expect(signals[0]!.aborted).toBe(false);
+    expect(signals[0].aborted).toBe(false);
 
     producer.abort();
-    expect(signals[0]!.aborted).toBe(true);
+    expect(signals[0].aborted).toBe(true);
   });
 });

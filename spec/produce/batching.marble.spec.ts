@@ -6,7 +6,12 @@ import { ValueTooLargeError } from '../../lib/produce/producer-errors';
 
 /** On a byte stream each value is its own bytes: `a` is 1 byte, `x` 10. */
 const values: Record<string, string> = { a: 'a', b: 'bb', c: 'ccc', d: 'dddd', e: 'eeeee', x: 'xxxxxxxxxx' };
-const roomy: BatchBuilderLimits = { maxBatchItems: 100, maxBatchBytes: 1000, maxBufferedMessages: 1000, maxBufferedBytes: 10_000 };
+const roomy: BatchBuilderLimits = {
+  maxBatchItems: 100,
+  maxBatchBytes: 1000,
+  maxBufferedMessages: 1000,
+  maxBufferedBytes: 10_000,
+};
 const text = (body: Uint8Array | undefined) => new TextDecoder().decode(body);
 
 /**
@@ -14,7 +19,12 @@ const text = (body: Uint8Array | undefined) => new TextDecoder().decode(body);
  * (keys of `values`; completion ends it), sealed `lingerMs` after a batch's
  * first value and whenever `flushes` emits. Emits each sealed batch's body.
  */
-function batching(appends: Observable<string>, flushes: Observable<unknown>, limits: Partial<BatchBuilderLimits> = {}, lingerMs = 5): Observable<string> {
+function batching(
+  appends: Observable<string>,
+  flushes: Observable<unknown>,
+  limits: Partial<BatchBuilderLimits> = {},
+  lingerMs = 5,
+): Observable<string> {
   const builder = new BatchBuilder({ ...roomy, ...limits }, 'http://x/s', 'p', () => 0);
   builder.frame('application/octet-stream');
   builder.opened$.pipe(lingered(lingerMs, () => builder.hasOpenBatch)).subscribe(() => builder.seal());
@@ -30,20 +40,31 @@ describe('batching: BatchBuilder and lingered', () => {
   it('seals a batch lingerMs after its first value, not on a fixed clock', () => {
     scheduler.run(({ hot, cold, expectObservable }) => {
       // a opens at 2 and is sealed at 7; c opens at 11, sealed at 15 by the end first.
-      expectObservable(batching(hot('--a-b------c--d|'), cold('-'))).toBe('-------u-------(v|)', { u: 'abb', v: 'cccdddd' });
+      expectObservable(batching(hot('--a-b------c--d|'), cold('-'))).toBe('-------u-------(v|)', {
+        u: 'abb',
+        v: 'cccdddd',
+      });
     });
   });
 
   it('seals a batch at maxBatchItems at once', () => {
     scheduler.run(({ hot, cold, expectObservable }) => {
-      expectObservable(batching(hot('-abcde-|'), cold('-'), { maxBatchItems: 2 })).toBe('--u-v--(w|)', { u: 'abb', v: 'cccdddd', w: 'eeeee' });
+      expectObservable(batching(hot('-abcde-|'), cold('-'), { maxBatchItems: 2 })).toBe('--u-v--(w|)', {
+        u: 'abb',
+        v: 'cccdddd',
+        w: 'eeeee',
+      });
     });
   });
 
   it('never lets a body pass maxBatchBytes: a value that does not fit seals the batch and opens the next', () => {
     scheduler.run(({ hot, cold, expectObservable }) => {
       // 1+2 = 3; c would make 6 > 5: [a b] goes, c opens the next; d would make 7: [c] goes, d lingers 5.
-      expectObservable(batching(hot('-abcd------|'), cold('-'), { maxBatchBytes: 5 })).toBe('---uv----w-|', { u: 'abb', v: 'ccc', w: 'dddd' });
+      expectObservable(batching(hot('-abcd------|'), cold('-'), { maxBatchBytes: 5 })).toBe('---uv----w-|', {
+        u: 'abb',
+        v: 'ccc',
+        w: 'dddd',
+      });
     });
   });
 
@@ -58,14 +79,19 @@ describe('batching: BatchBuilder and lingered', () => {
     const builder = new BatchBuilder({ ...roomy, maxBatchBytes: 5 }, 'http://x/s', 'p', () => 0);
     builder.frame('text/plain');
     expect(() => builder.add('x'.repeat(6), true)).toThrow(ValueTooLargeError);
-    expect(() => builder.add('x'.repeat(6), false)).toThrow(/A value of 6 bytes can never be sent.*maxBatchBytes \(5\)/);
+    expect(() => builder.add('x'.repeat(6), false)).toThrow(
+      /A value of 6 bytes can never be sent.*maxBatchBytes \(5\)/,
+    );
     expect(builder.add('x'.repeat(5), true)).toBe(true);
     expect(builder.pendingCount).toBe(1);
   });
 
   it('seals the open batch on a flush, and does nothing on a flush with nothing open', () => {
     scheduler.run(({ hot, expectObservable }) => {
-      expectObservable(batching(hot('-ab-----c----|'), hot('--f-f--------'))).toBe('--u----------(v|)', { u: 'abb', v: 'ccc' });
+      expectObservable(batching(hot('-ab-----c----|'), hot('--f-f--------'))).toBe('--u----------(v|)', {
+        u: 'abb',
+        v: 'ccc',
+      });
     });
   });
 
@@ -78,19 +104,25 @@ describe('batching: BatchBuilder and lingered', () => {
 
   it('keeps order and loses nothing across many batches sealed by count, size and the end', () => {
     scheduler.run(({ hot, cold, expectObservable }) => {
-      expectObservable(batching(hot('-abcdeabcde--abc|'), cold('-'), { maxBatchItems: 4, maxBatchBytes: 9 })).toBe('----uv---wx-----(y|)', {
-        u: 'abbccc', // d would make 10 bytes
-        v: 'ddddeeeee', // 9 bytes: full
-        w: 'abbccc',
-        x: 'ddddeeeee',
-        y: 'abbccc', // the end
-      });
+      expectObservable(batching(hot('-abcdeabcde--abc|'), cold('-'), { maxBatchItems: 4, maxBatchBytes: 9 })).toBe(
+        '----uv---wx-----(y|)',
+        {
+          u: 'abbccc', // d would make 10 bytes
+          v: 'ddddeeeee', // 9 bytes: full
+          w: 'abbccc',
+          x: 'ddddeeeee',
+          y: 'abbccc', // the end
+        },
+      );
     });
   });
 
   it('seals a batch at maxBatchItems before its size does', () => {
     scheduler.run(({ hot, cold, expectObservable }) => {
-      expectObservable(batching(hot('-aaaaa|'), cold('-'), { maxBatchItems: 4, maxBatchBytes: 9 })).toBe('----u-(v|)', { u: 'aaaa', v: 'a' });
+      expectObservable(batching(hot('-aaaaa|'), cold('-'), { maxBatchItems: 4, maxBatchBytes: 9 })).toBe('----u-(v|)', {
+        u: 'aaaa',
+        v: 'a',
+      });
     });
   });
 
@@ -98,7 +130,10 @@ describe('batching: BatchBuilder and lingered', () => {
     scheduler.run(({ hot, cold, expectObservable }) => {
       // a opens at 1 (the timer is due at 6); b seals the batch by count at 2; c opens at 4
       // and must be sealed at 9: the timer, firing at 6, waits the 3 ms left.
-      expectObservable(batching(hot('-ab-c-------|'), cold('-'), { maxBatchItems: 2 })).toBe('--u------v--|', { u: 'abb', v: 'ccc' });
+      expectObservable(batching(hot('-ab-c-------|'), cold('-'), { maxBatchItems: 2 })).toBe('--u------v--|', {
+        u: 'abb',
+        v: 'ccc',
+      });
     });
   });
 
@@ -158,7 +193,9 @@ describe('batching: BatchBuilder and lingered', () => {
     it('leaves no timer behind when unsubscribed', () => {
       const builder = new BatchBuilder({ ...roomy, maxBatchItems: 2 }, 'http://x/s', 'p', () => 0);
       builder.frame('text/plain');
-      const subscription = builder.opened$.pipe(lingered(5, () => builder.hasOpenBatch)).subscribe(() => builder.seal());
+      const subscription = builder.opened$
+        .pipe(lingered(5, () => builder.hasOpenBatch))
+        .subscribe(() => builder.seal());
       builder.add('a', true);
       builder.add('b', true);
       expect(jest.getTimerCount()).toBe(1);

@@ -18,7 +18,8 @@ const blob = (n: number, bytes: number) => ({ n, data: 'x'.repeat(bytes - 20) })
  * 10). Skipped where nginx is not installed, unless DS_REQUIRE_NGINX=1 (CI).
  */
 const suite = NGINX || nginxRequired ? describe : describe.skip;
-if (!NGINX && !nginxRequired) console.warn('body-limit.nginx.spec: nginx is not installed (apt-get install nginx): skipped');
+if (!NGINX && !nginxRequired)
+  console.warn('body-limit.nginx.spec: nginx is not installed (apt-get install nginx): skipped');
 
 suite(`IdempotentProducer behind ${nginxVersion()} (client_max_body_size 1m)`, () => {
   let nginx: Nginx;
@@ -37,14 +38,21 @@ suite(`IdempotentProducer behind ${nginxVersion()} (client_max_body_size 1m)`, (
       posts = [];
       const recording: HttpTransport = {
         request: async (request) => {
-          const post = { bytes: typeof request.body === 'string' ? request.body.length : (request.body?.byteLength ?? 0), status: undefined as number | undefined };
+          const post = {
+            bytes: typeof request.body === 'string' ? request.body.length : (request.body?.byteLength ?? 0),
+            status: undefined as number | undefined,
+          };
           if (request.method === 'POST') posts.push(post);
           const response = await transport.request(request);
           post.status = response.status;
           return response;
         },
       };
-      client = new DurableStreamsClient({ baseUrl: `${nginx.origin}/v1/stream`, transport: recording, retry: { initialDelayMs: 5, maxDelayMs: 50 } });
+      client = new DurableStreamsClient({
+        baseUrl: `${nginx.origin}/v1/stream`,
+        transport: recording,
+        retry: { initialDelayMs: 5, maxDelayMs: 50 },
+      });
     });
     afterEach(() => transport.close?.());
 
@@ -96,7 +104,9 @@ suite(`IdempotentProducer behind ${nginxVersion()} (client_max_body_size 1m)`, (
       const after = Array.from({ length: 6 }, (_, n) => blob(10 + n, 300 * KIB));
       [...before, big, ...after].forEach((value) => producer.append(value));
       await firstValueFrom(producer.finish());
-      expect(errors.map((error) => [error.code, (error as ValueTooLargeError).limit])).toEqual([['VALUE_TOO_LARGE', 'server']]);
+      expect(errors.map((error) => [error.code, (error as ValueTooLargeError).limit])).toEqual([
+        ['VALUE_TOO_LARGE', 'server'],
+      ]);
       expect((errors[0] as ValueTooLargeError).value).toEqual(big);
       expect(await readJsonMessages(url)).toEqual([...before, ...after]);
       expect(posts.some((post) => post.status === 413)).toBe(true);

@@ -61,7 +61,9 @@ describe.each([
   it('grows past its buffer, by the exact size when the 3-bytes-a-unit bound does not fit, keeping every byte', () => {
     // A tiny first buffer: nearly every write grows it, with ASCII, 2-, 3- and 4-byte characters.
     const writer = new Writer('json', 4);
-    const values = Array.from({ length: 200 }, (_, i) => JSON.stringify(`${i}:${'é'.repeat(i % 7)}${'€'.repeat(i % 5)}${'😀'.repeat(i % 3)}`));
+    const values = Array.from({ length: 200 }, (_, i) =>
+      JSON.stringify(`${i}:${'é'.repeat(i % 7)}${'€'.repeat(i % 5)}${'😀'.repeat(i % 3)}`),
+    );
     for (const value of values) writer.write(value);
     expect(text(writer.take())).toBe(`[${values.join(',')}]`);
     // A text far larger than the buffer, ASCII: grown to fit, not to three times its length.
@@ -145,7 +147,9 @@ describe.each([
     const taken: Array<[Uint8Array, string]> = [];
     // Batches of varied sizes: some bodies take the buffer with them, others are copied out of it.
     for (let batch = 0; batch < 40; batch++) {
-      const values = Array.from({ length: 1 + ((batch * 7) % 13) }, (_, i) => JSON.stringify({ batch, i, pad: 'p'.repeat((batch * i) % 17) }));
+      const values = Array.from({ length: 1 + ((batch * 7) % 13) }, (_, i) =>
+        JSON.stringify({ batch, i, pad: 'p'.repeat((batch * i) % 17) }),
+      );
       for (const value of values) writer.write(value);
       taken.push([writer.take()!, `[${values.join(',')}]`]);
     }

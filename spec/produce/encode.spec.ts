@@ -37,7 +37,11 @@ describe('producer encoding', () => {
   it('concatenates strings and bytes on other streams', () => {
     const text = ['ab', 'ç', 'd'].map((value) => encodeValue(value, 'bytes', url));
     expect(decode(batchBody(text, 'bytes', url))).toBe('abçd');
-    const mixed = [encodeValue('aé', 'bytes', url), encodeValue(new Uint8Array([0, 255]), 'bytes', url), encodeValue('z', 'bytes', url)];
+    const mixed = [
+      encodeValue('aé', 'bytes', url),
+      encodeValue(new Uint8Array([0, 255]), 'bytes', url),
+      encodeValue('z', 'bytes', url),
+    ];
     const body = batchBody(mixed, 'bytes', url) as Uint8Array;
     expect(Array.from(body)).toEqual([...new TextEncoder().encode('aé'), 0, 255, ...new TextEncoder().encode('z')]);
   });
@@ -52,7 +56,9 @@ describe('producer encoding', () => {
     expect(JSON.parse(decode(batchBody(early, 'json', url)))).toEqual(['text', { a: 1 }]);
     expect(decode(batchBody([encodeValue('raw', undefined, url)], 'bytes', url))).toBe('raw');
     expect(() => batchBody([encodeValue({ a: 1 }, undefined, url)], 'bytes', url)).toThrow(InvalidArgumentError);
-    expect(() => batchBody([encodeValue(new Uint8Array(1), undefined, url)], 'json', url)).toThrow(/Uint8Array cannot be appended to a JSON stream/);
+    expect(() => batchBody([encodeValue(new Uint8Array(1), undefined, url)], 'json', url)).toThrow(
+      /Uint8Array cannot be appended to a JSON stream/,
+    );
   });
 
   it('sizes a JSON body exactly: multi-byte text, astral characters, lone surrogates and raw strings quoted late', () => {

@@ -26,7 +26,10 @@ describe('a producer with thousands of batches in flight', () => {
 
     let timer: NodeJS.Timeout | undefined;
     const stalled = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`stalled: ${producer.pendingCount} of ${count} values unacknowledged`)), 15_000);
+      timer = setTimeout(
+        () => reject(new Error(`stalled: ${producer.pendingCount} of ${count} values unacknowledged`)),
+        15_000,
+      );
     });
     await Promise.race([firstValueFrom(producer.finish()), stalled]).finally(() => clearTimeout(timer));
 

@@ -1,6 +1,10 @@
 import { InvalidArgumentError } from '../../lib/errors';
 import { IdempotentProducer } from '../../lib/produce/idempotent-producer';
-import { DEFAULT_PRODUCER_OPTIONS, resolveProducerOptions, type ProducerOptions } from '../../lib/produce/producer-options';
+import {
+  DEFAULT_PRODUCER_OPTIONS,
+  resolveProducerOptions,
+  type ProducerOptions,
+} from '../../lib/produce/producer-options';
 import { offlineContext } from '../support/offline-context';
 
 const url = 'http://x/s';
@@ -40,7 +44,12 @@ describe('producer options', () => {
     ['NaN maxBufferedBytes', 'p', { maxBufferedBytes: Number.NaN }, /maxBufferedBytes must be a whole number > 0/],
     ['blank contentType', 'p', { contentType: ' ' }, /contentType must be a non-empty string/],
     ['bad retry', 'p', { retry: { maxRetries: -1 } }, /retry.maxRetries/],
-    ['zero deliveryTimeoutMs', 'p', { deliveryTimeoutMs: 0 }, /deliveryTimeoutMs must be a number of milliseconds > 0 \(Infinity for no limit\), got 0/],
+    [
+      'zero deliveryTimeoutMs',
+      'p',
+      { deliveryTimeoutMs: 0 },
+      /deliveryTimeoutMs must be a number of milliseconds > 0 \(Infinity for no limit\), got 0/,
+    ],
     ['NaN deliveryTimeoutMs', 'p', { deliveryTimeoutMs: Number.NaN }, /deliveryTimeoutMs must be/],
   ])('rejects %s at construction, naming the option', (_name, id, options, message) => {
     const error = (() => {

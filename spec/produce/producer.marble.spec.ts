@@ -2,7 +2,12 @@ import { finalize, map, of, throwError, timer, type Observable } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { DurableStreamError, StaleEpochError, StreamClosedError } from '../../lib/errors';
 import { IdempotentProducer, type ProducerAck } from '../../lib/produce/idempotent-producer';
-import { ProducerBufferFullError, ProducerClosedError, ProducerSourceError, ValueTooLargeError } from '../../lib/produce/producer-errors';
+import {
+  ProducerBufferFullError,
+  ProducerClosedError,
+  ProducerSourceError,
+  ValueTooLargeError,
+} from '../../lib/produce/producer-errors';
 import type { ProducerOptions } from '../../lib/produce/producer-options';
 import type { BatchRequest, BatchSender } from '../../lib/produce/send-batch';
 import type { StreamContext } from '../../lib/http/stream-context';
@@ -28,14 +33,23 @@ function simulate<T = unknown>(
   options: ProducerOptions,
   network: Network,
   script: (run: Run<T>) => void,
-  extra: { sender?: (server: FakeServer) => BatchSender; context?: StreamContext; setup?: (server: FakeServer) => void } = {},
+  extra: {
+    sender?: (server: FakeServer) => BatchSender;
+    context?: StreamContext;
+    setup?: (server: FakeServer) => void;
+  } = {},
 ): Run<T> {
   let run!: Run<T>;
   const scheduler = new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
   scheduler.run(() => {
     const server = new FakeServer(() => scheduler.now());
     extra.setup?.(server);
-    const producer = new IdempotentProducer<T>(extra.context ?? context(), 'p1', { retry: FAST_RETRY, ...options }, extra.sender?.(server) ?? server.sender(network));
+    const producer = new IdempotentProducer<T>(
+      extra.context ?? context(),
+      'p1',
+      { retry: FAST_RETRY, ...options },
+      extra.sender?.(server) ?? server.sender(network),
+    );
     const acks: ProducerAck[] = [];
     const errors: DurableStreamError[] = [];
     producer.acks$.subscribe((ack) => acks.push(ack));
@@ -99,9 +113,14 @@ describe('IdempotentProducer in virtual time', () => {
     it('never sends a body over maxBatchBytes, its JSON framing counted: a value that does not fit goes in the next batch', () => {
       // Each value serializes to 10 bytes: "xxxxxxxx" with quotes. Two make 23 bytes with [ , ]; three would make 34.
       const bodies: number[] = [];
-      const { server } = simulate({ lingerMs: 50, maxBatchBytes: 25 }, instant, ({ producer, at }) => at(1, () => range(0, 4).forEach(() => producer.append('xxxxxxxx'))), {
-        sender: (server) => (request) => (bodies.push(request.body!.byteLength), server.sender()(request)),
-      });
+      const { server } = simulate(
+        { lingerMs: 50, maxBatchBytes: 25 },
+        instant,
+        ({ producer, at }) => at(1, () => range(0, 4).forEach(() => producer.append('xxxxxxxx'))),
+        {
+          sender: (server) => (request) => (bodies.push(request.body!.byteLength), server.sender()(request)),
+        },
+      );
       expect(server.arrivals.map(({ at, count }) => [at, count])).toEqual([
         [1, 2],
         [51, 2],
@@ -188,11 +207,15 @@ describe('IdempotentProducer in virtual time', () => {
 
     it('flush() waits only for values appended before it', () => {
       let flushed!: { values: unknown[]; done?: number };
-      simulate({ lingerMs: 100, maxBatchItems: 1 }, { arrival: (request) => (request.seq === 1 ? 50 : 1), response: () => 1 }, (run) => {
-        run.at(1, () => run.producer.append('a')); // seq 0: lands at 3
-        flushed = run.watch(2, () => run.producer.flush());
-        run.at(3, () => run.producer.append('b')); // seq 1: lands at 54
-      });
+      simulate(
+        { lingerMs: 100, maxBatchItems: 1 },
+        { arrival: (request) => (request.seq === 1 ? 50 : 1), response: () => 1 },
+        (run) => {
+          run.at(1, () => run.producer.append('a')); // seq 0: lands at 3
+          flushed = run.watch(2, () => run.producer.flush());
+          run.at(3, () => run.producer.append('b')); // seq 1: lands at 54
+        },
+      );
       expect(flushed).toEqual({ values: [undefined], done: 3 });
     });
 
@@ -252,7 +275,12 @@ describe('IdempotentProducer in virtual time', () => {
           first = run.watch(2, () => run.producer.closeStream());
           second = run.watch(3, () => run.producer.closeStream());
         },
-        { sender: (server) => (request) => (requests.push(request), server.sender({ arrival: () => 1, response: () => 1 })(request)) },
+        {
+          sender: (server) => (request) => (
+            requests.push(request),
+            server.sender({ arrival: () => 1, response: () => 1 })(request)
+          ),
+        },
       );
       expect(requests.map((r) => [r.seq, r.close, r.body && new TextDecoder().decode(r.body)])).toEqual([
         [0, false, '["a"]'],
@@ -322,7 +350,7 @@ describe('IdempotentProducer in virtual time', () => {
       expect(server.messages).toEqual(['a']);
       expect(errors).toHaveLength(1);
       expect(errors[0]).toBeInstanceOf(ProducerSourceError);
-      expect(errors[0]!.message).toMatch(/upstream broke/);
+      expect(errors[0].message).toMatch(/upstream broke/);
     });
 
     it('reports a value next() cannot take (buffer full) and closes after delivering the rest', () => {
@@ -400,7 +428,10 @@ describe('IdempotentProducer in virtual time', () => {
       const seen: number[][] = [];
       simulate({ lingerMs: 1, maxBatchItems: 2 }, { arrival: () => 5, response: () => 5 }, ({ producer, at }) => {
         at(1, () => ['a', 'b', 'c'].forEach((v) => producer.append(v)));
-        for (const t of [1, 3, 12, 30]) at(t, () => seen.push([t, producer.pendingCount, producer.pendingBytes, producer.inFlightCount, producer.nextSeq]));
+        for (const t of [1, 3, 12, 30])
+          at(t, () =>
+            seen.push([t, producer.pendingCount, producer.pendingBytes, producer.inFlightCount, producer.nextSeq]),
+          );
       });
       expect(seen).toEqual([
         [1, 3, 9, 1, 1], // [a, b] sent; c waits its linger
@@ -556,27 +587,36 @@ describe('IdempotentProducer in virtual time', () => {
     });
 
     it('with autoClaim, gives up with StaleEpochError when claims keep failing', () => {
-      const { errors } = simulate({ lingerMs: 0, autoClaim: true }, instant, ({ producer, at }) => at(1, () => producer.append('a')), {
-        sender: (server) => {
-          const inner = server.sender();
-          return (request) => {
-            server.fence(request.epoch + 1); // someone always claims first
-            return inner(request);
-          };
+      const { errors } = simulate(
+        { lingerMs: 0, autoClaim: true },
+        instant,
+        ({ producer, at }) => at(1, () => producer.append('a')),
+        {
+          sender: (server) => {
+            const inner = server.sender();
+            return (request) => {
+              server.fence(request.epoch + 1); // someone always claims first
+              return inner(request);
+            };
+          },
         },
-      });
+      );
       expect(errors.map((e) => e.code)).toEqual(['STALE_EPOCH']);
     });
 
     it('restart() moves to the next epoch from seq 0 after in-flight batches settle', () => {
-      const { server, producer } = simulate({ lingerMs: 0, maxBatchItems: 1, epoch: 2 }, { arrival: () => 2, response: () => 2 }, ({ producer, at }) => {
-        at(1, () => ['a', 'b'].forEach((v) => producer.append(v)));
-        at(6, () => {
-          producer.append('c'); // on the way in epoch 2
-          producer.restart();
-          producer.append('d');
-        });
-      });
+      const { server, producer } = simulate(
+        { lingerMs: 0, maxBatchItems: 1, epoch: 2 },
+        { arrival: () => 2, response: () => 2 },
+        ({ producer, at }) => {
+          at(1, () => ['a', 'b'].forEach((v) => producer.append(v)));
+          at(6, () => {
+            producer.append('c'); // on the way in epoch 2
+            producer.restart();
+            producer.append('d');
+          });
+        },
+      );
       expect(server.arrivals.map(({ epoch, seq, outcome }) => [epoch, seq, outcome])).toEqual([
         [2, 0, 'accepted'],
         [2, 1, 'accepted'],
@@ -628,7 +668,8 @@ describe('IdempotentProducer in virtual time', () => {
         { lingerMs: 1 },
         instant,
         // A lone high surrogate then a lone low one: joined, they would make one emoji (4 bytes), not two U+FFFD (3 each).
-        ({ producer, at }) => at(1, () => ['a\ud83d', '\ude00b', new Uint8Array([1, 2]), 'é'].forEach((v) => producer.append(v))),
+        ({ producer, at }) =>
+          at(1, () => ['a\ud83d', '\ude00b', new Uint8Array([1, 2]), 'é'].forEach((v) => producer.append(v))),
         { sender, context: context(of('application/octet-stream')) },
       );
       expect(bodies).toEqual([[0x61, 0xef, 0xbf, 0xbd, 0xef, 0xbf, 0xbd, 0x62, 1, 2, 0xc3, 0xa9]]);

@@ -40,29 +40,46 @@ describe('IdempotentProducer over HTTP (nock, fetch transport)', () => {
   let producers: IdempotentProducer[];
 
   /** Answers the next POST matching `seq` (any when undefined) with `status` and `headers`, after `delayMs`. */
-  const post = (status: number, headers: Record<string, string> = {}, match: { seq?: number; delayMs?: number } = {}) => {
+  const post = (
+    status: number,
+    headers: Record<string, string> = {},
+    match: { seq?: number; delayMs?: number } = {},
+  ) => {
     const scope = nock(ORIGIN).post((uri) => uri.startsWith(PATH));
     const matched = match.seq === undefined ? scope : scope.matchHeader('producer-seq', String(match.seq));
     return (match.delayMs ? matched.delay(match.delayMs) : matched).reply(function (uri, body) {
       const recorded: Record<string, string> = {};
       for (const [name, value] of Object.entries(this.req.headers)) recorded[name.toLowerCase()] = String(value);
-      sent.push({ headers: recorded, body: typeof body === 'string' ? body : JSON.stringify(body), query: uri.slice(PATH.length), at: Date.now() });
+      sent.push({
+        headers: recorded,
+        body: typeof body === 'string' ? body : JSON.stringify(body),
+        query: uri.slice(PATH.length),
+        at: Date.now(),
+      });
       return [status, status === 204 || status === 200 ? '' : 'error', headers];
     });
   };
   const producer = <T = unknown>(options: ProducerOptions = {}) => {
     const made = idempotentProducer<T>(stream, 'order-service-1', { lingerMs: 0, ...options });
-    producers.push(made as IdempotentProducer);
+    producers.push(made);
     return made;
   };
-  const ok = (offset: string, epoch = 0, seq = 0) => ({ 'stream-next-offset': offset, 'producer-epoch': String(epoch), 'producer-seq': String(seq) });
+  const ok = (offset: string, epoch = 0, seq = 0) => ({
+    'stream-next-offset': offset,
+    'producer-epoch': String(epoch),
+    'producer-seq': String(seq),
+  });
 
   beforeAll(() => nock.disableNetConnect());
   afterAll(() => nock.enableNetConnect());
   beforeEach(() => {
     sent = [];
     producers = [];
-    const client = new DurableStreamsClient({ baseUrl: `${ORIGIN}/v1/stream`, transport: fetchTransport(), retry: { initialDelayMs: 1, maxDelayMs: 2 } });
+    const client = new DurableStreamsClient({
+      baseUrl: `${ORIGIN}/v1/stream`,
+      transport: fetchTransport(),
+      retry: { initialDelayMs: 1, maxDelayMs: 2 },
+    });
     stream = client.stream('s', { contentType: 'application/json' });
   });
   afterEach(() => {
@@ -80,14 +97,14 @@ describe('IdempotentProducer over HTTP (nock, fetch transport)', () => {
     p.append([1, 2]);
     await firstValueFrom(p.finish());
     expect(sent).toHaveLength(1);
-    expect(sent[0]!.headers).toMatchObject({
+    expect(sent[0].headers).toMatchObject({
       'producer-id': 'order-service-1',
       'producer-epoch': '3',
       'producer-seq': '0',
       'content-type': 'application/json',
     });
-    expect(sent[0]!.headers['stream-closed']).toBeUndefined();
-    expect(JSON.parse(sent[0]!.body)).toEqual([{ a: 1 }, [1, 2]]);
+    expect(sent[0].headers['stream-closed']).toBeUndefined();
+    expect(JSON.parse(sent[0].body)).toEqual([{ a: 1 }, [1, 2]]);
     expect(await acks).toEqual([{ epoch: 3, seq: 0, count: 2, nextOffset: '0_42', duplicate: false }]);
   });
 
@@ -147,9 +164,9 @@ describe('IdempotentProducer over HTTP (nock, fetch transport)', () => {
     await firstValueFrom(p.flush());
     expect(sent.map((s) => s.headers['producer-seq'])).toEqual(['0', '1', '2', '2']);
     // Seq 2 met the gap at once, and went again only after seq 1's answer (150 ms late).
-    expect(sent[2]!.at - sent[1]!.at).toBeLessThan(100);
-    expect(sent[3]!.at - sent[1]!.at).toBeGreaterThanOrEqual(140);
-    expect(sent[3]!.body).toBe(sent[2]!.body);
+    expect(sent[2].at - sent[1].at).toBeLessThan(100);
+    expect(sent[3].at - sent[1].at).toBeGreaterThanOrEqual(140);
+    expect(sent[3].body).toBe(sent[2].body);
   });
 
   it('409 sequence gap with nothing in flight: the server lost the state, the producer stops', async () => {
@@ -165,35 +182,41 @@ describe('IdempotentProducer over HTTP (nock, fetch transport)', () => {
     expect(sent).toHaveLength(2);
   });
 
-  it.each([500, 503])('%d: retries with the same (epoch, seq) and body, so the server can deduplicate', async (status) => {
-    post(status);
-    post(200, ok('0_1'));
-    const p = producer({ epoch: 2 });
-    p.append({ n: 1 });
-    await firstValueFrom(p.flush());
-    expect(sent).toHaveLength(2);
-    const [first, second] = sent;
-    expect(second!.headers['producer-epoch']).toBe('2');
-    expect(second!.headers['producer-seq']).toBe(first!.headers['producer-seq']);
-    expect(second!.body).toBe(first!.body);
-  });
+  it.each([500, 503])(
+    '%d: retries with the same (epoch, seq) and body, so the server can deduplicate',
+    async (status) => {
+      post(status);
+      post(200, ok('0_1'));
+      const p = producer({ epoch: 2 });
+      p.append({ n: 1 });
+      await firstValueFrom(p.flush());
+      expect(sent).toHaveLength(2);
+      const [first, second] = sent;
+      expect(second.headers['producer-epoch']).toBe('2');
+      expect(second.headers['producer-seq']).toBe(first.headers['producer-seq']);
+      expect(second.body).toBe(first.body);
+    },
+  );
 
   it.each([
     ['200 without any protocol header (an app answering every path)', 200, { 'content-type': 'text/html' }],
     ['204 with Producer-Epoch but no Producer-Seq', 204, { 'producer-epoch': '0' }],
-  ])('%s: acknowledges nothing; the producer stops with ProtocolError and hands the values back', async (_name, status, headers) => {
-    post(status, headers);
-    const p = producer();
-    const acks = lastValueFrom(p.acks$.pipe(toArray()));
-    p.append({ a: 1 });
-    p.append('b');
-    const error = await failure(firstValueFrom(p.flush()));
-    expect(error).toBeInstanceOf(ProtocolError);
-    expect((error as Error).message).toMatch(/not a Durable Streams answer: it has no Stream-Next-Offset/);
-    expect(await acks).toEqual([]);
-    expect(p.unsentValues()).toEqual([{ a: 1 }, 'b']);
-    expect(sent).toHaveLength(1);
-  });
+  ])(
+    '%s: acknowledges nothing; the producer stops with ProtocolError and hands the values back',
+    async (_name, status, headers) => {
+      post(status, headers);
+      const p = producer();
+      const acks = lastValueFrom(p.acks$.pipe(toArray()));
+      p.append({ a: 1 });
+      p.append('b');
+      const error = await failure(firstValueFrom(p.flush()));
+      expect(error).toBeInstanceOf(ProtocolError);
+      expect((error as Error).message).toMatch(/not a Durable Streams answer: it has no Stream-Next-Offset/);
+      expect(await acks).toEqual([]);
+      expect(p.unsentValues()).toEqual([{ a: 1 }, 'b']);
+      expect(sent).toHaveLength(1);
+    },
+  );
 
   it('400: not retried; the producer stops with BadRequestError', async () => {
     post(400);
@@ -220,8 +243,12 @@ describe('IdempotentProducer over HTTP (nock, fetch transport)', () => {
     p.append('a');
     const result = await firstValueFrom(p.closeStream({ done: true }));
     expect(result).toEqual({ finalOffset: '0_2' });
-    expect(sent[1]!.headers).toMatchObject({ 'producer-seq': '1', 'stream-closed': 'true', 'content-type': 'application/json' });
-    expect(JSON.parse(sent[1]!.body)).toEqual([{ done: true }]);
+    expect(sent[1].headers).toMatchObject({
+      'producer-seq': '1',
+      'stream-closed': 'true',
+      'content-type': 'application/json',
+    });
+    expect(JSON.parse(sent[1].body)).toEqual([{ done: true }]);
   });
 
   it('closeStream(): a retry after a lost response is answered 204 and still yields the final offset', async () => {
@@ -233,7 +260,7 @@ describe('IdempotentProducer over HTTP (nock, fetch transport)', () => {
       ['0', 'true', ''],
       ['0', 'true', ''],
     ]);
-    expect(sent[0]!.headers['content-type']).toBeUndefined();
+    expect(sent[0].headers['content-type']).toBeUndefined();
   });
 
   it('learns the content type with one HEAD when the handle does not know it', async () => {
@@ -241,12 +268,12 @@ describe('IdempotentProducer over HTTP (nock, fetch transport)', () => {
     post(200, ok('0_3'));
     const client = new DurableStreamsClient({ baseUrl: `${ORIGIN}/v1/stream`, transport: fetchTransport() });
     const p = idempotentProducer<string>(client.stream('s'), 'p', { lingerMs: 0 });
-    producers.push(p as IdempotentProducer);
+    producers.push(p);
     p.append('ab');
     p.append('c');
     await firstValueFrom(p.flush());
-    expect(sent[0]!.headers['content-type']).toBe('text/plain');
-    expect(sent[0]!.body).toBe('abc');
+    expect(sent[0].headers['content-type']).toBe('text/plain');
+    expect(sent[0].body).toBe('abc');
   });
 
   it('sends client and producer headers and params, evaluated per request', async () => {
@@ -257,15 +284,19 @@ describe('IdempotentProducer over HTTP (nock, fetch transport)', () => {
       transport: fetchTransport(),
       headers: { authorization: () => `Bearer ${++token}` },
     });
-    const p = idempotentProducer(client.stream('s', { contentType: 'application/json' }), 'p', { lingerMs: 0, headers: { 'x-trace': 't1' }, params: { tenant: 'acme' } });
-    producers.push(p as IdempotentProducer);
+    const p = idempotentProducer(client.stream('s', { contentType: 'application/json' }), 'p', {
+      lingerMs: 0,
+      headers: { 'x-trace': 't1' },
+      params: { tenant: 'acme' },
+    });
+    producers.push(p);
     p.append(1);
     await firstValueFrom(p.flush());
-    expect(sent[0]!.headers).toMatchObject({ authorization: 'Bearer 1', 'x-trace': 't1', 'producer-id': 'p' });
-    expect(sent[0]!.query).toBe('?tenant=acme');
+    expect(sent[0].headers).toMatchObject({ authorization: 'Bearer 1', 'x-trace': 't1', 'producer-id': 'p' });
+    expect(sent[0].query).toBe('?tenant=acme');
   });
 
-  it('reports every ack on acks$ in the producer\'s order of seqs for a sequential run', async () => {
+  it("reports every ack on acks$ in the producer's order of seqs for a sequential run", async () => {
     post(200, ok('0_1', 0, 0));
     post(200, ok('0_2', 0, 1));
     const p = producer({ maxBatchItems: 1, maxInFlight: 1 });

@@ -1,5 +1,11 @@
 import { firstValueFrom, interval, lastValueFrom, map, take, toArray } from 'rxjs';
-import { StaleEpochError, StreamClosedError, type DurableStreamsClient, type HttpTransport, idempotentProducer } from '../../lib/index';
+import {
+  StaleEpochError,
+  StreamClosedError,
+  type DurableStreamsClient,
+  type HttpTransport,
+  idempotentProducer,
+} from '../../lib/index';
 import { ProducerClosedError } from '../../lib/produce/producer-errors';
 import { realClient, streamBase, transports, uniquePath } from '../support/real-server';
 import { createStream, isClosed, readJsonMessages, readText } from './support/read-back';

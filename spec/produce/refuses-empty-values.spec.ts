@@ -14,7 +14,11 @@ describe.each(transports)('producer: empty values on a text stream (%s)', (_name
     const transport = makeTransport();
     const path = uniquePath('empty-values');
     await createStream(`${streamBase()}/${path}`, 'text/plain');
-    const producer = idempotentProducer<string | Uint8Array>(realClient(transport).stream(path, { contentType: 'text/plain' }), 'p', { lingerMs: 0 });
+    const producer = idempotentProducer<string | Uint8Array>(
+      realClient(transport).stream(path, { contentType: 'text/plain' }),
+      'p',
+      { lingerMs: 0 },
+    );
     const errors: unknown[] = [];
     producer.errors$.subscribe((error) => errors.push(error));
 

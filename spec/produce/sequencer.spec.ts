@@ -1,6 +1,11 @@
 import { MAX_CLAIMS_IN_A_ROW, Sequencer, type Turn } from '../../lib/produce/sequencer';
 
-const send = (epoch: number, seq: number, predecessorsPending = false): Turn => ({ kind: 'send', epoch, seq, predecessorsPending });
+const send = (epoch: number, seq: number, predecessorsPending = false): Turn => ({
+  kind: 'send',
+  epoch,
+  seq,
+  predecessorsPending,
+});
 const WAIT: Turn = { kind: 'wait' };
 const ACCEPTED: Turn = { kind: 'accepted' };
 

@@ -10,22 +10,35 @@ import { FAST_RETRY, FakeServer, STREAM_URL } from './support/fake-server';
 
 const range = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => from + i);
 /** A value of about `bytes` bytes of JSON, with what a JSON scanner could trip on inside its strings. */
-const sized = (n: number, bytes: number) => ({ n, tricky: '[,]{"\\', pad: 'x'.repeat(Math.max(0, bytes - 40 - String(n).length)) });
+const sized = (n: number, bytes: number) => ({
+  n,
+  tricky: '[,]{"\\',
+  pad: 'x'.repeat(Math.max(0, bytes - 40 - String(n).length)),
+});
 
 interface Outcome {
   server: FakeServer;
-  producer: IdempotentProducer<unknown>;
+  producer: IdempotentProducer;
   errors: DurableStreamError[];
   closed?: unknown;
 }
 
 /** A producer on the fake server (JSON), behind a proxy that refuses bodies over `bodyLimit` bytes with 413; `script` runs at 1 ms. */
-function run(options: ProducerOptions, bodyLimit: number, script: (producer: IdempotentProducer<unknown>, outcome: Outcome) => void): Outcome {
+function run(
+  options: ProducerOptions,
+  bodyLimit: number,
+  script: (producer: IdempotentProducer, outcome: Outcome) => void,
+): Outcome {
   let outcome!: Outcome;
   new TestScheduler((actual, expected) => expect(actual).toEqual(expected)).run(() => {
     const server = new FakeServer();
     server.bodyLimit = bodyLimit;
-    const producer = new IdempotentProducer<unknown>(offlineContext(STREAM_URL), 'p1', { retry: FAST_RETRY, lingerMs: 1, ...options }, server.sender({ arrival: () => 1, response: () => 1 }));
+    const producer = new IdempotentProducer<unknown>(
+      offlineContext(STREAM_URL),
+      'p1',
+      { retry: FAST_RETRY, lingerMs: 1, ...options },
+      server.sender({ arrival: () => 1, response: () => 1 }),
+    );
     outcome = { server, producer, errors: [] };
     producer.errors$.subscribe((error) => outcome.errors.push(error));
     timer(1).subscribe(() => script(producer, outcome));
@@ -49,7 +62,9 @@ describe('IdempotentProducer behind a body limit (413, virtual time)', () => {
 
   it('renumbers the batches already on their way behind a refused one: nothing lost, duplicated or out of order', () => {
     const values = range(0, 40).map((n) => sized(n, n % 7 === 3 ? 100 : 20));
-    const { server, errors } = run({ maxBatchItems: 4, maxInFlight: 4, lingerMs: 0 }, 200, (producer) => values.forEach((v) => producer.append(v)));
+    const { server, errors } = run({ maxBatchItems: 4, maxInFlight: 4, lingerMs: 0 }, 200, (producer) =>
+      values.forEach((v) => producer.append(v)),
+    );
     expect(errors).toEqual([]);
     expect(server.messages).toEqual(values);
     // Batches were on their way behind refused ones (they met gaps), two refused batches at once among them.
@@ -115,10 +130,23 @@ describe('IdempotentProducer behind a body limit, on a byte stream', () => {
       stored.push(...request.body!);
       return of({ nextOffset: String(stored.length), duplicate: false });
     };
-    const values: Array<string | Uint8Array> = ['héllo', new Uint8Array([1, 2, 3, 4, 5]), '😀😀', 'plain text', new Uint8Array([9]), 'ünïcödé', 'end'];
+    const values: Array<string | Uint8Array> = [
+      'héllo',
+      new Uint8Array([1, 2, 3, 4, 5]),
+      '😀😀',
+      'plain text',
+      new Uint8Array([9]),
+      'ünïcödé',
+      'end',
+    ];
     const errors: unknown[] = [];
     new TestScheduler((a, b) => expect(a).toEqual(b)).run(() => {
-      const producer = new IdempotentProducer<string | Uint8Array>(offlineContext(STREAM_URL, of('text/plain')), 'p1', { lingerMs: 1 }, sender);
+      const producer = new IdempotentProducer<string | Uint8Array>(
+        offlineContext(STREAM_URL, of('text/plain')),
+        'p1',
+        { lingerMs: 1 },
+        sender,
+      );
       producer.errors$.subscribe((error) => errors.push(error));
       timer(1).subscribe(() => values.forEach((v) => producer.append(v)));
     });

@@ -12,7 +12,9 @@ describe('missingProtocolHeaders: is this answer the protocol’s?', () => {
 
   it.each(operations)('%s: a plain 200, an SPA page, a bare 204 are not', (operation) => {
     expect(missingProtocolHeaders(operation, 200, headers({}))).toMatch(/Stream-Next-Offset/);
-    expect(missingProtocolHeaders(operation, 200, headers({ 'content-type': 'text/html' }))).toMatch(/Stream-Next-Offset/);
+    expect(missingProtocolHeaders(operation, 200, headers({ 'content-type': 'text/html' }))).toMatch(
+      /Stream-Next-Offset/,
+    );
     expect(missingProtocolHeaders(operation, 204, headers({}))).toMatch(/Stream-Next-Offset/);
     expect(missingProtocolHeaders(operation, 200, headers({ 'stream-next-offset': '' }))).toMatch(/Stream-Next-Offset/);
   });

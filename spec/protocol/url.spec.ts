@@ -31,7 +31,13 @@ describe('resolveStreamUrl', () => {
 
 describe('protocol header values', () => {
   it('reads boolean flags as true only for "true", any case', () => {
-    expect([isTrueFlag('true'), isTrueFlag('TRUE'), isTrueFlag('1'), isTrueFlag(''), isTrueFlag(null)]).toEqual([true, true, false, false, false]);
+    expect([isTrueFlag('true'), isTrueFlag('TRUE'), isTrueFlag('1'), isTrueFlag(''), isTrueFlag(null)]).toEqual([
+      true,
+      true,
+      false,
+      false,
+      false,
+    ]);
   });
 
   it('parses Retry-After seconds and HTTP dates', () => {

@@ -24,12 +24,26 @@ describe('connection states', () => {
     for (const state of states) tell(state);
     done!.unsubscribe();
     tell({ status: 'connecting' });
-    expect(told.map((s) => s.status)).toEqual(['connecting', 'catching-up', 'live', 'live', 'reconnecting', 'reconnecting', 'offline', 'closed']);
+    expect(told.map((s) => s.status)).toEqual([
+      'connecting',
+      'catching-up',
+      'live',
+      'live',
+      'reconnecting',
+      'reconnecting',
+      'offline',
+      'closed',
+    ]);
   });
 
   it('a new error at the same attempt is news', () => {
     const other = new ServerError({ url: 'u', status: 500 });
-    expect(sameConnectionState({ status: 'reconnecting', attempt: 1, retryInMs: 1, error }, { status: 'reconnecting', attempt: 1, retryInMs: 1, error: other })).toBe(false);
+    expect(
+      sameConnectionState(
+        { status: 'reconnecting', attempt: 1, retryInMs: 1, error },
+        { status: 'reconnecting', attempt: 1, retryInMs: 1, error: other },
+      ),
+    ).toBe(false);
   });
 
   it('without an observer, telling costs nothing', () => {

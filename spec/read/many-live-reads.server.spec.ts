@@ -1,5 +1,13 @@
 import { firstValueFrom, type Subscription } from 'rxjs';
-import { DurableStreamsClient, type HttpTransport, type LiveMode, appendJson, createStream, headStream, readJson } from '../../lib/index';
+import {
+  DurableStreamsClient,
+  type HttpTransport,
+  type LiveMode,
+  appendJson,
+  createStream,
+  headStream,
+  readJson,
+} from '../../lib/index';
 import { transports } from '../support/real-server';
 import { startWatchedServer, until, type WatchedServer } from '../support/watched-server';
 
@@ -20,7 +28,13 @@ describe.each(transports)('many live reads on one client (%s)', (_name, makeTran
   const subscriptions: Subscription[] = [];
   let prefix = 0;
 
-  const make = (t: HttpTransport) => new DurableStreamsClient({ baseUrl: server.base, transport: t, timeoutMs: 8_000, retry: { initialDelayMs: 5, maxDelayMs: 50 } });
+  const make = (t: HttpTransport) =>
+    new DurableStreamsClient({
+      baseUrl: server.base,
+      transport: t,
+      timeoutMs: 8_000,
+      retry: { initialDelayMs: 5, maxDelayMs: 50 },
+    });
 
   beforeAll(async () => {
     // Long-polls the server holds for 30 s: in these specs a live request ends only when data comes or the client leaves.
@@ -42,7 +56,9 @@ describe.each(transports)('many live reads on one client (%s)', (_name, makeTran
   async function streams(count: number): Promise<string[]> {
     const paths = Array.from({ length: count }, (_, i) => `many-${prefix}-${i}`);
     prefix++;
-    await Promise.all(paths.map((path) => firstValueFrom(createStream(other.stream(path), { contentType: 'application/json' }))));
+    await Promise.all(
+      paths.map((path) => firstValueFrom(createStream(other.stream(path), { contentType: 'application/json' }))),
+    );
     return paths;
   }
 
@@ -50,8 +66,8 @@ describe.each(transports)('many live reads on one client (%s)', (_name, makeTran
   function tail(paths: readonly string[], reader = client): number[][] {
     const received = paths.map(() => [] as number[]);
     paths.forEach((path, i) => {
-      const read = readJson<{ n: number }>(reader.stream(path), { live: MODES[i % MODES.length]!, offset: 'now' });
-      subscriptions.push(read.subscribe({ next: (batch) => received[i]!.push(...batch.items.map((item) => item.n)) }));
+      const read = readJson<{ n: number }>(reader.stream(path), { live: MODES[i % MODES.length], offset: 'now' });
+      subscriptions.push(read.subscribe({ next: (batch) => received[i].push(...batch.items.map((item) => item.n)) }));
     });
     return received;
   }
@@ -88,7 +104,7 @@ describe.each(transports)('many live reads on one client (%s)', (_name, makeTran
     await liveAtServer(READS);
     const [target] = await streams(1);
     for (const c of [client, sibling, other]) {
-      const handle = c.stream(target!);
+      const handle = c.stream(target);
       // One at a time, so each is measured alone; each took forever when live reads held the pool.
       expect(await timed(firstValueFrom(appendJson(handle, { n: 1 })))).toBeLessThan(3_000);
       expect(await timed(firstValueFrom(headStream(handle)))).toBeLessThan(3_000);
@@ -113,7 +129,8 @@ describe.each(transports)('many live reads on one client (%s)', (_name, makeTran
           after = await server.counts();
           return after.openReads === 0 && after.sockets <= before;
         },
-        () => `the reads' requests and sockets to close (${after.openReads} reads, ${after.sockets} sockets, ${before} before)`,
+        () =>
+          `the reads' requests and sockets to close (${after.openReads} reads, ${after.sockets} sockets, ${before} before)`,
       );
     } finally {
       await fresh.close?.();

@@ -1,8 +1,22 @@
 import { lastValueFrom, of, toArray } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
-import { collectBytes, collectItems, collectText, items, untilUpToDate, type ByteChunk, type JsonBatch, type TextChunk } from '../../lib/index';
+import {
+  collectBytes,
+  collectItems,
+  collectText,
+  items,
+  untilUpToDate,
+  type ByteChunk,
+  type JsonBatch,
+  type TextChunk,
+} from '../../lib/index';
 
-const pos = (offset: string, upToDate = false, closed = false) => ({ offset, upToDate, closed, checkpoint: { offset } });
+const pos = (offset: string, upToDate = false, closed = false) => ({
+  offset,
+  upToDate,
+  closed,
+  checkpoint: { offset },
+});
 
 describe('read operators', () => {
   it('items() flattens batches into their messages, in order', async () => {

@@ -1,5 +1,12 @@
 import { lastValueFrom, toArray, type Observable } from 'rxjs';
-import { DurableStreamsClient, InvalidArgumentError, Offset, ServerError, SseUnavailableError, readJson } from '../../lib/index';
+import {
+  DurableStreamsClient,
+  InvalidArgumentError,
+  Offset,
+  ServerError,
+  SseUnavailableError,
+  readJson,
+} from '../../lib/index';
 import { useLoopbackServer, waitUntil } from '../support/loopback-server';
 import { transports } from '../support/real-server';
 
@@ -15,8 +22,12 @@ const failure = <T>(source: Observable<T>) =>
 describe.each(transports)('read errors (%s)', (_name, makeTransport) => {
   const loop = useLoopbackServer(makeTransport);
   const server = loop.server;
-  const client = () => new DurableStreamsClient({ baseUrl: `${loop.base}/v1/stream`, transport: loop.transport, retry: { maxRetries: 0 } });
-
+  const client = () =>
+    new DurableStreamsClient({
+      baseUrl: `${loop.base}/v1/stream`,
+      transport: loop.transport,
+      retry: { maxRetries: 0 },
+    });
 
   it('errors raised by the read itself name the stream without the query its URL carries', async () => {
     server.answer((_req, res) => {

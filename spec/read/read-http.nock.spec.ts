@@ -22,7 +22,8 @@ const PATH = '/v1/stream/s';
 
 const h = (headers: Record<string, string>) => headers;
 const position = (offset: string, extra: Record<string, string> = {}) => h({ 'stream-next-offset': offset, ...extra });
-const upToDate = (offset: string, extra: Record<string, string> = {}) => position(offset, { 'stream-up-to-date': 'true', ...extra });
+const upToDate = (offset: string, extra: Record<string, string> = {}) =>
+  position(offset, { 'stream-up-to-date': 'true', ...extra });
 const text = (chunk: ByteChunk) => new TextDecoder().decode(chunk.data);
 const all = <T>(source: Observable<T>) => lastValueFrom(source.pipe(toArray()));
 const failure = <T>(source: Observable<T>) =>
@@ -51,7 +52,11 @@ describe('reads over HTTP (nock, fetch transport)', () => {
   afterAll(() => nock.enableNetConnect());
   beforeEach(() => {
     paths = [];
-    const client = new DurableStreamsClient({ baseUrl: `${ORIGIN}/v1/stream`, transport: fetchTransport(), retry: { initialDelayMs: 1, maxDelayMs: 2 } });
+    const client = new DurableStreamsClient({
+      baseUrl: `${ORIGIN}/v1/stream`,
+      transport: fetchTransport(),
+      retry: { initialDelayMs: 1, maxDelayMs: 2 },
+    });
     stream = client.stream('s');
   });
   afterEach(() => {
@@ -64,8 +69,14 @@ describe('reads over HTTP (nock, fetch transport)', () => {
     get().reply(200, 'hello', upToDate('0_5', { 'stream-cursor': 'c1', 'content-type': 'text/plain' }));
     const chunks = await all(readBytes(stream, { live: false }));
     expect(chunks).toHaveLength(1);
-    expect(text(chunks[0]!)).toBe('hello');
-    expect(chunks[0]).toMatchObject({ offset: '0_5', cursor: 'c1', upToDate: true, closed: false, checkpoint: { offset: '0_5', cursor: 'c1' } });
+    expect(text(chunks[0])).toBe('hello');
+    expect(chunks[0]).toMatchObject({
+      offset: '0_5',
+      cursor: 'c1',
+      upToDate: true,
+      closed: false,
+      checkpoint: { offset: '0_5', cursor: 'c1' },
+    });
     expect(paths).toEqual([`${PATH}?offset=-1`]);
   });
 
@@ -82,7 +93,7 @@ describe('reads over HTTP (nock, fetch transport)', () => {
     get().reply(200, '', upToDate('0_9'));
     const chunks = await all(readBytes(stream, { live: false, offset: 'now' }));
     expect(chunks).toHaveLength(1);
-    expect(chunks[0]!.data).toHaveLength(0);
+    expect(chunks[0].data).toHaveLength(0);
     expect(chunks[0]).toMatchObject({ offset: '0_9', upToDate: true });
     expect(paths).toEqual([`${PATH}?offset=now`]);
   });
@@ -91,7 +102,9 @@ describe('reads over HTTP (nock, fetch transport)', () => {
     get().reply(204, '', upToDate('0_3', { 'stream-cursor': 'k1' }));
     get().reply(200, 'new', upToDate('0_6', { 'stream-cursor': 'k2' }));
     get().reply(204, '', upToDate('0_6', { 'stream-closed': 'true' }));
-    const chunks = await all(readBytes(stream, { live: 'long-poll', offset: 'now', params: { zeta: 'z', alpha: 'a' } }));
+    const chunks = await all(
+      readBytes(stream, { live: 'long-poll', offset: 'now', params: { zeta: 'z', alpha: 'a' } }),
+    );
     expect(chunks.map((c) => [text(c), c.offset, c.cursor, c.upToDate, c.closed])).toEqual([
       ['', '0_3', 'k1', true, false],
       ['new', '0_6', 'k2', true, false],
@@ -122,13 +135,17 @@ describe('reads over HTTP (nock, fetch transport)', () => {
 
   it('410 is a GoneError; reading on from head().nextOffset recovers', async () => {
     get().reply(410, 'retention dropped it');
-    nock(ORIGIN).head(PATH).reply(200, '', position('0_50', { 'content-type': 'text/plain' }));
+    nock(ORIGIN)
+      .head(PATH)
+      .reply(200, '', position('0_50', { 'content-type': 'text/plain' }));
     get().reply(200, 'kept', upToDate('0_54'));
     const errors: unknown[] = [];
     const recovered = readBytes(stream, { live: false, offset: '0_1' }).pipe(
       catchError((error: unknown) => {
         errors.push(error);
-        return error instanceof GoneError ? headStream(stream).pipe(switchMap((meta) => readBytes(stream, { live: false, offset: meta.nextOffset }))) : throwError(() => error);
+        return error instanceof GoneError
+          ? headStream(stream).pipe(switchMap((meta) => readBytes(stream, { live: false, offset: meta.nextOffset })))
+          : throwError(() => error);
       }),
     );
     const chunks = await all(recovered);
@@ -183,14 +200,31 @@ describe('reads over HTTP (nock, fetch transport)', () => {
 
   it('readText: a character split across two responses comes out whole', async () => {
     const euro = Buffer.from('€'); // e2 82 ac
-    get().reply(200, Buffer.concat([Buffer.from('a'), euro.subarray(0, 2)]), position('0_3', { 'content-type': 'text/plain' }));
-    get().reply(200, Buffer.concat([euro.subarray(2), Buffer.from('b')]), upToDate('0_5', { 'content-type': 'text/plain' }));
+    get().reply(
+      200,
+      Buffer.concat([Buffer.from('a'), euro.subarray(0, 2)]),
+      position('0_3', { 'content-type': 'text/plain' }),
+    );
+    get().reply(
+      200,
+      Buffer.concat([euro.subarray(2), Buffer.from('b')]),
+      upToDate('0_5', { 'content-type': 'text/plain' }),
+    );
     const chunks = await all(readText(stream, { live: false }));
     expect(chunks.map((c) => c.text)).toEqual(['a', '€b']);
   });
 
   describe('SSE', () => {
-    const sse = (events: Array<[string, string]>) => events.map(([event, data]) => `event: ${event}\n${data.split('\n').map((line) => `data: ${line}`).join('\n')}\n\n`).join('');
+    const sse = (events: Array<[string, string]>) =>
+      events
+        .map(
+          ([event, data]) =>
+            `event: ${event}\n${data
+              .split('\n')
+              .map((line) => `data: ${line}`)
+              .join('\n')}\n\n`,
+        )
+        .join('');
     const eventStream = (extra: Record<string, string> = {}) => h({ 'content-type': 'text/event-stream', ...extra });
 
     it('binary stream: base64 data events are decoded; the read ends at streamClosed', async () => {
@@ -248,7 +282,12 @@ describe('reads over HTTP (nock, fetch transport)', () => {
       get().reply(204, '', upToDate('0_2', { 'stream-closed': 'true' }));
       const chunks = await all(readBytes(stream, { live: 'auto' }));
       expect(chunks.map(text)).toEqual(['a', 'b', '']);
-      expect(paths).toEqual([`${PATH}?offset=-1`, `${PATH}?live=sse&offset=0_1`, `${PATH}?live=long-poll&offset=0_1`, `${PATH}?cursor=k&live=long-poll&offset=0_2`]);
+      expect(paths).toEqual([
+        `${PATH}?offset=-1`,
+        `${PATH}?live=sse&offset=0_1`,
+        `${PATH}?live=long-poll&offset=0_1`,
+        `${PATH}?cursor=k&live=long-poll&offset=0_2`,
+      ]);
     });
 
     it("'auto' falls back when the SSE answer is not text/event-stream", async () => {
@@ -256,7 +295,11 @@ describe('reads over HTTP (nock, fetch transport)', () => {
       get().reply(200, 'not sse', upToDate('0_1', { 'content-type': 'text/plain' }));
       get().reply(204, '', upToDate('0_1', { 'stream-closed': 'true' }));
       await all(readBytes(stream, { live: 'auto' }));
-      expect(paths.map((p) => p.replace(PATH, ''))).toEqual(['?offset=-1', '?live=sse&offset=0_1', '?live=long-poll&offset=0_1']);
+      expect(paths.map((p) => p.replace(PATH, ''))).toEqual([
+        '?offset=-1',
+        '?live=sse&offset=0_1',
+        '?live=long-poll&offset=0_1',
+      ]);
     });
 
     it('sends Accept: text/event-stream on SSE requests', async () => {

@@ -48,7 +48,10 @@ describe('readLoop with settle (virtual time)', () => {
         return scheduler.createColdObservable('-a|', { a });
       });
       const boom = new Error('handler failed');
-      const config = { ...loopConfig({ live: 'long-poll' }, scheduler), settle: () => scheduler.createColdObservable('2ms #', {}, boom) };
+      const config = {
+        ...loopConfig({ live: 'long-poll' }, scheduler),
+        settle: () => scheduler.createColdObservable('2ms #', {}, boom),
+      };
       expectObservable(readLoop(fake.open, config), '^ 20ms !').toBe('---#', {}, boom);
       scheduler.flush();
       expect(fake.requests).toHaveLength(1);

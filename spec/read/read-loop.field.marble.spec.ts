@@ -30,16 +30,33 @@ describe('readLoop in field conditions (virtual time)', () => {
     connectivity = { wakes, isOffline: () => offline };
   });
 
-  const config = (options: ReadOptions, retry = {}): ReadLoopConfig<string> => ({ ...loopConfig(options, scheduler, retry), connectivity });
+  const config = (options: ReadOptions, retry = {}): ReadLoopConfig<string> => ({
+    ...loopConfig(options, scheduler, retry),
+    connectivity,
+  });
 
   /** Subscribes in virtual time; returns what was seen once the scheduler is flushed. */
-  function read(options: ReadOptions, respond: ConstructorParameters<typeof FakeReadSource>[1], until: number, retry = {}) {
-    const seen = { steps: [] as Array<ReadStep<string>>, states: [] as ConnectionState[], error: undefined as unknown, completed: false, fake: undefined! as FakeReadSource };
+  function read(
+    options: ReadOptions,
+    respond: ConstructorParameters<typeof FakeReadSource>[1],
+    until: number,
+    retry = {},
+  ) {
+    const seen = {
+      steps: [] as Array<ReadStep<string>>,
+      states: [] as ConnectionState[],
+      error: undefined as unknown,
+      completed: false,
+      fake: undefined! as FakeReadSource,
+    };
     scheduler.run(() => {
       seen.fake = new FakeReadSource(scheduler, respond);
       let subscription!: Subscription;
       scheduler.schedule(() => {
-        subscription = readLoop(seen.fake.open, config({ ...options, connectionState: { next: (s) => seen.states.push(s) } }, retry)).subscribe({
+        subscription = readLoop(
+          seen.fake.open,
+          config({ ...options, connectionState: { next: (s) => seen.states.push(s) } }, retry),
+        ).subscribe({
           next: (s) => seen.steps.push(s),
           error: (e: unknown) => (seen.error = e),
           complete: () => (seen.completed = true),
@@ -57,37 +74,57 @@ describe('readLoop in field conditions (virtual time)', () => {
       // Up at first, then down for 300 requests (an outage of minutes), then back.
       const seen = read(
         { live: 'long-poll' },
-        (_req, i) => (i === 0 ? scheduler.createColdObservable('-a|', { a }) : i <= 300 ? scheduler.createColdObservable('-#', {}, down()) : i === 301 ? scheduler.createColdObservable('-b|', { b }) : NEVER),
+        (_req, i) =>
+          i === 0
+            ? scheduler.createColdObservable('-a|', { a })
+            : i <= 300
+              ? scheduler.createColdObservable('-#', {}, down())
+              : i === 301
+                ? scheduler.createColdObservable('-b|', { b })
+                : NEVER,
         400_000,
         { maxDelayMs: 1_000 },
       );
       expect(seen.error).toBeUndefined();
       expect(seen.steps).toEqual([a, b]);
-      const waits = seen.fake.requests.slice(2).map((r, i) => r.at - seen.fake.requests[i + 1]!.at - 1);
+      const waits = seen.fake.requests.slice(2).map((r, i) => r.at - seen.fake.requests[i + 1].at - 1);
       expect(Math.max(...waits)).toBe(1_000);
       // Every retry after the outage started from where the read stood.
       expect(seen.fake.requests.slice(1, 302).every((r) => r.offset === '1')).toBe(true);
-      expect(seen.fake.requests[302]!.offset).toBe('2');
+      expect(seen.fake.requests[302].offset).toBe('2');
     });
 
     it('after a failure a live read catches up before it goes live again', () => {
       const a = step('1', 'x', { upToDate: true });
       const seen = read(
         { live: 'long-poll' },
-        (_req, i) => (i === 0 ? scheduler.createColdObservable('-a|', { a }) : i === 1 ? scheduler.createColdObservable('-#', {}, down()) : i === 2 ? scheduler.createColdObservable('-c|', { c: step('1', '', { upToDate: true }) }) : NEVER),
+        (_req, i) =>
+          i === 0
+            ? scheduler.createColdObservable('-a|', { a })
+            : i === 1
+              ? scheduler.createColdObservable('-#', {}, down())
+              : i === 2
+                ? scheduler.createColdObservable('-c|', { c: step('1', '', { upToDate: true }) })
+                : NEVER,
         1_000,
       );
       expect(seen.fake.kinds()).toEqual(['catch-up@-1', 'long-poll@1', 'catch-up@1', 'long-poll@1']);
     });
 
     it('live: false stays bounded: it fails after maxRetries', () => {
-      const seen = read({ live: false }, () => scheduler.createColdObservable('-#', {}, down()), 100_000, { maxRetries: 3 });
+      const seen = read({ live: false }, () => scheduler.createColdObservable('-#', {}, down()), 100_000, {
+        maxRetries: 3,
+      });
       expect(seen.error).toBeInstanceOf(NetworkError);
       expect(seen.fake.requests).toHaveLength(4);
     });
 
     it("a live read's own retry.maxRetries bounds it", () => {
-      const seen = read({ live: 'sse', retry: { maxRetries: 2 } }, () => scheduler.createColdObservable('-#', {}, down()), 100_000);
+      const seen = read(
+        { live: 'sse', retry: { maxRetries: 2 } },
+        () => scheduler.createColdObservable('-#', {}, down()),
+        100_000,
+      );
       expect(seen.error).toBeInstanceOf(NetworkError);
       expect(seen.fake.requests).toHaveLength(3);
     });
@@ -108,7 +145,13 @@ describe('readLoop in field conditions (virtual time)', () => {
         (_req, i) =>
           scheduler.createColdObservable(
             ['-a|', '-b|', '-#', '-#', '-c|', '-d|', '-e|'][i] ?? '-',
-            { a: step('1', 'x'), b: step('2', 'y', { upToDate: true }), c: step('2', '', { upToDate: true }), d: step('3', 'z', { upToDate: true }), e: step('3', '', { upToDate: true, closed: true }) },
+            {
+              a: step('1', 'x'),
+              b: step('2', 'y', { upToDate: true }),
+              c: step('2', '', { upToDate: true }),
+              d: step('3', 'z', { upToDate: true }),
+              e: step('3', '', { upToDate: true, closed: true }),
+            },
             error,
           ),
         10_000,
@@ -128,10 +171,19 @@ describe('readLoop in field conditions (virtual time)', () => {
     it("'auto' is live over SSE, and live over long-poll after it falls back", () => {
       const seen = read(
         { live: 'auto' },
-        (req, i) => (i === 0 ? scheduler.createColdObservable('-a|', { a: step('1', '', { upToDate: true }) }) : req.kind === 'sse' ? scheduler.createColdObservable<ReadStep<string>>('-#', {}, new ServerError({ ...init, status: 501 })) : NEVER),
+        (req, i) =>
+          i === 0
+            ? scheduler.createColdObservable('-a|', { a: step('1', '', { upToDate: true }) })
+            : req.kind === 'sse'
+              ? scheduler.createColdObservable<ReadStep<string>>('-#', {}, new ServerError({ ...init, status: 501 }))
+              : NEVER,
         1_000,
       );
-      expect(seen.states.map((s) => (s.status === 'live' ? `live:${s.mode}` : s.status))).toEqual(['connecting', 'live:sse', 'live:long-poll']);
+      expect(seen.states.map((s) => (s.status === 'live' ? `live:${s.mode}` : s.status))).toEqual([
+        'connecting',
+        'live:sse',
+        'live:long-poll',
+      ]);
     });
 
     it('offline: the browser says so; back online retries at once', () => {
@@ -140,8 +192,17 @@ describe('readLoop in field conditions (virtual time)', () => {
       const seen = { steps: [] as Array<ReadStep<string>>, states: [] as ConnectionState[] };
       let fake!: FakeReadSource;
       scheduler.run(() => {
-        fake = new FakeReadSource(scheduler, (_req, i) => (i < 2 ? scheduler.createColdObservable('-#', {}, down()) : i === 2 ? scheduler.createColdObservable('-a|', { a }) : NEVER));
-        const subscription = readLoop(fake.open, config({ live: 'long-poll', connectionState: { next: (s) => seen.states.push(s) } }, { maxDelayMs: 60_000 })).subscribe((s) => seen.steps.push(s));
+        fake = new FakeReadSource(scheduler, (_req, i) =>
+          i < 2
+            ? scheduler.createColdObservable('-#', {}, down())
+            : i === 2
+              ? scheduler.createColdObservable('-a|', { a })
+              : NEVER,
+        );
+        const subscription = readLoop(
+          fake.open,
+          config({ live: 'long-poll', connectionState: { next: (s) => seen.states.push(s) } }, { maxDelayMs: 60_000 }),
+        ).subscribe((s) => seen.steps.push(s));
         scheduler.schedule(() => {
           offline = false;
           wakes.next('online');
@@ -162,9 +223,18 @@ describe('readLoop in field conditions (virtual time)', () => {
       let fake!: FakeReadSource;
       scheduler.run(() => {
         fake = new FakeReadSource(scheduler, (req, i) =>
-          i === 0 ? scheduler.createColdObservable('-a|', { a }) : failing && i === 1 ? scheduler.createColdObservable('-#', {}, down()) : req.kind === 'catch-up' ? scheduler.createColdObservable('-c|', { c: step('1', '', { upToDate: true }) }) : NEVER,
+          i === 0
+            ? scheduler.createColdObservable('-a|', { a })
+            : failing && i === 1
+              ? scheduler.createColdObservable('-#', {}, down())
+              : req.kind === 'catch-up'
+                ? scheduler.createColdObservable('-c|', { c: step('1', '', { upToDate: true }) })
+                : NEVER,
         );
-        const subscription = readLoop(fake.open, config({ live: 'long-poll' }, { initialDelayMs: 10_000, maxDelayMs: 10_000 })).subscribe();
+        const subscription = readLoop(
+          fake.open,
+          config({ live: 'long-poll' }, { initialDelayMs: 10_000, maxDelayMs: 10_000 }),
+        ).subscribe();
         scheduler.schedule(() => wakes.next(reason), wakeAt);
         scheduler.schedule(() => subscription.unsubscribe(), 30_000);
       });
@@ -181,16 +251,19 @@ describe('readLoop in field conditions (virtual time)', () => {
       ]);
     });
 
-    it.each(['online', 'resume', 'slept'] as const)('%s during a held live request leaves it (presumed dead) and catches up at once', (reason) => {
-      const fake = tail(5_000, reason, false);
-      expect(fake.requests.map((r) => [r.kind, r.at])).toEqual([
-        ['catch-up', 0],
-        ['long-poll', 2],
-        ['catch-up', 5_000],
-        ['long-poll', 5_002],
-      ]);
-      expect(fake.active).toBe(0);
-    });
+    it.each(['online', 'resume', 'slept'] as const)(
+      '%s during a held live request leaves it (presumed dead) and catches up at once',
+      (reason) => {
+        const fake = tail(5_000, reason, false);
+        expect(fake.requests.map((r) => [r.kind, r.at])).toEqual([
+          ['catch-up', 0],
+          ['long-poll', 2],
+          ['catch-up', 5_000],
+          ['long-poll', 5_002],
+        ]);
+        expect(fake.active).toBe(0);
+      },
+    );
 
     it('visible does not touch a held live request: showing a tab is not a sign the connection died', () => {
       const fake = tail(5_000, 'visible', false);
@@ -200,13 +273,17 @@ describe('readLoop in field conditions (virtual time)', () => {
 
   describe('answers that do not move forward', () => {
     it('an empty catch-up answer without up-to-date at the same offset is waited out with backoff, then a ProtocolError', () => {
-      const seen = read({ live: false, offset: '5' }, () => scheduler.createColdObservable('-s|', { s: step('5') }), 1_000_000);
+      const seen = read(
+        { live: false, offset: '5' },
+        () => scheduler.createColdObservable('-s|', { s: step('5') }),
+        1_000_000,
+      );
       expect(seen.error).toBeInstanceOf(ProtocolError);
       expect((seen.error as ProtocolError).message).toMatch(/did not advance in 10 answers/);
       // The first answer is news (the read's first); then MAX_STALLED_ANSWERS that are not.
       expect(seen.fake.requests).toHaveLength(MAX_STALLED_ANSWERS + 1);
       // Each answer takes 2 ms ('-s|').
-      const waits = seen.fake.requests.slice(1).map((r, i) => r.at - seen.fake.requests[i]!.at - 2);
+      const waits = seen.fake.requests.slice(1).map((r, i) => r.at - seen.fake.requests[i].at - 2);
       expect(waits).toEqual([0, 100, 200, 400, 800, 1_600, 3_200, 6_400, 10_000, 10_000]);
     });
 
@@ -214,7 +291,11 @@ describe('readLoop in field conditions (virtual time)', () => {
       const a = step('0002', '[1,2]');
       const back = step('0001', '[2]', { upToDate: true });
       const b = step('0003', '[3]', { upToDate: true });
-      const seen = read({ live: false }, (_req, i) => scheduler.createColdObservable('-x|', { x: [a, back, b][i]! }), 10_000);
+      const seen = read(
+        { live: false },
+        (_req, i) => scheduler.createColdObservable('-x|', { x: [a, back, b][i] }),
+        10_000,
+      );
       expect(seen.steps).toEqual([a, b]);
       expect(seen.fake.requests.map((r) => [r.offset, r.at])).toEqual([
         ['-1', 0],
@@ -234,8 +315,15 @@ describe('readLoop in field conditions (virtual time)', () => {
         { live: 'sse' },
         (req, i) => {
           if (i === 0) return scheduler.createColdObservable('-a|', { a: caughtUp });
-          if (i === 1) return (connection = scheduler.createColdObservable('-b-c-y', { b: ahead, c: back, y: step('0002', 'y', { upToDate: true }) }));
-          return req.kind === 'catch-up' ? scheduler.createColdObservable('-u|', { u: step('0002', '', { upToDate: true }) }) : NEVER;
+          if (i === 1)
+            return (connection = scheduler.createColdObservable('-b-c-y', {
+              b: ahead,
+              c: back,
+              y: step('0002', 'y', { upToDate: true }),
+            }));
+          return req.kind === 'catch-up'
+            ? scheduler.createColdObservable('-u|', { u: step('0002', '', { upToDate: true }) })
+            : NEVER;
         },
         10_000,
       );
@@ -246,7 +334,14 @@ describe('readLoop in field conditions (virtual time)', () => {
     });
 
     it('offsets that keep going backwards are a ProtocolError after the bound', () => {
-      const seen = read({ live: 'long-poll' }, (_req, i) => scheduler.createColdObservable('-x|', { x: i === 0 ? step('0005', 'x') : step('0004', '', { upToDate: true }) }), 1_000_000);
+      const seen = read(
+        { live: 'long-poll' },
+        (_req, i) =>
+          scheduler.createColdObservable('-x|', {
+            x: i === 0 ? step('0005', 'x') : step('0004', '', { upToDate: true }),
+          }),
+        1_000_000,
+      );
       expect(seen.error).toBeInstanceOf(ProtocolError);
       expect((seen.error as ProtocolError).message).toMatch(/backwards/);
       expect(seen.fake.requests).toHaveLength(MAX_STALLED_ANSWERS + 1);
@@ -273,7 +368,10 @@ describe('readLoop in field conditions (virtual time)', () => {
 
     it('the connectionState observer hears nothing after unsubscribe, and only next() is called on it', () => {
       const calls: string[] = [];
-      const observer = new Proxy({}, { get: (_t, name) => (calls.push(String(name)), name === 'next' ? () => undefined : undefined) }) as { next(state: ConnectionState): void };
+      const observer = new Proxy(
+        {},
+        { get: (_t, name) => (calls.push(String(name)), name === 'next' ? () => undefined : undefined) },
+      ) as { next(state: ConnectionState): void };
       scheduler.run(() => {
         const fake = new FakeReadSource(scheduler, () => new Observable<ReadStep<string>>(() => undefined));
         const subscription = readLoop(fake.open, config({ live: 'long-poll', connectionState: observer })).subscribe();

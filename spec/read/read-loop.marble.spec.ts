@@ -1,7 +1,13 @@
 import { NEVER, Observable, of, throwError, type Subscription } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { NetworkError, TimeoutError } from '../../lib/errors/client-errors';
-import { BadRequestError, ServerError, StreamNotFoundError, UnauthorizedError, UnexpectedStatusError } from '../../lib/errors/http-errors';
+import {
+  BadRequestError,
+  ServerError,
+  StreamNotFoundError,
+  UnauthorizedError,
+  UnexpectedStatusError,
+} from '../../lib/errors/http-errors';
 import { readLoop } from '../../lib/read/read-loop';
 import type { ReadOptions } from '../../lib/read/read-options';
 import type { ReadStep } from '../../lib/read/read-step';
@@ -30,7 +36,11 @@ describe('readLoop (virtual time)', () => {
     let fake!: FakeReadSource;
     scheduler.run(({ expectObservable }) => {
       fake = new FakeReadSource(scheduler, respond);
-      expectObservable(readLoop(fake.open, loopConfig(options, scheduler, retry)), unsubscribe).toBe(expectMarbles, values, error);
+      expectObservable(readLoop(fake.open, loopConfig(options, scheduler, retry)), unsubscribe).toBe(
+        expectMarbles,
+        values,
+        error,
+      );
     });
     return fake;
   }
@@ -40,7 +50,12 @@ describe('readLoop (virtual time)', () => {
       const a = step('1', 'x');
       const b = step('2', 'y', { upToDate: true });
       // The read completes when the up-to-date response has been read in full.
-      const fake = run({ live: false }, (req) => scheduler.createColdObservable(req.offset === '-1' ? '-a|' : '-b|', { a, b }), '-a-b|', { a, b });
+      const fake = run(
+        { live: false },
+        (req) => scheduler.createColdObservable(req.offset === '-1' ? '-a|' : '-b|', { a, b }),
+        '-a-b|',
+        { a, b },
+      );
       expect(fake.kinds()).toEqual(['catch-up@-1', 'catch-up@1']);
     });
 
@@ -50,7 +65,7 @@ describe('readLoop (virtual time)', () => {
       const c = step('2', '', { upToDate: true, closed: true });
       const fake = run(
         { live: 'long-poll' },
-        (_req, i) => scheduler.createColdObservable(['-a|', '---b|', '--c|'][i]!, { a, b, c }),
+        (_req, i) => scheduler.createColdObservable(['-a|', '---b|', '--c|'][i], { a, b, c }),
         '-a---b--(c|)',
         // The closing step carries the last cursor seen: it omitted one, as servers may.
         { a, b, c: { ...c, cursor: 'c1' } },
@@ -64,7 +79,12 @@ describe('readLoop (virtual time)', () => {
 
     it('starts a live read at Offset.now with a live request, skipping catch-up', () => {
       const a = step('9', '', { upToDate: true });
-      const fake = run({ live: 'long-poll', offset: 'now' }, (_req, i) => (i === 0 ? scheduler.createColdObservable('-a|', { a }) : NEVER), '-a', { a });
+      const fake = run(
+        { live: 'long-poll', offset: 'now' },
+        (_req, i) => (i === 0 ? scheduler.createColdObservable('-a|', { a }) : NEVER),
+        '-a',
+        { a },
+      );
       expect(fake.kinds()).toEqual(['long-poll@now', 'long-poll@9']);
     });
 
@@ -80,7 +100,12 @@ describe('readLoop (virtual time)', () => {
       const fake = run(
         { live: 'long-poll' },
         // The 204s take 60 ms, as a server's wait would: not idle answers.
-        (_req, i) => scheduler.createColdObservable(i === 0 ? '-a|' : i < 3 ? '60ms s|' : i === 3 ? '-b|' : '-', { a, s: same, b }),
+        (_req, i) =>
+          scheduler.createColdObservable(i === 0 ? '-a|' : i < 3 ? '60ms s|' : i === 3 ? '-b|' : '-', {
+            a,
+            s: same,
+            b,
+          }),
         '-a 123ms b',
         { a, b: { ...b, cursor: 'c2' } },
       );
@@ -107,7 +132,12 @@ describe('readLoop (virtual time)', () => {
       const a = step('1', '', {});
       const b = step('2', '', {});
       const c = step('3', '', { upToDate: true });
-      const fake = run({ live: false }, (_req, i) => scheduler.createColdObservable('-x|', { x: [a, b, c][i]! }), '-a-b-c|', { a, b, c });
+      const fake = run(
+        { live: false },
+        (_req, i) => scheduler.createColdObservable('-x|', { x: [a, b, c][i] }),
+        '-a-b-c|',
+        { a, b, c },
+      );
       expect(fake.requests.map((r) => r.at)).toEqual([0, 2, 4]);
     });
   });
@@ -117,7 +147,10 @@ describe('readLoop (virtual time)', () => {
       const a = step('1', 'x', { upToDate: true });
       const fake = run(
         { live: false },
-        (_req, i) => (i < 2 ? scheduler.createColdObservable('-#', {}, serverError()) : scheduler.createColdObservable('-a|', { a })),
+        (_req, i) =>
+          i < 2
+            ? scheduler.createColdObservable('-#', {}, serverError())
+            : scheduler.createColdObservable('-a|', { a }),
         // fails at 1, retried at 101 (100 ms), fails at 102, retried at 302 (200 ms), answers at 303
         '303ms a|',
         { a },
@@ -127,7 +160,14 @@ describe('readLoop (virtual time)', () => {
 
     it('gives up after maxRetries consecutive failures with the last error', () => {
       const error = serverError();
-      const fake = run({ live: false }, () => scheduler.createColdObservable('-#', {}, error), '1ms 100ms 1ms 200ms 1ms #', {}, error, { maxRetries: 2 });
+      const fake = run(
+        { live: false },
+        () => scheduler.createColdObservable('-#', {}, error),
+        '1ms 100ms 1ms 200ms 1ms #',
+        {},
+        error,
+        { maxRetries: 2 },
+      );
       expect(fake.requests).toHaveLength(3);
     });
 
@@ -144,7 +184,13 @@ describe('readLoop (virtual time)', () => {
       const fake = run(
         { live: 'long-poll' },
         (_req, i) =>
-          i >= 6 ? NEVER : i % 2 === 0 ? scheduler.createColdObservable('-#', {}, serverError()) : scheduler.createColdObservable('-v|', { v: i === 1 ? a : i === 3 ? b : step('3', 'z', { upToDate: true }) }),
+          i >= 6
+            ? NEVER
+            : i % 2 === 0
+              ? scheduler.createColdObservable('-#', {}, serverError())
+              : scheduler.createColdObservable('-v|', {
+                  v: i === 1 ? a : i === 3 ? b : step('3', 'z', { upToDate: true }),
+                }),
         // fail at 1, a at 102; fail at 104, b at 205; fail at 207, c at 308: every backoff is the first one again
         '102ms a 102ms b 102ms c',
         { a, b, c: step('3', 'z', { upToDate: true }) },
@@ -188,7 +234,13 @@ describe('readLoop (virtual time)', () => {
 
     it("'stop' fails the read at once, even on a retryable error", () => {
       const error = serverError();
-      const fake = run({ live: false, onError: () => 'stop' }, () => scheduler.createColdObservable('-#', {}, error), '-#', {}, error);
+      const fake = run(
+        { live: false, onError: () => 'stop' },
+        () => scheduler.createColdObservable('-#', {}, error),
+        '-#',
+        {},
+        error,
+      );
       expect(fake.requests).toHaveLength(1);
     });
 
@@ -230,9 +282,16 @@ describe('readLoop (virtual time)', () => {
 
     it('retries stay bounded by maxRetries even when onError always asks for a retry', () => {
       const unauthorized = new UnauthorizedError({ ...init, status: 401 });
-      const fake = run({ live: false, onError: () => ({ headers: { authorization: 'x' } }) }, () => scheduler.createColdObservable('-#', {}, unauthorized), '1ms 100ms 1ms 200ms 1ms #', {}, unauthorized, {
-        maxRetries: 2,
-      });
+      const fake = run(
+        { live: false, onError: () => ({ headers: { authorization: 'x' } }) },
+        () => scheduler.createColdObservable('-#', {}, unauthorized),
+        '1ms 100ms 1ms 200ms 1ms #',
+        {},
+        unauthorized,
+        {
+          maxRetries: 2,
+        },
+      );
       expect(fake.requests).toHaveLength(3);
     });
   });
@@ -264,7 +323,10 @@ describe('readLoop (virtual time)', () => {
       scheduler.run(({ cold, expectObservable, expectSubscriptions }) => {
         const connection = cold('-c------', { c: closed });
         fake = new FakeReadSource(scheduler, (_req, i) => (i === 0 ? cold('-a|', { a: caughtUp }) : connection));
-        expectObservable(readLoop(fake.open, loopConfig({ live: 'sse' }, scheduler))).toBe('-a-(c|)', { a: caughtUp, c: closed });
+        expectObservable(readLoop(fake.open, loopConfig({ live: 'sse' }, scheduler))).toBe('-a-(c|)', {
+          a: caughtUp,
+          c: closed,
+        });
         expectSubscriptions(connection.subscriptions).toBe('--^!');
       });
       expect(fake.requests).toHaveLength(2);
@@ -289,7 +351,12 @@ describe('readLoop (virtual time)', () => {
     it("'auto' falls back when no SSE event arrives within sseFallbackTimeoutMs (a buffering proxy)", () => {
       const fake = run(
         { live: 'auto', sseFallbackTimeoutMs: 50 },
-        (req, i) => (i === 0 ? scheduler.createColdObservable('-a|', { a: caughtUp }) : req.kind === 'sse' ? NEVER : scheduler.createColdObservable<ReadStep<string>>('-')),
+        (req, i) =>
+          i === 0
+            ? scheduler.createColdObservable('-a|', { a: caughtUp })
+            : req.kind === 'sse'
+              ? NEVER
+              : scheduler.createColdObservable<ReadStep<string>>('-'),
         '-a',
         { a: caughtUp },
       );
@@ -336,7 +403,7 @@ describe('readLoop (virtual time)', () => {
       expect(errors).toEqual([401]);
       // Not a fallback to long-poll: the retry, with the fresh token, catches up first, then goes live over SSE again.
       expect(fake.kinds()).toEqual(['catch-up@-1', 'sse@1', 'catch-up@1']);
-      expect(fake.requests[2]!.headers).toEqual({ authorization: 'fresh' });
+      expect(fake.requests[2].headers).toEqual({ authorization: 'fresh' });
     });
 
     it("'auto' keeps SSE once it has worked: after a later failure it catches up, then goes live over SSE again", () => {
@@ -453,7 +520,9 @@ describe('readLoop (virtual time)', () => {
     it('each subscription is an independent read with its own position', () => {
       const a = step('1', 'x', { upToDate: true });
       scheduler.run(({ expectObservable }) => {
-        const fake = new FakeReadSource(scheduler, (req) => (req.offset === '-1' ? scheduler.createColdObservable('-a|', { a }) : NEVER));
+        const fake = new FakeReadSource(scheduler, (req) =>
+          req.offset === '-1' ? scheduler.createColdObservable('-a|', { a }) : NEVER,
+        );
         const read = readLoop(fake.open, loopConfig({ live: 'long-poll' }, scheduler));
         expectObservable(read).toBe('-a', { a });
         expectObservable(read).toBe('-a', { a });

@@ -1,5 +1,11 @@
 import { firstValueFrom } from 'rxjs';
-import { DurableStreamsClient, InvalidArgumentError, type HttpTransport, type ReadOptions, readBytes } from '../../lib/index';
+import {
+  DurableStreamsClient,
+  InvalidArgumentError,
+  type HttpTransport,
+  type ReadOptions,
+  readBytes,
+} from '../../lib/index';
 import { DEFAULT_RETRY } from '../../lib/retry/retry-config';
 import { resolveReadOptions } from '../../lib/read/resolve-read-options';
 import { readRequestSpec } from '../../lib/read/read-request';
@@ -21,11 +27,17 @@ describe('read options', () => {
     });
     expect(resolveReadOptions({ live: false }, client, URL).retry).toEqual(DEFAULT_RETRY);
     expect(resolveReadOptions({}, { ...client, liveMaxRetries: 3 }, URL).retry.maxRetries).toBe(3);
-    expect(resolveReadOptions({ retry: { maxRetries: 2 } }, { ...client, liveMaxRetries: 3 }, URL).retry.maxRetries).toBe(2);
+    expect(
+      resolveReadOptions({ retry: { maxRetries: 2 } }, { ...client, liveMaxRetries: 3 }, URL).retry.maxRetries,
+    ).toBe(2);
   });
 
   it('a checkpoint gives offset and cursor; per-read retry overrides the client', () => {
-    const resolved = resolveReadOptions({ checkpoint: { offset: '0_5', cursor: 'c' }, retry: { maxRetries: 1 } }, client, URL);
+    const resolved = resolveReadOptions(
+      { checkpoint: { offset: '0_5', cursor: 'c' }, retry: { maxRetries: 1 } },
+      client,
+      URL,
+    );
     expect(resolved.start).toEqual({ offset: '0_5', cursor: 'c' });
     expect(resolved.retry.maxRetries).toBe(1);
   });
@@ -44,7 +56,9 @@ describe('read options', () => {
 
   it('a read with bad options fails on subscribe, before any I/O', async () => {
     const requests: unknown[] = [];
-    const transport: HttpTransport = { request: async (r) => (requests.push(r), Promise.reject(new Error('unreachable'))) };
+    const transport: HttpTransport = {
+      request: async (r) => (requests.push(r), Promise.reject(new Error('unreachable'))),
+    };
     const stream = new DurableStreamsClient({ baseUrl: 'http://ds.test/v1/stream', transport }).stream('s');
     const read = readBytes(stream, { offset: '' });
     await expect(firstValueFrom(read)).rejects.toBeInstanceOf(InvalidArgumentError);
@@ -54,8 +68,19 @@ describe('read options', () => {
   it('requests: long-polls get the long timeout, SSE asks for text/event-stream, catch-up omits the cursor', () => {
     const timeouts = { timeoutMs: 1_000, longPollTimeoutMs: 61_000, sseIdleTimeoutMs: 90_000 };
     const base = { offset: '0_1', cursor: 'c', headers: undefined, params: undefined };
-    expect(readRequestSpec(URL, { ...base, kind: 'catch-up' }, timeouts)).toMatchObject({ query: { offset: '0_1', live: undefined, cursor: undefined }, timeoutMs: 1_000, bodyTimeoutMs: 1_000 });
-    expect(readRequestSpec(URL, { ...base, kind: 'long-poll' }, timeouts)).toMatchObject({ query: { offset: '0_1', live: 'long-poll', cursor: 'c' }, timeoutMs: 61_000 });
-    expect(readRequestSpec(URL, { ...base, kind: 'sse' }, timeouts)).toMatchObject({ query: { live: 'sse', cursor: 'c' }, headers: { accept: 'text/event-stream' }, bodyTimeoutMs: 90_000 });
+    expect(readRequestSpec(URL, { ...base, kind: 'catch-up' }, timeouts)).toMatchObject({
+      query: { offset: '0_1', live: undefined, cursor: undefined },
+      timeoutMs: 1_000,
+      bodyTimeoutMs: 1_000,
+    });
+    expect(readRequestSpec(URL, { ...base, kind: 'long-poll' }, timeouts)).toMatchObject({
+      query: { offset: '0_1', live: 'long-poll', cursor: 'c' },
+      timeoutMs: 61_000,
+    });
+    expect(readRequestSpec(URL, { ...base, kind: 'sse' }, timeouts)).toMatchObject({
+      query: { live: 'sse', cursor: 'c' },
+      headers: { accept: 'text/event-stream' },
+      bodyTimeoutMs: 90_000,
+    });
   });
 });

@@ -1,6 +1,37 @@
-import { filter, firstValueFrom, lastValueFrom, map, scan, share, shareReplay, take, takeWhile, toArray, type Observable, type Subscription } from 'rxjs';
+import {
+  filter,
+  firstValueFrom,
+  lastValueFrom,
+  map,
+  scan,
+  share,
+  shareReplay,
+  take,
+  takeWhile,
+  toArray,
+  type Observable,
+  type Subscription,
+} from 'rxjs';
 import { eachValueFrom } from 'rxjs-for-await';
-import { collectItems, collectText, items, Offset, UnauthorizedError, type DurableStream, type DurableStreamsClient, type HttpTransport, type JsonBatch, append, appendJson, closeStream, createStream, headStream, readBytes, readJson, readText } from '../../lib/index';
+import {
+  collectItems,
+  collectText,
+  items,
+  Offset,
+  UnauthorizedError,
+  type DurableStream,
+  type DurableStreamsClient,
+  type HttpTransport,
+  type JsonBatch,
+  append,
+  appendJson,
+  closeStream,
+  createStream,
+  headStream,
+  readBytes,
+  readJson,
+  readText,
+} from '../../lib/index';
 import { injectFault, realClient, serverUrl, transports, uniquePath } from '../support/real-server';
 import { LoopbackServer, sleep } from '../support/loopback-server';
 
@@ -51,7 +82,8 @@ describe.each(transports)('reads against the reference server (%s)', (_name, mak
     return [stream, path];
   }
 
-  const requestsFor = (path: string) => proxy.requests.filter((r) => r.url.includes(`/${path}?`)).map((r) => r.url.slice(r.url.indexOf('?') + 1));
+  const requestsFor = (path: string) =>
+    proxy.requests.filter((r) => r.url.includes(`/${path}?`)).map((r) => r.url.slice(r.url.indexOf('?') + 1));
 
   it('live: false catches up over several appends and completes', async () => {
     const [stream, path] = await jsonStream(...Array.from({ length: 50 }, (_, n) => ({ n })));
@@ -97,7 +129,9 @@ describe.each(transports)('reads against the reference server (%s)', (_name, mak
       await firstValueFrom(appendJson(stream, { n: 5 }));
       await firstValueFrom(closeStream(stream));
 
-      const resumed = await lastValueFrom(readJson<{ n: number }>(stream, { live, checkpoint }).pipe(items(), toArray()));
+      const resumed = await lastValueFrom(
+        readJson<{ n: number }>(stream, { live, checkpoint }).pipe(items(), toArray()),
+      );
       expect(resumed).toEqual([{ n: 4 }, { n: 5 }]);
     });
 
@@ -171,15 +205,15 @@ describe.each(transports)('reads against the reference server (%s)', (_name, mak
     const stream = client.stream(path, { contentType: 'text/plain' });
     await firstValueFrom(createStream(stream, { contentType: 'text/plain' }));
     const euro = new TextEncoder().encode('€');
-    await firstValueFrom(append(stream, Uint8Array.of(0x61, euro[0]!, euro[1]!)));
+    await firstValueFrom(append(stream, Uint8Array.of(0x61, euro[0], euro[1])));
     const read = record(readText(stream, { live: 'long-poll' }));
     await until(() => read.values.length > 0, 'the first half');
     await sleep(100);
-    await firstValueFrom(append(stream, Uint8Array.of(euro[2]!, 0x62)));
+    await firstValueFrom(append(stream, Uint8Array.of(euro[2], 0x62)));
     await firstValueFrom(closeStream(stream));
     const chunks = await read.done;
     expect(chunks.map((c) => c.text).join('')).toBe('a€b');
-    expect(chunks[0]!.text).toBe('a');
+    expect(chunks[0].text).toBe('a');
     expect(chunks.some((c) => c.text.includes('\uFFFD'))).toBe(false);
   });
 
@@ -223,7 +257,7 @@ describe.each(transports)('reads against the reference server (%s)', (_name, mak
       const [stream, path] = await jsonStream({ n: 1 });
       const read = record(readJson(stream, { live: 'auto', sseFallbackTimeoutMs: 300 }));
       await until(() => requestsFor(path).some((q) => q.includes('live=long-poll')), 'the fallback');
-      const buffered = proxy.matching(new RegExp(`/${path}\\?.*live=sse`))[0]!;
+      const buffered = proxy.matching(new RegExp(`/${path}\\?.*live=sse`))[0];
       await until(() => buffered.closedAt !== undefined, 'the buffered SSE request to be abandoned', 1_000);
       await firstValueFrom(appendJson(stream, { n: 2 }));
       await firstValueFrom(closeStream(stream));
@@ -265,7 +299,9 @@ describe.each(transports)('reads against the reference server (%s)', (_name, mak
     expect((await read.done).flatMap((b) => b.items)).toEqual([{ n: 1 }, { n: 2 }]);
     expect(refreshes).toEqual([401]);
     // Every request before the refusal carried the old token, every one after it the new one.
-    const gets = proxy.requests.filter((r) => r.method === 'GET' && r.url.includes(`/${path}?`)).map((r) => r.headers.authorization);
+    const gets = proxy.requests
+      .filter((r) => r.method === 'GET' && r.url.includes(`/${path}?`))
+      .map((r) => r.headers.authorization);
     const firstNew = gets.indexOf('Bearer t2');
     expect(gets.slice(0, firstNew).every((token) => token === 'Bearer t1')).toBe(true);
     expect(gets.slice(firstNew).every((token) => token === 'Bearer t2')).toBe(true);
@@ -301,7 +337,9 @@ describe.each(transports)('reads against the reference server (%s)', (_name, mak
 
     it('shareReplay({ bufferSize: 1, refCount: true }): a late subscriber gets the latest batch at once', async () => {
       const [stream, path] = await jsonStream({ n: 1 });
-      const latest = readJson<{ n: number }>(stream, { live: 'long-poll' }).pipe(shareReplay({ bufferSize: 1, refCount: true }));
+      const latest = readJson<{ n: number }>(stream, { live: 'long-poll' }).pipe(
+        shareReplay({ bufferSize: 1, refCount: true }),
+      );
       const first = latest.subscribe();
       await until(() => requestsFor(path).length > 0, 'the first request');
       const late: JsonBatch<{ n: number }> = await firstValueFrom(latest);

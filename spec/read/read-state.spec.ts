@@ -1,33 +1,77 @@
-import { initialReadState, isFinished, mayFallBackFromSse, nextRequest, reduceRead, type ReadState } from '../../lib/read/read-state';
+import {
+  initialReadState,
+  isFinished,
+  mayFallBackFromSse,
+  nextRequest,
+  reduceRead,
+  type ReadState,
+} from '../../lib/read/read-state';
 import type { ReadStep } from '../../lib/read/read-step';
 
 const token = () => 'fresh';
-const start = initialReadState({ offset: '-1' }, { headers: { authorization: 'old', 'x-app': 'a' }, params: undefined });
-const step = (offset: string, extra: Partial<ReadStep<string>> = {}): ReadStep<string> => ({ payload: '', offset, cursor: undefined, upToDate: false, closed: false, ...extra });
+const start = initialReadState(
+  { offset: '-1' },
+  { headers: { authorization: 'old', 'x-app': 'a' }, params: undefined },
+);
+const step = (offset: string, extra: Partial<ReadStep<string>> = {}): ReadStep<string> => ({
+  payload: '',
+  offset,
+  cursor: undefined,
+  upToDate: false,
+  closed: false,
+  ...extra,
+});
 const fold = (state: ReadState, ...steps: Array<ReadStep<string>>) =>
-  steps.reduce((s, next) => reduceRead(s, { type: 'step', step: next, kind: 'catch-up', hasData: next.payload !== '' }).state, state);
+  steps.reduce(
+    (s, next) => reduceRead(s, { type: 'step', step: next, kind: 'catch-up', hasData: next.payload !== '' }).state,
+    state,
+  );
 
 describe('the read state (a pure reducer)', () => {
   it('starts at the checkpoint with the read headers and params, and asks for catch-up first', () => {
-    expect(nextRequest(start, 'auto')).toEqual({ kind: 'catch-up', offset: '-1', cursor: undefined, headers: { authorization: 'old', 'x-app': 'a' }, params: undefined });
+    expect(nextRequest(start, 'auto')).toEqual({
+      kind: 'catch-up',
+      offset: '-1',
+      cursor: undefined,
+      headers: { authorization: 'old', 'x-app': 'a' },
+      params: undefined,
+    });
     expect(nextRequest(initialReadState({ offset: 'now' }, start), 'long-poll').kind).toBe('long-poll');
   });
 
   it('emits a step only when it tells something new, and keeps the last cursor when a step has none', () => {
-    const first = reduceRead(start, { type: 'step', step: step('5', { cursor: 'c1' }), kind: 'catch-up', hasData: false });
+    const first = reduceRead(start, {
+      type: 'step',
+      step: step('5', { cursor: 'c1' }),
+      kind: 'catch-up',
+      hasData: false,
+    });
     expect(first.emit).toEqual(step('5', { cursor: 'c1' }));
     const same = reduceRead(first.state, { type: 'step', step: step('5'), kind: 'long-poll', hasData: false });
     expect(same.emit).toBeUndefined();
-    const moved = reduceRead(same.state, { type: 'step', step: step('6', { payload: 'x' }), kind: 'long-poll', hasData: true });
+    const moved = reduceRead(same.state, {
+      type: 'step',
+      step: step('6', { payload: 'x' }),
+      kind: 'long-poll',
+      hasData: true,
+    });
     expect(moved.emit).toEqual(step('6', { payload: 'x', cursor: 'c1' }));
     expect(moved.state.cursor).toBe('c1');
   });
 
   it("merges onError's headers and params over the read's, for every later request", () => {
-    const { state, emit } = reduceRead<string>(start, { type: 'retry-with', overrides: { headers: { authorization: token }, params: { p: '1' } } });
+    const { state, emit } = reduceRead<string>(start, {
+      type: 'retry-with',
+      overrides: { headers: { authorization: token }, params: { p: '1' } },
+    });
     expect(emit).toBeUndefined();
     const later = fold(state, step('7', { upToDate: true }));
-    expect(nextRequest(later, 'long-poll')).toMatchObject({ kind: 'long-poll', offset: '7', headers: { authorization: token, 'x-app': 'a' }, params: { p: '1' } });
+    expect(nextRequest(later, 'long-poll')).toMatchObject({
+      kind: 'long-poll',
+      offset: '7',
+      headers: { authorization: token, 'x-app': 'a' },
+      params: { p: '1' },
+    });
   });
 
   it("switches 'auto' to long-poll once SSE is unavailable, and never falls back once SSE has worked", () => {

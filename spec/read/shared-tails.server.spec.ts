@@ -1,5 +1,19 @@
 import { firstValueFrom, map, type Observable, type Subscription } from 'rxjs';
-import { DurableStreamsClient, type ConnectionState, type DurableStream, type HttpTransport, type JsonBatch, type LiveMode, append, appendJson, closeStream, createStream, headStream, readJson, readText } from '../../lib/index';
+import {
+  DurableStreamsClient,
+  type ConnectionState,
+  type DurableStream,
+  type HttpTransport,
+  type JsonBatch,
+  type LiveMode,
+  append,
+  appendJson,
+  closeStream,
+  createStream,
+  headStream,
+  readJson,
+  readText,
+} from '../../lib/index';
 import { transports } from '../support/real-server';
 import { startWatchedServer, until, type WatchedServer } from '../support/watched-server';
 
@@ -14,7 +28,8 @@ describe.each(transports)('shared tails (%s)', (_name, makeTransport) => {
   const subscriptions: Subscription[] = [];
   let counter = 0;
 
-  const make = (t: HttpTransport) => new DurableStreamsClient({ baseUrl: server.base, transport: t, retry: { initialDelayMs: 5, maxDelayMs: 50 } });
+  const make = (t: HttpTransport) =>
+    new DurableStreamsClient({ baseUrl: server.base, transport: t, retry: { initialDelayMs: 5, maxDelayMs: 50 } });
 
   beforeAll(async () => {
     server = await startWatchedServer(30_000);
@@ -39,8 +54,17 @@ describe.each(transports)('shared tails (%s)', (_name, makeTransport) => {
   /** Subscribes and records every item, and whether the read completed or failed. */
   function record(read: Observable<JsonBatch<number>>) {
     const items: number[] = [];
-    const result = { items, done: false, error: undefined as unknown, subscription: undefined as unknown as Subscription };
-    result.subscription = read.subscribe({ next: (b) => items.push(...b.items), complete: () => (result.done = true), error: (e) => (result.error = e) });
+    const result = {
+      items,
+      done: false,
+      error: undefined as unknown,
+      subscription: undefined as unknown as Subscription,
+    };
+    result.subscription = read.subscribe({
+      next: (b) => items.push(...b.items),
+      complete: () => (result.done = true),
+      error: (e) => (result.error = e),
+    });
     subscriptions.push(result.subscription);
     return result;
   }
@@ -50,18 +74,27 @@ describe.each(transports)('shared tails (%s)', (_name, makeTransport) => {
 
   it.each(MODES)("gives 40 readers of one stream ('%s') every message once, over one live request", async (live) => {
     const { path, stream, offsets } = await jsonStream();
-    const readers = Array.from({ length: 40 }, () => record(readJson<number>(stream, { live, offset: offsets[0]! })));
-    await until(async () => (await counts(path)).openLive === 1, async () => `one live request (${JSON.stringify(await counts(path))})`);
+    const readers = Array.from({ length: 40 }, () => record(readJson<number>(stream, { live, offset: offsets[0] })));
+    await until(
+      async () => (await counts(path)).openLive === 1,
+      async () => `one live request (${JSON.stringify(await counts(path))})`,
+    );
     for (let n = 0; n < 20; n++) await firstValueFrom(appendJson(stream, n));
-    await until(() => readers.every((r) => r.items.length === 20), () => `every reader to have 20 (${readers.map((r) => r.items.length)})`);
+    await until(
+      () => readers.every((r) => r.items.length === 20),
+      () => `every reader to have 20 (${readers.map((r) => r.items.length)})`,
+    );
     expect(readers.every((r) => r.items.join() === range(0, 20).join())).toBe(true);
     expect((await counts(path)).openLive).toBe(1);
   });
 
   it('lets readers starting at many offsets, while appends go on, join at exactly their offset', async () => {
     const { path, stream, offsets } = await jsonStream(30);
-    const first = record(readJson<number>(stream, { live: 'sse', offset: offsets[30]! }));
-    await until(async () => (await counts(path)).openLive === 1, () => 'the tail to be live');
+    const first = record(readJson<number>(stream, { live: 'sse', offset: offsets[30] }));
+    await until(
+      async () => (await counts(path)).openLive === 1,
+      () => 'the tail to be live',
+    );
     let appended = 30;
     const appending = (async () => {
       for (; appended < 90; appended++) {
@@ -72,13 +105,19 @@ describe.each(transports)('shared tails (%s)', (_name, makeTransport) => {
     // A joiner at every offset known so far, as they become known: behind, at and just behind the tail.
     const joiners: Array<{ start: number; reader: ReturnType<typeof record> }> = [];
     for (let start = 0; start < 75; start += 3) {
-      await until(() => offsets.length > start, () => `offset ${start}`);
-      joiners.push({ start, reader: record(readJson<number>(stream, { live: 'sse', offset: offsets[start]! })) });
+      await until(
+        () => offsets.length > start,
+        () => `offset ${start}`,
+      );
+      joiners.push({ start, reader: record(readJson<number>(stream, { live: 'sse', offset: offsets[start] })) });
       await new Promise((resolve) => setTimeout(resolve, 7));
     }
     await appending;
     await firstValueFrom(closeStream(stream));
-    await until(() => first.done && joiners.every((j) => j.reader.done), () => `every read to reach EOF (${joiners.filter((j) => !j.reader.done).map((j) => j.start)})`);
+    await until(
+      () => first.done && joiners.every((j) => j.reader.done),
+      () => `every read to reach EOF (${joiners.filter((j) => !j.reader.done).map((j) => j.start)})`,
+    );
     expect(first.items).toEqual(range(30, 90));
     for (const { start, reader } of joiners) expect([start, reader.items]).toEqual([start, range(start, 90)]);
   });
@@ -88,20 +127,26 @@ describe.each(transports)('shared tails (%s)', (_name, makeTransport) => {
     const fresh = makeTransport();
     try {
       const own = make(fresh).stream(path);
-      const staying = record(readJson<number>(own, { live: 'sse', offset: offsets[0]! }));
-      const leaving = record(readJson<number>(own, { live: 'sse', offset: offsets[0]! }));
+      const staying = record(readJson<number>(own, { live: 'sse', offset: offsets[0] }));
+      const leaving = record(readJson<number>(own, { live: 'sse', offset: offsets[0] }));
       const failing = record(
-        readJson<number>(own, { live: 'sse', offset: offsets[0]! }).pipe(
+        readJson<number>(own, { live: 'sse', offset: offsets[0] }).pipe(
           map((batch) => {
             if (batch.items.includes(3)) throw new Error('a bug in this subscriber');
             return batch;
           }),
         ),
       );
-      await until(async () => (await counts(path)).openLive === 1, () => 'one live request');
+      await until(
+        async () => (await counts(path)).openLive === 1,
+        () => 'one live request',
+      );
       for (let n = 0; n < 6; n++) {
         await firstValueFrom(appendJson(stream, n));
-        await until(() => staying.items.length === n + 1, () => `the staying reader to have ${n + 1}`);
+        await until(
+          () => staying.items.length === n + 1,
+          () => `the staying reader to have ${n + 1}`,
+        );
         if (n === 1) leaving.subscription.unsubscribe();
       }
       expect(staying.items).toEqual(range(0, 6));
@@ -109,7 +154,10 @@ describe.each(transports)('shared tails (%s)', (_name, makeTransport) => {
       expect((failing.error as Error).message).toBe('a bug in this subscriber');
       expect((await counts(path)).openLive).toBe(1);
       subscriptions.splice(0).forEach((s) => s.unsubscribe());
-      await until(async () => (await counts(path)).openReads === 0, async () => `no read left at the server (${JSON.stringify(await counts(path))})`);
+      await until(
+        async () => (await counts(path)).openReads === 0,
+        async () => `no read left at the server (${JSON.stringify(await counts(path))})`,
+      );
     } finally {
       await fresh.close?.();
     }
@@ -127,25 +175,47 @@ describe.each(transports)('shared tails (%s)', (_name, makeTransport) => {
       { headers: { 'x-token': () => 'a' } },
       { params: { tenant: 'x' } },
     ];
-    const readers = reads.map((options) => record(readJson<number>(stream, { live: 'sse', offset: offsets[0]!, ...options })));
-    await until(async () => (await counts(path)).openLive === 5, async () => `five live requests (${JSON.stringify(await counts(path))})`);
+    const readers = reads.map((options) =>
+      record(readJson<number>(stream, { live: 'sse', offset: offsets[0], ...options })),
+    );
+    await until(
+      async () => (await counts(path)).openLive === 5,
+      async () => `five live requests (${JSON.stringify(await counts(path))})`,
+    );
     await firstValueFrom(appendJson(stream, 7));
-    await until(() => readers.every((r) => r.items.length === 1), () => 'every reader to have the message');
+    await until(
+      () => readers.every((r) => r.items.length === 1),
+      () => 'every reader to have the message',
+    );
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect((await counts(path)).openLive).toBe(5);
   });
 
   it("tells a joiner where its connection stands: its own catch-up, then the shared tail's, to the end", async () => {
     const { path, stream, offsets } = await jsonStream(5);
-    const statesOf = (states: ConnectionState[]) => states.map((state) => (state.status === 'live' ? `live:${state.mode}` : state.status));
+    const statesOf = (states: ConnectionState[]) =>
+      states.map((state) => (state.status === 'live' ? `live:${state.mode}` : state.status));
     const first: ConnectionState[] = [];
     const joiner: ConnectionState[] = [];
-    const a = record(readJson<number>(stream, { live: 'sse', offset: offsets[5]!, connectionState: { next: (s) => first.push(s) } }));
-    await until(async () => (await counts(path)).openLive === 1, () => 'the tail to be live');
-    const b = record(readJson<number>(stream, { live: 'sse', offset: offsets[0]!, connectionState: { next: (s) => joiner.push(s) } }));
-    await until(() => b.items.length === 5, () => 'the joiner to catch up');
+    const a = record(
+      readJson<number>(stream, { live: 'sse', offset: offsets[5], connectionState: { next: (s) => first.push(s) } }),
+    );
+    await until(
+      async () => (await counts(path)).openLive === 1,
+      () => 'the tail to be live',
+    );
+    const b = record(
+      readJson<number>(stream, { live: 'sse', offset: offsets[0], connectionState: { next: (s) => joiner.push(s) } }),
+    );
+    await until(
+      () => b.items.length === 5,
+      () => 'the joiner to catch up',
+    );
     await firstValueFrom(closeStream(stream));
-    await until(() => a.done && b.done, () => 'both reads to end');
+    await until(
+      () => a.done && b.done,
+      () => 'both reads to end',
+    );
     expect(statesOf(first)).toEqual(['connecting', 'live:sse', 'closed']);
     // Its own catch-up answered up to date at once: live, then the tail's states.
     expect(statesOf(joiner)).toEqual(['connecting', 'live:sse', 'closed']);
@@ -157,13 +227,19 @@ describe.each(transports)('shared tails (%s)', (_name, makeTransport) => {
     await firstValueFrom(createStream(stream, { contentType: 'text/plain' }));
     const start = (await firstValueFrom(headStream(stream))).nextOffset;
     const texts = [[] as string[], [] as string[]];
-    subscriptions.push(readText(stream, { live: 'long-poll', offset: start }).subscribe((c) => texts[0]!.push(c.text)));
-    await until(async () => (await counts(path)).openLive === 1, () => 'the tail to be live');
+    subscriptions.push(readText(stream, { live: 'long-poll', offset: start }).subscribe((c) => texts[0].push(c.text)));
+    await until(
+      async () => (await counts(path)).openLive === 1,
+      () => 'the tail to be live',
+    );
     const e = new TextEncoder().encode('é');
     await firstValueFrom(append(stream, e.slice(0, 1)));
-    subscriptions.push(readText(stream, { live: 'long-poll', offset: start }).subscribe((c) => texts[1]!.push(c.text)));
+    subscriptions.push(readText(stream, { live: 'long-poll', offset: start }).subscribe((c) => texts[1].push(c.text)));
     await new Promise((resolve) => setTimeout(resolve, 150));
     await firstValueFrom(append(stream, e.slice(1)));
-    await until(() => texts.every((t) => t.join('') === 'é'), () => `both readers to read é (${JSON.stringify(texts)})`);
+    await until(
+      () => texts.every((t) => t.join('') === 'é'),
+      () => `both readers to read é (${JSON.stringify(texts)})`,
+    );
   });
 });

@@ -21,9 +21,9 @@ describe('SSE data between control events: linear in time, bounded in memory', (
   it('80 000 data events before one control event arrive whole and in order', async () => {
     const events = Array.from({ length: 80_000 }, (_, n) => data(`[${n}]`)).join('');
     const [frame] = await lastValueFrom(from([bytes(events + control('1'))]).pipe(sseFrames(URL, '0'), toArray()));
-    expect(frame!.data).toHaveLength(80_000);
-    expect(frame!.data[0]).toBe('[0]');
-    expect(frame!.data[79_999]).toBe('[79999]');
+    expect(frame.data).toHaveLength(80_000);
+    expect(frame.data[0]).toBe('[0]');
+    expect(frame.data[79_999]).toBe('[79999]');
   });
 
   it('more than the limit without a control event is a ProtocolError naming the last offset', async () => {
@@ -37,7 +37,9 @@ describe('SSE data between control events: linear in time, bounded in memory', (
 
   it('an endless line (no event ever completes) is bounded the same way', async () => {
     const parts = [bytes('event: data\ndata: '), ...Array.from({ length: 20 }, () => bytes('y'.repeat(100)))];
-    await expect(lastValueFrom(from(parts).pipe(sseFrames(URL, '0', 1_000), toArray()))).rejects.toBeInstanceOf(ProtocolError);
+    await expect(lastValueFrom(from(parts).pipe(sseFrames(URL, '0', 1_000), toArray()))).rejects.toBeInstanceOf(
+      ProtocolError,
+    );
   });
 
   it('control events reset the count: any amount of data is fine when they come', async () => {

@@ -1,5 +1,12 @@
 import { catchError, lastValueFrom, of, toArray } from 'rxjs';
-import { DurableStreamsClient, NetworkError, Offset, SseUnavailableError, type JsonBatch, readJson } from '../../lib/index';
+import {
+  DurableStreamsClient,
+  NetworkError,
+  Offset,
+  SseUnavailableError,
+  type JsonBatch,
+  readJson,
+} from '../../lib/index';
 import { useLoopbackServer } from '../support/loopback-server';
 import { transports } from '../support/real-server';
 
@@ -14,8 +21,12 @@ const sseHeaders = { 'content-type': 'text/event-stream', 'cache-control': 'no-c
 describe.each(transports)('SSE connections cut by the network (%s)', (_name, makeTransport) => {
   const loop = useLoopbackServer(makeTransport);
   const server = loop.server;
-  const client = (maxRetries = 6) => new DurableStreamsClient({ baseUrl: `${loop.base}/v1/stream`, transport: loop.transport, retry: { initialDelayMs: 1, maxDelayMs: 2, maxRetries } });
-
+  const client = (maxRetries = 6) =>
+    new DurableStreamsClient({
+      baseUrl: `${loop.base}/v1/stream`,
+      transport: loop.transport,
+      retry: { initialDelayMs: 1, maxDelayMs: 2, maxRetries },
+    });
 
   it("'auto' falls back to long-poll when the connection is cut before its first event, as when it ends cleanly", async () => {
     server.answer((req, res) => {
@@ -27,9 +38,14 @@ describe.each(transports)('SSE connections cut by the network (%s)', (_name, mak
       }
       res.writeHead(204, { 'stream-next-offset': '0_5', 'stream-up-to-date': 'true', 'stream-closed': 'true' }).end();
     });
-    const batches = await lastValueFrom(readJson(client().stream('s'), { live: 'auto', offset: Offset.now }).pipe(toArray()));
+    const batches = await lastValueFrom(
+      readJson(client().stream('s'), { live: 'auto', offset: Offset.now }).pipe(toArray()),
+    );
     expect(batches.map((b) => [b.offset, b.closed])).toEqual([['0_5', true]]);
-    expect(server.requests.map((r) => new URL(r.url, loop.base).searchParams.get('live'))).toEqual(['sse', 'long-poll']);
+    expect(server.requests.map((r) => new URL(r.url, loop.base).searchParams.get('live'))).toEqual([
+      'sse',
+      'long-poll',
+    ]);
   });
 
   it('a connection cut after its first event fails as a NetworkError, not as SSE being unavailable', async () => {
@@ -40,10 +56,11 @@ describe.each(transports)('SSE connections cut by the network (%s)', (_name, mak
     });
     const seen: Array<JsonBatch | Error> = [];
     await lastValueFrom(
-      readJson(client(0)
-        .stream('s'), { live: 'sse', offset: Offset.now })
-        .pipe(catchError((error: Error) => of(error)), toArray()),
-    ).then((values) => seen.push(...(values as Array<JsonBatch | Error>)));
+      readJson(client(0).stream('s'), { live: 'sse', offset: Offset.now }).pipe(
+        catchError((error: Error) => of(error)),
+        toArray(),
+      ),
+    ).then((values) => seen.push(...values));
     expect(seen).toHaveLength(2);
     expect((seen[0] as JsonBatch).items).toEqual([1]);
     expect(seen[1]).toBeInstanceOf(NetworkError);

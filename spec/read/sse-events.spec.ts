@@ -61,8 +61,18 @@ describe('SSE events (pure)', () => {
 
   describe('parseControl', () => {
     it('reads offset, cursor, upToDate and closed; closed implies up to date and may lack a cursor', () => {
-      expect(parseControl('{"streamNextOffset":"5","streamCursor":"c"}', URL, '4')).toEqual({ offset: '5', cursor: 'c', upToDate: false, closed: false });
-      expect(parseControl('{"streamNextOffset":"5","streamClosed":true}', URL, '4')).toEqual({ offset: '5', cursor: undefined, upToDate: true, closed: true });
+      expect(parseControl('{"streamNextOffset":"5","streamCursor":"c"}', URL, '4')).toEqual({
+        offset: '5',
+        cursor: 'c',
+        upToDate: false,
+        closed: false,
+      });
+      expect(parseControl('{"streamNextOffset":"5","streamClosed":true}', URL, '4')).toEqual({
+        offset: '5',
+        cursor: undefined,
+        upToDate: true,
+        closed: true,
+      });
     });
 
     it.each([
@@ -103,7 +113,11 @@ describe('SSE events (pure)', () => {
       ].join('\r\n'),
     );
     const expected: SseFrame[] = [
-      { data: ['[\n{"k":"€"},\n{"k":"w"}\n]'], control: { offset: '0_9', cursor: 'c1', upToDate: true, closed: false }, from: '0_0' },
+      {
+        data: ['[\n{"k":"€"},\n{"k":"w"}\n]'],
+        control: { offset: '0_9', cursor: 'c1', upToDate: true, closed: false },
+        from: '0_0',
+      },
       { data: [], control: { offset: '0_9', cursor: undefined, upToDate: true, closed: true }, from: '0_9' },
     ];
 
@@ -114,12 +128,18 @@ describe('SSE events (pure)', () => {
     });
 
     it('drops an event left incomplete when the body ends: the read resumes from the last control', async () => {
-      const cut = bytes('event: control\ndata: {"streamNextOffset":"1"}\n\nevent: data\ndata: lost\n\nevent: control\ndata: {"streamNextOffset":"2"}');
-      expect(await frames([cut])).toEqual([{ data: [], control: { offset: '1', cursor: undefined, upToDate: false, closed: false }, from: '0_0' }]);
+      const cut = bytes(
+        'event: control\ndata: {"streamNextOffset":"1"}\n\nevent: data\ndata: lost\n\nevent: control\ndata: {"streamNextOffset":"2"}',
+      );
+      expect(await frames([cut])).toEqual([
+        { data: [], control: { offset: '1', cursor: undefined, upToDate: false, closed: false }, from: '0_0' },
+      ]);
     });
 
     it('fails with a ParseError naming the offset reached when a control event is malformed, at any split', async () => {
-      const bad = bytes('event: control\ndata: {"streamNextOffset":"0_3"}\n\nevent: data\ndata: x\n\nevent: control\ndata: {oops}\n\n');
+      const bad = bytes(
+        'event: control\ndata: {"streamNextOffset":"0_3"}\n\nevent: data\ndata: x\n\nevent: control\ndata: {oops}\n\n',
+      );
       for (const parts of splits(bad)) {
         const error = await frames(parts).then(
           () => undefined,
@@ -146,11 +166,13 @@ describe('SSE events (pure)', () => {
     it('a multi-line base64 event split at every byte decodes to the original bytes', async () => {
       const original = Uint8Array.from({ length: 40 }, (_, i) => (i * 37) % 256);
       const b64 = Buffer.from(original).toString('base64');
-      const sse = bytes(`event: data\ndata: ${b64.slice(0, 20)}\ndata: ${b64.slice(20)}\n\nevent: control\ndata: {"streamNextOffset":"1","streamCursor":"c"}\n\n`);
+      const sse = bytes(
+        `event: data\ndata: ${b64.slice(0, 20)}\ndata: ${b64.slice(20)}\n\nevent: control\ndata: {"streamNextOffset":"1","streamCursor":"c"}\n\n`,
+      );
       for (const parts of splits(sse)) {
         const [frame] = await frames(parts);
-        const context = { url: URL, at: frame!.from, closed: false, jsonStream: false };
-        expect(Array.from(bytesFormat().fromSse(frame!.data, 'base64', context))).toEqual(Array.from(original));
+        const context = { url: URL, at: frame.from, closed: false, jsonStream: false };
+        expect(Array.from(bytesFormat().fromSse(frame.data, 'base64', context))).toEqual(Array.from(original));
       }
     });
   });
@@ -169,13 +191,17 @@ describe('SSE events (pure)', () => {
     });
 
     it('bytes and text of a JSON stream join the arrays as one response body would', () => {
-      expect(new TextDecoder().decode(bytesFormat().fromSse(['[1]', ' [2, 3] ', '[]'], 'text', context))).toBe('[1,2, 3]');
+      expect(new TextDecoder().decode(bytesFormat().fromSse(['[1]', ' [2, 3] ', '[]'], 'text', context))).toBe(
+        '[1,2, 3]',
+      );
       expect(new TextDecoder().decode(bytesFormat().fromSse(['[1]', '[2]'], 'text', context))).toBe('[1,2]');
       expect(captureError(() => joinJsonArrays(['[1]', '2'], URL, '0_1'))).toBeInstanceOf(ParseError);
     });
 
     it('the bytes of a text stream are the data as sent (readText decodes them)', () => {
-      expect(new TextDecoder().decode(bytesFormat().fromSse(['héllo ', 'wörld'], 'text', { ...context, jsonStream: false }))).toBe('héllo wörld');
+      expect(
+        new TextDecoder().decode(bytesFormat().fromSse(['héllo ', 'wörld'], 'text', { ...context, jsonStream: false })),
+      ).toBe('héllo wörld');
     });
   });
 

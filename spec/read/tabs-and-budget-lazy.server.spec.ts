@@ -37,7 +37,12 @@ describe('the cross-tab and budget code, loaded on demand', () => {
   });
 
   const client = (options: { liveRequestBudget?: number } = {}) =>
-    new DurableStreamsClient({ baseUrl: server.base, transport: fetchTransport(), retry: { initialDelayMs: 5, maxDelayMs: 50 }, ...options });
+    new DurableStreamsClient({
+      baseUrl: server.base,
+      transport: fetchTransport(),
+      retry: { initialDelayMs: 5, maxDelayMs: 50 },
+      ...options,
+    });
 
   async function readers(clients: DurableStreamsClient[]) {
     const path = `lazy-${counter++}`;
@@ -46,7 +51,11 @@ describe('the cross-tab and budget code, loaded on demand', () => {
     const start = (await firstValueFrom(headStream(writer))).nextOffset;
     const received = clients.map((reader) => {
       const items: number[] = [];
-      subscriptions.push(readJson<number>(reader.stream(path), { live: 'long-poll', offset: start }).subscribe((batch) => items.push(...batch.items)));
+      subscriptions.push(
+        readJson<number>(reader.stream(path), { live: 'long-poll', offset: start }).subscribe((batch) =>
+          items.push(...batch.items),
+        ),
+      );
       return items;
     });
     return { path, writer, received };
@@ -55,7 +64,10 @@ describe('the cross-tab and budget code, loaded on demand', () => {
   it('is never loaded on Node without Web Locks and without a numeric budget', async () => {
     const { writer, received } = await readers([client(), client()]);
     for (let n = 0; n < 3; n++) await firstValueFrom(appendJson(writer, n));
-    await until(() => received.every((items) => items.length === 3), () => `every reader to have 3 (${received.map((items) => items.length)})`);
+    await until(
+      () => received.every((items) => items.length === 3),
+      () => `every reader to have 3 (${received.map((items) => items.length)})`,
+    );
     expect(mockLoads.count).toBe(0);
   });
 
@@ -64,11 +76,23 @@ describe('the cross-tab and budget code, loaded on demand', () => {
     const warn = jest.spyOn(console, 'warn').mockImplementation(() => undefined);
     try {
       // Two "tabs" that would share one tail, with a budget of one live request that would make one of them poll.
-      const { path, writer, received } = await readers([client({ liveRequestBudget: 1 }), client({ liveRequestBudget: 1 })]);
-      await until(async () => (await server.counts(path)).openLive === 2, async () => `a live request per tab (${JSON.stringify(await server.counts(path))})`);
+      const { path, writer, received } = await readers([
+        client({ liveRequestBudget: 1 }),
+        client({ liveRequestBudget: 1 }),
+      ]);
+      await until(
+        async () => (await server.counts(path)).openLive === 2,
+        async () => `a live request per tab (${JSON.stringify(await server.counts(path))})`,
+      );
       for (let n = 0; n < 5; n++) await firstValueFrom(appendJson(writer, n));
-      await until(() => received.every((items) => items.length === 5), () => `every reader to have 5 (${received.map((items) => items.length)})`);
-      expect(received).toEqual([[0, 1, 2, 3, 4], [0, 1, 2, 3, 4]]);
+      await until(
+        () => received.every((items) => items.length === 5),
+        () => `every reader to have 5 (${received.map((items) => items.length)})`,
+      );
+      expect(received).toEqual([
+        [0, 1, 2, 3, 4],
+        [0, 1, 2, 3, 4],
+      ]);
       expect(mockLoads.count).toBeGreaterThan(0);
       expect(warn).not.toHaveBeenCalled();
     } finally {

@@ -68,7 +68,9 @@ describe('connectivity: when a waiting read should try again at once', () => {
     const sleepy = new SleepyScheduler(scheduler);
     const seen: Array<[WakeReason, number]> = [];
     scheduler.run(() => {
-      const subscription = connectivity({}, sleepy, { checkEveryMs: 1_000, lateByMs: 5_000 }).wakes.subscribe((reason) => seen.push([reason, scheduler.now()]));
+      const subscription = connectivity({}, sleepy, { checkEveryMs: 1_000, lateByMs: 5_000 }).wakes.subscribe(
+        (reason) => seen.push([reason, scheduler.now()]),
+      );
       // Asleep for a minute between the checks at 2 000 and 3 000: the clock jumps.
       scheduler.schedule(() => (sleepy.skew = 60_000), 2_500);
       // A busy event loop, late by less than lateByMs, is not sleep.
@@ -82,7 +84,10 @@ describe('connectivity: when a waiting read should try again at once', () => {
     const sleepy = new SleepyScheduler(scheduler);
     const seen: WakeReason[] = [];
     scheduler.run(() => {
-      const subscription = connectivity({ document: doc }, sleepy, { checkEveryMs: 1_000, lateByMs: 5_000 }).wakes.subscribe((reason) => seen.push(reason));
+      const subscription = connectivity({ document: doc }, sleepy, {
+        checkEveryMs: 1_000,
+        lateByMs: 5_000,
+      }).wakes.subscribe((reason) => seen.push(reason));
       scheduler.schedule(() => {
         doc.visibilityState = 'hidden';
         sleepy.skew = 60_000;
@@ -119,7 +124,9 @@ describe('connectivity: when a waiting read should try again at once', () => {
   it('works where there is no window or document (Node): the clock check alone', () => {
     const seen: WakeReason[] = [];
     scheduler.run(() => {
-      const subscription = connectivity({}, scheduler, { checkEveryMs: 1_000, lateByMs: 5_000 }).wakes.subscribe((reason) => seen.push(reason));
+      const subscription = connectivity({}, scheduler, { checkEveryMs: 1_000, lateByMs: 5_000 }).wakes.subscribe(
+        (reason) => seen.push(reason),
+      );
       scheduler.schedule(() => subscription.unsubscribe(), 10_000);
     });
     expect(seen).toEqual([]);

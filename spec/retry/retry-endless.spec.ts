@@ -27,9 +27,11 @@ describe('retryWithBackoff: endless, wakeable, truthful (virtual time)', () => {
           subscriber.complete();
         }
       });
-      expectObservable(flaky.pipe(retryWithBackoff({ ...noJitter, maxRetries: Infinity }, ts))).toBe(`${10 + 20 + 40 * 498}ms (a|)`);
+      expectObservable(flaky.pipe(retryWithBackoff({ ...noJitter, maxRetries: Infinity }, ts))).toBe(
+        `${10 + 20 + 40 * 498}ms (a|)`,
+      );
     });
-    const gaps = at.slice(1).map((t, i) => t - at[i]!);
+    const gaps = at.slice(1).map((t, i) => t - at[i]);
     expect(Math.max(...gaps)).toBe(40);
     expect(at).toHaveLength(501);
   });
@@ -39,7 +41,14 @@ describe('retryWithBackoff: endless, wakeable, truthful (virtual time)', () => {
     ts.run(({ cold, hot, expectObservable, expectSubscriptions }) => {
       const source = cold('-#', {}, new NetworkError({ url }));
       const wake = hot('----------------w');
-      expectObservable(source.pipe(retryWithBackoff({ initialDelayMs: 1_000, maxDelayMs: 1_000, jitter: false, maxRetries: Infinity }, ts, { wake })), '^ 1500ms !').toBe('');
+      expectObservable(
+        source.pipe(
+          retryWithBackoff({ initialDelayMs: 1_000, maxDelayMs: 1_000, jitter: false, maxRetries: Infinity }, ts, {
+            wake,
+          }),
+        ),
+        '^ 1500ms !',
+      ).toBe('');
       // fails at 1, would wait 1 000 ms; the wake at 16 resubscribes at once; fails at 17, waits 1 000 ms.
       expectSubscriptions(source.subscriptions).toBe(['^!', '16ms ^!', '1017ms ^!']);
     });
@@ -49,7 +58,9 @@ describe('retryWithBackoff: endless, wakeable, truthful (virtual time)', () => {
     const ts = scheduler();
     const wake = new Subject<void>();
     ts.run(({ cold, expectObservable }) => {
-      expectObservable(cold('-#', {}, new NetworkError({ url })).pipe(retryWithBackoff({ ...noJitter, maxRetries: 1 }, ts, { wake }))).toBe('12ms #', {}, expect.any(NetworkError));
+      expectObservable(
+        cold('-#', {}, new NetworkError({ url })).pipe(retryWithBackoff({ ...noJitter, maxRetries: 1 }, ts, { wake })),
+      ).toBe('12ms #', {}, expect.any(NetworkError));
     });
     expect(wake.observed).toBe(false);
   });
@@ -81,7 +92,11 @@ describe('retry messages tell what was done', () => {
   });
 
   it('refused by retryIf: the caller says why', () => {
-    const error = run(new ServerError({ url, status: 500 }), { maxRetries: 3 }, { retryIf: () => false, notRetried: () => 'Not retried: it may have been applied' });
+    const error = run(
+      new ServerError({ url, status: 500 }),
+      { maxRetries: 3 },
+      { retryIf: () => false, notRetried: () => 'Not retried: it may have been applied' },
+    );
     expect(error.message).toMatch(/Not retried: it may have been applied$/);
   });
 
@@ -97,7 +112,12 @@ describe('retry messages tell what was done', () => {
   });
 
   it('no error class claims a retry by itself', () => {
-    for (const error of [new NetworkError({ url }), new TimeoutError({ url, timeoutMs: 5 }), new ServerError({ url, status: 500 }), new RateLimitedError({ url, status: 429 })]) {
+    for (const error of [
+      new NetworkError({ url }),
+      new TimeoutError({ url, timeoutMs: 5 }),
+      new ServerError({ url, status: 500 }),
+      new RateLimitedError({ url, status: 429 }),
+    ]) {
       expect(error.message).not.toMatch(/retried/i);
     }
   });
@@ -113,13 +133,20 @@ describe('408 and timeouts before a connection', () => {
 
   it('a timeout while waiting for a connection never sent the request: safe to repeat; one after sending is not', () => {
     expect(isSafeToRepeat(new TimeoutError({ url, timeoutMs: 5, phase: 'connection' }))).toBe(true);
-    for (const phase of ['headers', 'response', 'body'] as const) expect(isSafeToRepeat(new TimeoutError({ url, timeoutMs: 5, phase }))).toBe(false);
+    for (const phase of ['headers', 'response', 'body'] as const)
+      expect(isSafeToRepeat(new TimeoutError({ url, timeoutMs: 5, phase }))).toBe(false);
   });
 
   it('timeout messages say where the time went', () => {
-    expect(new TimeoutError({ url, timeoutMs: 5_000, phase: 'connection' }).message).toMatch(/No connection within 5000 ms.*never sent/);
-    expect(new TimeoutError({ url, timeoutMs: 5_000, phase: 'headers' }).message).toMatch(/No response headers within 5000 ms of sending/);
-    expect(new TimeoutError({ url, timeoutMs: 5_000, phase: 'response' }).message).toMatch(/waiting for a connection included/);
+    expect(new TimeoutError({ url, timeoutMs: 5_000, phase: 'connection' }).message).toMatch(
+      /No connection within 5000 ms.*never sent/,
+    );
+    expect(new TimeoutError({ url, timeoutMs: 5_000, phase: 'headers' }).message).toMatch(
+      /No response headers within 5000 ms of sending/,
+    );
+    expect(new TimeoutError({ url, timeoutMs: 5_000, phase: 'response' }).message).toMatch(
+      /waiting for a connection included/,
+    );
     expect(new TimeoutError({ url, timeoutMs: 5_000, phase: 'body' }).message).toMatch(/stalled: no data for 5000 ms/);
   });
 });

@@ -21,13 +21,7 @@ describe('retryWithBackoff (virtual time)', () => {
       const result = source.pipe(retryWithBackoff({ ...noJitter, maxRetries: 4 }, ts));
       // attempts at 0, 1+10=11, 12+20=32, 33+40=73, 74+40=114; each fails 1 frame later.
       expectObservable(result).toBe('115ms #', {}, serverError);
-      expectSubscriptions(source.subscriptions).toBe([
-        '^!',
-        '11ms ^!',
-        '32ms ^!',
-        '73ms ^!',
-        '114ms ^!',
-      ]);
+      expectSubscriptions(source.subscriptions).toBe(['^!', '11ms ^!', '32ms ^!', '73ms ^!', '114ms ^!']);
     });
   });
 
@@ -45,7 +39,11 @@ describe('retryWithBackoff (virtual time)', () => {
     const ts = scheduler();
     ts.run(({ cold, expectObservable, expectSubscriptions }) => {
       const source = cold('#', {}, serverError);
-      expectObservable(source.pipe(retryWithBackoff({ ...noJitter, maxRetries: 1 }, ts))).toBe('10ms #', {}, serverError);
+      expectObservable(source.pipe(retryWithBackoff({ ...noJitter, maxRetries: 1 }, ts))).toBe(
+        '10ms #',
+        {},
+        serverError,
+      );
       expectSubscriptions(source.subscriptions).toBe(['(^!)', '10ms (^!)']);
     });
   });
@@ -53,7 +51,11 @@ describe('retryWithBackoff (virtual time)', () => {
   it('with maxRetries 0 fails at once', () => {
     const ts = scheduler();
     ts.run(({ cold, expectObservable }) => {
-      expectObservable(cold('#', {}, serverError).pipe(retryWithBackoff({ ...noJitter, maxRetries: 0 }, ts))).toBe('#', {}, serverError);
+      expectObservable(cold('#', {}, serverError).pipe(retryWithBackoff({ ...noJitter, maxRetries: 0 }, ts))).toBe(
+        '#',
+        {},
+        serverError,
+      );
     });
   });
 
@@ -74,14 +76,26 @@ describe('retryWithBackoff (virtual time)', () => {
       const limited = new RateLimitedError({ url, status: 429, retryAfterMs: 500 });
       const unavailable = new ServerError({ url, status: 503, retryAfterMs: 500 });
       const source = cold('-#', {}, limited);
-      expectObservable(source.pipe(retryWithBackoff({ ...noJitter, maxRetries: 3, maxRetryAfterMs: 499 }, ts))).toBe('-#', {}, limited);
+      expectObservable(source.pipe(retryWithBackoff({ ...noJitter, maxRetries: 3, maxRetryAfterMs: 499 }, ts))).toBe(
+        '-#',
+        {},
+        limited,
+      );
       expectSubscriptions(source.subscriptions).toBe(['^!']);
-      expectObservable(cold('#', {}, unavailable).pipe(retryWithBackoff({ ...noJitter, maxRetries: 3, maxRetryAfterMs: 499 }, ts))).toBe('#', {}, unavailable);
+      expectObservable(
+        cold('#', {}, unavailable).pipe(retryWithBackoff({ ...noJitter, maxRetries: 3, maxRetryAfterMs: 499 }, ts)),
+      ).toBe('#', {}, unavailable);
       // At the bound, and with Infinity, it is waited out.
       const atBound = cold('-#', {}, limited);
-      expectObservable(atBound.pipe(retryWithBackoff({ ...noJitter, maxRetries: 1, maxRetryAfterMs: 500 }, ts))).toBe('502ms #', {}, limited);
+      expectObservable(atBound.pipe(retryWithBackoff({ ...noJitter, maxRetries: 1, maxRetryAfterMs: 500 }, ts))).toBe(
+        '502ms #',
+        {},
+        limited,
+      );
       expectSubscriptions(atBound.subscriptions).toBe(['^!', '501ms ^!']);
-      expectObservable(cold('-#', {}, limited).pipe(retryWithBackoff({ ...noJitter, maxRetries: 1, maxRetryAfterMs: Infinity }, ts))).toBe('502ms #', {}, limited);
+      expectObservable(
+        cold('-#', {}, limited).pipe(retryWithBackoff({ ...noJitter, maxRetries: 1, maxRetryAfterMs: Infinity }, ts)),
+      ).toBe('502ms #', {}, limited);
     });
   });
 
@@ -90,7 +104,11 @@ describe('retryWithBackoff (virtual time)', () => {
     ts.run(({ cold, expectObservable }) => {
       const minute = new RateLimitedError({ url, status: 429, retryAfterMs: 60_000 });
       const longer = new RateLimitedError({ url, status: 429, retryAfterMs: 60_001 });
-      expectObservable(cold('#', {}, minute).pipe(retryWithBackoff({ maxRetries: 1 }, ts))).toBe('60000ms #', {}, minute);
+      expectObservable(cold('#', {}, minute).pipe(retryWithBackoff({ maxRetries: 1 }, ts))).toBe(
+        '60000ms #',
+        {},
+        minute,
+      );
       expectObservable(cold('#', {}, longer).pipe(retryWithBackoff({ maxRetries: 1 }, ts))).toBe('#', {}, longer);
     });
   });
@@ -106,7 +124,13 @@ describe('retryWithBackoff (virtual time)', () => {
       });
       const result = source.pipe(retryWithBackoff({ ...noJitter, maxRetries: 1 }, ts), map(String));
       // attempts start at 0, 11, 22, 33 ... (1 frame + 10 ms each): five values by 44ms.
-      expectObservable(result, '^ 50ms !').toBe('1 10ms 2 10ms 3 10ms 4 10ms 5', { 1: '1', 2: '2', 3: '3', 4: '4', 5: '5' });
+      expectObservable(result, '^ 50ms !').toBe('1 10ms 2 10ms 3 10ms 4 10ms 5', {
+        1: '1',
+        2: '2',
+        3: '3',
+        4: '4',
+        5: '5',
+      });
     });
   });
 
@@ -116,8 +140,14 @@ describe('retryWithBackoff (virtual time)', () => {
       const network = new NetworkError({ url, cause: new Error('reset') });
       const bad = new BadRequestError({ url, status: 400 });
       const retryIfBadRequest = (e: unknown) => e instanceof BadRequestError;
-      expectObservable(cold('#', {}, bad).pipe(retryWithBackoff({ ...noJitter, maxRetries: 1 }, ts, { retryIf: retryIfBadRequest }))).toBe('10ms #', {}, bad);
-      expectObservable(cold('#', {}, network).pipe(retryWithBackoff({ ...noJitter, maxRetries: 1 }, ts, { retryIf: retryIfBadRequest }))).toBe('#', {}, network);
+      expectObservable(
+        cold('#', {}, bad).pipe(retryWithBackoff({ ...noJitter, maxRetries: 1 }, ts, { retryIf: retryIfBadRequest })),
+      ).toBe('10ms #', {}, bad);
+      expectObservable(
+        cold('#', {}, network).pipe(
+          retryWithBackoff({ ...noJitter, maxRetries: 1 }, ts, { retryIf: retryIfBadRequest }),
+        ),
+      ).toBe('#', {}, network);
     });
   });
 
@@ -135,7 +165,9 @@ describe('retryWithBackoff (virtual time)', () => {
     const seen: Array<[number, number]> = [];
     ts.run(({ cold, expectObservable }) => {
       const result = cold('#', {}, serverError).pipe(
-        retryWithBackoff({ ...noJitter, maxRetries: 2 }, ts, { onRetry: (_e, attempt, delay) => seen.push([attempt, delay]) }),
+        retryWithBackoff({ ...noJitter, maxRetries: 2 }, ts, {
+          onRetry: (_e, attempt, delay) => seen.push([attempt, delay]),
+        }),
       );
       expectObservable(result).toBe('30ms #', {}, serverError);
     });
@@ -177,7 +209,14 @@ describe('resolveRetryConfig', () => {
 
   it('fills defaults and freezes', () => {
     const config = resolveRetryConfig({ maxRetries: 2 });
-    expect(config).toEqual({ maxRetries: 2, initialDelayMs: 100, maxDelayMs: 10_000, multiplier: 2, jitter: true, maxRetryAfterMs: 60_000 });
+    expect(config).toEqual({
+      maxRetries: 2,
+      initialDelayMs: 100,
+      maxDelayMs: 10_000,
+      multiplier: 2,
+      jitter: true,
+      maxRetryAfterMs: 60_000,
+    });
     expect(Object.isFrozen(config)).toBe(true);
   });
 });

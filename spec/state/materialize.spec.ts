@@ -36,7 +36,9 @@ describe('materialize', () => {
   function collect(marbles: string, batches: Record<string, StateBatch>, op = materialize()): StateSnapshot[] {
     const out: StateSnapshot[] = [];
     testScheduler.run(({ cold }) => {
-      cold(marbles, batches).pipe(op).subscribe((snapshot) => out.push(snapshot));
+      cold(marbles, batches)
+        .pipe(op)
+        .subscribe((snapshot) => out.push(snapshot));
     });
     return out;
   }
@@ -65,7 +67,12 @@ describe('materialize', () => {
 
     it('reads upsert, as @durable-streams/state writes it, as insert-or-update', () => {
       testScheduler.run(({ cold, expectObservable }) => {
-        const upsert = (key: string, value: unknown) => ({ type: 'user', key, value, headers: { operation: 'upsert' } });
+        const upsert = (key: string, value: unknown) => ({
+          type: 'user',
+          key,
+          value,
+          headers: { operation: 'upsert' },
+        });
         const source = cold('-a-b-|', { a: [upsert('1', alice)], b: [upsert('1', aliceSmith), upsert('2', bob)] });
         expectObservable(source.pipe(materialize())).toBe('-s-t-|', {
           s: state({ user: { 1: alice } }),
@@ -131,7 +138,9 @@ describe('materialize', () => {
             },
           ],
         });
-        expectObservable(source.pipe(materialize())).toBe('-s-|', { s: state({ flag: { off: null, list: [1, 2], n: 0 } }) });
+        expectObservable(source.pipe(materialize())).toBe('-s-|', {
+          s: state({ flag: { off: null, list: [1, 2], n: 0 } }),
+        });
       });
     });
   });
@@ -140,7 +149,12 @@ describe('materialize', () => {
     it('emits once per batch, after applying all of its messages', () => {
       testScheduler.run(({ cold, expectObservable }) => {
         const source = cold('-a--b|', {
-          a: [insert('user', '1', alice), update('user', '1', aliceSmith), remove('user', '1'), insert('user', '2', bob)],
+          a: [
+            insert('user', '1', alice),
+            update('user', '1', aliceSmith),
+            remove('user', '1'),
+            insert('user', '2', bob),
+          ],
           b: [insert('user', '3', alice)],
         });
         expectObservable(source.pipe(materialize())).toBe('-s--t|', {
@@ -154,13 +168,20 @@ describe('materialize', () => {
       const [first, second] = collect('-a-b-|', { a: [insert('user', '1', alice)], b: [] });
       expect(second).toEqual(state({ user: { 1: alice } }));
       expect(second).not.toBe(first);
-      expect(second!.collections).toBe(first!.collections);
+      expect(second.collections).toBe(first.collections);
     });
 
     it('reads JsonBatch-shaped batches and reports their offset, upToDate and closed flags', () => {
       testScheduler.run(({ cold, expectObservable }) => {
         const source = cold('-a-b-c-|', {
-          a: { items: [insert('user', '1', alice)], offset: '0_10', cursor: 'c1', upToDate: false, closed: false, checkpoint: {} },
+          a: {
+            items: [insert('user', '1', alice)],
+            offset: '0_10',
+            cursor: 'c1',
+            upToDate: false,
+            closed: false,
+            checkpoint: {},
+          },
           b: { items: [], offset: '0_20', upToDate: true },
           c: { items: [insert('user', '2', bob)], offset: '0_30', upToDate: true, closed: true },
         });
@@ -192,7 +213,9 @@ describe('materialize', () => {
     });
 
     it('reports a snapshot started and ended within one batch as not in progress', () => {
-      const [snapshot] = collect('-a-|', { a: [control('snapshot-start'), insert('user', '1', alice), control('snapshot-end')] });
+      const [snapshot] = collect('-a-|', {
+        a: [control('snapshot-start'), insert('user', '1', alice), control('snapshot-end')],
+      });
       expect(snapshot).toEqual(state({ user: { 1: alice } }));
     });
 
@@ -205,7 +228,11 @@ describe('materialize', () => {
       testScheduler.run(({ cold, expectObservable }) => {
         const source = cold('-a-b-c-|', {
           a: [insert('user', '1', alice), insert('message', '1', 'hi')],
-          b: [insert('user', '2', bob), { headers: { control: 'reset', offset: '123456_000' } }, insert('user', '3', alice)],
+          b: [
+            insert('user', '2', bob),
+            { headers: { control: 'reset', offset: '123456_000' } },
+            insert('user', '3', alice),
+          ],
           c: [control('reset')],
         });
         expectObservable(source.pipe(materialize())).toBe('-s-t-u-|', {
@@ -217,9 +244,12 @@ describe('materialize', () => {
     });
 
     it('ends a snapshot in progress on reset', () => {
-      const snapshots = collect('-a-b-|', { a: [control('snapshot-start'), insert('user', '1', alice)], b: [control('reset')] });
+      const snapshots = collect('-a-b-|', {
+        a: [control('snapshot-start'), insert('user', '1', alice)],
+        b: [control('reset')],
+      });
       expect(snapshots.map((s) => s.snapshotInProgress)).toEqual([true, false]);
-      expect(snapshots[1]!.collections).toEqual({});
+      expect(snapshots[1].collections).toEqual({});
     });
   });
 
@@ -243,7 +273,7 @@ describe('materialize', () => {
         { a: [insert('user', '1', alice)], b: [control('reset')] },
         materialize({ types: ['user'] }),
       );
-      expect(afterReset!.collections).toEqual({ user: {} });
+      expect(afterReset.collections).toEqual({ user: {} });
     });
 
     it("errors on an unlisted type when unknownTypes is 'error'", () => {
@@ -253,7 +283,11 @@ describe('materialize', () => {
         expectObservable(source.pipe(materialize({ types: ['user'], unknownTypes: 'error' }))).toBe(
           '-s-#',
           { s: state({ user: { 1: alice } }) },
-          expect.objectContaining({ index: 0, stateMessage: bad, message: expect.stringContaining('entity type "admin"') }),
+          expect.objectContaining({
+            index: 0,
+            stateMessage: bad,
+            message: expect.stringContaining('entity type "admin"'),
+          }),
         );
         expectSubscriptions(source.subscriptions).toBe('^--!');
       });
@@ -261,14 +295,18 @@ describe('materialize', () => {
 
     it('types the collections by entity type', () => {
       const snapshots = collect('-a-|', { a: [insert('user', '1', alice)] }, materialize<{ user: { name: string } }>());
-      const name: string | undefined = (snapshots[0] as StateSnapshot<{ user: { name: string } }>).collections.user?.['1']?.name;
+      const name: string | undefined = (snapshots[0] as StateSnapshot<{ user: { name: string } }>).collections.user?.[
+        '1'
+      ]?.name;
       expect(name).toBe('Alice');
     });
 
     it('rejects invalid options synchronously', () => {
       expect(() => materialize({ types: [''] })).toThrow(InvalidArgumentError);
       expect(() => materialize({ types: [42 as unknown as string] })).toThrow(/`types` must list non-empty strings/);
-      expect(() => materialize({ unknownTypes: 'skip' as 'ignore' })).toThrow(/`unknownTypes` must be 'ignore' or 'error'/);
+      expect(() => materialize({ unknownTypes: 'skip' as 'ignore' })).toThrow(
+        /`unknownTypes` must be 'ignore' or 'error'/,
+      );
     });
   });
 
@@ -296,7 +334,10 @@ describe('materialize', () => {
 
     it('applies updates and deletes to seeded entities', () => {
       testScheduler.run(({ cold, expectObservable }) => {
-        const source = cold('-a-b-|', { a: [update('user', '1', aliceSmith)], b: [remove('user', '2'), remove('message', '1')] });
+        const source = cold('-a-b-|', {
+          a: [update('user', '1', aliceSmith)],
+          b: [remove('user', '2'), remove('message', '1')],
+        });
         expectObservable(source.pipe(materialize({ initial: seed() }))).toBe('-s-t-|', {
           s: state({ user: { 1: aliceSmith, 2: bob }, message: { 1: 'hi' } }),
           t: state({ user: { 1: aliceSmith }, message: {} }),
@@ -312,7 +353,7 @@ describe('materialize', () => {
       };
       const whole = collect('-a-b-c-|', batches);
       const [, saved] = collect('-a-b-|', { a: batches.a, b: batches.b });
-      const initial = JSON.parse(JSON.stringify(saved!.collections)) as StateSnapshot['collections'];
+      const initial = JSON.parse(JSON.stringify(saved.collections)) as StateSnapshot['collections'];
       const resumed = collect('-c-|', { c: batches.c }, materialize({ initial }));
       expect(resumed).toEqual([whole[2]]);
     });
@@ -320,7 +361,9 @@ describe('materialize', () => {
     it('empties a reset, seeded entities included', () => {
       testScheduler.run(({ cold, expectObservable }) => {
         const source = cold('-a-|', { a: [control('reset'), insert('user', '3', alice)] });
-        expectObservable(source.pipe(materialize({ initial: seed() }))).toBe('-s-|', { s: state({ user: { 3: alice } }) });
+        expectObservable(source.pipe(materialize({ initial: seed() }))).toBe('-s-|', {
+          s: state({ user: { 3: alice } }),
+        });
       });
     });
 
@@ -337,7 +380,9 @@ describe('materialize', () => {
       it('adds the listed types missing from `initial` as empty collections and drops the others', () => {
         testScheduler.run(({ cold, expectObservable }) => {
           const source = cold('-a-|', { a: [] });
-          expectObservable(source.pipe(materialize<Record<string, unknown>>({ types: ['user', 'presence'], initial: seed() }))).toBe('-s-|', {
+          expectObservable(
+            source.pipe(materialize<Record<string, unknown>>({ types: ['user', 'presence'], initial: seed() })),
+          ).toBe('-s-|', {
             s: state({ user: { 1: alice, 2: bob }, presence: {} }),
           });
         });
@@ -351,8 +396,12 @@ describe('materialize', () => {
       });
 
       it('keeps the listed types, as empty collections, after a reset', () => {
-        const [snapshot] = collect('-a-|', { a: [control('reset')] }, materialize({ types: ['user'], initial: seed() }));
-        expect(snapshot!.collections).toEqual({ user: {} });
+        const [snapshot] = collect(
+          '-a-|',
+          { a: [control('reset')] },
+          materialize({ types: ['user'], initial: seed() }),
+        );
+        expect(snapshot.collections).toEqual({ user: {} });
       });
     });
 
@@ -363,40 +412,42 @@ describe('materialize', () => {
           { a: [], b: [insert('message', '2', 'yo')], c: [remove('user', 'missing')] },
           materialize({ initial: seed() }),
         );
-        expect(t!.collections).not.toBe(s!.collections);
-        expect(t!.collections.user).toBe(s!.collections.user);
-        expect(t!.collections.message).not.toBe(s!.collections.message);
-        expect(u!.collections).toBe(t!.collections);
+        expect(t.collections).not.toBe(s.collections);
+        expect(t.collections.user).toBe(s.collections.user);
+        expect(t.collections.message).not.toBe(s.collections.message);
+        expect(u.collections).toBe(t.collections);
       });
 
       it('copies `initial` into frozen, null-prototype collections, keeping entity values by reference', () => {
         const initial: Record<string, Record<string, unknown>> = seed();
         const op = materialize({ initial });
-        initial['user']!['3'] = alice; // too late: the operator has its own copy
+        initial['user']['3'] = alice; // too late: the operator has its own copy
         delete initial['message'];
         const [snapshot] = collect('-a-|', { a: [] }, op);
-        expect(snapshot!.collections).toEqual(seed());
-        expect(snapshot!.collections.user).not.toBe(initial['user']);
-        expect(Object.isFrozen(snapshot!.collections)).toBe(true);
-        expect(Object.isFrozen(snapshot!.collections.user)).toBe(true);
-        expect(Object.getPrototypeOf(snapshot!.collections.user)).toBeNull();
-        expect(snapshot!.collections.user!['1']).toBe(alice);
+        expect(snapshot.collections).toEqual(seed());
+        expect(snapshot.collections.user).not.toBe(initial['user']);
+        expect(Object.isFrozen(snapshot.collections)).toBe(true);
+        expect(Object.isFrozen(snapshot.collections.user)).toBe(true);
+        expect(Object.getPrototypeOf(snapshot.collections.user)).toBeNull();
+        expect(snapshot.collections.user!['1']).toBe(alice);
         expect(Object.isFrozen(initial)).toBe(false);
         expect(Object.isFrozen(alice)).toBe(false);
       });
 
       it('reads keys such as __proto__ from a parsed seed as plain entries', () => {
-        const initial = JSON.parse('{"user":{"__proto__":{"name":"Alice"}},"constructor":{"x":1}}') as StateSnapshot['collections'];
+        const initial = JSON.parse(
+          '{"user":{"__proto__":{"name":"Alice"}},"constructor":{"x":1}}',
+        ) as StateSnapshot['collections'];
         const [snapshot] = collect('-a-|', { a: [insert('user', 'bob', bob)] }, materialize({ initial }));
-        expect(Object.keys(snapshot!.collections.user!)).toEqual(['__proto__', 'bob']);
-        expect(snapshot!.collections.user!['__proto__']).toEqual(alice);
-        expect((snapshot!.collections as Record<string, Collection>)['constructor']).toEqual({ x: 1 });
+        expect(Object.keys(snapshot.collections.user!)).toEqual(['__proto__', 'bob']);
+        expect(snapshot.collections.user!['__proto__']).toEqual(alice);
+        expect((snapshot.collections as Record<string, Collection>)['constructor']).toEqual({ x: 1 });
       });
 
       it('accepts collections without prototype, as materialize() emits them', () => {
         const [first] = collect('-a-|', { a: [insert('user', '1', alice)] });
-        const [resumed] = collect('-a-|', { a: [] }, materialize({ initial: first!.collections }));
-        expect(resumed!.collections).toEqual({ user: { 1: alice } });
+        const [resumed] = collect('-a-|', { a: [] }, materialize({ initial: first.collections }));
+        expect(resumed.collections).toEqual({ user: { 1: alice } });
       });
     });
 
@@ -406,7 +457,11 @@ describe('materialize', () => {
       ['a string', 'user', /`initial` must be a plain object/],
       ['a Map', new Map([['user', {}]]), /`initial` must be a plain object/],
       ['a class instance', new (class Seed {})(), /`initial` must be a plain object/],
-      ['a collection that is an array', { user: [alice] }, /`initial.user` must be a plain object of entities by key, got \[\{"name":"Alice"\}\]/],
+      [
+        'a collection that is an array',
+        { user: [alice] },
+        /`initial.user` must be a plain object of entities by key, got \[\{"name":"Alice"\}\]/,
+      ],
       ['a collection that is null', { user: null }, /`initial.user` must be a plain object/],
       ['a collection that is a string', { user: 'Alice' }, /`initial.user` must be a plain object/],
       ['a collection that is a Date', { user: new Date(0) }, /`initial.user` must be a plain object/],
@@ -430,18 +485,22 @@ describe('materialize', () => {
         a: [insert('user', '1', alice), insert('message', '1', 'hi')],
         b: [update('user', '1', aliceSmith)],
       });
-      expect(t!.collections).not.toBe(s!.collections);
-      expect(t!.collections.user).not.toBe(s!.collections.user);
-      expect(t!.collections.message).toBe(s!.collections.message);
+      expect(t.collections).not.toBe(s.collections);
+      expect(t.collections.user).not.toBe(s.collections.user);
+      expect(t.collections.message).toBe(s.collections.message);
     });
 
     it('keeps the identity of collections when a batch changes nothing', () => {
-      const [s, t] = collect('-a-b-|', {
-        a: [insert('user', '1', alice)],
-        b: [remove('user', 'missing'), control('snapshot-start'), control('snapshot-end'), insert('other', 'x', 1)],
-      }, materialize({ types: ['user'] }));
-      expect(t!.collections).toBe(s!.collections);
-      expect(t!.collections.user).toBe(s!.collections.user);
+      const [s, t] = collect(
+        '-a-b-|',
+        {
+          a: [insert('user', '1', alice)],
+          b: [remove('user', 'missing'), control('snapshot-start'), control('snapshot-end'), insert('other', 'x', 1)],
+        },
+        materialize({ types: ['user'] }),
+      );
+      expect(t.collections).toBe(s.collections);
+      expect(t.collections.user).toBe(s.collections.user);
     });
 
     it('keeps identity when a batch restores the same entries (delete then re-insert, reset then replay)', () => {
@@ -450,14 +509,14 @@ describe('materialize', () => {
         b: [remove('user', '1'), insert('user', '1', alice)],
         c: [control('reset'), insert('user', '1', alice), insert('message', '1', 'hi')],
       });
-      expect(t!.collections).toBe(s!.collections);
-      expect(u!.collections).toBe(s!.collections);
+      expect(t.collections).toBe(s.collections);
+      expect(u.collections).toBe(s.collections);
     });
 
     it('passes entity values through by reference, neither copied nor frozen', () => {
       const value = { name: 'Carol' };
       const [snapshot] = collect('-a-|', { a: [insert('user', '1', value)] });
-      expect(snapshot!.collections.user!['1']).toBe(value);
+      expect(snapshot.collections.user!['1']).toBe(value);
       expect(Object.isFrozen(value)).toBe(false);
     });
   });
@@ -466,11 +525,11 @@ describe('materialize', () => {
     it('freezes the snapshot, its collections and every collection', () => {
       const [snapshot] = collect('-a-|', { a: [insert('user', '1', alice), insert('message', '1', 'hi')] });
       expect(Object.isFrozen(snapshot)).toBe(true);
-      expect(Object.isFrozen(snapshot!.collections)).toBe(true);
-      expect(Object.isFrozen(snapshot!.collections.user)).toBe(true);
-      expect(Object.isFrozen(snapshot!.collections.message)).toBe(true);
+      expect(Object.isFrozen(snapshot.collections)).toBe(true);
+      expect(Object.isFrozen(snapshot.collections.user)).toBe(true);
+      expect(Object.isFrozen(snapshot.collections.message)).toBe(true);
       expect(() => {
-        (snapshot!.collections.user as Record<string, unknown>)['2'] = bob;
+        (snapshot.collections.user as Record<string, unknown>)['2'] = bob;
       }).toThrow(TypeError);
     });
 
@@ -480,17 +539,19 @@ describe('materialize', () => {
         b: [insert('user', '2', bob), remove('user', '1')],
         c: [control('reset')],
       });
-      expect(s!.collections).toEqual({ user: { 1: alice } });
+      expect(s.collections).toEqual({ user: { 1: alice } });
     });
 
     it('stores keys such as __proto__ and constructor as plain entries', () => {
-      const [snapshot] = collect('-a-|', { a: [insert('user', '__proto__', alice), insert('constructor', 'toString', bob)] });
-      const users = snapshot!.collections.user!;
+      const [snapshot] = collect('-a-|', {
+        a: [insert('user', '__proto__', alice), insert('constructor', 'toString', bob)],
+      });
+      const users = snapshot.collections.user!;
       expect(Object.keys(users)).toEqual(['__proto__']);
       expect(users['__proto__']).toBe(alice);
       expect(users['constructor']).toBeUndefined();
-      expect(snapshot!.collections.constructor!['toString']).toBe(bob);
-      expect(Object.keys(snapshot!.collections)).toEqual(['user', 'constructor']);
+      expect(snapshot.collections.constructor['toString']).toBe(bob);
+      expect(Object.keys(snapshot.collections)).toEqual(['user', 'constructor']);
     });
   });
 
@@ -500,20 +561,56 @@ describe('materialize', () => {
       ['an array', [insert('user', '1', alice)], 'a message must be a JSON object'],
       ['a string', 'insert', 'a message must be a JSON object'],
       ['no headers', { type: 'user', key: '1', value: alice }, '`headers` must be an object'],
-      ['headers not an object', { type: 'user', key: '1', value: alice, headers: 'insert' }, '`headers` must be an object'],
-      ['both operation and control', { headers: { operation: 'insert', control: 'reset' } }, '`headers` has both `operation` and `control`'],
-      ['neither operation nor control', { type: 'user', key: '1', headers: {} }, '`headers` needs `operation` (change message) or `control`'],
+      [
+        'headers not an object',
+        { type: 'user', key: '1', value: alice, headers: 'insert' },
+        '`headers` must be an object',
+      ],
+      [
+        'both operation and control',
+        { headers: { operation: 'insert', control: 'reset' } },
+        '`headers` has both `operation` and `control`',
+      ],
+      [
+        'neither operation nor control',
+        { type: 'user', key: '1', headers: {} },
+        '`headers` needs `operation` (change message) or `control`',
+      ],
       ['an unknown control', control('truncate'), '`headers.control` must be'],
-      ['an empty control offset', { headers: { control: 'reset', offset: '' } }, '`headers.offset` must be a non-empty string'],
-      ['a non-string control offset', { headers: { control: 'reset', offset: 5 } }, '`headers.offset` must be a non-empty string'],
-      ['an unknown operation', { ...insert('user', '1', alice), headers: { operation: 'merge' } }, '`headers.operation` must be'],
+      [
+        'an empty control offset',
+        { headers: { control: 'reset', offset: '' } },
+        '`headers.offset` must be a non-empty string',
+      ],
+      [
+        'a non-string control offset',
+        { headers: { control: 'reset', offset: 5 } },
+        '`headers.offset` must be a non-empty string',
+      ],
+      [
+        'an unknown operation',
+        { ...insert('user', '1', alice), headers: { operation: 'merge' } },
+        '`headers.operation` must be',
+      ],
       ['no type', { key: '1', value: alice, headers: { operation: 'insert' } }, '`type` must be a non-empty string'],
       ['an empty type', insert('', '1', alice), '`type` must be a non-empty string'],
       ['a numeric key', { ...insert('user', '1', alice), key: 1 }, '`key` must be a non-empty string'],
       ['an empty key', remove('user', ''), '`key` must be a non-empty string'],
-      ['an insert without value', { type: 'user', key: '1', headers: { operation: 'insert' } }, '`value` is required for insert'],
-      ['an update without value', { type: 'user', key: '1', headers: { operation: 'update' } }, '`value` is required for update'],
-      ['an empty txid', { ...insert('user', '1', alice), headers: { operation: 'insert', txid: '' } }, '`headers.txid` must be'],
+      [
+        'an insert without value',
+        { type: 'user', key: '1', headers: { operation: 'insert' } },
+        '`value` is required for insert',
+      ],
+      [
+        'an update without value',
+        { type: 'user', key: '1', headers: { operation: 'update' } },
+        '`value` is required for update',
+      ],
+      [
+        'an empty txid',
+        { ...insert('user', '1', alice), headers: { operation: 'insert', txid: '' } },
+        '`headers.txid` must be',
+      ],
       [
         'a non-RFC 3339 timestamp',
         { ...insert('user', '1', alice), headers: { operation: 'insert', timestamp: '2025-01-15 10:30' } },
@@ -541,7 +638,9 @@ describe('materialize', () => {
             index: 1,
             offset: '0_42',
             stateMessage: bad,
-            message: expect.stringContaining(`Invalid State Protocol message at index 1 of the batch ending at offset 0_42: ${problem}`),
+            message: expect.stringContaining(
+              `Invalid State Protocol message at index 1 of the batch ending at offset 0_42: ${problem}`,
+            ),
           }),
         );
         expectSubscriptions(source.subscriptions).toBe('^--!');
@@ -573,7 +672,11 @@ describe('materialize', () => {
         expectObservable(source.pipe(materialize())).toBe(
           '-#',
           undefined,
-          expect.objectContaining({ index: undefined, stateMessage: bad, message: expect.stringContaining('Invalid State Protocol batch') }),
+          expect.objectContaining({
+            index: undefined,
+            stateMessage: bad,
+            message: expect.stringContaining('Invalid State Protocol batch'),
+          }),
         );
       });
     });
@@ -581,7 +684,11 @@ describe('materialize', () => {
     it('passes a source error through', () => {
       testScheduler.run(({ cold, expectObservable }) => {
         const source = cold('-a-#', { a: [insert('user', '1', alice)] }, new Error('network'));
-        expectObservable(source.pipe(materialize())).toBe('-s-#', { s: state({ user: { 1: alice } }) }, new Error('network'));
+        expectObservable(source.pipe(materialize())).toBe(
+          '-s-#',
+          { s: state({ user: { 1: alice } }) },
+          new Error('network'),
+        );
       });
     });
   });
@@ -636,7 +743,7 @@ describe('materialize', () => {
       state$.subscribe((s) => first.push(s));
       state$.subscribe((s) => second.push(s));
       expect(second).toEqual(first);
-      expect(second[0]!.collections).not.toBe(first[0]!.collections);
+      expect(second[0].collections).not.toBe(first[0].collections);
     });
   });
 });

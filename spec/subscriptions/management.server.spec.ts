@@ -16,7 +16,8 @@ import { unique, useSubscriptionServer } from './support/server';
 
 const fixture = useSubscriptionServer();
 
-const append = (path: string, value: unknown) => firstValueFrom(appendJson(fixture.admin.stream(path, { contentType: 'application/json' }), value));
+const append = (path: string, value: unknown) =>
+  firstValueFrom(appendJson(fixture.admin.stream(path, { contentType: 'application/json' }), value));
 
 describe('subscription management on the reference server', () => {
   it('ensure creates (201), re-confirms the same configuration (200) and refuses another one (409)', async () => {
@@ -24,7 +25,13 @@ describe('subscription management on the reference server', () => {
     const events = unique('ev');
     await fixture.server.createJson(`${events}/a`);
     const handle = subscription(fixture.admin, id);
-    const config = { type: 'pull-wake' as const, pattern: `${events}/*`, wakeStream: unique('wake'), leaseTtlMs: 5000, description: 'spec' };
+    const config = {
+      type: 'pull-wake' as const,
+      pattern: `${events}/*`,
+      wakeStream: unique('wake'),
+      leaseTtlMs: 5000,
+      description: 'spec',
+    };
 
     const created = await firstValueFrom(handle.ensure(config));
     expect(created.created).toBe(true);
@@ -42,15 +49,21 @@ describe('subscription management on the reference server', () => {
     const again = await firstValueFrom(handle.ensure(config));
     expect(again).toEqual({ created: false, subscription: created.subscription });
 
-    const conflict = await firstValueFrom(handle.ensure({ ...config, leaseTtlMs: 6000 })).catch((error: unknown) => error);
+    const conflict = await firstValueFrom(handle.ensure({ ...config, leaseTtlMs: 6000 })).catch(
+      (error: unknown) => error,
+    );
     expect(conflict).toBeInstanceOf(SubscriptionConflictError);
     expect(conflict).toMatchObject({ status: 409, subscriptionId: id, url: handle.url });
   });
 
   it('ensure creates the wake stream of a pull-wake subscription', async () => {
     const wake = unique('wake');
-    await firstValueFrom(subscription(fixture.admin, unique('sub')).ensure({ type: 'pull-wake', streams: ['x'], wakeStream: wake }));
-    await expect(firstValueFrom(headStream(fixture.admin.stream(wake)))).resolves.toMatchObject({ contentType: 'application/json' });
+    await firstValueFrom(
+      subscription(fixture.admin, unique('sub')).ensure({ type: 'pull-wake', streams: ['x'], wakeStream: wake }),
+    );
+    await expect(firstValueFrom(headStream(fixture.admin.stream(wake)))).resolves.toMatchObject({
+      contentType: 'application/json',
+    });
   });
 
   it('get, addStreams, removeStream and delete', async () => {
@@ -69,13 +82,19 @@ describe('subscription management on the reference server', () => {
 
     await lastValueFrom(handle.delete(), { defaultValue: undefined });
     await expect(firstValueFrom(handle.get())).rejects.toBeInstanceOf(SubscriptionNotFoundError);
-    await expect(lastValueFrom(handle.addStreams(['m/x']), { defaultValue: undefined })).rejects.toBeInstanceOf(SubscriptionNotFoundError);
+    await expect(lastValueFrom(handle.addStreams(['m/x']), { defaultValue: undefined })).rejects.toBeInstanceOf(
+      SubscriptionNotFoundError,
+    );
   });
 
   it('refuses a private webhook URL with WebhookUrlRejectedError naming it', async () => {
-    const error = await firstValueFrom(subscription(fixture.admin, unique('hook')).ensure({ type: 'webhook', pattern: 'h/*', webhook: { url: 'https://10.0.0.1/hook' } })).catch(
-      (e: unknown) => e,
-    );
+    const error = await firstValueFrom(
+      subscription(fixture.admin, unique('hook')).ensure({
+        type: 'webhook',
+        pattern: 'h/*',
+        webhook: { url: 'https://10.0.0.1/hook' },
+      }),
+    ).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(WebhookUrlRejectedError);
     expect((error as Error).message).toContain("'https://10.0.0.1/hook'");
   });
@@ -94,7 +113,9 @@ describe('claim, ack and release on the reference server', () => {
     const events = unique('ev');
     await fixture.server.createJson(`${events}/a`, `${events}/b`);
     const handle = subscription(fixture.admin, id);
-    await firstValueFrom(handle.ensure({ type: 'pull-wake', pattern: `${events}/*`, wakeStream: unique('wake'), leaseTtlMs }));
+    await firstValueFrom(
+      handle.ensure({ type: 'pull-wake', pattern: `${events}/*`, wakeStream: unique('wake'), leaseTtlMs }),
+    );
     return { handle, events };
   };
 
@@ -103,14 +124,18 @@ describe('claim, ack and release on the reference server', () => {
     await expect(firstValueFrom(handle.claim('w0'))).rejects.toBeInstanceOf(NoPendingWorkError);
     await append(`${events}/a`, { n: 1 });
 
-    const results = await Promise.all(Array.from({ length: 10 }, (_, i) => firstValueFrom(handle.claim(`w${i}`)).catch((error: unknown) => error)));
+    const results = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => firstValueFrom(handle.claim(`w${i}`)).catch((error: unknown) => error)),
+    );
     const wins = results.filter((result): result is WakeClaim => !(result instanceof Error));
     expect(wins).toHaveLength(1);
     const losers = results.filter((result) => result instanceof AlreadyClaimedError) as AlreadyClaimedError[];
     expect(losers).toHaveLength(9);
-    const winner = `w${results.indexOf(wins[0]!)}`;
-    expect(losers.every((error) => error.currentHolder === winner && error.generation === wins[0]!.generation)).toBe(true);
-    expect(wins[0]!.streams.find((stream) => stream.path === `${events}/a`)).toMatchObject({ hasPending: true });
+    const winner = `w${results.indexOf(wins[0])}`;
+    expect(losers.every((error) => error.currentHolder === winner && error.generation === wins[0].generation)).toBe(
+      true,
+    );
+    expect(wins[0].streams.find((stream) => stream.path === `${events}/a`)).toMatchObject({ hasPending: true });
   });
 
   it('heartbeats, acks with done, and reports next_wake; the wake is fenced afterwards', async () => {
@@ -121,7 +146,9 @@ describe('claim, ack and release on the reference server', () => {
     const tail = (path: string) => wake.streams.find((stream) => stream.path === path)!.tailOffset;
 
     await expect(firstValueFrom(handle.ack(wake))).resolves.toEqual({ nextWake: false });
-    await expect(firstValueFrom(handle.ack(wake, { acks: [{ stream: `${events}/a`, offset: tail(`${events}/a`) }], done: true }))).resolves.toEqual({ nextWake: true });
+    await expect(
+      firstValueFrom(handle.ack(wake, { acks: [{ stream: `${events}/a`, offset: tail(`${events}/a`) }], done: true })),
+    ).resolves.toEqual({ nextWake: true });
     await expect(firstValueFrom(handle.ack(wake))).rejects.toBeInstanceOf(WakeFencedError);
 
     const got = await firstValueFrom(handle.get());
@@ -132,11 +159,19 @@ describe('claim, ack and release on the reference server', () => {
     const { handle, events } = await setup();
     await append(`${events}/a`, { n: 1 });
     const wake = await firstValueFrom(handle.claim('w1'));
-    await expect(firstValueFrom(handle.ack(wake, { acks: [{ stream: `${events}/a`, offset: '9999999999999999_9999999999999999' }] }))).rejects.toBeInstanceOf(
-      InvalidAckError,
+    await expect(
+      firstValueFrom(
+        handle.ack(wake, { acks: [{ stream: `${events}/a`, offset: '9999999999999999_9999999999999999' }] }),
+      ),
+    ).rejects.toBeInstanceOf(InvalidAckError);
+    await expect(firstValueFrom(handle.ack({ ...wake, token: 'forged.token' }))).rejects.toMatchObject({
+      constructor: WakeTokenError,
+      expired: false,
+      wakeId: wake.wakeId,
+    });
+    await expect(firstValueFrom(handle.ack({ ...wake, generation: wake.generation - 1 }))).rejects.toBeInstanceOf(
+      WakeFencedError,
     );
-    await expect(firstValueFrom(handle.ack({ ...wake, token: 'forged.token' }))).rejects.toMatchObject({ constructor: WakeTokenError, expired: false, wakeId: wake.wakeId });
-    await expect(firstValueFrom(handle.ack({ ...wake, generation: wake.generation - 1 }))).rejects.toBeInstanceOf(WakeFencedError);
   });
 
   it('release gives the wake back: another worker can claim it at once', async () => {
@@ -146,7 +181,9 @@ describe('claim, ack and release on the reference server', () => {
     await lastValueFrom(handle.release(first), { defaultValue: undefined });
     const second = await firstValueFrom(handle.claim('w2'));
     expect(second.generation).toBeGreaterThan(first.generation);
-    await expect(lastValueFrom(handle.release(first), { defaultValue: undefined })).rejects.toBeInstanceOf(WakeFencedError);
+    await expect(lastValueFrom(handle.release(first), { defaultValue: undefined })).rejects.toBeInstanceOf(
+      WakeFencedError,
+    );
   });
 
   it('a deleted subscription fails its wake with SubscriptionNotFoundError', async () => {

@@ -3,7 +3,11 @@ import { TestScheduler } from 'rxjs/testing';
 import { InvalidArgumentError } from '../../lib/index';
 import { resolveRetryConfig } from '../../lib/retry/retry-config';
 import { pullWakeWorker, type PullWakeSubscription } from '../../lib/subscriptions/pull-wake-worker';
-import { AlreadyClaimedError, NoPendingWorkError, SubscriptionNotFoundError } from '../../lib/subscriptions/subscription-errors';
+import {
+  AlreadyClaimedError,
+  NoPendingWorkError,
+  SubscriptionNotFoundError,
+} from '../../lib/subscriptions/subscription-errors';
 import type { Ack, WakeClaim, WakeEvent } from '../../lib/subscriptions/subscription-types';
 import type { ProcessOptions, Wake } from '../../lib/subscriptions/worker-types';
 
@@ -29,7 +33,11 @@ describe('pullWakeWorker in virtual time', () => {
   });
 
   /** A subscription whose claims answer from `answers` in order (then NO_PENDING_WORK), recording when each claim and control request was sent. */
-  function fake(answers: Array<(claim: (g: number) => WakeClaim) => Observable<WakeClaim>>, events: Observable<WakeEvent>, extra: Partial<PullWakeSubscription> = {}) {
+  function fake(
+    answers: Array<(claim: (g: number) => WakeClaim) => Observable<WakeClaim>>,
+    events: Observable<WakeEvent>,
+    extra: Partial<PullWakeSubscription> = {},
+  ) {
     const log: string[] = [];
     const subscription: PullWakeSubscription = {
       id: 'sub-1',
@@ -41,7 +49,9 @@ describe('pullWakeWorker in virtual time', () => {
           expect(worker).toBe('w1');
           log.push(`claim@${scheduler.now()}`);
           const answer = answers.shift();
-          return (answer ? answer(claim) : scheduler.createColdObservable<WakeClaim>('-#', {}, noWork)).subscribe(subscriber);
+          return (answer ? answer(claim) : scheduler.createColdObservable<WakeClaim>('-#', {}, noWork)).subscribe(
+            subscriber,
+          );
         }),
       control: {
         ack: (held, _acks, done) =>
@@ -72,7 +82,10 @@ describe('pullWakeWorker in virtual time', () => {
     scheduler.run(({ hot, expectObservable }) => {
       const events = hot<WakeEvent>('20ms a 9ms b', { a: wake('sub-1'), b: wake('sub-other') });
       const { subscription, log } = fake([], events);
-      expectObservable(pullWakeWorker(subscription, options, () => []), '^ 250ms !').toBe('');
+      expectObservable(
+        pullWakeWorker(subscription, options, () => []),
+        '^ 250ms !',
+      ).toBe('');
       scheduler.flush();
       expect(log).toEqual(['claim@0', 'claim@20', 'claim@100', 'claim@200']);
     });
@@ -80,9 +93,15 @@ describe('pullWakeWorker in virtual time', () => {
 
   it('drains: after each wake it claims again at once, until the server has nothing to hand out', () => {
     scheduler.run(({ cold, hot, expectObservable }) => {
-      const { subscription, log } = fake([(c) => cold('-(c|)', { c: c(1) }), (c) => cold('-(c|)', { c: c(2) }), () => cold('-#', {}, taken)], hot('-'));
+      const { subscription, log } = fake(
+        [(c) => cold('-(c|)', { c: c(1) }), (c) => cold('-(c|)', { c: c(2) }), () => cold('-#', {}, taken)],
+        hot('-'),
+      );
       const outcomes = pullWakeWorker(subscription, options, () => cold<Ack>('5ms |'));
-      expectObservable(outcomes.pipe(), '^ 50ms !').toBe('7ms a 6ms b', { a: expect.objectContaining({ kind: 'completed' }), b: expect.anything() });
+      expectObservable(outcomes.pipe(), '^ 50ms !').toBe('7ms a 6ms b', {
+        a: expect.objectContaining({ kind: 'completed' }),
+        b: expect.anything(),
+      });
       scheduler.flush();
       expect(log).toEqual(['claim@0', 'done(w_1)@6', 'claim@7', 'done(w_2)@13', 'claim@14']);
     });
@@ -92,7 +111,10 @@ describe('pullWakeWorker in virtual time', () => {
     scheduler.run(({ cold, hot, expectObservable }) => {
       const events = hot<WakeEvent>('2ms a 1ms a 1ms a', { a: wake('sub-1') });
       const { subscription, log } = fake([(c) => cold('-(c|)', { c: c(1) })], events);
-      expectObservable(pullWakeWorker(subscription, options, () => cold<Ack>('8ms |')), '^ 30ms !').toBe('10ms a', { a: expect.anything() });
+      expectObservable(
+        pullWakeWorker(subscription, options, () => cold<Ack>('8ms |')),
+        '^ 30ms !',
+      ).toBe('10ms a', { a: expect.anything() });
       scheduler.flush();
       expect(log).toEqual(['claim@0', 'done(w_1)@9', 'claim@10']);
     });
@@ -114,7 +136,15 @@ describe('pullWakeWorker in virtual time', () => {
       });
       scheduler.flush();
       // Backoff 10 ms after the first failure, 20 ms after the second; none after a success.
-      expect(log).toEqual(['claim@0', 'release(w_1)@2', 'claim@12', 'release(w_2)@14', 'claim@34', 'done(w_3)@36', 'claim@37']);
+      expect(log).toEqual([
+        'claim@0',
+        'release(w_1)@2',
+        'claim@12',
+        'release(w_2)@14',
+        'claim@34',
+        'done(w_3)@36',
+        'claim@37',
+      ]);
     });
   });
 
@@ -127,8 +157,14 @@ describe('pullWakeWorker in virtual time', () => {
           return of('wake/pool');
         },
       });
-      expectObservable(pullWakeWorker(subscription, options, () => []), '^ 5ms !').toBe('');
-      expectObservable(pullWakeWorker(subscription, { ...options, wakeStream: 'wake/pool' }, () => []), '^ 5ms !').toBe('');
+      expectObservable(
+        pullWakeWorker(subscription, options, () => []),
+        '^ 5ms !',
+      ).toBe('');
+      expectObservable(
+        pullWakeWorker(subscription, { ...options, wakeStream: 'wake/pool' }, () => []),
+        '^ 5ms !',
+      ).toBe('');
       scheduler.flush();
       expect(asked).toEqual(['get']);
     });
@@ -162,7 +198,11 @@ describe('pullWakeWorker in virtual time', () => {
       return error;
     };
     expect(errorOf({ worker: '' })).toBeInstanceOf(InvalidArgumentError);
-    expect(errorOf({ worker: 'w', heartbeatIntervalMs: 0 })).toEqual(expect.objectContaining({ message: expect.stringMatching(/heartbeatIntervalMs must be a positive/) }));
-    expect(errorOf({ worker: 'w' }, 'nope')).toEqual(expect.objectContaining({ message: expect.stringMatching(/handler must be a function/) }));
+    expect(errorOf({ worker: 'w', heartbeatIntervalMs: 0 })).toEqual(
+      expect.objectContaining({ message: expect.stringMatching(/heartbeatIntervalMs must be a positive/) }),
+    );
+    expect(errorOf({ worker: 'w' }, 'nope')).toEqual(
+      expect.objectContaining({ message: expect.stringMatching(/handler must be a function/) }),
+    );
   });
 });

@@ -30,14 +30,29 @@ describe.each(wireDoubles)('subscription requests on the wire (%s)', (_name, mak
   afterEach(() => wire.close());
 
   it('ensure PUTs the snake_case configuration to the encoded id, with the client headers', async () => {
-    wire.script({ method: 'PUT', status: 201, headers: json, body: JSON.stringify({ id: 'a/b c', type: 'webhook', streams: [], lease_ttl_ms: 30000 }) });
-    const result = await firstValueFrom(subscription(client, 'a/b c').ensure({ type: 'webhook', pattern: 'e/**', webhook: { url: 'https://h.example/x' } }));
+    wire.script({
+      method: 'PUT',
+      status: 201,
+      headers: json,
+      body: JSON.stringify({ id: 'a/b c', type: 'webhook', streams: [], lease_ttl_ms: 30000 }),
+    });
+    const result = await firstValueFrom(
+      subscription(client, 'a/b c').ensure({
+        type: 'webhook',
+        pattern: 'e/**',
+        webhook: { url: 'https://h.example/x' },
+      }),
+    );
     expect(result.created).toBe(true);
     expect(wire.captured).toEqual([
       {
         method: 'PUT',
         path: '/v1/stream/__ds/subscriptions/a%2Fb%20c',
-        headers: expect.objectContaining({ 'content-type': 'application/json', authorization: 'Bearer service-jwt', 'x-tenant': 't1' }),
+        headers: expect.objectContaining({
+          'content-type': 'application/json',
+          authorization: 'Bearer service-jwt',
+          'x-tenant': 't1',
+        }),
         body: '{"type":"webhook","pattern":"e/**","webhook":{"url":"https://h.example/x"}}',
       },
     ]);
@@ -55,8 +70,22 @@ describe.each(wireDoubles)('subscription requests on the wire (%s)', (_name, mak
     expect(claim).toMatchObject(wake);
     await firstValueFrom(handle.ack(claim, { acks: [{ stream: 'events/a', offset: '0_2' }], done: true }));
     await lastValueFrom(handle.release(claim), { defaultValue: undefined });
-    expect(wire.captured.map(({ method, path, headers, body }) => ({ method, path, authorization: headers['authorization'], tenant: headers['x-tenant'], body }))).toEqual([
-      { method: 'POST', path: '/v1/stream/__ds/subscriptions/sub-1/claim', authorization: 'Bearer service-jwt', tenant: 't1', body: '{"worker":"worker-1"}' },
+    expect(
+      wire.captured.map(({ method, path, headers, body }) => ({
+        method,
+        path,
+        authorization: headers['authorization'],
+        tenant: headers['x-tenant'],
+        body,
+      })),
+    ).toEqual([
+      {
+        method: 'POST',
+        path: '/v1/stream/__ds/subscriptions/sub-1/claim',
+        authorization: 'Bearer service-jwt',
+        tenant: 't1',
+        body: '{"worker":"worker-1"}',
+      },
       {
         method: 'POST',
         path: '/v1/stream/__ds/subscriptions/sub-1/ack',
@@ -64,7 +93,13 @@ describe.each(wireDoubles)('subscription requests on the wire (%s)', (_name, mak
         tenant: 't1',
         body: '{"wake_id":"w_1","generation":7,"acks":[{"stream":"events/a","offset":"0_2"}],"done":true}',
       },
-      { method: 'POST', path: '/v1/stream/__ds/subscriptions/sub-1/release', authorization: 'Bearer claim.tok', tenant: 't1', body: '{"wake_id":"w_1","generation":7}' },
+      {
+        method: 'POST',
+        path: '/v1/stream/__ds/subscriptions/sub-1/release',
+        authorization: 'Bearer claim.tok',
+        tenant: 't1',
+        body: '{"wake_id":"w_1","generation":7}',
+      },
     ]);
   });
 
@@ -95,7 +130,16 @@ describe.each(wireDoubles)('subscription requests on the wire (%s)', (_name, mak
   });
 
   it('types a 409 by its error code', async () => {
-    wire.script({ method: 'POST', status: 409, headers: json, body: '{"error":{"code":"ALREADY_CLAIMED","current_holder":"w2","generation":3}}' });
-    await expect(firstValueFrom(subscription(client, 'sub-1').claim('w1'))).rejects.toMatchObject({ constructor: AlreadyClaimedError, currentHolder: 'w2', generation: 3 });
+    wire.script({
+      method: 'POST',
+      status: 409,
+      headers: json,
+      body: '{"error":{"code":"ALREADY_CLAIMED","current_holder":"w2","generation":3}}',
+    });
+    await expect(firstValueFrom(subscription(client, 'sub-1').claim('w1'))).rejects.toMatchObject({
+      constructor: AlreadyClaimedError,
+      currentHolder: 'w2',
+      generation: 3,
+    });
   });
 });

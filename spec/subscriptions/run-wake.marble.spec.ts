@@ -35,7 +35,11 @@ function fakeControl(scheduler: TestScheduler, answer: (sent: Sent, index: numbe
     ack: (wake: WakeRef, acks, done) =>
       new Observable<AckResult>((subscriber) => {
         expect(wake).toMatchObject({ wakeId: 'w_1', generation: 3, token: 'tok' });
-        const request: Sent = { at: scheduler.now(), kind: done ? 'done' : 'heartbeat', ...(acks.length > 0 ? { acks } : {}) };
+        const request: Sent = {
+          at: scheduler.now(),
+          kind: done ? 'done' : 'heartbeat',
+          ...(acks.length > 0 ? { acks } : {}),
+        };
         sent.push(request);
         return (answer(request, sent.length - 1) as Observable<AckResult>).subscribe(subscriber);
       }),
@@ -57,7 +61,11 @@ describe('runWake in virtual time', () => {
     scheduler = new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
   });
 
-  const run = (handler: WakeHandler, answer: (sent: Sent, index: number) => Observable<AckResult | void>, options: { ttl?: number; every?: number } = {}) => {
+  const run = (
+    handler: WakeHandler,
+    answer: (sent: Sent, index: number) => Observable<AckResult | void>,
+    options: { ttl?: number; every?: number } = {},
+  ) => {
     const { control, sent } = fakeControl(scheduler, answer);
     const outcome$ = runWake(held(options.ttl), control, handler, {
       scheduler,
@@ -71,7 +79,10 @@ describe('runWake in virtual time', () => {
   it('heartbeats every third of the lease while the handler runs, then sends done', () => {
     scheduler.run(({ cold, expectObservable, expectSubscriptions }) => {
       const handler$ = cold<Ack>('45ms |');
-      const { outcome$, sent } = run(() => handler$, (request) => cold('-(r|)', { r: { nextWake: request.kind === 'done' } }));
+      const { outcome$, sent } = run(
+        () => handler$,
+        (request) => cold('-(r|)', { r: { nextWake: request.kind === 'done' } }),
+      );
       expectObservable(outcome$).toBe('46ms (o|)', {
         o: {
           kind: 'completed',
@@ -86,13 +97,22 @@ describe('runWake in virtual time', () => {
       expectSubscriptions(handler$.subscriptions).toBe('^ 44ms !');
       scheduler.flush();
       // Every 10 ms after the previous answer (1 ms latency): 10, 21, 32, 43; done when the handler ends at 45.
-      expect(sent.map(({ at, kind }) => `${kind}@${at}`)).toEqual(['heartbeat@10', 'heartbeat@21', 'heartbeat@32', 'heartbeat@43', 'done@45']);
+      expect(sent.map(({ at, kind }) => `${kind}@${at}`)).toEqual([
+        'heartbeat@10',
+        'heartbeat@21',
+        'heartbeat@32',
+        'heartbeat@43',
+        'done@45',
+      ]);
     });
   });
 
   it('never lets done overtake a heartbeat in flight', () => {
     scheduler.run(({ cold, expectObservable }) => {
-      const { outcome$, sent } = run(() => cold<Ack>('12ms |'), () => cold('5ms (r|)', { r: { nextWake: false } }));
+      const { outcome$, sent } = run(
+        () => cold<Ack>('12ms |'),
+        () => cold('5ms (r|)', { r: { nextWake: false } }),
+      );
       expectObservable(outcome$).toBe('20ms (o|)', { o: expect.objectContaining({ kind: 'completed' }) });
       scheduler.flush();
       // The heartbeat sent at 10 is answered at 15; done, due at 12, waits for it.
@@ -102,10 +122,22 @@ describe('runWake in virtual time', () => {
 
   it('sends each new ack once, with the next heartbeat, and acks the tail of pending streams left unacked at done', () => {
     scheduler.run(({ cold, expectObservable }) => {
-      const acks$ = cold<Ack>('2ms a 2ms b 15ms c 9ms |', { a: { stream: 'a', offset: '0_2' }, b: { stream: 'a', offset: '0_4' }, c: { stream: 'a', offset: '0_3' } });
-      const { outcome$, sent } = run(() => acks$, () => of({ nextWake: false }));
+      const acks$ = cold<Ack>('2ms a 2ms b 15ms c 9ms |', {
+        a: { stream: 'a', offset: '0_2' },
+        b: { stream: 'a', offset: '0_4' },
+        c: { stream: 'a', offset: '0_3' },
+      });
+      const { outcome$, sent } = run(
+        () => acks$,
+        () => of({ nextWake: false }),
+      );
       expectObservable(outcome$).toBe('31ms (o|)', {
-        o: expect.objectContaining({ acks: [{ stream: 'a', offset: '0_4' }, { stream: 'b', offset: '0_7' }] }),
+        o: expect.objectContaining({
+          acks: [
+            { stream: 'a', offset: '0_4' },
+            { stream: 'b', offset: '0_7' },
+          ],
+        }),
       });
       scheduler.flush();
       expect(sent).toEqual([
@@ -121,7 +153,10 @@ describe('runWake in virtual time', () => {
   it('declares the lease lost when no heartbeat is answered within the lease, stops the handler and sends nothing more', () => {
     scheduler.run(({ cold, expectObservable, expectSubscriptions }) => {
       const handler$ = cold<Ack>('100ms |');
-      const { outcome$, sent } = run(() => handler$, () => NEVER);
+      const { outcome$, sent } = run(
+        () => handler$,
+        () => NEVER,
+      );
       expectObservable(outcome$).toBe('30ms (o|)', {
         o: { kind: 'lost', wake: expect.objectContaining({ wakeId: 'w_1' }), error: expect.any(LeaseExpiredError) },
       });
@@ -144,11 +179,17 @@ describe('runWake in virtual time', () => {
 
   it('keeps the lease for as long as heartbeats are answered: a handler of three lease lengths completes', () => {
     scheduler.run(({ cold, expectObservable }) => {
-      const { outcome$, sent } = run(() => cold<Ack>('90ms |'), () => cold('3ms (r|)', { r: { nextWake: false } }), { ttl: 30, every: 10 });
+      const { outcome$, sent } = run(
+        () => cold<Ack>('90ms |'),
+        () => cold('3ms (r|)', { r: { nextWake: false } }),
+        { ttl: 30, every: 10 },
+      );
       // Heartbeats at 10, 23, ... 88 (answered at 91); done waits for that answer.
       expectObservable(outcome$).toBe('94ms (o|)', { o: expect.objectContaining({ kind: 'completed' }) });
       scheduler.flush();
-      expect(sent.map(({ at, kind }) => `${kind}@${at}`)).toEqual([10, 23, 36, 49, 62, 75, 88].map((at) => `heartbeat@${at}`).concat('done@91'));
+      expect(sent.map(({ at, kind }) => `${kind}@${at}`)).toEqual(
+        [10, 23, 36, 49, 62, 75, 88].map((at) => `heartbeat@${at}`).concat('done@91'),
+      );
     });
   });
 
@@ -173,8 +214,13 @@ describe('runWake in virtual time', () => {
   it('declares the lease lost when every heartbeat fails with a network error', () => {
     scheduler.run(({ cold, expectObservable }) => {
       const down = new NetworkError({ url: URL_, cause: new Error('ECONNRESET') });
-      const { outcome$ } = run(() => cold<Ack>('100ms |'), () => cold('1ms #', {}, down));
-      expectObservable(outcome$).toBe('30ms (o|)', { o: expect.objectContaining({ kind: 'lost', error: expect.any(LeaseExpiredError) }) });
+      const { outcome$ } = run(
+        () => cold<Ack>('100ms |'),
+        () => cold('1ms #', {}, down),
+      );
+      expectObservable(outcome$).toBe('30ms (o|)', {
+        o: expect.objectContaining({ kind: 'lost', error: expect.any(LeaseExpiredError) }),
+      });
     });
   });
 
@@ -182,7 +228,10 @@ describe('runWake in virtual time', () => {
     scheduler.run(({ cold, expectObservable, expectSubscriptions }) => {
       const handler$ = cold<Ack>('100ms |');
       const fenced = new WakeFencedError({ url: URL_, subscriptionId: 'sub-1', wakeId: 'w_1', generation: 3 });
-      const { outcome$, sent } = run(() => handler$, (_r, index) => (index === 1 ? cold('2ms #', {}, fenced) : of({ nextWake: false })));
+      const { outcome$, sent } = run(
+        () => handler$,
+        (_r, index) => (index === 1 ? cold('2ms #', {}, fenced) : of({ nextWake: false })),
+      );
       expectObservable(outcome$).toBe('22ms (o|)', { o: { kind: 'lost', wake: expect.anything(), error: fenced } });
       expectSubscriptions(handler$.subscriptions).toBe('^ 21ms !');
       scheduler.flush();
@@ -225,8 +274,13 @@ describe('runWake in virtual time', () => {
 
   it('fails a handler that acks a stream of another wake, releasing the wake', () => {
     scheduler.run(({ cold, expectObservable }) => {
-      const { outcome$, sent } = run(() => cold<Ack>('3ms a', { a: { stream: 'zzz', offset: '1' } }), () => of({ nextWake: false }));
-      expectObservable(outcome$).toBe('3ms (o|)', { o: { kind: 'failed', wake: expect.anything(), error: expect.any(InvalidArgumentError) } });
+      const { outcome$, sent } = run(
+        () => cold<Ack>('3ms a', { a: { stream: 'zzz', offset: '1' } }),
+        () => of({ nextWake: false }),
+      );
+      expectObservable(outcome$).toBe('3ms (o|)', {
+        o: { kind: 'failed', wake: expect.anything(), error: expect.any(InvalidArgumentError) },
+      });
       scheduler.flush();
       expect(sent.map(({ kind }) => kind)).toEqual(['release']);
     });
@@ -248,7 +302,10 @@ describe('runWake in virtual time', () => {
   it('releases the wake when unsubscribed, and stops the handler', () => {
     scheduler.run(({ cold, expectObservable, expectSubscriptions }) => {
       const handler$ = cold<Ack>('100ms |');
-      const { outcome$, sent } = run(() => handler$, () => cold('1ms (r|)', { r: { nextWake: false } }));
+      const { outcome$, sent } = run(
+        () => handler$,
+        () => cold('1ms (r|)', { r: { nextWake: false } }),
+      );
       expectObservable(outcome$, '^ 24ms !').toBe('');
       expectSubscriptions(handler$.subscriptions).toBe('^ 24ms !');
       scheduler.flush();

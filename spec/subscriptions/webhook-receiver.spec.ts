@@ -12,7 +12,10 @@ class CallbackServer implements HttpTransport {
     const body = '{"ok":true,"next_wake":false}';
     return {
       status: 200,
-      headers: { get: (name) => (name === 'content-type' ? 'application/json' : null), entries: () => [['content-type', 'application/json']] },
+      headers: {
+        get: (name) => (name === 'content-type' ? 'application/json' : null),
+        entries: () => [['content-type', 'application/json']],
+      },
       body: {
         text: async () => body,
         bytes: async () => new TextEncoder().encode(body),
@@ -43,7 +46,12 @@ describe('webhookReceiver callbacks', () => {
 
   async function deliver(callbackUrl: string) {
     const callbacks = new CallbackServer();
-    const client = new DurableStreamsClient({ baseUrl: 'http://streams.test/v1/stream', transport: callbacks, headers: { authorization: 'Bearer service-jwt' }, params: { tenant: 't1' } });
+    const client = new DurableStreamsClient({
+      baseUrl: 'http://streams.test/v1/stream',
+      transport: callbacks,
+      headers: { authorization: 'Bearer service-jwt' },
+      params: { tenant: 't1' },
+    });
     const receiver = webhookReceiver(client, {
       handler: () => [],
       leaseTtlMs: 30_000,
@@ -75,7 +83,10 @@ describe('webhookReceiver callbacks', () => {
   });
 
   it('refuses deliveries once closed', async () => {
-    const client = new DurableStreamsClient({ baseUrl: 'http://streams.test/v1/stream', transport: new CallbackServer() });
+    const client = new DurableStreamsClient({
+      baseUrl: 'http://streams.test/v1/stream',
+      transport: new CallbackServer(),
+    });
     const receiver = webhookReceiver(client, { handler: () => [] });
     receiver.close();
     await expect(receiver.handle('{}', 't=1,kid=k,ed25519=AAAA')).resolves.toMatchObject({ status: 503 });

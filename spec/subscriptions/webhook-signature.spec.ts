@@ -1,14 +1,25 @@
-import { parseWebhookSignature, signedPayload, WebhookSignatureError, withinReplayWindow } from '../../lib/subscriptions/webhook-signature';
+import {
+  parseWebhookSignature,
+  signedPayload,
+  WebhookSignatureError,
+  withinReplayWindow,
+} from '../../lib/subscriptions/webhook-signature';
 
 const SIG = 'x-dM4wAjylHGkh0hpQJdSOmmMn9HVcEu6N79qlxzrfm49QK8ewJ7spG44Lp-vzP1f3Lt3I8BGLHoWRgJgogxAg';
 
 describe('parseWebhookSignature', () => {
   it('parses the header the reference server sends', () => {
-    const parsed = parseWebhookSignature(`t=1796024996,kid=ds_O75aULM8x1uS2qtL3jYpVNEN64tZSRAnVEH4UL8_jqk,ed25519=${SIG}`);
-    expect(parsed).toMatchObject({ timestamp: '1796024996', timestampSeconds: 1796024996, kid: 'ds_O75aULM8x1uS2qtL3jYpVNEN64tZSRAnVEH4UL8_jqk' });
+    const parsed = parseWebhookSignature(
+      `t=1796024996,kid=ds_O75aULM8x1uS2qtL3jYpVNEN64tZSRAnVEH4UL8_jqk,ed25519=${SIG}`,
+    );
+    expect(parsed).toMatchObject({
+      timestamp: '1796024996',
+      timestampSeconds: 1796024996,
+      kid: 'ds_O75aULM8x1uS2qtL3jYpVNEN64tZSRAnVEH4UL8_jqk',
+    });
     expect(parsed.signatures).toHaveLength(1);
-    expect(Buffer.from(parsed.signatures[0]!).toString('base64url')).toBe(SIG);
-    expect(parsed.signatures[0]!.length).toBe(64);
+    expect(Buffer.from(parsed.signatures[0]).toString('base64url')).toBe(SIG);
+    expect(parsed.signatures[0].length).toBe(64);
   });
 
   it('takes parameters in any order, with spaces, and several signatures', () => {

@@ -21,7 +21,8 @@ describe('WebhookVerifier', () => {
   let server: JwksServer;
   let key: SigningKey;
   let clock: number;
-  const verifier = (options: Partial<WebhookVerifierOptions> = {}) => new WebhookVerifier({ jwksUrl: JWKS_URL, transport: server, now: () => clock, ...options });
+  const verifier = (options: Partial<WebhookVerifierOptions> = {}) =>
+    new WebhookVerifier({ jwksUrl: JWKS_URL, transport: server, now: () => clock, ...options });
   const reason = (promise: Promise<unknown>) =>
     promise.then(
       () => 'verified',
@@ -45,13 +46,17 @@ describe('WebhookVerifier', () => {
       callbackUrl: 'http://streams.test/v1/stream/__ds/subscriptions/sub-1/callback',
       callbackToken: 'tok',
     });
-    expect(server.requests.map((request) => [request.method, request.url, request.headers['accept']])).toEqual([['GET', JWKS_URL, 'application/jwk-set+json, application/json']]);
+    expect(server.requests.map((request) => [request.method, request.url, request.headers['accept']])).toEqual([
+      ['GET', JWKS_URL, 'application/jwk-set+json, application/json'],
+    ]);
   });
 
   it('verifies the raw body given as bytes, multi-byte characters included', async () => {
     const unicode = body.replace('w_abc', 'w_ä€😀');
     const bytes = new TextEncoder().encode(unicode);
-    await expect(verifier().verify(bytes, signatureHeader(key, bytes, seconds))).resolves.toMatchObject({ wakeId: 'w_ä€😀' });
+    await expect(verifier().verify(bytes, signatureHeader(key, bytes, seconds))).resolves.toMatchObject({
+      wakeId: 'w_ä€😀',
+    });
   });
 
   it('rejects a tampered body, a re-serialized body and a signature of another key', async () => {
@@ -79,7 +84,9 @@ describe('WebhookVerifier', () => {
     expect(await reason(v.verify(body, undefined))).toBe('missing');
     expect(await reason(v.verify(body, ''))).toBe('missing');
     expect(await reason(v.verify(body, 'sha256=abc'))).toBe('malformed');
-    expect(await reason(v.verify(body, [signatureHeader(key, body, seconds), signatureHeader(key, body, seconds)]))).toBe('malformed');
+    expect(
+      await reason(v.verify(body, [signatureHeader(key, body, seconds), signatureHeader(key, body, seconds)])),
+    ).toBe('malformed');
     const error = await v.verify(body, undefined).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(WebhookSignatureError);
     expect((error as WebhookSignatureError).code).toBe('WEBHOOK_SIGNATURE_INVALID');
@@ -121,7 +128,8 @@ describe('WebhookVerifier', () => {
   it('refetches for unknown kids at most once per cooldown, so forged headers cannot make it fetch per request', async () => {
     const v = verifier({ refetchCooldownMs: 10_000 });
     await v.verify(body, signatureHeader(key, body, seconds));
-    for (let i = 0; i < 5; i++) expect(await reason(v.verify(body, signatureHeader(signingKey(), body, seconds)))).toBe('unknown-key');
+    for (let i = 0; i < 5; i++)
+      expect(await reason(v.verify(body, signatureHeader(signingKey(), body, seconds)))).toBe('unknown-key');
     expect(server.requests).toHaveLength(1);
     clock = NOW + 10_000;
     expect(await reason(v.verify(body, signatureHeader(signingKey(), body, clock / 1000)))).toBe('unknown-key');
@@ -149,8 +157,12 @@ describe('WebhookVerifier', () => {
   });
 
   it('refuses a verified delivery for a subscription it does not serve, when told which it serves', async () => {
-    expect(await reason(verifier({ subscriptionIds: ['sub-2'] }).verify(body, signatureHeader(key, body, seconds)))).toBe('unexpected-subscription');
-    expect(await reason(verifier({ subscriptionIds: ['sub-2', 'sub-1'] }).verify(body, signatureHeader(key, body, seconds)))).toBe('verified');
+    expect(
+      await reason(verifier({ subscriptionIds: ['sub-2'] }).verify(body, signatureHeader(key, body, seconds))),
+    ).toBe('unexpected-subscription');
+    expect(
+      await reason(verifier({ subscriptionIds: ['sub-2', 'sub-1'] }).verify(body, signatureHeader(key, body, seconds))),
+    ).toBe('verified');
   });
 
   it('fails with a ParseError when a correctly signed body is not a notification', async () => {
@@ -169,7 +181,9 @@ describe('JwksCache', () => {
     const good = signingKey();
     const cache = new JwksCache({
       load: async () => ({
-        body: JSON.stringify({ keys: [{ kty: 'RSA', kid: 'rsa', n: 'x', e: 'AQAB' }, { ...good.jwk, kid: 'enc', use: 'enc' }, good.jwk] }),
+        body: JSON.stringify({
+          keys: [{ kty: 'RSA', kid: 'rsa', n: 'x', e: 'AQAB' }, { ...good.jwk, kid: 'enc', use: 'enc' }, good.jwk],
+        }),
         cacheControl: undefined,
       }),
       now: () => 0,

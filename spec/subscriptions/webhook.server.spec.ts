@@ -1,13 +1,22 @@
 import { createServer, type Server } from 'node:http';
 import { concatMap, filter, firstValueFrom, from, map, take, tap, timer, toArray } from 'rxjs';
-import { subscription, webhookReceiver, type Ack, type Wake, type WebhookReceiver, type WakeOutcome } from '../../lib/subscriptions';
+import {
+  subscription,
+  webhookReceiver,
+  type Ack,
+  type Wake,
+  type WebhookReceiver,
+  type WakeOutcome,
+} from '../../lib/subscriptions';
 import { unique, useSubscriptionServer } from './support/server';
 import { appendJson, headStream } from '../../lib/index';
 
 const fixture = useSubscriptionServer();
 
 /** A receiver behind a node:http server on a loopback port, recording what it answered. */
-async function listen(receiver: WebhookReceiver): Promise<{ url: string; answers: number[]; close: () => Promise<void> }> {
+async function listen(
+  receiver: WebhookReceiver,
+): Promise<{ url: string; answers: number[]; close: () => Promise<void> }> {
   const answers: number[] = [];
   const http: Server = createServer((request, response) => {
     response.on('finish', () => answers.push(response.statusCode));
@@ -40,7 +49,8 @@ async function webhookSubscription(url: string, leaseTtlMs = 5000) {
   await fixture.server.createJson(`${prefix}/a`);
   const handle = subscription(fixture.admin, unique('sub'));
   await firstValueFrom(handle.ensure({ type: 'webhook', pattern: `${prefix}/*`, webhook: { url }, leaseTtlMs }));
-  const append = (value: unknown) => firstValueFrom(appendJson(fixture.admin.stream(`${prefix}/a`, { contentType: 'application/json' }), value));
+  const append = (value: unknown) =>
+    firstValueFrom(appendJson(fixture.admin.stream(`${prefix}/a`, { contentType: 'application/json' }), value));
   const tail = async () => (await firstValueFrom(headStream(fixture.admin.stream(`${prefix}/a`)))).nextOffset;
   return { handle, append, tail, path: `${prefix}/a` };
 }
@@ -55,11 +65,15 @@ describe('webhook deliveries from the reference server', () => {
       const { handle, append, tail, path } = await webhookSubscription(hook.url);
       await append({ n: 1 });
       const outcome = await outcomes;
-      expect(outcome).toMatchObject({ kind: 'completed', acks: [{ stream: path, offset: await tail() }], wake: { subscriptionId: handle.id } });
+      expect(outcome).toMatchObject({
+        kind: 'completed',
+        acks: [{ stream: path, offset: await tail() }],
+        wake: { subscriptionId: handle.id },
+      });
       expect(outcome.wake).not.toHaveProperty('callbackToken');
       expect(seen).toEqual([{ n: 1 }]);
       expect(hook.answers).toEqual([202]);
-      expect((await firstValueFrom(handle.get())).streams[0]!.ackedOffset).toBe(await tail());
+      expect((await firstValueFrom(handle.get())).streams[0].ackedOffset).toBe(await tail());
     } finally {
       await hook.close();
     }
@@ -67,14 +81,18 @@ describe('webhook deliveries from the reference server', () => {
 
   it('keeps the lease through callbacks while a handler runs past it', async () => {
     const { client, transport } = fixture.server.client();
-    const receiver = webhookReceiver(client, { handler: (wake) => timer(2600).pipe(concatMap(() => readAll([])(wake))) });
+    const receiver = webhookReceiver(client, {
+      handler: (wake) => timer(2600).pipe(concatMap(() => readAll([])(wake))),
+    });
     const outcome = firstValueFrom(receiver.outcomes);
     const hook = await listen(receiver);
     try {
       const { append } = await webhookSubscription(hook.url, 1000);
       await append({ n: 1 });
       await expect(outcome).resolves.toMatchObject({ kind: 'completed' });
-      expect(transport.count((request) => request.path.endsWith('/callback') && !request.body.includes('"done"'))).toBeGreaterThanOrEqual(5);
+      expect(
+        transport.count((request) => request.path.endsWith('/callback') && !request.body.includes('"done"')),
+      ).toBeGreaterThanOrEqual(5);
       expect(hook.answers).toEqual([202]);
     } finally {
       await hook.close();
@@ -129,7 +147,10 @@ describe('webhook deliveries from the reference server', () => {
     const hook = await listen(receiver);
     try {
       const unsigned = await fetch(hook.url, { method: 'POST', body: '{}' });
-      expect([unsigned.status, await unsigned.json()]).toEqual([401, { error: { code: 'WEBHOOK_SIGNATURE_INVALID', reason: 'missing' } }]);
+      expect([unsigned.status, await unsigned.json()]).toEqual([
+        401,
+        { error: { code: 'WEBHOOK_SIGNATURE_INVALID', reason: 'missing' } },
+      ]);
       expect((await fetch(hook.url)).status).toBe(405);
 
       let captured: { body: string; header: string } | undefined;
@@ -144,8 +165,17 @@ describe('webhook deliveries from the reference server', () => {
       await append({ n: 1 });
       while (!captured) await new Promise((resolve) => setTimeout(resolve, 10));
       spy.close();
-      const outcomes = firstValueFrom(receiver.outcomes.pipe(filter((outcome: WakeOutcome) => outcome.kind === 'completed'), take(1), toArray()));
-      const answers = await Promise.all([receiver.handle(captured.body, captured.header), receiver.handle(captured.body, captured.header)]);
+      const outcomes = firstValueFrom(
+        receiver.outcomes.pipe(
+          filter((outcome: WakeOutcome) => outcome.kind === 'completed'),
+          take(1),
+          toArray(),
+        ),
+      );
+      const answers = await Promise.all([
+        receiver.handle(captured.body, captured.header),
+        receiver.handle(captured.body, captured.header),
+      ]);
       expect(answers.map((answer) => answer.status)).toEqual([202, 202]);
       await outcomes;
       // Once more after the wake completed: answered, not run again.

@@ -49,11 +49,25 @@ const webhook = {
 describe('subscription wire mapping', () => {
   it('sends the configuration in snake_case, leaving out what was not given', () => {
     expect(
-      configToWire({ type: 'pull-wake', pattern: 'events/*', streams: ['a', 'b'], wakeStream: 'wake/pool', leaseTtlMs: 5000, description: 'd' }),
-    ).toEqual({ type: 'pull-wake', pattern: 'events/*', streams: ['a', 'b'], wake_stream: 'wake/pool', lease_ttl_ms: 5000, description: 'd' });
-    expect(JSON.stringify(configToWire({ type: 'webhook', streams: ['a'], webhook: { url: 'https://w.example/h' } }))).toBe(
-      '{"type":"webhook","streams":["a"],"webhook":{"url":"https://w.example/h"}}',
-    );
+      configToWire({
+        type: 'pull-wake',
+        pattern: 'events/*',
+        streams: ['a', 'b'],
+        wakeStream: 'wake/pool',
+        leaseTtlMs: 5000,
+        description: 'd',
+      }),
+    ).toEqual({
+      type: 'pull-wake',
+      pattern: 'events/*',
+      streams: ['a', 'b'],
+      wake_stream: 'wake/pool',
+      lease_ttl_ms: 5000,
+      description: 'd',
+    });
+    expect(
+      JSON.stringify(configToWire({ type: 'webhook', streams: ['a'], webhook: { url: 'https://w.example/h' } })),
+    ).toBe('{"type":"webhook","streams":["a"],"webhook":{"url":"https://w.example/h"}}');
   });
 
   it('reads a pull-wake subscription', () => {
@@ -79,7 +93,10 @@ describe('subscription wire mapping', () => {
     expect(subscriptionFromWire({ ...webhook, wake_stream: null }, URL_)).toMatchObject({
       type: 'webhook',
       wakeStream: undefined,
-      webhook: { url: 'http://127.0.0.1:44349/hook', signing: { alg: 'ed25519', kid: 'ds_O75a', jwksUrl: 'http://127.0.0.1:42797/v1/stream/__ds/jwks.json' } },
+      webhook: {
+        url: 'http://127.0.0.1:44349/hook',
+        signing: { alg: 'ed25519', kid: 'ds_O75a', jwksUrl: 'http://127.0.0.1:42797/v1/stream/__ds/jwks.json' },
+      },
       status: 'failed',
       description: 'hooks',
     });
@@ -89,9 +106,9 @@ describe('subscription wire mapping', () => {
     const { lease_ttl_ms: _, ...noTtl } = pullWake;
     expect(() => subscriptionFromWire(noTtl, URL_)).toThrow(ParseError);
     expect(() => subscriptionFromWire(noTtl, URL_)).toThrow(/'lease_ttl_ms' is missing, expected a number/);
-    expect(() => subscriptionFromWire({ ...pullWake, streams: [{ path: 'a', link_type: 'other', acked_offset: '1' }] }, URL_)).toThrow(
-      /streams\[0\]: 'link_type' is string "other", expected 'glob' or 'explicit'/,
-    );
+    expect(() =>
+      subscriptionFromWire({ ...pullWake, streams: [{ path: 'a', link_type: 'other', acked_offset: '1' }] }, URL_),
+    ).toThrow(/streams\[0\]: 'link_type' is string "other", expected 'glob' or 'explicit'/);
     expect(() => parseJsonBody('<html>proxy</html>', 'claim', URL_)).toThrow(/claim: the response is not JSON/);
     expect(() => parseJsonBody('[1]', 'claim', URL_)).toThrow(/not a JSON object/);
   });
@@ -131,7 +148,9 @@ describe('subscription wire mapping', () => {
   });
 
   it('reads wake events and ignores other messages of a shared wake stream', () => {
-    expect(wakeEventFromWire({ type: 'wake', subscription_id: 's1', stream: 'events/a', generation: 1, ts: 1796024983672 })).toEqual({
+    expect(
+      wakeEventFromWire({ type: 'wake', subscription_id: 's1', stream: 'events/a', generation: 1, ts: 1796024983672 }),
+    ).toEqual({
       subscriptionId: 's1',
       stream: 'events/a',
       generation: 1,
@@ -148,7 +167,9 @@ describe('validateSubscriptionConfig', () => {
 
   it('accepts the two kinds', () => {
     expect(invalid({ type: 'pull-wake', pattern: 'a/*', wakeStream: 'w' })).not.toThrow();
-    expect(invalid({ type: 'webhook', streams: ['a'], webhook: { url: 'https://h' }, leaseTtlMs: 600_000 })).not.toThrow();
+    expect(
+      invalid({ type: 'webhook', streams: ['a'], webhook: { url: 'https://h' }, leaseTtlMs: 600_000 }),
+    ).not.toThrow();
   });
 
   it.each([
@@ -158,7 +179,10 @@ describe('validateSubscriptionConfig', () => {
     [{ type: 'pull-wake', streams: ['a', ''], wakeStream: 'w' }, /streams must be an array of non-empty/],
     [{ type: 'pull-wake', pattern: 'a' }, /needs wakeStream/],
     [{ type: 'webhook', pattern: 'a' }, /needs webhook.url/],
-    [{ type: 'pull-wake', pattern: 'a', wakeStream: 'w', leaseTtlMs: 999 }, /leaseTtlMs must be .* from 1000 to 600000, got 999/],
+    [
+      { type: 'pull-wake', pattern: 'a', wakeStream: 'w', leaseTtlMs: 999 },
+      /leaseTtlMs must be .* from 1000 to 600000, got 999/,
+    ],
     [{ type: 'pull-wake', pattern: 'a', wakeStream: 'w', leaseTtlMs: 1500.5 }, /leaseTtlMs/],
   ])('refuses %j', (config, message) => {
     expect(invalid(config)).toThrow(InvalidArgumentError);

@@ -1,5 +1,25 @@
-import { concatMap, firstValueFrom, ignoreElements, from, map, merge, take, tap, timer, toArray, type Observable, type Subscription as RxSubscription } from 'rxjs';
-import { LeaseExpiredError, subscription, type Ack, type SubscriptionHandle, type Wake, type WakeOutcome } from '../../lib/subscriptions';
+import {
+  concatMap,
+  firstValueFrom,
+  ignoreElements,
+  from,
+  map,
+  merge,
+  take,
+  tap,
+  timer,
+  toArray,
+  type Observable,
+  type Subscription as RxSubscription,
+} from 'rxjs';
+import {
+  LeaseExpiredError,
+  subscription,
+  type Ack,
+  type SubscriptionHandle,
+  type Wake,
+  type WakeOutcome,
+} from '../../lib/subscriptions';
 import { unique, useSubscriptionServer } from './support/server';
 import { appendJson, headStream } from '../../lib/index';
 
@@ -11,11 +31,14 @@ async function pullWake(streams: number, leaseTtlMs: number): Promise<{ handle: 
   const paths = Array.from({ length: streams }, (_, i) => `${prefix}/s${i}`);
   await fixture.server.createJson(...paths);
   const handle = subscription(fixture.admin, unique('sub'));
-  await firstValueFrom(handle.ensure({ type: 'pull-wake', pattern: `${prefix}/*`, wakeStream: unique('wake'), leaseTtlMs }));
+  await firstValueFrom(
+    handle.ensure({ type: 'pull-wake', pattern: `${prefix}/*`, wakeStream: unique('wake'), leaseTtlMs }),
+  );
   return { handle, paths };
 }
 
-const append = (path: string, value: unknown) => firstValueFrom(appendJson(fixture.admin.stream(path, { contentType: 'application/json' }), value));
+const append = (path: string, value: unknown) =>
+  firstValueFrom(appendJson(fixture.admin.stream(path, { contentType: 'application/json' }), value));
 
 /** Reads every pending stream of the wake, passing each message to `seen`, acking each batch. */
 const readAll =
@@ -41,8 +64,10 @@ async function eventually(check: () => Promise<boolean> | boolean, ms = 10_000):
 
 async function ackedAtTails(handle: SubscriptionHandle): Promise<boolean> {
   const { streams } = await firstValueFrom(handle.get());
-  const tails = await Promise.all(streams.map((stream) => firstValueFrom(headStream(fixture.admin.stream(stream.path)))));
-  return streams.every((stream, i) => stream.ackedOffset === tails[i]!.nextOffset);
+  const tails = await Promise.all(
+    streams.map((stream) => firstValueFrom(headStream(fixture.admin.stream(stream.path)))),
+  );
+  return streams.every((stream, i) => stream.ackedOffset === tails[i].nextOffset);
 }
 
 describe('pull-wake workers on the reference server', () => {
@@ -61,13 +86,22 @@ describe('pull-wake workers on the reference server', () => {
         active++;
         mostActive = Math.max(mostActive, active);
         return merge(
-          readAll((path, item) => seen.set(`${path}#${(item as { i: number }).i}`, (seen.get(`${path}#${(item as { i: number }).i}`) ?? 0) + 1))(wake),
+          readAll((path, item) =>
+            seen.set(
+              `${path}#${(item as { i: number }).i}`,
+              (seen.get(`${path}#${(item as { i: number }).i}`) ?? 0) + 1,
+            ),
+          )(wake),
           timer(5).pipe(ignoreElements()),
         ).pipe(tap({ finalize: () => active-- }));
       };
-      running.push(subscription(client, handle.id).process({ worker, claimIntervalMs: 1000 }, handler).subscribe((outcome) => outcomes.push(outcome)));
+      running.push(
+        subscription(client, handle.id)
+          .process({ worker, claimIntervalMs: 1000 }, handler)
+          .subscribe((outcome) => outcomes.push(outcome)),
+      );
     }
-    for (let i = 0; i < 40; i++) await append(paths[i % 4]!, { i });
+    for (let i = 0; i < 40; i++) await append(paths[i % 4], { i });
 
     await eventually(async () => seen.size === 40 && (await ackedAtTails(handle)));
     expect(mostActive).toBe(1);
@@ -77,30 +111,41 @@ describe('pull-wake workers on the reference server', () => {
 
   it('keeps the lease of a handler that runs three lease lengths', async () => {
     const { handle, paths } = await pullWake(1, 1000);
-    await append(paths[0]!, { i: 0 });
+    await append(paths[0], { i: 0 });
     const { client, transport } = fixture.server.client();
     const outcome = await firstValueFrom(
-      subscription(client, handle.id).process({ worker: 'slow', claimIntervalMs: 60_000 }, (wake) => timer(3100).pipe(concatMap(() => readAll(() => undefined)(wake)))),
+      subscription(client, handle.id).process({ worker: 'slow', claimIntervalMs: 60_000 }, (wake) =>
+        timer(3100).pipe(concatMap(() => readAll(() => undefined)(wake))),
+      ),
     );
     expect(outcome).toMatchObject({ kind: 'completed', acks: [{ stream: paths[0] }] });
     // Every third of the lease: about nine heartbeats in 3.1 s.
-    expect(transport.count((request) => request.path.endsWith('/ack') && !request.body.includes('"done"'))).toBeGreaterThanOrEqual(6);
+    expect(
+      transport.count((request) => request.path.endsWith('/ack') && !request.body.includes('"done"')),
+    ).toBeGreaterThanOrEqual(6);
     expect(await ackedAtTails(handle)).toBe(true);
   });
 
   it('a lease lost through dropped heartbeats yields lost, and another worker does the work again', async () => {
     const { handle, paths } = await pullWake(1, 1000);
-    await append(paths[0]!, { i: 0 });
+    await append(paths[0], { i: 0 });
     const a = fixture.server.client();
     a.transport.drop = (request) => request.url.endsWith('/ack');
     const lost = firstValueFrom(
-      subscription(a.client, handle.id).process({ worker: 'a', claimIntervalMs: 60_000 }, (wake) => timer(10_000).pipe(concatMap(() => readAll(() => undefined)(wake)))),
+      subscription(a.client, handle.id).process({ worker: 'a', claimIntervalMs: 60_000 }, (wake) =>
+        timer(10_000).pipe(concatMap(() => readAll(() => undefined)(wake))),
+      ),
     );
     await expect(lost).resolves.toMatchObject({ kind: 'lost', error: expect.any(LeaseExpiredError) });
 
     const b = fixture.server.client();
     const done: string[] = [];
-    const outcome = await firstValueFrom(subscription(b.client, handle.id).process({ worker: 'b', claimIntervalMs: 200 }, readAll((path) => done.push(path))));
+    const outcome = await firstValueFrom(
+      subscription(b.client, handle.id).process(
+        { worker: 'b', claimIntervalMs: 200 },
+        readAll((path) => done.push(path)),
+      ),
+    );
     expect(outcome.kind).toBe('completed');
     expect(done).toEqual([paths[0]]);
     expect(await ackedAtTails(handle)).toBe(true);
@@ -108,30 +153,34 @@ describe('pull-wake workers on the reference server', () => {
 
   it('unsubscribing releases the held wake and stops every request', async () => {
     const { handle, paths } = await pullWake(1, 2000);
-    await append(paths[0]!, { i: 0 });
+    await append(paths[0], { i: 0 });
     const { client, transport } = fixture.server.client();
     let started!: () => void;
     const handlerStarted = new Promise<void>((resolve) => (started = resolve));
     const worker = subscription(client, handle.id)
       .process({ worker: 'quitter', claimIntervalMs: 100 }, () => {
         started();
-        return timer(60_000).pipe(map(() => ({ stream: paths[0]!, offset: '0' })));
+        return timer(60_000).pipe(map(() => ({ stream: paths[0], offset: '0' })));
       })
       .subscribe();
     await handlerStarted;
     worker.unsubscribe();
-    await eventually(() => transport.count((request) => request.path.endsWith('/release')) === 1 && transport.inFlight === 0);
+    await eventually(
+      () => transport.count((request) => request.path.endsWith('/release')) === 1 && transport.inFlight === 0,
+    );
     const after = transport.sent.length;
     await new Promise((resolve) => setTimeout(resolve, 700));
     expect(transport.sent.length).toBe(after);
     // Released, not left to expire: another worker claims at once.
     const other = fixture.server.client();
-    await expect(firstValueFrom(subscription(other.client, handle.id).claim('next'))).resolves.toMatchObject({ wakeId: expect.any(String) });
+    await expect(firstValueFrom(subscription(other.client, handle.id).claim('next'))).resolves.toMatchObject({
+      wakeId: expect.any(String),
+    });
   });
 
   it('outcomes are values: a failing handler releases the wake and the worker goes on', async () => {
     const { handle, paths } = await pullWake(1, 5000);
-    await append(paths[0]!, { i: 0 });
+    await append(paths[0], { i: 0 });
     const { client } = fixture.server.client({ retry: { initialDelayMs: 20, maxDelayMs: 20, jitter: false } });
     let calls = 0;
     const outcomes = await firstValueFrom(

@@ -35,10 +35,11 @@ export async function startCuttableProxy(target: string): Promise<CuttableProxy>
       client.pipe(upstream);
       upstream.pipe(client);
     });
-  const listen = (server: Server, port: number) => new Promise<number>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, '127.0.0.1', () => resolve((server.address() as AddressInfo).port));
-  });
+  const listen = (server: Server, port: number) =>
+    new Promise<number>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, '127.0.0.1', () => resolve((server.address() as AddressInfo).port));
+    });
   let server: Server | undefined = make();
   const port = await listen(server, 0);
   const cut = async () => {

@@ -1,5 +1,10 @@
 import type http from 'node:http';
-import { DurableStreamsClient, fetchTransport, type DurableStreamsClientOptions, type HttpTransport } from '../../lib/index';
+import {
+  DurableStreamsClient,
+  fetchTransport,
+  type DurableStreamsClientOptions,
+  type HttpTransport,
+} from '../../lib/index';
 import { undiciTransport } from '../../lib/undici';
 import { LoopbackServer, type SeenRequest } from './loopback-server';
 
@@ -22,13 +27,24 @@ export interface HostileFixture {
  * enclosing `describe`, torn down after it: a stalled answer of one test
  * never holds a socket of the next.
  */
-export function useHostileServer(makeTransport: () => HttpTransport & { close?: () => Promise<void> }, options: DurableStreamsClientOptions = {}): HostileFixture {
-  const fixture = {} as { server: LoopbackServer; transport: HostileFixture['transport']; client: DurableStreamsClient };
+export function useHostileServer(
+  makeTransport: () => HttpTransport & { close?: () => Promise<void> },
+  options: DurableStreamsClientOptions = {},
+): HostileFixture {
+  const fixture = {} as {
+    server: LoopbackServer;
+    transport: HostileFixture['transport'];
+    client: DurableStreamsClient;
+  };
   beforeEach(async () => {
     fixture.server = new LoopbackServer();
     const origin = await fixture.server.start();
     fixture.transport = makeTransport();
-    fixture.client = new DurableStreamsClient({ baseUrl: `${origin}/v1/stream`, transport: fixture.transport, ...options });
+    fixture.client = new DurableStreamsClient({
+      baseUrl: `${origin}/v1/stream`,
+      transport: fixture.transport,
+      ...options,
+    });
   });
   afterEach(async () => {
     await fixture.transport.close?.();
@@ -38,16 +54,26 @@ export function useHostileServer(makeTransport: () => HttpTransport & { close?: 
 }
 
 /** Answers every request to `server` with `handler`, told the request's number (from 0). */
-export function script(server: LoopbackServer, handler: (req: http.IncomingMessage, res: http.ServerResponse, index: number) => void): void {
+export function script(
+  server: LoopbackServer,
+  handler: (req: http.IncomingMessage, res: http.ServerResponse, index: number) => void,
+): void {
   server.answer((req, res) => handler(req, res, server.requests.length - 1));
 }
 
 /** Requests whose response has not closed: a client that left one hanging shows here. */
-export const hanging = (server: LoopbackServer): SeenRequest[] => server.requests.filter((request) => request.closedAt === undefined);
+export const hanging = (server: LoopbackServer): SeenRequest[] =>
+  server.requests.filter((request) => request.closedAt === undefined);
 
 /** The headers of a protocol read answer. */
-export function readHeaders(offset: string, extra: { upToDate?: boolean; closed?: boolean; contentType?: string; cursor?: string } = {}): Record<string, string> {
-  const headers: Record<string, string> = { 'content-type': extra.contentType ?? 'application/json', 'stream-next-offset': offset };
+export function readHeaders(
+  offset: string,
+  extra: { upToDate?: boolean; closed?: boolean; contentType?: string; cursor?: string } = {},
+): Record<string, string> {
+  const headers: Record<string, string> = {
+    'content-type': extra.contentType ?? 'application/json',
+    'stream-next-offset': offset,
+  };
   if (extra.upToDate) headers['stream-up-to-date'] = 'true';
   if (extra.closed) headers['stream-closed'] = 'true';
   if (extra.cursor) headers['stream-cursor'] = extra.cursor;
@@ -55,12 +81,23 @@ export function readHeaders(offset: string, extra: { upToDate?: boolean; closed?
 }
 
 /** A catch-up or long-poll answer. */
-export function readAnswer(res: http.ServerResponse, offset: string, body: string, extra: Parameters<typeof readHeaders>[1] = {}): void {
+export function readAnswer(
+  res: http.ServerResponse,
+  offset: string,
+  body: string,
+  extra: Parameters<typeof readHeaders>[1] = {},
+): void {
   res.writeHead(200, readHeaders(offset, extra)).end(body);
 }
 
 /** Headers sent, and `firstBytes` of a body announced as `length` bytes: then nothing, ever (a half-open connection). */
-export function stallBody(res: http.ServerResponse, status: number, headers: Record<string, string>, firstBytes: string, length = firstBytes.length + 1000): void {
+export function stallBody(
+  res: http.ServerResponse,
+  status: number,
+  headers: Record<string, string>,
+  firstBytes: string,
+  length = firstBytes.length + 1000,
+): void {
   res.writeHead(status, { ...headers, 'content-length': String(length) });
   res.write(firstBytes);
   res.flushHeaders();
@@ -73,7 +110,10 @@ export function sseHead(res: http.ServerResponse, extra: Record<string, string> 
 }
 
 /** One SSE control event's text. */
-export function sseControl(offset: string, extra: { upToDate?: boolean; closed?: boolean; cursor?: string } = {}): string {
+export function sseControl(
+  offset: string,
+  extra: { upToDate?: boolean; closed?: boolean; cursor?: string } = {},
+): string {
   const control: Record<string, unknown> = { streamNextOffset: offset };
   if (extra.cursor) control['streamCursor'] = extra.cursor;
   if (extra.upToDate) control['upToDate'] = true;
@@ -88,5 +128,7 @@ export function sseData(data: string): string {
 
 /** What an SPA's fallback route answers for any path: its index page, 200. */
 export function spaFallback(res: http.ServerResponse): void {
-  res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end('<!doctype html><html><head><title>App</title></head><body><app-root></app-root></body></html>');
+  res
+    .writeHead(200, { 'content-type': 'text/html; charset=utf-8' })
+    .end('<!doctype html><html><head><title>App</title></head><body><app-root></app-root></body></html>');
 }

@@ -70,8 +70,12 @@ export class LoopbackServer {
 
   /** Resolves when `count` requests matching `pattern` have arrived. */
   async waitFor(pattern: RegExp, count = 1, timeoutMs = 5_000): Promise<SeenRequest> {
-    await waitUntil(() => this.matching(pattern).length >= count, `a request matching ${pattern}; saw ${this.requests.map((r) => r.url).join(', ')}`, timeoutMs);
-    return this.matching(pattern)[count - 1]!;
+    await waitUntil(
+      () => this.matching(pattern).length >= count,
+      `a request matching ${pattern}; saw ${this.requests.map((r) => r.url).join(', ')}`,
+      timeoutMs,
+    );
+    return this.matching(pattern)[count - 1];
   }
 
   /** Ends the open responses whose URL matches, cleanly, as a server ends an SSE connection. */
@@ -110,17 +114,21 @@ export class LoopbackServer {
     // Asked to end before the upstream answered: ended once it has (a server cannot end a response it has not begun).
     let endRequested = false;
     this.open.set(record, () => (endRequested = true));
-    const upstream = http.request(`${this.proxyTo}${req.url ?? '/'}`, { method: req.method, headers: req.headers }, (upstreamRes) => {
-      res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.headers);
-      upstreamRes.pipe(res);
-      const end = () => {
-        upstreamRes.unpipe(res);
-        upstreamRes.destroy();
-        res.end();
-      };
-      if (endRequested) end();
-      else if (this.open.has(record)) this.open.set(record, end);
-    });
+    const upstream = http.request(
+      `${this.proxyTo}${req.url ?? '/'}`,
+      { method: req.method, headers: req.headers },
+      (upstreamRes) => {
+        res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.headers);
+        upstreamRes.pipe(res);
+        const end = () => {
+          upstreamRes.unpipe(res);
+          upstreamRes.destroy();
+          res.end();
+        };
+        if (endRequested) end();
+        else if (this.open.has(record)) this.open.set(record, end);
+      },
+    );
     upstream.on('error', () => res.destroy());
     // A client that goes away takes its upstream request with it, as a real proxy would.
     res.on('close', () => upstream.destroy());
@@ -152,8 +160,14 @@ export interface LoopbackFixture {
  * enclosing `describe`: started before its tests, closed after them; the
  * request log and any `intercept` are cleared before each test.
  */
-export function useLoopbackServer(makeTransport: () => HttpTransport & { close?: () => Promise<void> }): LoopbackFixture {
-  const fixture = { server: new LoopbackServer(), base: '', transport: undefined as unknown as LoopbackFixture['transport'] };
+export function useLoopbackServer(
+  makeTransport: () => HttpTransport & { close?: () => Promise<void> },
+): LoopbackFixture {
+  const fixture = {
+    server: new LoopbackServer(),
+    base: '',
+    transport: undefined as unknown as LoopbackFixture['transport'],
+  };
   beforeAll(async () => {
     fixture.base = await fixture.server.start();
     fixture.transport = makeTransport();

@@ -23,7 +23,12 @@ function freePort() {
   });
 }
 
-function config(dir, port, upstream, { bodyLimit = '1m', workerConnections = 64, http = () => '', location = 'proxy_buffering off;' }) {
+function config(
+  dir,
+  port,
+  upstream,
+  { bodyLimit = '1m', workerConnections = 64, http = () => '', location = 'proxy_buffering off;' },
+) {
   // Run as root (CI containers), nginx hands its workers to nobody, who must reach the temporary files.
   const user = process.getuid?.() === 0 ? 'user root;' : '';
   return `${user}
@@ -99,7 +104,9 @@ async function startNginxProcess(upstream, options = {}) {
   for (let tries = 0; ; tries++) {
     const port = await freePort();
     writeFileSync(join(dir, 'nginx.conf'), config(dir, port, host, options));
-    const child = spawn(NGINX, ['-p', dir, '-c', join(dir, 'nginx.conf'), '-e', join(dir, 'error.log')], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(NGINX, ['-p', dir, '-c', join(dir, 'nginx.conf'), '-e', join(dir, 'error.log')], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     let stderr = '';
     child.stderr.on('data', (chunk) => (stderr += chunk.toString()));
     if (await listening(port, child)) return { origin: `http://127.0.0.1:${port}`, stop: () => stop(child, dir) };

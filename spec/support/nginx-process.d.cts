@@ -13,4 +13,7 @@ export interface NginxProcessOptions {
 }
 
 /** Starts nginx in front of `upstream` on a free loopback port. */
-export declare function startNginxProcess(upstream: string, options?: NginxProcessOptions): Promise<{ readonly origin: string; stop(): Promise<void> }>;
+export declare function startNginxProcess(
+  upstream: string,
+  options?: NginxProcessOptions,
+): Promise<{ readonly origin: string; stop(): Promise<void> }>;

@@ -4,5 +4,13 @@ import { DEFAULT_RETRY } from '../../lib/retry/retry-config';
 
 /** A stream context without an executor, for producers whose sender is injected: the content type is given, nothing is sent. */
 export function offlineContext(url: string, contentType: Observable<string> = of('application/json')): StreamContext {
-  return { url, http: undefined as never, scheduler: undefined, timeoutMs: 30_000, retry: DEFAULT_RETRY, connectivity: { wakes: NEVER, isOffline: () => false }, contentType: () => contentType };
+  return {
+    url,
+    http: undefined as never,
+    scheduler: undefined,
+    timeoutMs: 30_000,
+    retry: DEFAULT_RETRY,
+    connectivity: { wakes: NEVER, isOffline: () => false },
+    contentType: () => contentType,
+  };
 }

@@ -1,10 +1,16 @@
-import { DurableStreamsClient, fetchTransport, type DurableStreamsClientOptions, type HttpTransport } from '../../lib/index';
+import {
+  DurableStreamsClient,
+  fetchTransport,
+  type DurableStreamsClientOptions,
+  type HttpTransport,
+} from '../../lib/index';
 import { undiciTransport } from '../../lib/transport/undici/undici-transport';
 
 /** The reference server started by globalSetup (a free loopback port). */
 export function serverUrl(): string {
   const url = process.env['DS_TEST_SERVER_URL'];
-  if (!url) throw new Error('DS_TEST_SERVER_URL is not set: run the specs through jest (globalSetup starts the server)');
+  if (!url)
+    throw new Error('DS_TEST_SERVER_URL is not set: run the specs through jest (globalSetup starts the server)');
   return url;
 }
 
@@ -18,14 +24,21 @@ export function uniquePath(prefix = 's'): string {
 }
 
 /** Both transports, for `describe.each`: every behaviour is proven on each. */
-export const transports: ReadonlyArray<readonly [name: string, make: () => HttpTransport & { close?: () => Promise<void> }]> = [
+export const transports: ReadonlyArray<
+  readonly [name: string, make: () => HttpTransport & { close?: () => Promise<void> }]
+> = [
   ['undici', () => undiciTransport()],
   ['fetch', () => fetchTransport()],
 ];
 
 /** A client on the reference server. */
 export function realClient(transport: HttpTransport, options: DurableStreamsClientOptions = {}): DurableStreamsClient {
-  return new DurableStreamsClient({ baseUrl: streamBase(), transport, retry: { initialDelayMs: 5, maxDelayMs: 50 }, ...options });
+  return new DurableStreamsClient({
+    baseUrl: streamBase(),
+    transport,
+    retry: { initialDelayMs: 5, maxDelayMs: 50 },
+    ...options,
+  });
 }
 
 /**

@@ -65,10 +65,16 @@ export async function startRestartableServer(options: RestartableServerOptions =
 
   const spawnOnce = (): Promise<string> =>
     new Promise<string>((resolve, reject) => {
-      const proc = fork(CHILD, [String(port), dataDir, String(longPollTimeoutMs)], { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], execArgv: [] });
+      const proc = fork(CHILD, [String(port), dataDir, String(longPollTimeoutMs)], {
+        stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+        execArgv: [],
+      });
       let out = '';
       let err = '';
-      const timer = setTimeout(() => fail(new Error(`the reference server did not start within ${startTimeoutMs} ms: ${err}`)), startTimeoutMs);
+      const timer = setTimeout(
+        () => fail(new Error(`the reference server did not start within ${startTimeoutMs} ms: ${err}`)),
+        startTimeoutMs,
+      );
       const fail = (error: Error) => {
         clearTimeout(timer);
         proc.kill('SIGKILL');
@@ -81,7 +87,7 @@ export async function startRestartableServer(options: RestartableServerOptions =
         if (!ready) return;
         clearTimeout(timer);
         child = proc;
-        resolve(ready[1]!);
+        resolve(ready[1]);
       });
       proc.once('exit', (code) => {
         if (child !== proc) fail(new Error(`the reference server exited (${code}) before listening: ${err}`));

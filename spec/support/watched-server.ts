@@ -27,7 +27,9 @@ export interface WatchedServer {
  * unsubscribes can then check that no socket and no request stays open.
  */
 export async function startWatchedServer(longPollTimeout = 2_000): Promise<WatchedServer> {
-  const child: ChildProcess = fork(join(__dirname, 'watched-server-child.cjs'), [String(longPollTimeout)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child: ChildProcess = fork(join(__dirname, 'watched-server-child.cjs'), [String(longPollTimeout)], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
   const [first] = (await once(child, 'message')) as [{ url: string }];
   let nextId = 0;
   const waiting = new Map<number, (counts: ServerCounts) => void>();
@@ -53,7 +55,11 @@ export async function startWatchedServer(longPollTimeout = 2_000): Promise<Watch
 }
 
 /** Resolves when `predicate` holds, polling; fails with `what` after `timeoutMs`. */
-export async function until(predicate: () => boolean | Promise<boolean>, what: () => string | Promise<string>, timeoutMs = 10_000): Promise<void> {
+export async function until(
+  predicate: () => boolean | Promise<boolean>,
+  what: () => string | Promise<string>,
+  timeoutMs = 10_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await predicate())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${await what()}`);

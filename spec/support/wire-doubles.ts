@@ -101,9 +101,18 @@ function mockAgentDouble(): WireDouble {
               method: options.method,
               path: options.path,
               headers: lowerHeaders((options.headers ?? {}) as Record<string, unknown>),
-              body: body === undefined || body === null ? '' : typeof body === 'string' ? body : Buffer.from(body as Uint8Array).toString(),
+              body:
+                body === undefined || body === null
+                  ? ''
+                  : typeof body === 'string'
+                    ? body
+                    : Buffer.from(body as Uint8Array).toString(),
             });
-            return { statusCode: reply.status, data: reply.body ?? '', responseOptions: { headers: reply.headers ?? {} } };
+            return {
+              statusCode: reply.status,
+              data: reply.body ?? '',
+              responseOptions: { headers: reply.headers ?? {} },
+            };
           });
       }
     },

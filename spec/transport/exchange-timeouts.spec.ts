@@ -35,7 +35,9 @@ class ScriptedTransport implements HttpTransport {
   constructor(readonly reportsSent = false) {}
   request(request: HttpRequest): Promise<HttpResponse> {
     return new Promise((resolve, reject) => {
-      request.signal.addEventListener('abort', () => reject(Object.assign(new Error('This operation was aborted'), { name: 'AbortError' })));
+      request.signal.addEventListener('abort', () =>
+        reject(Object.assign(new Error('This operation was aborted'), { name: 'AbortError' })),
+      );
       this.requests.push({
         request,
         answer: (status = 200) => {
@@ -45,7 +47,12 @@ class ScriptedTransport implements HttpTransport {
           resolve({
             status,
             headers: { get: () => null, entries: () => [] },
-            body: { stream, bytes, text: async () => new TextDecoder().decode(await bytes()), dump: async () => void (await lastValueFrom(from(stream()).pipe(toArray())).catch(() => undefined)) },
+            body: {
+              stream,
+              bytes,
+              text: async () => new TextDecoder().decode(await bytes()),
+              dump: async () => void (await lastValueFrom(from(stream()).pipe(toArray())).catch(() => undefined)),
+            },
           });
           return body;
         },
@@ -77,9 +84,21 @@ describe('exchange timeouts (virtual time)', () => {
     scheduler = new TestScheduler((a, b) => expect(a).toEqual(b));
   });
 
-  function start(transport: HttpTransport, consume: (response: HttpResponse) => Promise<unknown> | unknown[], timeouts = { timeoutMs: 100, bodyTimeoutMs: 50 }) {
-    const seen: { values: unknown[]; error?: unknown; done: boolean; subscription?: Subscription } = { values: [], done: false };
-    seen.subscription = exchange(transport, { method: 'GET', url: 'http://x/s?offset=1', headers: {} }, consume as never, { ...timeouts, scheduler }).subscribe({
+  function start(
+    transport: HttpTransport,
+    consume: (response: HttpResponse) => Promise<unknown> | unknown[],
+    timeouts = { timeoutMs: 100, bodyTimeoutMs: 50 },
+  ) {
+    const seen: { values: unknown[]; error?: unknown; done: boolean; subscription?: Subscription } = {
+      values: [],
+      done: false,
+    };
+    seen.subscription = exchange(
+      transport,
+      { method: 'GET', url: 'http://x/s?offset=1', headers: {} },
+      consume as never,
+      { ...timeouts, scheduler },
+    ).subscribe({
       next: (value) => seen.values.push(value),
       error: (error: unknown) => (seen.error = error),
       complete: () => (seen.done = true),
@@ -95,7 +114,7 @@ describe('exchange timeouts (virtual time)', () => {
     await advanceTo(100);
     expect(seen.error).toBeInstanceOf(TimeoutError);
     expect(seen.error).toMatchObject({ phase: 'response', timeoutMs: 100, url: 'http://x/s' });
-    expect(transport.requests[0]!.request.signal.aborted).toBe(true);
+    expect(transport.requests[0].request.signal.aborted).toBe(true);
   });
 
   it('a transport that reports sending: phase connection until it does, headers after', async () => {
@@ -109,7 +128,7 @@ describe('exchange timeouts (virtual time)', () => {
     const sent = new ScriptedTransport(true);
     const b = start(sent, () => []);
     await advanceTo(10);
-    sent.requests[0]!.request.onSent!();
+    sent.requests[0].request.onSent!();
     await advanceTo(100);
     expect(b.error).toMatchObject({ phase: 'headers' });
   });
@@ -118,7 +137,7 @@ describe('exchange timeouts (virtual time)', () => {
     const transport = new ScriptedTransport();
     const seen = start(transport, async (response) => new TextDecoder().decode(await response.body.bytes()));
     await advanceTo(5);
-    const body = transport.requests[0]!.answer();
+    const body = transport.requests[0].answer();
     for (let frame = 40; frame <= 400; frame += 40) {
       await advanceTo(frame);
       body.push('x');
@@ -134,7 +153,7 @@ describe('exchange timeouts (virtual time)', () => {
     const transport = new ScriptedTransport();
     const seen = start(transport, async (response) => response.body.text());
     await advanceTo(5);
-    const body = transport.requests[0]!.answer();
+    const body = transport.requests[0].answer();
     await advanceTo(30);
     body.push('[1,');
     await advanceTo(79);
@@ -142,7 +161,7 @@ describe('exchange timeouts (virtual time)', () => {
     await advanceTo(80);
     expect(seen.error).toBeInstanceOf(TimeoutError);
     expect(seen.error).toMatchObject({ phase: 'body', timeoutMs: 50 });
-    expect(transport.requests[0]!.request.signal.aborted).toBe(true);
+    expect(transport.requests[0].request.signal.aborted).toBe(true);
   });
 
   it('a body only being discarded is bounded too: when it stalls it is abandoned (aborted), and the answer stands', async () => {
@@ -152,11 +171,11 @@ describe('exchange timeouts (virtual time)', () => {
       return 'done';
     });
     await advanceTo(5);
-    transport.requests[0]!.answer().push('partial');
+    transport.requests[0].answer().push('partial');
     await advanceTo(54);
     expect(seen.values).toEqual([]);
     await advanceTo(56);
-    expect(transport.requests[0]!.request.signal.aborted).toBe(true);
+    expect(transport.requests[0].request.signal.aborted).toBe(true);
     expect(seen.values).toEqual(['done']);
     expect(seen.error).toBeUndefined();
     expect(scheduler.actions.filter((action) => !action.closed)).toHaveLength(0);
@@ -166,12 +185,16 @@ describe('exchange timeouts (virtual time)', () => {
     const transport = new ScriptedTransport();
     const chunks: string[] = [];
     let error: unknown;
-    exchange(transport, { method: 'GET', url: 'http://x/s', headers: {} }, (response) => from(response.body.stream()), { timeoutMs: 100, bodyTimeoutMs: 50, scheduler }).subscribe({
+    exchange(transport, { method: 'GET', url: 'http://x/s', headers: {} }, (response) => from(response.body.stream()), {
+      timeoutMs: 100,
+      bodyTimeoutMs: 50,
+      scheduler,
+    }).subscribe({
       next: (chunk) => chunks.push(new TextDecoder().decode(chunk)),
       error: (e: unknown) => (error = e),
     });
     await advanceTo(5);
-    const body = transport.requests[0]!.answer();
+    const body = transport.requests[0].answer();
     for (let frame = 45; frame <= 450; frame += 45) {
       await advanceTo(frame);
       body.push('e');
@@ -186,18 +209,18 @@ describe('exchange timeouts (virtual time)', () => {
     const transport = new ScriptedTransport();
     const seen = start(transport, async (response) => response.body.text());
     await advanceTo(5);
-    transport.requests[0]!.answer().push('x');
+    transport.requests[0].answer().push('x');
     await advanceTo(10);
     seen.subscription!.unsubscribe();
     expect(scheduler.actions.filter((action) => !action.closed)).toHaveLength(0);
-    expect(transport.requests[0]!.request.signal.aborted).toBe(true);
+    expect(transport.requests[0].request.signal.aborted).toBe(true);
   });
 
   it('a finished exchange leaves no timer', async () => {
     const transport = new ScriptedTransport();
     const seen = start(transport, async (response) => response.body.text());
     await advanceTo(5);
-    const body = transport.requests[0]!.answer();
+    const body = transport.requests[0].answer();
     body.push('x');
     body.push(null);
     await settle();

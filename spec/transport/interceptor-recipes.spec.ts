@@ -7,7 +7,19 @@ import nock from 'nock';
 import { MockAgent } from 'undici';
 import { firstValueFrom, lastValueFrom, type Observable, type Subscription } from 'rxjs';
 import { answering, bearerAuth, logRequests, tracing } from '../../examples/interceptors/recipes';
-import { appendJson, collectItems, createStream, DurableStreamsClient, headStream, readJson, StreamNotFoundError, Offset, type HttpTransport, type JsonBatch, type TransportInterceptor } from '../../lib/index';
+import {
+  appendJson,
+  collectItems,
+  createStream,
+  DurableStreamsClient,
+  headStream,
+  readJson,
+  StreamNotFoundError,
+  Offset,
+  type HttpTransport,
+  type JsonBatch,
+  type TransportInterceptor,
+} from '../../lib/index';
 import { undiciTransport } from '../../lib/undici';
 import { LoopbackServer, waitUntil } from '../support/loopback-server';
 import { realClient, serverUrl, transports, uniquePath } from '../support/real-server';
@@ -25,13 +37,16 @@ const docs = readFileSync(join(__dirname, '../../docs/interceptors.md'), 'utf8')
 function region(name: string): string {
   const match = new RegExp(`// #region ${name}\\n([\\s\\S]*?)// #endregion ${name}`).exec(recipesFile);
   if (!match) throw new Error(`no region ${name} in recipes.ts`);
-  return match[1]!.replace("'../../lib/index.js'", "'durable-streams-rx'").trim();
+  return match[1].replace("'../../lib/index.js'", "'durable-streams-rx'").trim();
 }
 
 describe('docs/interceptors.md', () => {
-  it.each(['imports', 'auth', 'watch-body', 'logging', 'tracing', 'test-seam'])('quotes the %s recipe as the suite runs it', (name) => {
-    expect(docs).toContain(region(name));
-  });
+  it.each(['imports', 'auth', 'watch-body', 'logging', 'tracing', 'test-seam'])(
+    'quotes the %s recipe as the suite runs it',
+    (name) => {
+      expect(docs).toContain(region(name));
+    },
+  );
 });
 
 const sseHeld = (open: LoopbackServer) => {
@@ -56,7 +71,8 @@ describe.each(transports)('interceptor recipes (%s)', (_name, makeTransport) => 
   let transport: HttpTransport & { close?: () => Promise<void> };
   let proxy: LoopbackServer;
   let base = '';
-  const client = (...interceptors: TransportInterceptor[]) => realClient(transport, { baseUrl: `${base}/v1/stream`, interceptors });
+  const client = (...interceptors: TransportInterceptor[]) =>
+    realClient(transport, { baseUrl: `${base}/v1/stream`, interceptors });
 
   beforeAll(async () => {
     transport = makeTransport();
@@ -75,12 +91,16 @@ describe.each(transports)('interceptor recipes (%s)', (_name, makeTransport) => 
   it('logging: the first SSE event arrives while its response is still open, and unsubscribing aborts it through the interceptor', async () => {
     sseHeld(proxy);
     const lines: string[] = [];
-    const { first, subscription } = firstOf(readJson(client(logRequests((line) => lines.push(line))).stream('held'), { live: 'sse', offset: Offset.now }));
+    const { first, subscription } = firstOf(
+      readJson(client(logRequests((line) => lines.push(line))).stream('held'), { live: 'sse', offset: Offset.now }),
+    );
 
     expect((await first).items).toEqual([1]);
-    const sse = proxy.matching(/live=sse/)[0]!;
+    const sse = proxy.matching(/live=sse/)[0];
     expect(sse.closedAt).toBeUndefined(); // not buffered: the body has not ended
-    expect(lines).toEqual([expect.stringMatching(/^GET http:\/\/127\.0\.0\.1:\d+\/v1\/stream\/held -> 200 after \d+ ms$/)]);
+    expect(lines).toEqual([
+      expect.stringMatching(/^GET http:\/\/127\.0\.0\.1:\d+\/v1\/stream\/held -> 200 after \d+ ms$/),
+    ]);
 
     subscription.unsubscribe();
     await waitUntil(() => sse.closedAt !== undefined, 'the SSE request to close');
@@ -106,9 +126,14 @@ describe.each(transports)('interceptor recipes (%s)', (_name, makeTransport) => 
       ['POST', 'Bearer stale'],
       ['POST', 'Bearer fresh'],
     ]);
-    expect(await lastValueFrom(readJson(realClient(transport).stream(path), { live: false }).pipe(collectItems()))).toEqual([{ n: 1 }]);
+    expect(
+      await lastValueFrom(readJson(realClient(transport).stream(path), { live: false }).pipe(collectItems())),
+    ).toEqual([{ n: 1 }]);
 
-    const elsewhere = bearerAuth('https://auth.example', { current: async () => 'secret', refresh: async () => 'secret' });
+    const elsewhere = bearerAuth('https://auth.example', {
+      current: async () => 'secret',
+      refresh: async () => 'secret',
+    });
     proxy.intercept = () => false;
     await firstValueFrom(headStream(client(elsewhere).stream(path)));
     expect(proxy.requests.at(-1)!.headers.authorization).toBeUndefined();
@@ -137,29 +162,44 @@ describe.each(transports)('interceptor recipes (%s)', (_name, makeTransport) => 
         ['HEAD', 404],
       ]);
       expect(spans.every((span) => span.kind === SpanKind.CLIENT)).toBe(true);
-      expect(spans[0]!.attributes).toMatchObject({ 'http.request.method': 'PUT', 'url.full': `${base}/v1/stream/${path}`, 'server.address': '127.0.0.1' });
-      expect(spans.map((span) => span.status.code)).toEqual([SpanStatusCode.UNSET, SpanStatusCode.UNSET, SpanStatusCode.ERROR]);
-      expect(proxy.requests.map((r) => r.headers.traceparent)).toEqual(spans.map((span) => `00-${span.spanContext().traceId}-${span.spanContext().spanId}-01`));
+      expect(spans[0].attributes).toMatchObject({
+        'http.request.method': 'PUT',
+        'url.full': `${base}/v1/stream/${path}`,
+        'server.address': '127.0.0.1',
+      });
+      expect(spans.map((span) => span.status.code)).toEqual([
+        SpanStatusCode.UNSET,
+        SpanStatusCode.UNSET,
+        SpanStatusCode.ERROR,
+      ]);
+      expect(proxy.requests.map((r) => r.headers.traceparent)).toEqual(
+        spans.map((span) => `00-${span.spanContext().traceId}-${span.spanContext().spanId}-01`),
+      );
     });
 
     it('a live SSE span lasts until its body ends, and an unsubscribe ends it as a cancellation, not an error', async () => {
       sseHeld(proxy);
-      const { first, subscription } = firstOf<JsonBatch>(readJson(client(tracing(tracer)).stream('held'), { live: 'sse', offset: Offset.now }));
+      const { first, subscription } = firstOf<JsonBatch>(
+        readJson(client(tracing(tracer)).stream('held'), { live: 'sse', offset: Offset.now }),
+      );
       await first;
       expect(exporter.getFinishedSpans()).toHaveLength(0); // still streaming
 
       subscription.unsubscribe();
       await waitUntil(() => exporter.getFinishedSpans().length === 1, 'the span to end');
       const [span] = exporter.getFinishedSpans();
-      expect(span!.status.code).toBe(SpanStatusCode.UNSET);
-      expect(span!.attributes['http.response.body.size']).toBeGreaterThan(0);
+      expect(span.status.code).toBe(SpanStatusCode.UNSET);
+      expect(span.attributes['http.response.body.size']).toBeGreaterThan(0);
     });
   });
 });
 
 describe('interceptors as a test seam', () => {
   it('answers what the test knows without a network, and passes the rest on', async () => {
-    const offline: HttpTransport = { request: async (request) => Promise.reject(new Error(`no network in this test: ${request.method} ${request.url}`)) };
+    const offline: HttpTransport = {
+      request: async (request) =>
+        Promise.reject(new Error(`no network in this test: ${request.method} ${request.url}`)),
+    };
     const client = new DurableStreamsClient({
       baseUrl: 'http://streams.test/v1/stream',
       transport: offline,
@@ -167,12 +207,23 @@ describe('interceptors as a test seam', () => {
       interceptors: [
         answering((request) =>
           request.method === 'GET' && request.url.includes('/chat?')
-            ? { status: 200, headers: { 'content-type': 'application/json', 'stream-next-offset': '0_2', 'stream-up-to-date': 'true' }, body: '[{"text":"hi"},{"text":"ho"}]' }
+            ? {
+                status: 200,
+                headers: {
+                  'content-type': 'application/json',
+                  'stream-next-offset': '0_2',
+                  'stream-up-to-date': 'true',
+                },
+                body: '[{"text":"hi"},{"text":"ho"}]',
+              }
             : undefined,
         ),
       ],
     });
-    expect(await lastValueFrom(readJson(client.stream('chat'), { live: false }).pipe(collectItems()))).toEqual([{ text: 'hi' }, { text: 'ho' }]);
+    expect(await lastValueFrom(readJson(client.stream('chat'), { live: false }).pipe(collectItems()))).toEqual([
+      { text: 'hi' },
+      { text: 'ho' },
+    ]);
     await expect(firstValueFrom(headStream(client.stream('other')))).rejects.toThrow(/no network in this test: HEAD/);
   });
 });
@@ -183,7 +234,12 @@ describe('docs/interceptors.md: how tests reach requests', () => {
   it('nock sees the default transport', async () => {
     nock('http://streams.test').post('/v1/stream/chat').reply(204, '', { 'stream-next-offset': '0_1' });
     const result = await firstValueFrom(
-      appendJson(new DurableStreamsClient({ baseUrl: 'http://streams.test/v1/stream' }).stream('chat', { contentType: 'application/json' }), { text: 'hi' }),
+      appendJson(
+        new DurableStreamsClient({ baseUrl: 'http://streams.test/v1/stream' }).stream('chat', {
+          contentType: 'application/json',
+        }),
+        { text: 'hi' },
+      ),
     );
     expect(result.nextOffset).toBe('0_1');
     expect(nock.isDone()).toBe(true);
@@ -192,9 +248,17 @@ describe('docs/interceptors.md: how tests reach requests', () => {
   it("undici's MockAgent answers through undiciTransport({ dispatcher })", async () => {
     const agent = new MockAgent();
     agent.disableNetConnect();
-    agent.get('http://streams.test').intercept({ path: '/v1/stream/chat', method: 'POST' }).reply(204, '', { headers: { 'stream-next-offset': '0_1' } });
-    const client = new DurableStreamsClient({ baseUrl: 'http://streams.test/v1/stream', transport: undiciTransport({ dispatcher: agent }) });
-    const result = await firstValueFrom(appendJson(client.stream('chat', { contentType: 'application/json' }), { text: 'hi' }));
+    agent
+      .get('http://streams.test')
+      .intercept({ path: '/v1/stream/chat', method: 'POST' })
+      .reply(204, '', { headers: { 'stream-next-offset': '0_1' } });
+    const client = new DurableStreamsClient({
+      baseUrl: 'http://streams.test/v1/stream',
+      transport: undiciTransport({ dispatcher: agent }),
+    });
+    const result = await firstValueFrom(
+      appendJson(client.stream('chat', { contentType: 'application/json' }), { text: 'hi' }),
+    );
     expect(result.nextOffset).toBe('0_1');
     agent.assertNoPendingInterceptors();
     await agent.close();

@@ -1,6 +1,18 @@
 import { first, firstValueFrom, lastValueFrom } from 'rxjs';
 import { watchBody } from '../../examples/interceptors/recipes';
-import { appendJson, collectItems, createStream, deleteStream, headStream, idempotentProducer, items, readJson, type HttpRequest, type HttpTransport, type TransportInterceptor } from '../../lib/index';
+import {
+  appendJson,
+  collectItems,
+  createStream,
+  deleteStream,
+  headStream,
+  idempotentProducer,
+  items,
+  readJson,
+  type HttpRequest,
+  type HttpTransport,
+  type TransportInterceptor,
+} from '../../lib/index';
 import { subscription } from '../../lib/subscriptions';
 import { waitUntil } from '../support/loopback-server';
 import { realClient, transports, uniquePath } from '../support/real-server';
@@ -30,7 +42,8 @@ describe.each(transports)('interceptors on every request of a client (%s)', (_na
     const client = realClient(transport, { interceptors: [watching] });
     const path = uniquePath('all');
     const stream = client.stream(path);
-    const kinds = () => seen.map((request) => `${request.method}${request.lane ? ' lane' : ''}${request.longLived ? ' live' : ''}`);
+    const kinds = () =>
+      seen.map((request) => `${request.method}${request.lane ? ' lane' : ''}${request.longLived ? ' live' : ''}`);
 
     await firstValueFrom(createStream(stream, { contentType: 'application/json' }));
     await firstValueFrom(appendJson(stream, { n: 1 }));
@@ -49,18 +62,33 @@ describe.each(transports)('interceptors on every request of a client (%s)', (_na
     for (const live of ['long-poll', 'sse'] as const) {
       // The value appended once the live request is out arrives on it.
       n += 1;
-      const tail = firstValueFrom(readJson<{ n: number }>(stream, { live }).pipe(items(), first((item) => item.n === n)));
-      await waitUntil(() => seen.some((request) => request.longLived && request.url.includes(`live=${live}`)), `a ${live} request`, 5_000);
+      const tail = firstValueFrom(
+        readJson<{ n: number }>(stream, { live }).pipe(
+          items(),
+          first((item) => item.n === n),
+        ),
+      );
+      await waitUntil(
+        () => seen.some((request) => request.longLived && request.url.includes(`live=${live}`)),
+        `a ${live} request`,
+        5_000,
+      );
       await firstValueFrom(appendJson(stream, { n }));
       expect(await tail).toEqual({ n });
     }
     expect(kinds()).toEqual(expect.arrayContaining(['GET', 'GET live']));
-    expect(seen.filter((request) => request.longLived).map((request) => new URL(request.url).searchParams.get('live'))).toEqual(
-      expect.arrayContaining(['long-poll', 'sse']),
-    );
+    expect(
+      seen.filter((request) => request.longLived).map((request) => new URL(request.url).searchParams.get('live')),
+    ).toEqual(expect.arrayContaining(['long-poll', 'sse']));
 
     seen.length = 0;
-    await firstValueFrom(subscription(client, uniquePath('sub')).ensure({ type: 'pull-wake', streams: [path], wakeStream: uniquePath('wake') }));
+    await firstValueFrom(
+      subscription(client, uniquePath('sub')).ensure({
+        type: 'pull-wake',
+        streams: [path],
+        wakeStream: uniquePath('wake'),
+      }),
+    );
     expect(seen.length).toBeGreaterThan(0);
     expect(seen.every((request) => request.url.includes('/v1/stream'))).toBe(true);
 

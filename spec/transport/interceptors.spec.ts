@@ -52,7 +52,10 @@ describe('transport interceptors', () => {
       (name: string): TransportInterceptor =>
       async (request, next) => {
         calls.push(`${name} >`);
-        const answer = await next({ ...request, headers: { ...request.headers, 'x-path': `${request.headers['x-path'] ?? ''}${name}` } });
+        const answer = await next({
+          ...request,
+          headers: { ...request.headers, 'x-path': `${request.headers['x-path'] ?? ''}${name}` },
+        });
         calls.push(`< ${name} ${answer.status}`);
         return answer;
       };
@@ -60,13 +63,15 @@ describe('transport interceptors', () => {
 
     expect(calls).toEqual(['a >', 'b >', '< b 204', '< a 204']);
     expect(requests).toHaveLength(1);
-    expect(requests[0]!.headers['x-path']).toBe('ab');
+    expect(requests[0].headers['x-path']).toBe('ab');
   });
 
   it('may answer without calling next: the transport is never called', async () => {
     const { transport, requests } = memoryTransport();
     const cached: TransportInterceptor = async (request, next) =>
-      request.method === 'HEAD' ? response(200, { 'content-type': 'application/json', 'stream-next-offset': '7_7' }) : next(request);
+      request.method === 'HEAD'
+        ? response(200, { 'content-type': 'application/json', 'stream-next-offset': '7_7' })
+        : next(request);
     const metadata = await firstValueFrom(headStream(clientWith(transport, [cached]).stream('s')));
 
     expect(metadata).toMatchObject({ contentType: 'application/json', nextOffset: '7_7' });
@@ -96,7 +101,9 @@ describe('transport interceptors', () => {
       return next(request);
     };
     const result = await firstValueFrom(
-      append(textStream(clientWith(transport, [flaky], { retry: { ...fast, maxRetries: 0 } })), 'x', { retry: { maxRetries: 1 } }),
+      append(textStream(clientWith(transport, [flaky], { retry: { ...fast, maxRetries: 0 } })), 'x', {
+        retry: { maxRetries: 1 },
+      }),
     );
     expect(result).toMatchObject({ nextOffset: '0_1' });
     expect(requests).toHaveLength(1);
@@ -116,7 +123,9 @@ describe('transport interceptors', () => {
     const broken = ((request: HttpRequest) => {
       throw new TypeError(`cannot sign ${request.method}`);
     }) as unknown as TransportInterceptor;
-    const error = (await firstValueFrom(append(textStream(clientWith(transport, [broken], { retry: { maxRetries: 0 } })), 'x')).catch((e: unknown) => e)) as NetworkError;
+    const error = (await firstValueFrom(
+      append(textStream(clientWith(transport, [broken], { retry: { maxRetries: 0 } })), 'x'),
+    ).catch((e: unknown) => e)) as NetworkError;
 
     expect(error).toBeInstanceOf(NetworkError);
     expect(error).toMatchObject({ notSent: true, cause: new TypeError('cannot sign POST') });
@@ -129,7 +138,9 @@ describe('transport interceptors', () => {
       await next(request);
       throw new Error('logger crashed');
     };
-    const error = (await firstValueFrom(append(textStream(clientWith(transport, [afterwards])), 'x')).catch((e: unknown) => e)) as NetworkError;
+    const error = (await firstValueFrom(append(textStream(clientWith(transport, [afterwards])), 'x')).catch(
+      (e: unknown) => e,
+    )) as NetworkError;
 
     expect(error).toBeInstanceOf(NetworkError);
     expect(error.notSent).toBe(false);
@@ -142,7 +153,7 @@ describe('transport interceptors', () => {
     const { transport } = memoryTransport(() => (attempt < 2 ? response(503) : appended()));
     const seen: string[] = [];
     const watch: TransportInterceptor = (request, next) => {
-      seen.push(request.headers['authorization']!);
+      seen.push(request.headers['authorization']);
       return next(request);
     };
     const client = clientWith(transport, [watch], { headers: { authorization: () => `Bearer ${++attempt}` } });
@@ -153,7 +164,9 @@ describe('transport interceptors', () => {
 
   it('leaves a producer batch on its lane when an interceptor replaces the request by spreading it', async () => {
     const { transport, requests } = memoryTransport((request) =>
-      request.method === 'HEAD' ? response(200, { 'content-type': 'text/plain', 'stream-next-offset': '0_0' }) : response(200, { 'stream-next-offset': '0_1', 'producer-epoch': '0', 'producer-seq': '0' }),
+      request.method === 'HEAD'
+        ? response(200, { 'content-type': 'text/plain', 'stream-next-offset': '0_0' })
+        : response(200, { 'stream-next-offset': '0_1', 'producer-epoch': '0', 'producer-seq': '0' }),
     );
     const seen: HttpRequest[] = [];
     const spreading: TransportInterceptor = (request, next) => {
@@ -166,19 +179,24 @@ describe('transport interceptors', () => {
 
     const batch = requests.find((request) => request.method === 'POST')!;
     expect(seen.find((request) => request.method === 'POST')!.lane).toBeDefined();
-    expect(batch).toMatchObject({ lane: seen.find((r) => r.method === 'POST')!.lane, headers: expect.objectContaining({ 'x-traced': '1' }) });
+    expect(batch).toMatchObject({
+      lane: seen.find((r) => r.method === 'POST')!.lane,
+      headers: expect.objectContaining({ 'x-traced': '1' }),
+    });
   });
 
   it('hands the transport the SDK signal: unsubscribing aborts the request even when an interceptor passed its own signal', () => {
     const { transport, requests } = memoryTransport(() => new Promise<HttpResponse>(() => undefined));
     const own = new AbortController();
     const swapping: TransportInterceptor = (request, next) => next({ ...request, signal: own.signal });
-    const subscription = append(textStream(clientWith(transport, [swapping])), 'x').subscribe({ error: () => undefined });
+    const subscription = append(textStream(clientWith(transport, [swapping])), 'x').subscribe({
+      error: () => undefined,
+    });
 
     expect(requests).toHaveLength(1);
-    expect(requests[0]!.signal.aborted).toBe(false);
+    expect(requests[0].signal.aborted).toBe(false);
     subscription.unsubscribe();
-    expect(requests[0]!.signal.aborted).toBe(true);
+    expect(requests[0].signal.aborted).toBe(true);
     expect(own.signal.aborted).toBe(false);
   });
 
@@ -189,12 +207,22 @@ describe('transport interceptors', () => {
       request: (request) => {
         requests.push(request);
         request.onSent?.();
-        return new Promise<HttpResponse>((_, reject) => request.signal.addEventListener('abort', () => reject(new Error('aborted'))));
+        return new Promise<HttpResponse>((_, reject) =>
+          request.signal.addEventListener('abort', () => reject(new Error('aborted'))),
+        );
       },
     };
     const rebuilding: TransportInterceptor = (request, next) =>
-      next({ method: request.method, url: request.url, headers: request.headers, signal: request.signal, ...(request.body === undefined ? {} : { body: request.body }) });
-    const error = await firstValueFrom(append(textStream(clientWith(transport, [rebuilding], { timeoutMs: 30 })), 'x')).catch((e: unknown) => e);
+      next({
+        method: request.method,
+        url: request.url,
+        headers: request.headers,
+        signal: request.signal,
+        ...(request.body === undefined ? {} : { body: request.body }),
+      });
+    const error = await firstValueFrom(
+      append(textStream(clientWith(transport, [rebuilding], { timeoutMs: 30 })), 'x'),
+    ).catch((e: unknown) => e);
 
     expect(error).toBeInstanceOf(TimeoutError);
     expect(error).toMatchObject({ phase: 'headers', attempts: 1 });
@@ -214,9 +242,13 @@ describe('transport interceptors', () => {
   it('are refused at construction unless an array of functions', () => {
     const { transport } = memoryTransport();
     expect(() => clientWith(transport, [42 as unknown as TransportInterceptor])).toThrow(InvalidArgumentError);
-    expect(() => clientWith(transport, [42 as unknown as TransportInterceptor])).toThrow(/^interceptors must be an array of functions/);
+    expect(() => clientWith(transport, [42 as unknown as TransportInterceptor])).toThrow(
+      /^interceptors must be an array of functions/,
+    );
     const passing: TransportInterceptor = (request, next) => next(request);
-    expect(() => clientWith(transport, [passing, 'log' as unknown as TransportInterceptor])).toThrow(/^interceptors must be an array of functions/);
+    expect(() => clientWith(transport, [passing, 'log' as unknown as TransportInterceptor])).toThrow(
+      /^interceptors must be an array of functions/,
+    );
   });
 
   it('cost nothing when none are given: the client uses the transport itself', () => {
@@ -228,7 +260,9 @@ describe('transport interceptors', () => {
   it('keep what the transport says about reporting sent requests', () => {
     const { transport } = memoryTransport();
     const passing: TransportInterceptor = (request, next) => next(request);
-    expect(clientExecutor(clientWith({ ...transport, reportsSent: true }, [passing]))!.options.transport.reportsSent).toBe(true);
+    expect(
+      clientExecutor(clientWith({ ...transport, reportsSent: true }, [passing]))!.options.transport.reportsSent,
+    ).toBe(true);
     expect(clientExecutor(clientWith(transport, [passing]))!.options.transport.reportsSent).toBeFalsy();
   });
 });

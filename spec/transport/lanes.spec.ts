@@ -1,5 +1,11 @@
 import { firstValueFrom } from 'rxjs';
-import { DurableStreamsClient, type HttpRequest, type HttpTransport, createStream, idempotentProducer } from '../../lib/index';
+import {
+  DurableStreamsClient,
+  type HttpRequest,
+  type HttpTransport,
+  createStream,
+  idempotentProducer,
+} from '../../lib/index';
 import { exchange } from '../../lib/transport/exchange';
 import { undiciTransport, type UndiciTransport } from '../../lib/transport/undici/undici-transport';
 import { LoopbackServer } from '../support/loopback-server';
@@ -32,10 +38,14 @@ describe('undiciTransport lanes', () => {
 
   const post = (path: string, lane?: string) =>
     firstValueFrom(
-      exchange(transport, { method: 'POST', url: `${base}${path}`, headers: {}, body: 'x'.repeat(1000), ...(lane ? { lane } : {}) }, async (response) => {
-        await response.body.dump();
-        return response.status;
-      }),
+      exchange(
+        transport,
+        { method: 'POST', url: `${base}${path}`, headers: {}, body: 'x'.repeat(1000), ...(lane ? { lane } : {}) },
+        async (response) => {
+          await response.body.dump();
+          return response.status;
+        },
+      ),
     );
 
   it("writes one lane's requests in order on one connection, each before the previous response arrives (pipelined)", async () => {
@@ -51,9 +61,14 @@ describe('undiciTransport lanes', () => {
     });
     let timer: NodeJS.Timeout | undefined;
     const stalled = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`only ${server.requests.length} of ${paths.length} requests reached the server`)), 2_000);
+      timer = setTimeout(
+        () => reject(new Error(`only ${server.requests.length} of ${paths.length} requests reached the server`)),
+        2_000,
+      );
     });
-    const statuses = await Promise.race([Promise.all(paths.map((path) => post(path, 'producer:a'))), stalled]).finally(() => clearTimeout(timer));
+    const statuses = await Promise.race([Promise.all(paths.map((path) => post(path, 'producer:a'))), stalled]).finally(
+      () => clearTimeout(timer),
+    );
     expect(statuses).toEqual(paths.map(() => 204));
     expect(server.requests.map((r) => r.url)).toEqual(paths);
     expect(new Set(server.requests.map((r) => r.port)).size).toBe(1);
@@ -98,7 +113,11 @@ describe('producer requests keep their order on the wire (undici, reference serv
     const client = new DurableStreamsClient({ baseUrl: streamBase(), transport: counting });
     const stream = client.stream(uniquePath('lanes'), { contentType: 'application/json' });
     await firstValueFrom(createStream(stream, { contentType: 'application/json' }));
-    const producer = idempotentProducer<{ n: number }>(stream, 'lanes-1', { maxInFlight: 5, maxBatchItems: 100, lingerMs: 1 });
+    const producer = idempotentProducer<{ n: number }>(stream, 'lanes-1', {
+      maxInFlight: 5,
+      maxBatchItems: 100,
+      lingerMs: 1,
+    });
     for (let n = 0; n < 20_000; n++) producer.append({ n });
     await firstValueFrom(producer.finish());
 

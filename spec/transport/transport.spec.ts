@@ -5,12 +5,12 @@ import { useLoopbackServer, waitUntil, type LoopbackServer } from '../support/lo
 import { refusedPort, transports } from '../support/real-server';
 
 /** Whether the response to the request for `url` has closed (finished, or aborted by the client). */
-const closed = (server: LoopbackServer, url: string) => server.requests.some((request) => request.url === url && request.closedAt !== undefined);
+const closed = (server: LoopbackServer, url: string) =>
+  server.requests.some((request) => request.url === url && request.closedAt !== undefined);
 
 describe.each(transports)('HttpTransport contract (%s)', (_name, makeTransport) => {
   const loop = useLoopbackServer(makeTransport);
   const server = loop.server;
-
 
   it('delivers status, lower-case headers and the body as text', async () => {
     server.answer((_req, res) => {
@@ -42,7 +42,16 @@ describe.each(transports)('HttpTransport contract (%s)', (_name, makeTransport) 
       });
     });
     await firstValueFrom(
-      exchange(loop.transport, { method: 'POST', url: `${loop.base}/p`, headers: { 'content-type': 'application/octet-stream' }, body: new Uint8Array([0, 255, 7]) }, (r) => [r.status]),
+      exchange(
+        loop.transport,
+        {
+          method: 'POST',
+          url: `${loop.base}/p`,
+          headers: { 'content-type': 'application/octet-stream' },
+          body: new Uint8Array([0, 255, 7]),
+        },
+        (r) => [r.status],
+      ),
     );
     expect(seen).toEqual({ method: 'POST', type: 'application/octet-stream', body: [0, 255, 7] });
   });
@@ -54,14 +63,20 @@ describe.each(transports)('HttpTransport contract (%s)', (_name, makeTransport) 
       setTimeout(() => res.end('two'), 30);
     });
     const parts = await firstValueFrom(
-      exchange(loop.transport, { method: 'GET', url: `${loop.base}/s`, headers: {} }, (r) => from(r.body.stream())).pipe(toArray()),
+      exchange(loop.transport, { method: 'GET', url: `${loop.base}/s`, headers: {} }, (r) =>
+        from(r.body.stream()),
+      ).pipe(toArray()),
     );
     expect(Buffer.concat(parts).toString()).toBe('onetwo');
   });
 
   it('aborts the request at once when unsubscribed while waiting for headers', async () => {
     server.answer(() => undefined); // never answers
-    const subscription = exchange(loop.transport, { method: 'GET', url: `${loop.base}/hang`, headers: {} }, () => []).subscribe();
+    const subscription = exchange(
+      loop.transport,
+      { method: 'GET', url: `${loop.base}/hang`, headers: {} },
+      () => [],
+    ).subscribe();
     await new Promise((r) => setTimeout(r, 30));
     expect(closed(server, '/hang')).toBe(false);
     subscription.unsubscribe();
@@ -74,18 +89,22 @@ describe.each(transports)('HttpTransport contract (%s)', (_name, makeTransport) 
       res.write('first');
     });
     const received: Uint8Array[] = [];
-    const subscription = exchange(loop.transport, { method: 'GET', url: `${loop.base}/body`, headers: {} }, (r) => from(r.body.stream())).subscribe((c) =>
-      received.push(c),
-    );
+    const subscription = exchange(loop.transport, { method: 'GET', url: `${loop.base}/body`, headers: {} }, (r) =>
+      from(r.body.stream()),
+    ).subscribe((c) => received.push(c));
     await waitUntil(() => received.length > 0, 'the first body chunk');
     subscription.unsubscribe();
     await waitUntil(() => closed(server, '/body'), 'the request for /body to close', 500);
   });
 
   it('maps a refused connection to a NetworkError marked not sent', async () => {
-    const error = await firstValueFrom(exchange(loop.transport, { method: 'GET', url: `http://127.0.0.1:${await refusedPort()}/x?offset=secret`, headers: {} }, () => [1])).catch(
-      (e: unknown) => e,
-    );
+    const error = await firstValueFrom(
+      exchange(
+        loop.transport,
+        { method: 'GET', url: `http://127.0.0.1:${await refusedPort()}/x?offset=secret`, headers: {} },
+        () => [1],
+      ),
+    ).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(NetworkError);
     expect(error).toMatchObject({ notSent: true, status: 0 });
     expect((error as Error).message).not.toContain('secret');
@@ -93,14 +112,18 @@ describe.each(transports)('HttpTransport contract (%s)', (_name, makeTransport) 
 
   it('maps a reset connection to a NetworkError that may have been sent', async () => {
     server.answer((req) => req.socket.destroy());
-    const error = await firstValueFrom(exchange(loop.transport, { method: 'POST', url: `${loop.base}/reset`, headers: {}, body: 'x' }, () => [1])).catch((e: unknown) => e);
+    const error = await firstValueFrom(
+      exchange(loop.transport, { method: 'POST', url: `${loop.base}/reset`, headers: {}, body: 'x' }, () => [1]),
+    ).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(NetworkError);
     expect((error as NetworkError).notSent).toBe(false);
   });
 
   it('times out waiting for headers with a TimeoutError, and aborts', async () => {
     server.answer(() => undefined);
-    const error = await firstValueFrom(exchange(loop.transport, { method: 'GET', url: `${loop.base}/slow`, headers: {} }, () => [1], { timeoutMs: 50 })).catch((e: unknown) => e);
+    const error = await firstValueFrom(
+      exchange(loop.transport, { method: 'GET', url: `${loop.base}/slow`, headers: {} }, () => [1], { timeoutMs: 50 }),
+    ).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TimeoutError);
     expect(error).toMatchObject({ timeoutMs: 50 });
     await waitUntil(() => closed(server, '/slow'), 'the request for /slow to close', 500);
@@ -138,7 +161,7 @@ describe.each(transports)('HttpTransport contract (%s)', (_name, makeTransport) 
     );
     expect(status).toBe(204);
     expect(signals).toHaveLength(1);
-    expect(signals[0]!.aborted).toBe(false);
+    expect(signals[0].aborted).toBe(false);
   });
 
   it('sends nothing before subscribe', async () => {

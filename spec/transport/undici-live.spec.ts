@@ -72,7 +72,11 @@ describe('undiciTransport with a full pool', () => {
     void get('/hold-short', new AbortController().signal).catch(() => undefined);
     await arrival('/hold-short');
     const start = Date.now();
-    const queued = firstValueFrom(exchange(transport, { method: 'HEAD', url: `${base}/queued`, headers: {} }, (response) => [response.status], { timeoutMs: 100 }));
+    const queued = firstValueFrom(
+      exchange(transport, { method: 'HEAD', url: `${base}/queued`, headers: {} }, (response) => [response.status], {
+        timeoutMs: 100,
+      }),
+    );
     await expect(queued).rejects.toBeInstanceOf(TimeoutError);
     expect(Date.now() - start).toBeLessThan(1_500);
   });

@@ -39,7 +39,9 @@ describe('undiciTransport onSent (reportsSent)', () => {
   const send = (path: string, extra: Partial<HttpRequest> = {}, signal = new AbortController().signal) =>
     transport.request({ method: 'GET', url: `${base}${path}`, headers: {}, signal, ...extra });
   const timedOut = async (request: OutgoingRequest): Promise<TimeoutError> => {
-    const error: unknown = await firstValueFrom(exchange(transport, request, (response) => [response.status], { timeoutMs: 150 })).catch((e: unknown) => e);
+    const error: unknown = await firstValueFrom(
+      exchange(transport, request, (response) => [response.status], { timeoutMs: 150 }),
+    ).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TimeoutError);
     return error as TimeoutError;
   };
@@ -66,8 +68,12 @@ describe('undiciTransport onSent (reportsSent)', () => {
   });
 
   it("says 'headers' for a live read and a lane request the server holds", async () => {
-    expect((await timedOut({ method: 'GET', url: `${base}/hold-live`, headers: {}, longLived: true })).phase).toBe('headers');
-    expect((await timedOut({ method: 'POST', url: `${base}/hold-lane`, headers: {}, body: 'x', lane: 'producer:a' })).phase).toBe('headers');
+    expect((await timedOut({ method: 'GET', url: `${base}/hold-live`, headers: {}, longLived: true })).phase).toBe(
+      'headers',
+    );
+    expect(
+      (await timedOut({ method: 'POST', url: `${base}/hold-lane`, headers: {}, body: 'x', lane: 'producer:a' })).phase,
+    ).toBe('headers');
   });
 
   it('calls onSent once the request reached a connection, not while it waits, and once only', async () => {
@@ -112,7 +118,13 @@ describe('undiciTransport onSent with a dispatcher of your own', () => {
     agent.get('http://streams.test').intercept({ path: '/s', method: 'GET' }).reply(200, 'ok');
     const transport = undiciTransport({ dispatcher: agent });
     const onSent = jest.fn();
-    const response = await transport.request({ method: 'GET', url: 'http://streams.test/s', headers: {}, signal: new AbortController().signal, onSent });
+    const response = await transport.request({
+      method: 'GET',
+      url: 'http://streams.test/s',
+      headers: {},
+      signal: new AbortController().signal,
+      onSent,
+    });
     expect(await response.body.text()).toBe('ok');
     expect(transport.reportsSent).toBe(true);
     expect(onSent).toHaveBeenCalledTimes(1);
@@ -121,7 +133,11 @@ describe('undiciTransport onSent with a dispatcher of your own', () => {
   });
 
   it('does not claim to report sending through a dispatcher that is not undici’s', () => {
-    const foreign = { dispatch: () => true, close: async () => undefined, destroy: async () => undefined } as unknown as Dispatcher;
+    const foreign = {
+      dispatch: () => true,
+      close: async () => undefined,
+      destroy: async () => undefined,
+    } as unknown as Dispatcher;
     expect(undiciTransport({ dispatcher: foreign }).reportsSent).toBe(false);
   });
 });

@@ -14,7 +14,14 @@ import { defaultTransport } from '#internal/transport/default-transport.js';
 const http = new RequestExecutor(resolveClientOptions({ baseUrl: '/v1/stream' }, defaultTransport));
 const url = resolveStreamUrl(http.options.baseUrl, 'chat/42');
 const learnContentType = (options = {}) =>
-  http.call({ method: 'HEAD', url, userHeaders: options.headers, userParams: options.params }, (response) => [metadataFromHeaders(response.headers).contentType ?? 'application/octet-stream'], 'idempotent');
+  http.call(
+    { method: 'HEAD', url, userHeaders: options.headers, userParams: options.params },
+    (response) => [metadataFromHeaders(response.headers).contentType ?? 'application/octet-stream'],
+    'idempotent',
+  );
 
-const stream = newStreamHandle(url, { context: streamContext(url, http, learnContentType), knownContentType: undefined });
+const stream = newStreamHandle(url, {
+  context: streamContext(url, http, learnContentType),
+  knownContentType: undefined,
+});
 readJson(stream, { live: 'auto' }).subscribe((batch) => console.log(batch.items));

@@ -37,21 +37,31 @@ export class DurableStreamsTestingController {
 
   /** The one append (POST) on `stream` not expected yet; throws unless there is exactly one. */
   expectAppend(stream: StreamMatch): TestAppend {
-    return this.one(this.others, (request) => request instanceof TestAppend && isOnStream(request.request.url, stream), `append to '${stream}'`)
-      .item as TestAppend;
+    return this.one(
+      this.others,
+      (request) => request instanceof TestAppend && isOnStream(request.request.url, stream),
+      `append to '${stream}'`,
+    ).item as TestAppend;
   }
 
   /** The one request with `method` on `stream` not expected yet (HEAD, PUT, DELETE...); throws unless there is exactly one. */
   expectRequest(method: HttpRequest['method'], stream: StreamMatch): TestRequest {
-    return this.one(this.others, (request) => request.request.method === method && isOnStream(request.request.url, stream), `${method} on '${stream}'`)
-      .item;
+    return this.one(
+      this.others,
+      (request) => request.request.method === method && isOnStream(request.request.url, stream),
+      `${method} on '${stream}'`,
+    ).item;
   }
 
   /** Throws if a read or append on `stream` came that was not expected. */
   expectNone(stream: StreamMatch): void {
     const found = [
-      ...this.reads.filter((seen) => !seen.expected && isOnStream(seen.item.url, stream)).map((seen) => `read of ${seen.item.url}`),
-      ...this.others.filter((seen) => !seen.expected && isOnStream(seen.item.request.url, stream)).map((seen) => seen.item.describe()),
+      ...this.reads
+        .filter((seen) => !seen.expected && isOnStream(seen.item.url, stream))
+        .map((seen) => `read of ${seen.item.url}`),
+      ...this.others
+        .filter((seen) => !seen.expected && isOnStream(seen.item.request.url, stream))
+        .map((seen) => seen.item.describe()),
     ];
     if (found.length > 0) throw new Error(`Expected nothing on '${stream}', found: ${found.join('; ')}`);
   }
@@ -65,20 +75,32 @@ export class DurableStreamsTestingController {
     const problems = [
       ...this.reads.filter((seen) => !seen.expected).map((seen) => `unexpected read of ${seen.item.url}`),
       ...this.others.filter((seen) => !seen.expected).map((seen) => `unexpected ${seen.item.describe()}`),
-      ...this.others.filter((seen) => seen.expected && !seen.item.settled).map((seen) => `unanswered ${seen.item.describe()}`),
+      ...this.others
+        .filter((seen) => seen.expected && !seen.item.settled)
+        .map((seen) => `unanswered ${seen.item.describe()}`),
     ];
-    if (problems.length > 0) throw new Error(`DurableStreamsTestingController.verify(): ${problems.length} outstanding:\n  ${problems.join('\n  ')}`);
+    if (problems.length > 0)
+      throw new Error(
+        `DurableStreamsTestingController.verify(): ${problems.length} outstanding:\n  ${problems.join('\n  ')}`,
+      );
   }
 
   private receive(request: HttpRequest): Promise<HttpResponse> {
     return new Promise<HttpResponse>((resolve, reject) => {
-      const test = request.method === 'POST' ? new TestAppend(request, resolve, reject) : new TestRequest(request, resolve, reject);
+      const test =
+        request.method === 'POST'
+          ? new TestAppend(request, resolve, reject)
+          : new TestRequest(request, resolve, reject);
       request.signal.addEventListener('abort', () => test.settled || reject(request.signal.reason), { once: true });
       if (request.method !== 'GET') return void this.others.push({ item: test, expected: false });
-      const url = request.url.split('?')[0]!;
-      const read = [...this.reads].reverse().find((seen) => seen.item.url === url && seen.item.continues(request))?.item;
+      const url = request.url.split('?')[0];
+      const read = [...this.reads]
+        .reverse()
+        .find((seen) => seen.item.url === url && seen.item.continues(request))?.item;
       if (read) return read.receive(test);
-      const fresh = new TestRead(url, new URL(request.url).searchParams.get('offset') ?? '-1', (from, length) => this.mint(url, from, length));
+      const fresh = new TestRead(url, new URL(request.url).searchParams.get('offset') ?? '-1', (from, length) =>
+        this.mint(url, from, length),
+      );
       this.reads.push({ item: fresh, expected: false });
       fresh.receive(test);
     });
@@ -95,10 +117,12 @@ export class DurableStreamsTestingController {
   private one<T>(list: Seen<T>[], test: (item: T) => boolean, what: string): Seen<T> {
     const found = list.filter((seen) => !seen.expected && test(seen.item));
     if (found.length !== 1) {
-      throw new Error(`Expected one ${what}, found ${found.length}${list.length ? `; seen: ${list.map((seen) => describe(seen.item)).join(', ')}` : ''}`);
+      throw new Error(
+        `Expected one ${what}, found ${found.length}${list.length ? `; seen: ${list.map((seen) => describe(seen.item)).join(', ')}` : ''}`,
+      );
     }
-    found[0]!.expected = true;
-    return found[0]!;
+    found[0].expected = true;
+    return found[0];
   }
 
   private take<T>(list: Seen<T>[], test: (item: T) => boolean): Seen<T>[] {

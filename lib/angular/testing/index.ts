@@ -24,6 +24,10 @@ export type { PushedData } from './wire.js';
 export function provideDurableStreamsTesting(): EnvironmentProviders {
   return makeEnvironmentProviders([
     { provide: DurableStreamsTestingController, useFactory: () => new DurableStreamsTestingController() },
-    { provide: DURABLE_STREAMS_TRANSPORT, useFactory: (controller: DurableStreamsTestingController) => controller.transport, deps: [DurableStreamsTestingController] },
+    {
+      provide: DURABLE_STREAMS_TRANSPORT,
+      useFactory: (controller: DurableStreamsTestingController) => controller.transport,
+      deps: [DurableStreamsTestingController],
+    },
   ]);
 }

@@ -61,7 +61,13 @@ export class TestRead {
 
   /** @internal Whether `request` continues this read: asked from where it stands, nothing in flight. */
   continues(request: HttpRequest): boolean {
-    return !this.ended && !this.sse && !(this.pending && !this.pending.settled) && !this.cancelled && new URL(request.url).searchParams.get('offset') === this.offset;
+    return (
+      !this.ended &&
+      !this.sse &&
+      !(this.pending && !this.pending.settled) &&
+      !this.cancelled &&
+      new URL(request.url).searchParams.get('offset') === this.offset
+    );
   }
 
   /** Data for the read (JSON messages as an array, text, or bytes), up to date unless `{ upToDate: false }`. Resolves once handled. */
@@ -76,7 +82,11 @@ export class TestRead {
 
   /** The stream is closed (EOF), after `data` if given. */
   close(data?: PushedData): Promise<void> {
-    return this.enqueue({ ...(data === undefined ? {} : { payload: encodePayload(data) }), upToDate: true, closed: true });
+    return this.enqueue({
+      ...(data === undefined ? {} : { payload: encodePayload(data) }),
+      upToDate: true,
+      closed: true,
+    });
   }
 
   /** Answers the next request with an error status (404: the stream is gone; 5xx: retried with backoff). */
@@ -99,7 +109,10 @@ export class TestRead {
   }
 
   private enqueue(answer: Omit<Answer, 'delivered'>): Promise<void> {
-    if (this.ended) return Promise.reject(new Error(`The read of ${this.url} has ended (closed, or cancelled by the SDK): nothing more can be pushed`));
+    if (this.ended)
+      return Promise.reject(
+        new Error(`The read of ${this.url} has ended (closed, or cancelled by the SDK): nothing more can be pushed`),
+      );
     if (answer.closed) this.ended = true;
     return new Promise<void>((delivered) => {
       this.answers.push({ ...answer, delivered });
@@ -140,7 +153,10 @@ export class TestRead {
       this.endSse('error' in failure ? failure.error : new Error(`HTTP ${failure.status}`));
       return void settle().then(delivered);
     }
-    const done = 'error' in failure ? request!.fail(failure.error) : request!.respond(failure.status, { 'content-type': 'text/plain' }, failure.message);
+    const done =
+      'error' in failure
+        ? request!.fail(failure.error)
+        : request!.respond(failure.status, { 'content-type': 'text/plain' }, failure.message);
     void done.then(delivered);
   }
 

@@ -35,17 +35,23 @@ export class TestRequest {
   }
 
   /** Answers with any status, headers and body. Resolves once the SDK has handled it. */
-  respond(status: number, headers: Readonly<Record<string, string>> = {}, body: string | Uint8Array = ''): Promise<void> {
+  respond(
+    status: number,
+    headers: Readonly<Record<string, string>> = {},
+    body: string | Uint8Array = '',
+  ): Promise<void> {
     this.claim();
     const bytes = typeof body === 'string' ? new TextEncoder().encode(body) : body;
     return new Promise<void>((done) => {
       let consumed = false;
       const onConsumed = () => {
-        if (!consumed) (consumed = true), void settle().then(done);
+        if (!consumed) ((consumed = true), void settle().then(done));
       };
       this.resolve({ status, headers: headersOf(headers), body: bodyOf(bytes, onConsumed) });
       // A response whose body the SDK never reads (HEAD) is handled once it has had its turn.
-      void settle().then(() => settle()).then(onConsumed);
+      void settle()
+        .then(() => settle())
+        .then(onConsumed);
     });
   }
 

@@ -20,8 +20,10 @@ export interface EncodedPayload {
 const encoder = new TextEncoder();
 
 export function encodePayload(data: PushedData): EncodedPayload {
-  if (typeof data === 'string') return { bytes: encoder.encode(data), text: data, contentType: 'text/plain', length: encoder.encode(data).length };
-  if (data instanceof Uint8Array) return { bytes: data, text: undefined, contentType: 'application/octet-stream', length: data.length };
+  if (typeof data === 'string')
+    return { bytes: encoder.encode(data), text: data, contentType: 'text/plain', length: encoder.encode(data).length };
+  if (data instanceof Uint8Array)
+    return { bytes: data, text: undefined, contentType: 'application/octet-stream', length: data.length };
   const text = JSON.stringify(data);
   return { bytes: encoder.encode(text), text, contentType: 'application/json', length: data.length };
 }
@@ -32,7 +34,11 @@ export function formatOffset(position: number): string {
 }
 
 /** The position headers of a catch-up or long-poll answer (PROTOCOL.md 5.6, 5.7). */
-export function readHeaders(offset: string, position: { readonly upToDate: boolean; readonly closed: boolean }, contentType: string): Record<string, string> {
+export function readHeaders(
+  offset: string,
+  position: { readonly upToDate: boolean; readonly closed: boolean },
+  contentType: string,
+): Record<string, string> {
   return {
     'content-type': contentType,
     'stream-next-offset': offset,
@@ -42,9 +48,17 @@ export function readHeaders(offset: string, position: { readonly upToDate: boole
 }
 
 /** One SSE `data` event and its `control` event (PROTOCOL.md 5.8). */
-export function sseFrames(payload: EncodedPayload | undefined, offset: string, position: { readonly upToDate: boolean; readonly closed: boolean }): string {
+export function sseFrames(
+  payload: EncodedPayload | undefined,
+  offset: string,
+  position: { readonly upToDate: boolean; readonly closed: boolean },
+): string {
   const data = payload && payload.length > 0 ? `event: data\n${lines(payload.text ?? '')}\n\n` : '';
-  const control = JSON.stringify({ streamNextOffset: offset, upToDate: position.upToDate || position.closed, ...(position.closed ? { streamClosed: true } : {}) });
+  const control = JSON.stringify({
+    streamNextOffset: offset,
+    upToDate: position.upToDate || position.closed,
+    ...(position.closed ? { streamClosed: true } : {}),
+  });
   return `${data}event: control\ndata: ${control}\n\n`;
 }
 
@@ -78,7 +92,7 @@ export function bodyOf(bytes: Uint8Array, consumed: () => void): HttpBody {
 
 /** The stream's path or URL as a test names it, against a request URL (query ignored). */
 export function isOnStream(url: string, stream: string): boolean {
-  const bare = url.split('?')[0]!;
+  const bare = url.split('?')[0];
   const name = stream.replace(/^\/+/, '');
   return bare === stream || bare.endsWith(`/${name}`);
 }

@@ -21,10 +21,17 @@ export type BudgetSizeOf = () => number | undefined;
  */
 export function liveBudgetSizeOf(url: string, setting: number | 'auto'): BudgetSizeOf | undefined {
   if (setting !== 'auto') return setting === Infinity ? undefined : () => setting;
-  const globals = globalThis as { readonly document?: unknown; readonly WorkerGlobalScope?: unknown; readonly performance?: Partial<ResourceTimingSource> };
+  const globals = globalThis as {
+    readonly document?: unknown;
+    readonly WorkerGlobalScope?: unknown;
+    readonly performance?: Partial<ResourceTimingSource>;
+  };
   if (globals.document === undefined && globals.WorkerGlobalScope === undefined) return undefined;
   const origin = new URL(url).origin;
-  const timing = typeof globals.performance?.getEntriesByType === 'function' ? (globals.performance as ResourceTimingSource) : undefined;
+  const timing =
+    typeof globals.performance?.getEntriesByType === 'function'
+      ? (globals.performance as ResourceTimingSource)
+      : undefined;
   return () => {
     let protocol = known.get(origin);
     if (protocol === undefined) {

@@ -39,17 +39,18 @@ export function budgetedOpen<P>(open: OpenRequest<P>, budgetOf: BudgetOf, config
   };
 
   /** A slot, unless this reader should give its turn up: freed at once if nobody is there to use it. */
-  const slot = ({ slots }: LiveBudget) => new Observable<(() => void) | undefined>((subscriber) => {
-    const pick = async () => ((heldLastRound && (await slots.contended())) ? undefined : slots.take());
-    pick().then(
-      (free) => {
-        if (subscriber.closed) return free?.();
-        subscriber.next(free);
-        subscriber.complete();
-      },
-      (error: unknown) => subscriber.error(error),
-    );
-  });
+  const slot = ({ slots }: LiveBudget) =>
+    new Observable<(() => void) | undefined>((subscriber) => {
+      const pick = async () => (heldLastRound && (await slots.contended()) ? undefined : slots.take());
+      pick().then(
+        (free) => {
+          if (subscriber.closed) return free?.();
+          subscriber.next(free);
+          subscriber.complete();
+        },
+        (error: unknown) => subscriber.error(error),
+      );
+    });
 
   const live = (request: ReadRequest, { slots }: LiveBudget, free: () => void) => {
     setWaiting(undefined);
@@ -66,7 +67,9 @@ export function budgetedOpen<P>(open: OpenRequest<P>, budgetOf: BudgetOf, config
     return open({ ...request, kind: 'catch-up' });
   };
   const limited = (request: ReadRequest, budget: LiveBudget | undefined) =>
-    budget ? slot(budget).pipe(switchMap((free) => (free ? live(request, budget, free) : poll(request, budget)))) : open(request);
+    budget
+      ? slot(budget).pipe(switchMap((free) => (free ? live(request, budget, free) : poll(request, budget))))
+      : open(request);
 
   return {
     open: (request) => (request.kind === 'catch-up' ? open(request) : defer(() => limited(request, budgetOf()))),

@@ -27,7 +27,7 @@ export function liveBudgetOf(url: string, sizeOf: BudgetSizeOf): BudgetOf {
   const origin = new URL(url).origin;
   return () => {
     const size = sizeOf();
-    return size === undefined ? undefined : budget(origin, size, globalThis as PageGlobals);
+    return size === undefined ? undefined : budget(origin, size, globalThis);
   };
 }
 

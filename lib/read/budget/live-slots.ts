@@ -14,7 +14,11 @@ export interface LiveSlots {
 
 /** The part of the Web Locks API (`navigator.locks`) that slots use. */
 export interface SlotLockManager {
-  request(name: string, options: { readonly ifAvailable?: boolean; readonly signal?: AbortSignal }, callback: (lock: unknown) => Promise<void> | void): Promise<unknown>;
+  request(
+    name: string,
+    options: { readonly ifAvailable?: boolean; readonly signal?: AbortSignal },
+    callback: (lock: unknown) => Promise<void> | void,
+  ): Promise<unknown>;
   query(): Promise<{ readonly held?: ReadonlyArray<{ readonly name?: string }> }>;
 }
 
@@ -49,7 +53,11 @@ export function lockSlots(locks: SlotLockManager, prefix: string, size: number):
     },
     wait() {
       const release = hold(`${prefix}:wait:${Math.random().toString(36).slice(2)}-${waiter++}`, false);
-      return () => void release.then((free) => free?.(), () => undefined);
+      return () =>
+        void release.then(
+          (free) => free?.(),
+          () => undefined,
+        );
     },
     async contended() {
       const { held = [] } = await locks.query();

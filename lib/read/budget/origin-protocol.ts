@@ -17,7 +17,7 @@ export function originProtocol(origin: string, timing: ResourceTimingSource | un
   if (origin.startsWith('http:')) return 'http/1.1';
   const entries = timing?.getEntriesByType('resource') ?? [];
   for (let i = entries.length - 1; i >= 0; i--) {
-    const entry = entries[i]!;
+    const entry = entries[i];
     if (!entry.nextHopProtocol || !entry.name.startsWith(`${origin}/`)) continue;
     return /^http\/1/i.test(entry.nextHopProtocol) ? 'http/1.1' : 'h2+';
   }

@@ -20,7 +20,9 @@ export interface CrossTabEnvironment {
 type TailMessage<P> = { readonly type: 'snapshot'; readonly snapshot: TailSnapshot<P> } | { readonly type: 'hello' };
 
 const isMessage = (data: unknown): data is TailMessage<unknown> =>
-  typeof data === 'object' && data !== null && ((data as { type?: unknown }).type === 'hello' || (data as { type?: unknown }).type === 'snapshot');
+  typeof data === 'object' &&
+  data !== null &&
+  ((data as { type?: unknown }).type === 'hello' || (data as { type?: unknown }).type === 'snapshot');
 
 /**
  * One tail for all the tabs of an origin. The tab that holds the lock
@@ -44,9 +46,13 @@ export function crossTabTail<P>(
     switchMap((channel) => {
       // As `startSnapshot()` and `snapshotOffset()` (shared/tail-snapshot.ts) do: this module imports nothing of the
       // read path's initial chunks (see tabs-and-budget.ts).
-      let latest: TailSnapshot<P> = start.cursor === undefined ? { from: start.offset } : { from: start.offset, cursor: start.cursor };
+      let latest: TailSnapshot<P> =
+        start.cursor === undefined ? { from: start.offset } : { from: start.offset, cursor: start.cursor };
       const heard = messagesOf(channel).pipe(filter(isMessage)) as Observable<TailMessage<P>>;
-      const post = (message: TailMessage<P>) => channel.postMessage(message.type === 'snapshot' ? { type: 'snapshot', snapshot: snapshotToWire(message.snapshot) } : message);
+      const post = (message: TailMessage<P>) =>
+        channel.postMessage(
+          message.type === 'snapshot' ? { type: 'snapshot', snapshot: snapshotToWire(message.snapshot) } : message,
+        );
       // Whenever this tab starts following (first, after leading, back from frozen), it asks where the tail
       // stands: what it missed meanwhile then shows as a gap, which its readers catch up on their own.
       const follow = defer(() => {
@@ -64,7 +70,12 @@ export function crossTabTail<P>(
           tap(() => post({ type: 'snapshot', snapshot: latest })),
           ignoreElements(),
         );
-        return merge(local(cursor === undefined ? { offset: from } : { offset: from, cursor }).pipe(tap((snapshot) => post({ type: 'snapshot', snapshot }))), answerHellos);
+        return merge(
+          local(cursor === undefined ? { offset: from } : { offset: from, cursor }).pipe(
+            tap((snapshot) => post({ type: 'snapshot', snapshot })),
+          ),
+          answerHellos,
+        );
       });
       // Follow until this tab holds the lock, then lead; a page put away gives the lock up and follows.
       const contend = leadership(env.locks, name).pipe(

@@ -4,7 +4,15 @@ import type { CrossTabGlobals } from './platform.js';
 import { pageActive, type LifecycleTarget } from './tab-channel.js';
 
 /** The cross-tab environment over the Web Locks API and `BroadcastChannel` found (`crossTabGlobals()`), with the page's lifecycle. */
-export function crossTabEnvironment({ locks, Channel }: CrossTabGlobals, errorType: typeof DurableStreamError): CrossTabEnvironment {
+export function crossTabEnvironment(
+  { locks, Channel }: CrossTabGlobals,
+  errorType: typeof DurableStreamError,
+): CrossTabEnvironment {
   const globals = globalThis as { readonly document?: LifecycleTarget; readonly window?: LifecycleTarget };
-  return { locks, channel: (name) => new Channel(name), active: pageActive(globals.document, globals.window), errorType };
+  return {
+    locks,
+    channel: (name) => new Channel(name),
+    active: pageActive(globals.document, globals.window),
+    errorType,
+  };
 }

@@ -13,7 +13,10 @@ export interface CrossTabGlobals {
  * the cross-tab code only where it can run.
  */
 export function crossTabGlobals(): CrossTabGlobals | undefined {
-  const globals = globalThis as { readonly navigator?: { readonly locks?: LockManagerLike }; readonly BroadcastChannel?: CrossTabGlobals['Channel'] };
+  const globals = globalThis as {
+    readonly navigator?: { readonly locks?: LockManagerLike };
+    readonly BroadcastChannel?: CrossTabGlobals['Channel'];
+  };
   const locks = globals.navigator?.locks;
   const Channel = globals.BroadcastChannel;
   return typeof locks?.request === 'function' && typeof Channel === 'function' ? { locks, Channel } : undefined;

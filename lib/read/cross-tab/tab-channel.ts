@@ -20,7 +20,7 @@ export function openChannel(create: (name: string) => ChannelLike, name: string)
 /** What other contexts post on `channel` (never one's own), one listener however many listen. */
 export function messagesOf(channel: ChannelLike): Observable<unknown> {
   return fromEvent(channel, 'message').pipe(
-    map((event) => (event as { readonly data: unknown }).data),
+    map((event) => event.data),
     share(),
   );
 }
@@ -44,7 +44,11 @@ export function pageActive(doc: LifecycleTarget | undefined, win: LifecycleTarge
           map(() => active),
         )
       : of<boolean>();
-  return merge(of(true), on(doc, 'freeze', false), on(doc, 'resume', true), on(win, 'pagehide', false, true), on(win, 'pageshow', true, true)).pipe(
-    distinctUntilChanged(),
-  );
+  return merge(
+    of(true),
+    on(doc, 'freeze', false),
+    on(doc, 'resume', true),
+    on(win, 'pagehide', false, true),
+    on(win, 'pageshow', true, true),
+  ).pipe(distinctUntilChanged());
 }

@@ -11,7 +11,8 @@ import { snapshotOffset, type TailSnapshot } from './tail-snapshot.js';
  *   or starts after it (a gap): the reader cannot take it without a duplicate or a
  *   hole, so it reads up to the tail on its own requests and tries again.
  */
-export type JoinDecision<P> = { readonly kind: 'deliver'; readonly step: ReadStep<P> } | { readonly kind: 'skip' } | { readonly kind: 'rejoin' };
+export type JoinDecision<P> =
+  { readonly kind: 'deliver'; readonly step: ReadStep<P> } | { readonly kind: 'skip' } | { readonly kind: 'rejoin' };
 
 const SKIP = { kind: 'skip' } as const;
 const REJOIN = { kind: 'rejoin' } as const;
@@ -51,11 +52,26 @@ function nowAt<P>(snapshot: TailSnapshot<P>, empty: P): JoinDecision<P> {
   const cursor = step?.cursor ?? snapshot.cursor;
   return {
     kind: 'deliver',
-    step: { payload: empty, offset: snapshotOffset(snapshot), ...(cursor === undefined ? {} : { cursor }), upToDate: true, closed: step?.closed ?? false },
+    step: {
+      payload: empty,
+      offset: snapshotOffset(snapshot),
+      ...(cursor === undefined ? {} : { cursor }),
+      upToDate: true,
+      closed: step?.closed ?? false,
+    },
   };
 }
 
 /** Whether a step changes what a reader at `reader` knows: data, a new offset, up-to-date or EOF. */
-export function tellsSomethingNew<P>(reader: StreamPosition, step: ReadStep<P>, isEmpty: (payload: P) => boolean): boolean {
-  return !isEmpty(step.payload) || step.offset !== reader.offset || step.upToDate !== reader.upToDate || (step.closed && !reader.closed);
+export function tellsSomethingNew<P>(
+  reader: StreamPosition,
+  step: ReadStep<P>,
+  isEmpty: (payload: P) => boolean,
+): boolean {
+  return (
+    !isEmpty(step.payload) ||
+    step.offset !== reader.offset ||
+    step.upToDate !== reader.upToDate ||
+    (step.closed && !reader.closed)
+  );
 }

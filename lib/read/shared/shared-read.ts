@@ -1,4 +1,18 @@
-import { asyncScheduler, concat, defer, EMPTY, filter, map, of, repeat, takeWhile, tap, timer, type Observable, type SchedulerLike } from 'rxjs';
+import {
+  asyncScheduler,
+  concat,
+  defer,
+  EMPTY,
+  filter,
+  map,
+  of,
+  repeat,
+  takeWhile,
+  tap,
+  timer,
+  type Observable,
+  type SchedulerLike,
+} from 'rxjs';
 import { Offset, type Checkpoint } from '../../protocol/offset.js';
 import type { StreamPosition } from '../../protocol/position.js';
 import type { RetryConfig } from '../../retry/retry-config.js';
@@ -41,7 +55,8 @@ export function sharedRead<P>(start: Checkpoint, config: SharedReadConfig<P>): O
     let at: StreamPosition = { ...start, upToDate: false, closed: false };
     let started = false;
     let idleRounds = 0;
-    const checkpoint = (): Checkpoint => (at.cursor === undefined ? { offset: at.offset } : { offset: at.offset, cursor: at.cursor });
+    const checkpoint = (): Checkpoint =>
+      at.cursor === undefined ? { offset: at.offset } : { offset: at.offset, cursor: at.cursor };
     /** Moves the read to `step`; true when subscribers should hear of it (the first step always). */
     const advance = (step: ReadStep<P>): boolean => {
       const news = !started || tellsSomethingNew(at, step, config.isEmpty);
@@ -68,18 +83,27 @@ export function sharedRead<P>(start: Checkpoint, config: SharedReadConfig<P>): O
               return decision;
             }),
             takeWhile((decision) => decision.kind !== 'rejoin'),
-            filter((decision): decision is Extract<JoinDecision<P>, { kind: 'deliver' }> => decision.kind === 'deliver'),
+            filter(
+              (decision): decision is Extract<JoinDecision<P>, { kind: 'deliver' }> => decision.kind === 'deliver',
+            ),
             map(({ step }) => step),
             filter(advance),
             takeWhile((step) => !step.closed, true),
           );
     const round = defer(() => {
       const before = at.offset;
-      return concat(own(), defer(join)).pipe(tap({ complete: () => (idleRounds = at.offset === before ? idleRounds + 1 : 0) }));
+      return concat(own(), defer(join)).pipe(
+        tap({ complete: () => (idleRounds = at.offset === before ? idleRounds + 1 : 0) }),
+      );
     });
     return round.pipe(
       repeat({
-        delay: () => (at.closed ? EMPTY : idleRounds === 0 ? of(0) : timer(backoffDelay(config.retry, idleRounds, undefined, config.random), scheduler)),
+        delay: () =>
+          at.closed
+            ? EMPTY
+            : idleRounds === 0
+              ? of(0)
+              : timer(backoffDelay(config.retry, idleRounds, undefined, config.random), scheduler),
       }),
     );
   });

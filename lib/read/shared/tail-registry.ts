@@ -20,7 +20,11 @@ export class TailRegistry {
    * started at `from` with `open` (a live read's steps as snapshots, see
    * `tailSnapshots`, or another tab's as they come).
    */
-  tail<P>(key: string, from: Checkpoint, open: (from: Checkpoint) => Observable<TailSnapshot<P>>): Observable<TailSnapshot<P>> {
+  tail<P>(
+    key: string,
+    from: Checkpoint,
+    open: (from: Checkpoint) => Observable<TailSnapshot<P>>,
+  ): Observable<TailSnapshot<P>> {
     return defer(() => (this.tails.get(key) as Observable<TailSnapshot<P>> | undefined) ?? this.start(key, from, open));
   }
 
@@ -29,7 +33,11 @@ export class TailRegistry {
     return this.tails.size;
   }
 
-  private start<P>(key: string, from: Checkpoint, open: (from: Checkpoint) => Observable<TailSnapshot<P>>): Observable<TailSnapshot<P>> {
+  private start<P>(
+    key: string,
+    from: Checkpoint,
+    open: (from: Checkpoint) => Observable<TailSnapshot<P>>,
+  ): Observable<TailSnapshot<P>> {
     const forget = () => {
       if (this.tails.get(key) === tail) this.tails.delete(key);
     };

@@ -37,7 +37,10 @@ export function snapshotOffset(snapshot: TailSnapshot<unknown>): Offset {
  * connection states to the observer it is given, as one snapshot per step
  * (paired with the offset it starts at) and per new state.
  */
-export function tailSnapshots<P>(start: Checkpoint, read: (states: ConnectionStateObserver) => Observable<ReadStep<P>>): Observable<TailSnapshot<P>> {
+export function tailSnapshots<P>(
+  start: Checkpoint,
+  read: (states: ConnectionStateObserver) => Observable<ReadStep<P>>,
+): Observable<TailSnapshot<P>> {
   return new Observable<TailSnapshot<P>>((subscriber) => {
     let latest = startSnapshot<P>(start);
     const tell = (snapshot: TailSnapshot<P>) => {

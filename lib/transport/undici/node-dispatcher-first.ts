@@ -7,6 +7,6 @@
  * the first `fetch` would have. So importing our undici transport leaves
  * the process's `fetch` as it was.
  */
-void globalThis.Response;
+globalThis.Response;
 
 export {};

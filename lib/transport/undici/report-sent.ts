@@ -16,12 +16,16 @@ import { Dispatcher } from 'undici';
  */
 export function reportingSent(dispatcher: Dispatcher, onSent: (() => void) | undefined): Dispatcher {
   if (!onSent || !startsRequestsVisibly(dispatcher)) return dispatcher;
-  const dispatch: Dispatcher['dispatch'] = (options, handler) => dispatcher.dispatch(options, new SentReportingHandler(handler, onSent));
+  const dispatch: Dispatcher['dispatch'] = (options, handler) =>
+    dispatcher.dispatch(options, new SentReportingHandler(handler, onSent));
   return { dispatch } as Dispatcher;
 }
 
 /** undici's `request()` through `dispatcher` (which may be {@link reportingSent}'s). */
-export function requestThrough(dispatcher: Dispatcher, options: Dispatcher.RequestOptions): Promise<Dispatcher.ResponseData<unknown>> {
+export function requestThrough(
+  dispatcher: Dispatcher,
+  options: Dispatcher.RequestOptions,
+): Promise<Dispatcher.ResponseData<unknown>> {
   return Dispatcher.prototype.request.call(dispatcher, options);
 }
 

@@ -66,8 +66,22 @@ export function undiciTransport(options: UndiciTransportOptions = {}): UndiciTra
             // Lane requests are repeat-safe and answered at once (no long-poll):
             // undici may pipeline them, in order, without waiting for each
             // response's headers (its default for anything but HEAD).
-            requestThrough(reportingSent(lane.client, request.onSent), { path: lane.path, method, headers: requestHeaders, body, signal, idempotent: true, blocking: false })
-          : undiciRequest(request.url, { method, headers: requestHeaders, body, signal, dispatcher: reportingSent(request.longLived ? live : dispatcher, request.onSent) }),
+            requestThrough(reportingSent(lane.client, request.onSent), {
+              path: lane.path,
+              method,
+              headers: requestHeaders,
+              body,
+              signal,
+              idempotent: true,
+              blocking: false,
+            })
+          : undiciRequest(request.url, {
+              method,
+              headers: requestHeaders,
+              body,
+              signal,
+              dispatcher: reportingSent(request.longLived ? live : dispatcher, request.onSent),
+            }),
         signal,
       );
       const headers = response.headers;
@@ -82,7 +96,11 @@ export function undiciTransport(options: UndiciTransportOptions = {}): UndiciTra
     },
     // undici refuses to close a closed dispatcher: every caller gets the first close.
     close: () =>
-      (closing ??= Promise.all([dispatcher.close(), live === dispatcher ? undefined : live.close(), lanes?.close()]).then(() => undefined)),
+      (closing ??= Promise.all([
+        dispatcher.close(),
+        live === dispatcher ? undefined : live.close(),
+        lanes?.close(),
+      ]).then(() => undefined)),
   };
 }
 
@@ -92,7 +110,10 @@ export function undiciTransport(options: UndiciTransportOptions = {}): UndiciTra
  * This rejects at the abort; undici drops the request when its turn comes,
  * and a response that arrives after all the same is discarded.
  */
-function untilAborted(pending: Promise<Dispatcher.ResponseData<unknown>>, signal: AbortSignal): Promise<Dispatcher.ResponseData<unknown>> {
+function untilAborted(
+  pending: Promise<Dispatcher.ResponseData<unknown>>,
+  signal: AbortSignal,
+): Promise<Dispatcher.ResponseData<unknown>> {
   return new Promise((resolve, reject) => {
     const onAbort = () => reject(signal.reason);
     if (signal.aborted) onAbort();

@@ -6,14 +6,25 @@
  * a zone that is gone. Import this module BEFORE 'zone.js' and call
  * `restoreSharedPrototypes()` in afterAll.
  */
-const SHARED = ['EventTarget', 'MessagePort', 'MessageChannel', 'BroadcastChannel', 'AbortSignal', 'Event', 'WebSocket', 'Worker'] as const;
+const SHARED = [
+  'EventTarget',
+  'MessagePort',
+  'MessageChannel',
+  'BroadcastChannel',
+  'AbortSignal',
+  'Event',
+  'WebSocket',
+  'Worker',
+] as const;
 
 type Snapshot = { readonly target: object; readonly descriptors: Map<PropertyKey, PropertyDescriptor> };
 
 const snapshots: Snapshot[] = SHARED.flatMap((name) => {
   const prototype = (globalThis as unknown as Record<string, { prototype?: object } | undefined>)[name]?.prototype;
   if (!prototype) return [];
-  const descriptors = new Map(Reflect.ownKeys(prototype).map((key) => [key, Object.getOwnPropertyDescriptor(prototype, key)!]));
+  const descriptors = new Map(
+    Reflect.ownKeys(prototype).map((key) => [key, Object.getOwnPropertyDescriptor(prototype, key)!]),
+  );
   return [{ target: prototype, descriptors }];
 });
 

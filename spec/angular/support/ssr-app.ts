@@ -1,5 +1,11 @@
 import '@angular/compiler'; // the spec's components are compiled at run time (JIT)
-import { ChangeDetectionStrategy, Component, type ApplicationConfig, type EnvironmentProviders, type Provider } from '@angular/core';
+import {
+  ChangeDetectionStrategy,
+  Component,
+  type ApplicationConfig,
+  type EnvironmentProviders,
+  type Provider,
+} from '@angular/core';
 import { bootstrapApplication, provideClientHydration, type BootstrapContext } from '@angular/platform-browser';
 import { provideServerRendering, renderApplication } from '@angular/platform-server';
 import { provideDurableStreams, streamResource } from '../../../lib/angular/index';
@@ -7,7 +13,10 @@ import type { HttpTransport } from '../../../lib/index';
 
 /** A feed as an app shows it: the status and every item of a live read. */
 export class FeedComponent {
-  readonly feed = streamResource<string>(() => ({ stream: (globalThis as { feedStream?: string }).feedStream ?? 'feed', live: 'sse' }));
+  readonly feed = streamResource<string>(() => ({
+    stream: (globalThis as { feedStream?: string }).feedStream ?? 'feed',
+    live: 'sse',
+  }));
 }
 // A decorator called as a function: the spec compiler (swc) is not configured for decorator syntax.
 Component({
@@ -26,22 +35,34 @@ export async function renderFeed(options: {
 }): Promise<{ html: string; ms: number }> {
   (globalThis as { feedStream?: string }).feedStream = options.stream;
   const config: ApplicationConfig = {
-    providers: [...(options.providers ?? []), provideServerRendering(), provideClientHydration(), provideDurableStreams({ baseUrl: options.baseUrl, ...(options.transport ? { transport: options.transport } : {}) })],
+    providers: [
+      ...(options.providers ?? []),
+      provideServerRendering(),
+      provideClientHydration(),
+      provideDurableStreams({
+        baseUrl: options.baseUrl,
+        ...(options.transport ? { transport: options.transport } : {}),
+      }),
+    ],
   };
   const started = Date.now();
-  const html = await renderApplication((context: BootstrapContext) => bootstrapApplication(FeedComponent, config, context), {
-    document: '<html><head></head><body><app-root></app-root></body></html>',
-    url: options.url,
-    allowedHosts: [new URL(options.url).hostname],
-  });
+  const html = await renderApplication(
+    (context: BootstrapContext) => bootstrapApplication(FeedComponent, config, context),
+    {
+      document: '<html><head></head><body><app-root></app-root></body></html>',
+      url: options.url,
+      allowedHosts: [new URL(options.url).hostname],
+    },
+  );
   return { html, ms: Date.now() - started };
 }
 
 /** The TransferState the page carries (`<script id="ng-state">`). */
 export function transferState(html: string): Record<string, unknown> {
   const match = /<script id="ng-state" type="application\/json">([\s\S]*?)<\/script>/.exec(html);
-  return match ? (JSON.parse(match[1]!.replace(/&q;/g, '"')) as Record<string, unknown>) : {};
+  return match ? (JSON.parse(match[1].replace(/&q;/g, '"')) as Record<string, unknown>) : {};
 }
 
 /** The list items of the rendered feed. */
-export const renderedItems = (html: string): string[] => [...html.matchAll(/<li>([^<]*)<\/li>/g)].map((match) => match[1]!);
+export const renderedItems = (html: string): string[] =>
+  [...html.matchAll(/<li>([^<]*)<\/li>/g)].map((match) => match[1]);

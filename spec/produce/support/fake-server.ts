@@ -1,5 +1,12 @@
 import { defer, of, switchMap, throwError, timer } from 'rxjs';
-import { BadRequestError, NetworkError, PayloadTooLargeError, SequenceGapError, StaleEpochError, StreamClosedError } from '../../../lib/errors';
+import {
+  BadRequestError,
+  NetworkError,
+  PayloadTooLargeError,
+  SequenceGapError,
+  StaleEpochError,
+  StreamClosedError,
+} from '../../../lib/errors';
 import type { BatchRequest, BatchResponse, BatchSender } from '../../../lib/produce/send-batch';
 import type { RetryConfig } from '../../../lib/retry/retry-config';
 
@@ -61,7 +68,8 @@ export class FakeServer {
     }
     const items = request.body === undefined ? [] : (JSON.parse(new TextDecoder().decode(request.body)) as unknown[]);
     const count = items.length;
-    const log = (outcome: Arrival['outcome']) => this.arrivals.push({ at: this.now(), epoch: request.epoch, seq: request.seq, count, outcome });
+    const log = (outcome: Arrival['outcome']) =>
+      this.arrivals.push({ at: this.now(), epoch: request.epoch, seq: request.seq, count, outcome });
     if (this.closed) {
       if (this.closedBy?.epoch === request.epoch && this.closedBy.seq === request.seq) {
         log('duplicate');
@@ -89,7 +97,12 @@ export class FakeServer {
       return { nextOffset: undefined, duplicate: request.body !== undefined };
     } else if (request.seq > state.lastSeq + 1) {
       log('gap');
-      throw new SequenceGapError({ url: STREAM_URL, status: 409, expectedSeq: state.lastSeq + 1, receivedSeq: request.seq });
+      throw new SequenceGapError({
+        url: STREAM_URL,
+        status: 409,
+        expectedSeq: state.lastSeq + 1,
+        receivedSeq: request.seq,
+      });
     }
     this.state = { epoch: request.epoch, lastSeq: request.seq };
     this.messages.push(...items);
@@ -113,8 +126,20 @@ export class FakeServer {
         return timer(network.arrival(request, attempt)).pipe(
           switchMap(() => {
             if (network.drop?.(request, attempt)) {
-              this.arrivals.push({ at: this.now(), epoch: request.epoch, seq: request.seq, count: -1, outcome: 'dropped' });
-              return throwError(() => new NetworkError({ url: STREAM_URL, cause: new Error('connection reset before the request was read') }));
+              this.arrivals.push({
+                at: this.now(),
+                epoch: request.epoch,
+                seq: request.seq,
+                count: -1,
+                outcome: 'dropped',
+              });
+              return throwError(
+                () =>
+                  new NetworkError({
+                    url: STREAM_URL,
+                    cause: new Error('connection reset before the request was read'),
+                  }),
+              );
             }
             let outcome: { response: BatchResponse } | { error: unknown };
             try {
@@ -125,7 +150,14 @@ export class FakeServer {
             const lost = network.lose?.(request, attempt) ?? false;
             return timer(network.response(request, attempt)).pipe(
               switchMap(() => {
-                if (lost) return throwError(() => new NetworkError({ url: STREAM_URL, cause: new Error('connection reset after the server answered') }));
+                if (lost)
+                  return throwError(
+                    () =>
+                      new NetworkError({
+                        url: STREAM_URL,
+                        cause: new Error('connection reset after the server answered'),
+                      }),
+                  );
                 return 'response' in outcome ? of(outcome.response) : throwError(() => outcome.error);
               }),
             );

@@ -26,10 +26,7 @@ export interface FaultyProxy {
  *   answer begins, so the server applied it but the client never learns;
  * - passed through.
  */
-export async function startFaultyProxy(
-  target: string,
-  fate: () => 'pass' | 'drop' | 'kill',
-): Promise<FaultyProxy> {
+export async function startFaultyProxy(target: string, fate: () => 'pass' | 'drop' | 'kill'): Promise<FaultyProxy> {
   const { hostname, port } = new URL(target);
   const counts: ProxyCounts = { passed: 0, dropped: 0, killed: 0 };
   const sockets = new Set<Socket>();

@@ -3,7 +3,9 @@
  * independent of the SDK's read path, so producer specs check what the
  * server stored and nothing else.
  */
-export async function readAll(url: string): Promise<{ body: Uint8Array[]; contentType: string | null; closed: boolean }> {
+export async function readAll(
+  url: string,
+): Promise<{ body: Uint8Array[]; contentType: string | null; closed: boolean }> {
   const body: Uint8Array[] = [];
   let offset = '-1';
   for (let round = 0; round < 100_000; round++) {
@@ -12,7 +14,11 @@ export async function readAll(url: string): Promise<{ body: Uint8Array[]; conten
     body.push(new Uint8Array(await response.arrayBuffer()));
     offset = response.headers.get('stream-next-offset') ?? offset;
     if (response.headers.get('stream-up-to-date') === 'true') {
-      return { body, contentType: response.headers.get('content-type'), closed: response.headers.get('stream-closed') === 'true' };
+      return {
+        body,
+        contentType: response.headers.get('content-type'),
+        closed: response.headers.get('stream-closed') === 'true',
+      };
     }
   }
   throw new Error('readAll: too many rounds');

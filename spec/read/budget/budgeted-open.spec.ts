@@ -4,7 +4,12 @@ import { pageSlots, type LiveSlots } from '../../../lib/read/budget/live-slots';
 import type { ReadRequest, ReadStep } from '../../../lib/read/read-step';
 import { until } from '../../support/watched-server';
 
-const request = (kind: ReadRequest['kind'], offset = '1'): ReadRequest => ({ kind, offset, headers: undefined, params: undefined });
+const request = (kind: ReadRequest['kind'], offset = '1'): ReadRequest => ({
+  kind,
+  offset,
+  headers: undefined,
+  params: undefined,
+});
 const step: ReadStep<string> = { payload: '', offset: '1', upToDate: true, closed: false };
 
 /** A fake `open` that logs the kind of each request it makes; live requests hang until unsubscribed unless told otherwise. */
@@ -52,7 +57,9 @@ function countedSlots(size: number) {
     contended: () => slots.contended(),
   };
   /** The budget as a read asks for it; `warn` stands for the console warning. */
-  const of = (warn: () => void = () => undefined) => () => ({ size, slots: counted, warn });
+  const of =
+    (warn: () => void = () => undefined) =>
+    () => ({ size, slots: counted, warn });
   return { slots: counted, of, held: () => held, waiting: () => waiting };
 }
 
@@ -66,7 +73,10 @@ describe('budgetedOpen', () => {
     const open = fakeOpen();
     const readers = [budgetedOpen(open.fn, budget.of(), config()), budgetedOpen(open.fn, budget.of(), config())];
     readers.forEach((reader) => subscriptions.push(reader.open(request('long-poll')).subscribe()));
-    await until(() => open.made.length === 2, () => 'two requests');
+    await until(
+      () => open.made.length === 2,
+      () => 'two requests',
+    );
     expect(open.made).toEqual(['long-poll', 'long-poll']);
     expect(budget.held()).toBe(2);
     subscriptions.splice(0).forEach((s) => s.unsubscribe());
@@ -80,7 +90,10 @@ describe('budgetedOpen', () => {
     const holder = budgetedOpen(open.fn, budget.of(), config());
     const waiter = budgetedOpen(open.fn, budget.of(onWait), config());
     const held = holder.open(request('sse')).subscribe();
-    await until(() => budget.held() === 1, () => 'the holder to take the slot');
+    await until(
+      () => budget.held() === 1,
+      () => 'the holder to take the slot',
+    );
     expect(await firstValueFrom(waiter.open(request('sse')).pipe(toArray()))).toEqual([step]);
     expect(await firstValueFrom(waiter.open(request('long-poll')).pipe(toArray()))).toEqual([step]);
     expect(open.made).toEqual(['sse', 'catch-up', 'catch-up']);
@@ -88,7 +101,10 @@ describe('budgetedOpen', () => {
     expect(budget.waiting()).toBe(1);
     held.unsubscribe();
     subscriptions.push(waiter.open(request('long-poll')).subscribe());
-    await until(() => open.made.length === 4, () => 'the waiter to go live');
+    await until(
+      () => open.made.length === 4,
+      () => 'the waiter to go live',
+    );
     expect(open.made[3]).toBe('long-poll');
     expect(budget.waiting()).toBe(0);
   });
@@ -103,7 +119,10 @@ describe('budgetedOpen', () => {
     const blocking = fakeOpen();
     const busy = budgetedOpen(blocking.fn, budget.of(), config());
     const busyRequest = busy.open(request('long-poll')).subscribe();
-    await until(() => budget.held() === 1, () => 'the slot to be taken');
+    await until(
+      () => budget.held() === 1,
+      () => 'the slot to be taken',
+    );
     await firstValueFrom(waiter.open(request('long-poll')));
     busyRequest.unsubscribe();
     expect(budget.waiting()).toBe(1);
@@ -123,14 +142,21 @@ describe('budgetedOpen', () => {
     const waiter = budgetedOpen(open.fn, budget.of(), config());
     let ended = false;
     subscriptions.push(holder.open(request('sse')).subscribe({ complete: () => (ended = true) }));
-    await until(() => budget.held() === 1, () => 'the holder to take the slot');
+    await until(
+      () => budget.held() === 1,
+      () => 'the holder to take the slot',
+    );
     await firstValueFrom(waiter.open(request('sse')));
-    await until(() => ended, () => 'the lease to end the connection', 2_000);
+    await until(
+      () => ended,
+      () => 'the lease to end the connection',
+      2_000,
+    );
     expect(budget.held()).toBe(0);
     expect(open.open()).toBe(0);
   });
 
-  it('keeps a lone holder\'s connection beyond its lease when nobody waits', async () => {
+  it("keeps a lone holder's connection beyond its lease when nobody waits", async () => {
     const budget = countedSlots(1);
     const open = fakeOpen();
     const holder = budgetedOpen(open.fn, budget.of(), config(20));
@@ -164,7 +190,10 @@ describe('budgetedOpen', () => {
     expect(open.made).toEqual([]);
     const holder = budgetedOpen(() => NEVER, budget.of(), config());
     subscriptions.push(holder.open(request('long-poll')).subscribe());
-    await until(() => budget.held() === 1, () => 'the holder to take the slot');
+    await until(
+      () => budget.held() === 1,
+      () => 'the holder to take the slot',
+    );
     await firstValueFrom(reader.open(request('long-poll')));
     expect(budget.waiting()).toBe(1);
     reader.close();

@@ -34,39 +34,54 @@ describe('a live-request budget (liveRequestBudget)', () => {
     ['sse', 2],
     ['auto', 3],
     ['long-poll', 4],
-  ] as const)("keeps 8 '%s' readers of 8 streams within a budget of %d live requests; every reader receives; one warning", async (live, budget) => {
-    const client = new DurableStreamsClient({ baseUrl: server.base, transport: fetchTransport(), liveRequestBudget: budget, retry: { initialDelayMs: 20, maxDelayMs: 300 } });
-    const paths = Array.from({ length: 8 }, (_, i) => `budget-${live}-${i}`);
-    await Promise.all(paths.map((path) => firstValueFrom(createStream(client.stream(path), { contentType: 'application/json' }))));
-    const received = paths.map(() => [] as number[]);
-    paths.forEach((path, i) =>
-      subscriptions.push(readJson<number>(client.stream(path), { live, offset: 'now' }).subscribe((b) => received[i]!.push(...b.items))),
-    );
-    let maxLive = 0;
-    let sampling = true;
-    const sample = (async () => {
-      // Sampled at the server, every 10 ms.
-      while (sampling) {
-        maxLive = Math.max(maxLive, (await server.counts()).openLive);
-        await new Promise((resolve) => setTimeout(resolve, 10));
+  ] as const)(
+    "keeps 8 '%s' readers of 8 streams within a budget of %d live requests; every reader receives; one warning",
+    async (live, budget) => {
+      const client = new DurableStreamsClient({
+        baseUrl: server.base,
+        transport: fetchTransport(),
+        liveRequestBudget: budget,
+        retry: { initialDelayMs: 20, maxDelayMs: 300 },
+      });
+      const paths = Array.from({ length: 8 }, (_, i) => `budget-${live}-${i}`);
+      await Promise.all(
+        paths.map((path) => firstValueFrom(createStream(client.stream(path), { contentType: 'application/json' }))),
+      );
+      const received = paths.map(() => [] as number[]);
+      paths.forEach((path, i) =>
+        subscriptions.push(
+          readJson<number>(client.stream(path), { live, offset: 'now' }).subscribe((b) => received[i].push(...b.items)),
+        ),
+      );
+      let maxLive = 0;
+      let sampling = true;
+      const sample = (async () => {
+        // Sampled at the server, every 10 ms.
+        while (sampling) {
+          maxLive = Math.max(maxLive, (await server.counts()).openLive);
+          await new Promise((resolve) => setTimeout(resolve, 10));
+        }
+      })();
+      try {
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        const start = Date.now();
+        await firstValueFrom(headStream(client.stream(paths[0])));
+        expect(Date.now() - start).toBeLessThan(2_000);
+        for (let round = 0; round < 3; round++) {
+          await Promise.all(paths.map((path, i) => firstValueFrom(appendJson(client.stream(path), round * 10 + i))));
+          await until(
+            () => received.every((items) => items.length === round + 1),
+            () => `round ${round} to reach every reader (${received.map((r) => r.length)})`,
+          );
+        }
+      } finally {
+        sampling = false;
+        await sample;
       }
-    })();
-    try {
-      await new Promise((resolve) => setTimeout(resolve, 300));
-      const start = Date.now();
-      await firstValueFrom(headStream(client.stream(paths[0]!)));
-      expect(Date.now() - start).toBeLessThan(2_000);
-      for (let round = 0; round < 3; round++) {
-        await Promise.all(paths.map((path, i) => firstValueFrom(appendJson(client.stream(path), round * 10 + i))));
-        await until(() => received.every((items) => items.length === round + 1), () => `round ${round} to reach every reader (${received.map((r) => r.length)})`);
-      }
-    } finally {
-      sampling = false;
-      await sample;
-    }
-    expect(received).toEqual(paths.map((_, i) => [i, 10 + i, 20 + i]));
-    expect(maxLive).toBeLessThanOrEqual(budget);
-    expect(warn).toHaveBeenCalledTimes(1);
-    expect(String(warn.mock.calls[0]![0])).toMatch(/HTTP\/1\.1.*HTTP\/2/s);
-  });
+      expect(received).toEqual(paths.map((_, i) => [i, 10 + i, 20 + i]));
+      expect(maxLive).toBeLessThanOrEqual(budget);
+      expect(warn).toHaveBeenCalledTimes(1);
+      expect(String(warn.mock.calls[0]![0])).toMatch(/HTTP\/1\.1.*HTTP\/2/s);
+    },
+  );
 });

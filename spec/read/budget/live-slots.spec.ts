@@ -44,7 +44,7 @@ describe('originProtocol', () => {
     expect(originProtocol('http://localhost:4437', undefined)).toBe('http/1.1');
   });
 
-  it('learns an https: origin\'s protocol from the latest finished response from it', () => {
+  it("learns an https: origin's protocol from the latest finished response from it", () => {
     const entries = [
       { name: 'https://a.test/v1/stream/x?offset=-1', nextHopProtocol: 'http/1.1' },
       { name: 'https://b.test/app.js', nextHopProtocol: 'h2' },
@@ -58,7 +58,11 @@ describe('originProtocol', () => {
 
   it('does not know an https: origin it has no timing of, nor one that hides it, nor another origin of the same prefix', () => {
     expect(originProtocol('https://a.test', undefined)).toBe('unknown');
-    expect(originProtocol('https://a.test', timing([{ name: 'https://a.test/x', nextHopProtocol: '' }]))).toBe('unknown');
-    expect(originProtocol('https://a.test', timing([{ name: 'https://a.test.evil/x', nextHopProtocol: 'http/1.1' }]))).toBe('unknown');
+    expect(originProtocol('https://a.test', timing([{ name: 'https://a.test/x', nextHopProtocol: '' }]))).toBe(
+      'unknown',
+    );
+    expect(
+      originProtocol('https://a.test', timing([{ name: 'https://a.test.evil/x', nextHopProtocol: 'http/1.1' }])),
+    ).toBe('unknown');
   });
 });

@@ -1,5 +1,13 @@
 import { firstValueFrom, type Subscription } from 'rxjs';
-import { DurableStreamsClient, type DurableStream, appendJson, closeStream, createStream, headStream, readJson } from '../../../lib/index';
+import {
+  DurableStreamsClient,
+  type DurableStream,
+  appendJson,
+  closeStream,
+  createStream,
+  headStream,
+  readJson,
+} from '../../../lib/index';
 import { fetchTransport } from '../../../lib/transport/fetch/fetch-transport';
 import { startWatchedServer, until, type WatchedServer } from '../../support/watched-server';
 import { fakeNavigatorPerTest, FakeLocks } from './support/fake-tabs';
@@ -33,7 +41,12 @@ describe('sharing a tail across tabs (clients standing for tabs)', () => {
   });
 
   const tab = (options: { shareAcrossTabs?: boolean } = {}) =>
-    new DurableStreamsClient({ baseUrl: server.base, transport: fetchTransport(), retry: { initialDelayMs: 5, maxDelayMs: 50 }, ...options });
+    new DurableStreamsClient({
+      baseUrl: server.base,
+      transport: fetchTransport(),
+      retry: { initialDelayMs: 5, maxDelayMs: 50 },
+      ...options,
+    });
 
   async function jsonStream(): Promise<{ path: string; writer: DurableStream; start: string }> {
     const path = `tabs-${counter++}`;
@@ -59,29 +72,52 @@ describe('sharing a tail across tabs (clients standing for tabs)', () => {
     const { path, writer, start } = await jsonStream();
     const tabs = [tab(), tab(), tab(), tab()];
     const readers = tabs.map((client) => [read(client, path, start), read(client, path, start)]);
-    await until(async () => (await server.counts(path)).openLive === 1, async () => `one live request (${JSON.stringify(await server.counts(path))})`);
+    await until(
+      async () => (await server.counts(path)).openLive === 1,
+      async () => `one live request (${JSON.stringify(await server.counts(path))})`,
+    );
     for (let n = 0; n < 10; n++) await firstValueFrom(appendJson(writer, n));
-    await until(() => readers.flat().every((r) => r.items.length === 10), () => `every reader to have 10 (${readers.flat().map((r) => r.items.length)})`);
+    await until(
+      () => readers.flat().every((r) => r.items.length === 10),
+      () => `every reader to have 10 (${readers.flat().map((r) => r.items.length)})`,
+    );
     // The holding tab is the first (it asked first): close it, mid-stream.
-    readers[0]!.forEach((r) => r.subscription.unsubscribe());
+    readers[0].forEach((r) => r.subscription.unsubscribe());
     for (let n = 10; n < 20; n++) {
       await firstValueFrom(appendJson(writer, n));
-      if (n === 12) readers[1]!.forEach((r) => r.subscription.unsubscribe());
+      if (n === 12) readers[1].forEach((r) => r.subscription.unsubscribe());
     }
     await firstValueFrom(closeStream(writer));
     const open = readers.slice(2).flat();
-    await until(() => open.every((r) => r.done), () => 'the open tabs to reach EOF');
+    await until(
+      () => open.every((r) => r.done),
+      () => 'the open tabs to reach EOF',
+    );
     for (const reader of open) expect(reader.items).toEqual(range(0, 20));
-    await until(async () => (await server.counts(path)).openReads === 0, () => 'no read left at the server');
-    await until(() => locks.held.size === 0 && locks.queue.length === 0, () => 'no lock held or queued');
+    await until(
+      async () => (await server.counts(path)).openReads === 0,
+      () => 'no read left at the server',
+    );
+    await until(
+      () => locks.held.size === 0 && locks.queue.length === 0,
+      () => 'no lock held or queued',
+    );
   });
 
   it('reads with a connection per tab when sharing across tabs is off', async () => {
     const { path, writer, start } = await jsonStream();
-    const readers = [tab({ shareAcrossTabs: false }), tab({ shareAcrossTabs: false })].map((client) => read(client, path, start));
-    await until(async () => (await server.counts(path)).openLive === 2, async () => `two live requests (${JSON.stringify(await server.counts(path))})`);
+    const readers = [tab({ shareAcrossTabs: false }), tab({ shareAcrossTabs: false })].map((client) =>
+      read(client, path, start),
+    );
+    await until(
+      async () => (await server.counts(path)).openLive === 2,
+      async () => `two live requests (${JSON.stringify(await server.counts(path))})`,
+    );
     await firstValueFrom(appendJson(writer, 1));
-    await until(() => readers.every((r) => r.items.length === 1), () => 'both readers to have the message');
+    await until(
+      () => readers.every((r) => r.items.length === 1),
+      () => 'both readers to have the message',
+    );
     expect(locks.held.size + locks.queue.length).toBe(0);
   });
 });

@@ -10,8 +10,15 @@ import { DEFAULT_RETRY } from '../../../lib/retry/retry-config';
 
 type Cold<T> = ColdObservable<T>;
 
-const step = (offset: string, payload = '', extra: Partial<ReadStep<string>> = {}): ReadStep<string> => ({ payload, offset, upToDate: false, closed: false, ...extra });
-const upToDate = (offset: string, payload = '', extra: Partial<ReadStep<string>> = {}) => step(offset, payload, { upToDate: true, ...extra });
+const step = (offset: string, payload = '', extra: Partial<ReadStep<string>> = {}): ReadStep<string> => ({
+  payload,
+  offset,
+  upToDate: false,
+  closed: false,
+  ...extra,
+});
+const upToDate = (offset: string, payload = '', extra: Partial<ReadStep<string>> = {}) =>
+  step(offset, payload, { upToDate: true, ...extra });
 
 describe('sharedRead (virtual time)', () => {
   let scheduler: TestScheduler;
@@ -72,7 +79,8 @@ describe('sharedRead (virtual time)', () => {
       const r = reader(
         { offset: '0' },
         (from) => cold('-x|', { x: from.offset === '0' ? b : c }),
-        (_from, n) => (n === 0 ? cold('T', { T: { from: '3' } }) : cold('T--d', { T: { from: '3' }, d: { from: '3', step: d } })),
+        (_from, n) =>
+          n === 0 ? cold('T', { T: { from: '3' } }) : cold('T--d', { T: { from: '3' }, d: { from: '3', step: d } }),
       );
       expectObservable(r.read).toBe('-bc--d', { b, c, d });
       scheduler.flush();
@@ -81,7 +89,7 @@ describe('sharedRead (virtual time)', () => {
     });
   });
 
-  it('catches up again on its own when the tail\'s step straddles its offset: no duplicate', () => {
+  it("catches up again on its own when the tail's step straddles its offset: no duplicate", () => {
     const b = upToDate('2', 'y');
     const c = upToDate('3', 'z');
     const d = upToDate('4', 'w');
@@ -103,7 +111,8 @@ describe('sharedRead (virtual time)', () => {
       const r = reader(
         { offset: '0' },
         () => cold('-b|', { b }),
-        () => cold('V-e-f', { V: { from: '1' }, e: { from: '1', step: upToDate('2', 'y') }, f: { from: '2', step: f } }),
+        () =>
+          cold('V-e-f', { V: { from: '1' }, e: { from: '1', step: upToDate('2', 'y') }, f: { from: '2', step: f } }),
       );
       expectObservable(r.read).toBe('-b---f', { b, f });
       scheduler.flush();
@@ -115,7 +124,11 @@ describe('sharedRead (virtual time)', () => {
     const b = upToDate('2', 'y');
     scheduler.run(({ cold, expectObservable }) => {
       // The server says the tail is at 2; the shared tail says 5: a contradiction that never resolves.
-      const r = reader({ offset: '0' }, (from) => cold('-b|', { b: from.offset === '0' ? b : upToDate('2') }), () => cold('T', { T: { from: '5' } }));
+      const r = reader(
+        { offset: '0' },
+        (from) => cold('-b|', { b: from.offset === '0' ? b : upToDate('2') }),
+        () => cold('T', { T: { from: '5' } }),
+      );
       expectObservable(r.read, '^ 400ms !').toBe('-b', { b });
       scheduler.flush();
       expect(r.catchUps).toEqual(['0@0', '2@1', '2@102', '2@303']);
@@ -125,7 +138,11 @@ describe('sharedRead (virtual time)', () => {
   it('completes at an EOF its own catch-up reads, without joining a tail', () => {
     const eof = upToDate('2', 'y', { closed: true });
     scheduler.run(({ cold, expectObservable }) => {
-      const r = reader({ offset: '0' }, () => cold('-e-x|', { e: eof, x: step('3') }), () => cold('T', { T: { from: '2' } }));
+      const r = reader(
+        { offset: '0' },
+        () => cold('-e-x|', { e: eof, x: step('3') }),
+        () => cold('T', { T: { from: '2' } }),
+      );
       expectObservable(r.read).toBe('-(e|)', { e: eof });
       scheduler.flush();
       expect(r.tails).toEqual([]);
@@ -136,7 +153,11 @@ describe('sharedRead (virtual time)', () => {
     const b = upToDate('2', 'y');
     const eof = upToDate('3', 'z', { closed: true });
     scheduler.run(({ cold, expectObservable }) => {
-      const r = reader({ offset: '0' }, () => cold('-b|', { b }), () => cold('T-e-x', { T: { from: '2' }, e: { from: '2', step: eof }, x: { from: '3', step: step('4') } }));
+      const r = reader(
+        { offset: '0' },
+        () => cold('-b|', { b }),
+        () => cold('T-e-x', { T: { from: '2' }, e: { from: '2', step: eof }, x: { from: '3', step: step('4') } }),
+      );
       expectObservable(r.read).toBe('-b-(e|)', { b, eof, e: eof });
     });
   });
@@ -144,17 +165,29 @@ describe('sharedRead (virtual time)', () => {
   it('joins at once from now: no catch-up, where the tail stands, then its steps', () => {
     const g = upToDate('4', 'x');
     scheduler.run(({ cold, expectObservable }) => {
-      const r = reader({ offset: 'now' }, () => NEVER, () => cold('T-g', { T: { from: '3', cursor: 'c' }, g: { from: '3', step: g } }));
-      expectObservable(r.read).toBe('n-g', { n: { payload: '', offset: '3', cursor: 'c', upToDate: true, closed: false }, g });
+      const r = reader(
+        { offset: 'now' },
+        () => NEVER,
+        () => cold('T-g', { T: { from: '3', cursor: 'c' }, g: { from: '3', step: g } }),
+      );
+      expectObservable(r.read).toBe('n-g', {
+        n: { payload: '', offset: '3', cursor: 'c', upToDate: true, closed: false },
+        g,
+      });
       scheduler.flush();
       expect(r.catchUps).toEqual([]);
     });
   });
 
-  it('tells the tail\'s connection states once it has joined, not those of a tail it cannot take', () => {
+  it("tells the tail's connection states once it has joined, not those of a tail it cannot take", () => {
     const b = upToDate('2', 'y');
     const live = { status: 'live', mode: 'sse' } as const;
-    const reconnecting = { status: 'reconnecting', attempt: 1, retryInMs: 100, error: new NetworkError({ url: 'u', cause: new Error('x') }) } as const;
+    const reconnecting = {
+      status: 'reconnecting',
+      attempt: 1,
+      retryInMs: 100,
+      error: new NetworkError({ url: 'u', cause: new Error('x') }),
+    } as const;
     scheduler.run(({ cold, expectObservable }) => {
       const r = reader(
         { offset: '0' },
@@ -170,11 +203,15 @@ describe('sharedRead (virtual time)', () => {
     });
   });
 
-  it('fails with the tail\'s error', () => {
+  it("fails with the tail's error", () => {
     const b = upToDate('2', 'y');
     const error = new NetworkError({ url: 'u', cause: new Error('gone') });
     scheduler.run(({ cold, expectObservable }) => {
-      const r = reader({ offset: '0' }, () => cold('-b|', { b }), () => cold('T-#', { T: { from: '2' } }, error));
+      const r = reader(
+        { offset: '0' },
+        () => cold('-b|', { b }),
+        () => cold('T-#', { T: { from: '2' } }, error),
+      );
       expectObservable(r.read).toBe('-b-#', { b }, error);
     });
   });

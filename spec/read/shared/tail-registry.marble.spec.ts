@@ -64,8 +64,20 @@ describe('TailRegistry (virtual time)', () => {
     scheduler.run(({ cold, expectObservable, expectSubscriptions }) => {
       const first = cold('-a', { a });
       const second = cold('-b', { b });
-      expectObservable(registry.tail('k1', { offset: '1' }, opener(() => first))).toBe('SA', { S: { from: '1' }, A: { from: '1', step: a } });
-      expectObservable(registry.tail('k2', { offset: '2' }, opener(() => second))).toBe('SB', { S: { from: '2' }, B: { from: '2', step: b } });
+      expectObservable(
+        registry.tail(
+          'k1',
+          { offset: '1' },
+          opener(() => first),
+        ),
+      ).toBe('SA', { S: { from: '1' }, A: { from: '1', step: a } });
+      expectObservable(
+        registry.tail(
+          'k2',
+          { offset: '2' },
+          opener(() => second),
+        ),
+      ).toBe('SB', { S: { from: '2' }, B: { from: '2', step: b } });
       scheduler.flush();
       expect(opened).toEqual(['1', '2']);
       expectSubscriptions(first.subscriptions).toBe('^');
@@ -73,30 +85,37 @@ describe('TailRegistry (virtual time)', () => {
     });
   });
 
-  it('starts a new tail from the next subscriber\'s offset once the last one has left', () => {
+  it("starts a new tail from the next subscriber's offset once the last one has left", () => {
     scheduler.run(({ cold, expectObservable }) => {
       const open = opener((from) => cold('-a', { a: step(String(Number(from.offset) + 1)) }));
       expectObservable(registry.tail('k', { offset: '1' }, open), '^-!');
-      expectObservable(registry.tail('k', { offset: '5' }, open), '----^').toBe('----SA', { S: { from: '5' }, A: { from: '5', step: step('6') } });
+      expectObservable(registry.tail('k', { offset: '5' }, open), '----^').toBe('----SA', {
+        S: { from: '5' },
+        A: { from: '5', step: step('6') },
+      });
       scheduler.flush();
       expect(opened).toEqual(['1', '5']);
     });
   });
 
-  it('fails every subscriber with the tail\'s error, and forgets the tail before they hear of it', () => {
+  it("fails every subscriber with the tail's error, and forgets the tail before they hear of it", () => {
     const error = new NetworkError({ url: 'u', cause: new Error('gone') });
     scheduler.run(({ cold, expectObservable }) => {
       const open = opener(() => cold('-a-#', { a }, error));
       const tail = registry.tail('k', { offset: '1' }, open);
       expectObservable(tail).toBe('SA-#', { S: { from: '1' }, A: { from: '1', step: a } }, error);
       expectObservable(tail, '--^').toBe('--A#', { A: { from: '1', step: a } }, error);
-      expectObservable(registry.tail('k', { offset: '2' }, open), '-----^').toBe('-----SA-#', { S: { from: '2' }, A: { from: '2', step: a } }, error);
+      expectObservable(registry.tail('k', { offset: '2' }, open), '-----^').toBe(
+        '-----SA-#',
+        { S: { from: '2' }, A: { from: '2', step: a } },
+        error,
+      );
       scheduler.flush();
       expect(opened).toEqual(['1', '2']);
     });
   });
 
-  it('lets the others read on when one subscriber\'s own code throws', () => {
+  it("lets the others read on when one subscriber's own code throws", () => {
     scheduler.run(({ cold, expectObservable, expectSubscriptions }) => {
       const source = cold('-a--b--c', { a, b, c });
       const open = opener(() => source);
@@ -107,13 +126,15 @@ describe('TailRegistry (virtual time)', () => {
         }),
       );
       expectObservable(failing).toBe('n2--#', { n: 'n', 2: '2' }, new Error('a bug in one subscriber'));
-      expectObservable(registry.tail('k', { offset: '1' }, open).pipe(map((snapshot) => snapshot.step?.offset ?? 'n'))).toBe('n2--3--4', { n: 'n', 2: '2', 3: '3', 4: '4' });
+      expectObservable(
+        registry.tail('k', { offset: '1' }, open).pipe(map((snapshot) => snapshot.step?.offset ?? 'n')),
+      ).toBe('n2--3--4', { n: 'n', 2: '2', 3: '3', 4: '4' });
       scheduler.flush();
       expectSubscriptions(source.subscriptions).toBe('^');
     });
   });
 
-  it('keeps one registry per owner (a client\'s executor)', () => {
+  it("keeps one registry per owner (a client's executor)", () => {
     const owner = {};
     expect(tailRegistryOf(owner)).toBe(tailRegistryOf(owner));
     expect(tailRegistryOf({})).not.toBe(tailRegistryOf(owner));

@@ -21,7 +21,11 @@ export function loopConfig(
 ): ReadLoopConfig<string> {
   return {
     url: URL,
-    options: resolveReadOptions(options, { timeoutMs: 1_000, retry: { ...DEFAULT_RETRY, jitter: false, initialDelayMs: 100, ...retry } }, URL),
+    options: resolveReadOptions(
+      options,
+      { timeoutMs: 1_000, retry: { ...DEFAULT_RETRY, jitter: false, initialDelayMs: 100, ...retry } },
+      URL,
+    ),
     scheduler,
     isEmpty: (payload) => payload.length === 0,
   };

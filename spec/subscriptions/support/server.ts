@@ -39,7 +39,15 @@ export async function startSubscriptionServer(): Promise<SubscriptionServer> {
   const make = (options: DurableStreamsClientOptions = {}) => {
     const transport = new CountingTransport(undiciTransport());
     transports.push(transport);
-    return { client: new DurableStreamsClient({ baseUrl: base, transport, retry: { initialDelayMs: 5, maxDelayMs: 50 }, ...options }), transport };
+    return {
+      client: new DurableStreamsClient({
+        baseUrl: base,
+        transport,
+        retry: { initialDelayMs: 5, maxDelayMs: 50 },
+        ...options,
+      }),
+      transport,
+    };
   };
   const admin = make().client;
   return {
@@ -47,7 +55,8 @@ export async function startSubscriptionServer(): Promise<SubscriptionServer> {
     base,
     client: make,
     createJson: async (...paths) => {
-      for (const path of paths) await firstValueFrom(createStream(admin.stream(path), { contentType: 'application/json' }));
+      for (const path of paths)
+        await firstValueFrom(createStream(admin.stream(path), { contentType: 'application/json' }));
     },
     stop: async () => {
       await Promise.all(transports.map((transport) => transport.close()));
@@ -71,7 +80,11 @@ export class CountingTransport implements HttpTransport {
 
   async request(request: HttpRequest): Promise<HttpResponse> {
     const { pathname } = new URL(request.url);
-    this.sent.push({ method: request.method, path: pathname, body: typeof request.body === 'string' ? request.body : '' });
+    this.sent.push({
+      method: request.method,
+      path: pathname,
+      body: typeof request.body === 'string' ? request.body : '',
+    });
     if (this.drop(request)) throw Object.assign(new Error('dropped by the spec'), { code: 'ECONNRESET' });
     this.inFlightCount++;
     try {

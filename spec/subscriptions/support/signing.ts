@@ -36,6 +36,10 @@ export class JwksServer implements HttpTransport {
     if (this.gate) await this.gate;
     const headers: Record<string, string> = { 'content-type': 'application/jwk-set+json' };
     if (this.cacheControl !== undefined) headers['cache-control'] = this.cacheControl;
-    return response(this.status, headers, this.status === 200 ? JSON.stringify({ keys: this.keys.map((key) => key.jwk) }) : 'unavailable');
+    return response(
+      this.status,
+      headers,
+      this.status === 200 ? JSON.stringify({ keys: this.keys.map((key) => key.jwk) }) : 'unavailable',
+    );
   }
 }

@@ -10,7 +10,9 @@ import { FeedComponent } from './feed.component';
     <h1>Durable Streams feed</h1>
     <p>
       Stream <code>{{ config.stream }}</code> on <code>{{ config.server }}</code>
-      <button type="button" data-testid="toggle" (click)="feedOn.set(!feedOn())">{{ feedOn() ? 'Stop feed' : 'Start feed' }}</button>
+      <button type="button" data-testid="toggle" (click)="feedOn.set(!feedOn())">
+        {{ feedOn() ? 'Stop feed' : 'Start feed' }}
+      </button>
     </p>
     @if (feedOn()) {
       <app-feed />

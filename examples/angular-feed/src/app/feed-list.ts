@@ -17,7 +17,11 @@ export type FeedCollections = Collections<FeedEntities>;
 export function feedList(collections: FeedCollections): readonly { key: string; text: string }[] {
   return Object.entries(collections.message ?? {})
     .sort(([a, x], [b, y]) => order(x) - order(y) || (a < b ? -1 : a > b ? 1 : 0))
-    .map(([key, message]) => ({ key, text: typeof message?.text === 'string' ? message.text : String(JSON.stringify(message)) }));
+    .map(([key, message]) => ({
+      key,
+      text: typeof message?.text === 'string' ? message.text : String(JSON.stringify(message)),
+    }));
 }
 
-const order = (message: FeedMessage | undefined): number => (typeof message?.id === 'number' ? message.id : Number.MAX_VALUE);
+const order = (message: FeedMessage | undefined): number =>
+  typeof message?.id === 'number' ? message.id : Number.MAX_VALUE;

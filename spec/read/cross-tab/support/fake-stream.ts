@@ -33,7 +33,10 @@ export class FakeStream {
         const payload = this.entries.slice(at).join('');
         const start = at;
         at = this.entries.length;
-        subscriber.next({ from: offsetAt(start), step: { payload, offset: offsetAt(at), upToDate: true, closed: false } });
+        subscriber.next({
+          from: offsetAt(start),
+          step: { payload, offset: offsetAt(at), upToDate: true, closed: false },
+        });
       };
       this.listeners.add(tell);
       tell();

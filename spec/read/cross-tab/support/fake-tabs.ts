@@ -23,14 +23,24 @@ export class FakeLocks implements LockManagerLike {
   readonly queue: Pending[] = [];
   private nextHolder = 0;
 
-  request(name: string, options: { readonly signal?: AbortSignal; readonly ifAvailable?: boolean }, callback: Callback): Promise<unknown> {
+  request(
+    name: string,
+    options: { readonly signal?: AbortSignal; readonly ifAvailable?: boolean },
+    callback: Callback,
+  ): Promise<unknown> {
     return new Promise((resolve, reject) => {
       if (options.signal?.aborted) return reject(new DOMException('aborted', 'AbortError'));
       if (options.ifAvailable && (this.held.has(name) || this.queue.some((p) => p.name === name))) {
         later(() => resolve(callback(null)));
         return;
       }
-      const pending: Pending = { name, callback, resolve, reject, ...(options.signal ? { signal: options.signal } : {}) };
+      const pending: Pending = {
+        name,
+        callback,
+        resolve,
+        reject,
+        ...(options.signal ? { signal: options.signal } : {}),
+      };
       this.queue.push(pending);
       options.signal?.addEventListener('abort', () => {
         const index = this.queue.indexOf(pending);
@@ -43,7 +53,10 @@ export class FakeLocks implements LockManagerLike {
   }
 
   query(): Promise<{ held: Array<{ name: string }>; pending: Array<{ name: string }> }> {
-    return Promise.resolve({ held: [...this.held.keys()].map((name) => ({ name })), pending: this.queue.map(({ name }) => ({ name })) });
+    return Promise.resolve({
+      held: [...this.held.keys()].map((name) => ({ name })),
+      pending: this.queue.map(({ name }) => ({ name })),
+    });
   }
 
   private grant(): void {
@@ -131,5 +144,8 @@ export function fakeNavigatorPerTest(): { setLocks(locks: LockManagerLike): void
     if (before) Object.defineProperty(globalThis, 'navigator', before);
     else delete (globalThis as { navigator?: unknown }).navigator;
   });
-  return { setLocks: (locks) => Object.defineProperty(globalThis, 'navigator', { value: { locks }, configurable: true, writable: true }) };
+  return {
+    setLocks: (locks) =>
+      Object.defineProperty(globalThis, 'navigator', { value: { locks }, configurable: true, writable: true }),
+  };
 }
