@@ -64,6 +64,10 @@ export class BatchBuilder {
     private readonly now: () => number,
   ) {}
 
+  private get identity(): { url: string; producerId: string; limits: BatchBuilderLimits } {
+    return { url: this.url, producerId: this.producerId, limits: this.limits };
+  }
+
   /** Messages appended so far. */
   get appendedCount(): number {
     return this.appended;
@@ -112,7 +116,7 @@ export class BatchBuilder {
     } else {
       // Exact sizes needed: this value's, and the staged texts'.
       const bytes = dataBytes(data);
-      this.refuseTooLarge(bytes, this.framedSize(1, bytes), value);
+      refuseTooLarge(this.identity, bytes, this.framedSize(1, bytes), value);
       this.appendedBytes += writer.settle();
       if (this.countedPendingBytes + bytes > maxBufferedBytes)
         return this.full(throwIfFull, 'maxBufferedBytes', maxBufferedBytes);
@@ -161,7 +165,7 @@ export class BatchBuilder {
   encode(value: unknown): Entry {
     const entry = encodeValue(value, this.framing, this.url);
     // Never refused for room in the buffer, but it must fit a request.
-    this.refuseTooLarge(entry.bytes, this.framedSize(1, entry.bytes), value, false);
+    refuseTooLarge(this.identity, entry.bytes, this.framedSize(1, entry.bytes), value, false);
     return entry;
   }
 
@@ -242,7 +246,7 @@ export class BatchBuilder {
     const { maxBufferedBytes } = this.limits;
     const entry = encodeValue(value, undefined, this.url);
     // A JSON text goes on a JSON stream only: bracketed. A raw string, quoted there, may yet grow (then it goes alone).
-    this.refuseTooLarge(entry.bytes, entry.bytes + (entry.json ? 2 : 0), value);
+    refuseTooLarge(this.identity, entry.bytes, entry.bytes + (entry.json ? 2 : 0), value);
     if (this.pendingBytes + entry.bytes > maxBufferedBytes)
       return this.full(throwIfFull, 'maxBufferedBytes', maxBufferedBytes);
     if (this.waiting.length === 0) this.openedAt = this.now();
@@ -255,29 +259,6 @@ export class BatchBuilder {
   /** The size of a body of `count` values of `bytes` in all: a JSON array's brackets and commas added. */
   private framedSize(count: number, bytes: number): number {
     return this.framing === 'json' ? bytes + count + 1 : bytes;
-  }
-
-  /** Throws `ValueTooLargeError` for a value that could never be sent: alone (`framed`: in its body) it exceeds `maxBatchBytes`, or `maxBufferedBytes`. */
-  private refuseTooLarge(bytes: number, framed: number, value: unknown, buffered = true): void {
-    const { url, producerId, limits } = this;
-    if (framed > limits.maxBatchBytes)
-      throw new ValueTooLargeError({
-        url,
-        producerId,
-        bytes: framed,
-        limit: 'maxBatchBytes',
-        max: limits.maxBatchBytes,
-        value,
-      });
-    if (buffered && bytes > limits.maxBufferedBytes)
-      throw new ValueTooLargeError({
-        url,
-        producerId,
-        bytes,
-        limit: 'maxBufferedBytes',
-        max: limits.maxBufferedBytes,
-        value,
-      });
   }
 
   /**
@@ -299,6 +280,37 @@ export class BatchBuilder {
     const { url, producerId, pendingCount: pendingMessages, pendingBytes } = this;
     throw new ProducerBufferFullError({ url, producerId, limit, max, pendingMessages, pendingBytes });
   }
+}
+
+/**
+ * Throws `ValueTooLargeError` for a value that could never be sent: alone (`framed`: in its body) it exceeds
+ * `maxBatchBytes`, or `maxBufferedBytes`.
+ */
+function refuseTooLarge(
+  { url, producerId, limits }: { url: string; producerId: string; limits: BatchBuilderLimits },
+  bytes: number,
+  framed: number,
+  value: unknown,
+  buffered = true,
+): void {
+  if (framed > limits.maxBatchBytes)
+    throw new ValueTooLargeError({
+      url,
+      producerId,
+      bytes: framed,
+      limit: 'maxBatchBytes',
+      max: limits.maxBatchBytes,
+      value,
+    });
+  if (buffered && bytes > limits.maxBufferedBytes)
+    throw new ValueTooLargeError({
+      url,
+      producerId,
+      bytes,
+      limit: 'maxBufferedBytes',
+      max: limits.maxBufferedBytes,
+      value,
+    });
 }
 
 function emptyAppend(url: string): InvalidArgumentError {

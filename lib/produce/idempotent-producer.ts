@@ -20,8 +20,8 @@ import type { CloseResult } from '../operations/append.js';
 import type { StreamContext } from '../http/stream-context.js';
 import { resolveRetryConfig, type RetryConfig } from '../retry/retry-config.js';
 import { errorMessage } from '../util/error-message.js';
-import { BatchBuilder, type Batch } from './batch-builder.js';
-import { deliverBatches, type Delivered, type ProducerAck } from './deliver.js';
+import { BatchBuilder } from './batch-builder.js';
+import { deliverBatches, type Delivered, type DeliveryOptions, type ProducerAck } from './deliver.js';
 import { ProducerLifecycle } from './lifecycle.js';
 import { lingered } from './linger.js';
 import { DeliveryTimeoutError, ProducerSourceError, ValueTooLargeError } from './producer-errors.js';
@@ -89,28 +89,13 @@ export class IdempotentProducer<T = unknown> implements Observer<T> {
     this.contentType$ = contentTypeOf(context, resolved);
     send ??= httpBatchSender(context, producerId, resolved.request);
     const retry = producerRetry(context, resolved);
-    const { deliveryTimeoutMs } = resolved;
-    // Giving up, the producer stops at once: what it hands back is what is unacknowledged now.
-    const expired = (cause: unknown) =>
-      new DeliveryTimeoutError({
-        url: this.url,
-        producerId,
-        deliveryTimeoutMs,
-        cause,
-        unsent: (this.unsent = builder.unsent()),
-      });
-    const refused = (value: unknown, cause: unknown) =>
-      new ValueTooLargeError({ url: this.url, producerId, limit: 'server', value, cause });
-    const replace = (batch: Batch, parts: readonly Batch[]) => builder.outbox.replace(batch, parts);
+    const hooks = deliveryHooks(this.url, producerId, resolved.deliveryTimeoutMs, builder, (unsent) => {
+      this.unsent = unsent;
+    });
     const wake = context.connectivity.wakes;
     const delivery = connectable(
-      builder.batches$.pipe(
-        deliverBatches({ ...resolved, sequencer, send, retry, scheduler, expired, refused, replace, wake }),
-      ),
-      {
-        connector: () => new Subject<Delivered>(),
-        resetOnDisconnect: false,
-      },
+      builder.batches$.pipe(deliverBatches({ ...resolved, ...hooks, sequencer, send, retry, scheduler, wake })),
+      SHARED_DELIVERY,
     );
     this.acks$ = delivery.pipe(
       takeUntil(this.lifecycle.stopped$),
@@ -177,10 +162,7 @@ export class IdempotentProducer<T = unknown> implements Observer<T> {
   /** Observer: appends the value. A value that cannot be appended is reported on `errors$`, and the producer finishes. */
   next(value: T): void {
     const { state } = this.lifecycle;
-    if (state !== 'open')
-      return this.errors.next(
-        this.lifecycle.closedError(`Producer '${this.producerId}' is ${state}: a value from its source was dropped`),
-      );
+    if (state !== 'open') return this.errors.next(this.lifecycle.closedError(dropped(this.producerId, state)));
     try {
       this.admit(value, true);
     } catch (error) {
@@ -238,7 +220,7 @@ export class IdempotentProducer<T = unknown> implements Observer<T> {
         this.lifecycle.beginFinish();
         this.builder.end(final);
       } else if (this.closingStream === undefined) {
-        const what = `closeStream() needs an open producer; producer '${this.producerId}' is ${this.lifecycle.state} (finish(), complete() or abort() came first)`;
+        const what = closeStreamTooLate(this.producerId, this.lifecycle.state);
         return throwError(() => this.lifecycle.closedError(what));
       }
       const closing = (this.closingStream ??= {});
@@ -262,11 +244,9 @@ export class IdempotentProducer<T = unknown> implements Observer<T> {
   }
 
   /**
-   * Every value not acknowledged, in append order, once the producer has
-   * given up on them (failed or aborted; before that, none): to persist,
-   * or to append again with a new producer. Each is as the stream would
-   * have stored it: on a JSON stream parsed back from its JSON, on other
-   * streams the string or the bytes.
+   * Every value not acknowledged, in append order, once the producer has given up on them (failed or aborted; before
+   * that, none): to persist, or to append again with a new producer. Each is as the stream would have stored it: on a
+   * JSON stream parsed back from its JSON, on other streams the string or the bytes.
    */
   unsentValues(): readonly unknown[] {
     const { state } = this.lifecycle;
@@ -318,6 +298,44 @@ export class IdempotentProducer<T = unknown> implements Observer<T> {
     this.lifecycle.stop(state, failure);
     this.errors.complete();
   }
+}
+
+function dropped(producerId: string, state: string): string {
+  return `Producer '${producerId}' is ${state}: a value from its source was dropped`;
+}
+
+function closeStreamTooLate(producerId: string, state: string): string {
+  return (
+    `closeStream() needs an open producer; producer '${producerId}' is ${state} ` +
+    '(finish(), complete() or abort() came first)'
+  );
+}
+
+/** Delivery's outcomes go to the producer's accounting first, then to `acks$`; connected once, never reset. */
+const SHARED_DELIVERY = { connector: () => new Subject<Delivered>(), resetOnDisconnect: false };
+
+/**
+ * What delivery needs of the producer beyond its options: the error that stops it when a batch's delivery timeout
+ * passes (handing back what is unacknowledged then), the error for a value the server refused alone, and the
+ * outbox's renumbering of a batch replaced by smaller ones.
+ */
+function deliveryHooks(
+  url: string,
+  producerId: string,
+  deliveryTimeoutMs: number,
+  builder: BatchBuilder,
+  keepUnsent: (unsent: readonly unknown[]) => void,
+): Pick<DeliveryOptions, 'expired' | 'refused' | 'replace'> {
+  return {
+    // Giving up, the producer stops at once: what it hands back is what is unacknowledged now.
+    expired: (cause) => {
+      const unsent = builder.unsent();
+      keepUnsent(unsent);
+      return new DeliveryTimeoutError({ url, producerId, deliveryTimeoutMs, cause, unsent });
+    },
+    refused: (value, cause) => new ValueTooLargeError({ url, producerId, limit: 'server', value, cause }),
+    replace: (batch, parts) => builder.outbox.replace(batch, parts),
+  };
 }
 
 /**
