@@ -2,6 +2,7 @@ import { DurableStreamError, type DurableStreamErrorInit } from './durable-strea
 
 /** No response arrived: connection refused or reset, DNS failure, aborted socket. */
 export class NetworkError extends DurableStreamError {
+  override name = 'NetworkError';
   /**
    * True when the connection could not be opened, so the request never left
    * this process: repeating even a non-idempotent write is safe.
@@ -51,6 +52,7 @@ const TIMEOUT_HINT: Readonly<Record<TimeoutPhase, string>> = {
 
 /** No response, or no more of it, within the configured time. See {@link TimeoutPhase}. */
 export class TimeoutError extends DurableStreamError {
+  override name = 'TimeoutError';
   /** The bound that ran out, ms. */
   readonly timeoutMs: number;
   /** Where the request was when the time ran out. */
@@ -68,6 +70,7 @@ export class TimeoutError extends DurableStreamError {
 
 /** The server sent something that is not valid JSON or SSE. Never skipped silently. */
 export class ParseError extends DurableStreamError {
+  override name = 'ParseError';
   /** The offset of the response that could not be parsed. */
   readonly offset: string | undefined;
   constructor(init: DurableStreamErrorInit & { readonly offset?: string; readonly what: string }) {
@@ -81,6 +84,7 @@ export class ParseError extends DurableStreamError {
 
 /** A header or query-parameter function (client or call option) threw, rejected, or returned no string (or a header value with a control character). */
 export class DynamicValueError extends DurableStreamError {
+  override name = 'DynamicValueError';
   /** Which entry failed, e.g. `headers['authorization']`. */
   readonly entry: string;
   constructor(
@@ -101,6 +105,7 @@ export class DynamicValueError extends DurableStreamError {
 
 /** A caller passed an invalid argument or option. Thrown synchronously or emitted before any I/O. */
 export class InvalidArgumentError extends DurableStreamError {
+  override name = 'InvalidArgumentError';
   constructor(message: string, url = '') {
     super('INVALID_ARGUMENT', message, { url });
   }
@@ -112,5 +117,7 @@ function describeCause(cause: unknown): string {
     const inner = cause.cause instanceof Error ? cause.cause.message : undefined;
     return [typeof code === 'string' ? code : undefined, inner ?? cause.message].filter(Boolean).join(' ');
   }
+  // Whatever was thrown, as it prints (a thrown object without a message prints as what it is).
+  // eslint-disable-next-line @typescript-eslint/no-base-to-string
   return cause === undefined ? 'request failed' : String(cause);
 }

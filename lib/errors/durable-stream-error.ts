@@ -22,6 +22,11 @@ export interface DurableStreamErrorInit {
  * happened and what to do, and carries the response's status and headers.
  */
 export class DurableStreamError extends Error {
+  /**
+   * The class's name (`'NetworkError'`): every subclass names itself with a literal, so the name survives a minifier
+   * (which renames classes) into production logs.
+   */
+  override name = 'DurableStreamError';
   /** Machine-readable code, stable across versions (e.g. `STREAM_NOT_FOUND`). */
   readonly code: string;
   /** HTTP status, or 0 when no response arrived. */
@@ -42,7 +47,6 @@ export class DurableStreamError extends Error {
     if (detail) parts.push(`Server said: ${detail.slice(0, 300)}`);
     if (init.hint) parts.push(init.hint);
     super(parts.join('. ').replace(/\.\./g, '.'), init.cause === undefined ? undefined : { cause: init.cause });
-    this.name = new.target.name;
     this.code = code;
     this.status = init.status ?? 0;
     this.url = init.url;

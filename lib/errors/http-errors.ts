@@ -4,6 +4,7 @@ type Init = DurableStreamErrorInit;
 
 /** 400: the server rejected the request as malformed. */
 export class BadRequestError extends DurableStreamError {
+  override name = 'BadRequestError';
   constructor(init: Init) {
     super('BAD_REQUEST', 'The server rejected the request as invalid (400)', {
       hint: 'Check the offset, headers and body you passed; this request will not succeed if repeated',
@@ -14,6 +15,7 @@ export class BadRequestError extends DurableStreamError {
 
 /** 401: credentials are missing or expired. */
 export class UnauthorizedError extends DurableStreamError {
+  override name = 'UnauthorizedError';
   constructor(init: Init) {
     super('UNAUTHORIZED', 'The server requires authentication (401)', {
       hint: 'Provide credentials in the client `headers` option (a function is evaluated on every request, so a refreshed token is picked up)',
@@ -24,6 +26,7 @@ export class UnauthorizedError extends DurableStreamError {
 
 /** 403: the credentials do not allow this operation. */
 export class ForbiddenError extends DurableStreamError {
+  override name = 'ForbiddenError';
   constructor(init: Init) {
     super('FORBIDDEN', 'The server refused this operation (403)', {
       hint: 'The credentials sent do not grant access to this stream',
@@ -34,6 +37,7 @@ export class ForbiddenError extends DurableStreamError {
 
 /** 403 with `Producer-Epoch`: another producer with a newer epoch owns this producer id. */
 export class StaleEpochError extends DurableStreamError {
+  override name = 'StaleEpochError';
   /** The server's current epoch for the producer id. */
   readonly currentEpoch: number;
   constructor(init: Init & { readonly currentEpoch: number; readonly sentEpoch?: number }) {
@@ -51,6 +55,7 @@ export class StaleEpochError extends DurableStreamError {
 
 /** 404: no stream at this URL (or the fork source does not exist). */
 export class StreamNotFoundError extends DurableStreamError {
+  override name = 'StreamNotFoundError';
   constructor(init: Init) {
     super('STREAM_NOT_FOUND', 'Stream not found (404)', {
       hint: 'Create it first with createStream(stream), or check the URL',
@@ -61,6 +66,7 @@ export class StreamNotFoundError extends DurableStreamError {
 
 /** 409: a stream already exists at this URL with a different configuration. */
 export class StreamExistsError extends DurableStreamError {
+  override name = 'StreamExistsError';
   constructor(init: Init) {
     super('STREAM_EXISTS', 'A stream already exists at this URL with a different configuration (409)', {
       hint: 'Use the existing stream as it is (head() shows its configuration), or delete it first',
@@ -71,6 +77,7 @@ export class StreamExistsError extends DurableStreamError {
 
 /** 409: the request's Content-Type differs from the stream's. */
 export class ContentTypeMismatchError extends DurableStreamError {
+  override name = 'ContentTypeMismatchError';
   constructor(init: Init & { readonly sentContentType?: string }) {
     super(
       'CONTENT_TYPE_MISMATCH',
@@ -85,6 +92,7 @@ export class ContentTypeMismatchError extends DurableStreamError {
 
 /** 409: `Stream-Seq` was not greater than the last one written. */
 export class SeqConflictError extends DurableStreamError {
+  override name = 'SeqConflictError';
   constructor(init: Init & { readonly seq?: string }) {
     super('SEQUENCE_CONFLICT', `Stream-Seq '${init.seq ?? '?'}' is not greater than the last sequence written (409)`, {
       hint: 'Sequence values must strictly increase (byte-wise lexicographic); this write was not applied',
@@ -95,6 +103,7 @@ export class SeqConflictError extends DurableStreamError {
 
 /** 409 with `Stream-Closed: true`: the stream is closed (EOF) and takes no appends. */
 export class StreamClosedError extends DurableStreamError {
+  override name = 'StreamClosedError';
   /** The stream's final offset, when the server sent it. */
   readonly finalOffset: string | undefined;
   constructor(init: Init & { readonly finalOffset?: string }) {
@@ -108,6 +117,7 @@ export class StreamClosedError extends DurableStreamError {
 
 /** 409 with `Producer-Expected-Seq`: the producer skipped a sequence number. */
 export class SequenceGapError extends DurableStreamError {
+  override name = 'SequenceGapError';
   /** The sequence number the server expected next. */
   readonly expectedSeq: number;
   /** The sequence number the request carried. */
@@ -128,6 +138,7 @@ export class SequenceGapError extends DurableStreamError {
 
 /** 410: the stream was deleted, or the offset is before the retained data. */
 export class GoneError extends DurableStreamError {
+  override name = 'GoneError';
   constructor(init: Init) {
     super('GONE', 'The stream or this offset is gone (410)', {
       hint: 'The data before this point was dropped by retention, or the stream was deleted; resume from head().nextOffset',
@@ -138,6 +149,7 @@ export class GoneError extends DurableStreamError {
 
 /** 413: the body exceeds the server's limit. */
 export class PayloadTooLargeError extends DurableStreamError {
+  override name = 'PayloadTooLargeError';
   constructor(init: Init) {
     super('PAYLOAD_TOO_LARGE', 'The request body is larger than the server accepts (413)', {
       hint: 'Send smaller appends (for a producer: lower maxBatchBytes)',
@@ -148,6 +160,7 @@ export class PayloadTooLargeError extends DurableStreamError {
 
 /** 408: the server gave up waiting for the request; it did not handle it. Retried with backoff. */
 export class RequestTimeoutError extends DurableStreamError {
+  override name = 'RequestTimeoutError';
   constructor(init: Init) {
     super('REQUEST_TIMEOUT', 'The server timed out waiting for the request (408)', {
       hint: 'The request did not reach the server whole, so it was not applied; a slow or interrupted upload causes this',
@@ -161,6 +174,7 @@ export class RequestTimeoutError extends DurableStreamError {
 
 /** 429: too many requests; retried after `retryAfterMs`. */
 export class RateLimitedError extends DurableStreamError {
+  override name = 'RateLimitedError';
   /** The server's Retry-After, in milliseconds, when it sent one. */
   readonly retryAfterMs: number | undefined;
   constructor(init: Init & { readonly retryAfterMs?: number }) {
@@ -177,6 +191,7 @@ export class RateLimitedError extends DurableStreamError {
 
 /** 5xx: the server failed; retried with backoff. */
 export class ServerError extends DurableStreamError {
+  override name = 'ServerError';
   /** The server's Retry-After (503), in milliseconds, when it sent one. */
   readonly retryAfterMs: number | undefined;
   constructor(init: Init & { readonly retryAfterMs?: number }) {
@@ -193,6 +208,7 @@ export class ServerError extends DurableStreamError {
 
 /** Any other unexpected status (e.g. 405 on a read-only server). */
 export class UnexpectedStatusError extends DurableStreamError {
+  override name = 'UnexpectedStatusError';
   constructor(init: Init) {
     super('UNEXPECTED_STATUS', `Unexpected response status ${init.status ?? 0}`, {
       hint: 'The server may not support this operation on this URL',

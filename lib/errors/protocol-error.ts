@@ -8,6 +8,7 @@ import { DurableStreamError, type DurableStreamErrorInit } from './durable-strea
  * acknowledgement.
  */
 export class ProtocolError extends DurableStreamError {
+  override name = 'ProtocolError';
   /** The read's offset when it stopped, for a read. */
   readonly offset: string | undefined;
   constructor(init: DurableStreamErrorInit & { readonly offset?: string; readonly what: string }) {
@@ -39,6 +40,9 @@ export function notProtocolAnswer({ url, status, contentType, missing, offset }:
     status,
     ...(offset === undefined ? {} : { offset }),
     what: `The answer (${status}${contentType ? `, ${contentType}` : ''}) is not a Durable Streams answer: it has no ${missing} header`,
-    hint: "Check the client's baseUrl and whatever routes requests in front of the server (a catch-all route or an app's fallback page answers 200 to any path); nothing in this answer was taken as data or as an acknowledgement",
+    hint:
+      "Check the client's baseUrl and whatever routes requests in front of the server " +
+      "(a catch-all route or an app's fallback page answers 200 to any path); " +
+      'nothing in this answer was taken as data or as an acknowledgement',
   });
 }

@@ -40,6 +40,7 @@ export interface Checkpointed {
 
 /** Saving or loading a checkpoint failed, or the stored value is not a checkpoint. */
 export class CheckpointStorageError extends DurableStreamError {
+  override name = 'CheckpointStorageError';
   /** The storage key concerned. */
   readonly key: string;
   /** `'load'`, `'save'` or `'clear'`. */
@@ -151,7 +152,7 @@ export function writeCheckpoint(
   } catch (error) {
     throw new CheckpointStorageError('save', key, errorMessage(error), error);
   }
-  return isPromiseLike<void>(result) ? result : undefined;
+  return isPromiseLike<undefined>(result) ? result : undefined;
 }
 
 /** Runs `write` on subscribe; emits once when it, and any write it returns, is done; its failures as CheckpointStorageError. */

@@ -10,6 +10,7 @@ export type BufferLimit = 'maxBufferedMessages' | 'maxBufferedBytes';
  * keeps running. `tryAppend()` answers `false` instead of throwing.
  */
 export class ProducerBufferFullError extends DurableStreamError {
+  override name = 'ProducerBufferFullError';
   /** The producer's id. */
   readonly producerId: string;
   /** Which limit was hit. */
@@ -28,10 +29,13 @@ export class ProducerBufferFullError extends DurableStreamError {
   }) {
     super(
       'PRODUCER_BUFFER_FULL',
-      `Producer '${init.producerId}' buffer is full: ${init.pendingMessages} messages (${init.pendingBytes} bytes) await acknowledgement, ${init.limit} is ${init.max}`,
+      `Producer '${init.producerId}' buffer is full: ${init.pendingMessages} messages (${init.pendingBytes} bytes) ` +
+        `await acknowledgement, ${init.limit} is ${init.max}`,
       {
         url: init.url,
-        hint: 'Wait for flush() (or use tryAppend() and retry later) before appending more, or raise the limit; a full buffer usually means the server is slow or unreachable',
+        hint:
+          'Wait for flush() (or use tryAppend() and retry later) before appending more, or raise the limit; ' +
+          'a full buffer usually means the server is slow or unreachable',
       },
     );
     this.producerId = init.producerId;
@@ -49,6 +53,7 @@ export type ProducerStopReason = 'finished' | 'aborted' | 'failed';
  * takes no more appends. `cause` is the error that stopped it, if any.
  */
 export class ProducerClosedError extends DurableStreamError {
+  override name = 'ProducerClosedError';
   /** The producer's id. */
   readonly producerId: string;
   /** How it stopped: finished, aborted, or failed (see `cause`). */
@@ -78,6 +83,7 @@ export class ProducerClosedError extends DurableStreamError {
  * it, delivers what the source emitted before, and finishes.
  */
 export class ProducerSourceError extends DurableStreamError {
+  override name = 'ProducerSourceError';
   /** The producer's id. */
   readonly producerId: string;
   constructor(init: { readonly url: string; readonly producerId: string; readonly cause: unknown }) {
@@ -103,6 +109,7 @@ export class ProducerSourceError extends DurableStreamError {
  * for the caller to persist or append again. `cause` is the last failure.
  */
 export class DeliveryTimeoutError extends DurableStreamError {
+  override name = 'DeliveryTimeoutError';
   /** The producer's id. */
   readonly producerId: string;
   /** The bound that ran out, ms. */
@@ -118,10 +125,14 @@ export class DeliveryTimeoutError extends DurableStreamError {
   }) {
     super(
       'DELIVERY_TIMEOUT',
-      `Producer '${init.producerId}' gave up: a batch was not acknowledged within deliveryTimeoutMs (${init.deliveryTimeoutMs} ms), the last failure being: ${errorMessage(init.cause)}. ${init.unsent.length} values not acknowledged are in error.unsent`,
+      `Producer '${init.producerId}' gave up: a batch was not acknowledged within deliveryTimeoutMs (${init.deliveryTimeoutMs} ms), ` +
+        `the last failure being: ${errorMessage(init.cause)}. ${init.unsent.length} values not acknowledged are in error.unsent`,
       {
         url: init.url,
-        hint: 'The server stayed unreachable or failing; persist or append error.unsent again with a new producer (a higher epoch). Values whose last request was answered by nothing may have been written already. Raise deliveryTimeoutMs (Infinity: never give up) to wait longer',
+        hint:
+          'The server stayed unreachable or failing; persist or append error.unsent again with a new producer (a higher epoch). ' +
+          'Values whose last request was answered by nothing may have been written already. ' +
+          'Raise deliveryTimeoutMs (Infinity: never give up) to wait longer',
         cause: init.cause,
       },
     );
@@ -143,6 +154,7 @@ export type SizeLimit = 'maxBatchBytes' | 'maxBufferedBytes' | 'server';
  * handed back in `value`, the others are delivered, the producer goes on.
  */
 export class ValueTooLargeError extends DurableStreamError {
+  override name = 'ValueTooLargeError';
   /** The producer's id. */
   readonly producerId: string;
   /** Which bound the value is too large for. */
@@ -164,14 +176,17 @@ export class ValueTooLargeError extends DurableStreamError {
   }) {
     const what =
       init.limit === 'server'
-        ? `The server refused a value of producer '${init.producerId}' as too large (413), alone in its request; it is handed back in error.value, the values after it go on`
+        ? `The server refused a value of producer '${init.producerId}' as too large (413), alone in its request; ` +
+          'it is handed back in error.value, the values after it go on'
         : `A value of ${init.bytes} bytes can never be sent by producer '${init.producerId}': alone it exceeds ${init.limit} (${init.max})`;
     super('VALUE_TOO_LARGE', what, {
       url: init.url,
       ...(init.limit === 'server' ? { status: 413 } : {}),
       hint:
         init.limit === 'server'
-          ? 'Something between the producer and the stream (a proxy, the server) limits request bodies: store large payloads elsewhere and append a reference, or raise that limit; lower maxBatchBytes to it to avoid the split batches'
+          ? 'Something between the producer and the stream (a proxy, the server) limits request bodies: ' +
+            'store large payloads elsewhere and append a reference, or raise that limit; ' +
+            'lower maxBatchBytes to it to avoid the split batches'
           : `Split the value, or raise ${init.limit}`,
       ...(init.cause === undefined ? {} : { cause: init.cause }),
     });

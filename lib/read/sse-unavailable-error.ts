@@ -15,6 +15,7 @@ const WHAT: Record<SseUnavailableReason, string> = {
  * `live: 'sse'` it surfaces (after retries, for the transient reasons).
  */
 export class SseUnavailableError extends DurableStreamError {
+  override name = 'SseUnavailableError';
   /** Why SSE could not be used: see {@link SseUnavailableReason}. */
   readonly reason: SseUnavailableReason;
   constructor(init: DurableStreamErrorInit & { readonly reason: SseUnavailableReason }) {

@@ -6,6 +6,7 @@ import { describeValue } from '../util/describe-value.js';
  * Raised by {@link materialize}, which never skips a malformed message.
  */
 export class StateProtocolError extends DurableStreamError {
+  override name = 'StateProtocolError';
   /** The offending message (or batch, when the batch itself is malformed). */
   readonly stateMessage: unknown;
   /** The message's position in its batch; `undefined` when the batch is malformed. */

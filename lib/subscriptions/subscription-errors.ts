@@ -8,6 +8,7 @@ export interface SubscriptionErrorInit extends DurableStreamErrorInit {
 
 /** The base of the errors of subscription requests (PROTOCOL.md 6 and 7): each names its subscription. */
 export class SubscriptionError extends DurableStreamError {
+  override name = 'SubscriptionError';
   /** The subscription the failed request was about. */
   readonly subscriptionId: string;
   constructor(code: string, what: string, init: SubscriptionErrorInit) {
@@ -18,6 +19,7 @@ export class SubscriptionError extends DurableStreamError {
 
 /** 404 `SUBSCRIPTION_NOT_FOUND`: no subscription with this id (never created, or deleted). */
 export class SubscriptionNotFoundError extends SubscriptionError {
+  override name = 'SubscriptionNotFoundError';
   constructor(init: SubscriptionErrorInit) {
     super('SUBSCRIPTION_NOT_FOUND', `Subscription '${init.subscriptionId}' not found (404)`, {
       hint: 'Create it with ensure(config); if it was deleted, any wake of it is lost and its acks are refused',
@@ -28,12 +30,15 @@ export class SubscriptionNotFoundError extends SubscriptionError {
 
 /** 409 `SUBSCRIPTION_ALREADY_EXISTS`: the id is taken by a subscription with another configuration. */
 export class SubscriptionConflictError extends SubscriptionError {
+  override name = 'SubscriptionConflictError';
   constructor(init: SubscriptionErrorInit) {
     super(
       'SUBSCRIPTION_ALREADY_EXISTS',
       `Subscription '${init.subscriptionId}' already exists with a different configuration (409)`,
       {
-        hint: "A subscription's configuration cannot change in place: ensure() it with the configuration it has (get() shows it), or delete() it and ensure() again (its cursors start over)",
+        hint:
+          "A subscription's configuration cannot change in place: ensure() it with the configuration it has (get() shows it), " +
+          'or delete() it and ensure() again (its cursors start over)',
         ...init,
       },
     );
@@ -42,6 +47,7 @@ export class SubscriptionConflictError extends SubscriptionError {
 
 /** 400 `WEBHOOK_URL_REJECTED`: the server refused the webhook URL (SSRF protection, PROTOCOL.md 12.8). */
 export class WebhookUrlRejectedError extends SubscriptionError {
+  override name = 'WebhookUrlRejectedError';
   /** The URL that was refused. */
   readonly webhookUrl: string | undefined;
   constructor(init: SubscriptionErrorInit & { readonly webhookUrl?: string }) {
@@ -59,6 +65,7 @@ export class WebhookUrlRejectedError extends SubscriptionError {
 
 /** 400 `INVALID_REQUEST`: the server refused the request's body (a configuration it does not accept, for one). */
 export class InvalidSubscriptionRequestError extends SubscriptionError {
+  override name = 'InvalidSubscriptionRequestError';
   constructor(init: SubscriptionErrorInit) {
     super('INVALID_REQUEST', `The server refused a request of subscription '${init.subscriptionId}' as invalid (400)`, {
       hint: 'The server said why; this request will not succeed if repeated',
@@ -69,6 +76,7 @@ export class InvalidSubscriptionRequestError extends SubscriptionError {
 
 /** 409 `ALREADY_CLAIMED`: another worker holds the lease. Normal when workers race for a wake. */
 export class AlreadyClaimedError extends SubscriptionError {
+  override name = 'AlreadyClaimedError';
   /** The worker holding the lease. */
   readonly currentHolder: string | undefined;
   /** The generation of the wake it holds. */
@@ -76,7 +84,8 @@ export class AlreadyClaimedError extends SubscriptionError {
   constructor(init: SubscriptionErrorInit & { readonly currentHolder?: string; readonly generation?: number }) {
     super(
       'ALREADY_CLAIMED',
-      `Subscription '${init.subscriptionId}' is already claimed by worker '${init.currentHolder ?? '?'}'${init.generation === undefined ? '' : ` (generation ${init.generation})`} (409)`,
+      `Subscription '${init.subscriptionId}' is already claimed by worker '${init.currentHolder ?? '?'}'` +
+        `${init.generation === undefined ? '' : ` (generation ${init.generation})`} (409)`,
       { hint: 'Another worker is processing the pending work; claim again on the next wake event', ...init },
     );
     this.currentHolder = init.currentHolder;
@@ -86,6 +95,7 @@ export class AlreadyClaimedError extends SubscriptionError {
 
 /** 409 `NO_PENDING_WORK`: every stream is acked up to its tail. Normal for a worker that claims on a timer. */
 export class NoPendingWorkError extends SubscriptionError {
+  override name = 'NoPendingWorkError';
   constructor(init: SubscriptionErrorInit) {
     super('NO_PENDING_WORK', `Subscription '${init.subscriptionId}' has no pending work (409)`, {
       hint: 'Nothing to claim now; claim again on the next wake event',
@@ -107,13 +117,16 @@ const wakeName = (init: WakeErrorInit) =>
 
 /** 409 `FENCED`: the wake is no longer current: its lease expired or it was released or completed. */
 export class WakeFencedError extends SubscriptionError {
+  override name = 'WakeFencedError';
   /** The fenced wake, when known. */
   readonly wakeId: string | undefined;
   /** The generation the request named, when known. */
   readonly generation: number | undefined;
   constructor(init: WakeErrorInit) {
     super('FENCED', `The ${wakeName(init)} is no longer current (409)`, {
-      hint: 'Its lease expired or it was released, and the server fenced it off (generation fencing): stop working on it; its pending messages go to the next wake',
+      hint:
+        'Its lease expired or it was released, and the server fenced it off (generation fencing): ' +
+        'stop working on it; its pending messages go to the next wake',
       ...init,
     });
     this.wakeId = init.wakeId;
@@ -123,6 +136,7 @@ export class WakeFencedError extends SubscriptionError {
 
 /** 401 `TOKEN_INVALID` / `TOKEN_EXPIRED`: the wake's bearer token was refused. */
 export class WakeTokenError extends SubscriptionError {
+  override name = 'WakeTokenError';
   /** The wake whose token was refused, when known. */
   readonly wakeId: string | undefined;
   /** True for `TOKEN_EXPIRED`. */
@@ -143,6 +157,7 @@ export class WakeTokenError extends SubscriptionError {
 
 /** 409 `INVALID_OFFSET`: an ack named an unknown stream, regressed a cursor, or went past a tail. Nothing of it was applied. */
 export class InvalidAckError extends SubscriptionError {
+  override name = 'InvalidAckError';
   constructor(init: WakeErrorInit) {
     super('INVALID_OFFSET', `The server refused an ack of the ${wakeName(init)} (409)`, {
       hint: "Ack only a wake's streams, with offsets read from them: not before the acked offset, not past the tail",
@@ -153,6 +168,7 @@ export class InvalidAckError extends SubscriptionError {
 
 /** The worker's own clock: no heartbeat renewed the lease before it ran out, so another worker may hold the wake now. */
 export class LeaseExpiredError extends SubscriptionError {
+  override name = 'LeaseExpiredError';
   /** The wake whose lease ran out. */
   readonly wakeId: string;
   /** That wake's generation. */
@@ -161,7 +177,9 @@ export class LeaseExpiredError extends SubscriptionError {
     init: WakeErrorInit & { readonly wakeId: string; readonly generation: number; readonly leaseTtlMs: number },
   ) {
     super('LEASE_EXPIRED', `No heartbeat renewed the lease on the ${wakeName(init)} within ${init.leaseTtlMs} ms`, {
-      hint: 'The handler was stopped: the server may have handed the wake to another worker. Check the network to the server; a longer leaseTtlMs tolerates longer outages',
+      hint:
+        'The handler was stopped: the server may have handed the wake to another worker. ' +
+        'Check the network to the server; a longer leaseTtlMs tolerates longer outages',
       ...init,
     });
     this.wakeId = init.wakeId;

@@ -26,6 +26,7 @@ const HINT: Record<WebhookSignatureFailure, string> = {
 
 /** A webhook delivery failed verification: do not act on it. */
 export class WebhookSignatureError extends DurableStreamError {
+  override name = 'WebhookSignatureError';
   /** Which check failed: its `hint` says what to answer and what to look at. */
   readonly reason: WebhookSignatureFailure;
   constructor(reason: WebhookSignatureFailure, detail?: string) {
