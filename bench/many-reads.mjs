@@ -150,15 +150,19 @@ const mark = (ok) => (ok ? 'met' : 'MISSED');
 async function direct(server, origin, mode, readers = READERS) {
   const rounds = await compare(
     server,
-    `${readers} live reader${readers === 1 ? '' : 's'} of one stream in one process, ${MESSAGES} appends every ${INTERVAL_MS} ms, ${mode}; ${ROUNDS} rounds, medians`,
+    `${readers} live reader${readers === 1 ? '' : 's'} of one stream in one process, ` +
+      `${MESSAGES} appends every ${INTERVAL_MS} ms, ${mode}; ${ROUNDS} rounds, medians`,
     { mode, readers, origin, clients: 'one' },
     (label, results) => {
       const cpuPerDelivery = median(results.map((r) => r.cpuMs / Math.max(1, r.delivered)));
+      const of = (field) => median(results.map((r) => r[field]));
+      const anomalies = results.reduce((n, r) => n + r.anomalies, 0);
       console.log(
-        `  ${label.padEnd(28)} delivered ${deliveredText(results)}; CPU ${us(cpuPerDelivery)} µs/delivery (${median(results.map((r) => r.cpuMs)).toFixed(0)} ms, ${median(results.map((r) => r.systemCpuMs)).toFixed(0)} of it in the kernel); ` +
-          `latency p50 ${median(results.map((r) => r.p50Ms)).toFixed(1)} ms, p90 ${median(results.map((r) => r.p90Ms)).toFixed(1)} ms; ` +
-          `heap growth ${mib(median(results.map((r) => r.heapGrowthBytes)))} MiB; live requests at the server: ${median(results.map((r) => r.peakOpenLive))} open at most, ` +
-          `${median(results.map((r) => r.live))} in all, ${median(results.map((r) => r.connections))} new connections; order anomalies ${results.reduce((n, r) => n + r.anomalies, 0)}`,
+        `  ${label.padEnd(28)} delivered ${deliveredText(results)}; CPU ${us(cpuPerDelivery)} µs/delivery ` +
+          `(${of('cpuMs').toFixed(0)} ms, ${of('systemCpuMs').toFixed(0)} of it in the kernel); ` +
+          `latency p50 ${of('p50Ms').toFixed(1)} ms, p90 ${of('p90Ms').toFixed(1)} ms; ` +
+          `heap growth ${mib(of('heapGrowthBytes'))} MiB; live requests at the server: ${of('peakOpenLive')} open at most, ` +
+          `${of('live')} in all, ${of('connections')} new connections; order anomalies ${anomalies}`,
       );
     },
   );
@@ -173,7 +177,8 @@ async function direct(server, origin, mode, readers = READERS) {
   );
   if (readers === 1) return;
   console.log(
-    `  targets (ours): all delivered ${mark(ours.every((r) => r.delivered === r.expected))}, heap growth < 10 MiB ${mark(ours.every((r) => r.heapGrowthBytes < 10 * 1024 * 1024))}, ` +
+    `  targets (ours): all delivered ${mark(ours.every((r) => r.delivered === r.expected))}, ` +
+      `heap growth < 10 MiB ${mark(ours.every((r) => r.heapGrowthBytes < 10 * 1024 * 1024))}, ` +
       `<= 2 live requests open ${mark(ours.every((r) => r.peakOpenLive <= 2))}`,
   );
 }
@@ -183,13 +188,17 @@ async function cdn(server, origin) {
   try {
     await compare(
       server,
-      `${CDN_READERS} long-poll readers (a client each) behind nginx with proxy_cache_lock, ${MESSAGES} appends every ${INTERVAL_MS} ms; ${ROUNDS} rounds, medians`,
+      `${CDN_READERS} long-poll readers (a client each) behind nginx with proxy_cache_lock, ` +
+        `${MESSAGES} appends every ${INTERVAL_MS} ms; ${ROUNDS} rounds, medians`,
       { mode: 'long-poll', readers: CDN_READERS, origin: nginx.origin, clients: 'each' },
       (label, results) => {
+        const of = (field) => median(results.map((r) => r[field]));
+        const cpuPerDelivery = median(results.map((r) => r.cpuMs / Math.max(1, r.delivered)));
         console.log(
-          `  ${label.padEnd(28)} delivered ${deliveredText(results)}; origin live requests per append ${(median(results.map((r) => r.live)) / MESSAGES).toFixed(2)} ` +
-            `(${median(results.map((r) => r.live))} in all, ${median(results.map((r) => r.requests))} reads); ${(median(results.map((r) => r.batches)) / CDN_READERS).toFixed(1)} responses per reader; latency p50 ${median(results.map((r) => r.p50Ms)).toFixed(1)} ms, ` +
-            `p90 ${median(results.map((r) => r.p90Ms)).toFixed(1)} ms; CPU ${us(median(results.map((r) => r.cpuMs / Math.max(1, r.delivered))))} µs/delivery`,
+          `  ${label.padEnd(28)} delivered ${deliveredText(results)}; ` +
+            `origin live requests per append ${(of('live') / MESSAGES).toFixed(2)} ` +
+            `(${of('live')} in all, ${of('requests')} reads); ${(of('batches') / CDN_READERS).toFixed(1)} responses per reader; ` +
+            `latency p50 ${of('p50Ms').toFixed(1)} ms, p90 ${of('p90Ms').toFixed(1)} ms; CPU ${us(cpuPerDelivery)} µs/delivery`,
         );
       },
     );

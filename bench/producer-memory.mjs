@@ -45,7 +45,8 @@ async function main() {
   const client = new DurableStreamsClient({ transport });
   const mib = (bytes) => (bytes / 1024 / 1024).toFixed(1);
   console.log(
-    `\nProducer memory (${LABEL}), ${MEMORY_COUNT.toLocaleString('en-US')} appends with maxBufferedBytes 8 MiB (sink server), peak RSS growth (target < 64 MiB)`,
+    `\nProducer memory (${LABEL}), ${MEMORY_COUNT.toLocaleString('en-US')} appends with maxBufferedBytes 8 MiB (sink server), ` +
+      'peak RSS growth (target < 64 MiB)',
   );
   // Cold: the first work of the process, so the growth includes V8 sizing its
   // young generation and compiling the code. Warm: the same run again.

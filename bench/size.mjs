@@ -14,13 +14,15 @@ export async function run() {
   console.log('  initial: the entry and the chunks it imports statically; lazy: chunks loaded by import() on demand');
   const width = Math.max(...rows.map((row) => row.name.length));
   console.log(
-    `  ${'scenario'.padEnd(width)}  ${'ours min'.padStart(8)}  ${'ours gz'.padStart(7)}  ${'lazy gz'.padStart(7)}  ${'ref min'.padStart(7)}  ${'ref gz'.padStart(6)}  ours/ref gz`,
+    `  ${'scenario'.padEnd(width)}  ${'ours min'.padStart(8)}  ${'ours gz'.padStart(7)}  ${'lazy gz'.padStart(7)}  ` +
+      `${'ref min'.padStart(7)}  ${'ref gz'.padStart(6)}  ours/ref gz`,
   );
   for (const { name, ours, reference } of rows) {
     const cell = (bytes, width) => (bytes === undefined ? '-' : kib(bytes).toFixed(1)).padStart(width);
     const ratio = reference ? (ours.gzipBytes / reference.gzipBytes).toFixed(2) : '-';
     console.log(
-      `  ${name.padEnd(width)}  ${cell(ours.bytes, 8)}  ${cell(ours.gzipBytes, 7)}  ${cell(ours.lazyGzipBytes, 7)}  ${cell(reference?.bytes, 7)}  ${cell(reference?.gzipBytes, 6)}  ${ratio.padStart(11)}`,
+      `  ${name.padEnd(width)}  ${cell(ours.bytes, 8)}  ${cell(ours.gzipBytes, 7)}  ${cell(ours.lazyGzipBytes, 7)}  ` +
+        `${cell(reference?.bytes, 7)}  ${cell(reference?.gzipBytes, 6)}  ${ratio.padStart(11)}`,
     );
   }
 
@@ -28,7 +30,9 @@ export async function run() {
     ['ours', 'reference'].map((contender) => measure(contender, 'live-json-read.mjs', { platform: 'node' })),
   );
   console.log(
-    `\nthe live JSON read bundled for Node (platform node, rxjs external): ours ${kib(nodeOurs.bytes).toFixed(1)} KiB min / ${kib(nodeOurs.gzipBytes).toFixed(1)} gz, reference ${kib(nodeReference.bytes).toFixed(1)} / ${kib(nodeReference.gzipBytes).toFixed(1)}`,
+    `\nthe live JSON read bundled for Node (platform node, rxjs external): ` +
+      `ours ${kib(nodeOurs.bytes).toFixed(1)} KiB min / ${kib(nodeOurs.gzipBytes).toFixed(1)} gz, ` +
+      `reference ${kib(nodeReference.bytes).toFixed(1)} / ${kib(nodeReference.gzipBytes).toFixed(1)}`,
   );
 
   const probe = rows.find((row) => row.name === 'read path alone (probe)').ours;

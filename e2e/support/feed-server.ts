@@ -33,7 +33,10 @@ export async function startFeedServer(root: string, streamsUrl: string): Promise
     const timer = setTimeout(() => reject(new Error(`the feed server did not start within 15 s:\n${output}`)), 15_000);
     child.stdout!.on('data', (data: Buffer) => {
       output += data.toString();
-      if (output.includes('listening on')) (clearTimeout(timer), resolve());
+      if (output.includes('listening on')) {
+        clearTimeout(timer);
+        resolve();
+      }
     });
     child.once(
       'exit',

@@ -1,5 +1,5 @@
 import { DurableStreamTestServer } from '@durable-streams/server';
-import { Server, type IncomingMessage } from 'node:http';
+import { Server, type IncomingMessage, type ServerResponse } from 'node:http';
 
 /** A request the reference server received. */
 export interface LoggedRequest {
@@ -36,7 +36,7 @@ export async function startStreamServer(): Promise<StreamServer> {
 
   const log: LoggedRequest[] = [];
   const open = new Set<IncomingMessage>();
-  http.on('request', (req: IncomingMessage, res) => {
+  http.on('request', (req: IncomingMessage, res: ServerResponse) => {
     const parsed = new URL(req.url ?? '/', url);
     log.push({ method: req.method ?? '', path: parsed.pathname, params: parsed.searchParams, at: Date.now() });
     if (req.method !== 'GET') return;

@@ -19,7 +19,7 @@ export function feedList(collections: FeedCollections): readonly { key: string; 
     .sort(([a, x], [b, y]) => order(x) - order(y) || (a < b ? -1 : a > b ? 1 : 0))
     .map(([key, message]) => ({
       key,
-      text: typeof message?.text === 'string' ? message.text : String(JSON.stringify(message)),
+      text: typeof message?.text === 'string' ? message.text : JSON.stringify(message ?? null),
     }));
 }
 
