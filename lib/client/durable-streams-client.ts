@@ -31,8 +31,12 @@ export class DurableStreamsClient {
     registerClientExecutor(this, this.http);
   }
 
-  /** A handle on the stream at `urlOrPath` (relative to `baseUrl`, or absolute). No I/O. */
-  stream(urlOrPath: string, options: StreamHandleOptions = {}): DurableStream {
+  /**
+   * A handle on the stream at `urlOrPath` (relative to `baseUrl`, or absolute),
+   * whose messages are `T`: `client.stream<Order>('orders')`. Without a type
+   * argument, the untyped handle. No I/O.
+   */
+  stream<T = unknown>(urlOrPath: string, options: StreamHandleOptions = {}): DurableStream<T> {
     if (typeof urlOrPath !== 'string' || urlOrPath.trim() === '') {
       throw new InvalidArgumentError('stream(urlOrPath) needs a non-empty path or URL');
     }
@@ -42,6 +46,6 @@ export class DurableStreamsClient {
     } catch (error) {
       throw new InvalidArgumentError((error as Error).message);
     }
-    return newStream(this.http, url, options.contentType);
+    return newStream<T>(this.http, url, options.contentType);
   }
 }

@@ -9,6 +9,7 @@ import type { HttpResponse } from '../transport/http-transport.js';
 import { errorFromResponse } from '../errors/error-from-response.js';
 import { oneShot, withContentType } from './one-shot.js';
 import { checkBody, toJson } from './validate.js';
+import { describeValue } from '../util/describe-value.js';
 
 /** Options of {@link append} and {@link appendJson}. */
 export interface AppendOptions extends RequestOptions {
@@ -31,10 +32,13 @@ export interface AppendOptions extends RequestOptions {
 export type Delivery = 'at-most-once' | 'at-least-once';
 
 /** Checks `delivery`; the retry safety it asks for. */
-export function deliverySafety(delivery: Delivery | undefined, url: string): RetrySafety {
+export function deliverySafety(delivery: unknown, url: string): RetrySafety {
   if (delivery === undefined || delivery === 'at-most-once') return 'unsafe';
   if (delivery === 'at-least-once') return 'idempotent';
-  throw new InvalidArgumentError(`delivery must be 'at-most-once' or 'at-least-once', got '${String(delivery)}'`, url);
+  throw new InvalidArgumentError(
+    `delivery must be 'at-most-once' or 'at-least-once', got ${describeValue(delivery)}`,
+    url,
+  );
 }
 
 /** What an append emits. */
@@ -71,7 +75,7 @@ export function appendRequest(
     );
   }
   if (options.seq !== undefined && (typeof options.seq !== 'string' || options.seq.length === 0)) {
-    throw new InvalidArgumentError(`seq must be a non-empty string, got '${String(options.seq)}'`, url);
+    throw new InvalidArgumentError(`seq must be a non-empty string, got ${describeValue(options.seq)}`, url);
   }
   const headers: Record<string, string> = { [Header.contentType]: options.contentType ?? contentType };
   if (options.seq !== undefined) headers[Header.seq] = options.seq;
@@ -124,10 +128,14 @@ export function append(
   );
 }
 
-/** Appends one JSON value as one message (wrapped in an array, which the server flattens). Cold. */
-export function appendJson(
-  stream: DurableStream,
-  value: unknown,
+/**
+ * Appends one JSON value as one message (wrapped in an array, which the
+ * server flattens). The value's type is the handle's: a `DurableStream<Order>`
+ * takes an `Order`. Cold.
+ */
+export function appendJson<T>(
+  stream: DurableStream<T>,
+  value: NoInfer<T>,
   options: AppendOptions = {},
 ): Observable<AppendResult> {
   streamInternals(stream); // not a handle: refused now, as by every operation

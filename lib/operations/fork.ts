@@ -47,21 +47,21 @@ export function forkRequest(targetUrl: string, sourceUrl: string, options: ForkS
 }
 
 /** What {@link forkStream} emits. */
-export interface ForkResult extends CreateResult {
-  /** A handle on the new stream. */
-  readonly stream: DurableStream;
+export interface ForkResult<T = unknown> extends CreateResult {
+  /** A handle on the new stream, of the source's type. */
+  readonly stream: DurableStream<T>;
 }
 
 /**
  * Forks `stream` into `target` (a path relative to the client's `baseUrl`,
  * or a URL on the same server), inheriting its data up to `offset`
- * (default: the current tail). Cold.
+ * (default: the current tail). The fork's handle has the source's type. Cold.
  */
-export function forkStream(
-  stream: DurableStream,
+export function forkStream<T = unknown>(
+  stream: DurableStream<T>,
   target: string,
   options: ForkStreamOptions = {},
-): Observable<ForkResult> {
+): Observable<ForkResult<T>> {
   const source = streamInternals(stream);
   return defer(() => {
     const { http } = source.context;
@@ -77,7 +77,7 @@ export function forkStream(
       options,
       (response) => {
         const result = createResult(response, options.contentType ?? source.knownContentType ?? DEFAULT_CONTENT_TYPE);
-        return { ...result, stream: newStream(http, targetUrl, result.contentType) };
+        return { ...result, stream: newStream<T>(http, targetUrl, result.contentType) };
       },
       'idempotent',
       'create',

@@ -4,10 +4,10 @@ import { newStreamHandle, type DurableStream, type StreamInternals } from '../ht
 import { learnContentType } from './head-stream.js';
 
 /** A handle on `url`, its requests run by `http`; `contentType` when known saves a HEAD before the first append. */
-export function newStream(http: RequestExecutor, url: string, contentType?: string): DurableStream {
+export function newStream<T = unknown>(http: RequestExecutor, url: string, contentType?: string): DurableStream<T> {
   const internals: StreamInternals = {
     knownContentType: contentType,
     context: streamContext(url, http, (options) => learnContentType(internals, options)),
   };
-  return newStreamHandle(url, internals);
+  return newStreamHandle<T>(url, internals);
 }

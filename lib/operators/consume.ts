@@ -22,6 +22,7 @@ import type { ReadOptions } from '../read/read-options.js';
 import { readJsonSettled } from '../read/read-stream.js';
 import { resolveRetryConfig } from '../retry/retry-config.js';
 import { backoffDelay } from '../retry/retry-with-backoff.js';
+import { describeValue } from '../util/describe-value.js';
 import {
   assertCheckpointStorage,
   loadCheckpoint,
@@ -50,6 +51,7 @@ export interface ConsumeOptions extends Omit<
 }
 
 /** Handles one batch; the next batch is requested when it returns, or when what it returns completes (a promise resolves). */
+// eslint-disable-next-line @typescript-eslint/no-invalid-void-type -- a handler with no return value (void) is the common case
 export type ConsumeHandler<T> = (batch: JsonBatch<T>) => ObservableInput<unknown> | void;
 
 /** A failure of the handler or of saving the checkpoint: redelivered with backoff, unlike the read's own errors. */
@@ -77,7 +79,7 @@ class HandlerFailure {
  * request or the handler in progress. Uses catch-up and long-poll requests.
  */
 export function consume<T = unknown>(
-  stream: DurableStream,
+  stream: DurableStream<T>,
   handler: ConsumeHandler<T>,
   options: ConsumeOptions,
 ): Observable<JsonBatch<T>> {
@@ -137,19 +139,21 @@ export function consume<T = unknown>(
   });
 }
 
-function validate<T>(stream: DurableStream, handler: ConsumeHandler<T>, options: ConsumeOptions): ConsumeOptions {
+/** Checks what JavaScript callers, or a cast, may pass whatever the types say. */
+function validate(stream: unknown, handler: unknown, options: unknown): ConsumeOptions {
   const fail = (message: string): never => {
-    throw new InvalidArgumentError(`consume(): ${message}`, typeof stream?.url === 'string' ? stream.url : '');
+    throw new InvalidArgumentError(`consume(): ${message}`, isStreamHandle(stream) ? stream.url : '');
   };
   if (!isStreamHandle(stream)) fail('the first argument must be a stream handle (client.stream(path))');
   if (typeof handler !== 'function') fail('the handler must be a function (batch) => ObservableInput');
   if (options === null || typeof options !== 'object') fail('options { storage, key } are required');
-  assertCheckpointStorage(options.storage, options.key);
-  if (options.live !== undefined && options.live !== false && options.live !== 'long-poll') {
-    fail(`live must be 'long-poll' or false, got ${JSON.stringify(options.live)}: SSE cannot wait for the handler`);
+  const { storage, key, live, from } = options as Partial<Record<keyof ConsumeOptions, unknown>>;
+  assertCheckpointStorage(storage as CheckpointStorage, key as string);
+  if (live !== undefined && live !== false && live !== 'long-poll') {
+    fail(`live must be 'long-poll' or false, got ${describeValue(live)}: SSE cannot wait for the handler`);
   }
-  if (options.from !== undefined && options.from !== Offset.beginning && options.from !== Offset.now) {
-    fail(`from must be Offset.beginning or Offset.now, got ${JSON.stringify(options.from)}`);
+  if (from !== undefined && from !== Offset.beginning && from !== Offset.now) {
+    fail(`from must be Offset.beginning or Offset.now, got ${describeValue(from)}`);
   }
-  return options;
+  return options as ConsumeOptions;
 }

@@ -38,8 +38,11 @@ export function readText(stream: DurableStream, options: ReadOptions = {}): Obse
   });
 }
 
-/** Reads a JSON stream (see {@link readBytes}): one {@link JsonBatch} of messages per response. */
-export function readJson<T = unknown>(stream: DurableStream, options: ReadOptions = {}): Observable<JsonBatch<T>> {
+/**
+ * Reads a JSON stream (see {@link readBytes}): one {@link JsonBatch} of
+ * messages per response, typed by the handle (`DurableStream<Order>`: batches of orders).
+ */
+export function readJson<T = unknown>(stream: DurableStream<T>, options: ReadOptions = {}): Observable<JsonBatch<T>> {
   return readWith(streamContextOf(stream), options, jsonFormat<T>, 'json', () => (items, position) => ({
     items,
     ...position,
