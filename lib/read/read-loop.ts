@@ -83,7 +83,8 @@ export interface ReadLoopConfig<P> {
  * a page restored, the machine slept) retries at once and replaces a live
  * connection presumed dead; answers that do not move forward are waited
  * out with backoff and stop the read after {@link MAX_STALLED_ANSWERS}; an
- * offset that goes backwards is never taken. Where the connection stands is
+ * offset that goes backwards is never taken; data that does not move the
+ * offset is never delivered (it would be, again and again): a `ProtocolError`. Where the connection stands is
  * told to `options.connectionState`, derived from these same events.
  */
 export function readLoop<P>(open: OpenRequest<P>, config: ReadLoopConfig<P>): Observable<ReadStep<P>> {
@@ -141,6 +142,7 @@ export function readLoop<P>(open: OpenRequest<P>, config: ReadLoopConfig<P>): Ob
         takeWhile((step) => !step.closed, true),
         map((step) => {
           const emit = apply({ type: 'step', step, kind, hasData: !config.isEmpty(step.payload) });
+          if (state.repeatedData) throw repeatedDataError(url, state);
           if (state.stalls >= MAX_STALLED_ANSWERS) throw stalledError(url, state);
           if (emit) progressed = true;
           tellPosition();
@@ -206,5 +208,19 @@ function stalledError(url: string, state: ReadState): ProtocolError {
       ? `The server's offsets went backwards, behind where the read stands, in ${state.stalls} answers in a row`
       : `The read's offset did not advance in ${state.stalls} answers in a row, which brought no data and were not up to date`,
     hint: 'The server does not follow the protocol here (PROTOCOL.md 8: offsets only move forward); the read stopped instead of polling it forever',
+  });
+}
+
+/** Data at the offset the read asked from: not delivered, and not asked for again (it would come again, at once, forever). */
+function repeatedDataError(url: string, state: ReadState): ProtocolError {
+  return new ProtocolError({
+    url,
+    offset: state.offset,
+    what:
+      'The server answered with data but did not advance the offset (Stream-Next-Offset is the offset the read ' +
+      'asked from), so every request would deliver the same data again',
+    hint:
+      'None of it was delivered and the read stopped. Offsets must advance with data (PROTOCOL.md 8); a cache ' +
+      'or proxy that ignores the query string answers this way: key it on the full URL, offset included',
   });
 }

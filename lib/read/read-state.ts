@@ -24,6 +24,12 @@ export interface ReadState extends StreamPosition {
   readonly stalls: number;
   /** The last answer's offset went backwards: it was not taken (an SSE connection is left, what follows it would repeat data). */
   readonly wentBackwards: boolean;
+  /**
+   * The last answer carried data but left the offset where the read stood:
+   * taking it would deliver that data again on every request, so it was not
+   * taken and the read ends with a `ProtocolError`.
+   */
+  readonly repeatedData: boolean;
 }
 
 /**
@@ -63,6 +69,7 @@ export function initialReadState(
     params: request.params,
     stalls: 0,
     wentBackwards: false,
+    repeatedData: false,
   };
 }
 
@@ -146,6 +153,10 @@ function advance<P>(
   if (isServerOffset(state.offset) && step.offset < state.offset) {
     return { state: { ...state, stalls: state.stalls + 1, wentBackwards: true }, emit: undefined };
   }
+  // Offsets strictly increase with data (PROTOCOL.md 8): data at the offset the read asked from is data it would ask for again.
+  if (hasData && isServerOffset(state.offset) && step.offset === state.offset) {
+    return { state: { ...state, repeatedData: true }, emit: undefined };
+  }
   const cursor = step.cursor ?? state.cursor;
   const changed =
     !state.started || hasData || step.offset !== state.offset || step.upToDate !== state.upToDate || step.closed;
@@ -162,6 +173,7 @@ function advance<P>(
     params: state.params,
     stalls: stalled ? state.stalls + 1 : 0,
     wentBackwards: false,
+    repeatedData: false,
   };
   return { state: next, emit: changed ? (cursor === step.cursor ? step : { ...step, cursor }) : undefined };
 }

@@ -1,4 +1,4 @@
-import { lastValueFrom, toArray } from 'rxjs';
+import { lastValueFrom, tap, toArray } from 'rxjs';
 import {
   DurableStreamsClient,
   items,
@@ -108,6 +108,42 @@ describe.each(bothTransports)('reads against hostile answers (%s)', (_name, make
     const gaps = server.requests.slice(2).map((r, i) => r.startedAt - server.requests[i + 1].startedAt);
     expect(Math.max(...gaps)).toBeGreaterThanOrEqual(20);
   });
+
+  it.each([
+    ['catch-up', false],
+    ['long-poll', 'long-poll'],
+    ['sse', 'sse'],
+  ] as const)(
+    'data that does not advance the offset (%s) is a ProtocolError naming the stream and offset: delivered once, asked for once',
+    async (_kind, live) => {
+      script(server, (req, res, index) => {
+        if (index === 0) return readAnswer(res, '0001', '[1]', { upToDate: live !== false });
+        // From here on, the same data at the same offset: a cache that ignores the query string answers like this.
+        if (liveOf(req.url!) !== 'sse') return readAnswer(res, '0001', '[1]', { upToDate: true });
+        sseHead(res);
+        res.write(sseData('[1]') + sseControl('0001', { upToDate: true }));
+      });
+      const delivered: unknown[] = [];
+      const error = await lastValueFrom(
+        readJson(client.stream('s'), { live }).pipe(
+          items(),
+          tap((value) => delivered.push(value)),
+        ),
+      ).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ProtocolError);
+      expect(error).toMatchObject({ offset: '0001', url: client.stream('s').url });
+      expect((error as ProtocolError).message).toMatch(/did not advance the offset.*at offset 0001.*\/v1\/stream\/s/);
+      expect((error as ProtocolError).message).toMatch(/None of it was delivered/);
+      expect(delivered).toEqual([1]);
+      // Not a loop: the answer was refused at once, and nothing was asked for again.
+      await sleep(100);
+      expect(server.requests.map((r) => [offsetOf(r.url), liveOf(r.url)])).toEqual([
+        ['-1', null],
+        ['0001', live === false ? null : live],
+      ]);
+      await until(() => hanging(server).length === 0, 'every connection to close');
+    },
+  );
 
   it('offsets that keep going backwards end in a ProtocolError too', async () => {
     script(server, (_req, res, index) =>

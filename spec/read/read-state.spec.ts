@@ -91,4 +91,34 @@ describe('the read state (a pure reducer)', () => {
     expect(isFinished(upToDate, 'auto')).toBe(false);
     expect(isFinished(fold(upToDate, step('9', { upToDate: true, closed: true })), 'auto')).toBe(true);
   });
+
+  it('does not take data that leaves the offset where the read asked from: nothing is emitted, the state says why', () => {
+    const at5 = fold(start, step('5', { payload: 'x' }));
+    const repeated = reduceRead(at5, {
+      type: 'step',
+      step: step('5', { payload: 'x' }),
+      kind: 'long-poll',
+      hasData: true,
+    });
+    expect(repeated.emit).toBeUndefined();
+    expect(repeated.state).toEqual({ ...at5, repeatedData: true });
+    // Where the read stands is unchanged: the next request (if any) asks from the same offset.
+    expect(nextRequest(repeated.state, 'long-poll').offset).toBe('5');
+    // From a checkpoint, before any answer, too: data at the offset asked from is data before it.
+    const resumed = initialReadState({ offset: '5' }, start);
+    expect(
+      reduceRead(resumed, { type: 'step', step: step('5', { payload: 'x' }), kind: 'catch-up', hasData: true }).state
+        .repeatedData,
+    ).toBe(true);
+    // Not for the sentinels, which the server resolves, nor for answers without data (those are stalls).
+    const fromNow = initialReadState({ offset: 'now' }, start);
+    expect(
+      reduceRead(fromNow, { type: 'step', step: step('now', { payload: 'x' }), kind: 'sse', hasData: true }).state
+        .repeatedData,
+    ).toBe(false);
+    const empty = reduceRead(at5, { type: 'step', step: step('5'), kind: 'long-poll', hasData: false });
+    expect(empty.state).toMatchObject({ repeatedData: false, stalls: 1 });
+    // An answer that moves on clears it.
+    expect(fold(repeated.state, step('6', { payload: 'y' })).repeatedData).toBe(false);
+  });
 });
