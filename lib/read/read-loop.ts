@@ -64,6 +64,10 @@ export interface ReadLoopConfig<P> {
    * and the read goes on (the next request, or the connection's next event)
    * only then. Errors of `settle` end the read, unretried. Used with
    * catch-up and long-poll: an SSE body is not paused, its events wait in memory.
+   * Such a read resolves `Offset.now` to the tail's offset (a catch-up
+   * request) before its first live request, so the first step it settles is
+   * a concrete position: a consumer that saves it and fails on the next
+   * batch reads that batch again, instead of starting "from now" once more.
    */
   readonly settle?: (step: ReadStep<P>) => ObservableInput<unknown>;
 }
@@ -93,7 +97,7 @@ export function readLoop<P>(open: OpenRequest<P>, config: ReadLoopConfig<P>): Ob
   const wakes = config.connectivity?.wakes ?? NEVER;
   const isOffline = (): boolean => config.connectivity?.isOffline() ?? false;
   return defer(() => {
-    let state = initialReadState(options.start, options);
+    let state = initialReadState(options.start, { ...options, liveFromNow: config.settle === undefined });
     const states = connectionStateTeller(options.connectionState);
     /** The one place the state changes: every event goes through the pure reducer. Returns the step to emit, if any. */
     const apply = (event: ReadEvent<P>): ReadStep<P> | undefined => {

@@ -11,6 +11,13 @@ export interface ReadState extends StreamPosition {
   readonly caughtUp: boolean;
   /** Whether any step has arrived yet: the first one is always emitted. */
   readonly started: boolean;
+  /**
+   * A read from `Offset.now` sends its first request live (the server waits
+   * at the tail). Without it, a catch-up request resolves `now` to the tail's
+   * offset first, answered at once: the read's first step is then a
+   * concrete position, before any data.
+   */
+  readonly liveFromNow: boolean;
   /** `'auto'` mode's finding about SSE: once unavailable, long-poll for the rest of the read. */
   readonly sse: 'untried' | 'working' | 'unavailable';
   /** The read's headers and params, with those an `onError` handler asked to retry with merged over them. */
@@ -55,6 +62,8 @@ export function initialReadState(
     readonly headers: DynamicRecord | undefined;
     readonly params: DynamicRecord | undefined;
     readonly startsLive?: boolean;
+    /** Default true; see {@link ReadState.liveFromNow}. */
+    readonly liveFromNow?: boolean;
   },
 ): ReadState {
   return {
@@ -64,6 +73,7 @@ export function initialReadState(
     closed: false,
     caughtUp: request.startsLive ?? false,
     started: false,
+    liveFromNow: request.liveFromNow ?? true,
     sse: 'untried',
     headers: request.headers,
     params: request.params,
@@ -76,7 +86,8 @@ export function initialReadState(
 /**
  * The next request. Catch-up uses plain reads, which are fast and
  * cacheable; live requests begin once up to date. `Offset.now` goes live
- * at once: the server starts at the tail without a first empty round trip.
+ * at once (unless `liveFromNow` is off): the server starts at the tail
+ * without a first empty round trip.
  */
 export function nextRequest(state: ReadState, live: LiveMode): ReadRequest {
   return {
@@ -90,7 +101,7 @@ export function nextRequest(state: ReadState, live: LiveMode): ReadRequest {
 
 function nextRequestKind(state: ReadState, live: LiveMode): ReadRequestKind {
   if (live === false) return 'catch-up';
-  if (!state.caughtUp && state.offset !== Offset.now) return 'catch-up';
+  if (!state.caughtUp && !(state.offset === Offset.now && state.liveFromNow)) return 'catch-up';
   if (live === 'long-poll') return 'long-poll';
   if (live === 'sse') return 'sse';
   return state.sse === 'unavailable' ? 'long-poll' : 'sse';
@@ -168,6 +179,7 @@ function advance<P>(
     closed: step.closed,
     caughtUp: state.caughtUp || step.upToDate,
     started: true,
+    liveFromNow: state.liveFromNow,
     sse: kind === 'sse' ? 'working' : state.sse,
     headers: state.headers,
     params: state.params,

@@ -32,8 +32,8 @@ class SlowStore {
   readonly values = new Map<string, string>();
   readonly writes: Array<{ readonly at: number; readonly value: string }> = [];
   constructor(private readonly delayMs = 0) {}
-  async get(key: string) {
-    return this.values.get(key);
+  get(key: string) {
+    return Promise.resolve(this.values.get(key));
   }
   async set(key: string, value: string) {
     await new Promise((resolve) => setTimeout(resolve, this.delayMs));
@@ -121,6 +121,65 @@ describe('consume() on the reference server', () => {
     await firstValueFrom(appendJson(handle, { n: 2 }));
     await done;
     expect(seen).toEqual([{ n: 2 }]);
+  });
+
+  describe('from: Offset.now, resolved to the tail once, before the first delivery', () => {
+    const queryOf = (url: string) => Object.fromEntries(new URL(url).searchParams);
+    const liveRequestSent = async (after: number) => {
+      while (!log.reads.slice(after).some((read) => queryOf(read.url).live === 'long-poll'))
+        await firstValueFrom(timer(10));
+    };
+
+    it('delivers the batch again when the handler fails before any checkpoint was saved', async () => {
+      const handle = await stream([{ n: 1 }]);
+      const store = new SlowStore();
+      const handled: Array<readonly unknown[]> = [];
+      const first = firstValueFrom(
+        consume(
+          handle,
+          (batch) => {
+            handled.push(batch.items);
+            if (handled.length === 1) throw new Error('the first attempt fails');
+          },
+          { storage: store, key: 'now-fails', from: Offset.now },
+        ),
+      );
+      await liveRequestSent(0);
+      await firstValueFrom(appendJson(handle, { n: 2 }));
+      await expect(first).resolves.toMatchObject({ items: [{ n: 2 }] });
+      expect(handled).toEqual([[{ n: 2 }], [{ n: 2 }]]);
+      // `now` was asked once, as a catch-up answered at once; every later request names the tail's offset.
+      const queries = log.reads.map((read) => queryOf(read.url));
+      expect(queries[0]).toEqual({ offset: 'now' });
+      const tail = queries[1].offset;
+      expect(tail).toMatch(/^\d/);
+      expect(queries.slice(1).every((query) => query.offset !== 'now')).toBe(true);
+      // The live request that brought the batch, then the retry's read from the same saved tail.
+      expect(queries.filter((query) => query.offset === tail).length).toBeGreaterThanOrEqual(2);
+    });
+
+    it('a consumer stopped before its first batch was handled leaves the tail it started at saved: the next run gets that batch', async () => {
+      const handle = await stream([{ n: 1 }]);
+      const store = new SlowStore();
+      const handler = { failed: false };
+      const crashing = consume(
+        handle,
+        () => {
+          handler.failed = true;
+          throw new Error('the process dies in the handler');
+        },
+        { storage: store, key: 'now-restart', from: Offset.now, retry: { initialDelayMs: 60_000, maxDelayMs: 60_000 } },
+      ).subscribe({ error: () => undefined });
+      await liveRequestSent(0);
+      await firstValueFrom(appendJson(handle, { n: 2 }));
+      while (!handler.failed) await firstValueFrom(timer(10));
+      crashing.unsubscribe();
+      await firstValueFrom(appendJson(handle, { n: 3 }));
+      const restarted = await firstValueFrom(
+        consume(handle, () => undefined, { storage: store, key: 'now-restart', from: Offset.now, live: false }),
+      );
+      expect(restarted.items).toEqual([{ n: 2 }, { n: 3 }]);
+    });
   });
 
   it('redelivers a batch whose handler failed, from the last checkpoint, after backoff', async () => {

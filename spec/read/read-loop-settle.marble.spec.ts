@@ -57,4 +57,32 @@ describe('readLoop with settle (virtual time)', () => {
       expect(fake.requests).toHaveLength(1);
     });
   });
+
+  it('resolves Offset.now to the tail with a catch-up first: the first step it settles is a concrete position, before any data', () => {
+    scheduler.run(({ cold, expectObservable }) => {
+      const tail = step('7', '', { upToDate: true });
+      const a = step('8', 'x', { upToDate: true });
+      const fake = new FakeReadSource(scheduler, (_req, i) =>
+        scheduler.createColdObservable(['-t|', '-a|'][i] ?? '-', { t: tail, a }),
+      );
+      const settled: string[] = [];
+      const config = {
+        ...loopConfig({ live: 'long-poll', offset: 'now' }, scheduler),
+        settle: (settling: ReadStep<string>) => {
+          settled.push(settling.offset);
+          return cold('|');
+        },
+      };
+      expectObservable(readLoop(fake.open, config), '^ 10ms !').toBe('-t-a', { t: tail, a });
+      scheduler.flush();
+      expect(fake.kinds()).toEqual(['catch-up@now', 'long-poll@7', 'long-poll@8']);
+      expect(settled).toEqual(['7', '8']);
+      // Without settle, a read from now goes live at once (no round trip only to learn the tail).
+      const plain = new FakeReadSource(scheduler, () => scheduler.createColdObservable('-'));
+      readLoop(plain.open, loopConfig({ live: 'long-poll', offset: 'now' }, scheduler))
+        .subscribe()
+        .unsubscribe();
+      expect(plain.kinds()).toEqual(['long-poll@now']);
+    });
+  });
 });

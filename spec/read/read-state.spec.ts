@@ -37,6 +37,13 @@ describe('the read state (a pure reducer)', () => {
       params: undefined,
     });
     expect(nextRequest(initialReadState({ offset: 'now' }, start), 'long-poll').kind).toBe('long-poll');
+    // Unless it must learn the tail's offset before any data: a catch-up from now, answered at once.
+    const resolving = initialReadState({ offset: 'now' }, { ...start, liveFromNow: false });
+    expect(nextRequest(resolving, 'long-poll')).toMatchObject({ kind: 'catch-up', offset: 'now' });
+    expect(nextRequest(fold(resolving, step('7', { upToDate: true })), 'long-poll')).toMatchObject({
+      kind: 'long-poll',
+      offset: '7',
+    });
   });
 
   it('emits a step only when it tells something new, and keeps the last cursor when a step has none', () => {
