@@ -7,6 +7,7 @@ import {
   DurableStreamsFeatureKind,
   type DurableStreamsFeature,
 } from './features.js';
+import { pendingReads } from './pending-reads.js';
 
 /** The options given to {@link provideDurableStreams}, resolved in the injection context. */
 export const DURABLE_STREAMS_OPTIONS = new InjectionToken<DurableStreamsClientOptions>('DURABLE_STREAMS_OPTIONS');
@@ -22,6 +23,12 @@ export const DURABLE_STREAMS_OPTIONS = new InjectionToken<DurableStreamsClientOp
  * resolved against the page's origin, and during server rendering against
  * the origin of the request being rendered. The transport is `fetch` unless
  * a feature or `options.transport` says otherwise (a feature wins).
+ *
+ * Its reads behave as `HttpClient`'s requests: catching up is pending work
+ * (the app is not stable until the read is up to date, so a server render
+ * shows the data), a read during a server render completes once caught up
+ * instead of going live, and a live read in the browser never holds
+ * stability once caught up. See docs/angular.md.
  *
  * ```ts
  * bootstrapApplication(AppComponent, {
@@ -51,6 +58,7 @@ export function provideDurableStreams(
           ...fromFeatures,
           baseUrl: resolveBaseUrl(resolved.baseUrl),
           transport,
+          ɵdecorateRead: pendingReads(),
         });
       },
     },

@@ -4,6 +4,7 @@ import { resolveRetryConfig, type RetryConfig } from '../retry/retry-config.js';
 import type { HttpTransport } from '../transport/http-transport.js';
 import { interceptedTransport, type TransportInterceptor } from '../transport/interceptors.js';
 import { validateDynamicRecord, type DynamicRecord } from './dynamic-values.js';
+import type { ReadDecorator } from './read-decorator.js';
 
 /** Options of a {@link DurableStreamsClient}. */
 export interface DurableStreamsClientOptions {
@@ -59,6 +60,8 @@ export interface DurableStreamsClientOptions {
    * or outside a browser. See docs/many-reads.md.
    */
   readonly liveRequestBudget?: number | 'auto';
+  /** @internal Wraps every read of the client: set by `provideDurableStreams()` on the client it makes. */
+  readonly ɵdecorateRead?: ReadDecorator;
 }
 
 /** Client options after validation, with defaults filled in. */
@@ -77,6 +80,7 @@ export interface ResolvedClientOptions {
   readonly scheduler: SchedulerLike | undefined;
   readonly shareAcrossTabs: boolean;
   readonly liveRequestBudget: number | 'auto';
+  readonly decorateRead: ReadDecorator | undefined;
 }
 
 export const DEFAULT_TIMEOUT_MS = 30_000;
@@ -124,6 +128,7 @@ export function resolveClientOptions(
     scheduler: options.scheduler,
     shareAcrossTabs: options.shareAcrossTabs ?? true,
     liveRequestBudget,
+    decorateRead: options.ɵdecorateRead,
   };
 }
 
@@ -136,9 +141,8 @@ function resolveBaseUrl(baseUrl: string | undefined): string | undefined {
   const origin = (globalThis as { location?: { origin?: string } }).location?.origin;
   if (typeof baseUrl === 'string' && baseUrl.startsWith('/') && origin && /^https?:/i.test(origin))
     return origin + baseUrl;
-  throw new InvalidArgumentError(
-    `baseUrl must be an absolute http(s) URL${origin ? " or a path starting with '/'" : ' (a path works only in a browser page)'}, got '${String(baseUrl)}'`,
-  );
+  const orPath = origin ? " or a path starting with '/'" : ' (a path works only in a browser page)';
+  throw new InvalidArgumentError(`baseUrl must be an absolute http(s) URL${orPath}, got '${baseUrl}'`);
 }
 
 /** The base URL's origin and the trusted ones; undefined when neither is given (credentials then go everywhere). */

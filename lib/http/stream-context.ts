@@ -2,6 +2,7 @@ import type { Observable, SchedulerLike } from 'rxjs';
 import type { Connectivity } from '../retry/connectivity.js';
 import type { RetryConfig } from '../retry/retry-config.js';
 import type { DynamicRecord } from './dynamic-values.js';
+import type { ReadDecorator } from './read-decorator.js';
 import type { RequestExecutor } from './request-executor.js';
 
 /** Per-call additions, on any operation. */
@@ -34,6 +35,8 @@ export interface StreamContext {
   readonly liveMaxRetries?: number;
   /** The platform's network signals (back online, page restored, machine woke), shared by the client's reads. */
   readonly connectivity: Connectivity;
+  /** Wraps every read of the client (the Angular provider's); undefined: reads as they are. */
+  readonly decorateRead?: ReadDecorator | undefined;
   /**
    * The stream's content type: known, or learned once with a HEAD. When
    * `options` has headers or params, the HEAD carries them too (the
@@ -48,6 +51,16 @@ export function streamContext(
   http: RequestExecutor,
   contentType: StreamContext['contentType'],
 ): StreamContext {
-  const { scheduler, timeoutMs, retry, liveMaxRetries } = http.options;
-  return { url, http, scheduler, timeoutMs, retry, liveMaxRetries, connectivity: http.connectivity, contentType };
+  const { scheduler, timeoutMs, retry, liveMaxRetries, decorateRead } = http.options;
+  return {
+    url,
+    http,
+    scheduler,
+    timeoutMs,
+    retry,
+    liveMaxRetries,
+    connectivity: http.connectivity,
+    decorateRead,
+    contentType,
+  };
 }

@@ -68,9 +68,10 @@ export function readJsonSettled<T = unknown>(
  * such as a text decoder) made, per subscription. Payloads are decoded by
  * `makeFormat`, once for every live read that shares a tail (see
  * `readSteps`); `payload` names what it decodes. With `settle`, each chunk
- * is made once, settled, then emitted.
+ * is made once, settled, then emitted. The client's read decorator, when it
+ * has one, wraps the read.
  */
-function readWith<P, C>(
+function readWith<P, C extends ReadPosition>(
   ctx: StreamContext,
   options: ReadOptions,
   makeFormat: () => PayloadFormat<P>,
@@ -78,22 +79,24 @@ function readWith<P, C>(
   makeChunk: () => (payload: P, position: ReadPosition) => C,
   settle?: (chunk: C) => ObservableInput<unknown>,
 ): Observable<C> {
-  return defer(() => {
-    // Errors name the stream, not the token a query may carry.
-    const resolved = resolveReadOptions(options, ctx, stripQuery(ctx.url));
-    const toChunk = makeChunk();
-    if (!settle)
-      return readSteps(ctx, resolved, makeFormat, payload).pipe(map((step) => toChunk(step.payload, position(step))));
-    const settled = new WeakMap<ReadStep<P>, C>();
-    const settleStep = (step: ReadStep<P>) => {
-      const chunk = toChunk(step.payload, position(step));
-      settled.set(step, chunk);
-      return settle(chunk);
-    };
-    return readSteps(ctx, resolved, makeFormat, payload, settleStep).pipe(
-      map((step) => settled.get(step) ?? toChunk(step.payload, position(step))),
-    );
-  });
+  const read = (options: ReadOptions) =>
+    defer(() => {
+      // Errors name the stream, not the token a query may carry.
+      const resolved = resolveReadOptions(options, ctx, stripQuery(ctx.url));
+      const toChunk = makeChunk();
+      if (!settle)
+        return readSteps(ctx, resolved, makeFormat, payload).pipe(map((step) => toChunk(step.payload, position(step))));
+      const settled = new WeakMap<ReadStep<P>, C>();
+      const settleStep = (step: ReadStep<P>) => {
+        const chunk = toChunk(step.payload, position(step));
+        settled.set(step, chunk);
+        return settle(chunk);
+      };
+      return readSteps(ctx, resolved, makeFormat, payload, settleStep).pipe(
+        map((step) => settled.get(step) ?? toChunk(step.payload, position(step))),
+      );
+    });
+  return ctx.decorateRead ? ctx.decorateRead(options, read) : read(options);
 }
 
 function position(step: ReadStep<unknown>): ReadPosition {

@@ -5,6 +5,7 @@ import {
   type ApplicationConfig,
   type EnvironmentProviders,
   type Provider,
+  type Type,
 } from '@angular/core';
 import { bootstrapApplication, provideClientHydration, type BootstrapContext } from '@angular/platform-browser';
 import { provideServerRendering, renderApplication } from '@angular/platform-server';
@@ -32,6 +33,8 @@ export async function renderFeed(options: {
   readonly url: string;
   readonly providers?: Array<Provider | EnvironmentProviders>;
   readonly transport?: HttpTransport;
+  /** The root component (`app-root`); default {@link FeedComponent}. */
+  readonly component?: Type<unknown>;
 }): Promise<{ html: string; ms: number }> {
   (globalThis as { feedStream?: string }).feedStream = options.stream;
   const config: ApplicationConfig = {
@@ -47,7 +50,7 @@ export async function renderFeed(options: {
   };
   const started = Date.now();
   const html = await renderApplication(
-    (context: BootstrapContext) => bootstrapApplication(FeedComponent, config, context),
+    (context: BootstrapContext) => bootstrapApplication(options.component ?? FeedComponent, config, context),
     {
       document: '<html><head></head><body><app-root></app-root></body></html>',
       url: options.url,
