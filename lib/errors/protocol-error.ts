@@ -39,7 +39,9 @@ export function notProtocolAnswer({ url, status, contentType, missing, offset }:
     url,
     status,
     ...(offset === undefined ? {} : { offset }),
-    what: `The answer (${status}${contentType ? `, ${contentType}` : ''}) is not a Durable Streams answer: it has no ${missing} header`,
+    what:
+      `The answer (${status}${contentType ? `, ${contentType}` : ''}) is not a Durable Streams answer: ` +
+      `it has no ${missing} header`,
     hint:
       "Check the client's baseUrl and whatever routes requests in front of the server " +
       "(a catch-all route or an app's fallback page answers 200 to any path); " +

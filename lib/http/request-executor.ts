@@ -18,7 +18,8 @@ const lower = (key: string) => key.toLowerCase();
 
 /** Why a write that failed retryably was not repeated: said only where it was not. */
 const NOT_RETRIED_UNSAFE =
-  "Not retried: the server may have applied it, and repeating it could apply it twice (a plain append is at-most-once; `delivery: 'at-least-once'` retries it anyway, an idempotent producer retries without duplicates)";
+  'Not retried: the server may have applied it, and repeating it could apply it twice. ' +
+  "A plain append is at-most-once; `delivery: 'at-least-once'` retries it anyway, an idempotent producer retries without duplicates";
 
 /** The request executor under every operation: dynamic values, exchange, typed errors, retry. */
 export class RequestExecutor {

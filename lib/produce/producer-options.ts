@@ -1,4 +1,5 @@
 import { InvalidArgumentError } from '../errors/client-errors.js';
+import { describeValue } from '../util/describe-value.js';
 import type { DurableStreamError } from '../errors/durable-stream-error.js';
 import { resolveRetryConfig } from '../retry/retry-config.js';
 import type { RequestOptions } from '../http/stream-context.js';
@@ -86,7 +87,7 @@ export function resolveProducerOptions(
 ): ResolvedProducerOptions {
   if (typeof producerId !== 'string' || producerId.length === 0) {
     throw new InvalidArgumentError(
-      `producer(producerId) needs a non-empty producer id, got '${String(producerId)}'`,
+      `producer(producerId) needs a non-empty producer id, got ${describeValue(producerId)}`,
       url,
     );
   }
@@ -126,7 +127,10 @@ export function resolveProducerOptions(
     options.contentType !== undefined &&
     (typeof options.contentType !== 'string' || options.contentType.trim() === '')
   ) {
-    throw new InvalidArgumentError(`contentType must be a non-empty string, got '${String(options.contentType)}'`, url);
+    throw new InvalidArgumentError(
+      `contentType must be a non-empty string, got ${describeValue(options.contentType)}`,
+      url,
+    );
   }
   if (options.onError !== undefined && typeof options.onError !== 'function') {
     throw new InvalidArgumentError(`onError must be a function, got ${typeof options.onError}`, url);

@@ -37,7 +37,10 @@ export const DEFAULT_RETRY: RetryConfig = Object.freeze({
 /** Configs this module resolved: frozen, so resolving one again gives it back as it is. */
 const resolvedConfigs = new WeakSet();
 
-/** Fills defaults and validates; throws `InvalidArgumentError` naming the bad field. A config it resolved comes back as it is (the producer builds a retry per batch). */
+/**
+ * Fills defaults and validates; throws `InvalidArgumentError` naming the bad field. A config it resolved comes back as
+ * it is (the producer builds a retry per batch).
+ */
 export function resolveRetryConfig(config: Partial<RetryConfig> = {}): RetryConfig {
   if (resolvedConfigs.has(config)) return config as RetryConfig;
   const resolved: RetryConfig = { ...DEFAULT_RETRY, ...stripUndefined(config) };

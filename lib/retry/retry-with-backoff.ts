@@ -101,7 +101,8 @@ export function retryWithBackoff<T>(
   ): string | undefined {
     if (refused === 'retry-if') return options.notRetried?.(error);
     if (refused === 'retry-after') {
-      return `Not retried: the server asked to wait ${seconds(retryAfterOf(error) ?? 0)}, longer than retry.maxRetryAfterMs (${seconds(resolved.maxRetryAfterMs)})`;
+      const asked = seconds(retryAfterOf(error) ?? 0);
+      return `Not retried: the server asked to wait ${asked}, longer than retry.maxRetryAfterMs (${seconds(resolved.maxRetryAfterMs)})`;
     }
     if (attempts <= 1) return 'Not retried (retry.maxRetries is 0)';
     return `Failed ${attempts} attempts over ${seconds(elapsedMs)}; gave up (retry.maxRetries is ${resolved.maxRetries})`;

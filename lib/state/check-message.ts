@@ -28,6 +28,7 @@ export function readBatch(batch: StateBatch): {
 
 // `upsert` is not in the State Protocol, but the reference state package writes it: read it as insert-or-update.
 const OPERATIONS: ReadonlySet<unknown> = new Set(['insert', 'update', 'upsert', 'delete']);
+const isOperation = (value: unknown): value is string => OPERATIONS.has(value);
 const CONTROLS: ReadonlySet<unknown> = new Set(['snapshot-start', 'snapshot-end', 'reset']);
 const RFC3339 =
   /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])[Tt ]([01]\d|2[0-3]):[0-5]\d:([0-5]\d|60)(\.\d+)?([Zz]|[+-]([01]\d|2[0-3]):[0-5]\d)$/;
@@ -45,7 +46,7 @@ export function checkMessage(item: unknown): string | undefined {
     return optionalNonEmpty(headers['offset'], '`headers.offset`');
   }
   if (operation === undefined) return '`headers` needs `operation` (change message) or `control` (control message)';
-  if (!OPERATIONS.has(operation)) return '`headers.operation` must be "insert", "update", "upsert" or "delete"';
+  if (!isOperation(operation)) return '`headers.operation` must be "insert", "update", "upsert" or "delete"';
   if (!nonEmpty(message['type'])) return '`type` must be a non-empty string';
   if (!nonEmpty(message['key'])) return '`key` must be a non-empty string';
   if (operation !== 'delete' && message['value'] === undefined) return `\`value\` is required for ${operation}`;

@@ -28,7 +28,8 @@ export class Draft {
 
   delete(type: string, key: string): void {
     const current = this.edits.get(type) ?? this.base[type];
-    if (current && Object.hasOwn(current, key)) delete this.edit(type)[key];
+    // Collections are plain objects by design (serializable, accepted by NgRx), not Maps.
+    if (current && Object.hasOwn(current, key)) Reflect.deleteProperty(this.edit(type), key);
   }
 
   reset(): void {
