@@ -154,7 +154,7 @@ export class BatchBuilder {
     const framing = (this.framing = framingOf(contentType));
     // One at a time off the queue: values appended meanwhile (by a subscriber to acknowledgements) queue behind.
     for (let entry = this.waiting[0]; entry; entry = this.waiting[0]) {
-      this.writeCounted(entryData(entry, framing, this.url), entry.bytes);
+      this.writeCounted(entryData(entry, framing, this.url), entry.bytes, framing);
       this.waiting.shift();
     }
     this.seal();
@@ -206,15 +206,17 @@ export class BatchBuilder {
     this.finished = true;
     if (final !== undefined) {
       this.openedAt = this.now();
-      if (final) this.writeCounted(entryData(final, this.framing!, this.url), final.bytes);
+      // end() finishes with a last value only once the framing is known.
+      const framing = this.framing;
+      if (final && framing) this.writeCounted(entryData(final, framing, this.url), final.bytes, framing);
       this.sealed.next(this.close(true));
     }
     this.sealed.complete();
   }
 
   /** Writes a value counted when it was appended (`counted` bytes, as encoded then), sealing the batch first if it would not fit. */
-  private writeCounted(data: string | Uint8Array, counted: number): void {
-    const writer = (this.writer ??= new BodyWriter(this.framing!));
+  private writeCounted(data: string | Uint8Array, counted: number, framing: Framing): void {
+    const writer = (this.writer ??= new BodyWriter(framing));
     const bytes = dataBytes(data);
     if (writer.count > 0 && this.framedSize(writer.count + 1, writer.bytes + bytes) > this.limits.maxBatchBytes)
       this.seal();
@@ -229,7 +231,7 @@ export class BatchBuilder {
     const count = writer?.count ?? 0;
     const bytes = writer?.bytes ?? 0;
     const sizes = writer?.sizes;
-    const body = count > 0 ? writer!.take() : undefined;
+    const body = writer && count > 0 ? writer.take() : undefined;
     return this.outbox.add({
       count,
       bytes,

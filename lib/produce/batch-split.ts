@@ -19,10 +19,11 @@ const CLOSE_BRACE = 0x7d;
  */
 export function halves(batch: Batch): [Batch, Batch] {
   const framing = framingOf(batch.contentType);
-  const bounds = valueBounds(batch.body!, framing, batch.sizes);
+  const body = batch.body ?? new Uint8Array(0); // a batch refused as too large has one
+  const bounds = valueBounds(body, framing, batch.sizes);
   const middle = Math.ceil(bounds.length / 2);
-  const first = part(batch.body!, framing, bounds.slice(0, middle));
-  const second = part(batch.body!, framing, bounds.slice(middle));
+  const first = part(body, framing, bounds.slice(0, middle));
+  const second = part(body, framing, bounds.slice(middle));
   const sizes = (from: number, to?: number) => batch.sizes?.slice(from, to);
   return [
     {

@@ -33,7 +33,7 @@ function allocate(size: number): Uint8Array {
 const writeUtf8: (buffer: Uint8Array, text: string, offset: number) => number = !NativeBuffer
   ? (buffer, text, offset) => encoder.encodeInto(text, buffer.subarray(offset)).written
   : typeof NativeBuffer.allocUnsafe(0).utf8Write === 'function'
-    ? (buffer, text, offset) => (buffer as NodeBuffer).utf8Write!(text, offset)
+    ? (buffer, text, offset) => (buffer as Required<NodeBuffer>).utf8Write(text, offset)
     : (buffer, text, offset) => (buffer as NodeBuffer).write(text, offset);
 
 /**

@@ -262,7 +262,10 @@ export class IdempotentProducer<T = unknown> implements Observer<T> {
     return this.builder.add(value, throwIfFull);
   }
 
-  /** Subscribes once to the content type; the builder writes the values that waited for it. A failed HEAD, or a waiting value the stream cannot take, stops the producer. */
+  /**
+   * Subscribes once to the content type; the builder writes the values that waited for it. A failed HEAD, or a waiting
+   * value the stream cannot take, stops the producer.
+   */
   private learnContentType(): void {
     this.lookup ??= this.contentType$
       .pipe(
@@ -348,7 +351,10 @@ function producerRetry(context: StreamContext, options: ResolvedProducerOptions)
   return resolveRetryConfig({ ...context.retry, ...retry, maxRetries: retry?.maxRetries ?? Infinity });
 }
 
-/** The stream's content type: the producer's option, else the handle's, learned with one HEAD that carries the producer's own headers and params (its credentials). */
+/**
+ * The stream's content type: the producer's option, else the handle's, learned with one HEAD that carries the
+ * producer's own headers and params (its credentials).
+ */
 function contentTypeOf(context: StreamContext, options: ResolvedProducerOptions): Observable<string> {
   const { headers, params } = options.request;
   return options.contentType ? of(options.contentType) : defer(() => context.contentType({ headers, params }));

@@ -126,7 +126,10 @@ export class Sequencer {
     };
   }
 
-  /** Emits `batch`'s turn once it is not `wait` (at once if it is not now), then completes. Its ordinal is read at each look: it may be renumbered meanwhile. */
+  /**
+   * Emits `batch`'s turn once it is not `wait` (at once if it is not now), then completes. Its ordinal is read at each
+   * look: it may be renumbered meanwhile.
+   */
   turn$(batch: { readonly ordinal: number }, setback?: Setback): Observable<Go> {
     return defer(() => {
       // Usually the turn has come already: no need to listen.
