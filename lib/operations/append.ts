@@ -1,7 +1,6 @@
 import { defer, type Observable } from 'rxjs';
 import { InvalidArgumentError } from '../errors/client-errors.js';
 import { Header } from '../protocol/headers.js';
-import { describeValue } from '../util/describe-value.js';
 import type { RequestSpec } from '../http/request-spec.js';
 import type { RequestOptions } from '../http/stream-context.js';
 import { streamInternals, type DurableStream } from '../http/stream-handle.js';
