@@ -262,10 +262,7 @@ export class IdempotentProducer<T = unknown> implements Observer<T> {
     return this.builder.add(value, throwIfFull);
   }
 
-  /**
-   * Subscribes once to the content type; the builder writes the values that waited for it. A failed HEAD, or a waiting
-   * value the stream cannot take, stops the producer.
-   */
+  /** Subscribes once to the content type (the builder then writes what waited); a failed HEAD, or a waiting value the stream refuses, stops it. */
   private learnContentType(): void {
     this.lookup ??= this.contentType$
       .pipe(
