@@ -74,28 +74,27 @@ export function seed(
   empty: CollectionMap,
   allowed: ReadonlySet<string> | undefined,
   unknownTypes: string,
+  caller = 'materialize()',
 ): CollectionMap {
   if (!isPlainObject(initial)) {
     throw new InvalidArgumentError(
-      `materialize(): \`initial\` must be a plain object of collections by entity type, got ${describeValue(initial)}`,
+      `${caller}: \`initial\` must be a plain object of collections by entity type, got ${describeValue(initial)}`,
     );
   }
   const collections: Record<string, Collection> = Object.assign(nullRecord(), empty);
   for (const [type, collection] of Object.entries(initial)) {
-    if (type === '') throw new InvalidArgumentError('materialize(): `initial` has an empty entity type');
+    if (type === '') throw new InvalidArgumentError(`${caller}: \`initial\` has an empty entity type`);
     if (!isPlainObject(collection)) {
       throw new InvalidArgumentError(
-        `materialize(): \`initial.${type}\` must be a plain object of entities by key, got ${describeValue(collection)}`,
+        `${caller}: \`initial.${type}\` must be a plain object of entities by key, got ${describeValue(collection)}`,
       );
     }
     if (allowed && !allowed.has(type)) {
       if (unknownTypes === 'ignore') continue;
-      throw new InvalidArgumentError(
-        `materialize(): \`initial\` has entity type "${type}", which is not one of \`types\``,
-      );
+      throw new InvalidArgumentError(`${caller}: \`initial\` has entity type "${type}", which is not one of \`types\``);
     }
     if (Object.hasOwn(collection, ''))
-      throw new InvalidArgumentError(`materialize(): \`initial.${type}\` has an empty key`);
+      throw new InvalidArgumentError(`${caller}: \`initial.${type}\` has an empty key`);
     collections[type] = Object.freeze(Object.assign(nullRecord(), collection));
   }
   return Object.freeze(collections);
@@ -106,6 +105,25 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   if (!isObject(value)) return false;
   const prototype: unknown = Object.getPrototypeOf(value);
   return prototype === Object.prototype || prototype === null;
+}
+
+/**
+ * `next`, with every collection whose entries are those of `previous`'s
+ * replaced by `previous`'s (and `previous` itself when all are): a view
+ * rebuilt from scratch keeps the identities a UI compares.
+ */
+export function keepIdentities(previous: CollectionMap, next: CollectionMap): CollectionMap {
+  if (previous === next) return next;
+  let kept: Record<string, Collection> | undefined;
+  let changed = Object.keys(previous).length !== Object.keys(next).length;
+  for (const type of Object.keys(next)) {
+    const before = previous[type];
+    if (before !== undefined && before !== next[type] && sameEntries(before, next[type]))
+      (kept ??= Object.assign(nullRecord(), next))[type] = before;
+    else if (before !== next[type]) changed = true;
+  }
+  if (!changed) return previous;
+  return kept ? Object.freeze(kept) : next;
 }
 
 function sameEntries(a: Collection, b: Collection): boolean {

@@ -29,6 +29,8 @@ export interface ChangeMessage<V = unknown> {
     readonly txid?: string;
     /** RFC 3339 time of the change. */
     readonly timestamp?: string;
+    /** Other headers a writer added (`@durable-streams/state`'s helpers take any). */
+    readonly [header: string]: string | undefined;
   };
 }
 

@@ -25,6 +25,9 @@ const ARGS = {
   SubscriptionError: ['CODE', 'what', init],
   InvalidArgumentError: ['message', init.url],
   StateProtocolError: ['problem', {}],
+  StateValidationError: [
+    { ...init, collection: 'todos', entityType: 'todo', key: 'k', offset: '1', issues: [], value: 1, during: 'read' },
+  ],
   CheckpointStorageError: ['load', 'key', 'what'],
 };
 

@@ -1,0 +1,229 @@
+import {
+  BehaviorSubject,
+  defer,
+  EMPTY,
+  first,
+  ignoreElements,
+  map,
+  merge,
+  share,
+  Subject,
+  take,
+  takeUntil,
+  tap,
+  type Observable,
+} from 'rxjs';
+import { InvalidArgumentError } from '../errors/client-errors.js';
+import { streamContextOf, type DurableStream } from '../http/stream-handle.js';
+import { ProducerClosedError } from '../produce/producer-errors.js';
+import { Offset, type Checkpoint } from '../protocol/offset.js';
+import type { JsonBatch } from '../read/chunk.js';
+import { readJson } from '../read/read-stream.js';
+import { describeValue } from '../util/describe-value.js';
+import { changeHelpers, type CollectionEventHelpers } from './change-helpers.js';
+import { nullRecord, seed, type CollectionMap } from './collections.js';
+import { decodeChanges, type CollectionRoute, type DecodeContext } from './decode-changes.js';
+import { MutationWriter } from './mutation-writer.js';
+import { initialState, readBackBy, reduceStore, type StoreEvent, type StoreState } from './overlay.js';
+import type { CollectionDefinition, EntitiesOf, StateSchema } from './schema.js';
+import type { MutationResult, StateStore, StateStoreOptions } from './state-store-options.js';
+import type { StateValidationError } from './state-validation-error.js';
+import type { PendingMutation, StateCollections, StateView } from './state-view.js';
+import { recordTransaction, type Transaction } from './transaction.js';
+import { newTxid } from './txid.js';
+
+/** How a mutation ended: read back (no error), or its write failed. */
+interface Outcome {
+  readonly txid: string;
+  readonly error?: unknown;
+}
+
+/**
+ * A State Protocol stream as a store with optimistic mutations (see
+ * {@link StateStore}). The view is `collections` by the schema's names.
+ * Makes no request until `state$` or `mutate()` is subscribed.
+ *
+ * ```ts
+ * const store = stateStore(client.stream('todos'), schema);
+ * store.state$.subscribe((view) => render(Object.values(view.collections.todos)));
+ * store.mutate((tx) => tx.todos.insert({ id: '1', title: 'Milk', done: false })).subscribe();
+ * ```
+ *
+ * @throws InvalidArgumentError For a stream that is no handle, a schema without collections, or a bad option.
+ */
+export function stateStore<S extends StateSchema>(
+  stream: DurableStream,
+  schema: S,
+  options: StateStoreOptions<EntitiesOf<S>> = {},
+): StateStore<EntitiesOf<S>> {
+  return new StateStoreImpl<EntitiesOf<S>>(stream, schema, options);
+}
+
+class StateStoreImpl<Entities extends object> implements StateStore<Entities> {
+  readonly state$: Observable<StateView<Entities>>;
+  readonly invalid$: Observable<StateValidationError>;
+
+  private state: StoreState;
+  private readonly views: BehaviorSubject<StateView<Entities>>;
+  private readonly outcomes = new Subject<Outcome>();
+  private readonly invalid = new Subject<StateValidationError>();
+  private readonly closing = new Subject<void>();
+  private readonly read$: Observable<never>;
+  private readonly writer: MutationWriter;
+  private readonly empty: CollectionMap;
+  private readonly helpers: Readonly<Record<string, CollectionEventHelpers<unknown>>>;
+  private readonly decoding: DecodeContext;
+  private readonly url: string;
+  private closed = false;
+  private shownPending: { readonly from: StoreState['pending']; readonly list: readonly PendingMutation[] } | undefined;
+
+  constructor(stream: DurableStream, schema: StateSchema, options: StateStoreOptions<Entities>) {
+    this.url = streamContextOf(stream).url;
+    const { routes, helpers } = routesOf(schema);
+    this.helpers = helpers;
+    // Checked at run time too: JavaScript callers pass anything.
+    const onInvalid: unknown = options.onInvalid ?? 'error';
+    if (onInvalid !== 'error' && onInvalid !== 'skip')
+      throw new InvalidArgumentError(
+        `stateStore(): \`onInvalid\` must be 'error' or 'skip', got ${describeValue(onInvalid)}`,
+      );
+    this.decoding = { routes, onInvalid, url: this.url };
+    const empties = nullRecord<Readonly<Record<string, unknown>>>();
+    for (const name of Object.keys(helpers)) empties[name] = Object.freeze(nullRecord());
+    this.empty = Object.freeze(empties);
+    const { initial } = options;
+    const start = initial
+      ? seed(initial.collections, this.empty, new Set(Object.keys(helpers)), 'ignore', 'stateStore()')
+      : this.empty;
+    if (initial && typeof (initial.checkpoint as Partial<Checkpoint> | undefined)?.offset !== 'string')
+      throw new InvalidArgumentError('stateStore(): `initial.checkpoint` must be a checkpoint ({ offset, cursor? })');
+    this.state = initialState(start, initial && { checkpoint: initial.checkpoint, upToDate: false, closed: false });
+    this.views = new BehaviorSubject(this.viewOf(this.state));
+    this.invalid$ = this.invalid.asObservable();
+    this.writer = new MutationWriter(stream, options.producer ?? {}, (txid, error) => this.settle(txid, error));
+
+    const live = options.live ?? 'auto';
+    const connectionState = { next: (state: StateView['connection']) => this.dispatch({ kind: 'connection', state }) };
+    // One read for every subscriber; it goes on from where the last one stood, so a state kept between reads stays right.
+    this.read$ = defer(() => {
+      const checkpoint = this.state.position?.checkpoint ?? { offset: Offset.beginning };
+      return readJson(stream, { ...options.read, checkpoint, live, connectionState });
+    }).pipe(
+      tap((batch) => this.read(batch)),
+      ignoreElements(),
+      takeUntil(this.closing),
+      share({ resetOnError: true, resetOnComplete: false, resetOnRefCountZero: true }),
+    );
+    this.state$ = merge(this.views, this.read$).pipe(takeUntil(this.closing));
+  }
+
+  mutate(recipe: (tx: Transaction<Entities>) => void): Observable<MutationResult> {
+    return defer(() => {
+      if (this.closed) throw this.closedError('takes no more mutations');
+      const txid = newTxid();
+      const view = this.state.view;
+      const changes = recordTransaction(this.helpers, view, txid, recipe as (tx: Transaction<object>) => void);
+      if (changes.length === 0) return EMPTY;
+      const { ops } = decodeChanges(changes, undefined, { ...this.decoding, onInvalid: 'error' });
+      const outcome$ = this.outcomes.pipe(
+        first((outcome) => outcome.txid === txid),
+        map((outcome) => {
+          if ('error' in outcome) throw outcome.error;
+          return { txid };
+        }),
+      );
+      // Subscribed in this order: the outcome is awaited before the change is applied and written, and the read runs until it comes.
+      const begin = defer(() => {
+        this.dispatch({ kind: 'mutate', txid, changes, ops });
+        this.writer.write(txid, changes);
+        return EMPTY;
+      });
+      return merge(outcome$, this.read$, begin).pipe(take(1));
+    });
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const { mutation } of this.state.pending)
+      this.outcomes.next({
+        txid: mutation.txid,
+        error: this.closedError(`was closed before mutation ${mutation.txid} was read back; it is still delivered`),
+      });
+    this.closing.next();
+    this.closing.complete();
+    this.writer.close();
+    this.views.complete();
+    this.invalid.complete();
+  }
+
+  private read(batch: JsonBatch): void {
+    const changes = decodeChanges(batch.items, batch.offset, this.decoding);
+    this.dispatch({ kind: 'batch', changes, position: batch });
+    for (const error of changes.invalid) this.invalid.next(error);
+  }
+
+  /** A write ended: delivered, or failed (the mutation is dropped from the view). */
+  private settle(txid: string, error?: unknown): void {
+    if (error === undefined) return this.dispatch({ kind: 'delivered', txid });
+    this.dispatch({ kind: 'failed', txid });
+    this.outcomes.next({ txid, error });
+  }
+
+  private dispatch(event: StoreEvent): void {
+    if (this.closed) return;
+    const before = this.state;
+    const after = (this.state = reduceStore(before, event, this.empty));
+    if (after === before) return;
+    this.views.next(this.viewOf(after));
+    if (event.kind === 'batch') for (const txid of readBackBy(before, after)) this.outcomes.next({ txid });
+  }
+
+  private viewOf(state: StoreState): StateView<Entities> {
+    const { connection, position } = state;
+    if (this.shownPending?.from !== state.pending)
+      this.shownPending = { from: state.pending, list: Object.freeze(state.pending.map(({ mutation }) => mutation)) };
+    return Object.freeze({
+      collections: state.view as StateCollections<Entities>,
+      pending: this.shownPending.list,
+      upToDate: position?.upToDate ?? false,
+      status: connection.status,
+      connection,
+      checkpoint: position?.checkpoint,
+      closed: position?.closed ?? false,
+      snapshotInProgress: state.snapshotInProgress,
+    });
+  }
+
+  private closedError(what: string): ProducerClosedError {
+    return new ProducerClosedError({
+      url: this.url,
+      producerId: 'stateStore',
+      reason: 'finished',
+      what: `The state store of ${this.url} ${what}`,
+    });
+  }
+}
+
+/** Each collection of the schema: its route by entity type, and its change helpers by name. */
+function routesOf(schema: StateSchema): {
+  routes: Map<string, CollectionRoute>;
+  helpers: Record<string, CollectionEventHelpers<unknown>>;
+} {
+  const routes = new Map<string, CollectionRoute>();
+  const helpers = nullRecord<CollectionEventHelpers<unknown>>();
+  const entries: [string, Partial<CollectionDefinition> | undefined][] =
+    typeof schema === 'object' && (schema as unknown) !== null ? Object.entries(schema) : [];
+  for (const [name, definition] of entries) {
+    const { type, primaryKey } = definition ?? {};
+    if (typeof type !== 'string' || typeof primaryKey !== 'string')
+      throw new InvalidArgumentError(
+        `stateStore(): collection "${name}" of the schema has no \`type\` and \`primaryKey\`: make the schema with createStateSchema()`,
+      );
+    routes.set(type, { name, schema: definition?.schema });
+    helpers[name] = changeHelpers(name, { type, primaryKey, schema: definition?.schema });
+  }
+  if (routes.size === 0)
+    throw new InvalidArgumentError('stateStore(): the schema has no collections: make it with createStateSchema()');
+  return { routes, helpers };
+}
