@@ -15,6 +15,7 @@ export {
   type CollectionWithHelpers,
   type EntitiesOf,
   type EntityOf,
+  type StateMessageOf,
   type StateSchema,
   type StreamStateDefinition,
 } from './schema.js';

@@ -3,6 +3,7 @@ import { InvalidArgumentError } from '../errors/client-errors.js';
 import { describeValue } from '../util/describe-value.js';
 import { isObject } from './check-message.js';
 import { changeHelpers, type CollectionEventHelpers } from './change-helpers.js';
+import type { ChangeMessage, ControlMessage } from './messages.js';
 
 /**
  * One collection of a state schema: which change messages feed it (`type`),
@@ -44,6 +45,15 @@ export type StateSchema<T extends StreamStateDefinition = StreamStateDefinition>
 export type EntitiesOf<S extends StateSchema> = {
   readonly [K in keyof S]: S[K] extends CollectionWithHelpers<infer T> ? T : unknown;
 };
+
+/**
+ * What a stream of this schema holds: a change message of one of its
+ * collections, or a control message. Type a handle with it
+ * (`client.stream<StateMessageOf<typeof schema>>('todos')`) and `stateStore()`,
+ * `appendJson()` and `readJson()` agree on it.
+ */
+export type StateMessageOf<S extends StateSchema> =
+  { [K in keyof S]: ChangeMessage<EntitiesOf<S>[K]> }[keyof S] | ControlMessage;
 
 /** Names `@durable-streams/state` reserves; refused here too, so a schema means the same to both. */
 const RESERVED = new Set(['collections', 'preload', 'close', 'utils', 'actions']);

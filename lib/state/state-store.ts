@@ -49,6 +49,8 @@ interface Outcome {
  * store.mutate((tx) => tx.todos.insert({ id: '1', title: 'Milk', done: false })).subscribe();
  * ```
  *
+ * Any handle: the schema types the store (a handle typed `StateMessageOf<typeof schema>` agrees with it).
+ *
  * @throws InvalidArgumentError For a stream that is no handle, a schema without collections, or a bad option.
  */
 export function stateStore<S extends StateSchema>(

@@ -4,8 +4,14 @@
  * refuse what the reference refuses, with typed errors.
  */
 import { createStateSchema as referenceSchema } from '@durable-streams/state';
-import { InvalidArgumentError } from '../../lib/index';
-import { createStateSchema, StateValidationError, type CollectionDefinition } from '../../lib/state/index';
+import { DurableStreamsClient, InvalidArgumentError } from '../../lib/index';
+import {
+  createStateSchema,
+  StateValidationError,
+  stateStore,
+  type CollectionDefinition,
+  type StateMessageOf,
+} from '../../lib/state/index';
 import { anything, tagSchema, todoSchema, type Todo } from './support/todo-schema';
 
 const definition = {
@@ -104,6 +110,23 @@ describe('createStateSchema()', () => {
     });
     // @ts-expect-error: a value that is no Todo does not compile.
     plain.todos.insert({ value: { id: 'y' } });
+  });
+
+  it("types a store from its schema's collections, on a typed or an untyped handle", () => {
+    const client = new DurableStreamsClient({ baseUrl: 'http://streams.test/v1/stream' });
+    const typed = client.stream<StateMessageOf<typeof ours>>('todos');
+    const store = stateStore(typed, ours);
+    stateStore(client.stream('untyped'), ours);
+    store.mutate((tx) => {
+      // @ts-expect-error: a todo is no tag.
+      tx.tags.insert(milk);
+      tx.todos.insert(milk);
+    });
+    const titles = (view: { collections: { todos: Readonly<Record<string, Todo>> } }) =>
+      Object.values(view.collections.todos).map((todo) => todo.title);
+    store.state$.subscribe((view) => titles(view));
+    expect(store).toBeDefined();
+    store.close();
   });
 
   it('refuses a schema that validates asynchronously, naming the collection', () => {
