@@ -46,7 +46,9 @@ export class DurableStreamError extends Error {
     const parts = [init.url ? `${what} (${init.url})` : what];
     if (detail) parts.push(`Server said: ${detail.slice(0, 300)}`);
     if (init.hint) parts.push(init.hint);
-    super(parts.join('. ').replace(/\.\./g, '.'), init.cause === undefined ? undefined : { cause: init.cause });
+    // A part's own closing period is dropped before the join, not every '..' after it: a path like '../x' stays whole.
+    const message = parts.map((part, i) => (i < parts.length - 1 ? part.replace(/\.$/, '') : part)).join('. ');
+    super(message, init.cause === undefined ? undefined : { cause: init.cause });
     this.code = code;
     this.status = init.status ?? 0;
     this.url = init.url;

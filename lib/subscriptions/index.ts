@@ -44,11 +44,14 @@ export {
   WakeTokenError,
   WebhookUrlRejectedError,
 } from './subscription-errors.js';
+export { SubscriptionRequestTooLargeError } from './subscription-request-too-large-error.js';
 export { WebhookVerifier, type WebhookVerifierOptions } from './webhook-verifier.js';
 export { WebhookSignatureError, type WebhookSignatureFailure } from './webhook-signature.js';
+export { WebhookKeySetError, type WebhookKeySetFailure } from './webhook-key-set-error.js';
 export {
   webhookReceiver,
   WebhookReceiver,
   type WebhookReceiverOptions,
+  type WebhookRefusal,
   type WebhookResponse,
 } from './webhook-receiver.js';

@@ -17,6 +17,8 @@ export interface JwksCacheOptions {
   readonly defaultMaxAgeMs: number;
   /** The shortest time between two fetches caused by unknown key ids, ms: forged headers cannot make us fetch per request. */
   readonly refetchCooldownMs: number;
+  /** How long a failed fetch's error is given to every lookup without fetching again, ms: a failing key set is not fetched per request. */
+  readonly failureCacheMs: number;
   /** For errors. */
   readonly url: string;
 }
@@ -33,11 +35,13 @@ interface KeySet {
  * The server's Ed25519 verification keys by `kid`, fetched from its JWKS
  * (PROTOCOL.md 6.5), kept as long as its `Cache-Control` says, and fetched
  * once more when a signature names a key not in the set (key rotation).
- * Concurrent lookups share one fetch.
+ * Concurrent lookups share one fetch; a failed fetch (its error) is kept
+ * for `failureCacheMs`, so a failing key set is not fetched per request.
  */
 export class JwksCache {
   private current: KeySet | undefined;
   private inFlight: Promise<KeySet> | undefined;
+  private failure: { readonly error: Error; readonly until: number } | undefined;
 
   constructor(private readonly options: JwksCacheOptions) {}
 
@@ -63,6 +67,9 @@ export class JwksCache {
   }
 
   private refresh(): Promise<KeySet> {
+    const { now, failureCacheMs } = this.options;
+    if (this.inFlight === undefined && this.failure !== undefined && now() < this.failure.until)
+      return Promise.reject(this.failure.error);
     this.inFlight ??= this.options
       .load()
       .then((response) => {
@@ -75,7 +82,13 @@ export class JwksCache {
           imported: new Map(),
         };
         this.current = set;
+        this.failure = undefined;
         return set;
+      })
+      .catch((error: unknown) => {
+        const failure = error instanceof Error ? error : new Error(String(error));
+        this.failure = { error: failure, until: now() + failureCacheMs };
+        throw failure;
       })
       .finally(() => (this.inFlight = undefined));
     return this.inFlight;
@@ -109,9 +122,9 @@ export function ed25519Keys(body: string, url: string): ReadonlyMap<string, Json
   const keys = (parsed as { keys?: unknown } | null)?.keys;
   if (!Array.isArray(keys)) throw new ParseError({ url, what: "The JWKS has no 'keys' array" });
   const out = new Map<string, JsonWebKey>();
-  for (const key of keys as Array<Record<string, unknown>>) {
+  for (const key of keys as unknown[]) {
     if (key === null || typeof key !== 'object') continue;
-    const { kty, crv, x, kid, use } = key;
+    const { kty, crv, x, kid, use } = key as Record<string, unknown>;
     if (kty !== 'OKP' || crv !== 'Ed25519' || typeof x !== 'string' || typeof kid !== 'string') continue;
     if (use !== undefined && use !== 'sig') continue;
     out.set(kid, { kty, crv, x });
@@ -120,11 +133,13 @@ export function ed25519Keys(body: string, url: string): ReadonlyMap<string, Json
 }
 
 function importEd25519(jwk: JsonWebKey): Promise<CryptoKey> {
-  const subtle = globalThis.crypto?.subtle;
+  // Typed as always there, but absent on runtimes without Web Crypto.
+  const subtle = (globalThis as { crypto?: Partial<Crypto> }).crypto?.subtle;
   if (!subtle)
     return Promise.reject(
       new Error(
-        'Web Crypto (globalThis.crypto.subtle) is not available: webhook verification needs Node >= 20 or a runtime with Ed25519 in Web Crypto',
+        'Web Crypto (globalThis.crypto.subtle) is not available: ' +
+          'webhook verification needs Node >= 20 or a runtime with Ed25519 in Web Crypto',
       ),
     );
   return subtle.importKey('jwk', jwk, { name: 'Ed25519' }, false, ['verify']);

@@ -19,6 +19,7 @@ import { InvalidArgumentError } from '../errors/client-errors.js';
 import { backoffDelay } from '../retry/retry-with-backoff.js';
 import type { RetryConfig } from '../retry/retry-config.js';
 import { runWake, type WakeControl } from './run-wake.js';
+import { checkName } from './subscription-names.js';
 import { AlreadyClaimedError, NoPendingWorkError } from './subscription-errors.js';
 import type { WakeClaim, WakeEvent } from './subscription-types.js';
 import type { ProcessOptions, Wake, WakeHandler, WakeOutcome } from './worker-types.js';
@@ -122,8 +123,11 @@ function validate(options: ProcessOptions, handler: WakeHandler, id: string): vo
   const fail = (message: string): never => {
     throw new InvalidArgumentError(`process() on subscription '${id}': ${message}`);
   };
-  if (typeof options?.worker !== 'string' || options.worker === '')
-    fail('options.worker must name this worker (a non-empty string)');
+  if ((options as unknown) === null || typeof (options as unknown) !== 'object')
+    fail('options must be an object with the worker name');
+  const where = `process() on subscription '${id}'`;
+  checkName('worker name', options.worker, `${where}, options.worker`);
+  if (options.wakeStream !== undefined) checkName('stream path', options.wakeStream, `${where}, options.wakeStream`);
   if (typeof handler !== 'function') fail('the handler must be a function (wake) => ObservableInput<Ack>');
   for (const name of ['claimIntervalMs', 'heartbeatIntervalMs'] as const) {
     const value = options[name];

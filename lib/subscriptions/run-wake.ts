@@ -25,6 +25,7 @@ import {
   type Observable,
   type SchedulerLike,
 } from 'rxjs';
+import { InvalidArgumentError } from '../errors/client-errors.js';
 import { isRetryable } from '../errors/durable-stream-error.js';
 import { AckLedger } from './ack-ledger.js';
 import { InvalidAckError, isLeaseLost, LeaseExpiredError } from './subscription-errors.js';
@@ -85,7 +86,12 @@ type LeaseStep =
  *   releases the wake: `'failed'`;
  * - unsubscribing stops the handler and releases the wake.
  *
- * Emits exactly one outcome, then completes.
+ * The handler starts only within the lease: a wake handed over after its
+ * lease ran out (a slow claim answer) is `'lost'` at once. A heartbeat
+ * interval no shorter than the lease would lose every wake: it releases the
+ * wake and errors with `InvalidArgumentError`, running nothing.
+ *
+ * Emits exactly one outcome, then completes (or errors for that option).
  */
 export function runWake(
   held: HeldWake,
@@ -95,15 +101,42 @@ export function runWake(
 ): Observable<WakeOutcome> {
   return defer(() => {
     const { scheduler } = options;
+    const leaseExpired = () =>
+      new LeaseExpiredError({
+        url: options.url,
+        subscriptionId: held.subscriptionId,
+        wakeId: held.wakeId,
+        generation: held.generation,
+        leaseTtlMs: held.leaseTtlMs,
+      });
     const info: WakeInfo = {
       subscriptionId: held.subscriptionId,
       wakeId: held.wakeId,
       generation: held.generation,
       streams: held.streams,
     };
+    const heartbeatEvery = options.heartbeatIntervalMs ?? held.leaseTtlMs / 3;
+    if (!(heartbeatEvery < held.leaseTtlMs)) {
+      // Every wake would end 'lost' before its first heartbeat: refuse the configuration, not each wake.
+      const error = new InvalidArgumentError(
+        `heartbeatIntervalMs (${heartbeatEvery}) must be shorter than the lease of subscription '${held.subscriptionId}' ` +
+          `(${held.leaseTtlMs} ms): the lease would run out before the first heartbeat`,
+        options.url,
+      );
+      return concat(
+        control.release(held).pipe(
+          ignoreElements(),
+          catchError(() => EMPTY),
+        ),
+        throwError(() => error),
+      );
+    }
+    if (scheduler.now() >= held.leaseStartedAt + held.leaseTtlMs) {
+      // The answer that handed us the wake came after its lease ran out: another worker may hold it now.
+      return of<WakeOutcome>({ kind: 'lost', wake: info, error: leaseExpired() });
+    }
     const ledger = new AckLedger(held.streams, `wake ${held.wakeId} of subscription '${held.subscriptionId}'`);
     const abort = new AbortController();
-    const heartbeatEvery = options.heartbeatIntervalMs ?? held.leaseTtlMs / 3;
 
     const send = (command: 'heartbeat' | 'done'): Observable<LeaseStep> =>
       defer((): Observable<LeaseStep> => {
@@ -147,13 +180,7 @@ export function runWake(
         filter((step) => step.kind === 'renewed'),
         switchMap((step) => timer(Math.max(0, step.at + held.leaseTtlMs - scheduler.now()), scheduler)),
         map(() => {
-          throw new LeaseExpiredError({
-            url: options.url,
-            subscriptionId: held.subscriptionId,
-            wakeId: held.wakeId,
-            generation: held.generation,
-            leaseTtlMs: held.leaseTtlMs,
-          });
+          throw leaseExpired();
         }),
       );
 

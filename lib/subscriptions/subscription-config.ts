@@ -1,4 +1,5 @@
 import { InvalidArgumentError } from '../errors/client-errors.js';
+import { checkName } from './subscription-names.js';
 import type { SubscriptionConfig } from './subscription-types.js';
 
 /** The lease bounds of PROTOCOL.md 6.2. */
@@ -13,20 +14,24 @@ export function validateSubscriptionConfig(config: SubscriptionConfig, subscript
   const fail = (message: string): never => {
     throw new InvalidArgumentError(`Subscription '${subscriptionId}': ${message}`);
   };
-  if (config === null || typeof config !== 'object') fail('ensure(config) needs a configuration object');
-  if (config.type !== 'pull-wake' && config.type !== 'webhook')
-    fail(`type must be 'pull-wake' or 'webhook', got ${JSON.stringify(config.type)}`);
-  const hasPattern = typeof config.pattern === 'string' && config.pattern.length > 0;
-  if (config.pattern !== undefined && !hasPattern) fail('pattern must be a non-empty string');
-  if (
-    config.streams !== undefined &&
-    (!Array.isArray(config.streams) || config.streams.some((path) => typeof path !== 'string' || path === ''))
-  ) {
-    fail('streams must be an array of non-empty stream paths');
+  // Checked as unknown: callers in plain JavaScript are not held to the types.
+  if ((config as unknown) === null || typeof (config as unknown) !== 'object')
+    fail('ensure(config) needs a configuration object');
+  const type: unknown = config.type;
+  if (type !== 'pull-wake' && type !== 'webhook')
+    fail(`type must be 'pull-wake' or 'webhook', got ${JSON.stringify(type)}`);
+  const where = `Subscription '${subscriptionId}'`;
+  if (config.pattern !== undefined) checkName('pattern', config.pattern, where);
+  if (config.streams !== undefined) {
+    if (!Array.isArray(config.streams)) fail('streams must be an array of stream paths');
+    for (const path of config.streams) checkName('stream path', path, `${where}, streams`);
   }
-  if (!hasPattern && !(config.streams && config.streams.length > 0)) fail('give a pattern, streams, or both');
-  if (config.type === 'pull-wake' && (typeof config.wakeStream !== 'string' || config.wakeStream === '')) {
-    fail('a pull-wake subscription needs wakeStream, the stream its wake events are written to');
+  if (config.pattern === undefined && !(config.streams && config.streams.length > 0))
+    fail('give a pattern, streams, or both');
+  if (config.type === 'pull-wake') {
+    if (config.wakeStream === undefined)
+      fail('a pull-wake subscription needs wakeStream, the stream its wake events are written to');
+    checkName('stream path', config.wakeStream, `${where}, wakeStream`);
   }
   if (config.type === 'webhook' && (typeof config.webhook?.url !== 'string' || config.webhook.url === '')) {
     fail('a webhook subscription needs webhook.url');

@@ -11,6 +11,7 @@ import {
   WakeTokenError,
   WebhookUrlRejectedError,
 } from './subscription-errors.js';
+import { SubscriptionRequestTooLargeError } from './subscription-request-too-large-error.js';
 
 /** What a subscription request concerned, for the error to name. */
 export interface SubscriptionRequestContext {
@@ -65,6 +66,8 @@ export function subscriptionErrorFromResponse(
     case 'INVALID_OFFSET':
       return new InvalidAckError(wake);
     default:
+      // Node answers 431 (and some proxies 414) to a request line or headers over its limit, before any route runs.
+      if (status === 431 || status === 414) return new SubscriptionRequestTooLargeError(base);
       return errorFromResponse(status, headers, bodyText, request);
   }
 }

@@ -14,12 +14,14 @@ import type { DurableStreamsClient } from '../client/durable-streams-client.js';
 import { InvalidArgumentError } from '../errors/client-errors.js';
 import { StreamExistsError } from '../errors/http-errors.js';
 import { clientExecutor } from '../http/client-executor.js';
+import type { ResolvedClientOptions } from '../http/client-options.js';
 import type { RequestOptions } from '../http/stream-context.js';
 import { createStream } from '../operations/create.js';
 import { Offset } from '../protocol/offset.js';
 import { readJson } from '../read/read-stream.js';
 import { pullWakeWorker } from './pull-wake-worker.js';
 import { validateSubscriptionConfig } from './subscription-config.js';
+import { checkName } from './subscription-names.js';
 import { SubscriptionRequests } from './subscription-requests.js';
 import type {
   Ack,
@@ -60,6 +62,7 @@ export interface AckOptions extends RequestOptions {
  */
 export class SubscriptionHandle {
   private readonly requests: SubscriptionRequests;
+  private readonly executorOptions: ResolvedClientOptions;
 
   constructor(
     private readonly client: DurableStreamsClient,
@@ -68,14 +71,14 @@ export class SubscriptionHandle {
   ) {
     const executor = clientExecutor(client);
     if (executor === undefined) throw new InvalidArgumentError('subscription(client, id) needs a DurableStreamsClient');
-    if (typeof id !== 'string' || id === '')
-      throw new InvalidArgumentError('subscription(client, id) needs a non-empty id');
+    checkName('subscription id', id, 'subscription(client, id)');
     const baseUrl = executor.options.baseUrl;
     if (baseUrl === undefined)
       throw new InvalidArgumentError(
         `subscription '${id}': the client needs a baseUrl, the server's stream root (e.g. http://host:4437/v1/stream)`,
       );
     this.requests = new SubscriptionRequests(executor, baseUrl, id);
+    this.executorOptions = executor.options;
   }
 
   /** The subscription's control URL, `{baseUrl}/__ds/subscriptions/{id}`. */
@@ -92,8 +95,9 @@ export class SubscriptionHandle {
     return defer(() => {
       validateSubscriptionConfig(config, this.id);
       const put = this.requests.ensure(config, options);
-      if (config.type !== 'pull-wake' || options.createWakeStream === false) return put;
-      const wakeStream = this.client.stream(config.wakeStream!, { contentType: 'application/json' });
+      if (config.type !== 'pull-wake' || config.wakeStream === undefined || options.createWakeStream === false)
+        return put;
+      const wakeStream = this.client.stream(config.wakeStream, { contentType: 'application/json' });
       const create = createStream(wakeStream, {
         contentType: 'application/json',
         headers: options.headers,
@@ -121,32 +125,20 @@ export class SubscriptionHandle {
   /** Links streams explicitly, at their current tail (their history is not pending). Idempotent. */
   addStreams(paths: readonly string[], options?: RequestOptions): Observable<void> {
     return defer(() => {
-      if (
-        !Array.isArray(paths) ||
-        paths.length === 0 ||
-        paths.some((path) => typeof path !== 'string' || path === '')
-      ) {
-        return throwError(
-          () =>
-            new InvalidArgumentError(
-              `addStreams() on subscription '${this.id}' needs a non-empty array of stream paths`,
-              this.url,
-            ),
-        );
-      }
+      const where = `addStreams() on subscription '${this.id}'`;
+      if (!Array.isArray(paths) || paths.length === 0)
+        throw new InvalidArgumentError(`${where} needs a non-empty array of stream paths`, this.url);
+      for (const path of paths) checkName('stream path', path, where, this.url);
       return this.requests.addStreams(paths, options);
     });
   }
 
   /** Removes an explicit link; a stream the pattern matches stays linked. Idempotent. */
   removeStream(path: string, options?: RequestOptions): Observable<void> {
-    return defer(() =>
-      typeof path === 'string' && path !== ''
-        ? this.requests.removeStream(path, options)
-        : throwError(
-            () => new InvalidArgumentError(`removeStream() on subscription '${this.id}' needs a stream path`, this.url),
-          ),
-    );
+    return defer(() => {
+      checkName('stream path', path, `removeStream() on subscription '${this.id}'`, this.url);
+      return this.requests.removeStream(path, options);
+    });
   }
 
   /**
@@ -156,7 +148,10 @@ export class SubscriptionHandle {
    * `ack(wake, { done: true })` or `release()`: `process()` does all that.
    */
   claim(worker: string, options?: RequestOptions): Observable<WakeClaim> {
-    return this.requests.claim(worker, options);
+    return defer(() => {
+      checkName('worker name', worker, `claim() on subscription '${this.id}'`, this.url);
+      return this.requests.claim(worker, options);
+    });
   }
 
   /** Acks (a heartbeat without acks and `done`), one request. A lost wake fails with `WakeFencedError` or `WakeTokenError`. */
@@ -179,7 +174,7 @@ export class SubscriptionHandle {
    */
   process(options: ProcessOptions, handler: WakeHandler): Observable<WakeOutcome> {
     const { client, requests } = this;
-    const executorOptions = clientExecutor(client)!.options;
+    const { executorOptions } = this;
     return pullWakeWorker(
       {
         id: this.id,

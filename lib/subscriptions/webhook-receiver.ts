@@ -1,8 +1,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
   asyncScheduler,
+  catchError,
+  concat,
   concatMap,
   EMPTY,
+  finalize,
   map,
   of,
   shareReplay,
@@ -19,61 +22,60 @@ import { RequestExecutor } from '../http/request-executor.js';
 import { runWake } from './run-wake.js';
 import { SubscriptionRequests } from './subscription-requests.js';
 import type { WebhookNotification } from './subscription-types.js';
+import { ADMISSION_RETRY, admitWake } from './wake-admission.js';
+import { WakeClaims } from './wake-claims.js';
 import { wakeView } from './wake-view.js';
+import { webhookListener } from './webhook-listener.js';
+import { checkReceiverOptions, type WebhookReceiverOptions } from './webhook-receiver-options.js';
+import { ACCEPTED, answer, refused, unavailable, type WebhookResponse } from './webhook-response.js';
 import { WebhookSignatureError } from './webhook-signature.js';
 import { WebhookVerifier } from './webhook-verifier.js';
-import type { WakeHandler, WakeOutcome } from './worker-types.js';
+import type { WakeInfo, WakeOutcome } from './worker-types.js';
 
-/** Options of {@link webhookReceiver}. */
-export interface WebhookReceiverOptions {
-  /** Processes each wake, as a pull-wake worker's handler does. */
-  readonly handler: WakeHandler;
-  /** Verifies deliveries. Default: a `WebhookVerifier` on `{baseUrl}/__ds/jwks.json` over the client's transport. */
-  readonly verifier?: WebhookVerifier;
-  /** The subscriptions' lease, ms. Default: learned with one GET per subscription (notifications do not carry it). */
-  readonly leaseTtlMs?: number;
-  /** How often to renew the lease through the callback, ms. Default: a third of the lease. */
-  readonly heartbeatIntervalMs?: number;
-  /** The largest body `listener` reads, bytes. Default 1 MiB. */
-  readonly maxBodyBytes?: number;
-}
-
-/** What to answer a delivery. */
-export interface WebhookResponse {
-  /** The HTTP status to answer with (202 accepted, 401 not genuine, 503 keys unavailable). */
-  readonly status: number;
-  /** Headers to answer with. */
-  readonly headers: Readonly<Record<string, string>>;
-  /** The body to answer with (JSON). */
-  readonly body: string;
-}
+export type { WebhookReceiverOptions } from './webhook-receiver-options.js';
+export type { WebhookRefusal, WebhookResponse } from './webhook-response.js';
 
 const MAX_FINISHED = 1024;
-const JSON_HEADERS = { 'content-type': 'application/json' } as const;
-const answer = (status: number, body: unknown): WebhookResponse => ({
-  status,
-  headers: JSON_HEADERS,
-  body: JSON.stringify(body),
-});
+const CLOSED = unavailable('RECEIVER_CLOSED');
+
+/** What a delivery's pipeline emits: first the answer to the delivery, then the wake's outcome, if it has one. */
+type Step =
+  | { readonly kind: 'answer'; readonly response: WebhookResponse; readonly remember: boolean }
+  | { readonly kind: 'outcome'; readonly outcome: WakeOutcome };
 
 /**
- * Receives webhook deliveries (PROTOCOL.md 7.1): verifies each, answers at
- * once, and runs the handler on the wake in the background, renewing the
- * lease and sending acks and `done` through the wake's callback, exactly as
- * a pull-wake worker does. Runs from creation until `close()`.
+ * Receives webhook deliveries (PROTOCOL.md 7.1): verifies each, confirms
+ * with the server that its wake is current before anything runs, answers,
+ * and runs the handler on the wake in the background, renewing the lease
+ * and sending acks and `done` through the wake's callback, exactly as a
+ * pull-wake worker does. Runs from creation until `close()`.
+ *
+ * The confirmation is a heartbeat on the wake's callback, which the server
+ * fences by generation, wake id and token: a genuine delivery replayed
+ * later (to a restarted receiver, another instance, within the signature's
+ * replay window) finds its wake ended or superseded and is refused before
+ * the handler runs. With `claimStream`, instances also claim each wake, so
+ * one delivery given to several at once runs on one of them.
  */
 export class WebhookReceiver {
-  /** One value per wake run here. Hot: subscribe before deliveries arrive to see every outcome. */
+  /** One value per wake run here (or that could not be confirmed). Hot: subscribe before deliveries arrive to see every outcome. */
   readonly outcomes: Observable<WakeOutcome>;
+  /**
+   * A `node:http` listener (also an Express or Fastify raw handler when no
+   * body parser ran first): POST only, the body bounded by `maxBodyBytes`
+   * (413) and `bodyTimeoutMs` (408).
+   */
+  readonly listener: (request: IncomingMessage, response: ServerResponse) => void;
   private readonly outcomeSubject = new Subject<WakeOutcome>();
   private readonly running = new Map<string, RxSubscription>();
-  /** Wakes run here lately, oldest first (bounded): a delivery repeated after its wake ended is not run again. */
+  /** Wakes run or refused here lately, oldest first (bounded): a copy of one is answered from memory. */
   private readonly finished = new Set<string>();
   private readonly leases = new Map<string, Observable<number>>();
-  private readonly verifier: WebhookVerifier;
+  private readonly verifier: Pick<WebhookVerifier, 'verify'>;
   private readonly executor: RequestExecutor;
   private readonly baseUrl: string;
   private readonly scheduler: SchedulerLike;
+  private readonly claims: WakeClaims | undefined;
   private closed = false;
 
   constructor(
@@ -85,10 +87,7 @@ export class WebhookReceiver {
       throw new InvalidArgumentError('webhookReceiver(client, options) needs a DurableStreamsClient');
     if (executor.options.baseUrl === undefined)
       throw new InvalidArgumentError("webhookReceiver(): the client needs a baseUrl, the server's stream root");
-    if (typeof options?.handler !== 'function')
-      throw new InvalidArgumentError(
-        'webhookReceiver(): options.handler must be a function (wake) => ObservableInput<Ack>',
-      );
+    checkReceiverOptions(options);
     this.executor = executor;
     this.baseUrl = executor.options.baseUrl;
     this.scheduler = executor.options.scheduler ?? asyncScheduler;
@@ -98,54 +97,42 @@ export class WebhookReceiver {
         jwksUrl: `${this.baseUrl.replace(/\/+$/, '')}/__ds/jwks.json`,
         transport: executor.options.transport,
       });
+    this.claims =
+      options.claimStream === undefined
+        ? undefined
+        : new WakeClaims(executor, this.baseUrl, options.claimStream, globalThis.crypto.randomUUID(), ADMISSION_RETRY);
     this.outcomes = this.outcomeSubject.asObservable();
+    this.listener = webhookListener((body, header) => this.handle(body, header), {
+      maxBodyBytes: options.maxBodyBytes ?? 1024 * 1024,
+      bodyTimeoutMs: options.bodyTimeoutMs ?? 10_000,
+    });
   }
 
   /**
-   * Verifies one delivery and starts its wake. Resolves to the answer: 202
-   * (accepted, or already running), 401 (not a valid delivery: the error's
-   * `reason` in the body), 503 (the key set could not be fetched, or the
-   * receiver is closed: the server retries later). Never rejects.
+   * Verifies one delivery, confirms its wake and starts it. Resolves to the
+   * answer once that is decided: 202 (running here), 200 with `refused`
+   * (genuine, not run here: a copy of a wake this receiver has, one the
+   * server fenced, or one another instance claimed), 401 (not genuine: the
+   * error's `reason` in the body), 503 (the key set or the server could not
+   * be reached, or the receiver is closed: the server delivers again later).
+   * Never rejects.
    */
   async handle(
     rawBody: string | Uint8Array,
     signatureHeader: string | readonly string[] | null | undefined,
   ): Promise<WebhookResponse> {
-    if (this.closed) return answer(503, { error: { code: 'RECEIVER_CLOSED' } });
+    if (this.closed) return CLOSED;
     let notification: WebhookNotification;
     try {
       notification = await this.verifier.verify(rawBody, signatureHeader);
     } catch (error) {
       if (error instanceof WebhookSignatureError)
         return answer(401, { error: { code: error.code, reason: error.reason } });
-      return answer(503, { error: { code: (error as { code?: string }).code ?? 'UNAVAILABLE' } });
+      return unavailable((error as { code?: string }).code ?? 'UNAVAILABLE');
     }
-    if (!this.closed) this.start(notification);
-    return answer(202, { done: false });
+    // Closed while the key set was fetched: nothing starts.
+    return this.isClosed() ? CLOSED : this.start(notification);
   }
-
-  /** A `node:http` listener (also an Express or Fastify raw handler when no body parser ran first). */
-  readonly listener = (request: IncomingMessage, response: ServerResponse): void => {
-    const reply = ({ status, headers, body }: WebhookResponse) => {
-      if (!response.headersSent) response.writeHead(status, headers).end(body);
-    };
-    if (request.method !== 'POST') return reply(answer(405, { error: { code: 'METHOD_NOT_ALLOWED' } }));
-    const limit = this.options.maxBodyBytes ?? 1024 * 1024;
-    const chunks: Buffer[] = [];
-    let size = 0;
-    request.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) {
-        reply(answer(413, { error: { code: 'PAYLOAD_TOO_LARGE' } }));
-        request.destroy();
-      } else chunks.push(chunk);
-    });
-    request.on('error', () => response.destroy());
-    request.on('end', () => {
-      if (size > limit) return;
-      void this.handle(new Uint8Array(Buffer.concat(chunks)), request.headers['webhook-signature']).then(reply);
-    });
-  };
 
   /** Stops every wake in progress (their leases run out and the server delivers them again) and refuses new deliveries (503). */
   close(): void {
@@ -155,60 +142,91 @@ export class WebhookReceiver {
     this.outcomeSubject.complete();
   }
 
-  private start(notification: WebhookNotification): void {
+  private isClosed(): boolean {
+    return this.closed;
+  }
+
+  private start(notification: WebhookNotification): Promise<WebhookResponse> {
     const key = `${notification.subscriptionId}\n${notification.wakeId}\n${notification.generation}`;
-    // A delivery repeated (a lost answer, a retry) is the same wake: run it once.
-    if (this.running.has(key) || this.finished.has(key)) return;
-    const requests = this.callbackRequests(notification);
-    // The local deadline counts from receipt: the signature's timestamp has one-second steps, and the clocks may differ by more.
-    const leaseStartedAt = this.scheduler.now();
-    const wake = {
-      wakeId: notification.wakeId,
-      generation: notification.generation,
-      token: notification.callbackToken,
-    };
-    const info = {
+    // A copy of a delivery this receiver has (a lost answer, a retry, a replay) is answered from memory: no request for it.
+    if (this.running.has(key) || this.finished.has(key)) return Promise.resolve(refused('duplicate'));
+    return new Promise((resolve) => {
+      let remember = true;
+      const subscription = this.wake(notification)
+        .pipe(finalize(() => resolve(CLOSED)))
+        .subscribe((step) => {
+          if (step.kind === 'outcome') return this.outcomeSubject.next(step.outcome);
+          remember = step.remember;
+          resolve(step.response);
+        });
+      const settle = () => {
+        this.running.delete(key);
+        if (!remember) return;
+        this.finished.add(key);
+        const oldest = this.finished.values().next();
+        if (this.finished.size > MAX_FINISHED && !oldest.done) this.finished.delete(oldest.value);
+      };
+      if (subscription.closed) return settle();
+      this.running.set(key, subscription);
+      subscription.add(settle);
+    });
+  }
+
+  /** The answer to one delivery, then, if it runs here, its wake's outcome. */
+  private wake(notification: WebhookNotification): Observable<Step> {
+    const info: WakeInfo = {
       subscriptionId: notification.subscriptionId,
       wakeId: notification.wakeId,
       generation: notification.generation,
       streams: notification.streams,
     };
-    const subscription = this.leaseTtl(notification.subscriptionId)
-      .pipe(
-        concatMap((leaseTtlMs) =>
-          runWake(
-            { ...wake, subscriptionId: info.subscriptionId, streams: info.streams, leaseTtlMs, leaseStartedAt },
-            {
-              ack: (held, acks, done) => requests.callback(notification.callbackUrl, held, acks, done),
-              release: () => EMPTY,
-            },
-            this.options.handler,
-            {
-              scheduler: this.scheduler,
-              url: notification.callbackUrl,
-              heartbeatIntervalMs: this.options.heartbeatIntervalMs,
-              wakeFor: (signal) => wakeView(this.client, { ...info, leaseTtlMs }, signal),
-            },
+    const wake = {
+      wakeId: notification.wakeId,
+      generation: notification.generation,
+      token: notification.callbackToken,
+    };
+    const requests = this.callbackRequests(notification);
+    const outcome = (value: WakeOutcome): Step => ({ kind: 'outcome', outcome: value });
+    return admitWake(notification, requests, {
+      leaseTtl: (id) => this.leaseTtl(id),
+      heartbeatIntervalMs: this.options.heartbeatIntervalMs,
+      claims: this.claims,
+      scheduler: this.scheduler,
+    }).pipe(
+      concatMap((admission): Observable<Step> => {
+        if (admission.kind === 'refused')
+          return of({ kind: 'answer', response: refused(admission.reason), remember: true });
+        if (admission.kind === 'failed') {
+          const code = (admission.error as { code?: string }).code ?? 'UNAVAILABLE';
+          return of<Step[]>(
+            { kind: 'answer', response: unavailable(code), remember: false },
+            outcome({ kind: 'failed', wake: info, error: admission.error }),
+          );
+        }
+        const { leaseTtlMs, leaseStartedAt } = admission;
+        const run = runWake(
+          { ...wake, subscriptionId: info.subscriptionId, streams: info.streams, leaseTtlMs, leaseStartedAt },
+          {
+            ack: (held, acks, done) => requests.callback(notification.callbackUrl, held, acks, done),
+            release: () => EMPTY,
+          },
+          this.options.handler,
+          {
+            scheduler: this.scheduler,
+            url: notification.callbackUrl,
+            heartbeatIntervalMs: this.options.heartbeatIntervalMs,
+            wakeFor: (signal) => wakeView(this.client, { ...info, leaseTtlMs }, signal),
+          },
+        );
+        return concat(
+          of<Step>({ kind: 'answer', response: ACCEPTED, remember: true }),
+          run.pipe(
+            map(outcome),
+            catchError((error: unknown) => of(outcome({ kind: 'failed', wake: info, error }))),
           ),
-        ),
-      )
-      .subscribe({
-        next: (outcome) => this.outcomeSubject.next(outcome),
-        // The lease could not be learned: the wake is not run, and the server delivers it again once its lease runs out.
-        error: (error: unknown) => this.outcomeSubject.next({ kind: 'failed', wake: info, error }),
-      });
-    if (!subscription.closed) {
-      this.running.set(key, subscription);
-      subscription.add(() => this.settle(key));
-    } else {
-      this.settle(key);
-    }
-  }
-
-  private settle(key: string): void {
-    this.running.delete(key);
-    this.finished.add(key);
-    if (this.finished.size > MAX_FINISHED) this.finished.delete(this.finished.values().next().value!);
+        );
+      }),
+    );
   }
 
   /**

@@ -47,17 +47,26 @@ export interface WebhookSignature {
 }
 
 const BASE64URL = /^[A-Za-z0-9_-]+$/;
+/** The longest header parsed, characters: a genuine one, with a few signatures, is under 400. */
+export const MAX_SIGNATURE_HEADER_LENGTH = 4096;
+/** The most `ed25519` values tried: each costs a verification, so a header of hundreds would cost a request hundreds. */
+export const MAX_SIGNATURES = 8;
 
 /**
  * Parses `t=<timestamp>,kid=<key-id>,ed25519=<base64url-signature>`. Pure.
- * Parameters may come in any order; several `ed25519` values are allowed
- * (one must verify). Throws {@link WebhookSignatureError} (`missing` or `malformed`).
+ * Parameters may come in any order; up to {@link MAX_SIGNATURES} `ed25519`
+ * values are allowed (one must verify). A header longer than
+ * {@link MAX_SIGNATURE_HEADER_LENGTH}, or with more values, is refused
+ * before any decoding or crypto. Throws {@link WebhookSignatureError}
+ * (`missing` or `malformed`).
  */
 export function parseWebhookSignature(header: string | readonly string[] | null | undefined): WebhookSignature {
   if (header === undefined || header === null || header === '' || (Array.isArray(header) && header.length === 0)) {
     throw new WebhookSignatureError('missing');
   }
   if (typeof header !== 'string') throw new WebhookSignatureError('malformed', 'the header appears more than once');
+  if (header.length > MAX_SIGNATURE_HEADER_LENGTH)
+    throw new WebhookSignatureError('malformed', `longer than ${MAX_SIGNATURE_HEADER_LENGTH} characters`);
   let timestamp: string | undefined;
   let kid: string | undefined;
   const signatures: Uint8Array<ArrayBuffer>[] = [];
@@ -69,7 +78,11 @@ export function parseWebhookSignature(header: string | readonly string[] | null 
       throw new WebhookSignatureError('malformed', `'${part.trim().slice(0, 40)}' is not name=value`);
     if (name === 't') timestamp = value;
     else if (name === 'kid') kid = value;
-    else if (name === 'ed25519') signatures.push(decodeBase64Url(value));
+    else if (name === 'ed25519') {
+      if (signatures.length === MAX_SIGNATURES)
+        throw new WebhookSignatureError('malformed', `more than ${MAX_SIGNATURES} ed25519 values`);
+      signatures.push(decodeBase64Url(value));
+    }
   }
   if (timestamp === undefined || !/^\d{1,15}$/.test(timestamp))
     throw new WebhookSignatureError('malformed', 't must be a Unix timestamp in seconds');

@@ -1,10 +1,8 @@
-import { firstValueFrom } from 'rxjs';
 import { InvalidArgumentError } from '../errors/client-errors.js';
-import { errorFromResponse } from '../errors/error-from-response.js';
 import { defaultTransport } from '../transport/default-transport.js';
-import { exchange } from '../transport/exchange.js';
 import type { HttpTransport } from '../transport/http-transport.js';
-import { JwksCache, type JwksResponse } from './jwks-cache.js';
+import { JwksCache } from './jwks-cache.js';
+import { fetchJwks } from './jwks-fetch.js';
 import type { WebhookNotification } from './subscription-types.js';
 import {
   parseWebhookSignature,
@@ -22,8 +20,12 @@ export interface WebhookVerifierOptions {
   readonly toleranceSeconds?: number;
   /** Fetches the key set. Default: the default transport (`fetch`). */
   readonly transport?: HttpTransport;
-  /** Longest wait for the key set, ms. Default 10 000. */
+  /** Longest time for the whole key-set fetch (redirects and body included), ms. Default 10 000. */
   readonly timeoutMs?: number;
+  /** The largest key set taken, bytes. Default 65 536 (a key is under 1 KiB). */
+  readonly maxKeySetBytes?: number;
+  /** How long a failed key-set fetch is answered from memory (its error) before the next try, ms. Default 5 000. */
+  readonly failureCacheMs?: number;
   /** How long a key set is kept when its response has no `Cache-Control: max-age`, ms. Default 300 000. */
   readonly defaultMaxAgeMs?: number;
   /** Shortest time between two key-set fetches caused by unknown key ids, ms. Default 10 000. */
@@ -56,7 +58,8 @@ export class WebhookVerifier {
   private readonly subscriptionIds: ReadonlySet<string> | undefined;
 
   constructor(options: WebhookVerifierOptions) {
-    const { jwksUrl } = options ?? {};
+    // Checked as unknown: callers in plain JavaScript are not held to the types.
+    const jwksUrl = (options as Partial<WebhookVerifierOptions> | undefined)?.jwksUrl;
     if (typeof jwksUrl !== 'string' || !/^https?:\/\//i.test(jwksUrl)) {
       throw new InvalidArgumentError(
         `WebhookVerifier needs jwksUrl, the absolute http(s) URL of the server's key set, got ${JSON.stringify(jwksUrl)}`,
@@ -65,13 +68,17 @@ export class WebhookVerifier {
     this.toleranceSeconds = positive(options.toleranceSeconds ?? 300, 'toleranceSeconds');
     this.now = options.now ?? Date.now;
     this.subscriptionIds = options.subscriptionIds === undefined ? undefined : new Set(options.subscriptionIds);
-    const transport = options.transport ?? defaultTransport();
-    const timeoutMs = positive(options.timeoutMs ?? 10_000, 'timeoutMs');
+    const fetchOptions = {
+      transport: options.transport ?? defaultTransport(),
+      timeoutMs: positive(options.timeoutMs ?? 10_000, 'timeoutMs'),
+      maxBytes: positive(options.maxKeySetBytes ?? 65_536, 'maxKeySetBytes'),
+    };
     this.keys = new JwksCache({
-      load: () => loadJwks(transport, jwksUrl, timeoutMs),
+      load: () => fetchJwks(jwksUrl, fetchOptions),
       now: this.now,
       defaultMaxAgeMs: positive(options.defaultMaxAgeMs ?? 300_000, 'defaultMaxAgeMs', true),
       refetchCooldownMs: positive(options.refetchCooldownMs ?? 10_000, 'refetchCooldownMs', true),
+      failureCacheMs: positive(options.failureCacheMs ?? 5_000, 'failureCacheMs', true),
       url: jwksUrl,
     });
   }
@@ -113,27 +120,6 @@ export class WebhookVerifier {
     }
     throw new WebhookSignatureError('bad-signature');
   }
-}
-
-async function loadJwks(transport: HttpTransport, url: string, timeoutMs: number): Promise<JwksResponse> {
-  const request = { method: 'GET' as const, url, headers: { accept: 'application/jwk-set+json, application/json' } };
-  return firstValueFrom(
-    exchange(
-      transport,
-      request,
-      async (response) => {
-        const body = await response.body.text();
-        if (response.status !== 200) {
-          throw errorFromResponse(response.status, Object.fromEntries(response.headers.entries()), body, {
-            ...request,
-            headers: request.headers,
-          });
-        }
-        return { body, cacheControl: response.headers.get('cache-control') ?? undefined };
-      },
-      { timeoutMs, bodyTimeoutMs: timeoutMs },
-    ),
-  );
 }
 
 function positive(value: number, name: string, zeroAllowed = false): number {

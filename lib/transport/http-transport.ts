@@ -25,6 +25,14 @@ export interface HttpRequest {
    */
   readonly longLived?: boolean;
   /**
+   * `'manual'`: the transport must not follow redirects: a 3xx comes back
+   * as the response, and the SDK decides (the webhook key-set fetch follows
+   * only same-origin ones, so a redirect cannot swap in another origin's
+   * keys). Absent: the transport's own behaviour (`fetch` follows, undici
+   * does not).
+   */
+  readonly redirect?: 'manual';
+  /**
    * A transport that can tell calls this once the request has a connection
    * and is being written to it (it left the transport's queue). Errors then
    * say whether a timeout was spent waiting for a connection or for the

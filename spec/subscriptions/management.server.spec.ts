@@ -7,6 +7,7 @@ import {
   subscription,
   SubscriptionConflictError,
   SubscriptionNotFoundError,
+  SubscriptionRequestTooLargeError,
   WakeFencedError,
   WakeTokenError,
   WebhookUrlRejectedError,
@@ -43,7 +44,7 @@ describe('subscription management on the reference server', () => {
       leaseTtlMs: 5000,
       description: 'spec',
       status: 'active',
-      streams: [{ path: `${events}/a`, linkType: 'glob', ackedOffset: expect.any(String) }],
+      streams: [{ path: `${events}/a`, linkType: 'glob', ackedOffset: expect.any(String) as unknown }],
     });
 
     const again = await firstValueFrom(handle.ensure(config));
@@ -129,7 +130,7 @@ describe('claim, ack and release on the reference server', () => {
     );
     const wins = results.filter((result): result is WakeClaim => !(result instanceof Error));
     expect(wins).toHaveLength(1);
-    const losers = results.filter((result) => result instanceof AlreadyClaimedError) as AlreadyClaimedError[];
+    const losers = results.filter((result) => result instanceof AlreadyClaimedError);
     expect(losers).toHaveLength(9);
     const winner = `w${results.indexOf(wins[0])}`;
     expect(losers.every((error) => error.currentHolder === winner && error.generation === wins[0].generation)).toBe(
@@ -192,5 +193,17 @@ describe('claim, ack and release on the reference server', () => {
     const wake = await firstValueFrom(handle.claim('w1'));
     await lastValueFrom(handle.delete(), { defaultValue: undefined });
     await expect(firstValueFrom(handle.ack(wake))).rejects.toBeInstanceOf(SubscriptionNotFoundError);
+  });
+});
+
+describe('requests the server refuses as too large', () => {
+  it('a 431 (the URL and headers over Node’s 16 KiB) is a SubscriptionRequestTooLargeError naming the subscription', async () => {
+    // The longest id the SDK sends, with a large header: over the server's limit before any route runs.
+    const id = `big-${'x'.repeat(1000)}`;
+    const { client } = fixture.server.client({ headers: { 'x-padding': 'p'.repeat(16_000) } });
+    const error = await firstValueFrom(subscription(client, id).get()).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(SubscriptionRequestTooLargeError);
+    expect(error).toMatchObject({ status: 431, code: 'REQUEST_TOO_LARGE', subscriptionId: id });
+    expect((error as Error).message).toMatch(/too large \(431\).*shorter subscription id/);
   });
 });

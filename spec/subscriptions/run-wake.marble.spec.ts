@@ -1,4 +1,4 @@
-import { NEVER, Observable, of, throwError, type ObservableInput } from 'rxjs';
+import { mergeMap, NEVER, Observable, of, throwError, type ObservableInput } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { InvalidArgumentError, NetworkError } from '../../lib/index';
 import { runWake, type HeldWake, type WakeControl } from '../../lib/subscriptions/run-wake';
@@ -29,7 +29,10 @@ interface Sent {
 }
 
 /** A control whose answers the spec scripts per request, recording what was sent and when. */
-function fakeControl(scheduler: TestScheduler, answer: (sent: Sent, index: number) => Observable<AckResult | void>) {
+function fakeControl(
+  scheduler: TestScheduler,
+  answer: (sent: Sent, index: number) => Observable<AckResult | undefined>,
+) {
   const sent: Sent[] = [];
   const control: WakeControl = {
     ack: (wake: WakeRef, acks, done) =>
@@ -63,7 +66,7 @@ describe('runWake in virtual time', () => {
 
   const run = (
     handler: WakeHandler,
-    answer: (sent: Sent, index: number) => Observable<AckResult | void>,
+    answer: (sent: Sent, index: number) => Observable<AckResult | undefined>,
     options: { ttl?: number; every?: number } = {},
   ) => {
     const { control, sent } = fakeControl(scheduler, answer);
@@ -86,7 +89,7 @@ describe('runWake in virtual time', () => {
       expectObservable(outcome$).toBe('46ms (o|)', {
         o: {
           kind: 'completed',
-          wake: expect.objectContaining({ wakeId: 'w_1', generation: 3 }),
+          wake: expect.objectContaining({ wakeId: 'w_1', generation: 3 }) as unknown,
           acks: [
             { stream: 'a', offset: '0_5' },
             { stream: 'b', offset: '0_7' },
@@ -113,7 +116,7 @@ describe('runWake in virtual time', () => {
         () => cold<Ack>('12ms |'),
         () => cold('5ms (r|)', { r: { nextWake: false } }),
       );
-      expectObservable(outcome$).toBe('20ms (o|)', { o: expect.objectContaining({ kind: 'completed' }) });
+      expectObservable(outcome$).toBe('20ms (o|)', { o: expect.objectContaining({ kind: 'completed' }) as unknown });
       scheduler.flush();
       // The heartbeat sent at 10 is answered at 15; done, due at 12, waits for it.
       expect(sent.map(({ at, kind }) => `${kind}@${at}`)).toEqual(['heartbeat@10', 'done@15']);
@@ -137,7 +140,7 @@ describe('runWake in virtual time', () => {
             { stream: 'a', offset: '0_4' },
             { stream: 'b', offset: '0_7' },
           ],
-        }),
+        }) as unknown,
       });
       scheduler.flush();
       expect(sent).toEqual([
@@ -158,7 +161,11 @@ describe('runWake in virtual time', () => {
         () => NEVER,
       );
       expectObservable(outcome$).toBe('30ms (o|)', {
-        o: { kind: 'lost', wake: expect.objectContaining({ wakeId: 'w_1' }), error: expect.any(LeaseExpiredError) },
+        o: {
+          kind: 'lost',
+          wake: expect.objectContaining({ wakeId: 'w_1' }) as unknown,
+          error: expect.any(LeaseExpiredError) as unknown,
+        },
       });
       expectSubscriptions(handler$.subscriptions).toBe('^ 29ms !');
       scheduler.flush();
@@ -173,7 +180,7 @@ describe('runWake in virtual time', () => {
         () => cold<Ack>('100ms |'),
         (_request, index) => (index === 0 ? cold('8ms (r|)', { r: { nextWake: false } }) : NEVER),
       );
-      expectObservable(outcome$).toBe('40ms (o|)', { o: expect.objectContaining({ kind: 'lost' }) });
+      expectObservable(outcome$).toBe('40ms (o|)', { o: expect.objectContaining({ kind: 'lost' }) as unknown });
     });
   });
 
@@ -185,7 +192,7 @@ describe('runWake in virtual time', () => {
         { ttl: 30, every: 10 },
       );
       // Heartbeats at 10, 23, ... 88 (answered at 91); done waits for that answer.
-      expectObservable(outcome$).toBe('94ms (o|)', { o: expect.objectContaining({ kind: 'completed' }) });
+      expectObservable(outcome$).toBe('94ms (o|)', { o: expect.objectContaining({ kind: 'completed' }) as unknown });
       scheduler.flush();
       expect(sent.map(({ at, kind }) => `${kind}@${at}`)).toEqual(
         [10, 23, 36, 49, 62, 75, 88].map((at) => `heartbeat@${at}`).concat('done@91'),
@@ -200,7 +207,7 @@ describe('runWake in virtual time', () => {
         () => cold<Ack>('2ms a 100ms |', { a: { stream: 'a', offset: '0_4' } }),
         (_request, index) => (index === 0 ? cold('1ms #', {}, down) : cold('1ms (r|)', { r: { nextWake: false } })),
       );
-      expectObservable(outcome$).toBe('104ms (o|)', { o: expect.objectContaining({ kind: 'completed' }) });
+      expectObservable(outcome$).toBe('104ms (o|)', { o: expect.objectContaining({ kind: 'completed' }) as unknown });
       scheduler.flush();
       expect(sent.slice(0, 3)).toEqual([
         { at: 10, kind: 'heartbeat', acks: [{ stream: 'a', offset: '0_4' }] },
@@ -219,7 +226,7 @@ describe('runWake in virtual time', () => {
         () => cold('1ms #', {}, down),
       );
       expectObservable(outcome$).toBe('30ms (o|)', {
-        o: expect.objectContaining({ kind: 'lost', error: expect.any(LeaseExpiredError) }),
+        o: expect.objectContaining({ kind: 'lost', error: expect.any(LeaseExpiredError) as unknown }) as unknown,
       });
     });
   });
@@ -232,7 +239,9 @@ describe('runWake in virtual time', () => {
         () => handler$,
         (_r, index) => (index === 1 ? cold('2ms #', {}, fenced) : of({ nextWake: false })),
       );
-      expectObservable(outcome$).toBe('22ms (o|)', { o: { kind: 'lost', wake: expect.anything(), error: fenced } });
+      expectObservable(outcome$).toBe('22ms (o|)', {
+        o: { kind: 'lost', wake: expect.anything() as unknown, error: fenced },
+      });
       expectSubscriptions(handler$.subscriptions).toBe('^ 21ms !');
       scheduler.flush();
       expect(sent.map(({ kind }) => kind)).toEqual(['heartbeat', 'heartbeat']);
@@ -251,7 +260,7 @@ describe('runWake in virtual time', () => {
           return { signal: s } as Wake;
         },
       });
-      expectObservable(outcome$).toBe('30ms (o|)', { o: expect.objectContaining({ kind: 'lost' }) });
+      expectObservable(outcome$).toBe('30ms (o|)', { o: expect.objectContaining({ kind: 'lost' }) as unknown });
     });
     expect(signal.aborted).toBe(true);
   });
@@ -263,7 +272,9 @@ describe('runWake in virtual time', () => {
         () => cold<Ack>('5ms a 9ms #', { a: { stream: 'a', offset: '0_3' } }, boom),
         () => cold('1ms (r|)', { r: { nextWake: false } }),
       );
-      expectObservable(outcome$).toBe('16ms (o|)', { o: { kind: 'failed', wake: expect.anything(), error: boom } });
+      expectObservable(outcome$).toBe('16ms (o|)', {
+        o: { kind: 'failed', wake: expect.anything() as unknown, error: boom },
+      });
       scheduler.flush();
       expect(sent).toEqual([
         { at: 10, kind: 'heartbeat', acks: [{ stream: 'a', offset: '0_3' }] },
@@ -279,7 +290,7 @@ describe('runWake in virtual time', () => {
         () => of({ nextWake: false }),
       );
       expectObservable(outcome$).toBe('3ms (o|)', {
-        o: { kind: 'failed', wake: expect.anything(), error: expect.any(InvalidArgumentError) },
+        o: { kind: 'failed', wake: expect.anything() as unknown, error: expect.any(InvalidArgumentError) as unknown },
       });
       scheduler.flush();
       expect(sent.map(({ kind }) => kind)).toEqual(['release']);
@@ -293,7 +304,9 @@ describe('runWake in virtual time', () => {
         () => cold<Ack>('2ms |'),
         (request) => (request.kind === 'done' ? throwError(() => refused) : of({ nextWake: false })),
       );
-      expectObservable(outcome$).toBe('2ms (o|)', { o: { kind: 'failed', wake: expect.anything(), error: refused } });
+      expectObservable(outcome$).toBe('2ms (o|)', {
+        o: { kind: 'failed', wake: expect.anything() as unknown, error: refused },
+      });
       scheduler.flush();
       expect(sent.map(({ kind }) => kind)).toEqual(['done', 'release']);
     });
@@ -320,6 +333,47 @@ describe('runWake in virtual time', () => {
       expectObservable(outcome$).toBe('(o|)', { o: expect.objectContaining({ kind: 'completed' }) as WakeOutcome });
       scheduler.flush();
       expect(sent.map(({ kind }) => kind)).toEqual(['done']);
+    });
+  });
+
+  it('refuses a heartbeat interval no shorter than the lease: releases the wake, runs nothing, errors', () => {
+    scheduler.run(({ cold, expectObservable }) => {
+      const handler = jest.fn(() => cold<Ack>('1ms |'));
+      const { outcome$, sent } = run(handler, () => cold('(r|)', { r: undefined }), { ttl: 30, every: 30 });
+      expectObservable(outcome$).toBe(
+        '#',
+        undefined,
+        expect.objectContaining({
+          constructor: InvalidArgumentError,
+          message: expect.stringMatching(
+            /heartbeatIntervalMs \(30\) must be shorter than the lease .* \(30 ms\)/,
+          ) as unknown,
+        }),
+      );
+      scheduler.flush();
+      expect(handler).not.toHaveBeenCalled();
+      expect(sent.map(({ kind }) => kind)).toEqual(['release']);
+    });
+  });
+
+  it('does not start the handler on a wake whose lease ran out before it was handed over: lost, nothing sent', () => {
+    scheduler.run(({ cold, expectObservable }) => {
+      const handler = jest.fn(() => cold<Ack>('1ms |'));
+      const { control, sent } = fakeControl(scheduler, () => of({ nextWake: false }));
+      // The claim was sent at 0 with a 30 ms lease; its answer arrives at 30.
+      const outcome$ = cold('30ms (x|)').pipe(
+        mergeMap(() => runWake(held(30), control, handler, { scheduler, url: URL_, wakeFor })),
+      );
+      expectObservable(outcome$).toBe('30ms (o|)', {
+        o: {
+          kind: 'lost',
+          wake: expect.objectContaining({ wakeId: 'w_1' }) as unknown,
+          error: expect.any(LeaseExpiredError) as unknown,
+        },
+      });
+      scheduler.flush();
+      expect(handler).not.toHaveBeenCalled();
+      expect(sent).toEqual([]);
     });
   });
 });

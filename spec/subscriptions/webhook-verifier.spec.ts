@@ -93,6 +93,35 @@ describe('WebhookVerifier', () => {
     expect((error as Error).message).toMatch(/no Webhook-Signature header.*401/);
   });
 
+  it('refuses a header with more than 8 signature values, or over 4 096 characters, before any key fetch or crypto', async () => {
+    const v = verifier();
+    const genuine = signatureHeader(key, body, seconds);
+    const value = genuine.slice(genuine.indexOf('ed25519=') + 'ed25519='.length);
+    const verify = jest.spyOn(globalThis.crypto.subtle, 'verify');
+    try {
+      // Hundreds of values, the genuine one last: each would cost a verification.
+      const many = `t=${seconds},kid=${key.kid},${Array.from({ length: 300 }, () => `ed25519=${value}`).join(',')}`;
+      const error = await v.verify(body, many).catch((e: unknown) => e);
+      expect(error).toMatchObject({
+        reason: 'malformed',
+        message: expect.stringContaining('longer than 4096') as unknown,
+      });
+      const nine = `t=${seconds},kid=${key.kid},${Array.from({ length: 9 }, () => `ed25519=${value}`).join(',')}`;
+      expect(nine.length).toBeLessThan(4096);
+      expect(await v.verify(body, nine).catch((e: unknown) => e)).toMatchObject({
+        reason: 'malformed',
+        message: expect.stringContaining('more than 8 ed25519 values') as unknown,
+      });
+      expect(server.requests).toHaveLength(0);
+      expect(verify).not.toHaveBeenCalled();
+      // Eight are still tried (a rotation may sign with several keys).
+      const eight = `t=${seconds},kid=${key.kid},${Array.from({ length: 8 }, () => `ed25519=${value}`).join(',')}`;
+      await expect(v.verify(body, eight)).resolves.toMatchObject({ wakeId: 'w_abc' });
+    } finally {
+      verify.mockRestore();
+    }
+  });
+
   it('keeps the key set as long as Cache-Control max-age says', async () => {
     server.cacheControl = 'public, max-age=60';
     const v = verifier();
@@ -147,12 +176,18 @@ describe('WebhookVerifier', () => {
     expect(server.requests).toHaveLength(1);
   });
 
-  it('rejects with the typed fetch error when the key set cannot be fetched, and fetches again next time', async () => {
+  it('rejects with the typed fetch error when the key set cannot be fetched, keeps that failure for failureCacheMs, then fetches again', async () => {
     server.status = 503;
-    const v = verifier();
-    await expect(v.verify(body, signatureHeader(key, body, seconds))).rejects.toBeInstanceOf(ServerError);
+    const v = verifier({ failureCacheMs: 5_000 });
+    const failure = await v.verify(body, signatureHeader(key, body, seconds)).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(ServerError);
     server.status = 200;
-    await expect(v.verify(body, signatureHeader(key, body, seconds))).resolves.toMatchObject({ generation: 7 });
+    // Within the window: the same error, from memory, however many deliveries come.
+    for (let i = 0; i < 20; i++)
+      await expect(v.verify(body, signatureHeader(key, body, seconds))).rejects.toBe(failure);
+    expect(server.requests).toHaveLength(1);
+    clock = NOW + 5_000;
+    await expect(v.verify(body, signatureHeader(key, body, clock / 1000))).resolves.toMatchObject({ generation: 7 });
     expect(server.requests).toHaveLength(2);
   });
 
@@ -173,6 +208,11 @@ describe('WebhookVerifier', () => {
   it('checks its options at construction', () => {
     expect(() => new WebhookVerifier({ jwksUrl: '/__ds/jwks.json' })).toThrow(InvalidArgumentError);
     expect(() => verifier({ toleranceSeconds: 0 })).toThrow(/toleranceSeconds/);
+    expect(() => verifier({ timeoutMs: NaN })).toThrow(/timeoutMs must be a positive number, got NaN/);
+    expect(() => verifier({ timeoutMs: -1 })).toThrow(/timeoutMs/);
+    expect(() => verifier({ maxKeySetBytes: Infinity })).toThrow(/maxKeySetBytes/);
+    expect(() => verifier({ failureCacheMs: -5 })).toThrow(/failureCacheMs must be a non-negative number/);
+    expect(() => verifier({ failureCacheMs: 0, maxKeySetBytes: 1024 })).not.toThrow();
   });
 });
 
@@ -180,15 +220,17 @@ describe('JwksCache', () => {
   it('skips keys that are not Ed25519 signing keys', async () => {
     const good = signingKey();
     const cache = new JwksCache({
-      load: async () => ({
-        body: JSON.stringify({
-          keys: [{ kty: 'RSA', kid: 'rsa', n: 'x', e: 'AQAB' }, { ...good.jwk, kid: 'enc', use: 'enc' }, good.jwk],
+      load: () =>
+        Promise.resolve({
+          body: JSON.stringify({
+            keys: [{ kty: 'RSA', kid: 'rsa', n: 'x', e: 'AQAB' }, { ...good.jwk, kid: 'enc', use: 'enc' }, good.jwk],
+          }),
+          cacheControl: undefined,
         }),
-        cacheControl: undefined,
-      }),
       now: () => 0,
       defaultMaxAgeMs: 1000,
       refetchCooldownMs: 1000,
+      failureCacheMs: 0,
       url: JWKS_URL,
     });
     await expect(cache.key('rsa')).resolves.toBeUndefined();

@@ -1,5 +1,18 @@
-import { createServer, type Server } from 'node:http';
-import { concatMap, filter, firstValueFrom, from, map, take, tap, timer, toArray } from 'rxjs';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import {
+  concatMap,
+  filter,
+  firstValueFrom,
+  from,
+  lastValueFrom,
+  map,
+  merge,
+  mergeMap,
+  take,
+  tap,
+  timer,
+  toArray,
+} from 'rxjs';
 import {
   subscription,
   webhookReceiver,
@@ -9,9 +22,16 @@ import {
   type WakeOutcome,
 } from '../../lib/subscriptions';
 import { unique, useSubscriptionServer } from './support/server';
-import { appendJson, headStream } from '../../lib/index';
+import { appendJson, headStream, readJson } from '../../lib/index';
 
 const fixture = useSubscriptionServer();
+
+/** A request's whole body, as text. */
+async function bodyOf(request: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of request) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString();
+}
 
 /** A receiver behind a node:http server on a loopback port, recording what it answered. */
 async function listen(
@@ -106,18 +126,19 @@ describe('webhook deliveries from the reference server', () => {
     const receiver = webhookReceiver(fixture.server.client().client, { handler });
     // A man in the middle: records the genuine delivery, forwards a tampered copy with the genuine signature.
     const hook = await listen(receiver);
-    const mitm = createServer(async (request, response) => {
-      const chunks: Buffer[] = [];
-      for await (const chunk of request) chunks.push(chunk as Buffer);
-      deliveredBody = Buffer.concat(chunks).toString();
-      deliveredHeader = String(request.headers['webhook-signature']);
-      const forged = await fetch(hook.url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'webhook-signature': deliveredHeader },
-        body: deliveredBody.replace(/"generation":\d+/, '"generation":999'),
-      });
-      response.writeHead(forged.status, { 'content-type': 'application/json' }).end(await forged.text());
-    });
+    const mitm = createServer(
+      (request, response) =>
+        void (async () => {
+          deliveredBody = await bodyOf(request);
+          deliveredHeader = String(request.headers['webhook-signature']);
+          const forged = await fetch(hook.url, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', 'webhook-signature': deliveredHeader },
+            body: deliveredBody.replace(/"generation":\d+/, '"generation":999'),
+          });
+          response.writeHead(forged.status, { 'content-type': 'application/json' }).end(await forged.text());
+        })(),
+    );
     await new Promise<void>((resolve) => mitm.listen(0, '127.0.0.1', resolve));
     try {
       const { append } = await webhookSubscription(`http://127.0.0.1:${(mitm.address() as { port: number }).port}/`);
@@ -135,7 +156,7 @@ describe('webhook deliveries from the reference server', () => {
     }
   });
 
-  it('answers 401 without a signature, 405 to other methods, and runs a repeated delivery once, during its wake or after', async () => {
+  it('answers 401 without a signature, 405 to other methods, and runs a repeated delivery once, during its wake or after (from memory)', async () => {
     const started: string[] = [];
     const receiver = webhookReceiver(fixture.server.client().client, {
       handler: (wake) => {
@@ -154,11 +175,11 @@ describe('webhook deliveries from the reference server', () => {
       expect((await fetch(hook.url)).status).toBe(405);
 
       let captured: { body: string; header: string } | undefined;
-      const spy = createServer(async (request, response) => {
-        const chunks: Buffer[] = [];
-        for await (const chunk of request) chunks.push(chunk as Buffer);
-        captured = { body: Buffer.concat(chunks).toString(), header: String(request.headers['webhook-signature']) };
-        response.writeHead(500).end();
+      const spy = createServer((request, response) => {
+        void bodyOf(request).then((body) => {
+          captured = { body, header: String(request.headers['webhook-signature']) };
+          response.writeHead(500).end();
+        });
       });
       await new Promise<void>((resolve) => spy.listen(0, '127.0.0.1', resolve));
       const { append } = await webhookSubscription(`http://127.0.0.1:${(spy.address() as { port: number }).port}/`);
@@ -176,13 +197,213 @@ describe('webhook deliveries from the reference server', () => {
         receiver.handle(captured.body, captured.header),
         receiver.handle(captured.body, captured.header),
       ]);
-      expect(answers.map((answer) => answer.status)).toEqual([202, 202]);
+      expect(answers.map((answer) => [answer.status, JSON.parse(answer.body) as unknown])).toEqual([
+        [202, { done: false }],
+        [200, { done: false, refused: 'duplicate' }],
+      ]);
       await outcomes;
-      // Once more after the wake completed: answered, not run again.
-      await expect(receiver.handle(captured.body, captured.header)).resolves.toMatchObject({ status: 202 });
+      // Once more after the wake completed: answered from memory, not run again.
+      await expect(receiver.handle(captured.body, captured.header)).resolves.toMatchObject({
+        status: 200,
+        body: '{"done":false,"refused":"duplicate"}',
+      });
       expect(started).toHaveLength(1);
     } finally {
       await hook.close();
+    }
+  });
+});
+
+/**
+ * The webhook URL of a subscription, answering 500 to every delivery (so the
+ * server keeps its wake current and retries) and keeping each, genuine, to
+ * hand to receivers.
+ */
+async function capturedDeliveries(leaseTtlMs = 5000) {
+  const deliveries: Array<{ body: string; header: string }> = [];
+  const spy = createServer((request, response) => {
+    void bodyOf(request).then((body) => {
+      deliveries.push({ body, header: String(request.headers['webhook-signature']) });
+      response.writeHead(500).end();
+    });
+  });
+  await new Promise<void>((resolve) => spy.listen(0, '127.0.0.1', resolve));
+  const subscription = await webhookSubscription(
+    `http://127.0.0.1:${(spy.address() as { port: number }).port}/`,
+    leaseTtlMs,
+  );
+  return {
+    ...subscription,
+    /** The first delivery of the `generation`-th wake. */
+    wake: async (nth: number) => {
+      const generations = () => [
+        ...new Set(deliveries.map((delivery) => (JSON.parse(delivery.body) as { generation: number }).generation)),
+      ];
+      while (generations().length < nth) await new Promise((resolve) => setTimeout(resolve, 10));
+      const generation = generations()[nth - 1];
+      return deliveries.find(
+        (delivery) => (JSON.parse(delivery.body) as { generation: number }).generation === generation,
+      )!;
+    },
+    close: async () => {
+      spy.closeAllConnections();
+      await new Promise<void>((resolve) => spy.close(() => resolve()));
+    },
+  };
+}
+
+const answered = (answer: { status: number; body: string }) => [answer.status, JSON.parse(answer.body) as unknown];
+
+describe('a delivery is confirmed current with the server before its handler runs', () => {
+  it('a genuine delivery replayed to a fresh receiver after its wake completed is refused, and the handler never runs', async () => {
+    const hooks = await capturedDeliveries();
+    const first = webhookReceiver(fixture.server.client().client, { handler: readAll([]) });
+    try {
+      await hooks.append({ n: 1 });
+      const delivery = await hooks.wake(1);
+      const completed = firstValueFrom(first.outcomes);
+      expect(answered(await first.handle(delivery.body, delivery.header))).toEqual([202, { done: false }]);
+      await expect(completed).resolves.toMatchObject({ kind: 'completed' });
+      const acked = (await firstValueFrom(hooks.handle.get())).streams[0].ackedOffset;
+      expect(acked).toBe(await hooks.tail());
+
+      // A restart, or a second instance behind the load balancer: nothing in memory, the signature still in its window.
+      const { client, transport } = fixture.server.client();
+      const handler = jest.fn(readAll([]));
+      const fresh = webhookReceiver(client, { handler });
+      expect(answered(await fresh.handle(delivery.body, delivery.header))).toEqual([
+        200,
+        { done: false, refused: 'not-current' },
+      ]);
+      expect(handler).not.toHaveBeenCalled();
+      // One request decided it: the heartbeat on the callback, which the server fenced.
+      expect(transport.count((request) => request.path.endsWith('/callback'))).toBe(1);
+      // Again: answered from memory, nothing sent.
+      expect(answered(await fresh.handle(delivery.body, delivery.header))).toEqual([
+        200,
+        { done: false, refused: 'duplicate' },
+      ]);
+      expect(transport.count((request) => request.path.endsWith('/callback'))).toBe(1);
+      expect((await firstValueFrom(hooks.handle.get())).streams[0].ackedOffset).toBe(acked);
+      fresh.close();
+    } finally {
+      first.close();
+      await hooks.close();
+    }
+  });
+
+  it('a delivery of an older wake, replayed while a newer one is in flight, is refused (fenced by generation)', async () => {
+    const hooks = await capturedDeliveries();
+    const first = webhookReceiver(fixture.server.client().client, { handler: readAll([]) });
+    try {
+      await hooks.append({ n: 1 });
+      const old = await hooks.wake(1);
+      const completed = firstValueFrom(first.outcomes);
+      await first.handle(old.body, old.header);
+      await completed;
+      await hooks.append({ n: 2 });
+      const current = await hooks.wake(2);
+
+      const handler = jest.fn(readAll([]));
+      const other = webhookReceiver(fixture.server.client().client, { handler });
+      expect(answered(await other.handle(old.body, old.header))).toEqual([
+        200,
+        { done: false, refused: 'not-current' },
+      ]);
+      expect(handler).not.toHaveBeenCalled();
+      // The current wake is untouched by the refused replay: it runs, and completes.
+      const next = firstValueFrom(other.outcomes);
+      expect(answered(await other.handle(current.body, current.header))).toEqual([202, { done: false }]);
+      await expect(next).resolves.toMatchObject({
+        kind: 'completed',
+        wake: { generation: (JSON.parse(current.body) as { generation: number }).generation },
+      });
+      expect(handler).toHaveBeenCalledTimes(1);
+      other.close();
+    } finally {
+      first.close();
+      await hooks.close();
+    }
+  });
+
+  it('with claimStream, one delivery given to two instances at once runs on one of them only', async () => {
+    const hooks = await capturedDeliveries();
+    const claimStream = unique('claims/wakes');
+    const ranOn: string[] = [];
+    const instance = (name: string) =>
+      webhookReceiver(fixture.server.client().client, {
+        claimStream,
+        handler: (wake) => (ranOn.push(name), readAll([])(wake)),
+      });
+    const [a, b] = [instance('a'), instance('b')];
+    try {
+      await hooks.append({ n: 1 });
+      const delivery = await hooks.wake(1);
+      const completed = firstValueFrom(merge(a.outcomes, b.outcomes));
+      const answers = await Promise.all([
+        a.handle(delivery.body, delivery.header),
+        b.handle(delivery.body, delivery.header),
+      ]);
+      expect(answers.map(answered).sort()).toEqual([
+        [200, { done: false, refused: 'claimed-elsewhere' }],
+        [202, { done: false }],
+      ]);
+      await expect(completed).resolves.toMatchObject({ kind: 'completed' });
+      expect(ranOn).toHaveLength(1);
+      // The claims stream is a journal: one claim for the wake, naming the instance that took it.
+      const claims = await lastValueFrom(
+        readJson(fixture.admin.stream(claimStream), { live: false }).pipe(
+          mergeMap((batch) => batch.items),
+          toArray(),
+        ),
+      );
+      expect(claims).toEqual([
+        expect.objectContaining({
+          type: 'wake-claim',
+          subscription_id: hooks.handle.id,
+          wake_id: (JSON.parse(delivery.body) as { wake_id: string }).wake_id,
+        }),
+      ]);
+      // A third instance given it later: the server fences it first, before any claim.
+      const c = instance('c');
+      expect(answered(await c.handle(delivery.body, delivery.header))).toEqual([
+        200,
+        { done: false, refused: 'not-current' },
+      ]);
+      c.close();
+      expect(ranOn).toHaveLength(1);
+    } finally {
+      a.close();
+      b.close();
+      await hooks.close();
+    }
+  });
+
+  it('refuses, loudly, a claimStream that is a stream of the subscription: its claims would wake it for ever', async () => {
+    const hooks = await capturedDeliveries();
+    // The subscription's pattern matches the claims stream.
+    const claimStream = `${hooks.path.replace(/\/a$/, '')}/claims`;
+    await fixture.server.createJson(claimStream);
+    const handler = jest.fn(readAll([]));
+    const receiver = webhookReceiver(fixture.server.client().client, { claimStream, handler });
+    try {
+      const outcome = firstValueFrom(receiver.outcomes);
+      // The claims stream is linked by the pattern at its first message, which wakes the subscription.
+      await firstValueFrom(
+        appendJson(fixture.admin.stream(claimStream, { contentType: 'application/json' }), { unrelated: true }),
+      );
+      const delivery = await hooks.wake(1);
+      expect((await receiver.handle(delivery.body, delivery.header)).status).toBe(503);
+      await expect(outcome).resolves.toMatchObject({
+        kind: 'failed',
+        error: {
+          message: expect.stringContaining(`claimStream '${claimStream}' is a stream of subscription`) as unknown,
+        },
+      });
+      expect(handler).not.toHaveBeenCalled();
+    } finally {
+      receiver.close();
+      await hooks.close();
     }
   });
 });

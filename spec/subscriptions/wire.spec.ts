@@ -176,7 +176,17 @@ describe('validateSubscriptionConfig', () => {
     [{ type: 'push', pattern: 'a' }, /type must be 'pull-wake' or 'webhook'/],
     [{ type: 'pull-wake', wakeStream: 'w' }, /give a pattern, streams, or both/],
     [{ type: 'pull-wake', streams: [], wakeStream: 'w' }, /give a pattern, streams, or both/],
-    [{ type: 'pull-wake', streams: ['a', ''], wakeStream: 'w' }, /streams must be an array of non-empty/],
+    [{ type: 'pull-wake', streams: ['a', ''], wakeStream: 'w' }, /streams: the stream path "" must not be empty/],
+    [{ type: 'pull-wake', streams: 'a', wakeStream: 'w' }, /streams must be an array/],
+    [
+      { type: 'pull-wake', streams: ['a', '../b'], wakeStream: 'w' },
+      /the stream path "..\/b" has a '.' or '..' segment/,
+    ],
+    [{ type: 'pull-wake', pattern: 'a/./*', wakeStream: 'w' }, /the pattern "a\/.\/\*" has a '.' or '..' segment/],
+    [{ type: 'pull-wake', pattern: '', wakeStream: 'w' }, /the pattern "" must not be empty/],
+    [{ type: 'pull-wake', pattern: 'a', wakeStream: '../../admin' }, /wakeStream: the stream path .* segment/],
+    [{ type: 'pull-wake', pattern: 'a', wakeStream: 'w\u0000' }, /wakeStream: .* control character/],
+    [{ type: 'pull-wake', pattern: 'a', wakeStream: 'https://elsewhere.test/w' }, /wakeStream: .* is a URL/],
     [{ type: 'pull-wake', pattern: 'a' }, /needs wakeStream/],
     [{ type: 'webhook', pattern: 'a' }, /needs webhook.url/],
     [

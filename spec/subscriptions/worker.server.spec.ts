@@ -21,7 +21,7 @@ import {
   type WakeOutcome,
 } from '../../lib/subscriptions';
 import { unique, useSubscriptionServer } from './support/server';
-import { appendJson, headStream } from '../../lib/index';
+import { appendJson, headStream, InvalidArgumentError } from '../../lib/index';
 
 const fixture = useSubscriptionServer();
 
@@ -136,7 +136,7 @@ describe('pull-wake workers on the reference server', () => {
         timer(10_000).pipe(concatMap(() => readAll(() => undefined)(wake))),
       ),
     );
-    await expect(lost).resolves.toMatchObject({ kind: 'lost', error: expect.any(LeaseExpiredError) });
+    await expect(lost).resolves.toMatchObject({ kind: 'lost', error: expect.any(LeaseExpiredError) as unknown });
 
     const b = fixture.server.client();
     const done: string[] = [];
@@ -174,7 +174,7 @@ describe('pull-wake workers on the reference server', () => {
     // Released, not left to expire: another worker claims at once.
     const other = fixture.server.client();
     await expect(firstValueFrom(subscription(other.client, handle.id).claim('next'))).resolves.toMatchObject({
-      wakeId: expect.any(String),
+      wakeId: expect.any(String) as unknown,
     });
   });
 
@@ -193,5 +193,55 @@ describe('pull-wake workers on the reference server', () => {
     );
     expect(outcomes.map((outcome) => outcome.kind)).toEqual(['failed', 'completed']);
     expect(await ackedAtTails(handle)).toBe(true);
+  });
+
+  it('a wake given to two workers at once runs once: the claim is the request the server fences', async () => {
+    const { handle, paths } = await pullWake(1, 5000);
+    await append(paths[0], { i: 0 });
+    const ranBy: string[] = [];
+    const worker = (name: string) =>
+      subscription(fixture.server.client().client, handle.id).process(
+        { worker: name, claimIntervalMs: 60_000 },
+        (wake) => (ranBy.push(`${name}:${wake.wakeId}`), readAll(() => undefined)(wake)),
+      );
+    // Both claim on start, at the same moment.
+    const first = await firstValueFrom(merge(worker('w1'), worker('w2')));
+    expect(first).toMatchObject({ kind: 'completed' });
+    expect(ranBy).toHaveLength(1);
+    // The wake event again (a replay, or one read twice): every claim finds nothing pending, nothing runs.
+    const { wakeStream } = await firstValueFrom(handle.get());
+    const again = merge(worker('w3'), worker('w4')).subscribe();
+    running.push(again);
+    await append(wakeStream!, {
+      type: 'wake',
+      subscription_id: handle.id,
+      stream: paths[0],
+      generation: 1,
+      ts: Date.now(),
+    });
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(ranBy).toHaveLength(1);
+    expect(await ackedAtTails(handle)).toBe(true);
+  });
+
+  it('a heartbeat interval no shorter than the lease stops the worker before its handler runs, and releases the wake', async () => {
+    const { handle, paths } = await pullWake(1, 1000);
+    await append(paths[0], { i: 0 });
+    const handler = jest.fn(readAll(() => undefined));
+    const error = await firstValueFrom(
+      subscription(fixture.server.client().client, handle.id).process(
+        { worker: 'slow-heart', heartbeatIntervalMs: 1000 },
+        handler,
+      ),
+    ).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InvalidArgumentError);
+    expect((error as Error).message).toMatch(
+      /heartbeatIntervalMs \(1000\) must be shorter than the lease .* \(1000 ms\)/,
+    );
+    expect(handler).not.toHaveBeenCalled();
+    // Released, not held until its lease ran out: claimed again at once.
+    await expect(firstValueFrom(handle.claim('next'))).resolves.toMatchObject({
+      wakeId: expect.any(String) as unknown,
+    });
   });
 });

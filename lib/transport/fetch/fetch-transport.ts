@@ -22,6 +22,8 @@ export function fetchTransport(options: FetchTransportOptions = {}): HttpTranspo
         headers: request.headers,
         body: request.body as BodyInit | undefined,
         signal: request.signal,
+        // Absent (undefined) is fetch's default, 'follow'.
+        redirect: request.redirect,
         ...(options.credentials ? { credentials: options.credentials } : {}),
       });
       return { status: response.status, headers: fetchHeaders(response.headers), body: fetchBody(response) };
