@@ -10,7 +10,7 @@ export class SubscriptionRequestTooLargeError extends SubscriptionError {
   constructor(init: SubscriptionErrorInit) {
     super(
       'REQUEST_TOO_LARGE',
-      `The server refused a request of subscription '${init.subscriptionId.slice(0, 60)}' as too large (${init.status ?? 431})`,
+      `The server refused a request of subscription '${shortened(init.subscriptionId)}' as too large (${init.status ?? 431})`,
       {
         hint:
           "Its URL or headers exceed the server's limit (Node's is 16 KiB for all of them): " +
@@ -20,3 +20,7 @@ export class SubscriptionRequestTooLargeError extends SubscriptionError {
     );
   }
 }
+
+/** An id as a message shows it: up to 60 characters (an id may have 1 024, and this error is about length). */
+const shortened = (id: string | undefined): string =>
+  id !== undefined && id.length > 60 ? `${id.slice(0, 60)}…` : String(id);

@@ -131,7 +131,7 @@ export class WebhookReceiver {
       return unavailable((error as { code?: string }).code ?? 'UNAVAILABLE');
     }
     // Closed while the key set was fetched: nothing starts.
-    return this.isClosed() ? CLOSED : this.start(notification);
+    return this.closed ? CLOSED : this.start(notification);
   }
 
   /** Stops every wake in progress (their leases run out and the server delivers them again) and refuses new deliveries (503). */
@@ -140,10 +140,6 @@ export class WebhookReceiver {
     for (const subscription of this.running.values()) subscription.unsubscribe();
     this.running.clear();
     this.outcomeSubject.complete();
-  }
-
-  private isClosed(): boolean {
-    return this.closed;
   }
 
   private start(notification: WebhookNotification): Promise<WebhookResponse> {

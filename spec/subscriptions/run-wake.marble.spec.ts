@@ -89,7 +89,7 @@ describe('runWake in virtual time', () => {
       expectObservable(outcome$).toBe('46ms (o|)', {
         o: {
           kind: 'completed',
-          wake: expect.objectContaining({ wakeId: 'w_1', generation: 3 }) as unknown,
+          wake: expect.objectContaining({ wakeId: 'w_1', generation: 3 }),
           acks: [
             { stream: 'a', offset: '0_5' },
             { stream: 'b', offset: '0_7' },
@@ -116,7 +116,7 @@ describe('runWake in virtual time', () => {
         () => cold<Ack>('12ms |'),
         () => cold('5ms (r|)', { r: { nextWake: false } }),
       );
-      expectObservable(outcome$).toBe('20ms (o|)', { o: expect.objectContaining({ kind: 'completed' }) as unknown });
+      expectObservable(outcome$).toBe('20ms (o|)', { o: expect.objectContaining({ kind: 'completed' }) });
       scheduler.flush();
       // The heartbeat sent at 10 is answered at 15; done, due at 12, waits for it.
       expect(sent.map(({ at, kind }) => `${kind}@${at}`)).toEqual(['heartbeat@10', 'done@15']);
@@ -140,7 +140,7 @@ describe('runWake in virtual time', () => {
             { stream: 'a', offset: '0_4' },
             { stream: 'b', offset: '0_7' },
           ],
-        }) as unknown,
+        }),
       });
       scheduler.flush();
       expect(sent).toEqual([
@@ -161,11 +161,7 @@ describe('runWake in virtual time', () => {
         () => NEVER,
       );
       expectObservable(outcome$).toBe('30ms (o|)', {
-        o: {
-          kind: 'lost',
-          wake: expect.objectContaining({ wakeId: 'w_1' }) as unknown,
-          error: expect.any(LeaseExpiredError) as unknown,
-        },
+        o: { kind: 'lost', wake: expect.objectContaining({ wakeId: 'w_1' }), error: expect.any(LeaseExpiredError) },
       });
       expectSubscriptions(handler$.subscriptions).toBe('^ 29ms !');
       scheduler.flush();
@@ -180,7 +176,7 @@ describe('runWake in virtual time', () => {
         () => cold<Ack>('100ms |'),
         (_request, index) => (index === 0 ? cold('8ms (r|)', { r: { nextWake: false } }) : NEVER),
       );
-      expectObservable(outcome$).toBe('40ms (o|)', { o: expect.objectContaining({ kind: 'lost' }) as unknown });
+      expectObservable(outcome$).toBe('40ms (o|)', { o: expect.objectContaining({ kind: 'lost' }) });
     });
   });
 
@@ -192,7 +188,7 @@ describe('runWake in virtual time', () => {
         { ttl: 30, every: 10 },
       );
       // Heartbeats at 10, 23, ... 88 (answered at 91); done waits for that answer.
-      expectObservable(outcome$).toBe('94ms (o|)', { o: expect.objectContaining({ kind: 'completed' }) as unknown });
+      expectObservable(outcome$).toBe('94ms (o|)', { o: expect.objectContaining({ kind: 'completed' }) });
       scheduler.flush();
       expect(sent.map(({ at, kind }) => `${kind}@${at}`)).toEqual(
         [10, 23, 36, 49, 62, 75, 88].map((at) => `heartbeat@${at}`).concat('done@91'),
@@ -207,7 +203,7 @@ describe('runWake in virtual time', () => {
         () => cold<Ack>('2ms a 100ms |', { a: { stream: 'a', offset: '0_4' } }),
         (_request, index) => (index === 0 ? cold('1ms #', {}, down) : cold('1ms (r|)', { r: { nextWake: false } })),
       );
-      expectObservable(outcome$).toBe('104ms (o|)', { o: expect.objectContaining({ kind: 'completed' }) as unknown });
+      expectObservable(outcome$).toBe('104ms (o|)', { o: expect.objectContaining({ kind: 'completed' }) });
       scheduler.flush();
       expect(sent.slice(0, 3)).toEqual([
         { at: 10, kind: 'heartbeat', acks: [{ stream: 'a', offset: '0_4' }] },
@@ -226,7 +222,7 @@ describe('runWake in virtual time', () => {
         () => cold('1ms #', {}, down),
       );
       expectObservable(outcome$).toBe('30ms (o|)', {
-        o: expect.objectContaining({ kind: 'lost', error: expect.any(LeaseExpiredError) as unknown }) as unknown,
+        o: expect.objectContaining({ kind: 'lost', error: expect.any(LeaseExpiredError) }),
       });
     });
   });
@@ -239,9 +235,7 @@ describe('runWake in virtual time', () => {
         () => handler$,
         (_r, index) => (index === 1 ? cold('2ms #', {}, fenced) : of({ nextWake: false })),
       );
-      expectObservable(outcome$).toBe('22ms (o|)', {
-        o: { kind: 'lost', wake: expect.anything() as unknown, error: fenced },
-      });
+      expectObservable(outcome$).toBe('22ms (o|)', { o: { kind: 'lost', wake: expect.anything(), error: fenced } });
       expectSubscriptions(handler$.subscriptions).toBe('^ 21ms !');
       scheduler.flush();
       expect(sent.map(({ kind }) => kind)).toEqual(['heartbeat', 'heartbeat']);
@@ -260,7 +254,7 @@ describe('runWake in virtual time', () => {
           return { signal: s } as Wake;
         },
       });
-      expectObservable(outcome$).toBe('30ms (o|)', { o: expect.objectContaining({ kind: 'lost' }) as unknown });
+      expectObservable(outcome$).toBe('30ms (o|)', { o: expect.objectContaining({ kind: 'lost' }) });
     });
     expect(signal.aborted).toBe(true);
   });
@@ -272,9 +266,7 @@ describe('runWake in virtual time', () => {
         () => cold<Ack>('5ms a 9ms #', { a: { stream: 'a', offset: '0_3' } }, boom),
         () => cold('1ms (r|)', { r: { nextWake: false } }),
       );
-      expectObservable(outcome$).toBe('16ms (o|)', {
-        o: { kind: 'failed', wake: expect.anything() as unknown, error: boom },
-      });
+      expectObservable(outcome$).toBe('16ms (o|)', { o: { kind: 'failed', wake: expect.anything(), error: boom } });
       scheduler.flush();
       expect(sent).toEqual([
         { at: 10, kind: 'heartbeat', acks: [{ stream: 'a', offset: '0_3' }] },
@@ -290,7 +282,7 @@ describe('runWake in virtual time', () => {
         () => of({ nextWake: false }),
       );
       expectObservable(outcome$).toBe('3ms (o|)', {
-        o: { kind: 'failed', wake: expect.anything() as unknown, error: expect.any(InvalidArgumentError) as unknown },
+        o: { kind: 'failed', wake: expect.anything(), error: expect.any(InvalidArgumentError) },
       });
       scheduler.flush();
       expect(sent.map(({ kind }) => kind)).toEqual(['release']);
@@ -304,9 +296,7 @@ describe('runWake in virtual time', () => {
         () => cold<Ack>('2ms |'),
         (request) => (request.kind === 'done' ? throwError(() => refused) : of({ nextWake: false })),
       );
-      expectObservable(outcome$).toBe('2ms (o|)', {
-        o: { kind: 'failed', wake: expect.anything() as unknown, error: refused },
-      });
+      expectObservable(outcome$).toBe('2ms (o|)', { o: { kind: 'failed', wake: expect.anything(), error: refused } });
       scheduler.flush();
       expect(sent.map(({ kind }) => kind)).toEqual(['done', 'release']);
     });
@@ -345,9 +335,7 @@ describe('runWake in virtual time', () => {
         undefined,
         expect.objectContaining({
           constructor: InvalidArgumentError,
-          message: expect.stringMatching(
-            /heartbeatIntervalMs \(30\) must be shorter than the lease .* \(30 ms\)/,
-          ) as unknown,
+          message: expect.stringMatching(/heartbeatIntervalMs \(30\) must be shorter than the lease .* \(30 ms\)/),
         }),
       );
       scheduler.flush();
@@ -367,8 +355,8 @@ describe('runWake in virtual time', () => {
       expectObservable(outcome$).toBe('30ms (o|)', {
         o: {
           kind: 'lost',
-          wake: expect.objectContaining({ wakeId: 'w_1' }) as unknown,
-          error: expect.any(LeaseExpiredError) as unknown,
+          wake: expect.objectContaining({ wakeId: 'w_1' }),
+          error: expect.any(LeaseExpiredError),
         },
       });
       scheduler.flush();

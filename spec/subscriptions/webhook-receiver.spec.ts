@@ -128,7 +128,7 @@ describe('webhookReceiver callbacks', () => {
       kind: 'failed',
       error: {
         constructor: InvalidArgumentError,
-        message: expect.stringMatching(/lease of subscription 'sub-1' \(1000 ms\)/) as unknown,
+        message: expect.stringMatching(/lease of subscription 'sub-1' \(1000 ms\)/),
       },
     });
     expect(handler).not.toHaveBeenCalled();

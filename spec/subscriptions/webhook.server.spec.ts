@@ -397,7 +397,7 @@ describe('a delivery is confirmed current with the server before its handler run
       await expect(outcome).resolves.toMatchObject({
         kind: 'failed',
         error: {
-          message: expect.stringContaining(`claimStream '${claimStream}' is a stream of subscription`) as unknown,
+          message: expect.stringContaining(`claimStream '${claimStream}' is a stream of subscription`),
         },
       });
       expect(handler).not.toHaveBeenCalled();

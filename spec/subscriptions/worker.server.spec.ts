@@ -136,7 +136,7 @@ describe('pull-wake workers on the reference server', () => {
         timer(10_000).pipe(concatMap(() => readAll(() => undefined)(wake))),
       ),
     );
-    await expect(lost).resolves.toMatchObject({ kind: 'lost', error: expect.any(LeaseExpiredError) as unknown });
+    await expect(lost).resolves.toMatchObject({ kind: 'lost', error: expect.any(LeaseExpiredError) });
 
     const b = fixture.server.client();
     const done: string[] = [];
@@ -174,7 +174,7 @@ describe('pull-wake workers on the reference server', () => {
     // Released, not left to expire: another worker claims at once.
     const other = fixture.server.client();
     await expect(firstValueFrom(subscription(other.client, handle.id).claim('next'))).resolves.toMatchObject({
-      wakeId: expect.any(String) as unknown,
+      wakeId: expect.any(String),
     });
   });
 
@@ -241,7 +241,7 @@ describe('pull-wake workers on the reference server', () => {
     expect(handler).not.toHaveBeenCalled();
     // Released, not held until its lease ran out: claimed again at once.
     await expect(firstValueFrom(handle.claim('next'))).resolves.toMatchObject({
-      wakeId: expect.any(String) as unknown,
+      wakeId: expect.any(String),
     });
   });
 });
