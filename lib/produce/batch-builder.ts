@@ -64,10 +64,6 @@ export class BatchBuilder {
     private readonly now: () => number,
   ) {}
 
-  private get identity(): { url: string; producerId: string; limits: BatchBuilderLimits } {
-    return { url: this.url, producerId: this.producerId, limits: this.limits };
-  }
-
   /** Messages appended so far. */
   get appendedCount(): number {
     return this.appended;
@@ -116,24 +112,19 @@ export class BatchBuilder {
     } else {
       // Exact sizes needed: this value's, and the staged texts'.
       const bytes = dataBytes(data);
-      refuseTooLarge(this.identity, bytes, this.framedSize(1, bytes), value);
+      this.refuseTooLarge(bytes, framedSize(this.framing, 1, bytes), value);
       this.appendedBytes += writer.settle();
       if (this.countedPendingBytes + bytes > maxBufferedBytes)
         return this.full(throwIfFull, 'maxBufferedBytes', maxBufferedBytes);
       // A value that would take the body past maxBatchBytes opens the next batch, sent once it is written.
-      if (writer.count > 0 && this.framedSize(writer.count + 1, writer.bytes + bytes) > this.limits.maxBatchBytes)
-        closed = this.close(false);
+      if (writer.count > 0 && this.overflows(writer, bytes)) closed = this.close(false);
       this.appendedBytes += writer.write(data);
     }
     this.appended++;
     if (writer.count === 1) this.openedAt = this.now();
     if (closed) this.sealed.next(closed);
     // Full: no next value, however small, would fit.
-    if (
-      writer.count >= maxBatchItems ||
-      this.framedSize(writer.count + 1, writer.bytes + 1) > this.limits.maxBatchBytes
-    )
-      this.seal();
+    if (writer.count >= maxBatchItems || this.overflows(writer, 1)) this.seal();
     else if (writer.count === 1) this.opened.next();
     return true;
   }
@@ -153,8 +144,8 @@ export class BatchBuilder {
     this.contentType = contentType;
     const framing = (this.framing = framingOf(contentType));
     // One at a time off the queue: values appended meanwhile (by a subscriber to acknowledgements) queue behind.
-    for (let entry = this.waiting[0]; entry; entry = this.waiting[0]) {
-      this.writeCounted(entryData(entry, framing, this.url), entry.bytes, framing);
+    while (this.waiting.length > 0) {
+      this.writeCounted(this.waiting[0], framing);
       this.waiting.shift();
     }
     this.seal();
@@ -165,7 +156,7 @@ export class BatchBuilder {
   encode(value: unknown): Entry {
     const entry = encodeValue(value, this.framing, this.url);
     // Never refused for room in the buffer, but it must fit a request.
-    refuseTooLarge(this.identity, entry.bytes, this.framedSize(1, entry.bytes), value, false);
+    this.refuseTooLarge(entry.bytes, framedSize(this.framing, 1, entry.bytes), value, false);
     return entry;
   }
 
@@ -206,21 +197,19 @@ export class BatchBuilder {
     this.finished = true;
     if (final !== undefined) {
       this.openedAt = this.now();
-      // end() finishes with a last value only once the framing is known.
-      const framing = this.framing;
-      if (final && framing) this.writeCounted(entryData(final, framing, this.url), final.bytes, framing);
+      if (final && this.framing) this.writeCounted(final, this.framing);
       this.sealed.next(this.close(true));
     }
     this.sealed.complete();
   }
 
-  /** Writes a value counted when it was appended (`counted` bytes, as encoded then), sealing the batch first if it would not fit. */
-  private writeCounted(data: string | Uint8Array, counted: number, framing: Framing): void {
+  /** Writes a value counted when it was appended (as encoded then), sealing the batch first if it would not fit. */
+  private writeCounted(entry: Entry, framing: Framing): void {
+    const data = entryData(entry, framing, this.url);
     const writer = (this.writer ??= new BodyWriter(framing));
     const bytes = dataBytes(data);
-    if (writer.count > 0 && this.framedSize(writer.count + 1, writer.bytes + bytes) > this.limits.maxBatchBytes)
-      this.seal();
-    this.appendedBytes += writer.write(data) - counted;
+    if (writer.count > 0 && this.overflows(writer, bytes)) this.seal();
+    this.appendedBytes += writer.write(data) - entry.bytes;
     if (writer.count >= this.limits.maxBatchItems) this.seal();
   }
 
@@ -248,7 +237,7 @@ export class BatchBuilder {
     const { maxBufferedBytes } = this.limits;
     const entry = encodeValue(value, undefined, this.url);
     // A JSON text goes on a JSON stream only: bracketed. A raw string, quoted there, may yet grow (then it goes alone).
-    refuseTooLarge(this.identity, entry.bytes, entry.bytes + (entry.json ? 2 : 0), value);
+    this.refuseTooLarge(entry.bytes, entry.bytes + (entry.json ? 2 : 0), value);
     if (this.pendingBytes + entry.bytes > maxBufferedBytes)
       return this.full(throwIfFull, 'maxBufferedBytes', maxBufferedBytes);
     if (this.waiting.length === 0) this.openedAt = this.now();
@@ -259,8 +248,20 @@ export class BatchBuilder {
   }
 
   /** The size of a body of `count` values of `bytes` in all: a JSON array's brackets and commas added. */
-  private framedSize(count: number, bytes: number): number {
-    return this.framing === 'json' ? bytes + count + 1 : bytes;
+  /** Whether one more value of `bytes` would take the open body past `maxBatchBytes`. */
+  private overflows(writer: BodyWriter, bytes: number): boolean {
+    return framedSize(this.framing, writer.count + 1, writer.bytes + bytes) > this.limits.maxBatchBytes;
+  }
+
+  /** Throws `ValueTooLargeError` for a value that could never be sent: alone (`framed`: in its body) it exceeds `maxBatchBytes`, or `maxBufferedBytes`. */
+  private refuseTooLarge(bytes: number, framed: number, value: unknown, buffered = true): void {
+    const limit =
+      framed > this.limits.maxBatchBytes
+        ? ({ limit: 'maxBatchBytes', bytes: framed, max: this.limits.maxBatchBytes } as const)
+        : buffered && bytes > this.limits.maxBufferedBytes
+          ? ({ limit: 'maxBufferedBytes', bytes, max: this.limits.maxBufferedBytes } as const)
+          : undefined;
+    if (limit) throw new ValueTooLargeError({ url: this.url, producerId: this.producerId, value, ...limit });
   }
 
   /**
@@ -270,11 +271,7 @@ export class BatchBuilder {
    */
   private mayStage(writer: BodyWriter, units: number): boolean {
     const most = (writer.stagedLength + units) * 3;
-    const { maxBatchBytes, maxBufferedBytes } = this.limits;
-    return (
-      this.framedSize(writer.count + 1, writer.bytes + most) <= maxBatchBytes &&
-      this.countedPendingBytes + most <= maxBufferedBytes
-    );
+    return !this.overflows(writer, most) && this.countedPendingBytes + most <= this.limits.maxBufferedBytes;
   }
 
   private full(throwIfFull: boolean, limit: BufferLimit, max: number): false {
@@ -284,40 +281,14 @@ export class BatchBuilder {
   }
 }
 
-/**
- * Throws `ValueTooLargeError` for a value that could never be sent: alone (`framed`: in its body) it exceeds
- * `maxBatchBytes`, or `maxBufferedBytes`.
- */
-function refuseTooLarge(
-  { url, producerId, limits }: { url: string; producerId: string; limits: BatchBuilderLimits },
-  bytes: number,
-  framed: number,
-  value: unknown,
-  buffered = true,
-): void {
-  if (framed > limits.maxBatchBytes)
-    throw new ValueTooLargeError({
-      url,
-      producerId,
-      bytes: framed,
-      limit: 'maxBatchBytes',
-      max: limits.maxBatchBytes,
-      value,
-    });
-  if (buffered && bytes > limits.maxBufferedBytes)
-    throw new ValueTooLargeError({
-      url,
-      producerId,
-      bytes,
-      limit: 'maxBufferedBytes',
-      max: limits.maxBufferedBytes,
-      value,
-    });
-}
-
 function emptyAppend(url: string): InvalidArgumentError {
   return new InvalidArgumentError(
     'Cannot append empty data: the protocol rejects empty appends (use closeStream() to end a stream)',
     url,
   );
+}
+
+/** The size of a body of `count` values of `bytes` in all: a JSON array's brackets and commas added. */
+function framedSize(framing: Framing | undefined, count: number, bytes: number): number {
+  return framing === 'json' ? bytes + count + 1 : bytes;
 }

@@ -22,7 +22,8 @@ import { halves } from './batch-split.js';
 import { batchValues } from './batch-values.js';
 import type { Batch } from './outbox.js';
 import type { BatchResponse, BatchSender } from './send-batch.js';
-import type { Go, Sequencer, Setback } from './sequencer.js';
+import { mayBeWritten, mayClaim, type Go, type Setback } from './sequence-state.js';
+import type { Sequencer } from './sequencer.js';
 
 /** One acknowledged batch, as `acks$` reports it. */
 export interface ProducerAck {
@@ -128,7 +129,7 @@ export function deliverBatches(options: DeliveryOptions): OperatorFunction<Batch
           // last(), not first(): unsubscribing before the exchange completes would abort its finished request.
           last(),
           map((response) => {
-            sequencer.accepted(batch.ordinal, turn.epoch);
+            sequencer.dispatch({ type: 'accepted', ordinal: batch.ordinal, epoch: turn.epoch });
             return delivered(batch, turn.epoch, turn.seq, response);
           }),
           catchError((error: unknown) =>
@@ -151,17 +152,17 @@ export function deliverBatches(options: DeliveryOptions): OperatorFunction<Batch
         const setback: Setback = { kind: 'resized', epoch: turn.epoch, seq: turn.seq };
         if (batch.count > 1) {
           const parts = halves(batch);
-          sequencer.resized(() => replace(batch, parts));
+          sequencer.resized(batch.ordinal, () => replace(batch, parts));
           return concat(...parts.map((part) => deliver(part, setback)));
         }
         if (batch.count === 0) {
-          sequencer.failed();
+          sequencer.dispatch({ type: 'failed', ordinal: batch.ordinal });
           throw error;
         }
         const [value] = batchValues(batch.body, framingOf(batch.contentType), batch.sizes);
         const parts: Batch[] = batch.close ? [{ ...batch, count: 0, bytes: 0, body: undefined, sizes: undefined }] : [];
         const handedBack = sequencer
-          .resized(() => replace(batch, parts))
+          .resized(batch.ordinal, () => replace(batch, parts))
           .pipe(map((): Delivered => ({ batch, rejected: refused(value, error) })));
         return concat(handedBack, ...parts.map((part) => deliver(part, setback)));
       };
@@ -169,24 +170,26 @@ export function deliverBatches(options: DeliveryOptions): OperatorFunction<Batch
       /** Classifies a failed attempt: a setback to wait out, or (thrown) the error that stops the producer. */
       const setbackOf = (error: unknown, batch: Batch, turn: SendTurn, deadline: number): Setback => {
         const at = { epoch: turn.epoch, seq: turn.seq };
+        const { ordinal } = batch;
         if (error instanceof StaleEpochError && autoClaim) {
-          if (sequencer.fenced(turn.epoch, error.currentEpoch)) return { kind: 'fenced', ...at };
+          const fenced = { type: 'fenced', ordinal, epoch: turn.epoch, serverEpoch: error.currentEpoch } as const;
+          if (mayClaim(sequencer.dispatch(fenced))) return { kind: 'fenced', ...at };
           throw error;
         }
         // A gap is expected only while an earlier batch is unconfirmed (requests
         // overtake each other); otherwise the server lost our state: give up.
         if (error instanceof SequenceGapError && turn.predecessorsPending && error.expectedSeq < turn.seq) {
-          sequencer.gap(batch.ordinal);
+          sequencer.dispatch({ type: 'gap', ordinal });
           return { kind: 'gap', ...at };
         }
         // After closeStream(): a batch whose answer was lost is refused on retry by
         // the stream its successor closed (only the closing (epoch, seq) counts as
         // a duplicate, 5.2.1). It was written if that successor is acknowledged.
         if (error instanceof StreamClosedError && !batch.close && closing) {
-          if (sequencer.closedOut(batch.ordinal)) return { kind: 'closed', ...at };
+          if (mayBeWritten(sequencer.dispatch({ type: 'closed', ordinal }), ordinal)) return { kind: 'closed', ...at };
           throw error;
         }
-        sequencer.failed();
+        sequencer.dispatch({ type: 'failed', ordinal });
         throw isRetryable(error) && scheduler.now() >= deadline ? expired(error) : error;
       };
 

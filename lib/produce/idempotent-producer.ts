@@ -1,31 +1,24 @@
 import {
   asyncScheduler,
   catchError,
-  connectable,
   defer,
   EMPTY,
   map,
   mergeMap,
-  of,
   Subject,
-  takeUntil,
-  tap,
   throwError,
   type Observable,
   type Observer,
-  type Subscription,
 } from 'rxjs';
-import { DurableStreamError } from '../errors/durable-stream-error.js';
+import type { DurableStreamError } from '../errors/durable-stream-error.js';
 import type { CloseResult } from '../operations/append.js';
 import type { StreamContext } from '../http/stream-context.js';
-import { resolveRetryConfig, type RetryConfig } from '../retry/retry-config.js';
-import { errorMessage } from '../util/error-message.js';
 import { BatchBuilder } from './batch-builder.js';
-import { deliverBatches, type Delivered, type DeliveryOptions, type ProducerAck } from './deliver.js';
+import type { Delivered, ProducerAck } from './deliver.js';
 import { ProducerLifecycle } from './lifecycle.js';
-import { lingered } from './linger.js';
-import { DeliveryTimeoutError, ProducerSourceError, ValueTooLargeError } from './producer-errors.js';
+import { DeliveryTimeoutError, ProducerSourceError } from './producer-errors.js';
 import { resolveProducerOptions, type ProducerOptions, type ResolvedProducerOptions } from './producer-options.js';
+import { producerPipeline } from './producer-pipeline.js';
 import { httpBatchSender, type BatchSender } from './send-batch.js';
 import { Sequencer } from './sequencer.js';
 
@@ -64,10 +57,9 @@ export class IdempotentProducer<T = unknown> implements Observer<T> {
   private readonly builder: BatchBuilder;
   private readonly sequencer: Sequencer;
   private readonly lifecycle: ProducerLifecycle;
-  private readonly errors = new Subject<DurableStreamError>();
-  private readonly contentType$: Observable<string>;
-  private readonly subscriptions: Subscription[];
-  private lookup: Subscription | undefined;
+  /** Emits once the content type is needed (at the first append, or at once when given): the HEAD goes then, if one is needed. */
+  private readonly framingNeeded = new Subject<void>();
+  private framingAsked = false;
   private unsent: readonly unknown[] | undefined;
   /** Set once closeStream() is called (a second call shares its outcome); its result once acknowledged. */
   private closingStream: { result?: CloseResult } | undefined;
@@ -81,40 +73,40 @@ export class IdempotentProducer<T = unknown> implements Observer<T> {
     this.producerId = producerId;
     this.url = context.url;
     this.lifecycle = new ProducerLifecycle(this.url, producerId);
-    this.errors$ = this.errors.asObservable();
-    if (resolved.onError) this.errors.subscribe(resolved.onError);
+    this.errors$ = this.lifecycle.errors$;
+    if (resolved.onError) this.errors$.subscribe(resolved.onError);
     const scheduler = context.scheduler ?? asyncScheduler;
     const builder = (this.builder = new BatchBuilder(resolved, this.url, producerId, () => scheduler.now()));
     const sequencer = (this.sequencer = new Sequencer(resolved.epoch));
-    this.contentType$ = contentTypeOf(context, resolved);
-    send ??= httpBatchSender(context, producerId, resolved.request);
-    const retry = producerRetry(context, resolved);
-    const hooks = deliveryHooks(this.url, producerId, resolved.deliveryTimeoutMs, builder, (unsent) => {
-      this.unsent = unsent;
+    const delivered$ = producerPipeline({
+      context,
+      options: resolved,
+      builder,
+      sequencer,
+      send: send ?? httpBatchSender(context, producerId, resolved.request),
+      framingNeeded: this.framingNeeded,
+      stopped: this.lifecycle.stopped$,
+      // Giving up, the producer stops at once: what it hands back is what is unacknowledged now.
+      expired: (cause) =>
+        new DeliveryTimeoutError({
+          url: this.url,
+          producerId,
+          deliveryTimeoutMs: resolved.deliveryTimeoutMs,
+          cause,
+          unsent: (this.unsent = builder.unsent()),
+        }),
+      settle: (delivered) => this.settle(delivered),
     });
-    const wake = context.connectivity.wakes;
-    const delivery = connectable(
-      builder.batches$.pipe(deliverBatches({ ...resolved, ...hooks, sequencer, send, retry, scheduler, wake })),
-      SHARED_DELIVERY,
-    );
-    this.acks$ = delivery.pipe(
-      takeUntil(this.lifecycle.stopped$),
+    this.acks$ = delivered$.pipe(
       mergeMap(({ ack }) => (ack ? [ack] : [])),
       catchError(() => EMPTY),
     );
-    this.subscriptions = [
-      // The producer's own subscription comes first: its accounting is done before acks$ tells anyone.
-      delivery.subscribe({
-        next: (delivered) => this.settle(delivered),
-        error: (error: unknown) => this.fail(error),
-        complete: () => this.stop('finished'),
-      }),
-      builder.opened$
-        .pipe(lingered(resolved.lingerMs, () => builder.hasOpenBatch, scheduler))
-        .subscribe(() => builder.seal()),
-      delivery.connect(),
-    ];
-    if (resolved.contentType) this.learnContentType();
+    delivered$.subscribe({
+      error: (error: unknown) => this.lifecycle.fail(error),
+      // Delivered everything after finish(): done. (Stopped otherwise: the stop came first.)
+      complete: () => this.lifecycle.stop('finished'),
+    });
+    if (resolved.contentType) this.needFraming();
   }
 
   /** The epoch batches are sent with (changes with `restart()` or an auto-claim, once in-flight batches settle). */
@@ -162,18 +154,21 @@ export class IdempotentProducer<T = unknown> implements Observer<T> {
   /** Observer: appends the value. A value that cannot be appended is reported on `errors$`, and the producer finishes. */
   next(value: T): void {
     const { state } = this.lifecycle;
-    if (state !== 'open') return this.errors.next(this.lifecycle.closedError(dropped(this.producerId, state)));
+    if (state !== 'open')
+      return this.lifecycle.report(
+        this.lifecycle.closedError(`Producer '${this.producerId}' is ${state}: a value from its source was dropped`),
+      );
     try {
       this.admit(value, true);
     } catch (error) {
-      this.errors.next(asSdkError(error, this.url));
+      this.lifecycle.report(error);
       this.beginFinish();
     }
   }
 
   /** Observer: the source failed. Reported on `errors$` as a `ProducerSourceError`; what came before is delivered, then the producer finishes. */
   error(error: unknown): void {
-    this.errors.next(new ProducerSourceError({ url: this.url, producerId: this.producerId, cause: error }));
+    this.lifecycle.report(new ProducerSourceError({ url: this.url, producerId: this.producerId, cause: error }));
     this.beginFinish();
   }
 
@@ -216,11 +211,13 @@ export class IdempotentProducer<T = unknown> implements Observer<T> {
         // Checked first: a last value that cannot be sent changes nothing.
         const final = finalValue === undefined ? null : this.builder.encode(finalValue);
         // It goes in its batch once the content type is known.
-        if (final) this.learnContentType();
+        if (final) this.needFraming();
         this.lifecycle.beginFinish();
         this.builder.end(final);
       } else if (this.closingStream === undefined) {
-        const what = closeStreamTooLate(this.producerId, this.lifecycle.state);
+        const what =
+          `closeStream() needs an open producer; producer '${this.producerId}' is ${this.lifecycle.state}` +
+          ' (finish(), complete() or abort() came first)';
         return throwError(() => this.lifecycle.closedError(what));
       }
       const closing = (this.closingStream ??= {});
@@ -235,18 +232,20 @@ export class IdempotentProducer<T = unknown> implements Observer<T> {
    */
   restart(): void {
     if (this.lifecycle.isStopped) throw this.lifecycle.closedError();
-    this.sequencer.restart();
+    this.sequencer.dispatch({ type: 'restart' });
   }
 
   /** Stops at once, dropping what is pending (in-flight requests aborted; {@link unsentValues} has the values); the stream stays open. */
   abort(): void {
-    if (!this.lifecycle.isStopped) this.stop('aborted');
+    this.lifecycle.stop('aborted');
   }
 
   /**
-   * Every value not acknowledged, in append order, once the producer has given up on them (failed or aborted; before
-   * that, none): to persist, or to append again with a new producer. Each is as the stream would have stored it: on a
-   * JSON stream parsed back from its JSON, on other streams the string or the bytes.
+   * Every value not acknowledged, in append order, once the producer has
+   * given up on them (failed or aborted; before that, none): to persist,
+   * or to append again with a new producer. Each is as the stream would
+   * have stored it: on a JSON stream parsed back from its JSON, on other
+   * streams the string or the bytes.
    */
   unsentValues(): readonly unknown[] {
     const { state } = this.lifecycle;
@@ -258,23 +257,23 @@ export class IdempotentProducer<T = unknown> implements Observer<T> {
     if (this.lifecycle.state !== 'open') throw this.lifecycle.closedError();
     // The first append learns the content type: at once when given or known to
     // the handle, else with a HEAD; values appended meanwhile wait in the builder.
-    if (!this.lookup) this.learnContentType();
+    if (!this.framingAsked) this.needFraming();
     return this.builder.add(value, throwIfFull);
   }
 
-  /** Subscribes once to the content type (the builder then writes what waited); a failed HEAD, or a waiting value the stream refuses, stops it. */
-  private learnContentType(): void {
-    this.lookup ??= this.contentType$
-      .pipe(
-        takeUntil(this.lifecycle.stopped$),
-        tap((contentType) => this.builder.frame(contentType)),
-      )
-      .subscribe({ error: (error: unknown) => this.fail(error) });
+  /**
+   * Asks once for the content type; the builder writes the values that
+   * waited for it. A failed HEAD, or a waiting value the stream cannot
+   * take, stops the producer.
+   */
+  private needFraming(): void {
+    this.framingAsked = true;
+    this.framingNeeded.next();
   }
 
   private settle({ batch, ack, rejected }: Delivered): void {
     const { outbox } = this.builder;
-    if (rejected) this.errors.next(rejected);
+    if (rejected) this.lifecycle.report(rejected);
     else outbox.acknowledge(batch);
     if (ack && batch.close && this.closingStream) this.closingStream.result = { finalOffset: ack.nextOffset ?? '' };
     this.lifecycle.acknowledged(outbox.settledCount);
@@ -284,84 +283,4 @@ export class IdempotentProducer<T = unknown> implements Observer<T> {
     // Seals the open batch at once; after the last batch, delivery completes.
     if (this.lifecycle.beginFinish()) this.builder.end();
   }
-
-  private fail(error: unknown): void {
-    if (this.lifecycle.isStopped) return;
-    const failure = asSdkError(error, this.url);
-    this.errors.next(failure);
-    this.stop('failed', failure);
-  }
-
-  private stop(state: 'finished' | 'failed' | 'aborted', failure?: DurableStreamError): void {
-    for (const subscription of this.subscriptions) subscription.unsubscribe();
-    this.lookup?.unsubscribe();
-    this.lifecycle.stop(state, failure);
-    this.errors.complete();
-  }
-}
-
-function dropped(producerId: string, state: string): string {
-  return `Producer '${producerId}' is ${state}: a value from its source was dropped`;
-}
-
-function closeStreamTooLate(producerId: string, state: string): string {
-  return (
-    `closeStream() needs an open producer; producer '${producerId}' is ${state} ` +
-    '(finish(), complete() or abort() came first)'
-  );
-}
-
-/** Delivery's outcomes go to the producer's accounting first, then to `acks$`; connected once, never reset. */
-const SHARED_DELIVERY = { connector: () => new Subject<Delivered>(), resetOnDisconnect: false };
-
-/**
- * What delivery needs of the producer beyond its options: the error that stops it when a batch's delivery timeout
- * passes (handing back what is unacknowledged then), the error for a value the server refused alone, and the
- * outbox's renumbering of a batch replaced by smaller ones.
- */
-function deliveryHooks(
-  url: string,
-  producerId: string,
-  deliveryTimeoutMs: number,
-  builder: BatchBuilder,
-  keepUnsent: (unsent: readonly unknown[]) => void,
-): Pick<DeliveryOptions, 'expired' | 'refused' | 'replace'> {
-  return {
-    // Giving up, the producer stops at once: what it hands back is what is unacknowledged now.
-    expired: (cause) => {
-      const unsent = builder.unsent();
-      keepUnsent(unsent);
-      return new DeliveryTimeoutError({ url, producerId, deliveryTimeoutMs, cause, unsent });
-    },
-    refused: (value, cause) => new ValueTooLargeError({ url, producerId, limit: 'server', value, cause }),
-    replace: (batch, parts) => builder.outbox.replace(batch, parts),
-  };
-}
-
-/**
- * The backoff between attempts at a batch: the client's policy refined by
- * the producer's `retry`, without the client's bound on retries (the
- * delivery timeout bounds them); the producer's own `retry.maxRetries` does.
- */
-function producerRetry(context: StreamContext, options: ResolvedProducerOptions): RetryConfig {
-  const retry = options.request.retry;
-  return resolveRetryConfig({ ...context.retry, ...retry, maxRetries: retry?.maxRetries ?? Infinity });
-}
-
-/**
- * The stream's content type: the producer's option, else the handle's, learned with one HEAD that carries the
- * producer's own headers and params (its credentials).
- */
-function contentTypeOf(context: StreamContext, options: ResolvedProducerOptions): Observable<string> {
-  const { headers, params } = options.request;
-  return options.contentType ? of(options.contentType) : defer(() => context.contentType({ headers, params }));
-}
-
-function asSdkError(error: unknown, url: string): DurableStreamError {
-  if (error instanceof DurableStreamError) return error;
-  return new DurableStreamError('PRODUCER_FAILED', `Producer failed: ${errorMessage(error)}`, {
-    url,
-    cause: error,
-    hint: 'An unexpected error; please report it',
-  });
 }

@@ -1,18 +1,35 @@
-import { AsyncSubject, BehaviorSubject, endWith, first, ignoreElements, map, noop, of, type Observable } from 'rxjs';
-import type { DurableStreamError } from '../errors/durable-stream-error.js';
+import {
+  AsyncSubject,
+  BehaviorSubject,
+  endWith,
+  first,
+  ignoreElements,
+  map,
+  noop,
+  of,
+  Subject,
+  type Observable,
+} from 'rxjs';
+import { DurableStreamError } from '../errors/durable-stream-error.js';
+import { errorMessage } from '../util/error-message.js';
 import { ProducerClosedError } from './producer-errors.js';
 
 /** Where a producer stands: `open` → `finishing` → `finished`, or `failed` / `aborted` from either. */
 export type ProducerState = 'open' | 'finishing' | 'finished' | 'failed' | 'aborted';
 
 /**
- * A producer's lifecycle, and what waits on it: `flush()` waits for the
- * acknowledged count to reach its mark, `finish()` for the end; both fail
- * with the error that stopped the producer, if it stops otherwise.
+ * A producer's lifecycle, what waits on it, and what it reports: `flush()`
+ * waits for the acknowledged count to reach its mark, `finish()` for the
+ * end; both fail with the error that stopped the producer, if it stops
+ * otherwise. `errors$` tells errors worth knowing, and completes when the
+ * producer stops.
  */
 export class ProducerLifecycle {
   private current: ProducerState = 'open';
   private error: DurableStreamError | undefined;
+  private readonly errors = new Subject<DurableStreamError>();
+  /** The error that stopped the producer, refused values of `next()`, a failed source. Completes when the producer stops. */
+  readonly errors$: Observable<DurableStreamError> = this.errors.asObservable();
   /** Messages acknowledged so far; completes when the producer finishes, fails when it fails or is aborted. */
   private readonly progress = new BehaviorSubject<number>(0);
   private readonly stops = new AsyncSubject<void>();
@@ -63,19 +80,48 @@ export class ProducerLifecycle {
     return this.progress.pipe(ignoreElements(), endWith(undefined));
   }
 
-  /** Stops the producer, finished (everything delivered), failed with `failure`, or aborted. */
+  /** Reports an error worth knowing that does not stop the producer (anything not the SDK's is wrapped). */
+  report(error: unknown): void {
+    this.errors.next(this.asSdkError(error));
+  }
+
+  /** Reports `error` and stops the producer with it (once stopped, nothing). */
+  fail(error: unknown): void {
+    if (this.isStopped) return;
+    const failure = this.asSdkError(error);
+    this.errors.next(failure);
+    this.stop('failed', failure);
+  }
+
+  /**
+   * Stops the producer, finished (everything delivered), failed with
+   * `failure`, or aborted; once stopped, nothing. Whatever ends on
+   * {@link stopped$} (the pipeline, aborting what is in flight) ends before
+   * anyone waiting on the producer is told.
+   */
   stop(state: 'finished' | 'failed' | 'aborted', failure?: DurableStreamError): void {
+    if (this.isStopped) return;
     this.current = state;
     this.error = failure;
     this.stops.next();
     this.stops.complete();
     if (state === 'finished') this.progress.complete();
     else this.progress.error(failure ?? this.closedError());
+    this.errors.complete();
   }
 
   /** Why an append (or `what`) is refused now: the producer is finishing or stopped; `cause` is its failure. */
   closedError(what?: string): ProducerClosedError {
     const reason = this.current === 'failed' ? 'failed' : this.current === 'aborted' ? 'aborted' : 'finished';
     return new ProducerClosedError({ url: this.url, producerId: this.producerId, reason, what, cause: this.error });
+  }
+
+  private asSdkError(error: unknown): DurableStreamError {
+    if (error instanceof DurableStreamError) return error;
+    return new DurableStreamError('PRODUCER_FAILED', `Producer failed: ${errorMessage(error)}`, {
+      url: this.url,
+      cause: error,
+      hint: 'An unexpected error; please report it',
+    });
   }
 }
