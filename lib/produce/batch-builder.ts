@@ -4,10 +4,10 @@ import { framingOf, type Framing } from '../protocol/content-type.js';
 import { handBack } from './batch-values.js';
 import { BodyWriter } from './body-writer.js';
 import { dataBytes, encodeValue, entryData, valueData, type Entry } from './encode.js';
-import { Outbox, type Batch } from './outbox.js';
+import { PendingBatches, type Batch } from './pending-batches.js';
 import { ProducerBufferFullError, ValueTooLargeError, type BufferLimit } from './producer-errors.js';
 
-export type { Batch } from './outbox.js';
+export type { Batch } from './pending-batches.js';
 
 /** What the builder enforces. */
 export interface BatchBuilderLimits {
@@ -25,7 +25,7 @@ export interface BatchBuilderLimits {
  * batch when it holds `maxBatchItems` values, when the next value would
  * take its body, framing included, past `maxBatchBytes`, or when told to
  * ({@link seal}: linger, flush), and emits it on {@link batches$}. The
- * sealed batches wait in its {@link outbox} until acknowledged. Pure: no
+ * sealed batches wait in its {@link pending} until acknowledged. Pure: no
  * I/O, no timers.
  *
  * Until the stream's content type is known ({@link frame}), values wait,
@@ -35,7 +35,7 @@ export interface BatchBuilderLimits {
  */
 export class BatchBuilder {
   /** Sealed batches until acknowledged: what is settled, and what would be handed back. */
-  readonly outbox = new Outbox();
+  readonly pending = new PendingBatches();
   private readonly sealed = new Subject<Batch>();
   private readonly opened = new Subject<void>();
   /** Sealed batches, in order; completes after the last one ({@link end}). */
@@ -71,7 +71,7 @@ export class BatchBuilder {
 
   /** Messages appended and not yet acknowledged. */
   get pendingCount(): number {
-    return this.appended - this.outbox.settledCount;
+    return this.appended - this.pending.settledCount;
   }
 
   /** Bytes appended and not yet acknowledged, staged texts counted exactly. */
@@ -86,7 +86,7 @@ export class BatchBuilder {
 
   /** Pending bytes counted so far: staged texts, not yet encoded, are not among them. */
   private get countedPendingBytes(): number {
-    return this.appendedBytes - this.outbox.settledBytes;
+    return this.appendedBytes - this.pending.settledBytes;
   }
 
   /**
@@ -189,7 +189,7 @@ export class BatchBuilder {
       this.writer && this.framing
         ? { framing: this.framing, sizes: this.writer.sizes, body: this.writer.take() }
         : undefined;
-    return handBack(this.outbox.values(), open, this.waiting, this.finished ? undefined : this.ending?.final);
+    return handBack(this.pending.values(), open, this.waiting, this.finished ? undefined : this.ending?.final);
   }
 
   private finish(final: Entry | null | undefined): void {
@@ -213,7 +213,7 @@ export class BatchBuilder {
     if (writer.count >= this.limits.maxBatchItems) this.seal();
   }
 
-  /** Takes the open body as a batch, numbered and kept in the outbox; the caller emits it. */
+  /** Takes the open body as a batch, numbered and kept in the pending batches; the caller emits it. */
   private close(close: boolean): Batch {
     const writer = this.writer;
     if (writer) this.appendedBytes += writer.settle();
@@ -221,7 +221,7 @@ export class BatchBuilder {
     const bytes = writer?.bytes ?? 0;
     const sizes = writer?.sizes;
     const body = writer && count > 0 ? writer.take() : undefined;
-    return this.outbox.add({
+    return this.pending.add({
       count,
       bytes,
       close,

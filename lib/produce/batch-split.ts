@@ -1,6 +1,6 @@
 import { framingOf, type Framing } from '../protocol/content-type.js';
 import { utf8End } from './batch-values.js';
-import type { Batch } from './outbox.js';
+import type { Batch } from './pending-batches.js';
 
 const OPEN_BRACKET = 0x5b;
 const CLOSE_BRACKET = 0x5d;
@@ -14,7 +14,7 @@ const CLOSE_BRACE = 0x7d;
  * A batch the server refused as too large (413), cut in two: its first
  * half of values and the rest, each with a body of its own, framed as
  * before, and the counts each acknowledgement settles. The second half
- * takes the next ordinal (the outbox renumbers what follows). Pure: the
+ * takes the next ordinal (what follows is renumbered). Pure: the
  * values are cut out of the body, never encoded again.
  */
 export function halves(batch: Batch): [Batch, Batch] {

@@ -20,7 +20,7 @@ import type { RetryConfig } from '../retry/retry-config.js';
 import { retryWithBackoff } from '../retry/retry-with-backoff.js';
 import { halves } from './batch-split.js';
 import { batchValues } from './batch-values.js';
-import type { Batch } from './outbox.js';
+import type { Batch } from './pending-batches.js';
 import type { BatchResponse, BatchSender } from './send-batch.js';
 import { mayBeWritten, mayClaim, type Go, type Setback } from './sequence-state.js';
 import type { Sequencer } from './sequencer.js';
@@ -64,7 +64,7 @@ export interface DeliveryOptions {
   readonly scheduler: SchedulerLike | undefined;
   /** The error that hands back a value the server refused alone as too large (413, `cause`). */
   readonly refused: (value: unknown, cause: unknown) => DurableStreamError;
-  /** Replaces a batch refused as too large by smaller ones (or none), renumbering those after it (`Outbox.replace`). */
+  /** Replaces a batch refused as too large by smaller ones (or none), renumbering those after it (`PendingBatches.replace`). */
   readonly replace: (batch: Batch, parts: readonly Batch[]) => void;
   /** Ends a backoff wait early: the network is back, the machine woke. */
   readonly wake: Observable<unknown>;

@@ -132,7 +132,7 @@ export class IdempotentProducer<T = unknown> implements Observer<T> {
   /** Batches being sent (or waiting for their turn on a gap or an epoch claim). */
   get inFlightCount(): number {
     // Every sealed batch is delivered once, and delivery keeps all its slots busy while batches wait.
-    return this.lifecycle.isStopped ? 0 : Math.min(this.options.maxInFlight, this.builder.outbox.size);
+    return this.lifecycle.isStopped ? 0 : Math.min(this.options.maxInFlight, this.builder.pending.size);
   }
 
   /**
@@ -186,7 +186,7 @@ export class IdempotentProducer<T = unknown> implements Observer<T> {
     return defer(() => {
       const target = this.builder.appendedCount;
       this.builder.seal();
-      return this.lifecycle.reached(target, this.builder.outbox.settledCount);
+      return this.lifecycle.reached(target, this.builder.pending.settledCount);
     });
   }
 
@@ -272,11 +272,11 @@ export class IdempotentProducer<T = unknown> implements Observer<T> {
   }
 
   private settle({ batch, ack, rejected }: Delivered): void {
-    const { outbox } = this.builder;
+    const { pending } = this.builder;
     if (rejected) this.lifecycle.report(rejected);
-    else outbox.acknowledge(batch);
+    else pending.acknowledge(batch);
     if (ack && batch.close && this.closingStream) this.closingStream.result = { finalOffset: ack.nextOffset ?? '' };
-    this.lifecycle.acknowledged(outbox.settledCount);
+    this.lifecycle.acknowledged(pending.settledCount);
   }
 
   private beginFinish(): void {

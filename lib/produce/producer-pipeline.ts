@@ -62,7 +62,7 @@ export function producerPipeline(parts: ProducerParts): Observable<Delivered> {
       retry: producerRetry(context, options),
       refused: (value, cause) =>
         new ValueTooLargeError({ url, producerId: options.producerId, limit: 'server', value, cause }),
-      replace: (batch: Batch, halves: readonly Batch[]) => builder.outbox.replace(batch, halves),
+      replace: (batch: Batch, halves: readonly Batch[]) => builder.pending.replace(batch, halves),
       wake: connectivity.wakes,
     }),
     tap(parts.settle),

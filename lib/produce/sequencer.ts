@@ -22,7 +22,7 @@ export type { Go, Setback, Turn } from './sequence-state.js';
  * number of batches in flight.
  *
  * The one thing it does besides: a batch refused as too large is replaced
- * (by the outbox) when the reducer says so, and {@link resized} tells the
+ * (by the pending batches) when the reducer says so, and {@link resized} tells the
  * batch that waited for it.
  */
 export class Sequencer {
@@ -98,7 +98,7 @@ export class Sequencer {
    * written, and it goes again as smaller batches (or none). Once nothing is
    * on the wire, so that no attempt in the old numbering can land after one
    * in the new, `apply` replaces it and renumbers the batches after it (see
-   * `Outbox.replace`); they are then sent again in order, from its
+   * `PendingBatches.replace`); they are then sent again in order, from its
    * seq. Until then no batch goes. Emits once `apply` has run.
    */
   resized(ordinal: number, apply: () => void): Observable<void> {

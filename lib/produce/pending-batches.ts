@@ -5,7 +5,7 @@ import { batchValues } from './batch-values.js';
 export interface Batch {
   /**
    * 0, 1, 2… in append order; sequence numbers derive from it (they restart
-   * with each epoch). Renumbered (by {@link Outbox.replace}) when a batch
+   * with each epoch). Renumbered (by {@link PendingBatches.replace}) when a batch
    * before it is split or dropped: then nothing after it was sent yet.
    */
   ordinal: number;
@@ -26,7 +26,7 @@ export interface Batch {
   readonly openedAt: number;
 }
 
-/** A batch as it is sealed, before the outbox numbers it. */
+/** A batch as it is sealed, before it is numbered. */
 export type SealedContent = Omit<Batch, 'ordinal' | 'endCount' | 'endBytes'>;
 
 /**
@@ -38,7 +38,7 @@ export type SealedContent = Omit<Batch, 'ordinal' | 'endCount' | 'endBytes'>;
  * after it renumbered. What is here when the producer gives up is handed
  * back ({@link values}).
  */
-export class Outbox {
+export class PendingBatches {
   private readonly waiting: Batch[] = [];
   private nextOrdinal = 0;
   /** Messages and bytes of every batch sealed so far. */
@@ -52,13 +52,13 @@ export class Outbox {
 
   /** Messages settled: acknowledged, or dropped and handed back. */
   get settledCount(): number {
-    const first = this.waiting[0];
+    const first = this.waiting.at(0);
     return first ? first.endCount - first.count : this.sealedCount;
   }
 
   /** Bytes of the messages settled. */
   get settledBytes(): number {
-    const first = this.waiting[0];
+    const first = this.waiting.at(0);
     return first ? first.endBytes - first.bytes : this.sealedBytes;
   }
 
