@@ -47,6 +47,16 @@ export {
   type SizeLimit,
   type ProducerStopReason,
 } from './produce/producer-errors.js';
+export { memoryOutbox } from './produce/outbox/memory-outbox.js';
+export type {
+  ProducerOutbox,
+  OutboxSession,
+  OutboxContents,
+  OutboxPosition,
+  OutboxBatch,
+  OutboxChange,
+} from './produce/outbox/producer-outbox.js';
+export { OutboxError, OutboxLockedError, type OutboxErrorReason } from './produce/outbox/outbox-errors.js';
 export { items } from './operators/items.js';
 export { collectBytes, collectText, collectItems } from './operators/collect.js';
 export { untilUpToDate } from './operators/until-up-to-date.js';
