@@ -51,7 +51,6 @@ export interface ConsumeOptions extends Omit<
 }
 
 /** Handles one batch; the next batch is requested when it returns, or when what it returns completes (a promise resolves). */
-// eslint-disable-next-line @typescript-eslint/no-invalid-void-type -- a handler with no return value (void) is the common case
 export type ConsumeHandler<T> = (batch: JsonBatch<T>) => ObservableInput<unknown> | void;
 
 /** A failure of the handler or of saving the checkpoint: redelivered with backoff, unlike the read's own errors. */

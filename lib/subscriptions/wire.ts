@@ -5,7 +5,6 @@ import type {
   PendingStream,
   Subscription,
   SubscriptionConfig,
-  SubscriptionLinkType,
   SubscriptionStream,
   WakeClaim,
   WakeEvent,
@@ -134,7 +133,7 @@ function streamFromWire(item: unknown, what: string, url: string): SubscriptionS
   const read = reader(asObject(item, what, url), what, url);
   return {
     path: read.string('path'),
-    linkType: read.oneOf('link_type', LINK_TYPES) as SubscriptionLinkType,
+    linkType: read.oneOf('link_type', LINK_TYPES),
     ackedOffset: read.string('acked_offset'),
   };
 }
@@ -145,7 +144,7 @@ function pendingFromWire(item: unknown, what: string, url: string): PendingStrea
   const tailOffset = read.string('tail_offset');
   return {
     path: read.string('path'),
-    linkType: read.oneOf('link_type', LINK_TYPES) as SubscriptionLinkType,
+    linkType: read.oneOf('link_type', LINK_TYPES),
     ackedOffset,
     tailOffset,
     hasPending: read.optionalBoolean('has_pending') ?? tailOffset > ackedOffset,
@@ -174,17 +173,20 @@ function reader(body: Json, what: string, url: string) {
   const fail = (name: string, expected: string): never => {
     throw new ParseError({ url, what: `${what}: '${name}' is ${describe(body[name])}, expected ${expected}` });
   };
-  const optional = <T>(name: string, type: string, expected: string): T | undefined => {
+  /** The field if it has the JavaScript type `type` (not an array), undefined if absent or null; fails otherwise. */
+  const optional = (name: string, type: string, expected: string): unknown => {
     const value = body[name];
     if (value === undefined || value === null) return undefined;
-    return typeof value === type && !Array.isArray(value) ? (value as T) : fail(name, expected);
+    return typeof value === type && !Array.isArray(value) ? value : fail(name, expected);
   };
   return {
-    string: (name: string): string => optional<string>(name, 'string', 'a string') ?? fail(name, 'a string'),
-    number: (name: string): number => optional<number>(name, 'number', 'a number') ?? fail(name, 'a number'),
-    optionalString: (name: string) => optional<string>(name, 'string', 'a string'),
-    optionalBoolean: (name: string) => optional<boolean>(name, 'boolean', 'true or false'),
-    optionalObject: (name: string) => optional<Json>(name, 'object', 'an object'),
+    string: (name: string): string =>
+      (optional(name, 'string', 'a string') as string | undefined) ?? fail(name, 'a string'),
+    number: (name: string): number =>
+      (optional(name, 'number', 'a number') as number | undefined) ?? fail(name, 'a number'),
+    optionalString: (name: string) => optional(name, 'string', 'a string') as string | undefined,
+    optionalBoolean: (name: string) => optional(name, 'boolean', 'true or false') as boolean | undefined,
+    optionalObject: (name: string) => optional(name, 'object', 'an object') as Json | undefined,
     array: (name: string): unknown[] =>
       Array.isArray(body[name]) ? (body[name] as unknown[]) : fail(name, 'an array'),
     oneOf: <T extends string>(name: string, values: readonly T[]): T =>
