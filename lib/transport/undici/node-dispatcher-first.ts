@@ -7,6 +7,6 @@
  * the first `fetch` would have. So importing our undici transport leaves
  * the process's `fetch` as it was.
  */
-globalThis.Response;
+Reflect.get(globalThis, 'Response'); // the read is the point: it runs Node's lazy getter
 
 export {};
