@@ -16,7 +16,7 @@ import {
   type InjectionToken,
   type Provider,
 } from '@angular/core';
-import type { Subscription } from 'rxjs';
+import { Subscription } from 'rxjs';
 import type { HttpBody, HttpHeaders, HttpRequest, HttpResponse, HttpTransport } from '../index.js';
 import { PushQueue } from './push-queue.js';
 
@@ -55,8 +55,9 @@ function send(client: HttpClient, request: HttpRequest, streamed: boolean): Prom
     const body = streamed ? new PushQueue<Uint8Array>() : undefined;
     const encoder = new TextEncoder();
     let seen = 0;
-    let subscription: Subscription | undefined;
-    const stop = () => subscription?.unsubscribe();
+    // A container first: a stop() during the request's own subscribe (a synchronous answer) still ends it.
+    const subscription = new Subscription();
+    const stop = () => subscription.unsubscribe();
     const onAbort = () => {
       stop();
       body?.fail(abortError(request.signal));
@@ -65,41 +66,43 @@ function send(client: HttpClient, request: HttpRequest, streamed: boolean): Prom
     request.signal.addEventListener('abort', onAbort, { once: true });
     const settle = () => request.signal.removeEventListener('abort', onAbort);
 
-    subscription = client.request(toAngularRequest(request, streamed)).subscribe({
-      next: (event: HttpEvent<unknown>) => {
-        if (body && event.type === HttpEventType.ResponseHeader) {
-          resolve({ status: event.status, headers: headersOf(event.headers), body: queueBody(body, stop) });
-        } else if (body && event.type === HttpEventType.DownloadProgress && event.partialText !== undefined) {
-          // partialText is everything so far: pass on what is new.
-          if (event.partialText.length > seen) body.push(encoder.encode(event.partialText.slice(seen)));
-          seen = event.partialText.length;
-        } else if (event.type === HttpEventType.Response) {
-          if (body) {
-            const text = typeof event.body === 'string' ? event.body : '';
-            if (text.length > seen) body.push(encoder.encode(text.slice(seen)));
-            body.end();
+    subscription.add(
+      client.request(toAngularRequest(request, streamed)).subscribe({
+        next: (event: HttpEvent<unknown>) => {
+          if (body && event.type === HttpEventType.ResponseHeader) {
             resolve({ status: event.status, headers: headersOf(event.headers), body: queueBody(body, stop) });
-          } else {
-            resolve({ status: event.status, headers: headersOf(event.headers), body: bufferedBody(event.body) });
+          } else if (body && event.type === HttpEventType.DownloadProgress && event.partialText !== undefined) {
+            // partialText is everything so far: pass on what is new.
+            if (event.partialText.length > seen) body.push(encoder.encode(event.partialText.slice(seen)));
+            seen = event.partialText.length;
+          } else if (event.type === HttpEventType.Response) {
+            if (body) {
+              const text = typeof event.body === 'string' ? event.body : '';
+              if (text.length > seen) body.push(encoder.encode(text.slice(seen)));
+              body.end();
+              resolve({ status: event.status, headers: headersOf(event.headers), body: queueBody(body, stop) });
+            } else {
+              resolve({ status: event.status, headers: headersOf(event.headers), body: bufferedBody(event.body) });
+            }
           }
-        }
-      },
-      error: (error: unknown) => {
-        settle();
-        // HttpClient fails on error statuses; the seam answers them as responses (status 0 is a network failure).
-        if (error instanceof HttpErrorResponse && error.status !== 0) {
+        },
+        error: (error: unknown) => {
+          settle();
+          // HttpClient fails on error statuses; the seam answers them as responses (status 0 is a network failure).
+          if (error instanceof HttpErrorResponse && error.status !== 0) {
+            body?.end();
+            resolve({ status: error.status, headers: headersOf(error.headers), body: bufferedBody(error.error) });
+          } else {
+            body?.fail(error);
+            reject(error instanceof HttpErrorResponse && error.error instanceof Error ? error.error : error);
+          }
+        },
+        complete: () => {
+          settle();
           body?.end();
-          resolve({ status: error.status, headers: headersOf(error.headers), body: bufferedBody(error.error) });
-        } else {
-          body?.fail(error);
-          reject(error instanceof HttpErrorResponse && error.error instanceof Error ? error.error : error);
-        }
-      },
-      complete: () => {
-        settle();
-        body?.end();
-      },
-    });
+        },
+      }),
+    );
   });
 }
 

@@ -49,6 +49,12 @@ interface State<V> {
   readonly hasValue: boolean;
 }
 
+/** Where a read's value is handed from the server render to the browser. */
+interface Transfer {
+  readonly state: TransferState;
+  readonly key: TransferKey;
+}
+
 /** The signals and the read behind a {@link StreamResourceRef}. */
 export class StreamResourceImpl<V> implements StreamResourceRef<V> {
   private readonly state: WritableSignal<State<V>>;
@@ -133,10 +139,13 @@ export class StreamResourceImpl<V> implements StreamResourceRef<V> {
       return this.fail(error);
     }
     const live: LiveMode = this.server ? false : (request.live ?? 'auto');
-    const key = this.transferState
-      ? transferKey(url, startOf(request), this.builder.kind, this.options.transferKey)
+    const transfer: Transfer | undefined = this.transferState
+      ? {
+          state: this.transferState,
+          key: transferKey(url, startOf(request), this.builder.kind, this.options.transferKey),
+        }
       : undefined;
-    const handed = key && !this.server && !reloading ? this.takeTransferred(key) : undefined;
+    const handed = transfer && !this.server && !reloading ? this.takeTransferred(transfer) : undefined;
 
     if (handed) {
       this.state.set({ ...this.positionOf(handed, live), value: handed.value, error: undefined, hasValue: true });
@@ -152,7 +161,9 @@ export class StreamResourceImpl<V> implements StreamResourceRef<V> {
     const removeTask = this.tasks.add();
     let holding = true;
     const release = () => {
-      if (holding) ((holding = false), removeTask());
+      if (!holding) return;
+      holding = false;
+      removeTask();
     };
     const connection = this.connectionReporter(release);
     const options: ReadOptions = {
@@ -163,7 +174,7 @@ export class StreamResourceImpl<V> implements StreamResourceRef<V> {
       read(options),
       handed?.value ?? this.builder.initial,
       live,
-      this.server ? key : undefined,
+      this.server ? transfer : undefined,
       release,
       connection.known,
     );
@@ -173,7 +184,7 @@ export class StreamResourceImpl<V> implements StreamResourceRef<V> {
     batches: Observable<JsonBatch>,
     seed: V,
     live: LiveMode,
-    serverKey: TransferKey | undefined,
+    serverTransfer: Transfer | undefined,
     release: () => void,
     connectionKnown: () => boolean,
   ): void {
@@ -188,7 +199,8 @@ export class StreamResourceImpl<V> implements StreamResourceRef<V> {
         .subscribe({
           next: (value) =>
             this.zone.run(() => {
-              const batch = last!;
+              const batch = last;
+              if (!batch) return; // the builder emits only after a batch
               const position = this.positionOf(batch, live);
               this.state.update((state) => ({
                 ...position,
@@ -197,8 +209,8 @@ export class StreamResourceImpl<V> implements StreamResourceRef<V> {
                 error: undefined,
                 hasValue: true,
               }));
-              if (serverKey)
-                this.handOver(serverKey, {
+              if (serverTransfer)
+                this.handOver(serverTransfer, {
                   value,
                   checkpoint: batch.checkpoint,
                   upToDate: batch.upToDate,
@@ -241,14 +253,14 @@ export class StreamResourceImpl<V> implements StreamResourceRef<V> {
     return { status: statusAfterBatch(position, live), upToDate: position.upToDate, checkpoint: position.checkpoint };
   }
 
-  private handOver(key: TransferKey, read: TransferredRead<V>): void {
-    if (ownsTransferKey(this.transferState!, key, this)) this.transferState!.set(key, read);
+  private handOver({ state, key }: Transfer, read: TransferredRead<V>): void {
+    if (ownsTransferKey(state, key, this)) state.set(key, read);
   }
 
-  private takeTransferred(key: TransferKey): TransferredRead<V> | undefined {
-    const entry = asTransferredRead<V>(this.transferState!.get(key, null));
+  private takeTransferred({ state, key }: Transfer): TransferredRead<V> | undefined {
+    const entry = asTransferredRead<V>(state.get(key, null));
     // Used once: a later read of the same request (after a switch back, or reload) starts from its own start.
-    this.transferState!.remove(key);
+    state.remove(key);
     return entry;
   }
 

@@ -126,7 +126,7 @@ function valueBuilder(
       initial: {},
       build: (seed) => (source) =>
         source.pipe(
-          materialize({ ...settings, initial: seed as Collections<object> }),
+          materialize({ ...settings, initial: seed as Collections }),
           map((state) => state.collections),
         ),
     };

@@ -40,7 +40,7 @@ const owners = new WeakMap<TransferState, Map<string, object | null>>();
  */
 export function ownsTransferKey(state: TransferState, key: TransferKey, owner: object): boolean {
   let keys = owners.get(state);
-  if (!keys) owners.set(state, (keys = new Map()));
+  if (!keys) owners.set(state, (keys = new Map<string, object | null>()));
   const current = keys.get(key);
   if (current === undefined) keys.set(key, owner);
   else if (current !== owner) {

@@ -1,6 +1,5 @@
 import { validateDynamicRecord, type DynamicRecord } from '../http/dynamic-values.js';
 import { InvalidArgumentError } from '../errors/client-errors.js';
-import { describeValue } from '../util/describe-value.js';
 import { resolveRetryConfig, type RetryConfig } from '../retry/retry-config.js';
 import { Offset, type Checkpoint } from '../protocol/offset.js';
 import type { ConnectionStateObserver } from './connection-state.js';
@@ -44,7 +43,7 @@ export function resolveReadOptions(
   const start: Checkpoint = options.checkpoint ?? { offset: options.offset ?? Offset.beginning };
   if (typeof start.offset !== 'string' || start.offset === '') {
     fail(
-      `A read's offset must be a non-empty string (an offset the server returned, '-1' or 'now'), got ${describeValue(start.offset)}`,
+      `A read's offset must be a non-empty string (an offset the server returned, '-1' or 'now'), got ${JSON.stringify(start.offset)}`,
     );
   }
   if (start.cursor !== undefined && typeof start.cursor !== 'string') {

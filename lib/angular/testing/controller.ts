@@ -37,11 +37,13 @@ export class DurableStreamsTestingController {
 
   /** The one append (POST) on `stream` not expected yet; throws unless there is exactly one. */
   expectAppend(stream: StreamMatch): TestAppend {
-    return this.one(
+    const { item } = this.one(
       this.others,
       (request) => request instanceof TestAppend && isOnStream(request.request.url, stream),
       `append to '${stream}'`,
-    ).item as TestAppend;
+    );
+    if (!(item instanceof TestAppend)) throw new Error(`Expected an append to '${stream}'`); // as the test above made sure
+    return item;
   }
 
   /** The one request with `method` on `stream` not expected yet (HEAD, PUT, DELETE...); throws unless there is exactly one. */

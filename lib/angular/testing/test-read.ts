@@ -123,7 +123,8 @@ export class TestRead {
   /** Answers the pending request, or writes to the open SSE connection, from the queue. */
   private deliver(): void {
     while (this.answers.length > 0 && (this.sse || (this.pending && !this.pending.settled))) {
-      const answer = this.answers.shift()!;
+      const answer = this.answers.shift();
+      if (!answer) return;
       if (answer.failure) {
         this.answerFailure(answer.failure, answer.delivered);
         continue;
@@ -136,7 +137,8 @@ export class TestRead {
         void settle().then(answer.delivered);
         continue;
       }
-      const request = this.pending!;
+      const request = this.pending;
+      if (!request) return; // the loop's condition: a pending request where there is no SSE connection
       this.pending = undefined;
       const nothing = !answer.payload && !answer.closed && this.mode === 'long-poll';
       const empty = this.contentType === 'application/json' && this.mode === 'catch-up' ? '[]' : '';
@@ -153,10 +155,11 @@ export class TestRead {
       this.endSse('error' in failure ? failure.error : new Error(`HTTP ${failure.status}`));
       return void settle().then(delivered);
     }
+    if (!request) return; // deliver() fails a request only where there is one
     const done =
       'error' in failure
-        ? request!.fail(failure.error)
-        : request!.respond(failure.status, { 'content-type': 'text/plain' }, failure.message);
+        ? request.fail(failure.error)
+        : request.respond(failure.status, { 'content-type': 'text/plain' }, failure.message);
     void done.then(delivered);
   }
 

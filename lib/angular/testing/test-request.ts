@@ -45,7 +45,9 @@ export class TestRequest {
     return new Promise<void>((done) => {
       let consumed = false;
       const onConsumed = () => {
-        if (!consumed) ((consumed = true), void settle().then(done));
+        if (consumed) return;
+        consumed = true;
+        void settle().then(done);
       };
       this.resolve({ status, headers: headersOf(headers), body: bodyOf(bytes, onConsumed) });
       // A response whose body the SDK never reads (HEAD) is handled once it has had its turn.
@@ -85,7 +87,7 @@ export class TestAppend extends TestRequest {
   /** The appended JSON messages (`appendJson(value)` sends `[value]`): parsed from the body. */
   get json(): unknown[] {
     const parsed: unknown = JSON.parse(this.body);
-    return Array.isArray(parsed) ? parsed : [parsed];
+    return Array.isArray(parsed) ? (parsed as unknown[]) : [parsed];
   }
 
   /** Answers as a server that appended it: 204 with the stream's next offset. */
