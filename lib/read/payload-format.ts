@@ -23,7 +23,7 @@ export interface PayloadContext {
 export interface PayloadFormat<P> {
   /** Whether decoding SSE needs the stream's content type (byte and text reads of JSON streams do). */
   readonly needsContentType: boolean;
-  isEmpty(payload: P): boolean;
+  readonly isEmpty: (payload: P) => boolean;
   /** The payload of a 200 response body. */
   fromBody(body: HttpBody, context: PayloadContext): Promise<P>;
   /** The payload of a response without a body (a 204). */

@@ -19,15 +19,15 @@ export function responsePosition(
   requestedOffset: Offset,
 ): StreamPosition {
   const missing = missingProtocolHeaders('read', status, headers);
-  if (missing)
+  const offset = headers.get(Header.nextOffset);
+  if (missing || offset === null)
     throw notProtocolAnswer({
       url,
       status,
       contentType: headers.get(Header.contentType),
-      missing,
+      missing: missing ?? Header.nextOffset,
       offset: requestedOffset,
     });
-  const offset = headers.get(Header.nextOffset)!;
   const closed = isTrueFlag(headers.get(Header.closed));
   return {
     offset,

@@ -1,4 +1,4 @@
-import { distinctUntilChanged, filter, fromEvent, map, merge, Observable, of, share } from 'rxjs';
+import { distinctUntilChanged, EMPTY, filter, fromEvent, map, merge, Observable, of, share } from 'rxjs';
 
 /** The part of `BroadcastChannel` that cross-tab sharing uses. */
 export interface ChannelLike {
@@ -43,7 +43,7 @@ export function pageActive(doc: LifecycleTarget | undefined, win: LifecycleTarge
           filter((event) => !persistedOnly || (event as { readonly persisted?: boolean }).persisted === true),
           map(() => active),
         )
-      : of<boolean>();
+      : EMPTY;
   return merge(
     of(true),
     on(doc, 'freeze', false),
