@@ -1,10 +1,13 @@
 // Catch-up read of 100k JSON messages (~100 B each): ours vs @durable-streams/client's
 // jsonStream() vs a bare fetch + JSON.parse loop (the limit), in one run on one server.
+// BENCH_BASELINE (see baseline.mjs) then compares reads with another build, paired (read-baseline.mjs).
 import { stream as refStream } from '@durable-streams/client';
 import { DurableStreamsClient, readJson } from 'durable-streams-rx';
 import { undiciTransport } from 'durable-streams-rx/undici';
 import { lastValueFrom, reduce } from 'rxjs';
+import { loadBaseline } from './baseline.mjs';
 import { median, message, table, uniquePath } from './harness.mjs';
+import { compareWithBaseline } from './read-baseline.mjs';
 
 const COUNT = Number(process.env.BENCH_READ_COUNT ?? 100_000);
 
@@ -46,7 +49,8 @@ async function reference(url) {
   return items;
 }
 
-export async function run({ base }) {
+export async function run(server) {
+  const { base } = server;
   const path = uniquePath('bench-read');
   const url = `${base}/${path}`;
   await fill(url);
@@ -74,5 +78,7 @@ export async function run({ base }) {
   const vsBare = bare.ms / mine.ms;
   console.log(`  ratio vs @durable-streams/client: ${vsReference.toFixed(1)}x faster (target >= 10x)`);
   console.log(`  ratio vs bare loop:               ${vsBare.toFixed(2)}x of the limit (target >= 0.8x)`);
+  const baseline = await loadBaseline();
+  if (baseline) await compareWithBaseline(server, path, COUNT, baseline);
   return { vsReference, vsBare };
 }

@@ -3,14 +3,26 @@ import { resolveStreamUrl } from '../protocol/url.js';
 import { defaultTransport } from '../transport/default-transport.js';
 import { resolveClientOptions, type DurableStreamsClientOptions } from '../http/client-options.js';
 import type { DurableStream } from '../http/stream-handle.js';
-import { RequestExecutor } from '../http/request-executor.js';
-import { registerClientExecutor } from '../http/client-executor.js';
+import { clientRuntime, type ClientRuntime } from '../http/client-runtime.js';
 import { newStream } from '../operations/new-stream.js';
 
 /** Options of `client.stream()`. */
 export interface StreamHandleOptions {
   /** The stream's content type, when known: saves a HEAD before the first append. */
   readonly contentType?: string;
+}
+
+/**
+ * Internal, exported from no entry: the runtime of a client made by this
+ * SDK (the subscriptions entry builds on it), undefined for anything else.
+ * The one reader of the client's private field besides the client itself:
+ * nothing of the runtime is on the client's public surface, and no table
+ * outside the client holds it. (A `#private` field would need a static
+ * block that every bundle with a client keeps; this function is shaken
+ * out of bundles that never ask.)
+ */
+export function clientRuntimeOf(client: unknown): ClientRuntime | undefined {
+  return client instanceof DurableStreamsClient ? (client as unknown as { runtime: ClientRuntime }).runtime : undefined;
 }
 
 /**
@@ -24,11 +36,11 @@ export interface StreamHandleOptions {
  * ```
  */
 export class DurableStreamsClient {
-  private readonly http: RequestExecutor;
+  /** Everything the client's streams share; reached by the SDK's other entries through {@link clientRuntimeOf}. */
+  private readonly runtime: ClientRuntime;
 
   constructor(options: DurableStreamsClientOptions = {}) {
-    this.http = new RequestExecutor(resolveClientOptions(options, defaultTransport));
-    registerClientExecutor(this, this.http);
+    this.runtime = clientRuntime(resolveClientOptions(options, defaultTransport));
   }
 
   /**
@@ -42,10 +54,10 @@ export class DurableStreamsClient {
     }
     let url: string;
     try {
-      url = resolveStreamUrl(this.http.options.baseUrl, urlOrPath);
+      url = resolveStreamUrl(this.runtime.options.baseUrl, urlOrPath);
     } catch (error) {
       throw new InvalidArgumentError((error as Error).message);
     }
-    return newStream<T>(this.http, url, options.contentType);
+    return newStream<T>(this.runtime, url, options.contentType);
   }
 }

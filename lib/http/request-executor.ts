@@ -2,7 +2,6 @@ import { defer, from, switchMap, type MonoTypeOperatorFunction, type Observable,
 import { InvalidArgumentError } from '../errors/client-errors.js';
 import { commonErrorFromResponse } from '../errors/common-error-from-response.js';
 import { headerProblem } from '../protocol/headers.js';
-import { connectivity, type Connectivity } from '../retry/connectivity.js';
 import type { RetryConfig } from '../retry/retry-config.js';
 import { retryableFor, type RetrySafety } from '../retry/retry-safety.js';
 import { retryWithBackoff } from '../retry/retry-with-backoff.js';
@@ -21,17 +20,18 @@ const NOT_RETRIED_UNSAFE =
   'Not retried: the server may have applied it, and repeating it could apply it twice. ' +
   "A plain append is at-most-once; `delivery: 'at-least-once'` retries it anyway, an idempotent producer retries without duplicates";
 
-/** The request executor under every operation: dynamic values, exchange, typed errors, retry. */
+/**
+ * The request executor under every operation: dynamic values, exchange,
+ * typed errors, retry. It runs requests with the client's options and hands
+ * them to no one: what a layer needs of the options comes in the client's
+ * runtime (`ClientRuntime.options`), not through the executor.
+ */
 export class RequestExecutor {
-  /** The platform's network signals, one set of listeners and one clock check for all the client's reads. */
-  readonly connectivity: Connectivity;
   /** The last URL {@link trusts} looked at, and its answer: a stream's requests all go to one URL. */
   private lastUrl = '';
   private lastTrusted = false;
 
-  constructor(readonly options: ResolvedClientOptions) {
-    this.connectivity = connectivity(undefined, options.scheduler);
-  }
+  constructor(private readonly options: ResolvedClientOptions) {}
 
   /** One attempt: evaluates dynamic headers and params, sends, maps error statuses. */
   attempt<T>(

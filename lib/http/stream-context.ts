@@ -1,6 +1,7 @@
 import type { Observable, SchedulerLike } from 'rxjs';
 import type { Connectivity } from '../retry/connectivity.js';
 import type { RetryConfig } from '../retry/retry-config.js';
+import type { ClientRuntime } from './client-runtime.js';
 import type { DynamicRecord } from './dynamic-values.js';
 import type { ReadDecorator } from './read-decorator.js';
 import type { RequestExecutor } from './request-executor.js';
@@ -16,14 +17,18 @@ export interface RequestOptions {
 }
 
 /**
- * What the read path and the producer need of a stream handle. They take
- * this, not the handle, so no module imports the handle back (no cycles),
- * and they find here what they build on rather than in the executor's options.
+ * What the operations, the read path and the producer need of a stream
+ * handle: its URL and content type, and its client's runtime. They take
+ * this, not the handle, so no module imports the handle back (no cycles).
+ * The runtime's executor, timers, retry policy and network signals are
+ * named here too, for the two layers that use them on every request.
  */
 export interface StreamContext {
   /** The stream's absolute URL. */
   readonly url: string;
-  /** Performs the stream's requests. */
+  /** The client's runtime: its options, and the parts its reads share (see {@link ClientRuntime}). */
+  readonly runtime: ClientRuntime;
+  /** Performs the stream's requests (the runtime's executor). */
   readonly http: RequestExecutor;
   /** Timers of backoff and timeouts (tests pass a TestScheduler); undefined for rxjs's `asyncScheduler`. */
   readonly scheduler: SchedulerLike | undefined;
@@ -45,22 +50,13 @@ export interface StreamContext {
   contentType(options?: Pick<RequestOptions, 'headers' | 'params'>): Observable<string>;
 }
 
-/** The context of the stream at `url`: its requests run by `http`, with the client's scheduler, timeout and retry policy. */
+/** The context of the stream at `url` of the client whose runtime is `runtime`. */
 export function streamContext(
   url: string,
-  http: RequestExecutor,
+  runtime: ClientRuntime,
   contentType: StreamContext['contentType'],
 ): StreamContext {
-  const { scheduler, timeoutMs, retry, liveMaxRetries, decorateRead } = http.options;
-  return {
-    url,
-    http,
-    scheduler,
-    timeoutMs,
-    retry,
-    liveMaxRetries,
-    connectivity: http.connectivity,
-    decorateRead,
-    contentType,
-  };
+  const { http, connectivity, options } = runtime;
+  const { scheduler, timeoutMs, retry, liveMaxRetries, decorateRead } = options;
+  return { url, runtime, http, scheduler, timeoutMs, retry, liveMaxRetries, connectivity, decorateRead, contentType };
 }

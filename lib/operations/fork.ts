@@ -64,10 +64,10 @@ export function forkStream<T = unknown>(
 ): Observable<ForkResult<T>> {
   const source = streamInternals(stream);
   return defer(() => {
-    const { http } = source.context;
+    const { runtime } = source.context;
     let targetUrl: string;
     try {
-      targetUrl = resolveStreamUrl(http.options.baseUrl ?? new URL(stream.url).origin, target);
+      targetUrl = resolveStreamUrl(runtime.options.baseUrl ?? new URL(stream.url).origin, target);
     } catch (error) {
       return throwError(() => new InvalidArgumentError((error as Error).message, stream.url));
     }
@@ -77,7 +77,7 @@ export function forkStream<T = unknown>(
       options,
       (response) => {
         const result = createResult(response, options.contentType ?? source.knownContentType ?? DEFAULT_CONTENT_TYPE);
-        return { ...result, stream: newStream<T>(http, targetUrl, result.contentType) };
+        return { ...result, stream: newStream<T>(runtime, targetUrl, result.contentType) };
       },
       'idempotent',
       'create',

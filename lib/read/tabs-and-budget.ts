@@ -1,7 +1,6 @@
 import { switchMap, type Observable, type SchedulerLike } from 'rxjs';
 import type { DurableStreamError } from '../errors/durable-stream-error.js';
-import type { resolveDynamic } from '../http/dynamic-values.js';
-import type { StreamContext } from '../http/stream-context.js';
+import type { DynamicRecord, resolveDynamic } from '../http/dynamic-values.js';
 import type { Checkpoint } from '../protocol/offset.js';
 import { budgetedOpen, type BudgetedOpen } from './budget/budgeted-open.js';
 import type { BudgetSizeOf } from './budget/budget-size.js';
@@ -11,7 +10,7 @@ import { crossTabEnvironment } from './cross-tab/environment.js';
 import type { CrossTabGlobals } from './cross-tab/platform.js';
 import { tailName } from './cross-tab/tail-name.js';
 import type { OpenRequest } from './read-step.js';
-import type { ResolvedReadOptions } from './resolve-read-options.js';
+import type { TailRead } from './client-reads.js';
 import type { TailSnapshot } from './shared/tail-snapshot.js';
 
 /*
@@ -24,7 +23,8 @@ import type { TailSnapshot } from './shared/tail-snapshot.js';
  * never loads it, and where it is needed it loads while the read catches up.
  *
  * It imports no module of the read path's initial chunks: what it needs of
- * them is lent (`ReadPathLoan`), and type imports are erased. A module it
+ * them is lent (`ReadPathLoan`), and type imports are erased. The read path
+ * composes it into a client's reads once (`client-reads.ts`). A module it
  * shared with them would go into a chunk of its own, splitting the initial
  * code into two files, in every app, even one that never reads (a bundler
  * makes the chunk for this module wherever the read path is in the graph).
@@ -36,31 +36,33 @@ export interface ReadPathLoan {
   readonly globals: CrossTabGlobals;
   readonly resolveDynamic: typeof resolveDynamic;
   readonly errorType: typeof DurableStreamError;
+  /** The client's headers and params on requests to `url`: none where the client does not trust its origin. */
+  readonly credentials: (
+    url: string,
+  ) => { readonly headers?: DynamicRecord; readonly params?: DynamicRecord } | undefined;
 }
 
 /**
  * How a read opens its client's tail across tabs: the tail of the tab that
  * holds the tail's lock, which opens `local` (see `crossTabTail`); named by
- * what the requests carry.
+ * what the requests carry, so tabs share only what they would send alike.
  */
 export function crossTabOpen<P>(
-  ctx: StreamContext,
-  options: ResolvedReadOptions,
-  payload: string,
+  read: TailRead,
   local: (start: Checkpoint) => Observable<TailSnapshot<P>>,
   loan: ReadPathLoan,
 ): (start: Checkpoint) => Observable<TailSnapshot<P>> {
   const env = crossTabEnvironment(loan.globals, loan.errorType);
-  // The client's own go only to the origins it trusts, as the requests do.
-  const trusted = ctx.http.trusts(ctx.url);
+  const { url, payload, options } = read;
+  const client = loan.credentials(url);
   return (start) =>
     tailName(
       {
-        url: ctx.url,
+        url,
         payload,
         live: String(options.live),
-        headers: [trusted ? ctx.http.options.headers : undefined, options.headers],
-        params: [trusted ? ctx.http.options.params : undefined, options.params],
+        headers: [client?.headers, options.headers],
+        params: [client?.params, options.params],
         rest: JSON.stringify([
           options.retry,
           options.longPollTimeoutMs,

@@ -10,10 +10,9 @@ import {
   throwError,
   type Observable,
 } from 'rxjs';
-import type { DurableStreamsClient } from '../client/durable-streams-client.js';
+import { clientRuntimeOf, type DurableStreamsClient } from '../client/durable-streams-client.js';
 import { InvalidArgumentError } from '../errors/client-errors.js';
 import { StreamExistsError } from '../errors/http-errors.js';
-import { clientExecutor } from '../http/client-executor.js';
 import type { ResolvedClientOptions } from '../http/client-options.js';
 import type { RequestOptions } from '../http/stream-context.js';
 import { createStream } from '../operations/create.js';
@@ -62,23 +61,23 @@ export interface AckOptions extends RequestOptions {
  */
 export class SubscriptionHandle {
   private readonly requests: SubscriptionRequests;
-  private readonly executorOptions: ResolvedClientOptions;
+  private readonly clientOptions: ResolvedClientOptions;
 
   constructor(
     private readonly client: DurableStreamsClient,
     /** The subscription's id. */
     readonly id: string,
   ) {
-    const executor = clientExecutor(client);
-    if (executor === undefined) throw new InvalidArgumentError('subscription(client, id) needs a DurableStreamsClient');
+    const runtime = clientRuntimeOf(client);
+    if (runtime === undefined) throw new InvalidArgumentError('subscription(client, id) needs a DurableStreamsClient');
     checkName('subscription id', id, 'subscription(client, id)');
-    const baseUrl = executor.options.baseUrl;
+    const baseUrl = runtime.options.baseUrl;
     if (baseUrl === undefined)
       throw new InvalidArgumentError(
         `subscription '${id}': the client needs a baseUrl, the server's stream root (e.g. http://host:4437/v1/stream)`,
       );
-    this.requests = new SubscriptionRequests(executor, baseUrl, id);
-    this.executorOptions = executor.options;
+    this.requests = new SubscriptionRequests(runtime.http, baseUrl, id);
+    this.clientOptions = runtime.options;
   }
 
   /** The subscription's control URL, `{baseUrl}/__ds/subscriptions/{id}`. */
@@ -174,13 +173,13 @@ export class SubscriptionHandle {
    */
   process(options: ProcessOptions, handler: WakeHandler): Observable<WakeOutcome> {
     const { client, requests } = this;
-    const { executorOptions } = this;
+    const { clientOptions } = this;
     return pullWakeWorker(
       {
         id: this.id,
         url: requests.url,
-        scheduler: executorOptions.scheduler ?? asyncScheduler,
-        retry: executorOptions.retry,
+        scheduler: clientOptions.scheduler ?? asyncScheduler,
+        retry: clientOptions.retry,
         claim: (worker) => requests.claim(worker),
         control: {
           ack: (wake, acks, done) => requests.ack(wake, acks, done),

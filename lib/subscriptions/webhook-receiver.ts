@@ -15,9 +15,9 @@ import {
   type SchedulerLike,
   type Subscription as RxSubscription,
 } from 'rxjs';
-import type { DurableStreamsClient } from '../client/durable-streams-client.js';
+import { clientRuntimeOf, type DurableStreamsClient } from '../client/durable-streams-client.js';
 import { InvalidArgumentError } from '../errors/client-errors.js';
-import { clientExecutor } from '../http/client-executor.js';
+import type { ClientRuntime } from '../http/client-runtime.js';
 import { RequestExecutor } from '../http/request-executor.js';
 import { runWake } from './run-wake.js';
 import { SubscriptionRequests } from './subscription-requests.js';
@@ -72,6 +72,7 @@ export class WebhookReceiver {
   private readonly finished = new Set<string>();
   private readonly leases = new Map<string, Observable<number>>();
   private readonly verifier: Pick<WebhookVerifier, 'verify'>;
+  private readonly runtime: ClientRuntime;
   private readonly executor: RequestExecutor;
   private readonly baseUrl: string;
   private readonly scheduler: SchedulerLike;
@@ -82,25 +83,32 @@ export class WebhookReceiver {
     private readonly client: DurableStreamsClient,
     private readonly options: WebhookReceiverOptions,
   ) {
-    const executor = clientExecutor(client);
-    if (executor === undefined)
+    const runtime = clientRuntimeOf(client);
+    if (runtime === undefined)
       throw new InvalidArgumentError('webhookReceiver(client, options) needs a DurableStreamsClient');
-    if (executor.options.baseUrl === undefined)
+    if (runtime.options.baseUrl === undefined)
       throw new InvalidArgumentError("webhookReceiver(): the client needs a baseUrl, the server's stream root");
     checkReceiverOptions(options);
-    this.executor = executor;
-    this.baseUrl = executor.options.baseUrl;
-    this.scheduler = executor.options.scheduler ?? asyncScheduler;
+    this.runtime = runtime;
+    this.executor = runtime.http;
+    this.baseUrl = runtime.options.baseUrl;
+    this.scheduler = runtime.options.scheduler ?? asyncScheduler;
     this.verifier =
       options.verifier ??
       new WebhookVerifier({
         jwksUrl: `${this.baseUrl.replace(/\/+$/, '')}/__ds/jwks.json`,
-        transport: executor.options.transport,
+        transport: runtime.options.transport,
       });
     this.claims =
       options.claimStream === undefined
         ? undefined
-        : new WakeClaims(executor, this.baseUrl, options.claimStream, globalThis.crypto.randomUUID(), ADMISSION_RETRY);
+        : new WakeClaims(
+            runtime.http,
+            this.baseUrl,
+            options.claimStream,
+            globalThis.crypto.randomUUID(),
+            ADMISSION_RETRY,
+          );
     this.outcomes = this.outcomeSubject.asObservable();
     this.listener = webhookListener((body, header) => this.handle(body, header), {
       maxBodyBytes: options.maxBodyBytes ?? 1024 * 1024,
@@ -240,7 +248,7 @@ export class WebhookReceiver {
     }
     const executor = sameOrigin
       ? this.executor
-      : new RequestExecutor({ ...this.executor.options, headers: undefined, params: undefined });
+      : new RequestExecutor({ ...this.runtime.options, headers: undefined, params: undefined });
     return new SubscriptionRequests(executor, this.baseUrl, notification.subscriptionId);
   }
 

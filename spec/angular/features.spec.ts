@@ -1,3 +1,5 @@
+/* eslint-disable @typescript-eslint/no-unsafe-class-instance-assignment --
+   Injector.NULL stands in for the platform injector a bootstrap gives, as in Angular's own tests */
 import '@angular/compiler'; // PlatformLocation is partially compiled: JIT-linked in specs
 import { PlatformLocation } from '@angular/common';
 import {
@@ -19,7 +21,7 @@ import {
 import { DurableStreamsTestingController, provideDurableStreamsTesting } from '../../lib/angular/testing/index';
 import type { HttpTransport } from '../../lib/index';
 import { appendJson, streamExists } from '../../lib/index';
-import { clientExecutor } from '../../lib/http/client-executor';
+import { clientRuntimeOf } from '../../lib/client/durable-streams-client';
 
 function environment(...providers: Array<Provider | EnvironmentProviders>): EnvironmentInjector {
   return createEnvironmentInjector(providers, Injector.NULL as EnvironmentInjector);
@@ -52,7 +54,7 @@ describe('provideDurableStreams() features', () => {
 
   it('withCrossTabSharing(false) turns the client option shareAcrossTabs off, and wins over the options', () => {
     const effective = (injector: EnvironmentInjector) =>
-      clientExecutor(injector.get(DurableStreamsClient))!.options.shareAcrossTabs;
+      clientRuntimeOf(injector.get(DurableStreamsClient))!.options.shareAcrossTabs;
     expect(effective(environment(provideDurableStreams({}, withCrossTabSharing(false))))).toBe(false);
     expect(effective(environment(provideDurableStreams({ shareAcrossTabs: true }, withCrossTabSharing(false))))).toBe(
       false,
@@ -77,13 +79,13 @@ describe('provideDurableStreams() features', () => {
       location('https://app.example:8443/feed?x=1'),
       provideDurableStreams({ baseUrl: '/v1/stream' }),
     ).get(DurableStreamsClient);
-    expect(clientExecutor(client)!.options.baseUrl).toBe('https://app.example:8443/v1/stream');
+    expect(clientRuntimeOf(client)!.options.baseUrl).toBe('https://app.example:8443/v1/stream');
     expect(client.stream('chat/1').url).toBe('https://app.example:8443/v1/stream/chat/1');
     const absolute = environment(
       location('https://app.example/'),
       provideDurableStreams({ baseUrl: 'http://api.example/v1/stream' }),
     ).get(DurableStreamsClient);
-    expect(clientExecutor(absolute)!.options.baseUrl).toBe('http://api.example/v1/stream');
+    expect(clientRuntimeOf(absolute)!.options.baseUrl).toBe('http://api.example/v1/stream');
   });
 
   it('reports a baseUrl path where no origin is known, as the client does', () => {

@@ -1,3 +1,5 @@
+/* eslint-disable @typescript-eslint/no-unsafe-class-instance-assignment --
+   Injector.NULL stands in for the platform injector a bootstrap gives, as in Angular's own tests */
 import '@angular/compiler'; // PlatformLocation is partially compiled: JIT-linked in specs
 import {
   createEnvironmentInjector,
@@ -26,7 +28,7 @@ import {
 import { InvalidArgumentError } from '../../lib/errors/client-errors';
 import type { HttpRequest, HttpTransport } from '../../lib/transport/http-transport';
 import { streamBase, uniquePath } from '../support/real-server';
-import { clientExecutor } from '../../lib/http/client-executor';
+import { clientRuntimeOf } from '../../lib/client/durable-streams-client';
 
 /** A root environment injector, as `bootstrapApplication` makes one. */
 function environment(...providers: Array<Provider | EnvironmentProviders>): EnvironmentInjector {
@@ -54,8 +56,8 @@ describe('provideDurableStreams', () => {
     expect(DurableStreamsClient).toBe(CoreClient);
     expect(client).toBeInstanceOf(CoreClient);
     expect(injector.get(DurableStreamsClient)).toBe(client);
-    expect(clientExecutor(client)!.options.baseUrl).toBe('http://streams.test/v1/stream');
-    expect(clientExecutor(client)!.options.timeoutMs).toBe(1234);
+    expect(clientRuntimeOf(client)!.options.baseUrl).toBe('http://streams.test/v1/stream');
+    expect(clientRuntimeOf(client)!.options.timeoutMs).toBe(1234);
     expect(client.stream('chat/1').url).toBe('http://streams.test/v1/stream/chat/1');
     injector.destroy();
   });
@@ -67,7 +69,7 @@ describe('provideDurableStreams', () => {
       provideDurableStreams(() => ({ baseUrl: `${inject(API)}/v1/stream` })),
     );
     expect(injector.get(DURABLE_STREAMS_OPTIONS)).toEqual({ baseUrl: 'http://from-config.test/v1/stream' });
-    expect(clientExecutor(injector.get(DurableStreamsClient))!.options.baseUrl).toBe(
+    expect(clientRuntimeOf(injector.get(DurableStreamsClient))!.options.baseUrl).toBe(
       'http://from-config.test/v1/stream',
     );
   });
@@ -80,7 +82,7 @@ describe('provideDurableStreams', () => {
       );
       await expect(firstValueFrom(streamExists(client.stream('missing')))).resolves.toBe(false);
       expect(fetchSpy).toHaveBeenCalledTimes(1);
-      expect(String(fetchSpy.mock.calls[0][0])).toBe('http://streams.test/v1/stream/missing');
+      expect(String(fetchSpy.mock.calls[0][0] as URL | string)).toBe('http://streams.test/v1/stream/missing');
     } finally {
       fetchSpy.mockRestore();
     }

@@ -6,6 +6,7 @@ import { DEFAULT_RETRY } from '../../lib/retry/retry-config';
 export function offlineContext(url: string, contentType: Observable<string> = of('application/json')): StreamContext {
   return {
     url,
+    runtime: undefined as never,
     http: undefined as never,
     scheduler: undefined,
     timeoutMs: 30_000,

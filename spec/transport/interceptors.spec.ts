@@ -13,7 +13,7 @@ import {
   type HttpTransport,
   type TransportInterceptor,
 } from '../../lib/index';
-import { clientExecutor } from '../../lib/http/client-executor';
+import { clientRuntimeOf } from '../../lib/client/durable-streams-client';
 import { memoryResponse } from '../support/memory-response';
 
 /**
@@ -253,16 +253,16 @@ describe('transport interceptors', () => {
 
   it('cost nothing when none are given: the client uses the transport itself', () => {
     const { transport } = memoryTransport();
-    expect(clientExecutor(new DurableStreamsClient({ transport }))!.options.transport).toBe(transport);
-    expect(clientExecutor(clientWith(transport, []))!.options.transport).toBe(transport);
+    expect(clientRuntimeOf(new DurableStreamsClient({ transport }))!.options.transport).toBe(transport);
+    expect(clientRuntimeOf(clientWith(transport, []))!.options.transport).toBe(transport);
   });
 
   it('keep what the transport says about reporting sent requests', () => {
     const { transport } = memoryTransport();
     const passing: TransportInterceptor = (request, next) => next(request);
     expect(
-      clientExecutor(clientWith({ ...transport, reportsSent: true }, [passing]))!.options.transport.reportsSent,
+      clientRuntimeOf(clientWith({ ...transport, reportsSent: true }, [passing]))!.options.transport.reportsSent,
     ).toBe(true);
-    expect(clientExecutor(clientWith(transport, [passing]))!.options.transport.reportsSent).toBeFalsy();
+    expect(clientRuntimeOf(clientWith(transport, [passing]))!.options.transport.reportsSent).toBeFalsy();
   });
 });

@@ -3,8 +3,9 @@ import type { Checkpoint } from '../../protocol/offset.js';
 import { startSnapshot, type TailSnapshot } from './tail-snapshot.js';
 
 /**
- * The live tails running for one client, one per key (a stream and what
- * its requests carry; see `shareKey`). A tail is one live read shared with
+ * The live tails running for one client (the read path's part of its
+ * runtime keeps one), one per key (a stream and what its requests carry;
+ * see `shareKeys`). A tail is one live read shared with
  * `share()`: its first subscriber starts it from its own offset, every
  * later one gets the latest snapshot at once (a `BehaviorSubject`), then the
  * steps as they come; the last one out aborts its request
@@ -54,13 +55,4 @@ export class TailRegistry {
     this.tails.set(key, tail);
     return tail;
   }
-}
-
-const registries = new WeakMap<object, TailRegistry>();
-
-/** The registry of `owner` (a client's request executor): tails are shared within one client only. */
-export function tailRegistryOf(owner: object): TailRegistry {
-  let registry = registries.get(owner);
-  if (!registry) registries.set(owner, (registry = new TailRegistry()));
-  return registry;
 }

@@ -3,7 +3,7 @@ import { TestScheduler } from 'rxjs/testing';
 import { NetworkError } from '../../../lib/errors/client-errors';
 import type { Checkpoint } from '../../../lib/protocol/offset';
 import type { ReadStep } from '../../../lib/read/read-step';
-import { TailRegistry, tailRegistryOf } from '../../../lib/read/shared/tail-registry';
+import { TailRegistry } from '../../../lib/read/shared/tail-registry';
 import { tailSnapshots } from '../../../lib/read/shared/tail-snapshot';
 
 const step = (offset: string, payload = 'x'): ReadStep<string> => ({ payload, offset, upToDate: true, closed: false });
@@ -132,11 +132,5 @@ describe('TailRegistry (virtual time)', () => {
       scheduler.flush();
       expectSubscriptions(source.subscriptions).toBe('^');
     });
-  });
-
-  it("keeps one registry per owner (a client's executor)", () => {
-    const owner = {};
-    expect(tailRegistryOf(owner)).toBe(tailRegistryOf(owner));
-    expect(tailRegistryOf({})).not.toBe(tailRegistryOf(owner));
   });
 });
