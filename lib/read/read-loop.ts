@@ -22,17 +22,21 @@ import {
   type ObservableInput,
   type SchedulerLike,
 } from 'rxjs';
+import { TimeoutError } from '../errors/client-errors.js';
 import { ProtocolError } from '../errors/protocol-error.js';
 import type { DurableStreamError } from '../errors/durable-stream-error.js';
 import { reconnectsOpenRequests, type Connectivity } from '../retry/connectivity.js';
 import { backoffDelay } from '../retry/retry-with-backoff.js';
+import { boundSilence } from './bound-silence.js';
 import { connectionStateTeller } from './connection-state.js';
+import { LIVENESS_FACTOR } from './liveness.js';
 import type { ResolvedReadOptions } from './resolve-read-options.js';
 import type { OpenRequest, ReadStep } from './read-step.js';
 import {
   connectionStateOf,
   initialReadState,
   isFinished,
+  livenessBound,
   mayFallBackFromSse,
   nextRequest,
   reduceRead,
@@ -108,6 +112,9 @@ export function readLoop<P>(open: OpenRequest<P>, config: ReadLoopConfig<P>): Ob
     const tellPosition = () => states.tell(connectionStateOf(state, options.live));
     states.tell({ status: 'connecting' });
 
+    // The last live request left for silence (past its liveness bound): a retry of this error follows a cut, not a failure.
+    let silenced: TimeoutError | undefined;
+
     // Live requests in a row that came back at once with nothing new: a
     // server or proxy that answers a long-poll with an immediate 204, or ends
     // SSE at once, is polled with backoff instead of in a tight loop.
@@ -117,6 +124,8 @@ export function readLoop<P>(open: OpenRequest<P>, config: ReadLoopConfig<P>): Ob
       const request = nextRequest(state, options.live);
       const { kind } = request;
       const startedAt = scheduler.now();
+      // Since when the server has been silent: a long-poll's wait starts when it is sent, an SSE connection's after its first event.
+      let provedAt = kind === 'sse' ? undefined : startedAt;
       let progressed = false;
       const source = open(request);
       const guarded =
@@ -145,7 +154,10 @@ export function readLoop<P>(open: OpenRequest<P>, config: ReadLoopConfig<P>): Ob
         // Stop at EOF at once, without waiting for the server to end the connection.
         takeWhile((step) => !step.closed, true),
         map((step) => {
-          const emit = apply({ type: 'step', step, kind, hasData: !config.isEmpty(step.payload) });
+          const now = scheduler.now();
+          const waitedMs = provedAt === undefined ? undefined : now - provedAt;
+          provedAt = now;
+          const emit = apply({ type: 'step', step, kind, hasData: !config.isEmpty(step.payload), waitedMs });
           if (state.repeatedData) throw repeatedDataError(url, state);
           if (state.stalls >= MAX_STALLED_ANSWERS) throw stalledError(url, state);
           if (emit) progressed = true;
@@ -154,6 +166,12 @@ export function readLoop<P>(open: OpenRequest<P>, config: ReadLoopConfig<P>): Ob
         }),
         // An SSE connection whose offset went backwards is left: the data that follows would repeat what was delivered.
         takeWhile(() => !state.wentBackwards),
+        // Silent past what the server's keep-alives promise: presumed dead (a proxy may hold a connection to a dead server).
+        boundSilence(
+          () => livenessBound(state, kind, options),
+          scheduler,
+          (ms) => (silenced = silenceError(url, kind, ms)),
+        ),
         tap({
           complete: () => {
             const quick = scheduler.now() - startedAt < IDLE_RESPONSE_MS;
@@ -176,7 +194,7 @@ export function readLoop<P>(open: OpenRequest<P>, config: ReadLoopConfig<P>): Ob
         onError: options.onError,
         retryWith: (overrides) => apply({ type: 'retry-with', overrides }),
         onRetry: (error, attempt, delayMs) => {
-          apply({ type: 'connection-lost' });
+          apply({ type: 'connection-lost', silentMs: silenced && error === silenced ? silenced.timeoutMs : undefined });
           // Only retryable DurableStreamErrors (or ones onError chose to retry) are retried.
           states.tell(
             isOffline()
@@ -226,5 +244,17 @@ function repeatedDataError(url: string, state: ReadState): ProtocolError {
     hint:
       'None of it was delivered and the read stopped. Offsets must advance with data (PROTOCOL.md 8); a cache ' +
       'or proxy that ignores the query string answers this way: key it on the full URL, offset included',
+  });
+}
+
+/** A live request left after `ms` without a sign of life: retried like any timeout, from the last offset. */
+function silenceError(url: string, kind: string, ms: number): TimeoutError {
+  return new TimeoutError({
+    url,
+    timeoutMs: ms,
+    phase: kind === 'sse' ? 'body' : 'response',
+    hint:
+      `No sign of life for ${LIVENESS_FACTOR}x the server's keep-alive interval: presumed dead (a proxy may hold ` +
+      'the connection); left, and retried from the last offset',
   });
 }

@@ -56,7 +56,10 @@ export interface ReadOptions extends RequestOptions {
   /**
    * Longest wait for the headers of a long-poll response, ms. Must exceed
    * the server's long-poll wait (30 s on the reference server). Default:
-   * the client's `timeoutMs` + 60 000.
+   * the client's `timeoutMs` + 60 000. Unless set, a long-poll is also left
+   * once silent for 1.5 times the interval at which the server was seen to
+   * answer idle long-polls (at least 5 s): a server that died behind a proxy
+   * holding the connection. Set, it is the only bound.
    */
   readonly longPollTimeoutMs?: number;
   /**
@@ -67,7 +70,9 @@ export interface ReadOptions extends RequestOptions {
   /**
    * Longest silence on an SSE connection before it is reopened from the
    * last offset, ms: any event (data or control) restarts it. Servers send
-   * a keep-alive control event every long-poll interval. Default: as `longPollTimeoutMs`.
+   * a keep-alive control event every long-poll interval. Default: as
+   * `longPollTimeoutMs`, and, unless set, 1.5 times the keep-alive interval
+   * the read has seen (at least 5 s) once it has seen one.
    */
   readonly sseIdleTimeoutMs?: number;
   /**

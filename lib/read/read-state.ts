@@ -2,8 +2,18 @@ import type { DynamicRecord } from '../http/dynamic-values.js';
 import { Offset, type Checkpoint } from '../protocol/offset.js';
 import type { StreamPosition } from '../protocol/position.js';
 import type { ConnectionState } from './connection-state.js';
+import {
+  answered,
+  heardHeartbeat,
+  leftSilent,
+  livenessBoundMs,
+  requestFailed,
+  unknownLiveness,
+  type Liveness,
+} from './liveness.js';
 import type { LiveMode, ReadRetryWith } from './read-options.js';
 import type { ReadRequest, ReadRequestKind, ReadStep } from './read-step.js';
+import type { ResolvedReadOptions } from './resolve-read-options.js';
 
 /** Where one read subscription stands, and what it sends. Replaced, never mutated, by {@link reduceRead} alone. */
 export interface ReadState extends StreamPosition {
@@ -37,24 +47,37 @@ export interface ReadState extends StreamPosition {
    * taken and the read ends with a `ProtocolError`.
    */
   readonly repeatedData: boolean;
+  /** What the read learned of how often the server proves it is alive, to tell a dead live request from a quiet one. */
+  readonly liveness: Liveness;
 }
 
 /**
  * What changes a read's state:
- * - `step`: a response, or an SSE control event, arrived from a request of `kind`;
+ * - `step`: a response, or an SSE control event, arrived from a request of
+ *   `kind`, `waitedMs` after the request was sent (a long-poll) or after the
+ *   connection's previous event (SSE; none for its first event);
  * - `sse-unavailable`: SSE does not get through (`'auto'` mode): long-poll from now on;
  * - `retry-with`: an `onError` handler asked to retry with these headers and params;
  * - `connection-lost`: a request failed, or the connection is presumed dead
- *   (the machine slept, the network came back): the read catches up with
+ *   (the machine slept, the network came back, or it stayed silent
+ *   `silentMs`, past its liveness bound): the read catches up with
  *   plain requests before it goes live again, which are answered at once
  *   (so it knows at once it is back) and cacheable (so many readers
  *   returning after an outage are cheap).
  */
 export type ReadEvent<P> =
-  | { readonly type: 'step'; readonly step: ReadStep<P>; readonly kind: ReadRequestKind; readonly hasData: boolean }
+  | {
+      readonly type: 'step';
+      readonly step: ReadStep<P>;
+      readonly kind: ReadRequestKind;
+      readonly hasData: boolean;
+      readonly waitedMs?: number | undefined;
+    }
   | { readonly type: 'sse-unavailable' }
   | { readonly type: 'retry-with'; readonly overrides: ReadRetryWith }
-  | { readonly type: 'connection-lost' };
+  | { readonly type: 'connection-lost'; readonly silentMs?: number | undefined };
+
+type StepEvent<P> = Extract<ReadEvent<P>, { type: 'step' }>;
 
 export function initialReadState(
   start: Checkpoint,
@@ -80,6 +103,7 @@ export function initialReadState(
     stalls: 0,
     wentBackwards: false,
     repeatedData: false,
+    liveness: unknownLiveness,
   };
 }
 
@@ -147,19 +171,21 @@ export function reduceRead<P>(
         },
         emit: undefined,
       };
-    case 'connection-lost':
-      return { state: { ...state, caughtUp: false }, emit: undefined };
+    case 'connection-lost': {
+      const liveness =
+        event.silentMs === undefined ? requestFailed(state.liveness) : leftSilent(state.liveness, event.silentMs);
+      return { state: { ...state, caughtUp: false, liveness }, emit: undefined };
+    }
     case 'step':
-      return advance(state, event.step, event.kind, event.hasData);
+      return advance(state, event);
   }
 }
 
 function advance<P>(
   state: ReadState,
-  step: ReadStep<P>,
-  kind: ReadRequestKind,
-  hasData: boolean,
+  event: StepEvent<P>,
 ): { readonly state: ReadState; readonly emit: ReadStep<P> | undefined } {
+  const { step, kind, hasData } = event;
   // Offsets sort lexicographically (PROTOCOL.md 8): one before where the read stands would deliver data twice.
   if (isServerOffset(state.offset) && step.offset < state.offset) {
     return { state: { ...state, stalls: state.stalls + 1, wentBackwards: true }, emit: undefined };
@@ -186,8 +212,45 @@ function advance<P>(
     stalls: stalled ? state.stalls + 1 : 0,
     wentBackwards: false,
     repeatedData: false,
+    liveness: learnLiveness(state, event),
   };
   return { state: next, emit: changed ? (cursor === step.cursor ? step : { ...step, cursor }) : undefined };
+}
+
+/**
+ * An answer is a sign of life; a live one that brought nothing new after a
+ * wait (an idle long-poll's answer, an SSE keep-alive) shows how long the
+ * server waits before it proves it is alive.
+ */
+function learnLiveness<P>(state: ReadState, event: StepEvent<P>): Liveness {
+  const { step, kind, hasData, waitedMs } = event;
+  const liveness = answered(state.liveness);
+  const keepAlive =
+    kind !== 'catch-up' &&
+    state.caughtUp &&
+    !hasData &&
+    step.upToDate &&
+    !step.closed &&
+    step.offset === state.offset &&
+    waitedMs !== undefined;
+  return keepAlive ? heardHeartbeat(liveness, waitedMs) : liveness;
+}
+
+/**
+ * How long the next live request of `kind` may stay silent before the read
+ * presumes it dead, ms: learned (see `livenessBoundMs`), unless the read's
+ * options fixed that kind's timeout; undefined when the request's own
+ * timeout bounds it (nothing learned yet, a fixed option, catch-up).
+ */
+export function livenessBound(
+  state: ReadState,
+  kind: ReadRequestKind,
+  options: Pick<ResolvedReadOptions, 'learnsLiveness' | 'longPollTimeoutMs' | 'sseIdleTimeoutMs'>,
+): number | undefined {
+  if (kind === 'catch-up') return undefined;
+  if (kind === 'sse')
+    return options.learnsLiveness.sse ? livenessBoundMs(state.liveness, options.sseIdleTimeoutMs) : undefined;
+  return options.learnsLiveness.longPoll ? livenessBoundMs(state.liveness, options.longPollTimeoutMs) : undefined;
 }
 
 /** Not one of the sentinels (`-1`, `now`): an offset the server minted, comparable with another. */

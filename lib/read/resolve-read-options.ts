@@ -20,6 +20,12 @@ export interface ResolvedReadOptions {
   readonly longPollTimeoutMs: number;
   readonly sseFallbackTimeoutMs: number;
   readonly sseIdleTimeoutMs: number;
+  /**
+   * Whether a live request's silence is bounded by what the read learns of
+   * the server's keep-alive interval (up to the timeout above), per kind:
+   * unless the read's options set that kind's timeout, which is then fixed.
+   */
+  readonly learnsLiveness: { readonly longPoll: boolean; readonly sse: boolean };
 }
 
 /** Long-poll waits happen before the response headers, so their timeout must outlast the server's wait. */
@@ -97,6 +103,10 @@ export function resolveReadOptions(
       fail,
     ),
     sseIdleTimeoutMs: positive('sseIdleTimeoutMs', options.sseIdleTimeoutMs, longPollTimeoutMs, fail),
+    learnsLiveness: {
+      longPoll: options.longPollTimeoutMs === undefined,
+      sse: options.sseIdleTimeoutMs === undefined,
+    },
   };
 }
 

@@ -68,6 +68,7 @@ export function crossTabOpen<P>(
           options.longPollTimeoutMs,
           options.sseFallbackTimeoutMs,
           options.sseIdleTimeoutMs,
+          options.learnsLiveness,
         ]),
       },
       loan.resolveDynamic,

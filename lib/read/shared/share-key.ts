@@ -47,6 +47,7 @@ export function shareKeys(): ShareKey {
   return ({ url, payload, options }) => {
     const { live, headers, params, onError, retry, longPollTimeoutMs, sseFallbackTimeoutMs, sseIdleTimeoutMs } =
       options;
+    const { learnsLiveness } = options;
     return [
       url,
       payload,
@@ -56,6 +57,7 @@ export function shareKeys(): ShareKey {
       onError ? `onError#${identity(onError)}` : '',
       JSON.stringify(retry),
       `${longPollTimeoutMs}/${sseFallbackTimeoutMs}/${sseIdleTimeoutMs}`,
+      `${learnsLiveness.longPoll}/${learnsLiveness.sse}`,
     ].join('\n');
   };
 }
