@@ -10,8 +10,8 @@ const config: Config = {
   roots: ['<rootDir>/spec'],
   testMatch: ['**/*.spec.ts'],
   transform: { '^.+\\.(t|j)sx?$': swc as never, '^.+\\.mjs$': swc as never },
-  // Angular ships ES modules only (.mjs): compile them to CommonJS for spec/angular.
-  transformIgnorePatterns: ['/node_modules/(?!@angular/)'],
+  // Angular and NgRx ship ES modules only (.mjs): compile them to CommonJS for spec/angular.
+  transformIgnorePatterns: ['/node_modules/(?!@angular/|@ngrx/)'],
   // Source files import siblings with NodeNext-style '.js' suffixes; resolve them to the .ts sources.
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   globalSetup: '<rootDir>/spec/support/global-setup.ts',

@@ -22,5 +22,11 @@ export {
   type StreamResourceMaterializeOptions,
 } from './stream-resource.js';
 export type { StreamResourceStatus } from './read-status.js';
+export {
+  injectStateStore,
+  type InjectStateStoreOptions,
+  type StateStoreRef,
+  type StateStoreStatus,
+} from './inject-state-store.js';
 export { httpClientTransport } from './http-client-transport.js';
 export { DurableStreamsClient } from '../index.js';
