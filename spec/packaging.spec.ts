@@ -45,7 +45,7 @@ function run(file: string, args: readonly string[], cwd: string): Promise<Run> {
       { cwd, maxBuffer: 64 << 20, env: { ...process.env, FORCE_COLOR: '0', NO_COLOR: '1' } },
       (error, stdout, stderr) => {
         const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
-        resolve({ code, stdout: String(stdout), stderr: String(stderr) });
+        resolve({ code, stdout, stderr });
       },
     );
   });
@@ -63,9 +63,10 @@ function reachable(entry: string): { files: Set<string>; packages: Set<string> }
     const source = readFileSync(join(root, file), 'utf8');
     for (const match of source.matchAll(/^(?:import|export)\s+(type\s+)?(?:[^;]*?from\s+)?'([^']+)';/gms)) {
       const [, typeOnly, specifier] = match as unknown as [string, string | undefined, string];
-      if (typeOnly) continue;
-      if (specifier.startsWith('.')) visit(normalize(join(dirname(file), specifier.replace(/\.js$/, '.ts'))));
-      else
+      // A package imported for its types only (`@standard-schema/spec`) is still one the entry's declarations need.
+      if (specifier.startsWith('.')) {
+        if (!typeOnly) visit(normalize(join(dirname(file), specifier.replace(/\.js$/, '.ts'))));
+      } else if (!specifier.startsWith('node:'))
         packages.add(specifier.startsWith('@') ? specifier.split('/').slice(0, 2).join('/') : specifier.split('/')[0]);
     }
   };
@@ -318,7 +319,8 @@ import type { Observable } from 'rxjs';
 
 const client = new DurableStreamsClient({ baseUrl: 'http://localhost:4437/v1/stream', transport: fetchTransport() });
 export const batches: Observable<JsonBatch<{ readonly text: string }>> = readJson<{ readonly text: string }>(client.stream('chat'), { live: 'auto' });
-export const todos: Observable<StateSnapshot<{ todo: { readonly title: string } }>> = readJson(client.stream('todos')).pipe(materialize<{ todo: { readonly title: string } }>({ types: ['todo'] }));
+type Todos = { todo: { readonly title: string } };
+export const todos: Observable<StateSnapshot<Todos>> = readJson(client.stream('todos')).pipe(materialize<Todos>({ types: ['todo'] }));
 `;
       const service = `${read}
 import { idempotentProducer } from 'durable-streams-rx';

@@ -27,7 +27,10 @@ export type StreamStateDefinition = Record<string, CollectionDefinition>;
  * The value type of a collection: its schema's output, or the `T` of a
  * `CollectionDefinition<T>` given without a schema.
  */
-export type EntityOf<D> = D extends { readonly schema: infer S extends StandardSchemaV1 }
+export type EntityOf<D> = D extends {
+  /** A collection's schema, whose output is the value type. */
+  readonly schema: infer S extends StandardSchemaV1;
+}
   ? StandardSchemaV1.InferOutput<S>
   : D extends CollectionDefinition<infer T>
     ? T

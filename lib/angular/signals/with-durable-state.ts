@@ -33,7 +33,10 @@ export interface DurableSync {
 }
 
 /** What {@link withDurableState} adds to a SignalStore's state: each collection by name (entities by key), and `durable`. */
-export type DurableState<Entities extends object> = StateCollections<Entities> & { readonly durable: DurableSync };
+export type DurableState<Entities extends object> = StateCollections<Entities> & {
+  /** Where the read stands. */
+  readonly durable: DurableSync;
+};
 
 /**
  * An NgRx SignalStore feature: the collections of a State Protocol stream
@@ -56,20 +59,23 @@ export function withDurableState<S extends StateSchema>(
   schema: S,
   options: InjectStateStoreOptions<EntitiesOf<S>> = {},
 ) {
-  type Entities = EntitiesOf<S>;
-  const empty = Object.fromEntries(Object.keys(schema).map((name) => [name, {}])) as StateCollections<Entities>;
+  const empty = Object.fromEntries(Object.keys(schema).map((name) => [name, {}])) as StateCollections<EntitiesOf<S>>;
   const sync: DurableSync = { pending: [], status: 'connecting', upToDate: false, error: undefined };
   return signalStoreFeature(
-    withState<DurableState<Entities>>(() => ({ ...empty, durable: sync })),
-    withProps(() => ({ _durableState: injectStateStore(stream(), schema, options) })),
+    withState<DurableState<EntitiesOf<S>>>(() => ({ ...empty, durable: sync })),
+    withProps(() => ({
+      /** The store behind the state (private to the SignalStore). */
+      _durableState: injectStateStore(stream(), schema, options),
+    })),
     withMethods(({ _durableState }) => ({
       /** Applies and writes the changes `recipe` makes; emits `{ txid }` once they are read back. Cold. */
-      mutate: (recipe: (tx: Transaction<Entities>) => void): Observable<MutationResult> => _durableState.mutate(recipe),
+      mutate: (recipe: (tx: Transaction<EntitiesOf<S>>) => void): Observable<MutationResult> =>
+        _durableState.mutate(recipe),
     })),
     withHooks({
       onInit(store) {
         // The generic state's signals defeat patchState's inference; the store is the state's source.
-        const source = store as unknown as WritableStateSource<DurableState<Entities>>;
+        const source = store as unknown as WritableStateSource<DurableState<EntitiesOf<S>>>;
         const subscription = store._durableState.store.state$.subscribe({
           next: (view) =>
             patchState(source, {
@@ -77,9 +83,9 @@ export function withDurableState<S extends StateSchema>(
               durable: { pending: view.pending, status: view.status, upToDate: view.upToDate, error: undefined },
             }),
           error: (failure: unknown) =>
-            patchState(source, (state): Partial<DurableState<Entities>> => {
+            patchState(source, (state): Partial<DurableState<EntitiesOf<S>>> => {
               const error = failure instanceof Error ? failure : new Error(String(failure));
-              return { durable: { ...state.durable, status: 'error', error } } as Partial<DurableState<Entities>>;
+              return { durable: { ...state.durable, status: 'error', error } } as Partial<DurableState<EntitiesOf<S>>>;
             }),
         });
         inject(DestroyRef).onDestroy(() => subscription.unsubscribe());
