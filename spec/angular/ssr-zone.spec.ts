@@ -44,7 +44,7 @@ it('reads outside the Angular zone, and renders the catch-up data over undici wi
   const path = `ssr-zone-${process.pid}`;
   await firstValueFrom(createStream(client.stream(path), { contentType: 'application/json' }));
   await firstValueFrom(appendJson(client.stream(path), 'zoned'));
-  for (const round of [1, 2]) {
+  for (const _round of [1, 2]) {
     const mark = streams.log.length;
     const zones: boolean[] = [];
     // Where each request is made: outside the Angular zone, so its sockets and timers are too.
@@ -71,6 +71,5 @@ it('reads outside the Angular zone, and renders the catch-up data over undici wi
         .filter((request) => request.method === 'GET')
         .map((request) => request.params.get('live')),
     ).toEqual([null]);
-    round;
   }
 });

@@ -261,13 +261,13 @@ describe('streamResource()', () => {
     const read = controller.expectRead('room/x');
     await read.push(['hi', 'there']);
     await fixture.whenStable();
-    expect(fixture.nativeElement.textContent).toBe('live:[hi][there]');
+    expect((fixture.nativeElement as HTMLElement).textContent).toBe('live:[hi][there]');
 
     fixture.componentInstance.room.set('y');
     fixture.detectChanges();
     expect(read.cancelled).toBe(true);
     await controller.expectRead('room/y').push(['new room']);
     await fixture.whenStable();
-    expect(fixture.nativeElement.textContent).toBe('live:[new room]');
+    expect((fixture.nativeElement as HTMLElement).textContent).toBe('live:[new room]');
   });
 });

@@ -63,7 +63,7 @@ describe('producers outlast a server outage (real server, SIGKILL and restart)',
     proxy = await startCuttableProxy(server.url);
   });
   afterAll(async () => {
-    await Promise.all(transports.map((t) => t.close?.()));
+    await Promise.all(transports.map(async (t) => t.close?.()));
     await proxy.close();
     await server.close();
   });

@@ -51,7 +51,7 @@ describe('live reads outlast a server outage (real server, SIGKILL and restart)'
     server = await startRestartableServer({ longPollTimeoutMs: 2_000 });
   });
   afterAll(async () => {
-    await Promise.all(transports.map((t) => t.close?.()));
+    await Promise.all(transports.map(async (t) => t.close?.()));
     await server.close();
   });
 

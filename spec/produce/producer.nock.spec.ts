@@ -49,7 +49,7 @@ describe('IdempotentProducer over HTTP (nock, fetch transport)', () => {
     const matched = match.seq === undefined ? scope : scope.matchHeader('producer-seq', String(match.seq));
     return (match.delayMs ? matched.delay(match.delayMs) : matched).reply(function (uri, body) {
       const recorded: Record<string, string> = {};
-      for (const [name, value] of Object.entries(this.req.headers)) recorded[name.toLowerCase()] = String(value);
+      for (const [name, value] of Object.entries(this.req.headers)) recorded[name.toLowerCase()] = value;
       sent.push({
         headers: recorded,
         body: typeof body === 'string' ? body : JSON.stringify(body),

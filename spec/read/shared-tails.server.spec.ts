@@ -63,7 +63,7 @@ describe.each(transports)('shared tails (%s)', (_name, makeTransport) => {
     result.subscription = read.subscribe({
       next: (b) => items.push(...b.items),
       complete: () => (result.done = true),
-      error: (e) => (result.error = e),
+      error: (e: unknown) => (result.error = e),
     });
     subscriptions.push(result.subscription);
     return result;
@@ -82,7 +82,7 @@ describe.each(transports)('shared tails (%s)', (_name, makeTransport) => {
     for (let n = 0; n < 20; n++) await firstValueFrom(appendJson(stream, n));
     await until(
       () => readers.every((r) => r.items.length === 20),
-      () => `every reader to have 20 (${readers.map((r) => r.items.length)})`,
+      () => `every reader to have 20 (${readers.map((r) => r.items.length).join(',')})`,
     );
     expect(readers.every((r) => r.items.join() === range(0, 20).join())).toBe(true);
     expect((await counts(path)).openLive).toBe(1);
@@ -116,7 +116,11 @@ describe.each(transports)('shared tails (%s)', (_name, makeTransport) => {
     await firstValueFrom(closeStream(stream));
     await until(
       () => first.done && joiners.every((j) => j.reader.done),
-      () => `every read to reach EOF (${joiners.filter((j) => !j.reader.done).map((j) => j.start)})`,
+      () =>
+        `every read to reach EOF (${joiners
+          .filter((j) => !j.reader.done)
+          .map((j) => j.start)
+          .join(',')})`,
     );
     expect(first.items).toEqual(range(30, 90));
     for (const { start, reader } of joiners) expect([start, reader.items]).toEqual([start, range(start, 90)]);

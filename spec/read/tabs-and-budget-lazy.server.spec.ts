@@ -66,7 +66,7 @@ describe('the cross-tab and budget code, loaded on demand', () => {
     for (let n = 0; n < 3; n++) await firstValueFrom(appendJson(writer, n));
     await until(
       () => received.every((items) => items.length === 3),
-      () => `every reader to have 3 (${received.map((items) => items.length)})`,
+      () => `every reader to have 3 (${received.map((items) => items.length).join(',')})`,
     );
     expect(mockLoads.count).toBe(0);
   });
@@ -87,7 +87,7 @@ describe('the cross-tab and budget code, loaded on demand', () => {
       for (let n = 0; n < 5; n++) await firstValueFrom(appendJson(writer, n));
       await until(
         () => received.every((items) => items.length === 5),
-        () => `every reader to have 5 (${received.map((items) => items.length)})`,
+        () => `every reader to have 5 (${received.map((items) => items.length).join(',')})`,
       );
       expect(received).toEqual([
         [0, 1, 2, 3, 4],

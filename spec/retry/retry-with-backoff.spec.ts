@@ -122,7 +122,10 @@ describe('retryWithBackoff (virtual time)', () => {
         attempts++;
         return ts.createColdObservable('a#', { a: attempts }, serverError);
       });
-      const result = source.pipe(retryWithBackoff({ ...noJitter, maxRetries: 1 }, ts), map(String));
+      const result = source.pipe(
+        retryWithBackoff({ ...noJitter, maxRetries: 1 }, ts),
+        map((n) => String(n)),
+      );
       // attempts start at 0, 11, 22, 33 ... (1 frame + 10 ms each): five values by 44ms.
       expectObservable(result, '^ 50ms !').toBe('1 10ms 2 10ms 3 10ms 4 10ms 5', {
         1: '1',

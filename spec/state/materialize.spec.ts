@@ -381,7 +381,7 @@ describe('materialize', () => {
         testScheduler.run(({ cold, expectObservable }) => {
           const source = cold('-a-|', { a: [] });
           expectObservable(
-            source.pipe(materialize<Record<string, unknown>>({ types: ['user', 'presence'], initial: seed() })),
+            source.pipe(materialize<{ [type: string]: unknown }>({ types: ['user', 'presence'], initial: seed() })),
           ).toBe('-s-|', {
             s: state({ user: { 1: alice, 2: bob }, presence: {} }),
           });
@@ -456,7 +456,13 @@ describe('materialize', () => {
       ['an array', [{ 1: alice }], /`initial` must be a plain object/],
       ['a string', 'user', /`initial` must be a plain object/],
       ['a Map', new Map([['user', {}]]), /`initial` must be a plain object/],
-      ['a class instance', new (class Seed {})(), /`initial` must be a plain object/],
+      [
+        'a class instance',
+        new (class Seed {
+          readonly kind = 'seed';
+        })(),
+        /`initial` must be a plain object/,
+      ],
       [
         'a collection that is an array',
         { user: [alice] },

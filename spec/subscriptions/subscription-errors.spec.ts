@@ -106,7 +106,8 @@ describe('subscription errors from the JSON error.code', () => {
     }) as AlreadyClaimedError;
     expect(error).toMatchObject({ currentHolder: 'worker-2', generation: 7 });
     expect(error.message).toBe(
-      `Subscription 'sub-1' is already claimed by worker 'worker-2' (generation 7) (409) (${URL_}/claim). Another worker is processing the pending work; claim again on the next wake event`,
+      `Subscription 'sub-1' is already claimed by worker 'worker-2' (generation 7) (409) (${URL_}/claim). ` +
+        'Another worker is processing the pending work; claim again on the next wake event',
     );
   });
 

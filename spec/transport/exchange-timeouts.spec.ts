@@ -51,7 +51,9 @@ class ScriptedTransport implements HttpTransport {
               stream,
               bytes,
               text: async () => new TextDecoder().decode(await bytes()),
-              dump: async () => void (await lastValueFrom(from(stream()).pipe(toArray())).catch(() => undefined)),
+              dump: async () => {
+                await lastValueFrom(from(stream()).pipe(toArray())).catch(() => undefined);
+              },
             },
           });
           return body;

@@ -13,7 +13,7 @@ jest.setTimeout(60_000);
 describe('a live-request budget (liveRequestBudget)', () => {
   let server: WatchedServer;
   const subscriptions: Subscription[] = [];
-  let warn: jest.SpyInstance;
+  let warn: jest.SpyInstance<void, Parameters<typeof console.warn>>;
 
   beforeAll(async () => {
     server = await startWatchedServer(1_000);
@@ -71,7 +71,7 @@ describe('a live-request budget (liveRequestBudget)', () => {
           await Promise.all(paths.map((path, i) => firstValueFrom(appendJson(client.stream(path), round * 10 + i))));
           await until(
             () => received.every((items) => items.length === round + 1),
-            () => `round ${round} to reach every reader (${received.map((r) => r.length)})`,
+            () => `round ${round} to reach every reader (${received.map((r) => r.length).join(',')})`,
           );
         }
       } finally {
@@ -81,7 +81,7 @@ describe('a live-request budget (liveRequestBudget)', () => {
       expect(received).toEqual(paths.map((_, i) => [i, 10 + i, 20 + i]));
       expect(maxLive).toBeLessThanOrEqual(budget);
       expect(warn).toHaveBeenCalledTimes(1);
-      expect(String(warn.mock.calls[0]![0])).toMatch(/HTTP\/1\.1.*HTTP\/2/s);
+      expect(warn.mock.calls[0][0]).toMatch(/HTTP\/1\.1.*HTTP\/2/s);
     },
   );
 });

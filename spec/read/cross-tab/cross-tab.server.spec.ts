@@ -79,7 +79,11 @@ describe('sharing a tail across tabs (clients standing for tabs)', () => {
     for (let n = 0; n < 10; n++) await firstValueFrom(appendJson(writer, n));
     await until(
       () => readers.flat().every((r) => r.items.length === 10),
-      () => `every reader to have 10 (${readers.flat().map((r) => r.items.length)})`,
+      () =>
+        `every reader to have 10 (${readers
+          .flat()
+          .map((r) => r.items.length)
+          .join(',')})`,
     );
     // The holding tab is the first (it asked first): close it, mid-stream.
     readers[0].forEach((r) => r.subscription.unsubscribe());
