@@ -69,7 +69,7 @@ describe('size budget (issue #17)', () => {
     expect({ met, detail }).toEqual({ met: true, detail });
   });
 
-  it("loads a read's cross-tab and live-request-budget code as a lazy chunk, apart from the checks that decide it, splitting no initial code", () => {
+  it("loads the cross-tab and live-request-budget code of a read as a lazy chunk, apart from the checks that decide it is needed, without splitting any scenario's initial code", () => {
     const { met, detail } = check('cross-tab and budget code lazy');
     expect({ met, detail }).toEqual({ met: true, detail });
   });
