@@ -8,17 +8,29 @@ import {
   HttpRequest as NgHttpRequest,
   type HttpEvent,
 } from '@angular/common/http';
+import { isPlatformServer } from '@angular/common';
 import {
   createEnvironmentInjector,
   DestroyRef,
   EnvironmentInjector,
+  ErrorHandler,
   inject,
+  PLATFORM_ID,
   type InjectionToken,
   type Provider,
 } from '@angular/core';
 import { Subscription } from 'rxjs';
 import type { HttpBody, HttpHeaders, HttpRequest, HttpResponse, HttpTransport } from '../index.js';
 import { PushQueue } from './push-queue.js';
+import { ResponseTooLargeError } from './response-too-large-error.js';
+
+/** What the transport knows of Angular's limit on response bodies (NG02825), and whom it tells of a cut response. */
+interface BodyLimit {
+  /** Angular's limit, bytes: null where there is none, undefined where Angular does not tell it. */
+  readonly bytes: number | null | undefined;
+  /** Told of every whole response the limit cut (during a server render: Angular's ErrorHandler). */
+  readonly report?: (error: ResponseTooLargeError) => void;
+}
 
 /**
  * Provides `token` as an {@link HttpTransport} over the app's `HttpClient`.
@@ -27,28 +39,49 @@ import { PushQueue } from './push-queue.js';
  * a live read does not keep the application from becoming stable (hydration
  * cleanup, `whenStable`). That switch is Angular-internal; where a version
  * lacks it, live requests use the app's client and do hold stability.
+ *
+ * A response Angular's limit on response bodies cut (NG02825, Angular 22's
+ * server-side `maxResponseBodySize`) fails as a {@link ResponseTooLargeError};
+ * during a server render it is also reported to Angular's `ErrorHandler`.
  */
 export function provideHttpClientTransport(token: InjectionToken<HttpTransport>): Provider[] {
   return [
     {
       provide: token,
-      useFactory: () => httpClientTransport(inject(HttpClient), liveHttpClient() ?? inject(HttpClient)),
+      useFactory: () => {
+        const errors = inject(ErrorHandler);
+        const report = isPlatformServer(inject(PLATFORM_ID))
+          ? (error: ResponseTooLargeError) => errors.handleError(error)
+          : undefined;
+        return transportOver(inject(HttpClient), liveHttpClient() ?? inject(HttpClient), {
+          bytes: fetchBodyLimit(),
+          report,
+        });
+      },
     },
   ];
 }
 
-/** The transport: each request one `HttpClient.request()`, unsubscribed (aborted) with the request's signal. */
+/**
+ * The transport: each request one `HttpClient.request()`, unsubscribed
+ * (aborted) with the request's signal. A response that Angular's limit on
+ * response bodies cut (NG02825) fails as a {@link ResponseTooLargeError}.
+ */
 export function httpClientTransport(client: HttpClient, liveClient: HttpClient = client): HttpTransport {
+  return transportOver(client, liveClient, { bytes: undefined });
+}
+
+function transportOver(client: HttpClient, liveClient: HttpClient, limit: BodyLimit): HttpTransport {
   return {
     request: (request) => {
       const sse = request.headers['accept'] === 'text/event-stream';
       const live = new URL(request.url).searchParams.has('live');
-      return send(live ? liveClient : client, request, sse);
+      return send(live ? liveClient : client, request, sse, limit);
     },
   };
 }
 
-function send(client: HttpClient, request: HttpRequest, streamed: boolean): Promise<HttpResponse> {
+function send(client: HttpClient, request: HttpRequest, streamed: boolean, limit: BodyLimit): Promise<HttpResponse> {
   return new Promise<HttpResponse>((resolve, reject) => {
     if (request.signal.aborted) return reject(abortError(request.signal));
     // Streamed (SSE): headers first, then the text as it arrives. Otherwise: the whole body, as bytes.
@@ -66,43 +99,45 @@ function send(client: HttpClient, request: HttpRequest, streamed: boolean): Prom
     request.signal.addEventListener('abort', onAbort, { once: true });
     const settle = () => request.signal.removeEventListener('abort', onAbort);
 
-    subscription.add(
-      client.request(toAngularRequest(request, streamed)).subscribe({
-        next: (event: HttpEvent<unknown>) => {
-          if (body && event.type === HttpEventType.ResponseHeader) {
+    const exchange = client.request(toAngularRequest(request, streamed)).subscribe({
+      next: (event: HttpEvent<unknown>) => {
+        if (body && event.type === HttpEventType.ResponseHeader) {
+          resolve({ status: event.status, headers: headersOf(event.headers), body: queueBody(body, stop) });
+        } else if (body && event.type === HttpEventType.DownloadProgress && event.partialText !== undefined) {
+          // partialText is everything so far: pass on what is new.
+          if (event.partialText.length > seen) body.push(encoder.encode(event.partialText.slice(seen)));
+          seen = event.partialText.length;
+        } else if (event.type === HttpEventType.Response) {
+          if (body) {
+            const text = typeof event.body === 'string' ? event.body : '';
+            if (text.length > seen) body.push(encoder.encode(text.slice(seen)));
+            body.end();
             resolve({ status: event.status, headers: headersOf(event.headers), body: queueBody(body, stop) });
-          } else if (body && event.type === HttpEventType.DownloadProgress && event.partialText !== undefined) {
-            // partialText is everything so far: pass on what is new.
-            if (event.partialText.length > seen) body.push(encoder.encode(event.partialText.slice(seen)));
-            seen = event.partialText.length;
-          } else if (event.type === HttpEventType.Response) {
-            if (body) {
-              const text = typeof event.body === 'string' ? event.body : '';
-              if (text.length > seen) body.push(encoder.encode(text.slice(seen)));
-              body.end();
-              resolve({ status: event.status, headers: headersOf(event.headers), body: queueBody(body, stop) });
-            } else {
-              resolve({ status: event.status, headers: headersOf(event.headers), body: bufferedBody(event.body) });
-            }
-          }
-        },
-        error: (error: unknown) => {
-          settle();
-          // HttpClient fails on error statuses; the seam answers them as responses (status 0 is a network failure).
-          if (error instanceof HttpErrorResponse && error.status !== 0) {
-            body?.end();
-            resolve({ status: error.status, headers: headersOf(error.headers), body: bufferedBody(error.error) });
           } else {
-            body?.fail(error);
-            reject(error instanceof HttpErrorResponse && error.error instanceof Error ? error.error : error);
+            resolve({ status: event.status, headers: headersOf(event.headers), body: bufferedBody(event.body) });
           }
-        },
-        complete: () => {
-          settle();
+        }
+      },
+      error: (error: unknown) => {
+        settle();
+        // HttpClient fails on error statuses; the seam answers them as responses (status 0 is a network failure).
+        if (error instanceof HttpErrorResponse && error.status !== 0) {
           body?.end();
-        },
-      }),
-    );
+          resolve({ status: error.status, headers: headersOf(error.headers), body: bufferedBody(error.error) });
+        } else {
+          const cut = cutByLimit(error, request, limit, streamed);
+          if (cut && !cut.streamed) limit.report?.(cut);
+          const failure = cut ?? failureOf(error);
+          body?.fail(failure);
+          reject(failure);
+        }
+      },
+      complete: () => {
+        settle();
+        body?.end();
+      },
+    });
+    subscription.add(exchange);
   });
 }
 
@@ -169,8 +204,44 @@ function queueBody(queue: PushQueue<Uint8Array>, release: () => void): HttpBody 
   };
 }
 
-function abortError(signal: AbortSignal): unknown {
-  return signal.reason ?? new DOMException('The request was aborted', 'AbortError');
+/**
+ * The typed error for a response Angular's limit on response bodies cut:
+ * its fetch backend fails the request with an `HttpErrorResponse` (status 0)
+ * whose `error` is Angular's NG02825 (`code` -2825; the message, in
+ * development builds, names the limit).
+ */
+function cutByLimit(
+  error: unknown,
+  request: HttpRequest,
+  limit: BodyLimit,
+  streamed: boolean,
+): ResponseTooLargeError | undefined {
+  const cause: unknown = error instanceof HttpErrorResponse ? error.error : undefined;
+  if (!(cause instanceof Error)) return undefined;
+  if ((cause as { code?: unknown }).code !== -2825 && !/^NG0?2825\b/.test(cause.message)) return undefined;
+  const stated = /\((\d+) bytes\)/.exec(cause.message)?.[1];
+  const limitBytes = stated !== undefined ? Number(stated) : (limit.bytes ?? undefined);
+  return new ResponseTooLargeError({ url: request.url.split('?')[0], limitBytes, streamed, cause });
+}
+
+/** Angular's limit on fetched response bodies (Angular 22: 1 MiB on the server by default), where Angular has one. */
+function fetchBodyLimit(): number | null | undefined {
+  const internals = ngHttp as unknown as Record<string, unknown>;
+  const token = (internals['HTTP_FETCH_MAX_RESPONSE_SIZE'] ?? internals['ɵHTTP_FETCH_MAX_RESPONSE_SIZE']) as
+    InjectionToken<number | null> | undefined;
+  return token ? inject(token, { optional: true }) : undefined;
+}
+
+function abortError(signal: AbortSignal): Error {
+  const reason: unknown = signal.reason;
+  return reason instanceof Error ? reason : new DOMException('The request was aborted', 'AbortError');
+}
+
+/** What the transport rejects with when no response came: the cause itself, an `Error` that keeps it otherwise. */
+function failureOf(error: unknown): Error {
+  if (error instanceof HttpErrorResponse)
+    return error.error instanceof Error ? error.error : new Error(error.message, { cause: error });
+  return error instanceof Error ? error : new Error('HttpClient failed', { cause: error });
 }
 
 /**

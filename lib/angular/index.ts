@@ -29,4 +29,5 @@ export {
   type StateStoreStatus,
 } from './inject-state-store.js';
 export { httpClientTransport } from './http-client-transport.js';
+export { ResponseTooLargeError } from './response-too-large-error.js';
 export { DurableStreamsClient } from '../index.js';

@@ -9,7 +9,7 @@ import {
 } from '@angular/core';
 import { bootstrapApplication, provideClientHydration, type BootstrapContext } from '@angular/platform-browser';
 import { provideServerRendering, renderApplication } from '@angular/platform-server';
-import { provideDurableStreams, streamResource } from '../../../lib/angular/index';
+import { provideDurableStreams, streamResource, type DurableStreamsFeature } from '../../../lib/angular/index';
 import type { HttpTransport } from '../../../lib/index';
 
 /** A feed as an app shows it: the status and every item of a live read. */
@@ -33,6 +33,8 @@ export async function renderFeed(options: {
   readonly url: string;
   readonly providers?: Array<Provider | EnvironmentProviders>;
   readonly transport?: HttpTransport;
+  /** Features of provideDurableStreams() (`withHttpClientTransport()`). */
+  readonly features?: DurableStreamsFeature[];
   /** The root component (`app-root`); default {@link FeedComponent}. */
   readonly component?: Type<unknown>;
 }): Promise<{ html: string; ms: number }> {
@@ -42,10 +44,13 @@ export async function renderFeed(options: {
       ...(options.providers ?? []),
       provideServerRendering(),
       provideClientHydration(),
-      provideDurableStreams({
-        baseUrl: options.baseUrl,
-        ...(options.transport ? { transport: options.transport } : {}),
-      }),
+      provideDurableStreams(
+        {
+          baseUrl: options.baseUrl,
+          ...(options.transport ? { transport: options.transport } : {}),
+        },
+        ...(options.features ?? []),
+      ),
     ],
   };
   const started = Date.now();
