@@ -9,6 +9,7 @@ import { errorMessage } from '../../util/error-message.js';
  * the outbox holds stays for its owner.
  */
 export class OutboxLockedError extends DurableStreamError {
+  override name = 'OutboxLockedError';
   /** What holds the outbox, as far as it can tell (`process 4242 on host-a`, `this process`). */
   readonly holder: string;
   constructor(init: { readonly outbox: string; readonly holder: string; readonly url?: string }) {
@@ -32,6 +33,7 @@ export type OutboxErrorReason = 'mismatch' | 'damaged' | 'write-failed' | 'open-
 
 /** An outbox could not be opened, read or written: `reason` says which, `cause` what failed underneath. */
 export class OutboxError extends DurableStreamError {
+  override name = 'OutboxError';
   /** What went wrong. */
   readonly reason: OutboxErrorReason;
   constructor(init: {
