@@ -1,6 +1,6 @@
 /**
  * durable-streams-rx/angular: Angular providers, `streamResource()` and
- * feature functions (Angular >= 19). Built as ES modules and as CommonJS,
+ * feature functions (Angular >= 20). Built as ES modules and as CommonJS,
  * each importing the main entry of the same format, so the client a
  * component injects is the class the provider made. Everything else,
  * operators included, comes from the main entry.
