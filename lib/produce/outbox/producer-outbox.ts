@@ -81,7 +81,9 @@ export interface OutboxPosition {
  * of one outbox share the epoch, and their seqs follow each other.
  */
 export interface OutboxBatch {
+  /** The epoch the batch is sent with. */
   readonly epoch: number;
+  /** Its sequence number in that epoch. */
   readonly seq: number;
   /** Messages in the batch. */
   readonly count: number;
@@ -108,7 +110,12 @@ export interface OutboxChange {
   /** Removes every batch before `put` adds its own. */
   readonly replaceAll?: boolean;
   /** Removes every batch whose (epoch, seq) is at or before this one. */
-  readonly acknowledged?: { readonly epoch: number; readonly seq: number };
+  readonly acknowledged?: {
+    /** The acknowledged batch's epoch. */
+    readonly epoch: number;
+    /** Its sequence number: it and every batch before it are removed. */
+    readonly seq: number;
+  };
   /** Adds these batches (or replaces those with the same (epoch, seq)). */
   readonly put?: readonly OutboxBatch[];
   /** The producer's position from now on. */
