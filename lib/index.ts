@@ -66,18 +66,27 @@ export * from './errors/client-errors.js';
 export { ProtocolError } from './errors/protocol-error.js';
 export { retryWithBackoff, type RetryWithBackoffOptions } from './retry/retry-with-backoff.js';
 export { DEFAULT_RETRY, type RetryConfig } from './retry/retry-config.js';
+/* eslint-disable @typescript-eslint/no-deprecated -- these functions keep a deprecated call shape as an overload for one release */
 export {
   loadCheckpoint,
   saveCheckpoint,
   clearCheckpoint,
   CheckpointStorageError,
   type CheckpointStorage,
+  type CheckpointStorageOptions,
   type SyncKeyValueStorage,
   type AsyncKeyValueStore,
   type Checkpointed,
 } from './operators/checkpoint-storage.js';
 export { persistCheckpoint, type PersistCheckpointOptions } from './operators/persist-checkpoint.js';
-export { resumable } from './operators/resumable.js';
+export {
+  resumable,
+  type ResumableOptions,
+  type ResumableState,
+  type ResumableStateOptions,
+  type BatchWithState,
+} from './operators/resumable.js';
+/* eslint-enable @typescript-eslint/no-deprecated */
 export { consume, type ConsumeOptions, type ConsumeHandler } from './operators/consume.js';
 export { pauseWhileHidden, type PauseWhileHiddenOptions } from './operators/pause-while-hidden.js';
 export { documentVisibility, type VisibilitySource } from './operators/document-visibility.js';

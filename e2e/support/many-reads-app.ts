@@ -29,7 +29,7 @@ const app = {
   /** Starts a live JSON read; returns its index. */
   read(path: string, live: LiveMode, offset = '-1'): number {
     const reader: Reader = { path, items: [], done: false };
-    reader.subscription = readJson(client!.stream(path), { live, offset }).subscribe({
+    reader.subscription = readJson(client!.stream(path), { live, from: offset }).subscribe({
       next: (batch) => reader.items.push(...batch.items),
       complete: () => (reader.done = true),
       error: (error: Error) => (reader.error = `${error.name}: ${error.message}`),

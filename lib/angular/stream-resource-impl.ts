@@ -142,7 +142,7 @@ export class StreamResourceImpl<V> implements StreamResourceRef<V> {
     const transfer: Transfer | undefined = this.transferState
       ? {
           state: this.transferState,
-          key: transferKey(url, startOf(request), this.builder.kind, this.options.transferKey),
+          key: transferKey(url, startOf(request)?.offset ?? '-1', this.builder.kind, this.options.transferKey),
         }
       : undefined;
     const handed = transfer && !this.server && !reloading ? this.takeTransferred(transfer) : undefined;
@@ -292,32 +292,32 @@ function normalize(request: StreamResourceRequest | string | undefined): StreamR
   return typeof request === 'string' ? { stream: request } : request;
 }
 
-/** Requests with the same fields (by identity) are the same read: no reopen. */
+/** Requests with the same fields (by identity; where a read starts, by value) are the same read: no reopen. */
 function sameRequest(a: StreamResourceRequest | undefined, b: StreamResourceRequest | undefined): boolean {
   if (a === b) return true;
   if (!a || !b) return false;
   const keys = new Set([...Object.keys(a), ...Object.keys(b)]) as Set<keyof StreamResourceRequest>;
   for (const key of keys) {
-    if (key === 'checkpoint') {
-      if (a.checkpoint?.offset !== b.checkpoint?.offset || a.checkpoint?.cursor !== b.checkpoint?.cursor) return false;
-    } else if (a[key] !== b[key]) return false;
+    if (key === 'from' || key === 'checkpoint' || key === 'offset') continue;
+    if (a[key] !== b[key]) return false;
   }
-  return true;
+  const [startA, startB] = [startOf(a), startOf(b)];
+  return startA?.offset === startB?.offset && startA?.cursor === startB?.cursor;
 }
 
-function startOf(request: StreamResourceRequest): string {
-  return request.checkpoint?.offset ?? request.offset ?? '-1';
+/** Where the request's read starts, under either name (`offset` and `checkpoint` are deprecated); undefined: the beginning. */
+function startOf(request: StreamResourceRequest): Checkpoint | undefined {
+  // eslint-disable-next-line @typescript-eslint/no-deprecated -- the old names work for one more release
+  const from = request.from ?? request.checkpoint ?? request.offset;
+  return typeof from === 'string' ? { offset: from } : from;
 }
 
 /** The request's read options, resumed from the server's checkpoint when there is one. */
 function readOptions(request: StreamResourceRequest, live: LiveMode, resumeFrom: Checkpoint | undefined): ReadOptions {
-  const { stream: _stream, offset, checkpoint, ...rest } = request;
-  const start = resumeFrom
-    ? { checkpoint: resumeFrom }
-    : checkpoint
-      ? { checkpoint }
-      : offset !== undefined
-        ? { offset }
-        : {};
+  // eslint-disable-next-line @typescript-eslint/no-deprecated -- the old names work for one more release
+  const { stream: _stream, from, offset, checkpoint, ...rest } = request;
+  const given = [from, offset, checkpoint].filter((start) => start !== undefined);
+  // More than one: the read refuses them, saying why.
+  const start = given.length > 1 ? { from, offset, checkpoint } : { from: resumeFrom ?? startOf(request) };
   return { ...rest, ...start, live };
 }

@@ -1,9 +1,12 @@
 import { catchError, defer, from, map, of, type Observable } from 'rxjs';
 import { InvalidArgumentError } from '../errors/client-errors.js';
-import { DurableStreamError } from '../errors/durable-stream-error.js';
 import { errorMessage } from '../util/error-message.js';
 import { isPromiseLike } from '../util/is-promise-like.js';
 import type { Checkpoint } from '../protocol/offset.js';
+import { decodeRecord, encodeRecord, type SavedRecord } from './checkpoint-record.js';
+import { CheckpointStorageError } from './checkpoint-storage-error.js';
+
+export { CheckpointStorageError } from './checkpoint-storage-error.js';
 
 /**
  * A synchronous key-value store with the shape of the Web Storage API:
@@ -29,37 +32,21 @@ export interface AsyncKeyValueStore {
   delete?(key: string): PromiseLike<unknown>;
 }
 
-/** Where checkpoints are kept: `localStorage`, or any key-value store. */
+/** Where checkpoints are kept: `localStorage`, or any key-value store, of either shape. */
 export type CheckpointStorage = SyncKeyValueStorage | AsyncKeyValueStore;
+
+/** Where one checkpoint is kept: a storage, and the key under it. */
+export interface CheckpointStorageOptions {
+  /** `localStorage`, `sessionStorage`, or any key-value store: `getItem`/`setItem` or async `get`/`set`. */
+  readonly storage: CheckpointStorage;
+  /** The key the checkpoint is kept under: one per reader of a stream. */
+  readonly key: string;
+}
 
 /** What every batch a read emits carries: where to resume after it. */
 export interface Checkpointed {
   /** Where a read resumes after this batch. */
   readonly checkpoint: Checkpoint;
-}
-
-/** Saving or loading a checkpoint failed, or the stored value is not a checkpoint. */
-export class CheckpointStorageError extends DurableStreamError {
-  override name = 'CheckpointStorageError';
-  /** The storage key concerned. */
-  readonly key: string;
-  /** `'load'`, `'save'` or `'clear'`. */
-  readonly operation: 'load' | 'save' | 'clear';
-
-  constructor(operation: 'load' | 'save' | 'clear', key: string, what: string, cause?: unknown) {
-    super('CHECKPOINT_STORAGE', `Could not ${operation} the checkpoint under key '${key}': ${what}`, {
-      url: '',
-      cause,
-      hint:
-        operation === 'save'
-          ? 'Check the storage (quota, permissions). Unless onSaveError handles it, the read stops here, so it never runs ahead of what is saved'
-          : operation === 'clear'
-            ? 'Check the storage (permissions)'
-            : 'Check the storage, or remove the stored value; catch this error to start from another offset',
-    });
-    this.key = key;
-    this.operation = operation;
-  }
 }
 
 /** Throws {@link InvalidArgumentError} unless `storage` is a storage and `key` a non-empty string. */
@@ -76,12 +63,97 @@ export function assertCheckpointStorage(storage: CheckpointStorage, key: string)
 }
 
 /**
- * The stored checkpoint under `key`, or `undefined` when there is none.
+ * `{ storage, key }` from the options object, or from the positional
+ * `(storage, key)` of the deprecated call shapes; checked.
+ */
+export function checkpointStorageOf(first: unknown, second?: unknown): CheckpointStorageOptions {
+  if (typeof second === 'string') {
+    const storage = first as CheckpointStorage;
+    assertCheckpointStorage(storage, second);
+    return { storage, key: second };
+  }
+  const options = first as Partial<CheckpointStorageOptions> | null | undefined;
+  if (typeof options !== 'object' || options === null) {
+    throw new InvalidArgumentError('pass where the checkpoint is kept as options { storage, key }');
+  }
+  assertCheckpointStorage(options.storage as CheckpointStorage, options.key as string);
+  return options as CheckpointStorageOptions;
+}
+
+/**
+ * The stored checkpoint, or `undefined` when there is none.
  * Cold: the storage is read on subscribe, again on every subscription.
  * A stored value that is not a checkpoint errors with {@link CheckpointStorageError}.
+ *
+ * ```ts
+ * loadCheckpoint({ storage: localStorage, key: 'chat/42' })
+ * ```
  */
-export function loadCheckpoint(storage: CheckpointStorage, key: string): Observable<Checkpoint | undefined> {
-  assertCheckpointStorage(storage, key);
+export function loadCheckpoint(options: CheckpointStorageOptions): Observable<Checkpoint | undefined>;
+/** @deprecated Pass an options object: `loadCheckpoint({ storage, key })`. The positional form is removed in the next release. */
+export function loadCheckpoint(storage: CheckpointStorage, key: string): Observable<Checkpoint | undefined>;
+export function loadCheckpoint(
+  first: CheckpointStorageOptions | CheckpointStorage,
+  key?: string,
+): Observable<Checkpoint | undefined> {
+  return loadRecord(checkpointStorageOf(first, key)).pipe(map((record) => record?.checkpoint));
+}
+
+/**
+ * Saves `checkpoint`, for {@link loadCheckpoint} to find. Emits once (then
+ * completes) when the storage has written it, awaiting an async store; a
+ * failure errors with {@link CheckpointStorageError}. Cold: nothing is
+ * written before subscribe, and each subscription writes again.
+ */
+export function saveCheckpoint(checkpoint: Checkpoint, options: CheckpointStorageOptions): Observable<void>;
+/** @deprecated Pass the checkpoint first, then options: `saveCheckpoint(checkpoint, { storage, key })`. Removed in the next release. */
+export function saveCheckpoint(storage: CheckpointStorage, key: string, checkpoint: Checkpoint): Observable<void>;
+export function saveCheckpoint(
+  first: Checkpoint | CheckpointStorage,
+  second: CheckpointStorageOptions | string,
+  third?: Checkpoint,
+): Observable<void> {
+  const positional = typeof second === 'string';
+  const where = positional ? checkpointStorageOf(first, second) : checkpointStorageOf(second);
+  const checkpoint = (positional ? third : first) as Partial<Checkpoint> | null | undefined;
+  if (typeof checkpoint?.offset !== 'string' || checkpoint.offset === '') {
+    throw new InvalidArgumentError(
+      'saveCheckpoint(): the checkpoint must be { offset, cursor? }, as a batch carries it',
+    );
+  }
+  return settled('save', where.key, () => writeRecord(where, { checkpoint: checkpoint as Checkpoint }));
+}
+
+/**
+ * Removes the stored checkpoint, so the next {@link loadCheckpoint} finds
+ * none ("start over"). Uses the storage's `removeItem` / `delete` when it
+ * has one, else writes an empty value (which loads as none). Emits once
+ * when done; cold, like {@link saveCheckpoint}.
+ */
+export function clearCheckpoint(options: CheckpointStorageOptions): Observable<void>;
+/** @deprecated Pass an options object: `clearCheckpoint({ storage, key })`. The positional form is removed in the next release. */
+export function clearCheckpoint(storage: CheckpointStorage, key: string): Observable<void>;
+export function clearCheckpoint(first: CheckpointStorageOptions | CheckpointStorage, key?: string): Observable<void> {
+  const where = checkpointStorageOf(first, key);
+  return settled('clear', where.key, () => {
+    const { storage } = where;
+    try {
+      const result = isAsyncStore(storage)
+        ? storage.delete
+          ? storage.delete(where.key)
+          : storage.set(where.key, '')
+        : storage.removeItem
+          ? storage.removeItem(where.key)
+          : storage.setItem(where.key, '');
+      return isPromiseLike<unknown>(result) ? result : undefined;
+    } catch (error) {
+      throw new CheckpointStorageError('clear', where.key, errorMessage(error), error);
+    }
+  });
+}
+
+/** The stored record (checkpoint, and state when one was saved with it); cold, like {@link loadCheckpoint}. */
+export function loadRecord({ storage, key }: CheckpointStorageOptions): Observable<SavedRecord | undefined> {
   return defer(() => {
     let raw: string | null | undefined | PromiseLike<string | null | undefined>;
     try {
@@ -96,63 +168,27 @@ export function loadCheckpoint(storage: CheckpointStorage, key: string): Observa
           }),
         )
       : of(raw);
-    return value$.pipe(map((value) => decodeCheckpoint(key, value)));
+    return value$.pipe(map((value) => decodeRecord(key, value)));
   });
 }
 
 /**
- * Saves `checkpoint` under `key`, for {@link loadCheckpoint} to find. Emits
- * once (then completes) when the storage has written it, awaiting an async
- * store; a failure errors with {@link CheckpointStorageError}. Cold: nothing
- * is written before subscribe, and each subscription writes again.
+ * Writes `record` (one value under one key): returns `undefined` when the
+ * storage wrote it synchronously, otherwise the pending write as the store
+ * returned it. A synchronous failure throws {@link CheckpointStorageError}.
  */
-export function saveCheckpoint(storage: CheckpointStorage, key: string, checkpoint: Checkpoint): Observable<void> {
-  assertCheckpointStorage(storage, key);
-  return settled('save', key, () => writeCheckpoint(storage, key, checkpoint));
-}
-
-/**
- * Removes the checkpoint under `key`, so the next {@link loadCheckpoint}
- * finds none ("start over"). Uses the storage's `removeItem` / `delete`
- * when it has one, else writes an empty value (which loads as none). Emits
- * once when done; cold, like {@link saveCheckpoint}.
- */
-export function clearCheckpoint(storage: CheckpointStorage, key: string): Observable<void> {
-  assertCheckpointStorage(storage, key);
-  return settled('clear', key, () => {
-    try {
-      const result = isAsyncStore(storage)
-        ? storage.delete
-          ? storage.delete(key)
-          : storage.set(key, '')
-        : storage.removeItem
-          ? storage.removeItem(key)
-          : storage.setItem(key, '');
-      return isPromiseLike<unknown>(result) ? result : undefined;
-    } catch (error) {
-      throw new CheckpointStorageError('clear', key, errorMessage(error), error);
-    }
-  });
-}
-
-/**
- * Writes `checkpoint` under `key`: returns `undefined` when the storage wrote
- * it synchronously, otherwise the pending write as the store returned it.
- * A synchronous failure throws {@link CheckpointStorageError}.
- */
-export function writeCheckpoint(
-  storage: CheckpointStorage,
-  key: string,
-  checkpoint: Checkpoint,
-): PromiseLike<void> | undefined {
-  const value = encodeCheckpoint(checkpoint);
-  let result: void | PromiseLike<void>;
+export function writeRecord(
+  { storage, key }: CheckpointStorageOptions,
+  record: SavedRecord,
+): PromiseLike<unknown> | undefined {
+  const value = encodeRecord(key, record);
+  let result: unknown;
   try {
     result = isAsyncStore(storage) ? storage.set(key, value) : storage.setItem(key, value);
   } catch (error) {
     throw new CheckpointStorageError('save', key, errorMessage(error), error);
   }
-  return isPromiseLike<undefined>(result) ? result : undefined;
+  return isPromiseLike<unknown>(result) ? result : undefined;
 }
 
 /** Runs `write` on subscribe; emits once when it, and any write it returns, is done; its failures as CheckpointStorageError. */
@@ -171,37 +207,6 @@ function settled(
       }),
     );
   });
-}
-
-/** Whether two checkpoints name the same position. */
-export function sameCheckpoint(a: Checkpoint | undefined, b: Checkpoint | undefined): boolean {
-  return a !== undefined && b !== undefined && a.offset === b.offset && a.cursor === b.cursor;
-}
-
-function encodeCheckpoint(checkpoint: Checkpoint): string {
-  return JSON.stringify(
-    checkpoint.cursor === undefined
-      ? { offset: checkpoint.offset }
-      : { offset: checkpoint.offset, cursor: checkpoint.cursor },
-  );
-}
-
-function decodeCheckpoint(key: string, raw: string | null | undefined): Checkpoint | undefined {
-  if (raw === null || raw === undefined || raw === '') return undefined;
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(raw);
-  } catch (error) {
-    throw new CheckpointStorageError('load', key, `the stored value is not JSON: ${raw.slice(0, 80)}`, error);
-  }
-  if (typeof parsed !== 'object' || parsed === null) {
-    throw new CheckpointStorageError('load', key, `the stored value is not a checkpoint: ${raw.slice(0, 80)}`);
-  }
-  const { offset, cursor } = parsed as { offset?: unknown; cursor?: unknown };
-  if (typeof offset !== 'string' || offset === '' || (cursor !== undefined && typeof cursor !== 'string')) {
-    throw new CheckpointStorageError('load', key, `the stored value is not a checkpoint: ${raw.slice(0, 80)}`);
-  }
-  return cursor === undefined ? { offset } : { offset, cursor };
 }
 
 function isAsyncStore(storage: CheckpointStorage): storage is AsyncKeyValueStore {

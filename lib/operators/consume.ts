@@ -20,28 +20,26 @@ import { Offset, type Checkpoint } from '../protocol/offset.js';
 import type { JsonBatch } from '../read/chunk.js';
 import type { ReadOptions } from '../read/read-options.js';
 import { readJsonSettled } from '../read/read-stream.js';
+import { describeValue } from '../util/describe-value.js';
 import { resolveRetryConfig } from '../retry/retry-config.js';
 import { backoffDelay } from '../retry/retry-with-backoff.js';
-import { describeValue } from '../util/describe-value.js';
-import {
-  assertCheckpointStorage,
-  loadCheckpoint,
-  sameCheckpoint,
-  writeCheckpoint,
-  type CheckpointStorage,
-} from './checkpoint-storage.js';
+import { sameCheckpoint } from './checkpoint-record.js';
+import { assertCheckpointStorage, loadCheckpoint, writeRecord, type CheckpointStorage } from './checkpoint-storage.js';
 
 /** Options of {@link consume}. */
 export interface ConsumeOptions extends Omit<
   ReadOptions,
-  'offset' | 'checkpoint' | 'live' | 'sseFallbackTimeoutMs' | 'sseIdleTimeoutMs'
+  'from' | 'offset' | 'checkpoint' | 'live' | 'sseFallbackTimeoutMs' | 'sseIdleTimeoutMs'
 > {
   /** Where the checkpoint is kept: `localStorage`, or any async key-value store. */
   readonly storage: CheckpointStorage;
   /** The checkpoint's key: one per consumer of the stream. */
   readonly key: string;
-  /** Where to start when no checkpoint is saved: `Offset.beginning` (default) or `Offset.now`. */
-  readonly from?: Offset;
+  /**
+   * Where to start when no checkpoint is saved under `key`: `Offset.beginning`
+   * (default), `Offset.now`, an offset or a checkpoint, as a read's `from`.
+   */
+  readonly from?: Offset | Checkpoint;
   /**
    * `'long-poll'` (default): wait for more once caught up; `false`: complete
    * once caught up. Never SSE: an SSE body cannot be paused, so it would not
@@ -99,7 +97,7 @@ export function consume<T = unknown>(
       const save = (checkpoint: Checkpoint): Observable<never> =>
         defer(() => {
           if (sameCheckpoint(checkpoint, saved)) return EMPTY;
-          const write = writeCheckpoint(storage, key, checkpoint);
+          const write = writeRecord({ storage, key }, { checkpoint });
           return concat(
             write ? from(write).pipe(ignoreElements()) : EMPTY,
             defer(() => ((saved = checkpoint), EMPTY)),
@@ -110,14 +108,10 @@ export function consume<T = unknown>(
           batch.items.length > 0 ? defer(() => handler(batch) ?? EMPTY).pipe(ignoreElements()) : EMPTY,
           save(batch.checkpoint),
         ).pipe(catchError((error: unknown) => throwError(() => new HandlerFailure(error))));
-      return loadCheckpoint(storage, key).pipe(
+      return loadCheckpoint({ storage, key }).pipe(
         switchMap((checkpoint) => {
           saved = checkpoint;
-          return readJsonSettled<T>(
-            context,
-            { ...readOptions, live, ...(checkpoint ? { checkpoint } : { offset: start }) },
-            settle,
-          );
+          return readJsonSettled<T>(context, { ...readOptions, live, from: checkpoint ?? start }, settle);
         }),
         filter((batch) => batch.items.length > 0),
       );
@@ -151,8 +145,11 @@ function validate(stream: unknown, handler: unknown, options: unknown): ConsumeO
   if (live !== undefined && live !== false && live !== 'long-poll') {
     fail(`live must be 'long-poll' or false, got ${describeValue(live)}: SSE cannot wait for the handler`);
   }
-  if (from !== undefined && from !== Offset.beginning && from !== Offset.now) {
-    fail(`from must be Offset.beginning or Offset.now, got ${describeValue(from)}`);
+  const start = typeof from === 'object' && from !== null ? (from as Partial<Checkpoint>).offset : from;
+  if (from !== undefined && (typeof start !== 'string' || start === '')) {
+    fail(
+      `from must be an offset (Offset.beginning, Offset.now, one a batch gave) or a checkpoint, got ${describeValue(from)}`,
+    );
   }
   return options as ConsumeOptions;
 }

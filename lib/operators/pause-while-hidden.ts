@@ -16,13 +16,21 @@ import {
   type SchedulerLike,
 } from 'rxjs';
 import { InvalidArgumentError } from '../errors/client-errors.js';
-import type { Checkpoint } from '../protocol/offset.js';
+import type { Checkpoint, Offset } from '../protocol/offset.js';
 import type { Checkpointed } from './checkpoint-storage.js';
 import { documentVisibility } from './document-visibility.js';
 
 /** Options of {@link pauseWhileHidden}. */
 export interface PauseWhileHiddenOptions {
-  /** Where the first read starts (e.g. a saved checkpoint); `undefined`: the read's default. */
+  /**
+   * Where the first read starts: an offset or a checkpoint (e.g. a saved
+   * one), as a read's `from`; `read` gets it as a checkpoint. Default: the read's default.
+   */
+  readonly from?: Offset | Checkpoint;
+  /**
+   * Where the first read starts.
+   * @deprecated Use `from` (`{ from: checkpoint }`); `checkpoint` is removed in the next release.
+   */
   readonly checkpoint?: Checkpoint;
   /**
    * Whether the page is visible. Default: {@link documentVisibility}, the
@@ -39,7 +47,7 @@ export interface PauseWhileHiddenOptions {
 }
 
 /**
- * Reads only while the page is visible. `read(checkpoint)` is subscribed
+ * Reads only while the page is visible. `read(from)` is subscribed
  * when the page is (or becomes) visible and unsubscribed when it is hidden,
  * which closes its connection; when the page is visible again, `read` is
  * called anew with the checkpoint of the last batch, so nothing is skipped or
@@ -50,11 +58,11 @@ export interface PauseWhileHiddenOptions {
  * `visibility` errors. Cold: nothing starts before subscribe.
  *
  * ```ts
- * pauseWhileHidden((checkpoint) => readJson<Message>(stream, { checkpoint, live: 'sse' }))
+ * pauseWhileHidden((from) => readJson<Message>(stream, { from, live: 'sse' }))
  * ```
  */
 export function pauseWhileHidden<T extends Checkpointed>(
-  read: (checkpoint: Checkpoint | undefined) => ObservableInput<T>,
+  read: (from: Checkpoint | undefined) => ObservableInput<T>,
   options: PauseWhileHiddenOptions = {},
 ): Observable<T> {
   const hiddenDelayMs = options.hiddenDelayMs ?? 0;
@@ -63,7 +71,9 @@ export function pauseWhileHidden<T extends Checkpointed>(
   }
   const scheduler = options.scheduler ?? asyncScheduler;
   return defer(() => {
-    let checkpoint = options.checkpoint;
+    // eslint-disable-next-line @typescript-eslint/no-deprecated -- the old name works for one more release
+    const start = options.from ?? options.checkpoint;
+    let checkpoint = typeof start === 'string' ? { offset: start } : start;
     const readEnded = new Subject<void>();
     const visible$ = (options.visibility ?? documentVisibility()).pipe(
       switchMap((visible) =>

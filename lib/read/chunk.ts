@@ -10,7 +10,7 @@ export interface ReadPosition extends StreamPosition {
   readonly offset: Offset;
   /** The last cursor the server sent, echoed on live requests for CDN collapsing. */
   readonly cursor?: string;
-  /** What to persist to resume later: `{ offset, cursor }`. Pass it back as `checkpoint`. */
+  /** What to persist to resume later: `{ offset, cursor }`. Pass it back as `from`. */
   readonly checkpoint: Checkpoint;
 }
 

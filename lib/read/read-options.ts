@@ -45,9 +45,22 @@ export type ReadErrorHandler = (
 
 /** Options of `readBytes()`, `readText()` and `readJson()`. */
 export interface ReadOptions extends RequestOptions {
-  /** Where to start: an offset from an earlier chunk, `Offset.beginning` (default) or `Offset.now`. */
+  /**
+   * Where the read starts: `Offset.beginning` (the default), `Offset.now`
+   * (only what is appended from now on), an offset a chunk gave, or a
+   * chunk's `checkpoint` (its offset and cursor: resumes after that chunk
+   * with no gap and no duplicate).
+   */
+  readonly from?: Offset | Checkpoint;
+  /**
+   * Where to start, as an offset.
+   * @deprecated Use `from` (`{ from: offset }`); `offset` is removed in the next release.
+   */
   readonly offset?: Offset;
-  /** Where to start: a chunk's `checkpoint` (offset and cursor). Exclusive with `offset`. */
+  /**
+   * Where to start, as a chunk's checkpoint.
+   * @deprecated Use `from` (`{ from: checkpoint }`); `checkpoint` is removed in the next release.
+   */
   readonly checkpoint?: Checkpoint;
   /** Whether and how to keep reading after catching up. Default `'auto'`. */
   readonly live?: LiveMode;

@@ -12,7 +12,7 @@ import { readSteps } from './read-steps.js';
 import { resolveReadOptions } from './resolve-read-options.js';
 
 /**
- * Reads the stream as bytes from `options.offset` (default: the beginning),
+ * Reads the stream as bytes from `options.from` (default: the beginning),
  * then tails it live (`live`, default `'auto'`) until EOF: one
  * {@link ByteChunk} per response that tells something new. Cold: each
  * subscription is an independent read; unsubscribing aborts it. See docs/reading.md.

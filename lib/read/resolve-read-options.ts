@@ -43,17 +43,12 @@ export function resolveReadOptions(
   const fail = (message: string): never => {
     throw new InvalidArgumentError(message, url);
   };
-  if (options.offset !== undefined && options.checkpoint !== undefined) {
-    fail('Pass either offset or checkpoint to a read, not both');
-  }
-  const start: Checkpoint = options.checkpoint ?? { offset: options.offset ?? Offset.beginning };
-  if (typeof start.offset !== 'string' || start.offset === '') {
-    fail(
-      `A read's offset must be a non-empty string (an offset the server returned, '-1' or 'now'), got ${JSON.stringify(start.offset)}`,
-    );
-  }
-  if (start.cursor !== undefined && typeof start.cursor !== 'string') {
-    fail(`checkpoint.cursor must be a string, got ${typeof start.cursor}`);
+  // eslint-disable-next-line @typescript-eslint/no-deprecated -- the old names work for one more release
+  const given = [options.from, options.offset, options.checkpoint].filter((start) => start !== undefined);
+  if (given.length > 1) fail('Pass where a read starts once: from (offset and checkpoint are its old names)');
+  const start = readStart(given.length ? given[0] : Offset.beginning);
+  if (!start) {
+    return fail(`A read starts from an offset (a non-empty string) or a checkpoint, got ${JSON.stringify(given[0])}`);
   }
   const live = options.live ?? 'auto';
   if (!LIVE_MODES.includes(live)) {
@@ -65,7 +60,8 @@ export function resolveReadOptions(
   } catch (error) {
     fail((error as Error).message);
   }
-  if (options.connectionState !== undefined && typeof options.connectionState?.next !== 'function') {
+  const observer = options.connectionState as { next?: unknown } | null | undefined;
+  if (observer !== undefined && typeof observer?.next !== 'function') {
     fail('connectionState must have a next(state) method (a Subject, or { next: (state) => ... })');
   }
   if (options.onError !== undefined && typeof options.onError !== 'function') {
@@ -87,7 +83,7 @@ export function resolveReadOptions(
     fail,
   );
   return {
-    start: start.cursor === undefined ? { offset: start.offset } : { offset: start.offset, cursor: start.cursor },
+    start,
     live,
     headers: options.headers,
     params: options.params,
@@ -108,6 +104,13 @@ export function resolveReadOptions(
       sse: options.sseIdleTimeoutMs === undefined,
     },
   };
+}
+
+/** Where a read starts, from an offset or a checkpoint (any extra field left behind); undefined when it is neither. */
+function readStart(from: unknown): Checkpoint | undefined {
+  const { offset, cursor } = (typeof from === 'string' ? { offset: from } : (from ?? {})) as Record<string, unknown>;
+  if (typeof offset !== 'string' || !offset || (cursor !== undefined && typeof cursor !== 'string')) return undefined;
+  return cursor === undefined ? { offset } : { offset, cursor };
 }
 
 function positive(name: string, value: number | undefined, fallback: number, fail: (message: string) => never): number {

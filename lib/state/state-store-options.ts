@@ -29,7 +29,7 @@ export interface StateStoreOptions<Entities extends object = Record<string, unkn
   /** Start from this state instead of reading the stream from its beginning. */
   readonly initial?: StateStoreStart<Entities>;
   /** The read's other options: headers, params, retry, timeouts. */
-  readonly read?: Omit<ReadOptions, 'offset' | 'checkpoint' | 'live' | 'connectionState'>;
+  readonly read?: Omit<ReadOptions, 'from' | 'offset' | 'checkpoint' | 'live' | 'connectionState'>;
   /** The producer's options: its id, headers and params, retry, delivery timeout. */
   readonly producer?: StateProducerOptions;
 }

@@ -108,8 +108,8 @@ class StateStoreImpl<Entities extends object> implements StateStore<Entities> {
     const connectionState = { next: (state: StateView['connection']) => this.dispatch({ kind: 'connection', state }) };
     // One read for every subscriber; it goes on from where the last one stood, so a state kept between reads stays right.
     this.read$ = defer(() => {
-      const checkpoint = this.state.position?.checkpoint ?? { offset: Offset.beginning };
-      return readJson(stream, { ...options.read, checkpoint, live, connectionState });
+      const from = this.state.position?.checkpoint ?? Offset.beginning;
+      return readJson(stream, { ...options.read, from, live, connectionState });
     }).pipe(
       tap((batch) => this.read(batch)),
       ignoreElements(),

@@ -213,7 +213,7 @@ export function subscription(client: DurableStreamsClient, id: string): Subscrip
 
 function wakeEvents(client: DurableStreamsClient, path: string, options: ProcessOptions): Observable<WakeEvent> {
   return readJson(client.stream(path, { contentType: 'application/json' }), {
-    offset: Offset.now,
+    from: Offset.now,
     ...(options.live === undefined ? {} : { live: options.live }),
   }).pipe(
     mergeMap((batch) => batch.items),

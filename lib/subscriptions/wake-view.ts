@@ -42,7 +42,7 @@ export function wakeView(client: DurableStreamsClient, source: WakeViewSource, s
         // Acked offsets are inclusive and a read starts after its offset: reading from the acked offset yields exactly what is pending.
         return readJson<T>(client.stream(path), {
           ...options,
-          offset: stream.ackedOffset === Offset.beginning ? Offset.beginning : stream.ackedOffset,
+          from: stream.ackedOffset === Offset.beginning ? Offset.beginning : stream.ackedOffset,
           live: false,
         }).pipe(
           takeWhile((batch) => batch.offset < stream.tailOffset, true),

@@ -13,7 +13,7 @@ import { TestBed } from '@angular/core/testing';
 import { BrowserTestingModule, platformBrowserTesting } from '@angular/platform-browser/testing';
 import { provideDurableStreams, streamResource, type StreamResourceRef } from '../../lib/angular/index';
 import { DurableStreamsTestingController, provideDurableStreamsTesting } from '../../lib/angular/testing/index';
-import { StreamNotFoundError } from '../../lib/index';
+import { InvalidArgumentError, StreamNotFoundError } from '../../lib/index';
 
 TestBed.initTestEnvironment(BrowserTestingModule, platformBrowserTesting(), { teardown: { destroyAfterEach: true } });
 
@@ -100,10 +100,32 @@ describe('streamResource()', () => {
     controller.verify();
   });
 
+  it('starts its read at `from`, an offset or a checkpoint; the deprecated offset and checkpoint likewise', () => {
+    resource(() => streamResource(() => ({ stream: 'at-offset', from: '0_5', live: false })));
+    resource(() => streamResource(() => ({ stream: 'at-checkpoint', from: { offset: '0_7', cursor: 'c7' } })));
+    // eslint-disable-next-line @typescript-eslint/no-deprecated -- the old names work for one more release
+    resource(() => streamResource(() => ({ stream: 'old-offset', offset: '0_9', live: false })));
+    // eslint-disable-next-line @typescript-eslint/no-deprecated -- as above
+    resource(() => streamResource(() => ({ stream: 'old-checkpoint', checkpoint: { offset: '0_3' }, live: false })));
+    const firstUrl = (path: string) => controller.expectRead(path).requests[0].request.url;
+    expect(firstUrl('at-offset')).toBe(`${BASE}/at-offset?offset=0_5`);
+    expect(firstUrl('at-checkpoint')).toBe(`${BASE}/at-checkpoint?offset=0_7`);
+    expect(firstUrl('old-offset')).toBe(`${BASE}/old-offset?offset=0_9`);
+    expect(firstUrl('old-checkpoint')).toBe(`${BASE}/old-checkpoint?offset=0_3`);
+  });
+
+  it("fails with the read's InvalidArgumentError when the request names its start twice", () => {
+    // eslint-disable-next-line @typescript-eslint/no-deprecated -- the old name, given beside the new one
+    const twice = resource(() => streamResource(() => ({ stream: 'twice', from: '0_1', offset: '0_2' })));
+    expect(twice.status()).toBe('error');
+    expect(twice.error()).toBeInstanceOf(InvalidArgumentError);
+    controller.expectNone('twice');
+  });
+
   it('does not reopen when the request is recomputed with equal fields', async () => {
     const tick = signal(0);
     const messages = resource(() =>
-      streamResource<number>(() => (tick(), { stream: 'steady', checkpoint: { offset: '-1' }, live: 'long-poll' })),
+      streamResource<number>(() => (tick(), { stream: 'steady', from: { offset: '-1' }, live: 'long-poll' })),
     );
     const read = controller.expectRead('steady');
     await read.push([1]);
@@ -115,7 +137,7 @@ describe('streamResource()', () => {
   });
 
   it('ends the read when its injector is destroyed, and on destroy()', async () => {
-    streamResource(() => 'kept', { injector: TestBed.inject(ApplicationRef).injector });
+    streamResource(() => 'kept', { injector: TestBed.inject(Injector) });
     const messages = resource(() => streamResource<number>(() => 'gone'));
     TestBed.tick();
     const read = controller.expectRead('gone');

@@ -45,7 +45,7 @@ describe.each(transports)(
       const chunks = await lastValueFrom(
         readText(client().stream('s'), {
           live: 'sse',
-          offset: Offset.now,
+          from: Offset.now,
           headers: { authorization: 'Bearer read' },
           params: { tenant: 't1' },
         }).pipe(toArray()),
@@ -74,7 +74,7 @@ describe.each(transports)(
       const chunks = await lastValueFrom(
         readBytes(client().stream('s'), {
           live: 'auto',
-          offset: Offset.now,
+          from: Offset.now,
           headers: { authorization: 'Bearer stale' },
           onError: (error) => (
             errors.push(error),

@@ -238,7 +238,27 @@ describe('consume() on the reference server', () => {
     await expect(lastValueFrom(consume(handle, () => [], { storage: {} as never, key: 'k' }))).rejects.toThrow(
       InvalidArgumentError,
     );
+    for (const from of ['', 7, { cursor: 'c' }]) {
+      await expect(
+        lastValueFrom(consume(handle, () => [], { storage: new SlowStore(), key: 'k', from: from as never })),
+      ).rejects.toThrow(InvalidArgumentError);
+    }
     expect(log.reads).toHaveLength(0);
+  });
+
+  it("starts after a batch with from: that batch's checkpoint when nothing is saved", async () => {
+    const handle = await stream([{ n: 1 }]);
+    const { checkpoint } = await firstValueFrom(readJson(handle, { live: false }));
+    await firstValueFrom(appendJson(handle, { n: 2 }));
+    const seen: unknown[] = [];
+    await firstValueFrom(
+      consume(handle, (batch) => void seen.push(...batch.items), {
+        storage: new SlowStore(),
+        key: 'c4',
+        from: checkpoint,
+      }),
+    );
+    expect(seen).toEqual([{ n: 2 }]);
   });
 
   it('never shares a tail: a stuck consumer holds back neither another consumer nor a live read of the same stream', async () => {
@@ -251,7 +271,7 @@ describe('consume() on the reference server', () => {
     }).subscribe();
     await firstValueFrom(timer(100));
     const live: unknown[] = [];
-    const reader = readJson(handle, { offset: Offset.now, live: 'long-poll' }).subscribe((batch) =>
+    const reader = readJson(handle, { from: Offset.now, live: 'long-poll' }).subscribe((batch) =>
       live.push(...batch.items),
     );
     try {

@@ -3,7 +3,7 @@ import { TestScheduler } from 'rxjs/testing';
 import { InvalidArgumentError } from '../../lib/errors/client-errors';
 import { documentVisibility } from '../../lib/operators/document-visibility';
 import { pauseWhileHidden } from '../../lib/operators/pause-while-hidden';
-import type { Checkpoint } from '../../lib/protocol/offset';
+import { Offset, type Checkpoint } from '../../lib/protocol/offset';
 
 interface Batch {
   readonly items: readonly string[];
@@ -26,7 +26,7 @@ function reads(...sources: Observable<Batch>[]) {
   const starts: Array<Checkpoint | undefined> = [];
   const read = (checkpoint: Checkpoint | undefined): Observable<Batch> => {
     starts.push(checkpoint);
-    const next = sources[starts.length - 1];
+    const next = sources.at(starts.length - 1);
     if (!next) throw new Error(`unexpected read #${starts.length}`);
     return next;
   };
@@ -49,20 +49,33 @@ describe('pauseWhileHidden (virtual time)', () => {
     expect(starts).toEqual([undefined, b.checkpoint]);
   });
 
-  it('passes the checkpoint of the last batch to the next read, and options.checkpoint to the first', () => {
+  it('passes the checkpoint of the last batch to the next read, and options.from to the first', () => {
     const ts = scheduler();
     let starts: Array<Checkpoint | undefined> = [];
     ts.run(({ cold, hot, expectObservable }) => {
       const setup = reads(cold<Batch>('-a-b---', values), cold<Batch>('---', values), cold<Batch>('-c|', values));
       starts = setup.starts;
       const visibility = hot('t----f-t-f-t', vis);
-      expectObservable(pauseWhileHidden(setup.read, { visibility, checkpoint: { offset: '0' } })).toBe(
+      expectObservable(pauseWhileHidden(setup.read, { visibility, from: { offset: '0' } })).toBe(
         '-a-b--------c|',
         values,
       );
     });
     // The second read emitted nothing, so the third starts where the first left off.
     expect(starts).toEqual([{ offset: '0' }, b.checkpoint, b.checkpoint]);
+  });
+
+  it('hands an offset given as from to the first read as a checkpoint', () => {
+    let starts: Array<Checkpoint | undefined> = [];
+    scheduler().run(({ cold, hot, expectObservable }) => {
+      const setup = reads(cold<Batch>('-a|', values));
+      starts = setup.starts;
+      expectObservable(pauseWhileHidden(setup.read, { visibility: hot('t', vis), from: Offset.now })).toBe(
+        '-a|',
+        values,
+      );
+    });
+    expect(starts).toEqual([{ offset: 'now' }]);
   });
 
   it('does not read while the page starts hidden', () => {

@@ -1,15 +1,16 @@
-import { map, Observable, of, take, throwError } from 'rxjs';
+import { firstValueFrom, map, Observable, of, Subject, take, type Subscription } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { InvalidArgumentError } from '../../lib/errors/client-errors';
 import {
   CheckpointStorageError,
   loadCheckpoint,
   type AsyncKeyValueStore,
+  type CheckpointStorage,
   type SyncKeyValueStorage,
 } from '../../lib/operators/checkpoint-storage';
-import { persistCheckpoint } from '../../lib/operators/persist-checkpoint';
-import { resumable } from '../../lib/operators/resumable';
+import { persistCheckpoint, type PersistCheckpointOptions } from '../../lib/operators/persist-checkpoint';
 import type { Checkpoint } from '../../lib/protocol/offset';
+import { memoryStorage, virtualStore } from '../support/checkpoint-stores';
 
 interface Batch {
   readonly items: readonly string[];
@@ -23,58 +24,8 @@ const b = batch('2', 'y');
 const c = batch('3', 'z');
 const d = batch('4', 'w');
 const stored = (value: Batch) => JSON.stringify(value.checkpoint);
-
-/** localStorage in memory, recording every write. */
-function memoryStorage(
-  initial: Record<string, string> = {},
-): SyncKeyValueStorage & { data: Map<string, string>; writes: string[]; reads: number } {
-  const data = new Map(Object.entries(initial));
-  const storage = {
-    data,
-    writes: [] as string[],
-    reads: 0,
-    getItem: (key: string) => {
-      storage.reads++;
-      return data.get(key) ?? null;
-    },
-    setItem: (key: string, value: string) => {
-      storage.writes.push(value);
-      data.set(key, value);
-    },
-  };
-  return storage;
-}
-
-/**
- * An async store whose writes take `writeFrames` of virtual time: `set`
- * returns a thenable settled by the TestScheduler, so marbles see the writes.
- */
-function virtualStore(ts: TestScheduler, writeFrames: number, failOn?: string) {
-  const data = new Map<string, string>();
-  const started: Array<readonly [frame: number, value: string]> = [];
-  const finished: Array<readonly [frame: number, value: string]> = [];
-  const store: AsyncKeyValueStore = {
-    get: (key) => ({ then: (ok) => ok?.(data.get(key)) as never }),
-    set: (key, value) => {
-      started.push([ts.now(), value]);
-      return {
-        then: (ok, fail) => {
-          ts.schedule(() => {
-            if (value === failOn) {
-              fail?.(new Error('disk full'));
-              return;
-            }
-            data.set(key, value);
-            finished.push([ts.now(), value]);
-            ok?.();
-          }, writeFrames);
-          return undefined as never;
-        },
-      };
-    },
-  };
-  return { store, data, started, finished };
-}
+const persist = (storage: CheckpointStorage, options: Partial<PersistCheckpointOptions> = {}) =>
+  persistCheckpoint<Batch>({ storage, key: KEY, ...options });
 
 function scheduler(): TestScheduler {
   return new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
@@ -84,7 +35,7 @@ describe('persistCheckpoint with a synchronous storage (localStorage)', () => {
   it('passes every batch on unchanged and stores the checkpoint of each, in order', () => {
     const storage = memoryStorage();
     scheduler().run(({ cold, expectObservable }) => {
-      expectObservable(cold('-a-b-c|', { a, b, c }).pipe(persistCheckpoint(storage, KEY))).toBe('-a-b-c|', { a, b, c });
+      expectObservable(cold('-a-b-c|', { a, b, c }).pipe(persist(storage))).toBe('-a-b-c|', { a, b, c });
     });
     expect(storage.writes).toEqual([stored(a), stored(b), stored(c)]);
     expect(storage.data.get(KEY)).toBe(stored(c));
@@ -94,7 +45,7 @@ describe('persistCheckpoint with a synchronous storage (localStorage)', () => {
     const storage = memoryStorage();
     const seenDuringProcessing: Array<string | null> = [];
     of(a, b)
-      .pipe(persistCheckpoint(storage, KEY))
+      .pipe(persist(storage))
       .subscribe(() => seenDuringProcessing.push(storage.data.get(KEY) ?? null));
     // While batch b was handled, the storage still said "resume at a's checkpoint".
     expect(seenDuringProcessing).toEqual([null, stored(a)]);
@@ -104,16 +55,48 @@ describe('persistCheckpoint with a synchronous storage (localStorage)', () => {
   it('does not write the same checkpoint twice (empty up-to-date batches)', () => {
     const storage = memoryStorage();
     const again = { items: [], checkpoint: { ...a.checkpoint } };
-    of(a, again, b).pipe(persistCheckpoint(storage, KEY)).subscribe();
+    of(a, again, b).pipe(persist(storage)).subscribe();
     expect(storage.writes).toEqual([stored(a), stored(b)]);
   });
 
-  it('does not save a batch whose handling failed downstream: it is read again on resume', () => {
+  it('saves the checkpoint of the batch a subscriber leaves on (take(1)), and reads no further', () => {
+    const storage = memoryStorage();
+    scheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
+      const source = cold('-a-b-c|', { a, b, c });
+      expectObservable(source.pipe(persist(storage), take(1))).toBe('-(a|)', { a });
+      expectSubscriptions(source.subscriptions).toBe('^!');
+    });
+    expect(storage.writes).toEqual([stored(a)]);
+  });
+
+  it('saves the checkpoint of the batch firstValueFrom resolves with', async () => {
+    const storage = memoryStorage();
+    await expect(firstValueFrom(of(a, b).pipe(persist(storage)))).resolves.toBe(a);
+    expect(storage.writes).toEqual([stored(a)]);
+  });
+
+  it('saves the checkpoint of the batch whose handler unsubscribes, and none after it', () => {
+    const storage = memoryStorage();
+    const source = new Subject<Batch>();
+    const handled: Batch[] = [];
+    const subscription: Subscription = source.pipe(persist(storage)).subscribe((value) => {
+      handled.push(value);
+      if (value === b) subscription.unsubscribe();
+    });
+    source.next(a);
+    source.next(b);
+    source.next(c);
+    expect(handled).toEqual([a, b]);
+    expect(storage.writes).toEqual([stored(a), stored(b)]);
+    expect(source.observed).toBe(false);
+  });
+
+  it('counts a batch an operator downstream failed on as delivered: its checkpoint is saved', () => {
     const storage = memoryStorage();
     const errors: unknown[] = [];
-    of(a, b)
+    of(a, b, c)
       .pipe(
-        persistCheckpoint(storage, KEY),
+        persist(storage),
         map((value) => {
           if (value === b) throw new Error('render failed');
           return value;
@@ -121,7 +104,7 @@ describe('persistCheckpoint with a synchronous storage (localStorage)', () => {
       )
       .subscribe({ error: (error: unknown) => errors.push(error) });
     expect(errors).toHaveLength(1);
-    expect(storage.data.get(KEY)).toBe(stored(a));
+    expect(storage.writes).toEqual([stored(a), stored(b)]);
   });
 
   it('fails with CheckpointStorageError when a write throws (quota), and stops reading', () => {
@@ -132,7 +115,7 @@ describe('persistCheckpoint with a synchronous storage (localStorage)', () => {
     scheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
       const source = cold('-a-b-c|', { a, b, c });
       const error = new CheckpointStorageError('save', KEY, 'QuotaExceededError');
-      expectObservable(source.pipe(persistCheckpoint(storage, KEY))).toBe('-a-(b#)', { a, b }, error);
+      expectObservable(source.pipe(persist(storage))).toBe('-a-(b#)', { a, b }, error);
       expectSubscriptions(source.subscriptions).toBe('^--!');
     });
   });
@@ -146,7 +129,7 @@ describe('persistCheckpoint with a synchronous storage (localStorage)', () => {
     const reported: CheckpointStorageError[] = [];
     scheduler().run(({ cold, expectObservable }) => {
       const result = cold('-a-b-c|', { a, b, c }).pipe(
-        persistCheckpoint(storage, KEY, { onSaveError: (error) => reported.push(error) }),
+        persist(storage, { onSaveError: (error) => reported.push(error) }),
       );
       expectObservable(result).toBe('-a-b-c|', { a, b, c });
     });
@@ -161,15 +144,16 @@ describe('persistCheckpoint with a synchronous storage (localStorage)', () => {
     const storage = memoryStorage();
     const errors: unknown[] = [];
     (of({ items: [] }) as unknown as Observable<Batch>)
-      .pipe(persistCheckpoint(storage, KEY))
+      .pipe(persist(storage))
       .subscribe({ error: (e: unknown) => errors.push(e) });
     expect(errors[0]).toBeInstanceOf(InvalidArgumentError);
     expect(storage.writes).toEqual([]);
   });
 
-  it('rejects a storage without getItem/setItem or get/set, and an empty key, at once', () => {
-    expect(() => persistCheckpoint({} as SyncKeyValueStorage, KEY)).toThrow(InvalidArgumentError);
-    expect(() => persistCheckpoint(memoryStorage(), '')).toThrow(InvalidArgumentError);
+  it('rejects a storage without getItem/setItem or get/set, an empty key, and no options, at once', () => {
+    expect(() => persistCheckpoint({ storage: {} as SyncKeyValueStorage, key: KEY })).toThrow(InvalidArgumentError);
+    expect(() => persistCheckpoint({ storage: memoryStorage(), key: '' })).toThrow(InvalidArgumentError);
+    expect(() => persistCheckpoint(undefined as never)).toThrow(InvalidArgumentError);
   });
 });
 
@@ -178,7 +162,7 @@ describe('persistCheckpoint with an asynchronous store (virtual time)', () => {
     const ts = scheduler();
     const { store, started, finished } = virtualStore(ts, 5);
     ts.run(({ cold, expectObservable }) => {
-      expectObservable(cold('abcd|', { a, b, c, d }).pipe(persistCheckpoint(store, KEY))).toBe('abcd------|', {
+      expectObservable(cold('abcd|', { a, b, c, d }).pipe(persist(store))).toBe('abcd------|', {
         a,
         b,
         c,
@@ -200,7 +184,7 @@ describe('persistCheckpoint with an asynchronous store (virtual time)', () => {
     const ts = scheduler();
     const { store, data } = virtualStore(ts, 3);
     ts.run(({ cold, expectObservable }) => {
-      expectObservable(cold('a|', { a }).pipe(persistCheckpoint(store, KEY))).toBe('a--|', { a });
+      expectObservable(cold('a|', { a }).pipe(persist(store))).toBe('a--|', { a });
     });
     expect(data.get(KEY)).toBe(stored(a));
   });
@@ -210,25 +194,55 @@ describe('persistCheckpoint with an asynchronous store (virtual time)', () => {
     const { store, started } = virtualStore(ts, 4);
     const failure = new Error('network down');
     ts.run(({ cold, expectObservable }) => {
-      expectObservable(cold('ab#', { a, b }, failure).pipe(persistCheckpoint(store, KEY))).toBe(
-        'ab------#',
-        { a, b },
-        failure,
-      );
+      expectObservable(cold('ab#', { a, b }, failure).pipe(persist(store))).toBe('ab------#', { a, b }, failure);
     });
     expect(started.map(([, value]) => value)).toEqual([stored(a), stored(b)]);
   });
 
-  it('on unsubscribe, drops the queued write and lets the running one finish', () => {
+  it('on unsubscribe, the running write finishes and the newest batch handed over is written after it', () => {
     const ts = scheduler();
     const { store, started, finished } = virtualStore(ts, 5);
     ts.run(({ cold, expectObservable, expectSubscriptions }) => {
       const source = cold('abc---', { a, b, c });
-      expectObservable(source.pipe(persistCheckpoint(store, KEY)), '---!').toBe('abc', { a, b, c });
+      expectObservable(source.pipe(persist(store)), '---!').toBe('abc', { a, b, c });
       expectSubscriptions(source.subscriptions).toBe('^--!');
     });
-    expect(started).toEqual([[0, stored(a)]]);
-    expect(finished).toEqual([[5, stored(a)]]);
+    expect(started).toEqual([
+      [0, stored(a)],
+      [5, stored(c)],
+    ]);
+    expect(finished).toEqual([
+      [5, stored(a)],
+      [10, stored(c)],
+    ]);
+  });
+
+  it('take(1): the batch is handed over at once, its checkpoint written after the subscriber left', () => {
+    const ts = scheduler();
+    const { store, started, finished } = virtualStore(ts, 4);
+    ts.run(({ cold, expectObservable, expectSubscriptions }) => {
+      const source = cold('--a-b|', { a, b });
+      expectObservable(source.pipe(persist(store), take(1))).toBe('--(a|)', { a });
+      expectSubscriptions(source.subscriptions).toBe('^-!');
+    });
+    expect(started).toEqual([[2, stored(a)]]);
+    expect(finished).toEqual([[6, stored(a)]]);
+  });
+
+  it('a write that fails after the subscriber left goes to onSaveError; without it, nothing is thrown', () => {
+    const ts = scheduler();
+    const { store, finished } = virtualStore(ts, 3, stored(a));
+    const reported: CheckpointStorageError[] = [];
+    ts.run(({ cold, expectObservable }) => {
+      const source = cold('a-b|', { a, b });
+      expectObservable(source.pipe(persist(store, { onSaveError: (error) => reported.push(error) }), take(1))).toBe(
+        '(a|)',
+        { a },
+      );
+      expectObservable(source.pipe(persist(store), take(1))).toBe('(a|)', { a });
+    });
+    expect(reported.map((error) => [error.operation, error.key])).toEqual([['save', KEY]]);
+    expect(finished).toEqual([]);
   });
 
   it('fails with CheckpointStorageError when a write is rejected', () => {
@@ -236,7 +250,7 @@ describe('persistCheckpoint with an asynchronous store (virtual time)', () => {
     const { store } = virtualStore(ts, 2, stored(a));
     ts.run(({ cold, expectObservable, expectSubscriptions }) => {
       const source = cold('a-----|', { a });
-      expectObservable(source.pipe(persistCheckpoint(store, KEY))).toBe(
+      expectObservable(source.pipe(persist(store))).toBe(
         'a-#',
         { a },
         new CheckpointStorageError('save', KEY, 'disk full'),
@@ -249,7 +263,7 @@ describe('persistCheckpoint with an asynchronous store (virtual time)', () => {
 describe('loadCheckpoint', () => {
   it('is cold: reads the storage on subscribe, anew each time', async () => {
     const storage = memoryStorage({ [KEY]: stored(b) });
-    const checkpoint$ = loadCheckpoint(storage, KEY);
+    const checkpoint$ = loadCheckpoint({ storage, key: KEY });
     expect(storage.reads).toBe(0);
     await expect(new Promise((resolve) => checkpoint$.subscribe(resolve))).resolves.toEqual(b.checkpoint);
     storage.data.set(KEY, stored(c));
@@ -257,18 +271,20 @@ describe('loadCheckpoint', () => {
     expect(storage.reads).toBe(2);
   });
 
-  it('emits undefined when nothing is stored', async () => {
+  it('emits undefined when nothing is stored', () => {
     const values: unknown[] = [];
-    loadCheckpoint(memoryStorage(), KEY).subscribe((value) => values.push(value));
+    loadCheckpoint({ storage: memoryStorage(), key: KEY }).subscribe((value) => values.push(value));
     expect(values).toEqual([undefined]);
   });
 
   it('reads an async store', async () => {
     const store: AsyncKeyValueStore = {
-      get: async () => JSON.stringify({ offset: '0_5' }),
-      set: async () => undefined,
+      get: () => Promise.resolve(JSON.stringify({ offset: '0_5' })),
+      set: () => Promise.resolve(),
     };
-    await expect(new Promise((resolve) => loadCheckpoint(store, KEY).subscribe(resolve))).resolves.toEqual({
+    await expect(
+      new Promise((resolve) => loadCheckpoint({ storage: store, key: KEY }).subscribe(resolve)),
+    ).resolves.toEqual({
       offset: '0_5',
     });
   });
@@ -281,7 +297,9 @@ describe('loadCheckpoint', () => {
     ['with a non-string cursor', '{"offset":"0_5","cursor":7}'],
   ])('errors with CheckpointStorageError for a stored value %s', (_what, raw) => {
     const errors: unknown[] = [];
-    loadCheckpoint(memoryStorage({ [KEY]: raw }), KEY).subscribe({ error: (error: unknown) => errors.push(error) });
+    loadCheckpoint({ storage: memoryStorage({ [KEY]: raw }), key: KEY }).subscribe({
+      error: (error: unknown) => errors.push(error),
+    });
     expect(errors[0]).toBeInstanceOf(CheckpointStorageError);
     expect((errors[0] as CheckpointStorageError).operation).toBe('load');
   });
@@ -289,78 +307,12 @@ describe('loadCheckpoint', () => {
   it('wraps a failing async get in CheckpointStorageError', async () => {
     const store: AsyncKeyValueStore = {
       get: () => Promise.reject(new Error('IDB closed')),
-      set: async () => undefined,
+      set: () => Promise.resolve(),
     };
-    const error = await new Promise((resolve) => loadCheckpoint(store, KEY).subscribe({ error: resolve }));
+    const error = await new Promise((resolve) =>
+      loadCheckpoint({ storage: store, key: KEY }).subscribe({ error: resolve }),
+    );
     expect(error).toBeInstanceOf(CheckpointStorageError);
     expect((error as Error).message).toContain('IDB closed');
-  });
-});
-
-describe('resumable', () => {
-  it('starts the first read from nothing, and the next from the checkpoint the first one saved', () => {
-    const storage = memoryStorage();
-    const starts: Array<Checkpoint | undefined> = [];
-    const read = (checkpoint: Checkpoint | undefined) => {
-      starts.push(checkpoint);
-      return checkpoint === undefined ? of(a, b) : of(c);
-    };
-    const firstRun: Batch[] = [];
-    resumable(storage, KEY, read).subscribe((value) => firstRun.push(value));
-    const secondRun: Batch[] = [];
-    resumable(storage, KEY, read).subscribe((value) => secondRun.push(value));
-    expect(starts).toEqual([undefined, b.checkpoint]);
-    expect(firstRun).toEqual([a, b]);
-    expect(secondRun).toEqual([c]);
-    expect(storage.data.get(KEY)).toBe(stored(c));
-  });
-
-  it('is cold: neither storage nor read is touched before subscribe, and unsubscribing stops the read', () => {
-    const storage = memoryStorage({ [KEY]: stored(a) });
-    const read = jest.fn(
-      (_checkpoint: Checkpoint | undefined) => new Observable<Batch>(() => () => torndown.push('read')),
-    );
-    const torndown: string[] = [];
-    const result = resumable(storage, KEY, read);
-    expect(storage.reads).toBe(0);
-    expect(read).not.toHaveBeenCalled();
-    const subscription = result.subscribe();
-    expect(read).toHaveBeenCalledWith(a.checkpoint);
-    subscription.unsubscribe();
-    expect(torndown).toEqual(['read']);
-  });
-
-  it('passes a corrupt stored checkpoint on as an error, without reading', () => {
-    const read = jest.fn(() => of(a));
-    const errors: unknown[] = [];
-    resumable(memoryStorage({ [KEY]: 'nope' }), KEY, read).subscribe({ error: (error: unknown) => errors.push(error) });
-    expect(errors[0]).toBeInstanceOf(CheckpointStorageError);
-    expect(read).not.toHaveBeenCalled();
-  });
-
-  it('passes a read error on, keeping the checkpoint of the last processed batch', () => {
-    const storage = memoryStorage();
-    const failure = new Error('gone');
-    const errors: unknown[] = [];
-    resumable(storage, KEY, () => new Observable<Batch>((s) => (s.next(a), s.error(failure))))
-      .pipe(take(5))
-      .subscribe({ error: (error: unknown) => errors.push(error) });
-    expect(errors).toEqual([failure]);
-    expect(storage.data.get(KEY)).toBe(stored(a));
-  });
-
-  it('with an async store, waits for the stored checkpoint before reading', async () => {
-    let release: (value: string) => void = () => undefined;
-    const store: AsyncKeyValueStore = {
-      get: () => new Promise<string>((resolve) => (release = resolve)),
-      set: async () => undefined,
-    };
-    const read = jest.fn((_checkpoint: Checkpoint | undefined) => throwError(() => new Error('stop')));
-    const done = new Promise((resolve) => resumable(store, KEY, read).subscribe({ error: resolve }));
-    await Promise.resolve();
-    expect(read).not.toHaveBeenCalled();
-    release(stored(d));
-    await done;
-    expect(read).toHaveBeenCalledWith(d.checkpoint);
   });
 });

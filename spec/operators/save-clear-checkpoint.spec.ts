@@ -6,70 +6,34 @@ import {
   loadCheckpoint,
   saveCheckpoint,
   type AsyncKeyValueStore,
+  type CheckpointStorage,
   type SyncKeyValueStorage,
 } from '../../lib/operators/checkpoint-storage';
+import { memoryStorage as recordingStorage, settledStore } from '../support/checkpoint-stores';
+
+const memoryStorage = (withRemove: boolean) => recordingStorage({}, withRemove);
+const asyncStore = settledStore;
 
 const KEY = 'feed';
 const CHECKPOINT = { offset: '0_7', cursor: 'c7' };
 
-/** localStorage in memory; `removeItem` only when asked for. */
-function memoryStorage(withRemove: boolean): SyncKeyValueStorage & { data: Map<string, string>; calls: string[] } {
-  const data = new Map<string, string>();
-  const calls: string[] = [];
-  return {
-    data,
-    calls,
-    getItem: (key) => data.get(key) ?? null,
-    setItem: (key, value) => {
-      calls.push(`set ${value}`);
-      data.set(key, value);
-    },
-    ...(withRemove
-      ? {
-          removeItem: (key: string) => {
-            calls.push('remove');
-            data.delete(key);
-          },
-        }
-      : {}),
-  };
-}
-
-/** An async store whose writes settle when the test says. */
-function asyncStore(
-  withDelete: boolean,
-): AsyncKeyValueStore & { data: Map<string, string>; settle: () => void; pending: number } {
-  const data = new Map<string, string>();
-  const waiting: Array<() => void> = [];
-  const later = (effect: () => void) => new Promise<void>((resolve) => waiting.push(() => (effect(), resolve())));
-  const store = {
-    data,
-    get pending() {
-      return waiting.length;
-    },
-    settle: () => waiting.splice(0).forEach((run) => run()),
-    get: async (key: string) => data.get(key),
-    set: (key: string, value: string) => later(() => data.set(key, value)),
-    ...(withDelete ? { delete: (key: string) => later(() => data.delete(key)) } : {}),
-  };
-  return store;
-}
+const where = (storage: CheckpointStorage) => ({ storage, key: KEY });
 
 describe('saveCheckpoint', () => {
   it('is cold: writes on subscribe, anew on each subscription, and emits once when written', async () => {
     const storage = memoryStorage(false);
-    const save$ = saveCheckpoint(storage, KEY, CHECKPOINT);
+    const save$ = saveCheckpoint(CHECKPOINT, where(storage));
     expect(storage.calls).toEqual([]);
     expect(await lastValueFrom(save$.pipe(toArray()))).toEqual([undefined]);
     await firstValueFrom(save$);
     expect(storage.calls).toEqual([`set ${JSON.stringify(CHECKPOINT)}`, `set ${JSON.stringify(CHECKPOINT)}`]);
-    expect(await firstValueFrom(loadCheckpoint(storage, KEY))).toEqual(CHECKPOINT);
+    expect(await firstValueFrom(loadCheckpoint(where(storage)))).toEqual(CHECKPOINT);
   });
 
   it('emits only once an async store has written', async () => {
     const store = asyncStore(false);
     let done = false;
-    saveCheckpoint(store, KEY, { offset: '0_1' }).subscribe({ complete: () => (done = true) });
+    saveCheckpoint({ offset: '0_1' }, where(store)).subscribe({ complete: () => (done = true) });
     await Promise.resolve();
     expect(done).toBe(false);
     store.settle();
@@ -86,40 +50,44 @@ describe('saveCheckpoint', () => {
       },
     };
     const rejecting: AsyncKeyValueStore = {
-      get: async () => undefined,
+      get: () => Promise.resolve(undefined),
       set: () => Promise.reject(new Error('IDB closed')),
     };
     for (const storage of [throwing, rejecting]) {
-      const error = await firstValueFrom(saveCheckpoint(storage, KEY, CHECKPOINT)).catch((e: unknown) => e);
+      const error = await firstValueFrom(saveCheckpoint(CHECKPOINT, where(storage))).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(CheckpointStorageError);
       expect(error).toMatchObject({ operation: 'save', key: KEY });
     }
   });
 
-  it('refuses a storage that is not one, and an empty key, at once', () => {
-    expect(() => saveCheckpoint({} as SyncKeyValueStorage, KEY, CHECKPOINT)).toThrow(InvalidArgumentError);
-    expect(() => saveCheckpoint(memoryStorage(false), '', CHECKPOINT)).toThrow(InvalidArgumentError);
+  it('refuses a storage that is not one, an empty key, and a checkpoint that is none, at once', () => {
+    expect(() => saveCheckpoint(CHECKPOINT, where({} as SyncKeyValueStorage))).toThrow(InvalidArgumentError);
+    expect(() => saveCheckpoint(CHECKPOINT, { storage: memoryStorage(false), key: '' })).toThrow(InvalidArgumentError);
+    expect(() => saveCheckpoint({ offset: '' }, where(memoryStorage(false)))).toThrow(InvalidArgumentError);
+    expect(() => saveCheckpoint(undefined as never, where(memoryStorage(false)))).toThrow(InvalidArgumentError);
+    expect(() => loadCheckpoint(undefined as never)).toThrow(InvalidArgumentError);
+    expect(() => clearCheckpoint({ key: KEY } as never)).toThrow(InvalidArgumentError);
   });
 });
 
 describe('clearCheckpoint', () => {
   it('uses removeItem when the storage has it, and is cold', async () => {
     const storage = memoryStorage(true);
-    await firstValueFrom(saveCheckpoint(storage, KEY, CHECKPOINT));
-    const clear$ = clearCheckpoint(storage, KEY);
+    await firstValueFrom(saveCheckpoint(CHECKPOINT, where(storage)));
+    const clear$ = clearCheckpoint(where(storage));
     expect(storage.data.has(KEY)).toBe(true);
     await firstValueFrom(clear$);
     expect(storage.calls.at(-1)).toBe('remove');
     expect(storage.data.has(KEY)).toBe(false);
-    expect(await firstValueFrom(loadCheckpoint(storage, KEY))).toBeUndefined();
+    expect(await firstValueFrom(loadCheckpoint(where(storage)))).toBeUndefined();
   });
 
   it('without removeItem, writes an empty value, which loads as none', async () => {
     const storage = memoryStorage(false);
-    await firstValueFrom(saveCheckpoint(storage, KEY, CHECKPOINT));
-    await firstValueFrom(clearCheckpoint(storage, KEY));
+    await firstValueFrom(saveCheckpoint(CHECKPOINT, where(storage)));
+    await firstValueFrom(clearCheckpoint(where(storage)));
     expect(storage.data.get(KEY)).toBe('');
-    expect(await firstValueFrom(loadCheckpoint(storage, KEY))).toBeUndefined();
+    expect(await firstValueFrom(loadCheckpoint(where(storage)))).toBeUndefined();
   });
 
   it.each([
@@ -129,13 +97,13 @@ describe('clearCheckpoint', () => {
     const store = asyncStore(withDelete);
     store.data.set(KEY, JSON.stringify(CHECKPOINT));
     let done = false;
-    clearCheckpoint(store, KEY).subscribe({ complete: () => (done = true) });
+    clearCheckpoint(where(store)).subscribe({ complete: () => (done = true) });
     await Promise.resolve();
     expect(done).toBe(false);
     store.settle();
     await new Promise(setImmediate);
     expect(done).toBe(true);
-    expect(await firstValueFrom(loadCheckpoint(store, KEY))).toBeUndefined();
+    expect(await firstValueFrom(loadCheckpoint(where(store)))).toBeUndefined();
   });
 
   it('fails with CheckpointStorageError (operation clear) when the storage throws', async () => {
@@ -146,7 +114,7 @@ describe('clearCheckpoint', () => {
         throw new Error('SecurityError');
       },
     };
-    const error = await firstValueFrom(clearCheckpoint(storage, KEY)).catch((e: unknown) => e);
+    const error = await firstValueFrom(clearCheckpoint(where(storage))).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(CheckpointStorageError);
     expect(error).toMatchObject({ operation: 'clear', key: KEY });
     expect((error as Error).message).toContain('SecurityError');

@@ -66,7 +66,7 @@ describe.each(transports)('many live reads on one client (%s)', (_name, makeTran
   function tail(paths: readonly string[], reader = client): number[][] {
     const received = paths.map(() => [] as number[]);
     paths.forEach((path, i) => {
-      const read = readJson<{ n: number }>(reader.stream(path), { live: MODES[i % MODES.length], offset: 'now' });
+      const read = readJson<{ n: number }>(reader.stream(path), { live: MODES[i % MODES.length], from: 'now' });
       subscriptions.push(read.subscribe({ next: (batch) => received[i].push(...batch.items.map((item) => item.n)) }));
     });
     return received;

@@ -35,11 +35,11 @@ describe.each(transports)('read errors (%s)', (_name, makeTransport) => {
       res.flushHeaders(); // ...and never an event
     });
     const stream = client().stream(`${loop.base}/v1/stream/s?token=secret`);
-    const silent = await failure(readJson(stream, { live: 'sse', offset: Offset.now, sseIdleTimeoutMs: 100 }));
+    const silent = await failure(readJson(stream, { live: 'sse', from: Offset.now, sseIdleTimeoutMs: 100 }));
     expect(silent).toBeInstanceOf(SseUnavailableError);
     expect((silent as SseUnavailableError).url).toBe(`${loop.base}/v1/stream/s`);
     expect((silent as Error).message).not.toContain('secret');
-    const invalid = await failure(readJson(stream, { offset: '' }));
+    const invalid = await failure(readJson(stream, { from: '' }));
     expect(invalid).toBeInstanceOf(InvalidArgumentError);
     expect((invalid as Error).message).not.toContain('secret');
     expect((invalid as InvalidArgumentError).url).toBe(`${loop.base}/v1/stream/s`);

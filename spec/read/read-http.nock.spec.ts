@@ -91,7 +91,7 @@ describe('reads over HTTP (nock, fetch transport)', () => {
 
   it('200 empty and up to date is still emitted, as a chunk without data', async () => {
     get().reply(200, '', upToDate('0_9'));
-    const chunks = await all(readBytes(stream, { live: false, offset: 'now' }));
+    const chunks = await all(readBytes(stream, { live: false, from: 'now' }));
     expect(chunks).toHaveLength(1);
     expect(chunks[0].data).toHaveLength(0);
     expect(chunks[0]).toMatchObject({ offset: '0_9', upToDate: true });
@@ -102,9 +102,7 @@ describe('reads over HTTP (nock, fetch transport)', () => {
     get().reply(204, '', upToDate('0_3', { 'stream-cursor': 'k1' }));
     get().reply(200, 'new', upToDate('0_6', { 'stream-cursor': 'k2' }));
     get().reply(204, '', upToDate('0_6', { 'stream-closed': 'true' }));
-    const chunks = await all(
-      readBytes(stream, { live: 'long-poll', offset: 'now', params: { zeta: 'z', alpha: 'a' } }),
-    );
+    const chunks = await all(readBytes(stream, { live: 'long-poll', from: 'now', params: { zeta: 'z', alpha: 'a' } }));
     expect(chunks.map((c) => [text(c), c.offset, c.cursor, c.upToDate, c.closed])).toEqual([
       ['', '0_3', 'k1', true, false],
       ['new', '0_6', 'k2', true, false],
@@ -122,7 +120,7 @@ describe('reads over HTTP (nock, fetch transport)', () => {
     get().reply(200, 'x', position('0_1', { 'stream-cursor': 'k0' }));
     get().reply(200, '', upToDate('0_1', { 'stream-cursor': 'k0' }));
     get().reply(204, '', upToDate('0_1', { 'stream-closed': 'true' }));
-    await all(readBytes(stream, { live: 'long-poll', checkpoint: { offset: '0_0', cursor: 'old' } }));
+    await all(readBytes(stream, { live: 'long-poll', from: { offset: '0_0', cursor: 'old' } }));
     expect(paths).toEqual([`${PATH}?offset=0_0`, `${PATH}?offset=0_1`, `${PATH}?cursor=k0&live=long-poll&offset=0_1`]);
   });
 
@@ -140,11 +138,11 @@ describe('reads over HTTP (nock, fetch transport)', () => {
       .reply(200, '', position('0_50', { 'content-type': 'text/plain' }));
     get().reply(200, 'kept', upToDate('0_54'));
     const errors: unknown[] = [];
-    const recovered = readBytes(stream, { live: false, offset: '0_1' }).pipe(
+    const recovered = readBytes(stream, { live: false, from: '0_1' }).pipe(
       catchError((error: unknown) => {
         errors.push(error);
         return error instanceof GoneError
-          ? headStream(stream).pipe(switchMap((meta) => readBytes(stream, { live: false, offset: meta.nextOffset })))
+          ? headStream(stream).pipe(switchMap((meta) => readBytes(stream, { live: false, from: meta.nextOffset })))
           : throwError(() => error);
       }),
     );
@@ -180,7 +178,7 @@ describe('reads over HTTP (nock, fetch transport)', () => {
 
   it('malformed JSON is a ParseError naming the offset of the response', async () => {
     get().reply(200, '[{"a":1},', upToDate('0_9', { 'content-type': 'application/json' }));
-    const error = await failure(readJson(stream, { live: false, offset: '0_4' }));
+    const error = await failure(readJson(stream, { live: false, from: '0_4' }));
     expect(error).toBeInstanceOf(ParseError);
     expect((error as ParseError).offset).toBe('0_4');
     expect((error as ParseError).message).toContain('0_4');

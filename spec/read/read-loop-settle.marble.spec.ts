@@ -67,7 +67,7 @@ describe('readLoop with settle (virtual time)', () => {
       );
       const settled: string[] = [];
       const config = {
-        ...loopConfig({ live: 'long-poll', offset: 'now' }, scheduler),
+        ...loopConfig({ live: 'long-poll', from: 'now' }, scheduler),
         settle: (settling: ReadStep<string>) => {
           settled.push(settling.offset);
           return cold('|');
@@ -79,7 +79,7 @@ describe('readLoop with settle (virtual time)', () => {
       expect(settled).toEqual(['7', '8']);
       // Without settle, a read from now goes live at once (no round trip only to learn the tail).
       const plain = new FakeReadSource(scheduler, () => scheduler.createColdObservable('-'));
-      readLoop(plain.open, loopConfig({ live: 'long-poll', offset: 'now' }, scheduler))
+      readLoop(plain.open, loopConfig({ live: 'long-poll', from: 'now' }, scheduler))
         .subscribe()
         .unsubscribe();
       expect(plain.kinds()).toEqual(['long-poll@now']);

@@ -274,7 +274,7 @@ describe('readLoop in field conditions (virtual time)', () => {
   describe('answers that do not move forward', () => {
     it('an empty catch-up answer without up-to-date at the same offset is waited out with backoff, then a ProtocolError', () => {
       const seen = read(
-        { live: false, offset: '5' },
+        { live: false, from: '5' },
         () => scheduler.createColdObservable('-s|', { s: step('5') }),
         1_000_000,
       );

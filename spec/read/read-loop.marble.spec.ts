@@ -80,7 +80,7 @@ describe('readLoop (virtual time)', () => {
     it('starts a live read at Offset.now with a live request, skipping catch-up', () => {
       const a = step('9', '', { upToDate: true });
       const fake = run(
-        { live: 'long-poll', offset: 'now' },
+        { live: 'long-poll', from: 'now' },
         (_req, i) => (i === 0 ? scheduler.createColdObservable('-a|', { a }) : NEVER),
         '-a',
         { a },
@@ -89,7 +89,7 @@ describe('readLoop (virtual time)', () => {
     });
 
     it('resumes from a checkpoint with its cursor', () => {
-      const fake = run({ live: 'long-poll', checkpoint: { offset: '5', cursor: 'c5' } }, () => NEVER, '', {});
+      const fake = run({ live: 'long-poll', from: { offset: '5', cursor: 'c5' } }, () => NEVER, '', {});
       expect(fake.requests.map((r) => [r.kind, r.offset, r.cursor])).toEqual([['catch-up', '5', 'c5']]);
     });
 
@@ -262,7 +262,7 @@ describe('readLoop (virtual time)', () => {
       const b = step('2', 'y', { upToDate: true });
       const attempts: number[] = [];
       run(
-        { live: 'sse', offset: 'now', onError: (_e, attempt) => void attempts.push(attempt) },
+        { live: 'sse', from: 'now', onError: (_e, attempt) => void attempts.push(attempt) },
         (_req, i) =>
           i < 2
             ? scheduler.createColdObservable('-#', {}, serverError())

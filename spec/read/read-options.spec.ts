@@ -2,6 +2,8 @@ import { firstValueFrom } from 'rxjs';
 import {
   DurableStreamsClient,
   InvalidArgumentError,
+  Offset,
+  type Checkpoint,
   type HttpTransport,
   type ReadOptions,
   readBytes,
@@ -32,9 +34,9 @@ describe('read options', () => {
     ).toBe(2);
   });
 
-  it('a checkpoint gives offset and cursor; per-read retry overrides the client', () => {
+  it('from a checkpoint gives offset and cursor; per-read retry overrides the client', () => {
     const resolved = resolveReadOptions(
-      { checkpoint: { offset: '0_5', cursor: 'c' }, retry: { maxRetries: 1 } },
+      { from: { offset: '0_5', cursor: 'c' }, retry: { maxRetries: 1 } },
       client,
       URL,
     );
@@ -42,9 +44,34 @@ describe('read options', () => {
     expect(resolved.retry.maxRetries).toBe(1);
   });
 
+  it('from an offset, a sentinel or nothing', () => {
+    expect(resolveReadOptions({ from: '0_7' }, client, URL).start).toEqual({ offset: '0_7' });
+    expect(resolveReadOptions({ from: Offset.now }, client, URL).start).toEqual({ offset: 'now' });
+    expect(resolveReadOptions({ from: undefined }, client, URL).start).toEqual({ offset: '-1' });
+    // An extra field of a batch passed whole is not part of where the read starts.
+    const batchLike = { offset: '0_9', cursor: 'k', upToDate: true } as Checkpoint;
+    expect(resolveReadOptions({ from: batchLike }, client, URL).start).toEqual({ offset: '0_9', cursor: 'k' });
+  });
+
+  /* eslint-disable @typescript-eslint/no-deprecated -- the old names work for one more release: shown here */
+  it('the deprecated offset and checkpoint still start a read where from would', () => {
+    expect(resolveReadOptions({ offset: '0_7' }, client, URL).start).toEqual({ offset: '0_7' });
+    expect(resolveReadOptions({ checkpoint: { offset: '0_5', cursor: 'c' } }, client, URL).start).toEqual({
+      offset: '0_5',
+      cursor: 'c',
+    });
+  });
+
   it.each<[string, ReadOptions]>([
     ['offset and checkpoint together', { offset: '1', checkpoint: { offset: '2' } }],
-    ['an empty offset', { offset: '' }],
+    ['from and offset together', { from: '1', offset: '2' }],
+    ['from and checkpoint together', { from: Offset.now, checkpoint: { offset: '2' } }],
+    ['an empty offset', { from: '' }],
+    ['an empty deprecated offset', { offset: '' }],
+    ['a checkpoint without offset', { from: { cursor: 'c' } as never }],
+    ['a number', { from: 5 as never }],
+    ['null', { from: null as never }],
+    ['a non-string cursor', { from: { offset: '1', cursor: 2 } as never }],
     ['an unknown live mode', { live: 'websocket' as never }],
     ['a bad header value', { headers: { a: 1 as never } }],
     ['a bad retry', { retry: { maxRetries: -1 } }],
@@ -53,6 +80,7 @@ describe('read options', () => {
   ])('rejects %s with InvalidArgumentError naming the stream', (_what, options) => {
     expect(() => resolveReadOptions(options, client, URL)).toThrow(InvalidArgumentError);
   });
+  /* eslint-enable @typescript-eslint/no-deprecated */
 
   it('a read with bad options fails on subscribe, before any I/O', async () => {
     const requests: unknown[] = [];
@@ -60,7 +88,7 @@ describe('read options', () => {
       request: async (r) => (requests.push(r), Promise.reject(new Error('unreachable'))),
     };
     const stream = new DurableStreamsClient({ baseUrl: 'http://ds.test/v1/stream', transport }).stream('s');
-    const read = readBytes(stream, { offset: '' });
+    const read = readBytes(stream, { from: '' });
     await expect(firstValueFrom(read)).rejects.toBeInstanceOf(InvalidArgumentError);
     expect(requests).toEqual([]);
   });

@@ -130,14 +130,14 @@ describe.each(transports)('reads against the reference server (%s)', (_name, mak
       await firstValueFrom(closeStream(stream));
 
       const resumed = await lastValueFrom(
-        readJson<{ n: number }>(stream, { live, checkpoint }).pipe(items(), toArray()),
+        readJson<{ n: number }>(stream, { live, from: checkpoint }).pipe(items(), toArray()),
       );
       expect(resumed).toEqual([{ n: 4 }, { n: 5 }]);
     });
 
     it('from Offset.now sees only what is appended after it starts', async () => {
       const [stream, path] = await jsonStream({ old: true });
-      const read = record(readJson(stream, { live, offset: Offset.now }));
+      const read = record(readJson(stream, { live, from: Offset.now }));
       await until(() => requestsFor(path).some((q) => q.includes('live=')), 'the live request');
       await sleep(100);
       await firstValueFrom(appendJson(stream, { fresh: true }));
@@ -152,7 +152,7 @@ describe.each(transports)('reads against the reference server (%s)', (_name, mak
   describe('unsubscribing closes the connection at once', () => {
     it('mid-long-poll: the held request is aborted, long before the server would answer', async () => {
       const [stream, path] = await jsonStream();
-      const subscription = readJson(stream, { live: 'long-poll', offset: Offset.now }).subscribe();
+      const subscription = readJson(stream, { live: 'long-poll', from: Offset.now }).subscribe();
       const pattern = new RegExp(`/${path}\\?.*live=long-poll`);
       const held = await proxy.waitFor(pattern);
       await sleep(200);
@@ -226,7 +226,7 @@ describe.each(transports)('reads against the reference server (%s)', (_name, mak
     const whole = await lastValueFrom(readText(stream, { live: false }).pipe(toArray()));
     expect(whole.map((c) => c.text).join('')).toBe('a\uFEFFb');
     for (const live of [false, 'long-poll'] as const) {
-      const resumed = await firstValueFrom(readText(stream, { live, offset: between }));
+      const resumed = await firstValueFrom(readText(stream, { live, from: between }));
       expect(resumed.text).toBe('\uFEFFb');
     }
   });

@@ -74,7 +74,7 @@ describe.each(transports)('shared tails (%s)', (_name, makeTransport) => {
 
   it.each(MODES)("gives 40 readers of one stream ('%s') every message once, over one live request", async (live) => {
     const { path, stream, offsets } = await jsonStream();
-    const readers = Array.from({ length: 40 }, () => record(readJson<number>(stream, { live, offset: offsets[0] })));
+    const readers = Array.from({ length: 40 }, () => record(readJson<number>(stream, { live, from: offsets[0] })));
     await until(
       async () => (await counts(path)).openLive === 1,
       async () => `one live request (${JSON.stringify(await counts(path))})`,
@@ -90,7 +90,7 @@ describe.each(transports)('shared tails (%s)', (_name, makeTransport) => {
 
   it('lets readers starting at many offsets, while appends go on, join at exactly their offset', async () => {
     const { path, stream, offsets } = await jsonStream(30);
-    const first = record(readJson<number>(stream, { live: 'sse', offset: offsets[30] }));
+    const first = record(readJson<number>(stream, { live: 'sse', from: offsets[30] }));
     await until(
       async () => (await counts(path)).openLive === 1,
       () => 'the tail to be live',
@@ -109,7 +109,7 @@ describe.each(transports)('shared tails (%s)', (_name, makeTransport) => {
         () => offsets.length > start,
         () => `offset ${start}`,
       );
-      joiners.push({ start, reader: record(readJson<number>(stream, { live: 'sse', offset: offsets[start] })) });
+      joiners.push({ start, reader: record(readJson<number>(stream, { live: 'sse', from: offsets[start] })) });
       await new Promise((resolve) => setTimeout(resolve, 7));
     }
     await appending;
@@ -131,10 +131,10 @@ describe.each(transports)('shared tails (%s)', (_name, makeTransport) => {
     const fresh = makeTransport();
     try {
       const own = make(fresh).stream(path);
-      const staying = record(readJson<number>(own, { live: 'sse', offset: offsets[0] }));
-      const leaving = record(readJson<number>(own, { live: 'sse', offset: offsets[0] }));
+      const staying = record(readJson<number>(own, { live: 'sse', from: offsets[0] }));
+      const leaving = record(readJson<number>(own, { live: 'sse', from: offsets[0] }));
       const failing = record(
-        readJson<number>(own, { live: 'sse', offset: offsets[0] }).pipe(
+        readJson<number>(own, { live: 'sse', from: offsets[0] }).pipe(
           map((batch) => {
             if (batch.items.includes(3)) throw new Error('a bug in this subscriber');
             return batch;
@@ -180,7 +180,7 @@ describe.each(transports)('shared tails (%s)', (_name, makeTransport) => {
       { params: { tenant: 'x' } },
     ];
     const readers = reads.map((options) =>
-      record(readJson<number>(stream, { live: 'sse', offset: offsets[0], ...options })),
+      record(readJson<number>(stream, { live: 'sse', from: offsets[0], ...options })),
     );
     await until(
       async () => (await counts(path)).openLive === 5,
@@ -202,14 +202,14 @@ describe.each(transports)('shared tails (%s)', (_name, makeTransport) => {
     const first: ConnectionState[] = [];
     const joiner: ConnectionState[] = [];
     const a = record(
-      readJson<number>(stream, { live: 'sse', offset: offsets[5], connectionState: { next: (s) => first.push(s) } }),
+      readJson<number>(stream, { live: 'sse', from: offsets[5], connectionState: { next: (s) => first.push(s) } }),
     );
     await until(
       async () => (await counts(path)).openLive === 1,
       () => 'the tail to be live',
     );
     const b = record(
-      readJson<number>(stream, { live: 'sse', offset: offsets[0], connectionState: { next: (s) => joiner.push(s) } }),
+      readJson<number>(stream, { live: 'sse', from: offsets[0], connectionState: { next: (s) => joiner.push(s) } }),
     );
     await until(
       () => b.items.length === 5,
@@ -231,14 +231,14 @@ describe.each(transports)('shared tails (%s)', (_name, makeTransport) => {
     await firstValueFrom(createStream(stream, { contentType: 'text/plain' }));
     const start = (await firstValueFrom(headStream(stream))).nextOffset;
     const texts = [[] as string[], [] as string[]];
-    subscriptions.push(readText(stream, { live: 'long-poll', offset: start }).subscribe((c) => texts[0].push(c.text)));
+    subscriptions.push(readText(stream, { live: 'long-poll', from: start }).subscribe((c) => texts[0].push(c.text)));
     await until(
       async () => (await counts(path)).openLive === 1,
       () => 'the tail to be live',
     );
     const e = new TextEncoder().encode('é');
     await firstValueFrom(append(stream, e.slice(0, 1)));
-    subscriptions.push(readText(stream, { live: 'long-poll', offset: start }).subscribe((c) => texts[1].push(c.text)));
+    subscriptions.push(readText(stream, { live: 'long-poll', from: start }).subscribe((c) => texts[1].push(c.text)));
     await new Promise((resolve) => setTimeout(resolve, 150));
     await firstValueFrom(append(stream, e.slice(1)));
     await until(

@@ -39,7 +39,7 @@ describe.each(transports)('SSE connections cut by the network (%s)', (_name, mak
       res.writeHead(204, { 'stream-next-offset': '0_5', 'stream-up-to-date': 'true', 'stream-closed': 'true' }).end();
     });
     const batches = await lastValueFrom(
-      readJson(client().stream('s'), { live: 'auto', offset: Offset.now }).pipe(toArray()),
+      readJson(client().stream('s'), { live: 'auto', from: Offset.now }).pipe(toArray()),
     );
     expect(batches.map((b) => [b.offset, b.closed])).toEqual([['0_5', true]]);
     expect(server.requests.map((r) => new URL(r.url, loop.base).searchParams.get('live'))).toEqual([
@@ -56,7 +56,7 @@ describe.each(transports)('SSE connections cut by the network (%s)', (_name, mak
     });
     const seen: Array<JsonBatch | Error> = [];
     await lastValueFrom(
-      readJson(client(0).stream('s'), { live: 'sse', offset: Offset.now }).pipe(
+      readJson(client(0).stream('s'), { live: 'sse', from: Offset.now }).pipe(
         catchError((error: Error) => of(error)),
         toArray(),
       ),

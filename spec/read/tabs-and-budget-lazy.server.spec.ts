@@ -52,7 +52,7 @@ describe('the cross-tab and budget code, loaded on demand', () => {
     const received = clients.map((reader) => {
       const items: number[] = [];
       subscriptions.push(
-        readJson<number>(reader.stream(path), { live: 'long-poll', offset: start }).subscribe((batch) =>
+        readJson<number>(reader.stream(path), { live: 'long-poll', from: start }).subscribe((batch) =>
           items.push(...batch.items),
         ),
       );

@@ -92,7 +92,7 @@ describe.each(transports)('interceptor recipes (%s)', (_name, makeTransport) => 
     sseHeld(proxy);
     const lines: string[] = [];
     const { first, subscription } = firstOf(
-      readJson(client(logRequests((line) => lines.push(line))).stream('held'), { live: 'sse', offset: Offset.now }),
+      readJson(client(logRequests((line) => lines.push(line))).stream('held'), { live: 'sse', from: Offset.now }),
     );
 
     expect((await first).items).toEqual([1]);
@@ -180,7 +180,7 @@ describe.each(transports)('interceptor recipes (%s)', (_name, makeTransport) => 
     it('a live SSE span lasts until its body ends, and an unsubscribe ends it as a cancellation, not an error', async () => {
       sseHeld(proxy);
       const { first, subscription } = firstOf<JsonBatch>(
-        readJson(client(tracing(tracer)).stream('held'), { live: 'sse', offset: Offset.now }),
+        readJson(client(tracing(tracer)).stream('held'), { live: 'sse', from: Offset.now }),
       );
       await first;
       expect(exporter.getFinishedSpans()).toHaveLength(0); // still streaming

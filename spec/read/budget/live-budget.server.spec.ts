@@ -50,7 +50,7 @@ describe('a live-request budget (liveRequestBudget)', () => {
       const received = paths.map(() => [] as number[]);
       paths.forEach((path, i) =>
         subscriptions.push(
-          readJson<number>(client.stream(path), { live, offset: 'now' }).subscribe((b) => received[i].push(...b.items)),
+          readJson<number>(client.stream(path), { live, from: 'now' }).subscribe((b) => received[i].push(...b.items)),
         ),
       );
       let maxLive = 0;

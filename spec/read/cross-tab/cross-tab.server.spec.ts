@@ -58,7 +58,7 @@ describe('sharing a tail across tabs (clients standing for tabs)', () => {
   function read(client: DurableStreamsClient, path: string, start: string) {
     const items: number[] = [];
     const state = { items, done: false, subscription: undefined as unknown as Subscription };
-    state.subscription = readJson<number>(client.stream(path), { live: 'sse', offset: start }).subscribe({
+    state.subscription = readJson<number>(client.stream(path), { live: 'sse', from: start }).subscribe({
       next: (b) => items.push(...b.items),
       complete: () => (state.done = true),
     });
