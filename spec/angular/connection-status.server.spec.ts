@@ -7,16 +7,9 @@ import { firstValueFrom } from 'rxjs';
 import { provideDurableStreams, streamResource, type StreamResourceStatus } from '../../lib/angular/index';
 import { appendJson, createStream, DurableStreamsClient, fetchTransport } from '../../lib/index';
 import { startRestartableServer, type RestartableServer } from '../support/restartable-server';
+import { until } from '../support/until';
 
 TestBed.initTestEnvironment(BrowserTestingModule, platformBrowserTesting(), { teardown: { destroyAfterEach: true } });
-
-async function until(predicate: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 /** Every status the signal takes, sampled often enough for states that last as long as an outage. */
 function recordStatuses(status: Signal<StreamResourceStatus>): { readonly seen: StreamResourceStatus[]; stop(): void } {

@@ -18,6 +18,7 @@ import { withDurableState } from '../../lib/angular/signals/index';
 import { appendJson, createStream, DurableStreamsClient, fetchTransport } from '../../lib/index';
 import { createStateSchema } from '../../lib/state/index';
 import { todoSchema, type Todo } from '../state/support/todo-schema';
+import { until } from '../support/until';
 
 TestBed.initTestEnvironment(BrowserTestingModule, platformBrowserTesting(), { teardown: { destroyAfterEach: true } });
 
@@ -28,14 +29,6 @@ const uniquePath = (prefix: string) => `${prefix}-${process.pid}-${Date.now().to
 
 const schema = createStateSchema({ todos: { schema: todoSchema, type: 'todo', primaryKey: 'id' } });
 const todo = (id: string, done = false): Todo => ({ id, title: id, done });
-
-async function until(predicate: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 async function board(...todos: Todo[]): Promise<string> {
   const path = uniquePath('ng-state');

@@ -13,6 +13,7 @@ import { BrowserTestingModule, platformBrowserTesting } from '@angular/platform-
 import { filter, finalize, firstValueFrom, take, tap, toArray } from 'rxjs';
 import { DurableStreamsClient, provideDurableStreams, withHttpClientTransport } from '../../lib/angular/index';
 import { StreamNotFoundError, type JsonBatch, appendJson, createStream, readJson, streamExists } from '../../lib/index';
+import { until } from '../support/until';
 
 // spec/support/real-server pulls in undici, which a jsdom environment cannot load: the same two helpers here.
 const streamBase = () => `${process.env['DS_TEST_SERVER_URL']}/v1/stream`;
@@ -49,14 +50,6 @@ beforeEach(() => {
     ],
   });
 });
-
-const until = async (check: () => boolean, what: string): Promise<void> => {
-  const deadline = Date.now() + 5_000;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-};
 
 describe('withHttpClientTransport()', () => {
   it("sends every request through the app's HttpClient and interceptors: create, append, catch-up, SSE", async () => {

@@ -29,6 +29,7 @@ import { InvalidArgumentError } from '../../lib/errors/client-errors';
 import type { HttpRequest, HttpTransport } from '../../lib/transport/http-transport';
 import { streamBase, uniquePath } from '../support/real-server';
 import { clientRuntimeOf } from '../../lib/client/durable-streams-client';
+import { until } from '../support/until';
 
 /** A root environment injector, as `bootstrapApplication` makes one. */
 function environment(...providers: Array<Provider | EnvironmentProviders>): EnvironmentInjector {
@@ -39,14 +40,6 @@ function environment(...providers: Array<Provider | EnvironmentProviders>): Envi
 function recordingTransport(inner: HttpTransport = fetchTransport()): HttpTransport & { requests: HttpRequest[] } {
   const requests: HttpRequest[] = [];
   return { requests, request: (request) => (requests.push(request), inner.request(request)) };
-}
-
-async function until(check: () => boolean, what: string, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
 }
 
 describe('provideDurableStreams', () => {

@@ -31,8 +31,9 @@ import {
   StreamNotFoundError,
   type TransportInterceptor,
 } from '../../lib/index';
-import { startWatchedServer, until, type WatchedServer } from '../support/watched-server';
+import { startWatchedServer, type WatchedServer } from '../support/watched-server';
 import { plainRead, SignalFeedComponent } from './support/plain-read-app';
+import { until } from '../support/until';
 
 TestBed.initTestEnvironment(BrowserTestingModule, platformBrowserTesting(), { teardown: { destroyAfterEach: true } });
 

@@ -15,8 +15,9 @@ import { firstValueFrom, lastValueFrom } from 'rxjs';
 import { DurableStreamsClient, provideDurableStreams, withHttpClientTransport } from '../../lib/angular/index';
 import { ResponseTooLargeError } from '../../lib/angular/response-too-large-error';
 import { append, appendJson, createStream, readJson } from '../../lib/index';
-import { until } from '../support/watched-server';
+
 import { provideLimitedFetchBackend } from './support/limited-fetch-backend';
+import { until } from '../support/until';
 
 // spec/support/real-server pulls in undici, which a jsdom environment cannot load: the same two helpers here.
 const streamBase = () => `${process.env['DS_TEST_SERVER_URL']}/v1/stream`;

@@ -9,9 +9,10 @@ import {
 } from '../../lib/index';
 import { LIVENESS_FACTOR } from '../../lib/read/liveness';
 import { undiciTransport } from '../../lib/undici';
-import { sleep, waitUntil as until } from '../support/loopback-server';
+import { sleep } from '../support/loopback-server';
 import { startHoldingProxy, type HoldingProxy } from '../support/holding-proxy';
 import { startRestartableServer, type RestartableServer } from '../support/restartable-server';
+import { until } from '../support/until';
 
 /** The server's long-poll hold, which is also its SSE keep-alive interval. */
 const KEEP_ALIVE_MS = 4_000;

@@ -21,7 +21,8 @@ import {
   stallBody,
   useHostileServer,
 } from '../support/hostile-answers';
-import { LoopbackServer, sleep, waitUntil as until } from '../support/loopback-server';
+import { LoopbackServer, sleep } from '../support/loopback-server';
+import { until } from '../support/until';
 
 const offsetOf = (url: string) => new URL(url, 'http://x').searchParams.get('offset');
 const liveOf = (url: string) => new URL(url, 'http://x').searchParams.get('live');
@@ -58,7 +59,7 @@ describe.each(bothTransports)('reads against hostile answers (%s)', (_name, make
     await expect(values).resolves.toEqual([1, 2]);
     expect(server.requests.map((r) => offsetOf(r.url))).toEqual(['-1', '0001', '0001']);
     // The stalled response was abandoned: its connection is closed, not left hanging.
-    await until(() => hanging(server).length === 0, 'the stalled connection to close');
+    await until(() => hanging(server).length === 0, 'the stalled connection to close', 2_000);
     const reconnecting = states.find((s) => s.status === 'reconnecting');
     expect(reconnecting).toMatchObject({ status: 'reconnecting', attempt: 1 });
     const error = (reconnecting as { error: unknown }).error;
@@ -141,7 +142,7 @@ describe.each(bothTransports)('reads against hostile answers (%s)', (_name, make
         ['-1', null],
         ['0001', live === false ? null : live],
       ]);
-      await until(() => hanging(server).length === 0, 'every connection to close');
+      await until(() => hanging(server).length === 0, 'every connection to close', 2_000);
     },
   );
 
@@ -182,7 +183,7 @@ describe.each(bothTransports)('reads against hostile answers (%s)', (_name, make
     const error = await read({ live: 'sse' }).values.catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ProtocolError);
     expect((error as ProtocolError).message).toMatch(/control event/);
-    await until(() => hanging(server).length === 0, 'the SSE connection to close');
+    await until(() => hanging(server).length === 0, 'the SSE connection to close', 2_000);
   }, 30_000);
 
   it("SSE's idle timer is reset by any event: a connection sending only data events for longer than sseIdleTimeoutMs is kept", async () => {
@@ -225,7 +226,7 @@ describe.each(bothTransports)('reads against hostile answers (%s)', (_name, make
   it('unsubscribing mid-stall leaves no connection open on the server', async () => {
     script(server, (_req, res) => stallBody(res, 200, readHeaders('0002'), '[1'));
     const subscription = readJson(client.stream('s'), { live: false }).subscribe({ error: () => undefined });
-    await until(() => server.requests.length === 1, 'the request');
+    await until(() => server.requests.length === 1, 'the request', 2_000);
     await sleep(50);
     subscription.unsubscribe();
     await until(() => hanging(server).length === 0, 'the connection to close', 1_000);

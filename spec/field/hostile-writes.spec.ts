@@ -13,7 +13,8 @@ import {
   headStream,
 } from '../../lib/index';
 import { bothTransports, hanging, script, spaFallback, stallBody, useHostileServer } from '../support/hostile-answers';
-import { LoopbackServer, waitUntil as until } from '../support/loopback-server';
+import { LoopbackServer } from '../support/loopback-server';
+import { until } from '../support/until';
 
 const protocolHeaders = { 'stream-next-offset': '0001', 'content-type': 'text/plain' };
 
@@ -75,7 +76,7 @@ describe.each(bothTransports)('one-shot operations against hostile answers (%s)'
       script(server, (_req, res) => stallBody(res, 200, protocolHeaders, 'x'));
       await expect(firstValueFrom(append(stream(), 'x'))).resolves.toEqual({ nextOffset: '0001' });
       expect(server.requests).toHaveLength(1);
-      await until(() => hanging(server).length === 0, 'the stalled answer to be abandoned');
+      await until(() => hanging(server).length === 0, 'the stalled answer to be abandoned', 2_000);
     });
 
     it('a create whose 503 body never comes times out (the error body is bounded too), is retried, and succeeds', async () => {

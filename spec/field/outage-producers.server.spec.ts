@@ -12,9 +12,9 @@ import { undiciTransport } from '../../lib/undici';
 import { createStream, readJsonMessages, readText } from '../produce/support/read-back';
 import { startCuttableProxy, type CuttableProxy } from '../support/cuttable-proxy';
 import { startRestartableServer, type RestartableServer } from '../support/restartable-server';
+import { range } from '../support/range';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const range = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => from + i);
 
 /** One producer of the outage: its stream, and what it reported. */
 interface Writer {

@@ -13,9 +13,9 @@ import {
 } from '../../lib/index';
 import { undiciTransport } from '../../lib/undici';
 import { startRestartableServer, type RestartableServer } from '../support/restartable-server';
+import { until } from '../support/until';
 
 const LIVE_MODES = ['long-poll', 'sse', 'auto'] as const;
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** One live reader: what it received, how it ended, and every connection state it told. */
 interface Reader {
@@ -25,14 +25,6 @@ interface Reader {
   error: unknown;
   completed: boolean;
   subscription: Subscription;
-}
-
-async function until(predicate: () => boolean, what: string, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(20);
-  }
 }
 
 /**

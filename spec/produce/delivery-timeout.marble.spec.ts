@@ -8,10 +8,10 @@ import type { BatchSender } from '../../lib/produce/send-batch';
 import type { WakeReason } from '../../lib/retry/connectivity';
 import { offlineContext } from '../support/offline-context';
 import { FakeServer, STREAM_URL, type Network } from './support/fake-server';
+import { range } from '../support/range';
 
 /** Backoff of 100 ms doubling to 1 s, without jitter: attempts at 0, 100, 300, 700, 1 500, 2 500… after the first failure. */
 const RETRY = { initialDelayMs: 100, maxDelayMs: 1_000, jitter: false };
-const range = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => from + i);
 
 interface Outcome {
   server: FakeServer;

@@ -13,6 +13,7 @@ import type { BatchRequest, BatchSender } from '../../lib/produce/send-batch';
 import type { StreamContext } from '../../lib/http/stream-context';
 import { offlineContext } from '../support/offline-context';
 import { FAST_RETRY, FakeServer, STREAM_URL, instant, random, type Network } from './support/fake-server';
+import { range } from '../support/range';
 
 const context = (contentType?: Observable<string>): StreamContext => offlineContext(STREAM_URL, contentType);
 
@@ -76,8 +77,6 @@ function simulate<T = unknown>(
   });
   return run;
 }
-
-const range = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => from + i);
 
 describe('IdempotentProducer in virtual time', () => {
   describe('batching pipeline', () => {

@@ -9,8 +9,7 @@ import {
 import { ProducerClosedError } from '../../lib/produce/producer-errors';
 import { realClient, streamBase, transports, uniquePath } from '../support/real-server';
 import { createStream, isClosed, readJsonMessages, readText } from './support/read-back';
-
-const range = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => from + i);
+import { range } from '../support/range';
 
 describe.each(transports)('IdempotentProducer on the reference server (%s)', (_name, makeTransport) => {
   let transport: HttpTransport & { close?: () => Promise<void> };

@@ -7,8 +7,8 @@ import type { ProducerOptions } from '../../lib/produce/producer-options';
 import type { BatchRequest, BatchSender } from '../../lib/produce/send-batch';
 import { offlineContext } from '../support/offline-context';
 import { FAST_RETRY, FakeServer, STREAM_URL } from './support/fake-server';
+import { range } from '../support/range';
 
-const range = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => from + i);
 /** A value of about `bytes` bytes of JSON, with what a JSON scanner could trip on inside its strings. */
 const sized = (n: number, bytes: number) => ({
   n,

@@ -9,7 +9,8 @@ import {
   readJson,
 } from '../../lib/index';
 import { transports } from '../support/real-server';
-import { startWatchedServer, until, type WatchedServer } from '../support/watched-server';
+import { startWatchedServer, type WatchedServer } from '../support/watched-server';
+import { until } from '../support/until';
 
 const MODES: readonly LiveMode[] = ['long-poll', 'sse', 'auto'];
 const READS = 200;

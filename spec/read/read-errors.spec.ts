@@ -7,8 +7,9 @@ import {
   SseUnavailableError,
   readJson,
 } from '../../lib/index';
-import { useLoopbackServer, waitUntil } from '../support/loopback-server';
+import { useLoopbackServer } from '../support/loopback-server';
 import { transports } from '../support/real-server';
+import { until } from '../support/until';
 
 const failure = <T>(source: Observable<T>) =>
   lastValueFrom(source.pipe(toArray())).then(
@@ -56,6 +57,6 @@ describe.each(transports)('read errors (%s)', (_name, makeTransport) => {
     expect(error).toBeInstanceOf(ServerError);
     expect((error as ServerError).detail!.length).toBeLessThanOrEqual(4096);
     expect((error as ServerError).detail).toContain('overloaded');
-    await waitUntil(() => server.requests[0]?.closedAt !== undefined, 'the error response to be released', 1_000);
+    await until(() => server.requests[0]?.closedAt !== undefined, 'the error response to be released', 1_000);
   });
 });

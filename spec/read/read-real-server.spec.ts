@@ -34,17 +34,9 @@ import {
 } from '../../lib/index';
 import { injectFault, realClient, serverUrl, transports, uniquePath } from '../support/real-server';
 import { LoopbackServer, sleep } from '../support/loopback-server';
+import { until } from '../support/until';
 
 const LIVE_MODES = ['long-poll', 'sse', 'auto'] as const;
-
-/** Resolves when `predicate` holds, polling; fails after `timeoutMs`. */
-async function until(predicate: () => boolean, what: string, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(10);
-  }
-}
 
 /** Subscribes and records every value, for tests that act while a read is live. */
 function record<T>(source: Observable<T>): { values: T[]; done: Promise<T[]>; subscription: Subscription } {

@@ -15,7 +15,9 @@ import {
   readText,
 } from '../../lib/index';
 import { transports } from '../support/real-server';
-import { startWatchedServer, until, type WatchedServer } from '../support/watched-server';
+import { startWatchedServer, type WatchedServer } from '../support/watched-server';
+import { until } from '../support/until';
+import { range } from '../support/range';
 
 jest.setTimeout(60_000);
 const MODES: readonly LiveMode[] = ['long-poll', 'sse', 'auto'];
@@ -70,7 +72,6 @@ describe.each(transports)('shared tails (%s)', (_name, makeTransport) => {
   }
 
   const counts = (path: string) => server.counts(path);
-  const range = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => from + i);
 
   it.each(MODES)("gives 40 readers of one stream ('%s') every message once, over one live request", async (live) => {
     const { path, stream, offsets } = await jsonStream();

@@ -1,8 +1,9 @@
 import { firstValueFrom, type Subscription } from 'rxjs';
 import { appendJson, createStream, DurableStreamsClient, headStream, readJson } from '../../lib/index';
 import { fetchTransport } from '../../lib/transport/fetch/fetch-transport';
-import { startWatchedServer, until, type WatchedServer } from '../support/watched-server';
+import { startWatchedServer, type WatchedServer } from '../support/watched-server';
 import { fakeNavigatorPerTest, FakeLocks } from './cross-tab/support/fake-tabs';
+import { until } from '../support/until';
 
 jest.setTimeout(60_000);
 

@@ -1,6 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { HttpTransport } from '../../lib/index';
+import { until } from './until';
 
 /** One request as the server saw it. */
 export interface SeenRequest {
@@ -70,7 +71,7 @@ export class LoopbackServer {
 
   /** Resolves when `count` requests matching `pattern` have arrived. */
   async waitFor(pattern: RegExp, count = 1, timeoutMs = 5_000): Promise<SeenRequest> {
-    await waitUntil(
+    await until(
       () => this.matching(pattern).length >= count,
       `a request matching ${pattern}; saw ${this.requests.map((r) => r.url).join(', ')}`,
       timeoutMs,
@@ -137,15 +138,6 @@ export class LoopbackServer {
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Resolves once `condition` holds, polling (so no listener stays behind); fails naming `what` after `timeoutMs`. */
-export async function waitUntil(condition: () => boolean, what: string, timeoutMs = 2_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(5);
-  }
-}
 
 /** What {@link useLoopbackServer} gives a `describe` block; `base` and `transport` are set once its tests run. */
 export interface LoopbackFixture {

@@ -53,16 +53,3 @@ export async function startWatchedServer(longPollTimeout = 2_000): Promise<Watch
     },
   };
 }
-
-/** Resolves when `predicate` holds, polling; fails with `what` after `timeoutMs`. */
-export async function until(
-  predicate: () => boolean | Promise<boolean>,
-  what: () => string | Promise<string>,
-  timeoutMs = 10_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await predicate())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${await what()}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}

@@ -21,8 +21,9 @@ import {
   type TransportInterceptor,
 } from '../../lib/index';
 import { undiciTransport } from '../../lib/undici';
-import { LoopbackServer, waitUntil } from '../support/loopback-server';
+import { LoopbackServer } from '../support/loopback-server';
 import { realClient, serverUrl, transports, uniquePath } from '../support/real-server';
+import { until } from '../support/until';
 
 /**
  * The recipes of docs/interceptors.md, run: the docs quote
@@ -103,9 +104,9 @@ describe.each(transports)('interceptor recipes (%s)', (_name, makeTransport) => 
     ]);
 
     subscription.unsubscribe();
-    await waitUntil(() => sse.closedAt !== undefined, 'the SSE request to close');
+    await until(() => sse.closedAt !== undefined, 'the SSE request to close', 2_000);
     expect(sse.aborted).toBe(true);
-    await waitUntil(() => lines.length === 2, 'the body line');
+    await until(() => lines.length === 2, 'the body line', 2_000);
     expect(lines[1]).toMatch(/body (ended|failed): \d+ bytes after \d+ ms \(live\)$/);
   });
 
@@ -186,7 +187,7 @@ describe.each(transports)('interceptor recipes (%s)', (_name, makeTransport) => 
       expect(exporter.getFinishedSpans()).toHaveLength(0); // still streaming
 
       subscription.unsubscribe();
-      await waitUntil(() => exporter.getFinishedSpans().length === 1, 'the span to end');
+      await until(() => exporter.getFinishedSpans().length === 1, 'the span to end', 2_000);
       const [span] = exporter.getFinishedSpans();
       expect(span.status.code).toBe(SpanStatusCode.UNSET);
       expect(span.attributes['http.response.body.size']).toBeGreaterThan(0);

@@ -14,8 +14,9 @@ import {
   type TransportInterceptor,
 } from '../../lib/index';
 import { subscription } from '../../lib/subscriptions';
-import { waitUntil } from '../support/loopback-server';
+
 import { realClient, transports, uniquePath } from '../support/real-server';
+import { until } from '../support/until';
 
 /**
  * One client's interceptors see every request it makes against the
@@ -68,7 +69,7 @@ describe.each(transports)('interceptors on every request of a client (%s)', (_na
           first((item) => item.n === n),
         ),
       );
-      await waitUntil(
+      await until(
         () => seen.some((request) => request.longLived && request.url.includes(`live=${live}`)),
         `a ${live} request`,
         5_000,
@@ -93,6 +94,6 @@ describe.each(transports)('interceptors on every request of a client (%s)', (_na
     expect(seen.every((request) => request.url.includes('/v1/stream'))).toBe(true);
 
     await firstValueFrom(deleteStream(stream));
-    await waitUntil(() => openBodies === 0, `every body read or discarded (${openBodies} open)`, 5_000);
+    await until(() => openBodies === 0, `every body read or discarded (${openBodies} open)`, 5_000);
   });
 });

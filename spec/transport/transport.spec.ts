@@ -1,8 +1,9 @@
 import { firstValueFrom, from, toArray } from 'rxjs';
 import { NetworkError, TimeoutError, type HttpTransport } from '../../lib/index';
 import { exchange } from '../../lib/transport/exchange';
-import { useLoopbackServer, waitUntil, type LoopbackServer } from '../support/loopback-server';
+import { useLoopbackServer, type LoopbackServer } from '../support/loopback-server';
 import { refusedPort, transports } from '../support/real-server';
+import { until } from '../support/until';
 
 /** Whether the response to the request for `url` has closed (finished, or aborted by the client). */
 const closed = (server: LoopbackServer, url: string) =>
@@ -80,7 +81,7 @@ describe.each(transports)('HttpTransport contract (%s)', (_name, makeTransport) 
     await new Promise((r) => setTimeout(r, 30));
     expect(closed(server, '/hang')).toBe(false);
     subscription.unsubscribe();
-    await waitUntil(() => closed(server, '/hang'), 'the request for /hang to close', 500);
+    await until(() => closed(server, '/hang'), 'the request for /hang to close', 500);
   });
 
   it('aborts a streaming body when unsubscribed mid-body', async () => {
@@ -92,9 +93,9 @@ describe.each(transports)('HttpTransport contract (%s)', (_name, makeTransport) 
     const subscription = exchange(loop.transport, { method: 'GET', url: `${loop.base}/body`, headers: {} }, (r) =>
       from(r.body.stream()),
     ).subscribe((c) => received.push(c));
-    await waitUntil(() => received.length > 0, 'the first body chunk');
+    await until(() => received.length > 0, 'the first body chunk', 2_000);
     subscription.unsubscribe();
-    await waitUntil(() => closed(server, '/body'), 'the request for /body to close', 500);
+    await until(() => closed(server, '/body'), 'the request for /body to close', 500);
   });
 
   it('maps a refused connection to a NetworkError marked not sent', async () => {
@@ -126,7 +127,7 @@ describe.each(transports)('HttpTransport contract (%s)', (_name, makeTransport) 
     ).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TimeoutError);
     expect(error).toMatchObject({ timeoutMs: 50 });
-    await waitUntil(() => closed(server, '/slow'), 'the request for /slow to close', 500);
+    await until(() => closed(server, '/slow'), 'the request for /slow to close', 500);
   });
 
   it('reports an error thrown while consuming the response, instead of hanging', async () => {

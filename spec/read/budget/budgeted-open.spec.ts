@@ -2,7 +2,7 @@ import { asyncScheduler, firstValueFrom, NEVER, Observable, toArray, type Subscr
 import { budgetedOpen } from '../../../lib/read/budget/budgeted-open';
 import { pageSlots, type LiveSlots } from '../../../lib/read/budget/live-slots';
 import type { ReadRequest, ReadStep } from '../../../lib/read/read-step';
-import { until } from '../../support/watched-server';
+import { until } from '../../support/until';
 
 const request = (kind: ReadRequest['kind'], offset = '1'): ReadRequest => ({
   kind,

@@ -1,7 +1,8 @@
 import { firstValueFrom, type Subscription } from 'rxjs';
 import { DurableStreamsClient, appendJson, createStream, headStream, readJson } from '../../../lib/index';
 import { fetchTransport } from '../../../lib/transport/fetch/fetch-transport';
-import { startWatchedServer, until, type WatchedServer } from '../../support/watched-server';
+import { startWatchedServer, type WatchedServer } from '../../support/watched-server';
+import { until } from '../../support/until';
 
 jest.setTimeout(60_000);
 

@@ -3,9 +3,10 @@ import { crossTabTail, type CrossTabEnvironment } from '../../../lib/read/cross-
 import { leadership } from '../../../lib/read/cross-tab/leadership';
 import type { TailSnapshot } from '../../../lib/read/shared/tail-snapshot';
 import { DurableStreamError } from '../../../lib/errors/durable-stream-error';
-import { until } from '../../support/watched-server';
+
 import { FakeChannels, FakeLocks } from './support/fake-tabs';
 import { FakeStream, offsetAt } from './support/fake-stream';
+import { until } from '../../support/until';
 
 const tick = () => new Promise((resolve) => setTimeout(resolve, 5));
 

@@ -9,8 +9,10 @@ import {
   readJson,
 } from '../../../lib/index';
 import { fetchTransport } from '../../../lib/transport/fetch/fetch-transport';
-import { startWatchedServer, until, type WatchedServer } from '../../support/watched-server';
+import { startWatchedServer, type WatchedServer } from '../../support/watched-server';
 import { fakeNavigatorPerTest, FakeLocks } from './support/fake-tabs';
+import { until } from '../../support/until';
+import { range } from '../../support/range';
 
 jest.setTimeout(60_000);
 
@@ -65,8 +67,6 @@ describe('sharing a tail across tabs (clients standing for tabs)', () => {
     subscriptions.push(state.subscription);
     return state;
   }
-
-  const range = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => from + i);
 
   it('keeps one live request for the stream across tabs, and hands it over without a gap or a duplicate when the holding tab closes', async () => {
     const { path, writer, start } = await jsonStream();
