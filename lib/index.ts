@@ -48,6 +48,7 @@ export {
   type ProducerStopReason,
 } from './produce/producer-errors.js';
 export { memoryOutbox } from './produce/outbox/memory-outbox.js';
+export { discardOutbox } from './produce/outbox/discard-outbox.js';
 export type {
   ProducerOutbox,
   OutboxSession,
@@ -56,7 +57,13 @@ export type {
   OutboxBatch,
   OutboxChange,
 } from './produce/outbox/producer-outbox.js';
-export { OutboxError, OutboxLockedError, type OutboxErrorReason } from './produce/outbox/outbox-errors.js';
+export {
+  DeliveryOverdueError,
+  OutboxError,
+  OutboxLockedError,
+  type OutboxErrorReason,
+} from './produce/outbox/outbox-errors.js';
+export type { ProducerStatus } from './produce/producer-status.js';
 export { items } from './operators/items.js';
 export { collectBytes, collectText, collectItems } from './operators/collect.js';
 export { untilUpToDate } from './operators/until-up-to-date.js';

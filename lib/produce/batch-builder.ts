@@ -4,18 +4,11 @@ import { framingOf, type Framing } from '../protocol/content-type.js';
 import { handBack } from './batch-values.js';
 import { BodyWriter } from './body-writer.js';
 import { dataBytes, encodeValue, entryData, valueData, type Entry } from './encode.js';
-import { PendingBatches, type Batch } from './pending-batches.js';
-import { ProducerBufferFullError, ValueTooLargeError, type BufferLimit } from './producer-errors.js';
+import { PendingBatches, type Batch, type SealedContent } from './pending-batches.js';
+import { BatchLimits, framedSize, type BatchBuilderLimits } from './batch-limits.js';
 
 export type { Batch } from './pending-batches.js';
-
-/** What the builder enforces. */
-export interface BatchBuilderLimits {
-  readonly maxBatchItems: number;
-  readonly maxBatchBytes: number;
-  readonly maxBufferedMessages: number;
-  readonly maxBufferedBytes: number;
-}
+export type { BatchBuilderLimits } from './batch-limits.js';
 
 /**
  * The producer's open batch and its accounting. It admits each appended
@@ -57,12 +50,18 @@ export class BatchBuilder {
   /** Bytes of the values appended, staged texts not yet counted (see `BodyWriter`). */
   private appendedBytes = 0;
 
+  private readonly checks: BatchLimits;
+
+  /** `held`: with an outbox, values wait (nothing is sealed, nothing ends) until its batches are numbered ({@link release}). */
   constructor(
-    private readonly limits: BatchBuilderLimits,
+    limits: BatchBuilderLimits,
     private readonly url: string,
-    private readonly producerId: string,
+    producerId: string,
     private readonly now: () => number,
-  ) {}
+    private held = false,
+  ) {
+    this.checks = new BatchLimits(limits, url, producerId);
+  }
 
   /** Messages appended so far. */
   get appendedCount(): number {
@@ -97,12 +96,12 @@ export class BatchBuilder {
    * large). Nothing is kept of a refused value.
    */
   add(value: unknown, throwIfFull: boolean): boolean {
-    const { maxBufferedMessages, maxBufferedBytes, maxBatchItems } = this.limits;
+    const { maxBufferedMessages, maxBufferedBytes, maxBatchItems } = this.checks.max;
     if (this.pendingCount >= maxBufferedMessages)
-      return this.full(throwIfFull, 'maxBufferedMessages', maxBufferedMessages);
+      return this.checks.full(throwIfFull, 'maxBufferedMessages', this.pendingCount, this.pendingBytes);
     const framing = this.framing;
-    // Values wait while the content type is unknown, and while those that waited are being written.
-    if (framing === undefined || this.waiting.length > 0) return this.wait(value, throwIfFull);
+    // Values wait while the content type is unknown (or the outbox not read), and while those that waited are written.
+    if (framing === undefined || this.held || this.waiting.length > 0) return this.wait(value, throwIfFull);
     const data = valueData(value, framing, this.url);
     if (data.length === 0 && framing === 'bytes') throw emptyAppend(this.url);
     const writer = (this.writer ??= new BodyWriter(framing));
@@ -112,19 +111,19 @@ export class BatchBuilder {
     } else {
       // Exact sizes needed: this value's, and the staged texts'.
       const bytes = dataBytes(data);
-      this.refuseTooLarge(bytes, framedSize(this.framing, 1, bytes), value);
+      this.checks.refuseTooLarge(bytes, framedSize(this.framing, 1, bytes), value);
       this.appendedBytes += writer.settle();
       if (this.countedPendingBytes + bytes > maxBufferedBytes)
-        return this.full(throwIfFull, 'maxBufferedBytes', maxBufferedBytes);
+        return this.checks.full(throwIfFull, 'maxBufferedBytes', this.pendingCount, this.pendingBytes);
       // A value that would take the body past maxBatchBytes opens the next batch, sent once it is written.
-      if (writer.count > 0 && this.overflows(writer, bytes)) closed = this.close(false);
+      if (writer.count > 0 && this.checks.overflows(this.framing, writer, bytes)) closed = this.close(false);
       this.appendedBytes += writer.write(data);
     }
     this.appended++;
     if (writer.count === 1) this.openedAt = this.now();
     if (closed) this.sealed.next(closed);
     // Full: no next value, however small, would fit.
-    if (writer.count >= maxBatchItems || this.overflows(writer, 1)) this.seal();
+    if (writer.count >= maxBatchItems || this.checks.overflows(this.framing, writer, 1)) this.seal();
     else if (writer.count === 1) this.opened.next();
     return true;
   }
@@ -142,29 +141,46 @@ export class BatchBuilder {
   frame(contentType: string): void {
     if (this.framing) return;
     this.contentType = contentType;
-    const framing = (this.framing = framingOf(contentType));
-    // One at a time off the queue: values appended meanwhile (by a subscriber to acknowledgements) queue behind.
-    while (this.waiting.length > 0) {
-      this.writeCounted(this.waiting[0], framing);
-      this.waiting.shift();
+    this.framing = framingOf(contentType);
+    this.writeWaiting();
+  }
+
+  /** With an outbox: the batches it held go first (counted as appended, emitted as sealed); then this producer's, once framed. */
+  resume(saved: readonly SealedContent[]): void {
+    this.held = false;
+    for (const content of saved) {
+      this.appended += content.count;
+      this.appendedBytes += content.bytes;
+      this.sealed.next(this.pending.add(content));
     }
-    this.seal();
-    if (this.ending) this.finish(this.ending.final);
+    this.writeWaiting();
+  }
+
+  /** Writes the values that waited, in order, and ends if asked to: once framed and not held. */
+  private writeWaiting(): void {
+    const { framing, ending, held } = this;
+    if (held) return;
+    if (framing !== undefined) {
+      // One at a time off the queue: values appended meanwhile (by a subscriber to acknowledgements) queue behind.
+      while (this.waiting.length > 0) {
+        this.writeCounted(this.waiting[0], framing);
+        this.waiting.shift();
+      }
+      this.seal();
+    }
+    // Unframed, it can end only with nothing to write.
+    if (ending && (framing !== undefined || (this.waiting.length === 0 && !ending.final))) this.finish(ending.final);
   }
 
   /** A value encoded on its own, as `closeStream()`'s last value is (throws `InvalidArgumentError` for one that cannot be sent). */
   encode(value: unknown): Entry {
     const entry = encodeValue(value, this.framing, this.url);
     // Never refused for room in the buffer, but it must fit a request.
-    this.refuseTooLarge(entry.bytes, framedSize(this.framing, 1, entry.bytes), value, false);
+    this.checks.refuseTooLarge(entry.bytes, framedSize(this.framing, 1, entry.bytes), value, false);
     return entry;
   }
 
-  /**
-   * No more appends: seals what is open, then (with `final` given, null for
-   * no value) `closeStream()`'s last batch, and completes {@link batches$};
-   * once the content type is known, if values still wait for it.
-   */
+  /** No more appends: seals what is open, then `closeStream()`'s last batch (`final`; null: no value), and completes {@link batches$}. */
   end(final?: Entry | null): void {
     if (this.ending) return;
     this.ending = { final };
@@ -173,26 +189,24 @@ export class BatchBuilder {
       this.appended++;
       this.appendedBytes += final.bytes;
     }
-    if (this.framing !== undefined || (this.waiting.length === 0 && !final)) this.finish(final);
+    this.writeWaiting();
   }
 
   /**
-   * Every value appended and not acknowledged, in append order, as the
-   * stream would have stored it (see `batchValues`): the sealed batches',
-   * the open batch's, those waiting for the content type, closeStream()'s
-   * last one. For handing back once the producer has stopped: it takes the
-   * open batch's body.
+   * Every value appended and not acknowledged (`unsaved`: and not saved in an outbox), in append order, as the
+   * stream would have stored it (`batchValues`). For handing back once the producer stopped: takes the open body.
    */
-  unsent(): unknown[] {
+  unsent(unsaved = false): unknown[] {
     // The sizes before the body: taking it starts a new list.
     const open =
       this.writer && this.framing
         ? { framing: this.framing, sizes: this.writer.sizes, body: this.writer.take() }
         : undefined;
-    return handBack(this.pending.values(), open, this.waiting, this.finished ? undefined : this.ending?.final);
+    return handBack(this.pending.values(unsaved), open, this.waiting, this.finished ? undefined : this.ending?.final);
   }
 
   private finish(final: Entry | null | undefined): void {
+    if (this.finished) return;
     this.seal();
     this.finished = true;
     if (final !== undefined) {
@@ -208,9 +222,9 @@ export class BatchBuilder {
     const data = entryData(entry, framing, this.url);
     const writer = (this.writer ??= new BodyWriter(framing));
     const bytes = dataBytes(data);
-    if (writer.count > 0 && this.overflows(writer, bytes)) this.seal();
+    if (writer.count > 0 && this.checks.overflows(this.framing, writer, bytes)) this.seal();
     this.appendedBytes += writer.write(data) - entry.bytes;
-    if (writer.count >= this.limits.maxBatchItems) this.seal();
+    if (writer.count >= this.checks.max.maxBatchItems) this.seal();
   }
 
   /** Takes the open body as a batch, numbered and kept in the pending batches; the caller emits it. */
@@ -234,34 +248,17 @@ export class BatchBuilder {
 
   /** Admits a value while the content type is unknown: encoded on its own, to be written once it is known. */
   private wait(value: unknown, throwIfFull: boolean): boolean {
-    const { maxBufferedBytes } = this.limits;
+    const { maxBufferedBytes } = this.checks.max;
     const entry = encodeValue(value, undefined, this.url);
     // A JSON text goes on a JSON stream only: bracketed. A raw string, quoted there, may yet grow (then it goes alone).
-    this.refuseTooLarge(entry.bytes, entry.bytes + (entry.json ? 2 : 0), value);
+    this.checks.refuseTooLarge(entry.bytes, entry.bytes + (entry.json ? 2 : 0), value);
     if (this.pendingBytes + entry.bytes > maxBufferedBytes)
-      return this.full(throwIfFull, 'maxBufferedBytes', maxBufferedBytes);
+      return this.checks.full(throwIfFull, 'maxBufferedBytes', this.pendingCount, this.pendingBytes);
     if (this.waiting.length === 0) this.openedAt = this.now();
     this.waiting.push(entry);
     this.appended++;
     this.appendedBytes += entry.bytes;
     return true;
-  }
-
-  /** The size of a body of `count` values of `bytes` in all: a JSON array's brackets and commas added. */
-  /** Whether one more value of `bytes` would take the open body past `maxBatchBytes`. */
-  private overflows(writer: BodyWriter, bytes: number): boolean {
-    return framedSize(this.framing, writer.count + 1, writer.bytes + bytes) > this.limits.maxBatchBytes;
-  }
-
-  /** Throws `ValueTooLargeError` for a value that could never be sent: alone (`framed`: in its body) it exceeds `maxBatchBytes`, or `maxBufferedBytes`. */
-  private refuseTooLarge(bytes: number, framed: number, value: unknown, buffered = true): void {
-    const limit =
-      framed > this.limits.maxBatchBytes
-        ? ({ limit: 'maxBatchBytes', bytes: framed, max: this.limits.maxBatchBytes } as const)
-        : buffered && bytes > this.limits.maxBufferedBytes
-          ? ({ limit: 'maxBufferedBytes', bytes, max: this.limits.maxBufferedBytes } as const)
-          : undefined;
-    if (limit) throw new ValueTooLargeError({ url: this.url, producerId: this.producerId, value, ...limit });
   }
 
   /**
@@ -271,13 +268,10 @@ export class BatchBuilder {
    */
   private mayStage(writer: BodyWriter, units: number): boolean {
     const most = (writer.stagedLength + units) * 3;
-    return !this.overflows(writer, most) && this.countedPendingBytes + most <= this.limits.maxBufferedBytes;
-  }
-
-  private full(throwIfFull: boolean, limit: BufferLimit, max: number): false {
-    if (!throwIfFull) return false;
-    const { url, producerId, pendingCount: pendingMessages, pendingBytes } = this;
-    throw new ProducerBufferFullError({ url, producerId, limit, max, pendingMessages, pendingBytes });
+    return (
+      !this.checks.overflows(this.framing, writer, most) &&
+      this.countedPendingBytes + most <= this.checks.max.maxBufferedBytes
+    );
   }
 }
 
@@ -286,9 +280,4 @@ function emptyAppend(url: string): InvalidArgumentError {
     'Cannot append empty data: the protocol rejects empty appends (use closeStream() to end a stream)',
     url,
   );
-}
-
-/** The size of a body of `count` values of `bytes` in all: a JSON array's brackets and commas added. */
-function framedSize(framing: Framing | undefined, count: number, bytes: number): number {
-  return framing === 'json' ? bytes + count + 1 : bytes;
 }

@@ -3,6 +3,7 @@ import {
   catchError,
   concat,
   defer,
+  first,
   last,
   map,
   mergeMap,
@@ -16,6 +17,7 @@ import {
 import { isRetryable, type DurableStreamError } from '../errors/durable-stream-error.js';
 import { PayloadTooLargeError, SequenceGapError, StaleEpochError, StreamClosedError } from '../errors/http-errors.js';
 import { framingOf } from '../protocol/content-type.js';
+import type { Connectivity } from '../retry/connectivity.js';
 import type { RetryConfig } from '../retry/retry-config.js';
 import { retryWithBackoff } from '../retry/retry-with-backoff.js';
 import { halves } from './batch-split.js';
@@ -68,6 +70,15 @@ export interface DeliveryOptions {
   readonly replace: (batch: Batch, parts: readonly Batch[]) => void;
   /** Ends a backoff wait early: the network is back, the machine woke. */
   readonly wake: Observable<unknown>;
+  /**
+   * With an outbox, what is saved is never given up for time: a batch is
+   * retried past its delivery timeout (`overdue` is told instead, once per
+   * batch), and while the platform says it is offline no attempt is made
+   * (and no retry spent): delivery waits for the network.
+   */
+  readonly durable?: { readonly overdue: (cause: unknown) => void; readonly connectivity: Connectivity };
+  /** Told each failure about to be retried, and (`undefined`) each wait for the network: the producer's status. */
+  readonly failing?: (error: unknown) => void;
 }
 
 type SendTurn = Extract<Go, { kind: 'send' }>;
@@ -90,6 +101,7 @@ type SendTurn = Extract<Go, { kind: 'send' }>;
 export function deliverBatches(options: DeliveryOptions): OperatorFunction<Batch, Delivered> {
   const { sequencer, send, maxInFlight, autoClaim, retry, deliveryTimeoutMs, expired, refused, replace, wake } =
     options;
+  const { durable, failing } = options;
   const scheduler = options.scheduler ?? asyncScheduler;
   const notRetried = () =>
     `Not retried: the batch's delivery timeout (deliveryTimeoutMs ${deliveryTimeoutMs}) had passed`;
@@ -116,16 +128,23 @@ export function deliverBatches(options: DeliveryOptions): OperatorFunction<Batch
 
       const attempt = (batch: Batch, turn: SendTurn): Observable<Delivered> => {
         const deadline = batch.openedAt + deliveryTimeoutMs;
+        let overdue = false;
         // Decided before each retry, so no request is ever cut short by the deadline.
-        const retryIf = (error: unknown) => isRetryable(error) && scheduler.now() < deadline;
-        const outcome = send({
+        const retryIf = (error: unknown) => {
+          if (!isRetryable(error)) return false;
+          if (scheduler.now() < deadline) return true;
+          if (durable && !overdue) durable.overdue(error);
+          return (overdue = durable !== undefined);
+        };
+        const request = send({
           epoch: turn.epoch,
           seq: turn.seq,
           body: batch.body,
           contentType: batch.contentType,
           close: batch.close,
-        }).pipe(
-          retryWithBackoff(retry, scheduler, { retryIf, wake, notRetried }),
+        });
+        const outcome = (durable ? whenOnline(durable.connectivity, request, failing) : request).pipe(
+          retryWithBackoff(retry, scheduler, { retryIf, wake, notRetried, onRetry: failing }),
           // last(), not first(): unsubscribing before the exchange completes would abort its finished request.
           last(),
           map((response) => {
@@ -198,6 +217,22 @@ export function deliverBatches(options: DeliveryOptions): OperatorFunction<Batch
         mergeMap((batch) => deliver(batch), maxInFlight),
       );
     });
+}
+
+/** `request` once the platform does not say it is offline: no attempt (and no retry) is spent while it does. */
+function whenOnline<T>(
+  connectivity: Connectivity,
+  request: Observable<T>,
+  waiting: ((error: unknown) => void) | undefined,
+): Observable<T> {
+  return defer(() => {
+    if (!connectivity.isOffline()) return request;
+    waiting?.(undefined);
+    return connectivity.wakes.pipe(
+      first(() => !connectivity.isOffline()),
+      switchMap(() => request),
+    );
+  });
 }
 
 function delivered(batch: Batch, epoch: number, seq: number, response: BatchResponse): Delivered {

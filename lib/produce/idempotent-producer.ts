@@ -1,24 +1,14 @@
-import {
-  asyncScheduler,
-  catchError,
-  defer,
-  EMPTY,
-  map,
-  mergeMap,
-  Subject,
-  throwError,
-  type Observable,
-  type Observer,
-} from 'rxjs';
+import { asyncScheduler, defer, map, ReplaySubject, throwError, type Observable, type Observer } from 'rxjs';
 import type { DurableStreamError } from '../errors/durable-stream-error.js';
 import type { CloseResult } from '../operations/append.js';
 import type { StreamContext } from '../http/stream-context.js';
 import { BatchBuilder } from './batch-builder.js';
 import type { Delivered, ProducerAck } from './deliver.js';
 import { ProducerLifecycle } from './lifecycle.js';
-import { DeliveryTimeoutError, ProducerSourceError } from './producer-errors.js';
+import { ProducerSourceError } from './producer-errors.js';
 import { resolveProducerOptions, type ProducerOptions, type ResolvedProducerOptions } from './producer-options.js';
-import { producerPipeline } from './producer-pipeline.js';
+import type { ProducerStatus } from './producer-status.js';
+import { startProducer } from './start-producer.js';
 import { httpBatchSender, type BatchSender } from './send-batch.js';
 import { Sequencer } from './sequencer.js';
 
@@ -57,8 +47,11 @@ export class IdempotentProducer<T = unknown> implements Observer<T> {
   private readonly builder: BatchBuilder;
   private readonly sequencer: Sequencer;
   private readonly lifecycle: ProducerLifecycle;
-  /** Emits once the content type is needed (at the first append, or at once when given): the HEAD goes then, if one is needed. */
-  private readonly framingNeeded = new Subject<void>();
+  /** Where deliveries stand (`delivered`, `sending`, `offline`, `saved`), values pending: now, then each change, until it stops. */
+  readonly status$: Observable<ProducerStatus>;
+
+  /** Emits (and replays) once the content type is needed (the first append, or at once when given): the HEAD goes then, if needed. */
+  private readonly framingNeeded = new ReplaySubject<void>(1);
   private framingAsked = false;
   private unsent: readonly unknown[] | undefined;
   /** Set once closeStream() is called (a second call shares its outcome); its result once acknowledged. */
@@ -76,36 +69,20 @@ export class IdempotentProducer<T = unknown> implements Observer<T> {
     this.errors$ = this.lifecycle.errors$;
     if (resolved.onError) this.errors$.subscribe(resolved.onError);
     const scheduler = context.scheduler ?? asyncScheduler;
-    const builder = (this.builder = new BatchBuilder(resolved, this.url, producerId, () => scheduler.now()));
-    const sequencer = (this.sequencer = new Sequencer(resolved.epoch));
-    const delivered$ = producerPipeline({
+    const durable = resolved.outbox !== undefined;
+    const builder = (this.builder = new BatchBuilder(resolved, this.url, producerId, () => scheduler.now(), durable));
+    const sequencer = (this.sequencer = new Sequencer(resolved.epoch, durable));
+    ({ acks$: this.acks$, status$: this.status$ } = startProducer({
       context,
       options: resolved,
       builder,
       sequencer,
+      lifecycle: this.lifecycle,
       send: send ?? httpBatchSender(context, producerId, resolved.request),
       framingNeeded: this.framingNeeded,
-      stopped: this.lifecycle.stopped$,
-      // Giving up, the producer stops at once: what it hands back is what is unacknowledged now.
-      expired: (cause) =>
-        new DeliveryTimeoutError({
-          url: this.url,
-          producerId,
-          deliveryTimeoutMs: resolved.deliveryTimeoutMs,
-          cause,
-          unsent: (this.unsent = builder.unsent()),
-        }),
+      handedBack: (unsent) => (this.unsent = unsent),
       settle: (delivered) => this.settle(delivered),
-    });
-    this.acks$ = delivered$.pipe(
-      mergeMap(({ ack }) => (ack ? [ack] : [])),
-      catchError(() => EMPTY),
-    );
-    delivered$.subscribe({
-      error: (error: unknown) => this.lifecycle.fail(error),
-      // Delivered everything after finish(): done. (Stopped otherwise: the stop came first.)
-      complete: () => this.lifecycle.stop('finished'),
-    });
+    }));
     if (resolved.contentType) this.needFraming();
   }
 
@@ -190,6 +167,20 @@ export class IdempotentProducer<T = unknown> implements Observer<T> {
     });
   }
 
+  /**
+   * Emits once (then completes) when every value appended before the subscription is saved in the outbox (the open
+   * batch sealed at once): from then on they survive this process. Without an outbox, once acknowledged, as
+   * {@link flush}. Fails with the error that stopped the producer, if one does first. Cold.
+   */
+  saved(): Observable<void> {
+    if (!this.options.outbox) return this.flush();
+    return defer(() => {
+      const target = this.builder.appendedCount;
+      this.builder.seal();
+      return this.lifecycle.reached(target, this.lifecycle.savedCount, true);
+    });
+  }
+
   /** Delivers everything appended, then stops the producer; the stream stays open ({@link closeStream} ends it). Emits once when done. Cold. */
   finish(): Observable<void> {
     return defer(() => {
@@ -235,13 +226,17 @@ export class IdempotentProducer<T = unknown> implements Observer<T> {
     this.sequencer.dispatch({ type: 'restart' });
   }
 
-  /** Stops at once, dropping what is pending (in-flight requests aborted; {@link unsentValues} has the values); the stream stays open. */
+  /**
+   * Stops at once, dropping what is pending (in-flight requests aborted; {@link unsentValues} has the values); the
+   * stream stays open. With an outbox, what it holds stays there, for the next producer on it to deliver.
+   */
   abort(): void {
     this.lifecycle.stop('aborted');
   }
 
   /**
-   * Every value not acknowledged, in append order, once the producer has
+   * Every value not acknowledged (with an outbox: nor saved in it, since the
+   * next producer on it delivers those), in append order, once the producer has
    * given up on them (failed or aborted; before that, none): to persist,
    * or to append again with a new producer. Each is as the stream would
    * have stored it: on a JSON stream parsed back from its JSON, on other
@@ -250,7 +245,7 @@ export class IdempotentProducer<T = unknown> implements Observer<T> {
   unsentValues(): readonly unknown[] {
     const { state } = this.lifecycle;
     if (state !== 'failed' && state !== 'aborted') return [];
-    return (this.unsent ??= this.builder.unsent());
+    return (this.unsent ??= this.builder.unsent(this.options.outbox !== undefined));
   }
 
   private admit(value: T, throwIfFull: boolean): boolean {

@@ -5,6 +5,7 @@ import {
   first,
   ignoreElements,
   map,
+  merge,
   noop,
   of,
   Subject,
@@ -32,6 +33,8 @@ export class ProducerLifecycle {
   readonly errors$: Observable<DurableStreamError> = this.errors.asObservable();
   /** Messages acknowledged so far; completes when the producer finishes, fails when it fails or is aborted. */
   private readonly progress = new BehaviorSubject<number>(0);
+  /** Messages saved in the outbox so far (in append order), likewise. */
+  private readonly savedProgress = new BehaviorSubject<number>(0);
   private readonly stops = new AsyncSubject<void>();
   /** Emits (and completes) when the producer stops, however it stops; at once after that. */
   readonly stopped$: Observable<void> = this.stops.asObservable();
@@ -66,11 +69,29 @@ export class ProducerLifecycle {
     this.progress.next(count);
   }
 
-  /** Emits once (then completes) when the acknowledged count, `count` now, reaches `target`; fails if the producer stops first. */
-  reached(target: number, count: number): Observable<void> {
+  /** Messages saved in the outbox so far. */
+  get savedCount(): number {
+    return this.savedProgress.value;
+  }
+
+  /** The saved count moved. */
+  saved(count: number): void {
+    if (count > this.savedProgress.value) this.savedProgress.next(count);
+  }
+
+  /** Acknowledged and saved progress: emits on every move, until the producer stops. */
+  get moves$(): Observable<unknown> {
+    return merge(this.progress, this.savedProgress);
+  }
+
+  /**
+   * Emits once (then completes) when the acknowledged count (`saved`: the
+   * saved count), `count` now, reaches `target`; fails if the producer stops first.
+   */
+  reached(target: number, count: number, saved = false): Observable<void> {
     if (count >= target) return of(undefined);
-    return this.progress.pipe(
-      first((acknowledged) => acknowledged >= target),
+    return (saved ? this.savedProgress : this.progress).pipe(
+      first((reached) => reached >= target),
       map(noop),
     );
   }
@@ -105,8 +126,9 @@ export class ProducerLifecycle {
     this.error = failure;
     this.stops.next();
     this.stops.complete();
-    if (state === 'finished') this.progress.complete();
-    else this.progress.error(failure ?? this.closedError());
+    for (const progress of [this.progress, this.savedProgress])
+      if (state === 'finished') progress.complete();
+      else progress.error(failure ?? this.closedError());
     this.errors.complete();
   }
 

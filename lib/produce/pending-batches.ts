@@ -24,6 +24,8 @@ export interface Batch {
   readonly contentType: string;
   /** When its first value was appended (scheduler time): its delivery timeout counts from there. */
   readonly openedAt: number;
+  /** In the producer's outbox: written there (set when it is), or read from it. */
+  saved?: boolean;
 }
 
 /** A batch as it is sealed, before it is numbered. */
@@ -62,6 +64,11 @@ export class PendingBatches {
     return first ? first.endBytes - first.bytes : this.sealedBytes;
   }
 
+  /** The batches here from ordinal `ordinal` on, in order. */
+  from(ordinal: number): Batch[] {
+    return this.waiting.filter((batch) => batch.ordinal >= ordinal);
+  }
+
   /** Numbers a batch just sealed and keeps it until it is acknowledged. */
   add(content: SealedContent): Batch {
     this.sealedCount += content.count;
@@ -97,11 +104,11 @@ export class PendingBatches {
     this.nextOrdinal = first + waiting.length;
   }
 
-  /** The values of the batches here, in order, as the stream would have stored them. */
-  values(): unknown[] {
+  /** The values of the batches here (`unsaved`: of those not saved in an outbox), in order, as the stream would have stored them. */
+  values(unsaved = false): unknown[] {
     const values: unknown[] = [];
-    for (const { body, contentType, sizes } of this.waiting)
-      for (const value of batchValues(body, framingOf(contentType), sizes)) values.push(value);
+    for (const { body, contentType, sizes, saved } of this.waiting)
+      if (!(unsaved && saved)) for (const value of batchValues(body, framingOf(contentType), sizes)) values.push(value);
     return values;
   }
 }

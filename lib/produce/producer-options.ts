@@ -3,6 +3,7 @@ import { describeValue } from '../util/describe-value.js';
 import type { DurableStreamError } from '../errors/durable-stream-error.js';
 import { resolveRetryConfig } from '../retry/retry-config.js';
 import type { RequestOptions } from '../http/stream-context.js';
+import type { ProducerOutbox } from './outbox/producer-outbox.js';
 import { validateDynamicRecord } from '../http/dynamic-values.js';
 
 /** Options of `idempotentProducer()`. Every limit is validated when the producer is made. */
@@ -45,6 +46,15 @@ export interface ProducerOptions extends RequestOptions {
   readonly contentType?: string;
   /** Called with every error `errors$` emits. */
   readonly onError?: (error: DurableStreamError) => void;
+  /**
+   * Where the producer keeps what it must not lose until acknowledged
+   * (docs/producer.md, "Writes that survive"): `memoryOutbox()`,
+   * `fileOutbox(dir)` from `durable-streams-rx/node`, or any
+   * `ProducerOutbox`. It first sends again what the outbox holds, under the
+   * epoch and seq it was saved with; `saved()` tells when appended values
+   * are in it; `deliveryTimeoutMs` then only reports. Default: none.
+   */
+  readonly outbox?: ProducerOutbox;
 }
 
 /** Producer options after validation, defaults filled in. */
@@ -61,6 +71,7 @@ export interface ResolvedProducerOptions {
   readonly maxBufferedBytes: number;
   readonly contentType: string | undefined;
   readonly onError: ((error: DurableStreamError) => void) | undefined;
+  readonly outbox: ProducerOutbox | undefined;
   readonly request: RequestOptions;
 }
 
@@ -135,6 +146,11 @@ export function resolveProducerOptions(
   if (options.onError !== undefined && typeof options.onError !== 'function') {
     throw new InvalidArgumentError(`onError must be a function, got ${typeof options.onError}`, url);
   }
+  if (options.outbox !== undefined && typeof (options.outbox as Partial<ProducerOutbox> | null)?.open !== 'function')
+    throw new InvalidArgumentError(
+      `outbox must be a ProducerOutbox (an object with open()), such as memoryOutbox(); got ${describeValue(options.outbox)}`,
+      url,
+    );
   validateDynamicRecord('headers', options.headers);
   validateDynamicRecord('params', options.params);
   if (options.retry !== undefined) resolveRetryConfig(options.retry);
@@ -151,6 +167,7 @@ export function resolveProducerOptions(
     maxBufferedBytes: positive('maxBufferedBytes', options.maxBufferedBytes),
     contentType: options.contentType,
     onError: options.onError,
+    outbox: options.outbox,
     request: { headers: options.headers, params: options.params, retry: options.retry },
   };
 }

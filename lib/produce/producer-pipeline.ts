@@ -1,11 +1,28 @@
-import { asyncScheduler, defer, of, share, switchMap, take, takeUntil, tap, type Observable } from 'rxjs';
+import {
+  asyncScheduler,
+  BehaviorSubject,
+  concat,
+  defer,
+  EMPTY,
+  identity,
+  of,
+  share,
+  switchMap,
+  take,
+  takeUntil,
+  tap,
+  type Observable,
+} from 'rxjs';
 import type { StreamContext } from '../http/stream-context.js';
 import { resolveRetryConfig, type RetryConfig } from '../retry/retry-config.js';
 import { alongside } from './alongside.js';
 import type { Batch, BatchBuilder } from './batch-builder.js';
 import { deliverBatches, type Delivered } from './deliver.js';
+import type { ProducerLifecycle } from './lifecycle.js';
 import { lingered } from './linger.js';
-import { ValueTooLargeError } from './producer-errors.js';
+import type { Durable } from './outbox/durable.js';
+import { DeliveryOverdueError } from './outbox/outbox-errors.js';
+import { DeliveryTimeoutError, ValueTooLargeError } from './producer-errors.js';
 import type { ResolvedProducerOptions } from './producer-options.js';
 import type { BatchSender } from './send-batch.js';
 import type { Sequencer } from './sequencer.js';
@@ -18,57 +35,129 @@ export interface ProducerParts {
   readonly builder: BatchBuilder;
   readonly sequencer: Sequencer;
   readonly send: BatchSender;
-  /** Emits when the content type is first needed (the first append, or at once when given): the HEAD goes then, if one is needed. */
+  /**
+   * Emits (and replays) once the content type is first needed: the first
+   * append, or at once when given. The HEAD goes then, if one is needed.
+   */
   readonly framingNeeded: Observable<void>;
-  /** Ends the pipeline when it emits, aborting what is in flight: the producer stopped. */
-  readonly stopped: Observable<void>;
-  /** The error that stops the producer when a batch's delivery timeout has passed, `cause` its last failure. */
-  readonly expired: (cause: unknown) => Error;
+  /** Where the producer stands: its stop ends the pipeline (aborting what is in flight); it hears of errors and saves. */
+  readonly lifecycle: ProducerLifecycle;
+  /** Told the values handed back when a batch's delivery timeout passed (the producer stops). */
+  readonly handedBack: (unsent: readonly unknown[]) => void;
   /** The producer's accounting of each delivered batch: done before anyone else hears of it. */
   readonly settle: (delivered: Delivered) => void;
+}
+
+/** What the pipeline keeps for the producer's status: whether, since the last acknowledgement, delivery failed or waited for the network. */
+export interface PipelineParts extends ProducerParts {
+  readonly failing: BehaviorSubject<boolean>;
 }
 
 /**
  * The whole producer as one Observable, subscribed once: sealed batches
  * (sealed by count and bytes as values are appended, by the linger timer,
- * and once the content type is known, all running alongside) → delivery
- * (`deliverBatches`: `maxInFlight` at once, in seq order) → the producer's
- * accounting → shared, so `acks$` sees each delivered batch after the
- * producer has counted it. Completes once the builder has ended and every
- * batch is delivered; fails with the error that stops the producer.
+ * and once the content type is known, all running alongside) → saved in the
+ * outbox, if there is one → delivery (`deliverBatches`: `maxInFlight` at
+ * once, in seq order) → the producer's accounting → shared, so `acks$` sees
+ * each delivered batch after the producer has counted it. Completes once
+ * the builder has ended and every batch is delivered (and the outbox
+ * closed); fails with the error that stops the producer.
+ *
+ * With an outbox, its code is loaded when the producer is made (a lazy
+ * chunk: bundles of apps without one carry none of it), the outbox is
+ * opened and its batches go first, before any value of this producer.
  */
-export function producerPipeline(parts: ProducerParts): Observable<Delivered> {
-  const { context, options, builder, sequencer, send, expired } = parts;
+export function producerPipeline(parts: PipelineParts): Observable<Delivered> {
+  const { context, options, builder, sequencer, send, lifecycle, failing } = parts;
   const scheduler = context.scheduler ?? asyncScheduler;
   const { url, connectivity } = context;
-  return builder.batches$.pipe(
-    alongside(
-      builder.opened$.pipe(
-        lingered(options.lingerMs, () => builder.hasOpenBatch, scheduler),
-        tap(() => builder.seal()),
-      ),
+  const { producerId, outbox } = options;
+  const durable$: Observable<Durable | undefined> = outbox
+    ? defer(() => import('./outbox/durable.js')).pipe(
+        switchMap(({ openDurable }) =>
+          openDurable({
+            outbox,
+            url,
+            producerId,
+            epoch: options.epoch,
+            builder,
+            sequencer,
+            now: () => scheduler.now(),
+            onSaved: (count) => lifecycle.saved(count),
+          }),
+        ),
+      )
+    : of(undefined);
+  const linger$ = builder.opened$.pipe(
+    lingered(options.lingerMs, () => builder.hasOpenBatch, scheduler),
+    tap(() => builder.seal()),
+  );
+  /** After the outbox's batches: the content type once needed (the outbox's, if it knows it), then the values that waited. */
+  const framing$ = (durable: Durable | undefined) =>
+    concat(
+      defer(() => {
+        // The outbox ends with closeStream()'s batch: the producer finishes after it.
+        if (durable?.resume() && lifecycle.beginFinish()) builder.end();
+        return EMPTY;
+      }),
       parts.framingNeeded.pipe(
         take(1),
-        switchMap(() => contentTypeOf(context, options)),
+        switchMap(() =>
+          durable?.contentType && !options.contentType ? of(durable.contentType) : contentTypeOf(context, options),
+        ),
         tap((contentType) => builder.frame(contentType)),
       ),
+    );
+  const overdue = overdueReport(parts, url);
+  return durable$.pipe(
+    switchMap((durable) =>
+      builder.batches$.pipe(
+        durable ? durable.save : identity,
+        alongside(linger$, framing$(durable)),
+        deliverBatches({
+          ...options,
+          sequencer,
+          send,
+          scheduler,
+          retry: producerRetry(context, options),
+          // Giving up (without an outbox), the producer stops at once: it hands back what is unacknowledged now.
+          expired: (cause) => {
+            const unsent = builder.unsent();
+            parts.handedBack(unsent);
+            const { deliveryTimeoutMs } = options;
+            return new DeliveryTimeoutError({ url, producerId, deliveryTimeoutMs, cause, unsent });
+          },
+          refused: (value, cause) => new ValueTooLargeError({ url, producerId, limit: 'server', value, cause }),
+          replace: (batch: Batch, halves: readonly Batch[]) => builder.pending.replace(batch, halves),
+          wake: connectivity.wakes,
+          failing: () => failing.value || failing.next(true),
+          ...(durable ? { durable: { connectivity, overdue: overdue.tell } } : {}),
+        }),
+        tap((delivered) => {
+          parts.settle(delivered);
+          durable?.acknowledged(delivered);
+          overdue.reset();
+          if (failing.value && delivered.ack) failing.next(false);
+        }),
+        durable ? durable.keep : identity,
+      ),
     ),
-    deliverBatches({
-      ...options,
-      sequencer,
-      send,
-      scheduler,
-      expired,
-      retry: producerRetry(context, options),
-      refused: (value, cause) =>
-        new ValueTooLargeError({ url, producerId: options.producerId, limit: 'server', value, cause }),
-      replace: (batch: Batch, halves: readonly Batch[]) => builder.pending.replace(batch, halves),
-      wake: connectivity.wakes,
-    }),
-    tap(parts.settle),
-    takeUntil(parts.stopped),
+    takeUntil(lifecycle.stopped$),
     share({ resetOnError: false, resetOnComplete: false, resetOnRefCountZero: false }),
   );
+}
+
+/** With an outbox: a batch past its delivery timeout is reported, once until a batch is acknowledged again. */
+function overdueReport(parts: PipelineParts, url: string): { tell: (cause: unknown) => void; reset: () => void } {
+  let told = false;
+  const { producerId, deliveryTimeoutMs } = parts.options;
+  return {
+    tell: (cause) => {
+      if (!told) parts.lifecycle.report(new DeliveryOverdueError({ url, producerId, deliveryTimeoutMs, cause }));
+      told = true;
+    },
+    reset: () => (told = false),
+  };
 }
 
 /**

@@ -61,6 +61,16 @@ export interface SequenceState {
   readonly claimsInARow: number;
   /** Batches refused as too large, to be replaced (renumbering those after them) once nothing is on the wire. */
   readonly resizes: number;
+  /**
+   * With an outbox: how often the batches were numbered anew (an epoch
+   * switch, a replacement), and the last numbering the outbox has saved. No
+   * batch goes while they differ: a batch sent under a numbering the outbox
+   * does not hold could, after a crash, be sent again under its old one.
+   */
+  readonly numbering: number;
+  readonly savedNumbering: number;
+  /** Whether numberings must be saved before batches go (a producer with an outbox). */
+  readonly durable: boolean;
 }
 
 /**
@@ -74,14 +84,21 @@ export interface SequenceState {
  *   batches once nothing is on the wire, and the batches after it renumbered;
  * - `failed`: the attempt failed for good (the producer stops);
  * - `fenced`: the server fenced `epoch`, being at `serverEpoch`: the next epoch is claimed;
- * - `restart`: move to the next epoch, from seq 0.
+ * - `restart`: move to the next epoch, from seq 0;
+ * - `resume`: before anything is sent, an outbox says where the numbering
+ *   stands: the first batch not acknowledged goes as `seq` in `epoch`, and
+ *   the first `batches` are the outbox's (sent by an earlier producer, maybe
+ *   written: see {@link Sequencer}'s restarts);
+ * - `numbering-saved`: the outbox holds the batches under numbering `numbering`.
  */
 export type SequenceEvent =
   | { readonly type: 'sent'; readonly ordinal: number }
   | { readonly type: 'accepted'; readonly ordinal: number; readonly epoch: number }
   | { readonly type: 'gap' | 'closed' | 'too-large' | 'failed'; readonly ordinal: number }
   | { readonly type: 'fenced'; readonly ordinal: number; readonly epoch: number; readonly serverEpoch: number }
-  | { readonly type: 'restart' };
+  | { readonly type: 'restart' }
+  | { readonly type: 'resume'; readonly epoch: number; readonly seq: number; readonly batches: number }
+  | { readonly type: 'numbering-saved'; readonly numbering: number };
 
 /**
  * The result of an event: the next state, and how many refused batches are
@@ -96,8 +113,8 @@ export interface SequenceStep {
 const WAIT: Turn = Object.freeze({ kind: 'wait' });
 const ACCEPTED: Turn = Object.freeze({ kind: 'accepted' });
 
-/** Nothing sent yet: epoch `epoch` from seq 0, batch 0 first. */
-export function initialSequence(epoch: number): SequenceState {
+/** Nothing sent yet: epoch `epoch` from seq 0, batch 0 first; `durable` with an outbox. */
+export function initialSequence(epoch: number, durable = false): SequenceState {
   return {
     epoch,
     base: 0,
@@ -109,6 +126,9 @@ export function initialSequence(epoch: number): SequenceState {
     pendingEpoch: undefined,
     claimsInARow: 0,
     resizes: 0,
+    numbering: 0,
+    savedNumbering: 0,
+    durable,
   };
 }
 
@@ -131,6 +151,9 @@ export function initialSequence(epoch: number): SequenceState {
 export function reduceSequence(state: SequenceState, event: SequenceEvent): SequenceStep {
   if (event.type === 'restart')
     return whenQuiet({ ...state, pendingEpoch: Math.max(state.pendingEpoch ?? state.epoch, state.epoch) + 1 });
+  if (event.type === 'resume') return { state: resume(state, event.epoch, event.seq), resize: 0 };
+  if (event.type === 'numbering-saved')
+    return { state: { ...state, savedNumbering: Math.max(state.savedNumbering, event.numbering) }, resize: 0 };
   const onWire = event.type === 'sent' ? [...state.onWire, event.ordinal] : without(state.onWire, event.ordinal);
   const next = { ...state, onWire };
   switch (event.type) {
@@ -173,11 +196,23 @@ function claim(state: SequenceState, serverEpoch: number): SequenceState {
   };
 }
 
+/** Where an outbox's batches stand: the first not acknowledged is `seq` in `epoch`; a seq above 0 means seq 0 was acknowledged. */
+function resume(state: SequenceState, epoch: number, seq: number): SequenceState {
+  const base = state.acceptedBelow - seq;
+  return { ...state, epoch, base, established: seq > 0, sentBelow: state.acceptedBelow, pendingEpoch: undefined };
+}
+
 /** Once nothing is on the wire: replaces the refused batches, and switches to the pending epoch. */
 function whenQuiet(state: SequenceState): SequenceStep {
   if (state.onWire.length > 0 || (state.resizes === 0 && state.pendingEpoch === undefined)) return { state, resize: 0 };
   // What follows the resized batches is numbered anew: sent again in order, as after an epoch switch.
-  const renumbered: SequenceState = { ...state, resizes: 0, sentBelow: state.acceptedBelow, regapped: [] };
+  const renumbered: SequenceState = {
+    ...state,
+    resizes: 0,
+    sentBelow: state.acceptedBelow,
+    regapped: [],
+    numbering: state.durable ? state.numbering + 1 : state.numbering,
+  };
   if (state.pendingEpoch === undefined) return { state: renumbered, resize: state.resizes };
   return {
     state: {
@@ -194,7 +229,7 @@ function whenQuiet(state: SequenceState): SequenceStep {
 /** What batch `ordinal` may do now; `setback` is how its last attempt ended, if it did not land. Pure. */
 export function turnOf(state: SequenceState, ordinal: number, setback?: Setback): Turn {
   if (ordinal < state.acceptedBelow) return ACCEPTED;
-  if (state.resizes > 0) return WAIT;
+  if (state.resizes > 0 || state.numbering !== state.savedNumbering) return WAIT;
   // Met a closed stream: a later batch still out may prove it written.
   if (setback?.kind === 'closed' && state.onWire.length > 0) return WAIT;
   if (state.pendingEpoch !== undefined) return WAIT;

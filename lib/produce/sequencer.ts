@@ -31,9 +31,28 @@ export class Sequencer {
   private readonly replacements: Array<{ readonly apply: () => void; done: boolean }> = [];
   private readonly changes = new Subject<void>();
   private readonly tell = () => this.changes.next();
+  /** Emits after every change of state (trampolined, see above). */
+  readonly changes$: Observable<void> = this.changes.asObservable();
+  private readonly renumberings = new Subject<SequenceState>();
+  /**
+   * With an outbox (`durable`): each state whose batches were numbered anew
+   * (replacements done), to be saved; until `numbering-saved` says so, no
+   * batch goes.
+   */
+  readonly renumbered$: Observable<SequenceState> = this.renumberings.asObservable();
 
-  constructor(epoch: number) {
-    this.current = initialSequence(epoch);
+  /**
+   * With an outbox, the batches below this ordinal are the outbox's: an
+   * earlier producer may have written them under their saved numbering, so
+   * a `restart` waits until they are acknowledged (renumbered, one that had
+   * landed would be written twice); before the outbox is read, all wait.
+   */
+  private resumedBelow: number;
+  private deferredRestarts = 0;
+
+  constructor(epoch: number, durable = false) {
+    this.current = initialSequence(epoch, durable);
+    this.resumedBelow = durable ? Infinity : 0;
   }
 
   /** Where the numbering stands now. */
@@ -53,15 +72,26 @@ export class Sequencer {
 
   /** Folds `event` into the state (running replacements it made due), tells the waiters, and returns the new state. */
   dispatch(event: SequenceEvent): SequenceState {
-    const { state, resize } = reduceSequence(this.current, event);
+    if (event.type === 'resume') this.resumedBelow = this.current.acceptedBelow + event.batches;
+    if (event.type === 'restart' && this.current.acceptedBelow < this.resumedBelow) {
+      this.deferredRestarts++;
+      return this.current;
+    }
+    const before = this.current;
+    const { state, resize } = reduceSequence(before, event);
     this.current = state;
     if (resize > 0)
       for (const replacement of this.replacements.splice(0, resize)) {
         replacement.apply();
         replacement.done = true;
       }
+    if (state.numbering !== before.numbering) this.renumberings.next(state);
     this.announce();
-    return state;
+    if (this.deferredRestarts > 0 && state.acceptedBelow >= this.resumedBelow) {
+      this.deferredRestarts--;
+      return this.dispatch({ type: 'restart' });
+    }
+    return this.current;
   }
 
   /**

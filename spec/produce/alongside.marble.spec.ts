@@ -1,4 +1,4 @@
-import { tap } from 'rxjs';
+import { defer, EMPTY, Subject, tap } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { alongside } from '../../lib/produce/alongside';
 
@@ -35,14 +35,22 @@ describe('alongside', () => {
     });
   });
 
-  it('subscribes the sides before the source, so a side sees what the source does at once', () => {
-    scheduler.run(({ cold, hot, expectObservable }) => {
-      const order: string[] = [];
-      const side = hot('--').pipe(tap({ subscribe: () => order.push('side') }));
-      const source = cold('a|').pipe(tap({ subscribe: () => order.push('source') }));
-      expectObservable(source.pipe(alongside(side))).toBe('a|');
-      scheduler.flush();
-      expect(order).toEqual(['side', 'source']);
+  it('subscribes the source before the sides, so what a side makes the source emit at once is heard', () => {
+    scheduler.run(({ expectObservable }) => {
+      const source = new Subject<string>();
+      const side = defer(() => {
+        source.next('a');
+        return EMPTY;
+      });
+      expectObservable(source.pipe(alongside(side))).toBe('a');
+    });
+  });
+
+  it('subscribes a cold source once, even when it completes at once', () => {
+    scheduler.run(({ cold, expectObservable, expectSubscriptions }) => {
+      const source = cold('(ab|)');
+      expectObservable(source.pipe(alongside(cold('---x')))).toBe('(ab|)');
+      expectSubscriptions(source.subscriptions).toBe('(^!)');
     });
   });
 

@@ -213,4 +213,36 @@ describe('reduceSequence and turnOf', () => {
     s.go(3);
     expect(mayBeWritten(s.on({ type: 'closed', ordinal: 3 }), 3)).toBe(false);
   });
+
+  it('resumes where an outbox stands: its first batch as its seq, pipelined at once when seq 0 was acknowledged before', () => {
+    const s = new Sequence(0);
+    s.on({ type: 'resume', epoch: 4, seq: 7, batches: 3 });
+    expect(s.go(0)).toEqual(send(4, 7));
+    expect(s.go(1)).toEqual(send(4, 8, true));
+    expect(nextSeqOf(s.state)).toBe(9);
+    const fresh = new Sequence(0);
+    fresh.on({ type: 'resume', epoch: 4, seq: 0, batches: 2 });
+    expect(fresh.go(0)).toEqual(send(4, 0));
+    expect(fresh.turn(1)).toEqual(WAIT); // a new epoch: seq 0 goes alone
+  });
+
+  it('with an outbox, holds every batch after a renumbering until the outbox says it holds it', () => {
+    const s = new Sequence(0);
+    s.state = initialSequence(0, true);
+    s.go(0);
+    s.accepted(0);
+    s.go(1);
+    s.fenced(1, 0, 2);
+    expect(s.state).toMatchObject({ epoch: 3, numbering: 1, savedNumbering: 0 });
+    expect(s.turn(1)).toEqual(WAIT);
+    s.on({ type: 'numbering-saved', numbering: 1 });
+    expect(s.go(1)).toEqual(send(3, 0));
+  });
+
+  it('without an outbox, a renumbering holds nothing', () => {
+    const s = new Sequence(0).established(1);
+    s.fenced(1, 0, 2);
+    expect(s.state).toMatchObject({ numbering: 0, savedNumbering: 0 });
+    expect(s.go(1)).toEqual(send(3, 0));
+  });
 });

@@ -62,3 +62,35 @@ const HINTS: Readonly<Record<OutboxErrorReason, string>> = {
     'Values appended since the last save are not saved; the producer stopped and hands them back with unsentValues()',
   'open-failed': 'Check that the outbox storage is reachable and writable',
 };
+/**
+ * With an outbox, a batch was not acknowledged within `deliveryTimeoutMs`
+ * of its first value's append. Nothing is given up: the values stay in the
+ * outbox and delivery goes on; reported once per stretch of failures (the
+ * next one after a batch is acknowledged again).
+ */
+export class DeliveryOverdueError extends DurableStreamError {
+  override name = 'DeliveryOverdueError';
+  /** The producer's id. */
+  readonly producerId: string;
+  /** The bound that passed, ms. */
+  readonly deliveryTimeoutMs: number;
+  constructor(init: {
+    readonly url: string;
+    readonly producerId: string;
+    readonly deliveryTimeoutMs: number;
+    readonly cause?: unknown;
+  }) {
+    super(
+      'DELIVERY_OVERDUE',
+      `Producer '${init.producerId}' has a batch not acknowledged within deliveryTimeoutMs (${init.deliveryTimeoutMs} ms)` +
+        '; its values stay in the outbox and delivery goes on',
+      {
+        url: init.url,
+        hint: 'The server is unreachable or failing; nothing saved is dropped. Show it (producer.status$) rather than act on it',
+        ...(init.cause === undefined ? {} : { cause: init.cause }),
+      },
+    );
+    this.producerId = init.producerId;
+    this.deliveryTimeoutMs = init.deliveryTimeoutMs;
+  }
+}
