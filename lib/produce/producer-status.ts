@@ -13,6 +13,7 @@ import { concat, defer, distinctUntilChanged, map, of, startWith, takeUntil, typ
  *   stopped: the next producer on that outbox delivers them).
  */
 export interface ProducerStatus {
+  /** Where deliveries stand (see above). */
   readonly state: 'delivered' | 'offline' | 'sending' | 'saved';
   /** Values appended and not yet acknowledged. */
   readonly pending: number;
