@@ -1,5 +1,5 @@
 import { InjectionToken, type Provider } from '@angular/core';
-import { fetchTransport, type FetchTransportOptions, type HttpTransport } from '../index.js';
+import { fetchTransport, InvalidArgumentError, type FetchTransportOptions, type HttpTransport } from '../index.js';
 import { provideHttpClientTransport } from './http-client-transport.js';
 
 /** Which feature a {@link DurableStreamsFeature} is: at most one of each per `provideDurableStreams()`. */
@@ -39,8 +39,10 @@ function feature<Kind extends DurableStreamsFeatureKind>(
 export function withFetchTransport(
   options: FetchTransportOptions = {},
 ): DurableStreamsFeature<DurableStreamsFeatureKind.FetchTransport> {
+  // Made now, so a bad option fails here; it holds no state, so every injector may share it.
+  const transport = fetchTransport(options);
   return feature(DurableStreamsFeatureKind.FetchTransport, [
-    { provide: DURABLE_STREAMS_TRANSPORT, useFactory: () => fetchTransport(options) },
+    { provide: DURABLE_STREAMS_TRANSPORT, useValue: transport },
   ]);
 }
 
@@ -62,6 +64,11 @@ export function withHttpClientTransport(): DurableStreamsFeature<DurableStreamsF
 export function withCrossTabSharing(
   enabled: boolean,
 ): DurableStreamsFeature<DurableStreamsFeatureKind.CrossTabSharing> {
+  if (typeof enabled !== 'boolean') {
+    throw new InvalidArgumentError(
+      `withCrossTabSharing(enabled): enabled must be true or false, got ${String(enabled)}`,
+    );
+  }
   return feature(DurableStreamsFeatureKind.CrossTabSharing, [
     { provide: DURABLE_STREAMS_FEATURE_OPTIONS, useValue: { shareAcrossTabs: enabled }, multi: true },
   ]);

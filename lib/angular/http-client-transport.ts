@@ -20,7 +20,14 @@ import {
   type Provider,
 } from '@angular/core';
 import { Subscription } from 'rxjs';
-import type { HttpBody, HttpHeaders, HttpRequest, HttpResponse, HttpTransport } from '../index.js';
+import {
+  InvalidArgumentError,
+  type HttpBody,
+  type HttpHeaders,
+  type HttpRequest,
+  type HttpResponse,
+  type HttpTransport,
+} from '../index.js';
 import { PushQueue } from './push-queue.js';
 import { ResponseTooLargeError } from './response-too-large-error.js';
 
@@ -68,6 +75,16 @@ export function provideHttpClientTransport(token: InjectionToken<HttpTransport>)
  * response bodies cut (NG02825) fails as a {@link ResponseTooLargeError}.
  */
 export function httpClientTransport(client: HttpClient, liveClient: HttpClient = client): HttpTransport {
+  for (const [name, value] of [
+    ['client', client],
+    ['liveClient', liveClient],
+  ] as const) {
+    if (typeof (value as Partial<HttpClient> | null)?.request !== 'function') {
+      throw new InvalidArgumentError(
+        `httpClientTransport(client, liveClient?): ${name} must be an Angular HttpClient (inject(HttpClient)), got ${typeof value}`,
+      );
+    }
+  }
   return transportOver(client, liveClient, { bytes: undefined });
 }
 

@@ -1,6 +1,11 @@
 import { PlatformLocation } from '@angular/common';
 import { inject, InjectionToken, makeEnvironmentProviders, type EnvironmentProviders } from '@angular/core';
-import { DurableStreamsClient, fetchTransport, type DurableStreamsClientOptions } from '../index.js';
+import {
+  DurableStreamsClient,
+  fetchTransport,
+  InvalidArgumentError,
+  type DurableStreamsClientOptions,
+} from '../index.js';
 import {
   DURABLE_STREAMS_FEATURE_OPTIONS,
   DURABLE_STREAMS_TRANSPORT,
@@ -40,6 +45,11 @@ export function provideDurableStreams(
   options: DurableStreamsClientOptions | (() => DurableStreamsClientOptions) = {},
   ...features: DurableStreamsFeature[]
 ): EnvironmentProviders {
+  if (typeof options !== 'function' && (typeof options !== 'object' || (options as unknown) === null)) {
+    throw new InvalidArgumentError(
+      `provideDurableStreams(options): options must be an object (such as { baseUrl: '/v1/stream' }) or a function returning one, got ${typeof options}`,
+    );
+  }
   checkFeatures(features);
   return makeEnvironmentProviders([
     { provide: DURABLE_STREAMS_OPTIONS, useFactory: typeof options === 'function' ? options : () => options },
@@ -67,15 +77,23 @@ export function provideDurableStreams(
 }
 
 function checkFeatures(features: readonly DurableStreamsFeature[]): void {
+  for (const feature of features as readonly unknown[]) {
+    if (typeof (feature as Partial<DurableStreamsFeature> | null)?.ɵkind !== 'number') {
+      throw new InvalidArgumentError(
+        'provideDurableStreams(options, ...features): each feature must be made by a with...() function ' +
+          `(withFetchTransport(), withCrossTabSharing(false), ...), got ${typeof feature}`,
+      );
+    }
+  }
   const kinds = features.map((feature) => feature.ɵkind);
   if (new Set(kinds).size !== kinds.length) {
-    throw new Error('provideDurableStreams(): each with...() feature may be given once');
+    throw new InvalidArgumentError('provideDurableStreams(): each with...() feature may be given once');
   }
   if (
     kinds.includes(DurableStreamsFeatureKind.FetchTransport) &&
     kinds.includes(DurableStreamsFeatureKind.HttpClientTransport)
   ) {
-    throw new Error(
+    throw new InvalidArgumentError(
       'provideDurableStreams(): withFetchTransport() and withHttpClientTransport() both choose the transport: pass one',
     );
   }

@@ -1,3 +1,4 @@
+import { checkOptionsObject, mustBe } from '../errors/argument-checks.js';
 import { InvalidArgumentError } from '../errors/client-errors.js';
 import { resolveStreamUrl } from '../protocol/url.js';
 import { defaultTransport } from '../transport/default-transport.js';
@@ -5,6 +6,7 @@ import { resolveClientOptions, type DurableStreamsClientOptions } from '../http/
 import type { DurableStream } from '../http/stream-handle.js';
 import { clientRuntime, type ClientRuntime } from '../http/client-runtime.js';
 import { newStream } from '../operations/new-stream.js';
+import { checkContentType } from '../operations/validate.js';
 
 /** Options of `client.stream()`. */
 export interface StreamHandleOptions {
@@ -50,8 +52,10 @@ export class DurableStreamsClient {
    */
   stream<T = unknown>(urlOrPath: string, options: StreamHandleOptions = {}): DurableStream<T> {
     if (typeof urlOrPath !== 'string' || urlOrPath.trim() === '') {
-      throw new InvalidArgumentError('stream(urlOrPath) needs a non-empty path or URL');
+      throw mustBe('stream(urlOrPath): urlOrPath', 'a non-empty path (relative to baseUrl) or URL', urlOrPath);
     }
+    checkOptionsObject(options);
+    checkContentType(options.contentType, '');
     let url: string;
     try {
       url = resolveStreamUrl(this.runtime.options.baseUrl, urlOrPath);

@@ -1,4 +1,5 @@
 import type { SchedulerLike } from 'rxjs';
+import { checkOptionsObject } from '../errors/argument-checks.js';
 import { InvalidArgumentError } from '../errors/client-errors.js';
 import { resolveRetryConfig, type RetryConfig } from '../retry/retry-config.js';
 import type { HttpTransport } from '../transport/http-transport.js';
@@ -90,6 +91,7 @@ export function resolveClientOptions(
   options: DurableStreamsClientOptions,
   defaultTransport: () => HttpTransport,
 ): ResolvedClientOptions {
+  checkOptionsObject(options);
   const baseUrl = resolveBaseUrl(options.baseUrl);
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) {

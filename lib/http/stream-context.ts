@@ -1,8 +1,9 @@
 import type { Observable, SchedulerLike } from 'rxjs';
+import { checkOptionsObject } from '../errors/argument-checks.js';
 import type { Connectivity } from '../retry/connectivity.js';
-import type { RetryConfig } from '../retry/retry-config.js';
+import { resolveRetryConfig, type RetryConfig } from '../retry/retry-config.js';
 import type { ClientRuntime } from './client-runtime.js';
-import type { DynamicRecord } from './dynamic-values.js';
+import { validateDynamicRecord, type DynamicRecord } from './dynamic-values.js';
 import type { ReadDecorator } from './read-decorator.js';
 import type { RequestExecutor } from './request-executor.js';
 
@@ -14,6 +15,16 @@ export interface RequestOptions {
   readonly params?: DynamicRecord;
   /** Backoff for this call, over the client's. */
   readonly retry?: Partial<RetryConfig>;
+}
+
+/** Checks a call's options at the call: an object or nothing, with valid `headers`, `params` and `retry`. */
+export function checkRequestOptions(options: RequestOptions | undefined, url: string): void {
+  checkOptionsObject(options, url);
+  if (!options) return;
+  validateDynamicRecord('headers', options.headers);
+  validateDynamicRecord('params', options.params);
+  checkOptionsObject(options.retry, url, 'retry');
+  if (options.retry) resolveRetryConfig(options.retry);
 }
 
 /**

@@ -1,15 +1,15 @@
-import { defer, type Observable } from 'rxjs';
+import type { Observable } from 'rxjs';
+import { mustBe } from '../errors/argument-checks.js';
 import { InvalidArgumentError } from '../errors/client-errors.js';
 import { Header } from '../protocol/headers.js';
 import type { RequestSpec } from '../http/request-spec.js';
 import type { RequestOptions } from '../http/stream-context.js';
-import { streamInternals, type DurableStream } from '../http/stream-handle.js';
+import type { DurableStream } from '../http/stream-handle.js';
 import type { RetrySafety } from '../retry/retry-safety.js';
 import type { HttpResponse } from '../transport/http-transport.js';
 import { errorFromResponse } from '../errors/error-from-response.js';
-import { oneShot, withContentType } from './one-shot.js';
-import { checkBody, toJson } from './validate.js';
-import { describeValue } from '../util/describe-value.js';
+import { oneShot, operationOn, withContentType } from './one-shot.js';
+import { checkBody, checkContentType, toJson } from './validate.js';
 
 /** Options of {@link append} and {@link appendJson}. */
 export interface AppendOptions extends RequestOptions {
@@ -35,10 +35,7 @@ export type Delivery = 'at-most-once' | 'at-least-once';
 export function deliverySafety(delivery: unknown, url: string): RetrySafety {
   if (delivery === undefined || delivery === 'at-most-once') return 'unsafe';
   if (delivery === 'at-least-once') return 'idempotent';
-  throw new InvalidArgumentError(
-    `delivery must be 'at-most-once' or 'at-least-once', got ${describeValue(delivery)}`,
-    url,
-  );
+  throw mustBe('delivery', "'at-most-once' or 'at-least-once'", delivery, url);
 }
 
 /** What an append emits. */
@@ -61,12 +58,8 @@ export interface CloseResult {
   readonly finalOffset: string;
 }
 
-export function appendRequest(
-  url: string,
-  data: Uint8Array | string,
-  contentType: string,
-  options: AppendOptions,
-): RequestSpec {
+/** Checks an append's data and `seq` (at the call): the body to send. */
+export function appendBody(data: unknown, options: AppendOptions, url: string): Uint8Array | string {
   const body = checkBody(data, url);
   if (body.length === 0) {
     throw new InvalidArgumentError(
@@ -75,8 +68,20 @@ export function appendRequest(
     );
   }
   if (options.seq !== undefined && (typeof options.seq !== 'string' || options.seq.length === 0)) {
-    throw new InvalidArgumentError(`seq must be a non-empty string, got ${describeValue(options.seq)}`, url);
+    throw mustBe('seq', 'a non-empty string', options.seq, url);
   }
+  checkContentType(options.contentType, url);
+  return body;
+}
+
+/** The request of an append of `data`, checked (see {@link appendBody}). */
+export function appendRequest(
+  url: string,
+  data: Uint8Array | string,
+  contentType: string,
+  options: AppendOptions,
+): RequestSpec {
+  const body = appendBody(data, options, url);
   const headers: Record<string, string> = { [Header.contentType]: options.contentType ?? contentType };
   if (options.seq !== undefined) headers[Header.seq] = options.seq;
   return { method: 'POST', url, headers, body, errorFrom: errorFromResponse };
@@ -115,14 +120,16 @@ export function append(
   data: Uint8Array | string,
   options: AppendOptions = {},
 ): Observable<AppendResult> {
-  const internals = streamInternals(stream);
+  const internals = operationOn(stream, options);
+  appendBody(data, options, stream.url);
+  const safety = deliverySafety(options.delivery, stream.url);
   return withContentType(internals, options.contentType, options, (contentType) =>
     oneShot(
       internals,
       () => appendRequest(stream.url, data, contentType, options),
       options,
       appendResult,
-      deliverySafety(options.delivery, stream.url),
+      safety,
       'append',
     ),
   );
@@ -138,8 +145,9 @@ export function appendJson<T>(
   value: NoInfer<T>,
   options: AppendOptions = {},
 ): Observable<AppendResult> {
-  streamInternals(stream); // not a handle: refused now, as by every operation
-  return defer(() => append(stream, `[${toJson(value, stream.url)}]`, { contentType: 'application/json', ...options }));
+  operationOn(stream, options);
+  // Serialized now: a value JSON cannot carry is refused at the call, and what is sent is the value as it was then.
+  return append(stream, `[${toJson(value, stream.url)}]`, { contentType: 'application/json', ...options });
 }
 
 /**
@@ -148,8 +156,8 @@ export function appendJson<T>(
  * `StreamClosedError`, as the body cannot be appended. Cold.
  */
 export function closeStream(stream: DurableStream, options: CloseStreamOptions = {}): Observable<CloseResult> {
-  const internals = streamInternals(stream);
-  const body = options.body;
+  const internals = operationOn(stream, options);
+  const body = options.body === undefined ? undefined : checkBody(options.body, stream.url, 'body');
   if (body === undefined) {
     return oneShot(
       internals,
@@ -160,14 +168,8 @@ export function closeStream(stream: DurableStream, options: CloseStreamOptions =
       'close',
     );
   }
+  const safety = deliverySafety(options.delivery, stream.url);
   return withContentType(internals, undefined, options, (contentType) =>
-    oneShot(
-      internals,
-      () => closeRequest(stream.url, body, contentType),
-      options,
-      closeResult,
-      deliverySafety(options.delivery, stream.url),
-      'close',
-    ),
+    oneShot(internals, () => closeRequest(stream.url, body, contentType), options, closeResult, safety, 'close'),
   );
 }

@@ -3,10 +3,10 @@ import { InvalidArgumentError } from '../errors/client-errors.js';
 import { Header, isTrueFlag } from '../protocol/headers.js';
 import type { RequestSpec } from '../http/request-spec.js';
 import type { RequestOptions } from '../http/stream-context.js';
-import { streamInternals, type DurableStream } from '../http/stream-handle.js';
+import type { DurableStream } from '../http/stream-handle.js';
 import type { HttpResponse } from '../transport/http-transport.js';
-import { oneShot } from './one-shot.js';
-import { checkBody, expiresAtHeader, ttlHeader } from './validate.js';
+import { oneShot, operationOn } from './one-shot.js';
+import { checkBody, checkContentType, expiresAtHeader, ttlHeader } from './validate.js';
 import { errorFromResponse } from '../errors/error-from-response.js';
 
 /** Options of {@link createStream}. */
@@ -41,6 +41,7 @@ export function createRequest(url: string, options: CreateStreamOptions): Reques
   if (options.ttlSeconds !== undefined && options.expiresAt !== undefined) {
     throw new InvalidArgumentError('Pass ttlSeconds or expiresAt, not both', url);
   }
+  checkContentType(options.contentType, url);
   const headers: Record<string, string> = { [Header.contentType]: options.contentType ?? DEFAULT_CONTENT_TYPE };
   const ttl = ttlHeader(options.ttlSeconds, url);
   const expiresAt = expiresAtHeader(options.expiresAt, url);
@@ -70,10 +71,12 @@ export function createResult(response: HttpResponse, requested: string): CreateR
  * already existed. Cold: sent on subscribe, aborted on unsubscribe.
  */
 export function createStream(stream: DurableStream, options: CreateStreamOptions = {}): Observable<CreateResult> {
-  const internals = streamInternals(stream);
+  const internals = operationOn(stream, options);
+  // Built at the call, so a bad option fails there.
+  const request = createRequest(stream.url, options);
   return oneShot(
     internals,
-    () => createRequest(stream.url, options),
+    () => request,
     options,
     (response) => {
       const result = createResult(response, options.contentType ?? DEFAULT_CONTENT_TYPE);

@@ -1,14 +1,15 @@
-import { defer, throwError, type Observable } from 'rxjs';
+import type { Observable } from 'rxjs';
+import { mustBe } from '../errors/argument-checks.js';
 import { InvalidArgumentError } from '../errors/client-errors.js';
 import { Header } from '../protocol/headers.js';
 import { resolveStreamUrl } from '../protocol/url.js';
 import type { RequestSpec } from '../http/request-spec.js';
 import type { RequestOptions } from '../http/stream-context.js';
-import { streamInternals, type DurableStream } from '../http/stream-handle.js';
+import type { DurableStream } from '../http/stream-handle.js';
 import { createResult, DEFAULT_CONTENT_TYPE, type CreateResult } from './create.js';
 import { newStream } from './new-stream.js';
-import { oneShot } from './one-shot.js';
-import { expiresAtHeader, ttlHeader } from './validate.js';
+import { oneShot, operationOn } from './one-shot.js';
+import { checkContentType, expiresAtHeader, ttlHeader } from './validate.js';
 import { errorFromResponse } from '../errors/error-from-response.js';
 
 /** Options of {@link forkStream}. */
@@ -32,6 +33,7 @@ export function forkRequest(targetUrl: string, sourceUrl: string, options: ForkS
   if (options.subOffset !== undefined && (!Number.isSafeInteger(options.subOffset) || options.subOffset < 0)) {
     throw new InvalidArgumentError(`subOffset must be a whole number >= 0, got ${options.subOffset}`, targetUrl);
   }
+  checkContentType(options.contentType, targetUrl);
   if (options.offset !== undefined && (typeof options.offset !== 'string' || options.offset.length === 0)) {
     throw new InvalidArgumentError('offset must be an offset string returned by the server', targetUrl);
   }
@@ -62,25 +64,28 @@ export function forkStream<T = unknown>(
   target: string,
   options: ForkStreamOptions = {},
 ): Observable<ForkResult<T>> {
-  const source = streamInternals(stream);
-  return defer(() => {
-    const { runtime } = source.context;
-    let targetUrl: string;
-    try {
-      targetUrl = resolveStreamUrl(runtime.options.baseUrl ?? new URL(stream.url).origin, target);
-    } catch (error) {
-      return throwError(() => new InvalidArgumentError((error as Error).message, stream.url));
-    }
-    return oneShot(
-      source,
-      () => forkRequest(targetUrl, stream.url, options),
-      options,
-      (response) => {
-        const result = createResult(response, options.contentType ?? source.knownContentType ?? DEFAULT_CONTENT_TYPE);
-        return { ...result, stream: newStream<T>(runtime, targetUrl, result.contentType) };
-      },
-      'idempotent',
-      'create',
-    );
-  });
+  const source = operationOn(stream, options);
+  const { runtime } = source.context;
+  if (typeof target !== 'string' || target.trim() === '') {
+    throw mustBe('target', "the fork's path (relative to the client's baseUrl) or URL", target, stream.url);
+  }
+  let targetUrl: string;
+  try {
+    targetUrl = resolveStreamUrl(runtime.options.baseUrl ?? new URL(stream.url).origin, target);
+  } catch (error) {
+    throw new InvalidArgumentError(`target: ${(error as Error).message}`, stream.url);
+  }
+  // Built at the call, so a bad option fails there.
+  const request = forkRequest(targetUrl, stream.url, options);
+  return oneShot(
+    source,
+    () => request,
+    options,
+    (response) => {
+      const result = createResult(response, options.contentType ?? source.knownContentType ?? DEFAULT_CONTENT_TYPE);
+      return { ...result, stream: newStream<T>(runtime, targetUrl, result.contentType) };
+    },
+    'idempotent',
+    'create',
+  );
 }

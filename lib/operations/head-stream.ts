@@ -1,9 +1,9 @@
 import { catchError, map, of, shareReplay, tap, throwError, type Observable } from 'rxjs';
 import { StreamNotFoundError } from '../errors/http-errors.js';
 import type { RequestOptions } from '../http/stream-context.js';
-import { streamInternals, type DurableStream, type StreamInternals } from '../http/stream-handle.js';
+import type { DurableStream, StreamInternals } from '../http/stream-handle.js';
 import { DEFAULT_CONTENT_TYPE } from './create.js';
-import { oneShot } from './one-shot.js';
+import { oneShot, operationOn } from './one-shot.js';
 import { metadataFromHeaders, type StreamMetadata } from './stream-metadata.js';
 
 /** Options of {@link headStream} and {@link streamExists}. */
@@ -11,7 +11,7 @@ export interface HeadStreamOptions extends RequestOptions {}
 
 /** The stream's metadata (HEAD): tail offset, content type, expiry, closure. Cold. */
 export function headStream(stream: DurableStream, options: HeadStreamOptions = {}): Observable<StreamMetadata> {
-  return head(streamInternals(stream), options);
+  return head(operationOn(stream, options), options);
 }
 
 /** Whether the stream exists (HEAD): true, false on 404; other failures are errors. Cold. */

@@ -2,11 +2,21 @@ import { defer, switchMap, throwError, type Observable } from 'rxjs';
 import { InvalidArgumentError } from '../errors/client-errors.js';
 import { notProtocolAnswer } from '../errors/protocol-error.js';
 import type { RequestSpec } from '../http/request-spec.js';
-import type { RequestOptions } from '../http/stream-context.js';
-import type { StreamInternals } from '../http/stream-handle.js';
+import { checkRequestOptions, type RequestOptions } from '../http/stream-context.js';
+import { streamInternals, type DurableStream, type StreamInternals } from '../http/stream-handle.js';
 import { missingProtocolHeaders, type AnsweredOperation } from '../protocol/protocol-answer.js';
 import type { RetrySafety } from '../retry/retry-safety.js';
 import type { HttpResponse } from '../transport/http-transport.js';
+
+/**
+ * The internals of an operation's stream, with the handle and the call's
+ * options checked at the call (an `InvalidArgumentError` now, not on subscribe).
+ */
+export function operationOn(stream: DurableStream, options: RequestOptions | undefined): StreamInternals {
+  const internals = streamInternals(stream);
+  checkRequestOptions(options, stream.url);
+  return internals;
+}
 
 /**
  * One one-shot operation on a stream: `build` describes it (a throw is an

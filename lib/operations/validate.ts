@@ -1,3 +1,4 @@
+import { mustBe } from '../errors/argument-checks.js';
 import { InvalidArgumentError } from '../errors/client-errors.js';
 
 /** Stream-TTL: a non-negative integer in plain decimal (PROTOCOL.md 5.1). */
@@ -20,6 +21,12 @@ export function expiresAtHeader(expiresAt: Date | string | undefined, url: strin
     );
   }
   return expiresAt instanceof Date ? date.toISOString() : expiresAt;
+}
+
+/** A `contentType` option: a non-empty string, or nothing. */
+export function checkContentType(contentType: unknown, url: string): void {
+  if (contentType !== undefined && (typeof contentType !== 'string' || contentType === ''))
+    throw mustBe('contentType', 'a media type', contentType, url);
 }
 
 /** Bodies are bytes or UTF-8 text; anything else is a caller mistake. */

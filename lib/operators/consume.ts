@@ -15,14 +15,15 @@ import {
   type ObservableInput,
 } from 'rxjs';
 import { InvalidArgumentError } from '../errors/client-errors.js';
-import { isStreamHandle, streamContextOf, type DurableStream } from '../http/stream-handle.js';
+import { streamContextOf, type DurableStream } from '../http/stream-handle.js';
 import { Offset, type Checkpoint } from '../protocol/offset.js';
 import type { JsonBatch } from '../read/chunk.js';
 import type { ReadOptions } from '../read/read-options.js';
 import { readJsonSettled } from '../read/read-stream.js';
-import { describeValue } from '../util/describe-value.js';
+import { resolveReadOptions } from '../read/resolve-read-options.js';
 import { resolveRetryConfig } from '../retry/retry-config.js';
 import { backoffDelay } from '../retry/retry-with-backoff.js';
+import { describeValue } from '../util/describe-value.js';
 import { sameCheckpoint } from './checkpoint-record.js';
 import { assertCheckpointStorage, loadCheckpoint, writeRecord, type CheckpointStorage } from './checkpoint-storage.js';
 
@@ -80,14 +81,10 @@ export function consume<T = unknown>(
   handler: ConsumeHandler<T>,
   options: ConsumeOptions,
 ): Observable<JsonBatch<T>> {
+  // Checked at the call: the arguments, and the options of the read it makes.
+  const checked = validate(stream, handler, options);
   return defer(() => {
-    const {
-      storage,
-      key,
-      from: start = Offset.beginning,
-      live = 'long-poll',
-      ...readOptions
-    } = validate(stream, handler, options);
+    const { storage, key, from: start = Offset.beginning, live = 'long-poll', ...readOptions } = checked;
     const context = streamContextOf(stream);
     const failures = resolveRetryConfig({ ...context.retry, ...options.retry });
     const scheduler = context.scheduler ?? asyncScheduler;
@@ -133,11 +130,12 @@ export function consume<T = unknown>(
 }
 
 /** Checks what JavaScript callers, or a cast, may pass whatever the types say. */
-function validate(stream: unknown, handler: unknown, options: unknown): ConsumeOptions {
+function validate(stream: DurableStream, handler: unknown, options: unknown): ConsumeOptions {
+  // Refused as by every operation: not a stream handle.
+  const context = streamContextOf(stream);
   const fail = (message: string): never => {
-    throw new InvalidArgumentError(`consume(): ${message}`, isStreamHandle(stream) ? stream.url : '');
+    throw new InvalidArgumentError(`consume(): ${message}`, stream.url);
   };
-  if (!isStreamHandle(stream)) fail('the first argument must be a stream handle (client.stream(path))');
   if (typeof handler !== 'function') fail('the handler must be a function (batch) => ObservableInput');
   if (options === null || typeof options !== 'object') fail('options { storage, key } are required');
   const { storage, key, live, from } = options as Partial<Record<keyof ConsumeOptions, unknown>>;
@@ -151,5 +149,7 @@ function validate(stream: unknown, handler: unknown, options: unknown): ConsumeO
       `from must be an offset (Offset.beginning, Offset.now, one a batch gave) or a checkpoint, got ${describeValue(from)}`,
     );
   }
+  const { storage: _storage, key: _key, from: _from, ...readOptions } = options as ConsumeOptions;
+  resolveReadOptions(readOptions, context, stream.url);
   return options as ConsumeOptions;
 }

@@ -1,4 +1,5 @@
 import { defer, distinctUntilChanged, fromEvent, map, NEVER, startWith, type Observable } from 'rxjs';
+import { mustBe } from '../errors/argument-checks.js';
 
 /** The part of `Document` that {@link documentVisibility} uses. */
 export interface VisibilitySource {
@@ -19,6 +20,12 @@ export interface VisibilitySource {
 export function documentVisibility(
   doc: VisibilitySource | undefined = (globalThis as { document?: VisibilitySource }).document,
 ): Observable<boolean> {
+  if (doc && typeof (doc as Partial<VisibilitySource>).addEventListener !== 'function')
+    throw mustBe(
+      'documentVisibility(source): source',
+      'a document, or an object with visibilityState and addEventListener',
+      doc,
+    );
   return defer(() => {
     if (!doc) return NEVER.pipe(startWith(true));
     const visible = (): boolean => doc.visibilityState !== 'hidden';

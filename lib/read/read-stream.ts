@@ -64,8 +64,9 @@ export function readJsonSettled<T = unknown>(
 }
 
 /**
- * A cold read: options are checked, and the chunk maker (with any state,
- * such as a text decoder) made, per subscription. Payloads are decoded by
+ * A cold read: options are checked at the call (an `InvalidArgumentError`
+ * there), and the chunk maker (with any state, such as a text decoder) made
+ * per subscription. Payloads are decoded by
  * `makeFormat`, once for every live read that shares a tail (see
  * `readSteps`); `payload` names what it decodes. With `settle`, each chunk
  * is made once, settled, then emitted. The client's read decorator, when it
@@ -79,10 +80,13 @@ function readWith<P, C extends ReadPosition>(
   makeChunk: () => (payload: P, position: ReadPosition) => C,
   settle?: (chunk: C) => ObservableInput<unknown>,
 ): Observable<C> {
-  const read = (options: ReadOptions) =>
+  // Errors name the stream, not the token a query may carry.
+  const resolve = (given: ReadOptions) => resolveReadOptions(given, ctx, stripQuery(ctx.url));
+  const checked = resolve(options);
+  const read = (given: ReadOptions) =>
     defer(() => {
-      // Errors name the stream, not the token a query may carry.
-      const resolved = resolveReadOptions(options, ctx, stripQuery(ctx.url));
+      // The decorator's options (if it changed them) are resolved here; the caller's were at the call.
+      const resolved = given === options ? checked : resolve(given);
       const toChunk = makeChunk();
       if (!settle)
         return readSteps(ctx, resolved, makeFormat, payload).pipe(map((step) => toChunk(step.payload, position(step))));

@@ -1,4 +1,5 @@
 import { validateDynamicRecord, type DynamicRecord } from '../http/dynamic-values.js';
+import { checkOptionsObject } from '../errors/argument-checks.js';
 import { InvalidArgumentError } from '../errors/client-errors.js';
 import { resolveRetryConfig, type RetryConfig } from '../retry/retry-config.js';
 import { Offset, type Checkpoint } from '../protocol/offset.js';
@@ -43,6 +44,7 @@ export function resolveReadOptions(
   const fail = (message: string): never => {
     throw new InvalidArgumentError(message, url);
   };
+  checkOptionsObject(options, url);
   // eslint-disable-next-line @typescript-eslint/no-deprecated -- the old names work for one more release
   const given = [options.from, options.offset, options.checkpoint].filter((start) => start !== undefined);
   if (given.length > 1) fail('Pass where a read starts once: from (offset and checkpoint are its old names)');

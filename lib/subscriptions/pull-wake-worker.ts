@@ -66,9 +66,9 @@ export function pullWakeWorker(
   options: ProcessOptions,
   handler: WakeHandler,
 ): Observable<WakeOutcome> {
+  validate(options, handler, subscription.id);
   return defer(() => {
     const { scheduler } = subscription;
-    validate(options, handler, subscription.id);
     const claimEvery = options.claimIntervalMs ?? DEFAULT_CLAIM_INTERVAL_MS;
 
     const claimOnce = (failures: number): Observable<Step> =>
@@ -128,7 +128,7 @@ function validate(options: ProcessOptions, handler: WakeHandler, id: string): vo
   const where = `process() on subscription '${id}'`;
   checkName('worker name', options.worker, `${where}, options.worker`);
   if (options.wakeStream !== undefined) checkName('stream path', options.wakeStream, `${where}, options.wakeStream`);
-  if (typeof handler !== 'function') fail('the handler must be a function (wake) => ObservableInput<Ack>');
+  if (typeof handler !== 'function') fail('handler must be a function (wake) => ObservableInput<Ack>');
   for (const name of ['claimIntervalMs', 'heartbeatIntervalMs'] as const) {
     const value = options[name];
     if (value !== undefined && !(Number.isFinite(value) && value > 0))

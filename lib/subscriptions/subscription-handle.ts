@@ -91,8 +91,8 @@ export class SubscriptionHandle {
    * configuration under this id fails with `SubscriptionConflictError`.
    */
   ensure(config: SubscriptionConfig, options: EnsureOptions = {}): Observable<EnsureResult> {
+    validateSubscriptionConfig(config, this.id);
     return defer(() => {
-      validateSubscriptionConfig(config, this.id);
       const put = this.requests.ensure(config, options);
       if (config.type !== 'pull-wake' || config.wakeStream === undefined || options.createWakeStream === false)
         return put;
@@ -123,21 +123,17 @@ export class SubscriptionHandle {
 
   /** Links streams explicitly, at their current tail (their history is not pending). Idempotent. */
   addStreams(paths: readonly string[], options?: RequestOptions): Observable<void> {
-    return defer(() => {
-      const where = `addStreams() on subscription '${this.id}'`;
-      if (!Array.isArray(paths) || paths.length === 0)
-        throw new InvalidArgumentError(`${where} needs a non-empty array of stream paths`, this.url);
-      for (const path of paths) checkName('stream path', path, where, this.url);
-      return this.requests.addStreams(paths, options);
-    });
+    const where = `addStreams() on subscription '${this.id}'`;
+    if (!Array.isArray(paths) || paths.length === 0)
+      throw new InvalidArgumentError(`${where} needs a non-empty array of stream paths`, this.url);
+    for (const path of paths) checkName('stream path', path, where, this.url);
+    return this.requests.addStreams(paths, options);
   }
 
   /** Removes an explicit link; a stream the pattern matches stays linked. Idempotent. */
   removeStream(path: string, options?: RequestOptions): Observable<void> {
-    return defer(() => {
-      checkName('stream path', path, `removeStream() on subscription '${this.id}'`, this.url);
-      return this.requests.removeStream(path, options);
-    });
+    checkName('stream path', path, `removeStream() on subscription '${this.id}'`, this.url);
+    return this.requests.removeStream(path, options);
   }
 
   /**
@@ -147,20 +143,31 @@ export class SubscriptionHandle {
    * `ack(wake, { done: true })` or `release()`: `process()` does all that.
    */
   claim(worker: string, options?: RequestOptions): Observable<WakeClaim> {
-    return defer(() => {
-      checkName('worker name', worker, `claim() on subscription '${this.id}'`, this.url);
-      return this.requests.claim(worker, options);
-    });
+    checkName('worker name', worker, `claim() on subscription '${this.id}'`, this.url);
+    return this.requests.claim(worker, options);
   }
 
   /** Acks (a heartbeat without acks and `done`), one request. A lost wake fails with `WakeFencedError` or `WakeTokenError`. */
   ack(wake: WakeRef, options: AckOptions = {}): Observable<AckResult> {
+    this.checkWake('ack', wake);
     return this.requests.ack(wake, options.acks ?? [], options.done === true, options);
   }
 
   /** Gives the wake back without completing it; pending work is woken again. One request. */
   release(wake: WakeRef, options?: RequestOptions): Observable<void> {
+    this.checkWake('release', wake);
     return this.requests.release(wake, options);
+  }
+
+  /** A wake of `ack()` or `release()`: a claim or a webhook's wake (its id, generation and token). */
+  private checkWake(method: string, wake: WakeRef): void {
+    const { wakeId, generation, token } = (wake ?? {}) as Partial<WakeRef>;
+    if (typeof wakeId !== 'string' || typeof generation !== 'number' || typeof token !== 'string') {
+      throw new InvalidArgumentError(
+        `${method}() on subscription '${this.id}': wake must be a claim (or a webhook's wake), with wakeId, generation and token`,
+        this.url,
+      );
+    }
   }
 
   /**

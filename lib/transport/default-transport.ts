@@ -1,4 +1,4 @@
-import { fetchTransport } from './fetch/fetch-transport.js';
+import { uncheckedFetchTransport } from './fetch/fetch-transport.js';
 import type { HttpTransport } from './http-transport.js';
 
 let shared: HttpTransport | undefined;
@@ -10,5 +10,5 @@ let shared: HttpTransport | undefined;
  * `durable-streams-rx/undici`.
  */
 export function defaultTransport(): HttpTransport {
-  return (shared ??= fetchTransport());
+  return (shared ??= uncheckedFetchTransport());
 }

@@ -94,13 +94,11 @@ describe.each(wireDoubles)('one-shot operations on the wire (%s)', (_name, makeD
       expect(wire.captured).toHaveLength(1);
     });
 
-    it('rejects ttlSeconds with expiresAt before any I/O', async () => {
-      await expect(
-        firstValueFrom(createStream(client.stream('x'), { ttlSeconds: 1, expiresAt: new Date() })),
-      ).rejects.toThrow(InvalidArgumentError);
-      await expect(firstValueFrom(createStream(client.stream('x'), { ttlSeconds: -1 }))).rejects.toThrow(
-        /ttlSeconds must be a whole number/,
+    it('rejects ttlSeconds with expiresAt at the call, before any I/O', () => {
+      expect(() => createStream(client.stream('x'), { ttlSeconds: 1, expiresAt: new Date() })).toThrow(
+        InvalidArgumentError,
       );
+      expect(() => createStream(client.stream('x'), { ttlSeconds: -1 })).toThrow(/ttlSeconds must be a whole number/);
       expect(wire.captured).toHaveLength(0);
     });
   });
@@ -207,10 +205,10 @@ describe.each(wireDoubles)('one-shot operations on the wire (%s)', (_name, makeD
       expect(Date.now() - started).toBeLessThan(5_000);
     });
 
-    it('refuses empty and non-byte data before any I/O', async () => {
-      await expect(firstValueFrom(append(json(), ''))).rejects.toThrow(/Cannot append empty data/);
-      await expect(firstValueFrom(append(json(), 42 as never))).rejects.toThrow(/must be a Uint8Array or a string/);
-      await expect(firstValueFrom(appendJson(json(), undefined))).rejects.toThrow(/not serializable as JSON/);
+    it('refuses empty and non-byte data at the call, before any I/O', () => {
+      expect(() => append(json(), '')).toThrow(/Cannot append empty data/);
+      expect(() => append(json(), 42 as never)).toThrow(/must be a Uint8Array or a string/);
+      expect(() => appendJson(json(), undefined)).toThrow(/not serializable as JSON/);
       expect(wire.captured).toHaveLength(0);
     });
   });

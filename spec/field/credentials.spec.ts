@@ -72,10 +72,9 @@ describe.each(bothTransports)('credentials stay home (%s)', (_name, makeTranspor
       expect(home.requests).toHaveLength(0);
     });
 
-    it('fork() targets are held to the same rule', async () => {
+    it('fork() targets are held to the same rule', () => {
       const client = makeClient();
-      const error = await firstValueFrom(forkStream(client.stream('a'), '../../admin')).catch((e: unknown) => e);
-      expect(error).toBeInstanceOf(InvalidArgumentError);
+      expect(() => forkStream(client.stream('a'), '../../admin')).toThrow(InvalidArgumentError);
       expect(home.requests).toHaveLength(0);
     });
 
@@ -137,11 +136,8 @@ describe.each(bothTransports)('credentials stay home (%s)', (_name, makeTranspor
       expect(() => makeClient({ headers: { 'bad name': 'x' } })).toThrow(InvalidArgumentError);
     });
 
-    it('in a call header value, before anything is sent', async () => {
-      const error = await firstValueFrom(headStream(makeClient().stream('s'), { headers: { 'x-a': 'a\nb' } })).catch(
-        (e: unknown) => e,
-      );
-      expect(error).toBeInstanceOf(InvalidArgumentError);
+    it('in a call header value, at the call, before anything is sent', () => {
+      expect(() => headStream(makeClient().stream('s'), { headers: { 'x-a': 'a\nb' } })).toThrow(InvalidArgumentError);
       expect(home.requests).toHaveLength(0);
     });
 

@@ -192,10 +192,14 @@ describe('pullWakeWorker in virtual time', () => {
 
   it('checks its options', () => {
     const { subscription } = fake([], of());
+    // At the call (issue #22 item 6): nothing waits for a subscribe to refuse them.
     const errorOf = (o: ProcessOptions, handler: unknown = () => []) => {
-      let error: unknown;
-      pullWakeWorker(subscription, o, handler as never).subscribe({ error: (e: unknown) => (error = e) });
-      return error;
+      try {
+        pullWakeWorker(subscription, o, handler as never);
+      } catch (error) {
+        return error;
+      }
+      return 'no error at the call';
     };
     expect(errorOf({ worker: '' })).toBeInstanceOf(InvalidArgumentError);
     expect(errorOf({ worker: 'w', heartbeatIntervalMs: 0 })).toEqual(

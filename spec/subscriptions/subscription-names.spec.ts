@@ -1,4 +1,4 @@
-import { firstValueFrom, lastValueFrom, type Observable } from 'rxjs';
+import { firstValueFrom, type Observable } from 'rxjs';
 import { DurableStreamsClient, InvalidArgumentError } from '../../lib/index';
 import { subscription } from '../../lib/subscriptions';
 import { MAX_NAME_LENGTH, nameProblem } from '../../lib/subscriptions/subscription-names';
@@ -14,11 +14,15 @@ class RecordingTransport implements HttpTransport {
   }
 }
 
-const errorOf = (observable: Observable<unknown>) =>
-  lastValueFrom(observable, { defaultValue: undefined }).then(
-    () => 'completed',
-    (error: unknown) => error,
-  );
+/** What a call throws at once: names are checked at the call (issue #22 item 6), before any subscribe. */
+const errorOf = (call: () => Observable<unknown>): unknown => {
+  try {
+    call();
+  } catch (error) {
+    return error;
+  }
+  return 'no error at the call';
+};
 
 describe('subscription ids, stream paths, patterns and worker names', () => {
   it.each([
@@ -99,31 +103,31 @@ describe('the subscription handle checks names before anything is sent', () => {
   it('removeStream and addStreams refuse dot segments, control characters and overlong paths', async () => {
     const victim = subscription(client, 'victim');
     for (const bad of ['..', '.', 'a/../..', 'a\u0000', 'p'.repeat(MAX_NAME_LENGTH + 1)]) {
-      const removal = await errorOf(victim.removeStream(bad));
+      const removal = errorOf(() => victim.removeStream(bad));
       expect(removal).toBeInstanceOf(InvalidArgumentError);
       expect(removal).toMatchObject({
         message: expect.stringMatching(/^removeStream\(\) on subscription 'victim': the stream path/),
       });
-      expect(await errorOf(victim.addStreams(['ok', bad]))).toBeInstanceOf(InvalidArgumentError);
+      expect(errorOf(() => victim.addStreams(['ok', bad]))).toBeInstanceOf(InvalidArgumentError);
     }
-    expect(await errorOf(victim.addStreams([]))).toBeInstanceOf(InvalidArgumentError);
+    expect(errorOf(() => victim.addStreams([]))).toBeInstanceOf(InvalidArgumentError);
   });
 
   it('ensure refuses a configuration whose wake stream or streams would leave the stream root', async () => {
     const handle = subscription(client, 'sub-1');
-    const escape = await errorOf(handle.ensure({ type: 'pull-wake', pattern: 'a/*', wakeStream: '../../admin' }));
+    const escape = errorOf(() => handle.ensure({ type: 'pull-wake', pattern: 'a/*', wakeStream: '../../admin' }));
     expect(escape).toBeInstanceOf(InvalidArgumentError);
     expect(escape).toMatchObject({ message: expect.stringContaining('"../../admin"') });
     expect(
-      await errorOf(handle.ensure({ type: 'webhook', streams: ['a', '..'], webhook: { url: 'https://h' } })),
+      errorOf(() => handle.ensure({ type: 'webhook', streams: ['a', '..'], webhook: { url: 'https://h' } })),
     ).toBeInstanceOf(InvalidArgumentError);
   });
 
   it('claim and process refuse a worker name with a control character, and process a wake stream outside the root', async () => {
     const handle = subscription(client, 'sub-1');
-    expect(await errorOf(handle.claim('w\u0000'))).toBeInstanceOf(InvalidArgumentError);
-    expect(await errorOf(handle.process({ worker: ' ' }, () => []))).toBeInstanceOf(InvalidArgumentError);
-    expect(await errorOf(handle.process({ worker: 'w', wakeStream: '..' }, () => []))).toBeInstanceOf(
+    expect(errorOf(() => handle.claim('w\u0000'))).toBeInstanceOf(InvalidArgumentError);
+    expect(errorOf(() => handle.process({ worker: ' ' }, () => []))).toBeInstanceOf(InvalidArgumentError);
+    expect(errorOf(() => handle.process({ worker: 'w', wakeStream: '..' }, () => []))).toBeInstanceOf(
       InvalidArgumentError,
     );
   });

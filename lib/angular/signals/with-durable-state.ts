@@ -9,7 +9,7 @@ import {
   type WritableStateSource,
 } from '@ngrx/signals';
 import type { Observable } from 'rxjs';
-import type { DurableStream } from '../../index.js';
+import { InvalidArgumentError, type DurableStream } from '../../index.js';
 import type {
   EntitiesOf,
   MutationResult,
@@ -59,6 +59,14 @@ export function withDurableState<S extends StateSchema>(
   schema: S,
   options: InjectStateStoreOptions<EntitiesOf<S>> = {},
 ) {
+  if (typeof stream !== 'function')
+    throw new InvalidArgumentError(
+      `withDurableState(stream, schema): stream must be a function returning a handle or a path (() => 'todos'), got ${typeof stream}`,
+    );
+  if (typeof schema !== 'object' || (schema as unknown) === null)
+    throw new InvalidArgumentError(
+      `withDurableState(stream, schema): schema must be made by createStateSchema(), got ${typeof schema}`,
+    );
   const empty = Object.fromEntries(Object.keys(schema).map((name) => [name, {}])) as StateCollections<EntitiesOf<S>>;
   const sync: DurableSync = { pending: [], status: 'connecting', upToDate: false, error: undefined };
   return signalStoreFeature(

@@ -1,3 +1,4 @@
+import { checkOptionsObject, mustBe } from '../../errors/argument-checks.js';
 import type { HttpBody, HttpHeaders, HttpRequest, HttpResponse, HttpTransport } from '../http-transport.js';
 
 /** Options for {@link fetchTransport}. */
@@ -12,8 +13,20 @@ export interface FetchTransportOptions {
   readonly credentials?: 'omit' | 'same-origin' | 'include';
 }
 
-/** A transport over WHATWG `fetch`: browsers, Deno, Bun, or Node's global fetch. */
+/** A transport over WHATWG `fetch`: browsers, Deno, Bun, or Node's global fetch. Options are checked at the call. */
 export function fetchTransport(options: FetchTransportOptions = {}): HttpTransport {
+  checkOptionsObject(options);
+  if (options.fetch !== undefined && typeof options.fetch !== 'function')
+    throw mustBe('fetch', 'a function', options.fetch);
+  return uncheckedFetchTransport(options);
+}
+
+/**
+ * {@link fetchTransport} without the checks of its options, for the default
+ * transport (which has none): a bundle that never calls `fetchTransport()`
+ * itself does not carry them.
+ */
+export function uncheckedFetchTransport(options: FetchTransportOptions = {}): HttpTransport {
   return {
     async request(request: HttpRequest): Promise<HttpResponse> {
       const doFetch = options.fetch ?? globalThis.fetch;

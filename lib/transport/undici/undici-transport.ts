@@ -1,6 +1,7 @@
 // First: keeps Node's own dispatcher behind its `fetch` (see the module).
 import './node-dispatcher-first.js';
 import { Agent, Client, errors as undiciErrors, request as undiciRequest, type Dispatcher } from 'undici';
+import { checkOptionsObject, mustBe } from '../../errors/argument-checks.js';
 import type { HttpBody, HttpRequest, HttpResponse, HttpTransport } from '../http-transport.js';
 import { reportingSent, requestThrough, startsRequestsVisibly } from './report-sent.js';
 
@@ -45,6 +46,7 @@ export interface UndiciTransport extends HttpTransport {
  * says whether the request was ever sent.
  */
 export function undiciTransport(options: UndiciTransportOptions = {}): UndiciTransport {
+  checkTransportOptions(options);
   const keepAliveTimeout = options.keepAliveTimeoutMs ?? 10_000;
   // Timeouts are the SDK's business (per operation), not the socket's.
   const socketOptions = { keepAliveTimeout, headersTimeout: 0, bodyTimeout: 0 };
@@ -215,4 +217,19 @@ function* headerEntries(headers: Record<string, string | string[] | undefined>):
     const joined = headerValue(value);
     if (joined !== null) yield [name, joined];
   }
+}
+
+/** The options' checks, at the call: an object of whole numbers where counts go, a dispatcher that dispatches. */
+function checkTransportOptions(options: UndiciTransportOptions): void {
+  checkOptionsObject(options);
+  for (const name of ['connections', 'lanePipelining'] as const) {
+    const value = options[name];
+    if (value !== undefined && !(Number.isInteger(value) && value >= 1))
+      throw mustBe(name, 'a whole number >= 1', value);
+  }
+  const { keepAliveTimeoutMs, dispatcher } = options;
+  if (keepAliveTimeoutMs !== undefined && !(Number.isFinite(keepAliveTimeoutMs) && keepAliveTimeoutMs > 0))
+    throw mustBe('keepAliveTimeoutMs', 'a positive number of milliseconds', keepAliveTimeoutMs);
+  if (dispatcher !== undefined && typeof (dispatcher as Partial<Dispatcher> | null)?.dispatch !== 'function')
+    throw mustBe('dispatcher', 'an undici Dispatcher (an Agent, a Pool, a MockAgent)', dispatcher);
 }
