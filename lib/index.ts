@@ -49,6 +49,7 @@ export {
 } from './produce/producer-errors.js';
 export { memoryOutbox } from './produce/outbox/memory-outbox.js';
 export { discardOutbox } from './produce/outbox/discard-outbox.js';
+export { indexedDbOutbox, type IndexedDbOutboxOptions } from './produce/outbox/indexed-db/indexed-db-outbox.js';
 export type {
   ProducerOutbox,
   OutboxSession,

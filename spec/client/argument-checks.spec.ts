@@ -22,6 +22,7 @@ import {
   forkStream,
   headStream,
   idempotentProducer,
+  indexedDbOutbox,
   InvalidArgumentError,
   loadCheckpoint,
   persistCheckpoint,
@@ -152,6 +153,13 @@ const cases: Record<string, readonly Case[]> = {
       "idempotentProducer(s, 'p', { maxInFlight: 0 })",
       () => idempotentProducer(stream, 'p', { maxInFlight: 0 }),
       /maxInFlight/,
+    ],
+    ["indexedDbOutbox('')", () => indexedDbOutbox(''), /name must be a non-empty string/],
+    ["indexedDbOutbox('compose', 'db')", () => indexedDbOutbox('compose', bad('db')), /options must be an object/],
+    [
+      "indexedDbOutbox('compose', { database: '' })",
+      () => indexedDbOutbox('compose', { database: '' }),
+      /database must be a non-empty string/,
     ],
     [
       'consume({ url }, handler, options)',
