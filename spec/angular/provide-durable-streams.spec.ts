@@ -1,5 +1,3 @@
-/* eslint-disable @typescript-eslint/no-unsafe-class-instance-assignment --
-   Injector.NULL stands in for the platform injector a bootstrap gives, as in Angular's own tests */
 import '@angular/compiler'; // PlatformLocation is partially compiled: JIT-linked in specs
 import {
   createEnvironmentInjector,
