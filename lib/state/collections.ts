@@ -7,64 +7,6 @@ import type { Collection } from './snapshot.js';
 export type CollectionMap = Readonly<Record<string, Collection>>;
 
 /**
- * Copy-on-write edits of one batch: a collection is copied on its first
- * change, and {@link Draft.commit} reuses every collection whose entries
- * (keys and value references) end up unchanged.
- */
-export class Draft {
-  private base: CollectionMap;
-  private readonly edits = new Map<string, Record<string, unknown>>();
-
-  constructor(
-    private readonly previous: CollectionMap,
-    private readonly empty: CollectionMap,
-  ) {
-    this.base = previous;
-  }
-
-  set(type: string, key: string, value: unknown): void {
-    this.edit(type)[key] = value;
-  }
-
-  delete(type: string, key: string): void {
-    const current = this.edits.get(type) ?? this.base[type];
-    // Collections are plain objects by design (serializable, accepted by NgRx), not Maps.
-    if (current && Object.hasOwn(current, key)) Reflect.deleteProperty(this.edit(type), key);
-  }
-
-  reset(): void {
-    this.base = this.empty;
-    this.edits.clear();
-  }
-
-  commit(): CollectionMap {
-    if (this.base === this.previous && this.edits.size === 0) return this.previous;
-    const next: Record<string, Collection> = Object.assign(nullRecord(), this.base);
-    for (const [type, edited] of this.edits) next[type] = edited;
-    let changed = Object.keys(next).length !== Object.keys(this.previous).length;
-    for (const type of Object.keys(next)) {
-      const before = this.previous[type];
-      if (before && sameEntries(before, next[type])) {
-        next[type] = before;
-      } else {
-        Object.freeze(next[type]);
-        changed = true;
-      }
-    }
-    return changed ? Object.freeze(next) : this.previous;
-  }
-
-  private edit(type: string): Record<string, unknown> {
-    let edited = this.edits.get(type);
-    if (!edited) {
-      edited = Object.assign(nullRecord(), this.base[type]);
-      this.edits.set(type, edited);
-    }
-    return edited;
-  }
-}
-
-/**
  * Validates `initial` and copies it into frozen, null-prototype collections
  * on top of `empty` (the listed types), so later changes to the caller's
  * objects do not reach the state. Entity values are kept by reference.
@@ -126,7 +68,8 @@ export function keepIdentities(previous: CollectionMap, next: CollectionMap): Co
   return kept ? Object.freeze(kept) : next;
 }
 
-function sameEntries(a: Collection, b: Collection): boolean {
+/** `a` and `b` hold the same entries (keys and value references). */
+export function sameEntries(a: Collection, b: Collection): boolean {
   if (a === b) return true;
   const keys = Object.keys(a);
   return keys.length === Object.keys(b).length && keys.every((key) => Object.hasOwn(b, key) && a[key] === b[key]);

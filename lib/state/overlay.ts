@@ -1,7 +1,9 @@
 import type { ReadPosition } from '../read/chunk.js';
 import type { ConnectionState } from '../read/connection-state.js';
-import { Draft, keepIdentities, type CollectionMap } from './collections.js';
+import type { CollectionMap } from './collections.js';
 import type { DecodedChanges, StateOp } from './decode-changes.js';
+import { Draft } from './draft.js';
+import { apply, restack } from './restack.js';
 import type { ChangeMessage } from './messages.js';
 import type { PendingMutation } from './state-view.js';
 
@@ -80,11 +82,9 @@ export function reduceStore(state: StoreState, event: StoreEvent, empty: Collect
       }
       const confirmed = draft.commit();
       const pending = readBack(state.pending, event.changes.txids);
-      const view =
-        pending === state.pending && confirmed === state.confirmed
-          ? state.view
-          : overlay(confirmed, pending, empty, state.view);
-      return { ...state, confirmed, view, pending, snapshotInProgress, position: event.position };
+      const next = { ...state, pending, snapshotInProgress, position: event.position };
+      if (pending === state.pending && confirmed === state.confirmed) return next;
+      return { ...next, ...restack(state, confirmed, pending, event.changes.ops, empty) };
     }
     case 'mutate': {
       const { txid, changes, ops } = event;
@@ -107,28 +107,11 @@ export function reduceStore(state: StoreState, event: StoreEvent, empty: Collect
     case 'failed': {
       const pending = state.pending.filter(({ mutation }) => mutation.txid !== event.txid);
       if (pending.length === state.pending.length) return state;
-      return { ...state, pending, view: overlay(state.confirmed, pending, empty, state.view) };
+      return { ...state, pending, ...restack(state, state.confirmed, pending, [], empty) };
     }
     case 'connection':
       return { ...state, connection: event.state };
   }
-}
-
-/**
- * `confirmed` with the pending mutations applied on top, in order, keeping
- * the identity of every collection of `previous` (the view it replaces)
- * whose entries it has. Nothing pending: `confirmed` itself, at no cost.
- */
-function overlay(
-  confirmed: CollectionMap,
-  pending: readonly Pending[],
-  empty: CollectionMap,
-  previous: CollectionMap,
-): CollectionMap {
-  if (pending.length === 0) return confirmed;
-  const draft = new Draft(confirmed, empty);
-  for (const mutation of pending) for (const op of mutation.ops) apply(draft, op);
-  return keepIdentities(previous, draft.commit());
 }
 
 /** The pending mutations once a batch holding `txids` is read: those whose every message came back are retired. */
@@ -146,9 +129,4 @@ export function readBackBy(before: StoreState, after: StoreState): string[] {
   if (before.pending === after.pending) return [];
   const left = new Set(after.pending.map(({ mutation }) => mutation.txid));
   return before.pending.map(({ mutation }) => mutation.txid).filter((txid) => !left.has(txid));
-}
-
-function apply(draft: Draft, op: StateOp): void {
-  if (op.kind === 'set') draft.set(op.collection, op.key, op.value);
-  else if (op.kind === 'delete') draft.delete(op.collection, op.key);
 }

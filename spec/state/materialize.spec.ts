@@ -1,4 +1,4 @@
-import { Observable } from 'rxjs';
+import { Observable, Subject } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { DurableStreamError, InvalidArgumentError } from '../../lib/errors/index.js';
 import { materialize } from '../../lib/state/materialize.js';
@@ -517,6 +517,30 @@ describe('materialize', () => {
       });
       expect(t.collections).toBe(s.collections);
       expect(u.collections).toBe(s.collections);
+    });
+
+    it('copies a changed collection once per batch, not once per message', () => {
+      const seeded: Record<string, unknown> = {};
+      for (let i = 0; i < 10_000; i += 1) seeded[`k${i}`] = { i };
+      const updates = Array.from({ length: 1_000 }, (_, i) => update('user', `k${(i * 97) % 10_000}`, { i }));
+      const batches = new Subject<StateBatch>();
+      const snapshots: StateSnapshot[] = [];
+      batches
+        .pipe(materialize({ initial: { user: seeded, message: { m: 1 } } }))
+        .subscribe((snapshot) => snapshots.push(snapshot));
+      batches.next([]);
+      const records = jest.spyOn(Object, 'create');
+      try {
+        batches.next(updates);
+        // Null-prototype records made for the batch: the copy of `user` and the new map of collections.
+        expect(records.mock.calls.filter(([prototype]) => prototype === null)).toHaveLength(2);
+      } finally {
+        records.mockRestore();
+      }
+      const [before, after] = snapshots;
+      expect(after.collections.message).toBe(before.collections.message);
+      expect(after.collections.user!['k1']).toBe(before.collections.user!['k1']);
+      expect(after.collections.user!['k97']).toEqual({ i: 1 });
     });
 
     it('passes entity values through by reference, neither copied nor frozen', () => {
