@@ -30,6 +30,7 @@ const LAYERS: Readonly<Record<string, number>> = {
   state: 11,
   angular: 12,
   subscriptions: 12,
+  node: 12,
 };
 
 /**

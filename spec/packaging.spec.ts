@@ -117,11 +117,13 @@ describe('packaging', () => {
       const { files, packages } = reachable('lib/index.ts');
       expect([...packages].sort()).toEqual(['eventsource-parser', 'rxjs']);
       expect(
-        [...files].filter((file) => /^lib\/(angular|subscriptions|state)\//.test(file) || file === 'lib/undici.ts'),
+        [...files].filter(
+          (file) => /^lib\/(angular|subscriptions|state|node)\//.test(file) || file === 'lib/undici.ts',
+        ),
       ).toEqual([]);
     });
 
-    it('undici is reached only through durable-streams-rx/undici, Angular only through the Angular entries', () => {
+    it('undici is reached only through durable-streams-rx/undici, Angular only through the Angular entries, rxjs by all but those two', () => {
       for (const subpath of entries) {
         const { packages } = reachable(sourceOf(target(subpath, 'import').default));
         const angular = [...packages].some((name) => name.startsWith('@angular/'));
@@ -129,7 +131,8 @@ describe('packaging', () => {
           subpath,
           undici: subpath === './undici',
           angular: subpath.startsWith('./angular'),
-          rxjs: subpath !== './undici',
+          // The Node entry's outbox is plain promises: no rxjs either.
+          rxjs: subpath !== './undici' && subpath !== './node',
         });
       }
     });
@@ -305,6 +308,7 @@ describe('packaging', () => {
       }
       expect(loads.find((load) => load.subpath === './undici')?.names).toContain('undiciTransport');
       expect(loads.find((load) => load.subpath === '.')?.names).toContain('DurableStreamsClient');
+      expect(loads.find((load) => load.subpath === './node')?.names).toEqual(['fileOutbox']);
     }, 60_000);
 
     it('a consumer type-checks under node16, nodenext and bundler resolution, from ESM and CommonJS', async () => {
@@ -323,11 +327,13 @@ type Todos = { todo: { readonly title: string } };
 export const todos: Observable<StateSnapshot<Todos>> = readJson(client.stream('todos')).pipe(materialize<Todos>({ types: ['todo'] }));
 `;
       const service = `${read}
-import { idempotentProducer } from 'durable-streams-rx';
+import { idempotentProducer, type ProducerOutbox } from 'durable-streams-rx';
+import { fileOutbox } from 'durable-streams-rx/node';
 import { undiciTransport, type UndiciTransport } from 'durable-streams-rx/undici';
 
 export const transport: UndiciTransport = undiciTransport();
-export const producer = idempotentProducer<{ readonly n: number }>(new DurableStreamsClient({ transport }).stream('http://localhost:4437/v1/stream/log'), 'writer-1');
+const outbox: ProducerOutbox = fileOutbox('/var/lib/writer-1/outbox');
+export const producer = idempotentProducer<{ readonly n: number }>(new DurableStreamsClient({ transport }).stream('http://localhost:4437/v1/stream/log'), 'writer-1', { outbox });
 `;
       writeFileSync(join(consumer, 'esm.mts'), service);
       writeFileSync(join(consumer, 'cjs.cts'), service);

@@ -36,6 +36,7 @@ import {
   type HttpTransport,
 } from '../../lib/index';
 import { undiciTransport } from '../../lib/undici';
+import { fileOutbox } from '../../lib/node/index';
 import {
   httpClientTransport,
   provideDurableStreams,
@@ -193,6 +194,10 @@ const cases: Record<string, readonly Case[]> = {
   'durable-streams-rx/undici': [
     ['undiciTransport({ connections: 0 })', () => undiciTransport({ connections: 0 }), /connections/],
     ["undiciTransport('http://x')", () => undiciTransport(bad('http://x')), /options must be an object/],
+  ],
+  'durable-streams-rx/node': [
+    ["fileOutbox('')", () => fileOutbox(''), /dir must be a directory's path/],
+    ['fileOutbox(undefined)', () => fileOutbox(bad(undefined)), /dir must be a directory's path/],
   ],
   'durable-streams-rx/angular': [
     [
