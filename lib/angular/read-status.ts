@@ -1,18 +1,20 @@
 import type { ConnectionState, LiveMode, ReadPosition } from '../index.js';
 
 /**
- * What a {@link StreamResourceRef} is doing:
+ * What a {@link StreamResourceRef} is doing: the read's own words (the
+ * `status` of its {@link ConnectionState}), and three of the resource's:
  * - `idle`: no request (the request function returned `undefined`);
- * - `loading`: a read was opened, nothing has come back yet;
+ * - `connecting`: a read was opened, nothing has come back yet;
  * - `catching-up`: reading history;
  * - `live`: up to date, tailing (long-poll or SSE);
- * - `reconnecting`: a request failed and is being retried (from the read's connection state);
- * - `resolved`: a read with `live: false` caught up and ended (on the server, every read does);
+ * - `reconnecting`: a request failed and is tried again; `connection()` says
+ *   which attempt, in how long, and why;
+ * - `offline`: the browser says there is no network; the read goes on when it comes back;
  * - `closed`: the stream is closed and everything in it was read (EOF);
+ * - `resolved`: a read with `live: false` caught up and ended (on the server, every read does);
  * - `error`: the read failed for good; `error()` says why, `reload()` tries again.
  */
-export type StreamResourceStatus =
-  'idle' | 'loading' | 'catching-up' | 'live' | 'reconnecting' | 'resolved' | 'closed' | 'error';
+export type StreamResourceStatus = 'idle' | ConnectionState['status'] | 'resolved' | 'error';
 
 /**
  * The status a batch tells: until the read has told its connection state
@@ -25,22 +27,4 @@ export function statusAfterBatch(
   if (position.closed) return 'closed';
   if (!position.upToDate) return 'catching-up';
   return live === false ? 'resolved' : 'live';
-}
-
-/** The resource status a read's connection state (`ReadOptions.connectionState`) tells. */
-export function statusFromConnection(state: ConnectionState): StreamResourceStatus {
-  switch (state.status) {
-    case 'connecting':
-      return 'loading';
-    case 'catching-up':
-      return 'catching-up';
-    case 'live':
-      return 'live';
-    // Offline: the browser said so; the read waits for `online` and goes on, as after a failure.
-    case 'reconnecting':
-    case 'offline':
-      return 'reconnecting';
-    case 'closed':
-      return 'closed';
-  }
 }

@@ -23,7 +23,7 @@ import {
   type LiveMode,
   type ReadOptions,
 } from '../index.js';
-import { statusAfterBatch, statusFromConnection, type StreamResourceStatus } from './read-status.js';
+import { statusAfterBatch, type StreamResourceStatus } from './read-status.js';
 import type { StreamResourceOptions, StreamResourceRef, StreamResourceRequest } from './stream-resource.js';
 import { asTransferredRead, ownsTransferKey, transferKey, type TransferKey, type TransferredRead } from './transfer.js';
 
@@ -47,6 +47,8 @@ interface State<V> {
   readonly upToDate: boolean;
   readonly checkpoint: Checkpoint | undefined;
   readonly hasValue: boolean;
+  /** What the open read last told of its connection; undefined before it told anything, and with no read open. */
+  readonly connection: ConnectionState | undefined;
 }
 
 /** Where a read's value is handed from the server render to the browser. */
@@ -63,7 +65,8 @@ export class StreamResourceImpl<V> implements StreamResourceRef<V> {
   readonly error = computed(() => this.state().error);
   readonly upToDate = computed(() => this.state().upToDate);
   readonly checkpoint = computed(() => this.state().checkpoint);
-  readonly isLoading = computed(() => this.status() === 'loading' || this.status() === 'catching-up');
+  readonly connection = computed(() => this.state().connection);
+  readonly isLoading = computed(() => this.status() === 'connecting' || this.status() === 'catching-up');
 
   private readonly client: DurableStreamsClient;
   private readonly zone: NgZone;
@@ -132,7 +135,7 @@ export class StreamResourceImpl<V> implements StreamResourceRef<V> {
     let url: string;
     let read: (options: ReadOptions) => Observable<JsonBatch>;
     try {
-      const stream = this.client.stream(request.stream);
+      const stream = typeof request.stream === 'string' ? this.client.stream(request.stream) : request.stream;
       url = stream.url;
       read = (options) => readJson(stream, options);
     } catch (error) {
@@ -148,13 +151,16 @@ export class StreamResourceImpl<V> implements StreamResourceRef<V> {
     const handed = transfer && !this.server && !reloading ? this.takeTransferred(transfer) : undefined;
 
     if (handed) {
-      this.state.set({ ...this.positionOf(handed, live), value: handed.value, error: undefined, hasValue: true });
+      const position = this.positionOf(handed, live);
+      this.state.set({ ...position, value: handed.value, error: undefined, hasValue: true, connection: undefined });
       // The server read all there is to read for this request: a closed stream, or a read that was never to go live.
       if (handed.closed || live === false) return;
-      this.state.update((state) => ({ ...state, status: 'loading' }));
+      this.state.update((state) => ({ ...state, status: 'connecting' }));
     } else {
       this.state.update((state) =>
-        reloading ? { ...state, status: 'loading', error: undefined } : { ...this.idle(), status: 'loading' },
+        reloading
+          ? { ...state, status: 'connecting', error: undefined, connection: undefined }
+          : { ...this.idle(), status: 'connecting' },
       );
     }
     // Catch-up holds the app's stability (a server render waits for the data); live tailing never does.
@@ -166,12 +172,19 @@ export class StreamResourceImpl<V> implements StreamResourceRef<V> {
       removeTask();
     };
     const connection = this.connectionReporter(release);
-    const options: ReadOptions = {
-      ...readOptions(request, live, handed?.checkpoint),
-      connectionState: connection.connectionState,
-    };
+    let batches: Observable<JsonBatch>;
+    try {
+      // Checks its arguments at the call: a stream that is not a handle, options the read refuses.
+      batches = read({
+        ...readOptions(request, live, handed?.checkpoint),
+        connectionState: connection.connectionState,
+      });
+    } catch (error) {
+      release();
+      return this.fail(error);
+    }
     this.subscribe(
-      read(options),
+      batches,
       handed?.value ?? this.builder.initial,
       live,
       this.server ? transfer : undefined,
@@ -208,6 +221,7 @@ export class StreamResourceImpl<V> implements StreamResourceRef<V> {
                 value,
                 error: undefined,
                 hasValue: true,
+                connection: state.connection,
               }));
               if (serverTransfer)
                 this.handOver(serverTransfer, {
@@ -221,27 +235,26 @@ export class StreamResourceImpl<V> implements StreamResourceRef<V> {
           error: (error: unknown) => this.zone.run(() => (this.fail(error), release())),
           // A read that ends without EOF is a `live: false` read that caught up.
           complete: () =>
-            this.zone.run(
-              () => (
-                this.state.update((state) => (state.status === 'closed' ? state : { ...state, status: 'resolved' })),
-                release()
-              ),
-            ),
+            this.zone.run(() => {
+              this.state.update((state) =>
+                state.status === 'closed' ? state : { ...state, status: 'resolved', connection: undefined },
+              );
+              release();
+            }),
         }),
     );
     this.subscription.add(release);
   }
 
-  /** Once the read reports its connection state, that is the status; until then, the batches tell it. */
+  /** Once the read reports its connection state, its status is the resource's; until then, the batches tell it. */
   private connectionReporter(release: () => void): ConnectionReporter {
     let known = false;
-    const next = (state: ConnectionState) =>
+    const next = (connection: ConnectionState) =>
       this.zone.run(() => {
-        const status = statusFromConnection(state);
         known = true;
-        this.state.update((current) => (current.status === status ? current : { ...current, status }));
+        this.state.update((current) => ({ ...current, status: connection.status, connection }));
         // A server render does not wait out retries: it renders what it has, and the browser goes on from there.
-        if (this.server && status === 'reconnecting') release();
+        if (this.server && (connection.status === 'reconnecting' || connection.status === 'offline')) release();
       });
     return { connectionState: { next }, known: () => known };
   }
@@ -267,7 +280,7 @@ export class StreamResourceImpl<V> implements StreamResourceRef<V> {
   private fail(error: unknown): void {
     this.stopRead();
     const failure = error instanceof Error ? error : new Error(String(error));
-    this.state.update((state) => ({ ...state, status: 'error', error: failure }));
+    this.state.update((state) => ({ ...state, status: 'error', error: failure, connection: undefined }));
   }
 
   private stopRead(): void {
@@ -284,6 +297,7 @@ export class StreamResourceImpl<V> implements StreamResourceRef<V> {
       upToDate: false,
       checkpoint: undefined,
       hasValue: false,
+      connection: undefined,
     };
   }
 }
@@ -299,10 +313,15 @@ function sameRequest(a: StreamResourceRequest | undefined, b: StreamResourceRequ
   const keys = new Set([...Object.keys(a), ...Object.keys(b)]) as Set<keyof StreamResourceRequest>;
   for (const key of keys) {
     if (key === 'from' || key === 'checkpoint' || key === 'offset') continue;
-    if (a[key] !== b[key]) return false;
+    if (a[key] !== b[key] && !(key === 'stream' && sameHandle(a.stream, b.stream))) return false;
   }
   const [startA, startB] = [startOf(a), startOf(b)];
   return startA?.offset === startB?.offset && startA?.cursor === startB?.cursor;
+}
+
+/** Handles count as the same stream by URL: a request that makes its handle anew (`client.stream(path)`) does not reopen. */
+function sameHandle(a: StreamResourceRequest['stream'], b: StreamResourceRequest['stream']): boolean {
+  return typeof a !== 'string' && typeof b !== 'string' && a.url === b.url;
 }
 
 /** Where the request's read starts, under either name (`offset` and `checkpoint` are deprecated); undefined: the beginning. */

@@ -1,14 +1,23 @@
 import { assertInInjectionContext, inject, Injector, type Signal } from '@angular/core';
 import { map, scan } from 'rxjs';
-import type { Checkpoint, JsonBatch, ReadOptions } from '../index.js';
+import type { Checkpoint, ConnectionState, DurableStream, JsonBatch, ReadOptions } from '../index.js';
 import { materialize, type Collections, type MaterializeOptions } from '../state/index.js';
 import type { StreamResourceStatus } from './read-status.js';
 import { StreamResourceImpl, type ValueBuilder } from './stream-resource-impl.js';
 
-/** Which stream to read, and how: every read option, plus the stream's path (against the client's `baseUrl`) or URL. */
-export interface StreamResourceRequest extends Omit<ReadOptions, 'connectionState'> {
-  /** The stream's path (relative to the client's `baseUrl`) or URL. */
-  readonly stream: string;
+/**
+ * Which stream to read, and how: every read option (`from`, `live`,
+ * `headers`, `onError`, ...), plus the stream: a handle, or a path (against
+ * the provided client's `baseUrl`) or URL.
+ */
+export interface StreamResourceRequest<T = unknown> extends Omit<ReadOptions, 'connectionState'> {
+  /**
+   * The stream: a handle (`client.stream<T>(path)`, whose `T` the resource's
+   * items take), or its path (relative to the provided client's `baseUrl`)
+   * or URL, read through the provided client. Handles of the same URL count
+   * as the same stream, so a request that makes its handle anew does not reopen the read.
+   */
+  readonly stream: DurableStream<T> | string;
 }
 
 /** Options of every {@link streamResource}. */
@@ -51,13 +60,21 @@ export interface StreamResourceRef<V> {
   readonly value: Signal<V>;
   /** What the read is doing: see {@link StreamResourceStatus}. */
   readonly status: Signal<StreamResourceStatus>;
+  /**
+   * The read's connection as it last told it ({@link ConnectionState}):
+   * while `status()` is `'reconnecting'`, the `attempt`, the `retryInMs`
+   * until the next try and the `error` that caused it ("retrying in 4 s").
+   * Undefined with no read open (`'idle'`, `'resolved'`, `'error'`) and
+   * before the read told anything.
+   */
+  readonly connection: Signal<ConnectionState | undefined>;
   /** Why the read failed (a `DurableStreamError` subclass, mostly); undefined unless `status()` is `'error'`. */
   readonly error: Signal<Error | undefined>;
   /** The last batch was up to date with the stream's tail. */
   readonly upToDate: Signal<boolean>;
-  /** Where the read stands: pass it as `checkpoint` to resume after the last batch, with no gap and no duplicate. */
+  /** Where the read stands: pass it as `from` to resume after the last batch, with no gap and no duplicate. */
   readonly checkpoint: Signal<Checkpoint | undefined>;
-  /** `status()` is `'loading'` or `'catching-up'`. */
+  /** `status()` is `'connecting'` or `'catching-up'`. */
   readonly isLoading: Signal<boolean>;
   /** Whether `value()` holds something read for the current request (a batch arrived, or the server's render handed it over). */
   hasValue(): boolean;
@@ -74,7 +91,7 @@ export interface StreamResourceRef<V> {
  *
  * ```ts
  * readonly room = input.required<string>();
- * readonly messages = streamResource<Message>(() => ({ stream: `chat/${this.room()}`, live: 'sse' }));
+ * readonly messages = streamResource(() => ({ stream: this.client.stream<Message>(`chat/${this.room()}`), live: 'sse' }));
  * // template: @for (m of messages.value(); track m.id) { ... }  {{ messages.status() }}
  * ```
  *
@@ -87,7 +104,7 @@ export interface StreamResourceRef<V> {
  * re-enter it.
  */
 export function streamResource<T, V>(
-  request: () => StreamResourceRequest | string | undefined,
+  request: () => StreamResourceRequest<T> | string | undefined,
   options: StreamResourceReduceOptions<T, V>,
 ): StreamResourceRef<V>;
 export function streamResource<Entities extends object>(
@@ -95,7 +112,7 @@ export function streamResource<Entities extends object>(
   options: StreamResourceMaterializeOptions<Entities>,
 ): StreamResourceRef<Collections<Entities>>;
 export function streamResource<T = unknown>(
-  request: () => StreamResourceRequest | string | undefined,
+  request: () => StreamResourceRequest<T> | string | undefined,
   options?: StreamResourceOptions,
 ): StreamResourceRef<readonly T[]>;
 export function streamResource(

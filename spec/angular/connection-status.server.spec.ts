@@ -1,11 +1,11 @@
 /** @jest-environment ./spec/support/angular-dom-environment.cjs */
 import '@angular/compiler';
-import { provideZonelessChangeDetection, type Signal } from '@angular/core';
+import { inject, provideZonelessChangeDetection, type Signal } from '@angular/core';
 import { TestBed } from '@angular/core/testing';
 import { BrowserTestingModule, platformBrowserTesting } from '@angular/platform-browser/testing';
 import { firstValueFrom } from 'rxjs';
 import { provideDurableStreams, streamResource, type StreamResourceStatus } from '../../lib/angular/index';
-import { appendJson, createStream, DurableStreamsClient, fetchTransport } from '../../lib/index';
+import { appendJson, createStream, DurableStreamError, DurableStreamsClient, fetchTransport } from '../../lib/index';
 import { startRestartableServer, type RestartableServer } from '../support/restartable-server';
 import { until } from '../support/until';
 
@@ -49,7 +49,11 @@ describe.each(['long-poll', 'sse'] as const)('streamResource() across a server o
         provideDurableStreams({ baseUrl: server.streamBase, retry: { initialDelayMs: 50, maxDelayMs: 300 } }),
       ],
     });
-    const feed = TestBed.runInInjectionContext(() => streamResource<{ n: number }>(() => ({ stream: path, live })));
+    // Named by a handle over SSE, by a path over long-poll: one way or the other, the same read.
+    const feed = TestBed.runInInjectionContext(() => {
+      const client = inject(DurableStreamsClient);
+      return streamResource(() => ({ stream: live === 'sse' ? client.stream<{ n: number }>(path) : path, live }));
+    });
     TestBed.tick();
     const statuses = recordStatuses(feed.status);
     try {
@@ -58,8 +62,19 @@ describe.each(['long-poll', 'sse'] as const)('streamResource() across a server o
 
       await server.kill();
       await until(() => feed.status() === 'reconnecting', "'reconnecting' once the server is gone");
+      // What a "retrying in 4 s" shows: the attempt, the wait until the next try, and why.
+      const first = feed.connection();
+      expect(first).toMatchObject({
+        status: 'reconnecting',
+        attempt: expect.any(Number),
+        retryInMs: expect.any(Number),
+      });
+      expect((first as { error: unknown }).error).toBeInstanceOf(DurableStreamError);
       await new Promise((resolve) => setTimeout(resolve, 500)); // several failed attempts: still reconnecting, no error
       expect([feed.status(), feed.error()]).toEqual(['reconnecting', undefined]);
+      expect((feed.connection() as { attempt: number }).attempt).toBeGreaterThan(
+        (first as { attempt: number }).attempt,
+      );
 
       await server.restart();
       await until(() => feed.status() === 'live', "'live' again after the restart", 15_000);
@@ -70,9 +85,10 @@ describe.each(['long-poll', 'sse'] as const)('streamResource() across a server o
     } finally {
       statuses.stop();
     }
-    // Loading first; then live, reconnecting for as long as the outage, live again (through catching-up, when sampled).
+    // Connecting first; then live, reconnecting for as long as the outage, live again (through catching-up, when sampled).
     expect(statuses.seen.join(' ')).toMatch(
-      /^(idle )?loading( catching-up)? live reconnecting( loading)?( catching-up)? live$/,
+      /^(idle )?connecting( catching-up)? live reconnecting( connecting)?( catching-up)? live$/,
     );
+    expect(feed.connection()).toEqual({ status: 'live', mode: live });
   }, 60_000);
 });

@@ -5,7 +5,6 @@ import { TestBed } from '@angular/core/testing';
 import { BrowserTestingModule, platformBrowserTesting } from '@angular/platform-browser/testing';
 import { Subject } from 'rxjs';
 import { DurableStreamsClient, streamResource } from '../../lib/angular/index';
-import { statusFromConnection } from '../../lib/angular/read-status';
 import { NetworkError, type ConnectionState, type JsonBatch, type ReadOptions } from '../../lib/index';
 
 TestBed.initTestEnvironment(BrowserTestingModule, platformBrowserTesting(), { teardown: { destroyAfterEach: true } });
@@ -47,7 +46,13 @@ const batch = (items: number[], upToDate: boolean, offset: string): JsonBatch<nu
 });
 
 describe('streamResource() status from the connection state', () => {
-  it('maps every state of the contract', () => {
+  it("speaks the read's own words: every connection state's status is the resource's, and connection() is the state", () => {
+    const { client, reads } = fakeClient();
+    TestBed.configureTestingModule({
+      providers: [provideZonelessChangeDetection(), { provide: DurableStreamsClient, useValue: client }],
+    });
+    const feed = TestBed.runInInjectionContext(() => streamResource<number>(() => 'feed'));
+    TestBed.tick();
     const states: ConnectionState[] = [
       { status: 'connecting' },
       { status: 'catching-up' },
@@ -56,14 +61,11 @@ describe('streamResource() status from the connection state', () => {
       { status: 'offline' },
       { status: 'closed' },
     ];
-    expect(states.map(statusFromConnection)).toEqual([
-      'loading',
-      'catching-up',
-      'live',
-      'reconnecting',
-      'reconnecting',
-      'closed',
-    ]);
+    const seen = states.map((state) => {
+      reads[0].options.connectionState!.next(state);
+      return [feed.status(), feed.connection()];
+    });
+    expect(seen).toEqual(states.map((state) => [state.status, state]));
   });
 
   it('follows the reported state, batches no longer decide it, and errors still win', () => {
@@ -72,7 +74,9 @@ describe('streamResource() status from the connection state', () => {
       providers: [provideZonelessChangeDetection(), { provide: DurableStreamsClient, useValue: client }],
     });
     const feed = TestBed.runInInjectionContext(() => streamResource<number>(() => ({ stream: 'feed', live: 'sse' })));
+    expect([feed.status(), feed.connection()]).toEqual(['idle', undefined]);
     TestBed.tick();
+    expect([feed.status(), feed.connection()]).toEqual(['connecting', undefined]);
     const { options, batches } = reads[0];
     expect(options.connectionState).toBeDefined();
     batches.next(batch([1], true, '1')); // no state reported yet: the batch tells
@@ -80,19 +84,46 @@ describe('streamResource() status from the connection state', () => {
 
     options.connectionState!.next(reconnecting);
     expect(feed.status()).toBe('reconnecting');
+    // What a "retrying in 4 s" needs: which attempt, how long until it, and why.
+    expect(feed.connection()).toEqual({ status: 'reconnecting', attempt: 1, retryInMs: 100, error: failure });
     batches.next(batch([2], true, '2')); // data during a reconnect does not hide it
     expect(feed.status()).toBe('reconnecting');
+    expect(feed.connection()).toBe(reconnecting);
     expect(feed.value()).toEqual([1, 2]);
     options.connectionState!.next({ status: 'live', mode: 'sse' });
     expect(feed.status()).toBe('live');
     options.connectionState!.next({ status: 'offline' });
-    expect(feed.status()).toBe('reconnecting');
+    expect([feed.status(), feed.connection()]).toEqual(['offline', { status: 'offline' }]);
     batches.error(new Error('gave up'));
-    expect(feed.status()).toBe('error');
+    expect([feed.status(), feed.connection()]).toEqual(['error', undefined]);
   });
 
-  it('on the server, a read that starts retrying stops holding the render; in the browser it does not', async () => {
-    for (const platform of ['server', 'browser']) {
+  it('a read that completes is resolved, its connection gone; a closed stream stays closed', () => {
+    const { client, reads } = fakeClient();
+    TestBed.configureTestingModule({
+      providers: [provideZonelessChangeDetection(), { provide: DurableStreamsClient, useValue: client }],
+    });
+    const once = TestBed.runInInjectionContext(() => streamResource<number>(() => ({ stream: 'once', live: false })));
+    const ended = TestBed.runInInjectionContext(() => streamResource<number>(() => 'ended'));
+    TestBed.tick();
+    reads[0].options.connectionState!.next({ status: 'catching-up' });
+    reads[0].batches.next(batch([1], true, '1'));
+    reads[0].batches.complete();
+    expect([once.status(), once.connection()]).toEqual(['resolved', undefined]);
+    reads[1].options.connectionState!.next({ status: 'closed' });
+    reads[1].batches.next({ ...batch([2], true, '2'), closed: true });
+    reads[1].batches.complete();
+    expect([ended.status(), ended.connection()]).toEqual(['closed', { status: 'closed' }]);
+  });
+
+  it('on the server, a read that starts retrying or is offline stops holding the render; in the browser it does not', async () => {
+    const cases: Array<[string, ConnectionState]> = [
+      ['server', reconnecting],
+      ['server', { status: 'offline' }],
+      ['browser', reconnecting],
+      ['browser', { status: 'offline' }],
+    ];
+    for (const [platform, state] of cases) {
       const { client, reads } = fakeClient();
       TestBed.resetTestingModule();
       TestBed.configureTestingModule({
@@ -109,9 +140,9 @@ describe('streamResource() status from the connection state', () => {
         .whenStable()
         .then(() => (stable = true));
       reads[0].batches.next(batch([1], false, '1'));
-      reads[0].options.connectionState!.next(reconnecting);
+      reads[0].options.connectionState!.next(state);
       await new Promise((resolve) => setTimeout(resolve, 20));
-      expect([platform, stable]).toEqual([platform, platform === 'server']);
+      expect([platform, state.status, stable]).toEqual([platform, state.status, platform === 'server']);
       expect(feed.value()).toEqual([1]);
       expect(reads[0].options.live).toBe(platform === 'server' ? false : 'auto');
     }

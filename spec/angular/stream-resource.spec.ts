@@ -3,6 +3,7 @@ import '@angular/compiler'; // JIT: the spec's component is compiled at run time
 import {
   ApplicationRef,
   Component,
+  inject,
   Injector,
   makeStateKey,
   provideZonelessChangeDetection,
@@ -11,7 +12,12 @@ import {
 } from '@angular/core';
 import { TestBed } from '@angular/core/testing';
 import { BrowserTestingModule, platformBrowserTesting } from '@angular/platform-browser/testing';
-import { provideDurableStreams, streamResource, type StreamResourceRef } from '../../lib/angular/index';
+import {
+  DurableStreamsClient,
+  provideDurableStreams,
+  streamResource,
+  type StreamResourceRef,
+} from '../../lib/angular/index';
 import { DurableStreamsTestingController, provideDurableStreamsTesting } from '../../lib/angular/testing/index';
 import { InvalidArgumentError, StreamNotFoundError } from '../../lib/index';
 
@@ -41,14 +47,14 @@ function resource<V>(make: () => StreamResourceRef<V>): StreamResourceRef<V> {
 const stable = (): Promise<void> => TestBed.inject(ApplicationRef).whenStable();
 
 describe('streamResource()', () => {
-  it('goes idle → loading → catching-up → live, accumulating the items, with upToDate and checkpoint', async () => {
+  it('goes idle → connecting → catching-up → live, accumulating the items, with upToDate and checkpoint', async () => {
     const messages = TestBed.runInInjectionContext(() =>
       streamResource<string>(() => ({ stream: 'chat/1', live: 'long-poll' })),
     );
     expect(messages.status()).toBe('idle');
     expect(messages.hasValue()).toBe(false);
     TestBed.tick();
-    expect(messages.status()).toBe('loading');
+    expect(messages.status()).toBe('connecting');
     expect(messages.isLoading()).toBe(true);
 
     const read = controller.expectRead('chat/1');
@@ -85,7 +91,7 @@ describe('streamResource()', () => {
     room.set('b');
     TestBed.tick();
     expect(first.cancelled).toBe(true);
-    expect(messages.status()).toBe('loading');
+    expect(messages.status()).toBe('connecting');
     expect(messages.value()).toEqual([]);
     expect(messages.hasValue()).toBe(false);
     const second = controller.expectRead('room/b');
@@ -120,6 +126,48 @@ describe('streamResource()', () => {
     expect(twice.status()).toBe('error');
     expect(twice.error()).toBeInstanceOf(InvalidArgumentError);
     controller.expectNone('twice');
+  });
+
+  it('takes a handle as the stream, typed by it, and reads through the handle', async () => {
+    interface Message {
+      readonly text: string;
+    }
+    const messages = resource(() => {
+      const client = inject(DurableStreamsClient);
+      return streamResource(() => ({ stream: client.stream<Message>('chat/handle'), live: 'long-poll' }));
+    });
+    const read = controller.expectRead('chat/handle');
+    expect(read.requests[0].request.url).toBe(`${BASE}/chat/handle?offset=-1`);
+    await read.push([{ text: 'hi' }]);
+    const texts: string[] = messages.value().map((message) => message.text); // Message, from the handle
+    expect(texts).toEqual(['hi']);
+  });
+
+  it('a handle made anew by each evaluation of the request is the same stream: no reopen; another URL reopens', async () => {
+    const tick = signal(0);
+    const room = signal('a');
+    const messages = resource(() => {
+      const client = inject(DurableStreamsClient);
+      return streamResource<number>(() => (tick(), { stream: client.stream(`room/${room()}`), live: 'long-poll' }));
+    });
+    const read = controller.expectRead('room/a');
+    await read.push([1]);
+    tick.set(1);
+    TestBed.tick();
+    expect(read.cancelled).toBe(false);
+    controller.expectNone('room/a');
+    room.set('b');
+    TestBed.tick();
+    expect(read.cancelled).toBe(true);
+    await controller.expectRead('room/b').push([2]);
+    expect(messages.value()).toEqual([2]);
+  });
+
+  it('a stream that is neither a handle nor a path is an error of the resource, and no request', () => {
+    const broken = resource(() => streamResource(() => ({ stream: { url: 'http://elsewhere/x' } as never })));
+    expect(broken.status()).toBe('error');
+    expect(broken.error()).toBeInstanceOf(InvalidArgumentError);
+    controller.verify();
   });
 
   it('does not reopen when the request is recomputed with equal fields', async () => {
@@ -163,7 +211,7 @@ describe('streamResource()', () => {
 
     expect(messages.reload()).toBe(true);
     TestBed.tick();
-    expect(messages.status()).toBe('loading');
+    expect(messages.status()).toBe('connecting');
     expect(messages.error()).toBeUndefined();
     expect(messages.value()).toEqual([1, 2]); // kept until the new read's first batch
     const again = controller.expectRead('flaky');

@@ -1,14 +1,15 @@
 import { ChangeDetectionStrategy, Component, computed, inject } from '@angular/core';
-import { streamResource } from 'durable-streams-rx/angular';
+import { streamResource, type StreamResourceStatus } from 'durable-streams-rx/angular';
 import { FEED_CONFIG } from './feed-config';
 import { feedList, type FeedEntities } from './feed-list';
 
-const STATUS: Record<string, string> = {
+const STATUS: Record<StreamResourceStatus, string> = {
   idle: 'idle',
-  loading: 'connecting…',
+  connecting: 'connecting…',
   'catching-up': 'catching up…',
   live: 'live',
   reconnecting: 'reconnecting…',
+  offline: 'offline: waiting for the network…',
   resolved: 'rendered on the server',
   closed: 'the stream is closed',
   error: 'stopped',
@@ -42,5 +43,11 @@ export class FeedComponent {
   });
   /** Sorted again only when the state changed: materialize() keeps the identity of what a batch left unchanged. */
   readonly items = computed(() => feedList(this.feed.value()));
-  readonly status = computed(() => STATUS[this.feed.status()] ?? this.feed.status());
+  /** The status in words; while reconnecting, which attempt and when the next one is ("retrying in 4 s"). */
+  readonly status = computed(() => {
+    const connection = this.feed.connection();
+    return connection?.status === 'reconnecting'
+      ? `reconnecting… (attempt ${connection.attempt}, next try in ${Math.ceil(connection.retryInMs / 1000)} s)`
+      : STATUS[this.feed.status()];
+  });
 }
