@@ -5,7 +5,7 @@ import { Header } from '../protocol/headers.js';
 import { resolveStreamUrl } from '../protocol/url.js';
 import type { RequestSpec } from '../http/request-spec.js';
 import type { RequestOptions } from '../http/stream-context.js';
-import type { DurableStream } from '../http/stream-handle.js';
+import { isStreamHandle, type DurableStream } from '../http/stream-handle.js';
 import { createResult, DEFAULT_CONTENT_TYPE, type CreateResult } from './create.js';
 import { newStream } from './new-stream.js';
 import { oneShot, operationOn } from './one-shot.js';
@@ -55,26 +55,19 @@ export interface ForkResult<T = unknown> extends CreateResult {
 }
 
 /**
- * Forks `stream` into `target` (a path relative to the client's `baseUrl`,
- * or a URL on the same server), inheriting its data up to `offset`
- * (default: the current tail). The fork's handle has the source's type. Cold.
+ * Forks `stream` into `target` (a handle, a path relative to the client's
+ * `baseUrl`, or a URL on the same server), inheriting its data up to
+ * `offset` (default: the current tail). Sent through the source's client.
+ * The fork's handle has the source's type. Cold.
  */
 export function forkStream<T = unknown>(
   stream: DurableStream<T>,
-  target: string,
+  target: DurableStream<T> | string,
   options: ForkStreamOptions = {},
 ): Observable<ForkResult<T>> {
   const source = operationOn(stream, options);
   const { runtime } = source.context;
-  if (typeof target !== 'string' || target.trim() === '') {
-    throw mustBe('target', "the fork's path (relative to the client's baseUrl) or URL", target, stream.url);
-  }
-  let targetUrl: string;
-  try {
-    targetUrl = resolveStreamUrl(runtime.options.baseUrl ?? new URL(stream.url).origin, target);
-  } catch (error) {
-    throw new InvalidArgumentError(`target: ${(error as Error).message}`, stream.url);
-  }
+  const targetUrl = isStreamHandle(target) ? target.url : forkTargetUrl(target, runtime.options.baseUrl, stream.url);
   // Built at the call, so a bad option fails there.
   const request = forkRequest(targetUrl, stream.url, options);
   return oneShot(
@@ -88,4 +81,21 @@ export function forkStream<T = unknown>(
     'idempotent',
     'create',
   );
+}
+
+/** The URL of a fork target given as a path or URL (a handle gives its own), resolved as `client.stream()` resolves one. */
+function forkTargetUrl(target: unknown, baseUrl: string | undefined, sourceUrl: string): string {
+  if (typeof target !== 'string' || target.trim() === '') {
+    throw mustBe(
+      'target',
+      "a handle (client.stream(path)), or the fork's path (relative to the client's baseUrl) or URL",
+      target,
+      sourceUrl,
+    );
+  }
+  try {
+    return resolveStreamUrl(baseUrl ?? new URL(sourceUrl).origin, target);
+  } catch (error) {
+    throw new InvalidArgumentError(`target: ${(error as Error).message}`, sourceUrl);
+  }
 }

@@ -15,6 +15,7 @@ import { InvalidArgumentError } from '../errors/client-errors.js';
 import { StreamExistsError } from '../errors/http-errors.js';
 import type { ResolvedClientOptions } from '../http/client-options.js';
 import type { RequestOptions } from '../http/stream-context.js';
+import { isStreamHandle, type DurableStream } from '../http/stream-handle.js';
 import { createStream } from '../operations/create.js';
 import { Offset } from '../protocol/offset.js';
 import { readJson } from '../read/read-stream.js';
@@ -121,19 +122,40 @@ export class SubscriptionHandle {
     return this.requests.delete(options);
   }
 
-  /** Links streams explicitly, at their current tail (their history is not pending). Idempotent. */
-  addStreams(paths: readonly string[], options?: RequestOptions): Observable<void> {
+  /**
+   * Links streams explicitly, at their current tail (their history is not
+   * pending). Idempotent. Each stream is a handle under the client's
+   * `baseUrl` or a path relative to it.
+   */
+  addStreams(streams: readonly (DurableStream | string)[], options?: RequestOptions): Observable<void> {
     const where = `addStreams() on subscription '${this.id}'`;
-    if (!Array.isArray(paths) || paths.length === 0)
-      throw new InvalidArgumentError(`${where} needs a non-empty array of stream paths`, this.url);
-    for (const path of paths) checkName('stream path', path, where, this.url);
+    if (!Array.isArray(streams) || streams.length === 0)
+      throw new InvalidArgumentError(`${where} needs a non-empty array of streams (handles or paths)`, this.url);
+    const paths = streams.map((stream) => this.pathOf(stream, where));
     return this.requests.addStreams(paths, options);
   }
 
-  /** Removes an explicit link; a stream the pattern matches stays linked. Idempotent. */
-  removeStream(path: string, options?: RequestOptions): Observable<void> {
-    checkName('stream path', path, `removeStream() on subscription '${this.id}'`, this.url);
+  /** Removes an explicit link (a handle or a path, as for `addStreams()`); a stream the pattern matches stays linked. Idempotent. */
+  removeStream(stream: DurableStream | string, options?: RequestOptions): Observable<void> {
+    const path = this.pathOf(stream, `removeStream() on subscription '${this.id}'`);
     return this.requests.removeStream(path, options);
+  }
+
+  /** The path, relative to the stream root, of a stream named by a handle or a path (anything else: a clear error). */
+  private pathOf(stream: unknown, where: string): string {
+    if (typeof stream === 'object' && stream !== null && !isStreamHandle(stream))
+      throw new InvalidArgumentError(
+        `${where}: a stream is a handle (client.stream(path)) or a path; nothing was sent`,
+        this.url,
+      );
+    if (!isStreamHandle(stream)) return checkName('stream path', stream, where, this.url);
+    const root = `${this.requests.baseUrl.replace(/\/+$/, '')}/`;
+    if (!stream.url.startsWith(root))
+      throw new InvalidArgumentError(
+        `${where}: the stream ${stream.url} is not under the client's baseUrl ${root}, the subscription's stream root; nothing was sent`,
+        this.url,
+      );
+    return checkName('stream path', stream.url.slice(root.length), where, this.url);
   }
 
   /**

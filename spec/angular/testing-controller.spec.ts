@@ -130,6 +130,27 @@ describe('DurableStreamsTestingController', () => {
     read.unsubscribe();
   });
 
+  it('takes a handle where it takes a path: the handle matches its own URL, not another stream of the same name', async () => {
+    const chat = client.stream<{ text: string }>('rooms/1/chat');
+    const elsewhere = readJson(client.stream('archive/1/chat')).subscribe();
+    const ours = collect<JsonBatch<{ text: string }>>(readJson(chat, { live: false }));
+    const sent = firstValueFrom(appendJson(chat, { text: 'hi' }));
+    expect(() => controller.expectRead('chat')).toThrow(/Expected one read of 'chat', found 2/); // a path: both match
+    await controller.expectRead(chat).push([{ text: 'hello' }]);
+    expect(ours.values.map((batch) => batch.items)).toEqual([[{ text: 'hello' }]]);
+    const append = controller.expectAppend(chat);
+    expect(append.json).toEqual([{ text: 'hi' }]);
+    await append.flush();
+    await sent;
+    expect(() => controller.expectNone(chat)).not.toThrow();
+    expect(() => controller.expectRead(chat)).toThrow(
+      /Expected one read of 'http:\/\/streams\.test\/v1\/stream\/rooms\/1\/chat', found 0/,
+    );
+    controller.expectRead(client.stream('archive/1/chat'));
+    controller.verify();
+    elsewhere.unsubscribe();
+  });
+
   it('sees a read cancelled when it is unsubscribed, and refuses pushes after the end', async () => {
     const subscription = readJson(client.stream('s'), { live: 'long-poll' }).subscribe();
     const read = controller.expectRead('s');

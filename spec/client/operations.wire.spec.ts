@@ -334,6 +334,23 @@ describe.each(wireDoubles)('one-shot operations on the wire (%s)', (_name, makeD
         }),
       });
     });
+
+    it('forks into a target named by a handle, as by its path; anything else is refused, nothing sent', async () => {
+      wire.script({
+        method: 'PUT',
+        status: 201,
+        headers: { 'stream-next-offset': 'o2', 'content-type': 'application/json' },
+      });
+      const target = client.stream('chat-branch');
+      const result = await firstValueFrom(forkStream(json(), target));
+      expect(result.stream.url).toBe(target.url);
+      expect(wire.captured.map(({ method, path }) => [method, path])).toEqual([['PUT', '/v1/stream/chat-branch']]);
+      expect(() => forkStream(json(), { url: `${BASE}/x` })).toThrow(InvalidArgumentError);
+      expect(() => forkStream(json(), { url: `${BASE}/x` })).toThrow(
+        /target must be a handle \(client\.stream\(path\)\)/,
+      );
+      expect(wire.captured).toHaveLength(1);
+    });
   });
 
   it('sends nothing before subscribe', async () => {

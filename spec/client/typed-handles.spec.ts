@@ -122,6 +122,11 @@ export function typeLevel(client: DurableStreamsClient): void {
 
   // A fork is a stream of the same type.
   hasType<Observable<DurableStream<Order>>>()(forkStream(orders, 'orders-copy').pipe(map((result) => result.stream)));
+  // Its target is a path or a handle: an untyped one, or one of the same type.
+  forkStream(orders, client.stream('orders-copy'));
+  forkStream(orders, client.stream<Order>('orders-copy'));
+  // @ts-expect-error a fork of a stream of orders is no stream of refunds
+  forkStream(orders, client.stream<Refund>('refunds'));
 
   // The type argument binds both ways between declared types.
   const priority = client.stream<PriorityOrder>('vip');

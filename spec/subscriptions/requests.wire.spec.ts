@@ -1,5 +1,5 @@
 import { firstValueFrom, lastValueFrom } from 'rxjs';
-import { DurableStreamsClient, ServerError } from '../../lib/index';
+import { DurableStreamsClient, InvalidArgumentError, ServerError } from '../../lib/index';
 import { AlreadyClaimedError, subscription } from '../../lib/subscriptions';
 import { ORIGIN, wireDoubles, type WireDouble } from '../support/wire-doubles';
 
@@ -118,6 +118,27 @@ describe.each(wireDoubles)('subscription requests on the wire (%s)', (_name, mak
       ['POST', '/v1/stream/__ds/subscriptions/sub-1/streams', '{"streams":["a/b","c"]}'],
       ['DELETE', '/v1/stream/__ds/subscriptions/sub-1/streams/a%2Fb', ''],
     ]);
+  });
+
+  it('addStreams and removeStream take handles: the same paths on the wire; a stream elsewhere is refused, nothing sent', async () => {
+    wire.script({ method: 'POST', status: 204 }, { method: 'DELETE', status: 204 });
+    const handle = subscription(client, 'sub-1');
+    await lastValueFrom(handle.addStreams([client.stream('a/b'), 'c']), { defaultValue: undefined });
+    await lastValueFrom(handle.removeStream(client.stream<{ n: number }>('a/b')), { defaultValue: undefined });
+    expect(wire.captured.map(({ method, path, body }) => [method, path, body])).toEqual([
+      ['POST', '/v1/stream/__ds/subscriptions/sub-1/streams', '{"streams":["a/b","c"]}'],
+      ['DELETE', '/v1/stream/__ds/subscriptions/sub-1/streams/a%2Fb', ''],
+    ]);
+    const elsewhere = client.stream('http://elsewhere.test/v1/stream/a');
+    expect(() => handle.removeStream(elsewhere)).toThrow(InvalidArgumentError);
+    expect(() => handle.removeStream(elsewhere)).toThrow(
+      /the stream http:\/\/elsewhere\.test\/v1\/stream\/a is not under the client's baseUrl/,
+    );
+    expect(() => handle.addStreams(['c', { url: `${BASE}/a` }])).toThrow(InvalidArgumentError);
+    expect(() => handle.addStreams(['c', { url: `${BASE}/a` }])).toThrow(
+      /a stream is a handle \(client\.stream\(path\)\) or a path/,
+    );
+    expect(wire.captured).toHaveLength(2);
   });
 
   it('does not repeat a claim after a failure that may have reached the server, but repeats a heartbeat', async () => {

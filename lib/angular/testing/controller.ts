@@ -1,10 +1,10 @@
-import type { HttpRequest, HttpResponse, HttpTransport } from '../../index.js';
+import type { DurableStream, HttpRequest, HttpResponse, HttpTransport } from '../../index.js';
 import { TestAppend, TestRequest } from './test-request.js';
 import { TestRead } from './test-read.js';
-import { formatOffset, isOnStream } from './wire.js';
+import { formatOffset, isOnStream, nameOf } from './wire.js';
 
-/** Which stream: its path as the app names it (`'chat/42'`), or its URL. */
-export type StreamMatch = string;
+/** Which stream: its handle (its URL, exactly), its path as the app names it (`'chat/42'`), or its URL. */
+export type StreamMatch = DurableStream | string;
 
 interface Seen<T> {
   readonly item: T;
@@ -27,7 +27,7 @@ export class DurableStreamsTestingController {
 
   /** The one read on `stream` not expected yet (cancelled ones included); throws unless there is exactly one. */
   expectRead(stream: StreamMatch): TestRead {
-    return this.one(this.reads, (read) => isOnStream(read.url, stream), `read of '${stream}'`).item;
+    return this.one(this.reads, (read) => isOnStream(read.url, stream), `read of '${nameOf(stream)}'`).item;
   }
 
   /** Every read on `stream` not expected yet, now expected. */
@@ -40,9 +40,9 @@ export class DurableStreamsTestingController {
     const { item } = this.one(
       this.others,
       (request) => request instanceof TestAppend && isOnStream(request.request.url, stream),
-      `append to '${stream}'`,
+      `append to '${nameOf(stream)}'`,
     );
-    if (!(item instanceof TestAppend)) throw new Error(`Expected an append to '${stream}'`); // as the test above made sure
+    if (!(item instanceof TestAppend)) throw new Error(`Expected an append to '${nameOf(stream)}'`); // as the test above made sure
     return item;
   }
 
@@ -51,7 +51,7 @@ export class DurableStreamsTestingController {
     return this.one(
       this.others,
       (request) => request.request.method === method && isOnStream(request.request.url, stream),
-      `${method} on '${stream}'`,
+      `${method} on '${nameOf(stream)}'`,
     ).item;
   }
 
@@ -65,7 +65,7 @@ export class DurableStreamsTestingController {
         .filter((seen) => !seen.expected && isOnStream(seen.item.request.url, stream))
         .map((seen) => seen.item.describe()),
     ];
-    if (found.length > 0) throw new Error(`Expected nothing on '${stream}', found: ${found.join('; ')}`);
+    if (found.length > 0) throw new Error(`Expected nothing on '${nameOf(stream)}', found: ${found.join('; ')}`);
   }
 
   /**

@@ -1,4 +1,4 @@
-import type { HttpBody, HttpHeaders } from '../../index.js';
+import type { DurableStream, HttpBody, HttpHeaders } from '../../index.js';
 
 /**
  * The protocol's wire shapes, as the testing backend answers with them:
@@ -90,9 +90,15 @@ export function bodyOf(bytes: Uint8Array, consumed: () => void): HttpBody {
   };
 }
 
-/** The stream's path or URL as a test names it, against a request URL (query ignored). */
-export function isOnStream(url: string, stream: string): boolean {
+/** The stream as a test names it (a handle: its URL exactly; a path or URL), against a request URL (query ignored). */
+export function isOnStream(url: string, stream: DurableStream | string): boolean {
   const bare = url.split('?')[0];
+  if (typeof stream !== 'string') return bare === stream.url;
   const name = stream.replace(/^\/+/, '');
   return bare === stream || bare.endsWith(`/${name}`);
+}
+
+/** The stream as a message names it: a handle by its URL. */
+export function nameOf(stream: DurableStream | string): string {
+  return typeof stream === 'string' ? stream : stream.url;
 }
