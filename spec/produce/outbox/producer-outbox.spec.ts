@@ -11,10 +11,11 @@ import type { ProducerStatus } from '../../../lib/produce/producer-status';
 import type { BatchSender } from '../../../lib/produce/send-batch';
 import type { WakeReason } from '../../../lib/retry/connectivity';
 import { offlineContext } from '../../support/offline-context';
+import { range } from '../../support/range';
+import { until } from '../../support/until';
 import { FAST_RETRY, FakeServer, STREAM_URL, type Network } from '../support/fake-server';
 import { watchedOutbox, type WatchedOutbox } from './support/watched-outbox';
 
-const range = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => from + i);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** What a spec sees of one producer on an outbox. */
@@ -42,12 +43,6 @@ function start(
   producer.errors$.subscribe((error) => errors.push(error));
   producer.acks$.subscribe((ack) => acks.push(ack));
   return { producer, errors, acks };
-}
-
-/** Waits until `done()` holds (real time, a few ms at a time), or fails after `ms`. */
-async function until(done: () => boolean, ms = 2_000): Promise<void> {
-  for (const started = Date.now(); !done(); await sleep(2))
-    if (Date.now() - started > ms) throw new Error('condition not met in time');
 }
 
 const keys = (outbox: WatchedOutbox) => outbox.contents.batches.map(({ epoch, seq }) => [epoch, seq]);
@@ -130,7 +125,7 @@ describe('IdempotentProducer with an outbox (fake server, real time)', () => {
       const first = start(outbox, server.sender(lossy), { maxBatchItems: 5, maxInFlight: 10 });
       for (const value of range(0, 50)) first.producer.append(value);
       await firstValueFrom(first.producer.saved());
-      await until(() => server.messages.length === 50);
+      await until(() => server.messages.length === 50, 'the 50 messages on the server', 2_000);
       first.producer.abort();
       expect(first.producer.unsentValues()).toEqual([]); // all saved: the outbox delivers them
       const second = start(outbox, server.sender());
@@ -186,7 +181,7 @@ describe('IdempotentProducer with an outbox (fake server, real time)', () => {
       const first = start(outbox, () => NEVER);
       first.producer.append('a');
       const closing = first.producer.closeStream('last').subscribe({ error: () => undefined });
-      await until(() => outbox.contents.batches.some((batch) => batch.close));
+      await until(() => outbox.contents.batches.some((batch) => batch.close), 'the close in the outbox', 2_000);
       first.producer.abort();
       closing.unsubscribe();
       const server = new FakeServer();
@@ -210,7 +205,7 @@ describe('IdempotentProducer with an outbox (fake server, real time)', () => {
       };
       const first = start(outbox, send, { autoClaim: true, maxBatchItems: 2 });
       for (const value of range(0, 6)) first.producer.append(value);
-      await until(() => sent.some(([epoch]) => epoch === 6));
+      await until(() => sent.some(([epoch]) => epoch === 6), 'a send under epoch 6', 2_000);
       expect(sent).toEqual([
         [0, 0],
         [6, 0],
@@ -331,7 +326,7 @@ describe('IdempotentProducer with an outbox (fake server, real time)', () => {
       const { producer, errors } = start(outbox, server.sender(), { maxBatchItems: 2, lingerMs: 10_000 });
       producer.append(1);
       producer.append(2);
-      await until(() => producer.unsentValues().length > 0 || errors.length > 0);
+      await until(() => producer.unsentValues().length > 0 || errors.length > 0, 'unsent values or an error', 2_000);
       expect(errors).toEqual([expect.any(StaleEpochError)]);
       expect(keys(outbox)).toEqual([[0, 0]]);
       expect(producer.unsentValues()).toEqual([]);
@@ -420,7 +415,7 @@ describe('IdempotentProducer with an outbox (fake server, real time)', () => {
       await firstValueFrom(producer.flush());
       down = true;
       producer.append('b');
-      await until(() => statuses.at(-1)?.state === 'offline');
+      await until(() => statuses.at(-1)?.state === 'offline', "the status 'offline'", 2_000);
       producer.abort();
       const states = statuses.map(({ state }) => state);
       expect(states[0]).toBe('delivered');
