@@ -29,6 +29,15 @@ describe('API reference (TypeDoc)', () => {
     expect([...(readJsonFile('typedoc.json') as { entryPoints: string[] }).entryPoints].sort()).toEqual(entries.sort());
   });
 
+  it('asks git nothing, so a checkout without a remote or without .git (a source archive) validates the same', () => {
+    // Without disableGit, TypeDoc reads the remote for source links and warns (an error here) when there is none.
+    const { disableGit, sourceLinkTemplate } = readJsonFile('typedoc.json') as {
+      disableGit?: boolean;
+      sourceLinkTemplate?: string;
+    };
+    expect({ disableGit, sourceLinkTemplate }).toEqual({ disableGit: true, sourceLinkTemplate: expect.any(String) });
+  });
+
   it('documents every public member, and no public signature names an unexported type', async () => {
     const typedoc = join(root, 'node_modules', 'typedoc', 'bin', 'typedoc'); // its package exports hide the bin from require.resolve
     const { code, output } = await new Promise<{ code: number; output: string }>((resolve) =>
