@@ -13,6 +13,7 @@ import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, normalize } from 'node:path';
+import { streamBase, uniquePath } from './support/real-server';
 
 const root = join(__dirname, '..');
 const tsc = join(root, 'node_modules/typescript/bin/tsc');
@@ -53,7 +54,7 @@ function run(file: string, args: readonly string[], cwd: string): Promise<Run> {
 
 const node = (args: readonly string[], cwd: string) => run(process.execPath, args, cwd);
 
-/** Every module `entry` reaches through static imports and re-exports (type-only ones excluded). */
+/** Every module `entry` reaches through static imports, re-exports (type-only ones excluded) and `import()`. */
 function reachable(entry: string): { files: Set<string>; packages: Set<string> } {
   const files = new Set<string>();
   const packages = new Set<string>();
@@ -69,6 +70,9 @@ function reachable(entry: string): { files: Set<string>; packages: Set<string> }
       } else if (!specifier.startsWith('node:'))
         packages.add(specifier.startsWith('@') ? specifier.split('/').slice(0, 2).join('/') : specifier.split('/')[0]);
     }
+    // A module loaded on demand (a lazy chunk in a bundle) is reached all the same.
+    for (const [, specifier = ''] of source.matchAll(/\bimport\(\s*'(\.[^']+)'\s*\)/g))
+      visit(normalize(join(dirname(file), specifier.replace(/\.js$/, '.ts'))));
   };
   visit(entry);
   return { files, packages };
@@ -309,6 +313,41 @@ describe('packaging', () => {
       expect(loads.find((load) => load.subpath === './undici')?.names).toContain('undiciTransport');
       expect(loads.find((load) => load.subpath === '.')?.names).toContain('DurableStreamsClient');
       expect(loads.find((load) => load.subpath === './node')?.names).toEqual(['fileOutbox']);
+    }, 60_000);
+
+    it('a live read loads its live code (a module loaded on demand) under import and require, as on a server', async () => {
+      // An SSE read fails at once with SseUnavailableError ('not-loaded') where that code does not load.
+      const script = (how: 'import' | 'require', path: string) => `
+(async () => {
+  const { firstValueFrom } = require('rxjs');
+  const { DurableStreamsClient, appendJson, createStream, readJson } = ${how === 'import' ? 'await import' : 'require'}('durable-streams-rx');
+  const stream = new DurableStreamsClient({ baseUrl: ${JSON.stringify(streamBase())} }).stream(${JSON.stringify(path)});
+  await firstValueFrom(createStream(stream, { contentType: 'application/json' }));
+  await firstValueFrom(appendJson(stream, 'before'));
+  const items = [];
+  await new Promise((resolve, reject) => {
+    const read = readJson(stream, { live: 'sse' }).subscribe({
+      next: (batch) => {
+        items.push(...batch.items);
+        if (items.length === 1) void firstValueFrom(appendJson(stream, 'live'));
+        if (items.length === 2) setTimeout(() => (read.unsubscribe(), resolve()));
+      },
+      error: reject,
+    });
+  });
+  console.log(JSON.stringify(items));
+})().catch((error) => { console.error(error); process.exit(1); });
+`;
+      const results = await Promise.all(
+        (['import', 'require'] as const).map(async (how) => {
+          const result = await node(['-e', script(how, uniquePath(`packaged-live-${how}`))], consumer);
+          return { how, code: result.code, out: result.stdout.trim() || result.stderr };
+        }),
+      );
+      expect(results).toEqual([
+        { how: 'import', code: 0, out: '["before","live"]' },
+        { how: 'require', code: 0, out: '["before","live"]' },
+      ]);
     }, 60_000);
 
     it('a consumer type-checks under node16, nodenext and bundler resolution, from ESM and CommonJS', async () => {

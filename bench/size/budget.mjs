@@ -4,10 +4,13 @@
 import { CONTENDERS, SCENARIOS, measure } from './measure.mjs';
 
 export const BUDGET = {
-  /** A live JSON read, initial chunks, gzip bytes (10 KiB). */
-  liveReadGzipBytes: 10 * 1024,
-  /** Everything of the main entry, as a multiple of the reference client's everything (gzip). */
-  everythingRatio: 1.35,
+  /**
+   * A live JSON read, initial chunks, gzip bytes (13 KiB; issue #23 item 5). The code only a live read needs (SSE
+   * parsing, the shared tail, the cross-tab and budget code) may load lazily while the read catches up.
+   */
+  liveReadGzipBytes: 13 * 1024,
+  /** A producer app, as a multiple of the reference client's producer app (gzip, initial). */
+  producerRatio: 1.35,
 };
 
 /**
@@ -19,11 +22,15 @@ export const CEILINGS = {
   // 15 900, raised to 18 300 with the cross-tab sharing and HTTP/1.1 budget (issue #13 items 3-4, +2.8 KiB), down to
   // 16 750 with that code in a lazy chunk that shares no module with the initial ones (only its eager checks stay);
   // +200 with the transport interceptors (issue #17 part 5, contract 3: the composition and the not-sent mapping every
-  // client carries); +150 with a literal name on every error class (issue #23 item 7: minifiers rename classes).
-  'read path alone (probe)': 17_100,
+  // client carries); +150 with a literal name on every error class (issue #23 item 7: minifiers rename classes);
+  // 18 015 measured with the liveness bound (issue #22 item 8). Issue #23 item 5: SSE, the shared tail, the silence
+  // bound and the live-request budget's checks in a lazy chunk loaded during the catch-up, no content-type HEAD code.
+  'read path alone (probe)': 14_084,
   // The public live read (functional API, api-sweep): 18 718 with the cross-tab and budget code eager, 17 072 lazy; +200 interceptors;
-  // +160 error names (issue #23 item 7: 24 error classes on the read path name themselves, 6-7 B gzip each).
-  'live JSON read': 17_510,
+  // +160 error names (issue #23 item 7); 18 399 measured with the liveness bound (issue #22 item 8). Issue #23 item 5: the live code lazy.
+  'live JSON read': 14_232,
+  // Issue #23 item 5: the producer app (the budget is a ratio to the reference's) held where it stands meanwhile.
+  'producer app': 21_552,
 };
 
 /** Every scenario measured, ours (from `source`) and the reference's: [{ name, ours, reference? }]. */
@@ -44,12 +51,12 @@ export async function measureAll({ source = 'dist' } = {}) {
 export function budgetChecks(rows) {
   const row = (name) => rows.find((candidate) => candidate.name === name);
   const live = row('live JSON read').ours;
-  const everything = row('everything');
+  const producer = row('producer app');
   const readOnly = row('read-only app').ours;
   const producerModules = readOnly.modules
     .filter(({ module }) => /^(lib|dist\/esm)\/produce\//.test(module))
     .map(({ module }) => module);
-  const ratio = everything.ours.gzipBytes / everything.reference.gzipBytes;
+  const ratio = producer.ours.gzipBytes / producer.reference.gzipBytes;
   return [
     {
       check: 'live JSON read',
@@ -62,9 +69,9 @@ export function budgetChecks(rows) {
       detail: producerModules.length ? `contains ${producerModules.join(', ')}` : 'no lib/produce module',
     },
     {
-      check: 'everything',
-      met: ratio <= BUDGET.everythingRatio,
-      detail: `${ratio.toFixed(2)}x the reference's (${everything.ours.gzipBytes} / ${everything.reference.gzipBytes} B gz; budget ${BUDGET.everythingRatio}x)`,
+      check: 'producer app',
+      met: ratio <= BUDGET.producerRatio,
+      detail: `${ratio.toFixed(2)}x the reference's (${producer.ours.gzipBytes} / ${producer.reference.gzipBytes} B gz; budget ${BUDGET.producerRatio}x)`,
     },
     lazyCheck(
       row('read path alone (probe)').ours,
@@ -81,31 +88,29 @@ export function budgetChecks(rows) {
   ];
 }
 
-/** Modules of the browser-only code a read may load eagerly: the small checks that decide whether it needs the rest. */
-const EAGER_BROWSER_CHECKS = ['read/cross-tab/platform', 'read/budget/budget-size', 'read/budget/origin-protocol'];
+/**
+ * The code only a live read needs: SSE parsing (eventsource-parser and our frames), SSE's guard, the silence bound,
+ * the shared tail, and the cross-tab and live-request-budget code with the checks that decide it is needed.
+ */
+const LIVE_CODE =
+  /(^|\/)eventsource-parser\/|\/read\/(cross-tab|budget|shared)\/|\/read\/(tabs-and-budget|live-code|live-reads|sse-source|sse-frames|sse-events|sse-guard|bound-silence)\./;
 
 /**
- * The cross-tab and live-request-budget code of a read comes in a lazy chunk, but for the checks that decide it is
- * needed, and shares no module with the initial code, which stays one file (a shared module would split it in two,
- * gzipped apart, in every app that imports the main entry, reading or not).
+ * The code only a live read needs comes in lazy chunks (loaded while a live read catches up, see
+ * lib/read/live-code.ts) and shares no module with the initial code, which stays one file (a shared module would
+ * split it in two, gzipped apart, in every app that imports the main entry, reading or not).
  */
 function lazyCheck(bundle, others) {
-  const eager = bundle.modules
-    .map(({ module }) => module)
-    .filter(
-      (module) =>
-        /\/read\/(cross-tab|budget)\/|\/read\/tabs-and-budget\./.test(module) &&
-        !EAGER_BROWSER_CHECKS.some((check) => module.includes(check)),
-    );
+  const eager = bundle.modules.map(({ module }) => module).filter((module) => LIVE_CODE.test(module));
   const split = [bundle, ...others].filter((candidate) => candidate.initialFiles !== 1).length;
   return {
-    check: 'cross-tab and budget code lazy',
+    check: 'live code lazy',
     met: eager.length === 0 && bundle.lazyGzipBytes > 0 && split === 0,
     detail: eager.length
       ? `initial chunks hold ${eager.join(', ')}`
       : split
         ? `${split} scenarios have their initial code split in several files`
-        : `lazy chunk ${bundle.lazyGzipBytes} B gz`,
+        : `lazy chunks ${bundle.lazyGzipBytes} B gz`,
   };
 }
 

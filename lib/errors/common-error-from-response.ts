@@ -1,16 +1,13 @@
-import { Header, isTrueFlag, parseRetryAfterMs } from '../protocol/headers.js';
+import { Header, parseRetryAfterMs } from '../protocol/headers.js';
 import type { DurableStreamError, ErrorHeaders } from './durable-stream-error.js';
 import type { FailedRequest } from './error-from-response.js';
 import {
   BadRequestError,
-  ContentTypeMismatchError,
   ForbiddenError,
   GoneError,
-  PayloadTooLargeError,
   RateLimitedError,
   RequestTimeoutError,
   ServerError,
-  StreamClosedError,
   StreamNotFoundError,
   UnauthorizedError,
   UnexpectedStatusError,
@@ -19,10 +16,11 @@ import {
 /**
  * Maps an error response to its typed error, for the statuses any request
  * can meet (a read, a HEAD, a DELETE...). Pure: status, headers and body
- * text in, error out. The flavours only a write can meet (a producer's
- * fencing and gaps, a create's conflict, a `Stream-Seq` conflict) are told
- * apart by `errorFromResponse`, which the writes use: so a read-only app
- * does not carry them.
+ * text in, error out. What only a write can meet (409: a closed stream, a
+ * content-type mismatch, a producer's gaps, a create's conflict, a
+ * `Stream-Seq` conflict; 413: a body too large; 403 with a producer's
+ * fencing) is told apart by `errorFromResponse`, which the writes use: so a
+ * read-only app does not carry it. Here a 409 or 413 is an unexpected status.
  */
 export function commonErrorFromResponse(
   status: number,
@@ -41,16 +39,10 @@ export function commonErrorFromResponse(
       return new ForbiddenError(init);
     case 404:
       return new StreamNotFoundError(init);
-    case 409:
-      return isTrueFlag(headers[Header.closed])
-        ? new StreamClosedError({ ...init, finalOffset: headers[Header.nextOffset] })
-        : new ContentTypeMismatchError({ ...init, sentContentType: request.headers[Header.contentType] });
     case 408:
       return new RequestTimeoutError(init);
     case 410:
       return new GoneError(init);
-    case 413:
-      return new PayloadTooLargeError(init);
     case 429:
       return new RateLimitedError({ ...init, retryAfterMs });
     default:

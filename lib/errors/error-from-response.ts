@@ -1,7 +1,15 @@
 import { Header, isTrueFlag, parseIntegerHeader } from '../protocol/headers.js';
 import { commonErrorFromResponse } from './common-error-from-response.js';
 import type { DurableStreamError, ErrorHeaders } from './durable-stream-error.js';
-import { SeqConflictError, SequenceGapError, StaleEpochError, StreamExistsError } from './http-errors.js';
+import {
+  ContentTypeMismatchError,
+  PayloadTooLargeError,
+  SeqConflictError,
+  SequenceGapError,
+  StaleEpochError,
+  StreamClosedError,
+  StreamExistsError,
+} from './http-errors.js';
 
 /** What the mapper knows about the request that failed. */
 export interface FailedRequest {
@@ -28,9 +36,10 @@ export type ErrorMapper = (
  * the body decides (a body naming the content type is a mismatch, as the
  * reference server's `Content-type mismatch` is).
  *
- * The writes (create, fork, append, close, the producer) map with this one;
- * other requests with `commonErrorFromResponse`, the same minus the
- * flavours only a write meets, so a read-only app does not carry them.
+ * The writes (create, fork, append, close, the producer, subscriptions) map
+ * with this one; other requests with `commonErrorFromResponse`, the same
+ * minus what only a write meets (409, 413, a producer's 403), so a
+ * read-only app does not carry those classes.
  */
 export function errorFromResponse(
   status: number,
@@ -64,5 +73,10 @@ export function errorFromResponse(
       return new SeqConflictError({ ...init, seq: request.headers[Header.seq] });
     }
   }
+  if (status === 409)
+    return isTrueFlag(headers[Header.closed])
+      ? new StreamClosedError({ ...init, finalOffset: headers[Header.nextOffset] })
+      : new ContentTypeMismatchError({ ...init, sentContentType: request.headers[Header.contentType] });
+  if (status === 413) return new PayloadTooLargeError(init);
   return commonErrorFromResponse(status, headers, bodyText, request);
 }

@@ -54,20 +54,35 @@ export interface StreamContext {
   /** Wraps every read of the client (the Angular provider's); undefined: reads as they are. */
   readonly decorateRead?: ReadDecorator | undefined;
   /**
-   * The stream's content type: known, or learned once with a HEAD. When
-   * `options` has headers or params, the HEAD carries them too (the
-   * caller's credentials), and is not shared.
+   * What the stream's operations know of its content type. Learning it (a
+   * HEAD, `learnContentType` in `operations/`) is left to the operations
+   * that need it, so a bundle that never asks (a JSON read) does not carry it.
    */
-  contentType(options?: Pick<RequestOptions, 'headers' | 'params'>): Observable<string>;
+  readonly contentType: KnownContentType;
 }
 
-/** The context of the stream at `url` of the client whose runtime is `runtime`. */
-export function streamContext(
-  url: string,
-  runtime: ClientRuntime,
-  contentType: StreamContext['contentType'],
-): StreamContext {
+/** What a stream's operations know of its content type: one per handle, shared by them. */
+export interface KnownContentType {
+  /** The content type when given, or learned by a create, fork or head; undefined until then. */
+  value: string | undefined;
+  /** The HEAD learning it, shared by concurrent callers while it runs. */
+  learning?: Observable<string> | undefined;
+}
+
+/** The context of the stream at `url` of the client whose runtime is `runtime`; `contentType` when known. */
+export function streamContext(url: string, runtime: ClientRuntime, contentType?: string): StreamContext {
   const { http, connectivity, options } = runtime;
   const { scheduler, timeoutMs, retry, liveMaxRetries, decorateRead } = options;
-  return { url, runtime, http, scheduler, timeoutMs, retry, liveMaxRetries, connectivity, decorateRead, contentType };
+  return {
+    url,
+    runtime,
+    http,
+    scheduler,
+    timeoutMs,
+    retry,
+    liveMaxRetries,
+    connectivity,
+    decorateRead,
+    contentType: { value: contentType },
+  };
 }

@@ -1,4 +1,3 @@
-import type { Observable } from 'rxjs';
 import { InvalidArgumentError } from '../errors/client-errors.js';
 import type { StreamContext } from './stream-context.js';
 
@@ -44,15 +43,11 @@ export type DurableStream<T = unknown> = unknown extends T
 
 /**
  * Internal: what the operations need of a handle: the stream's context (its
- * executor, timers, retry policy, content type) and the content type known
- * so far. Never exported from a public entry.
+ * executor, timers, retry policy, the content type known so far). Never
+ * exported from a public entry.
  */
 export interface StreamInternals {
   readonly context: StreamContext;
-  /** The content type when given, or learned by a create, fork or head; undefined until then. */
-  knownContentType: string | undefined;
-  /** The HEAD learning the content type, shared by concurrent callers while it runs. */
-  learning?: Observable<string> | undefined;
 }
 
 const internals = new WeakMap<object, StreamInternals>();

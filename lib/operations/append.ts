@@ -8,7 +8,8 @@ import type { DurableStream } from '../http/stream-handle.js';
 import type { RetrySafety } from '../retry/retry-safety.js';
 import type { HttpResponse } from '../transport/http-transport.js';
 import { errorFromResponse } from '../errors/error-from-response.js';
-import { oneShot, operationOn, withContentType } from './one-shot.js';
+import { withContentType } from './head-stream.js';
+import { oneShot, operationOn } from './one-shot.js';
 import { checkBody, checkContentType, toJson } from './validate.js';
 
 /** Options of {@link append} and {@link appendJson}. */

@@ -80,7 +80,7 @@ export function createStream(stream: DurableStream, options: CreateStreamOptions
     options,
     (response) => {
       const result = createResult(response, options.contentType ?? DEFAULT_CONTENT_TYPE);
-      internals.knownContentType = result.contentType;
+      internals.context.contentType.value = result.contentType;
       return result;
     },
     'idempotent',

@@ -75,7 +75,10 @@ export function forkStream<T = unknown>(
     () => request,
     options,
     (response) => {
-      const result = createResult(response, options.contentType ?? source.knownContentType ?? DEFAULT_CONTENT_TYPE);
+      const result = createResult(
+        response,
+        options.contentType ?? source.context.contentType.value ?? DEFAULT_CONTENT_TYPE,
+      );
       return { ...result, stream: newStream<T>(runtime, targetUrl, result.contentType) };
     },
     'idempotent',

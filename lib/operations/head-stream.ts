@@ -1,6 +1,6 @@
-import { catchError, map, of, shareReplay, tap, throwError, type Observable } from 'rxjs';
+import { catchError, defer, map, of, shareReplay, switchMap, tap, throwError, type Observable } from 'rxjs';
 import { StreamNotFoundError } from '../errors/http-errors.js';
-import type { RequestOptions } from '../http/stream-context.js';
+import type { RequestOptions, StreamContext } from '../http/stream-context.js';
 import type { DurableStream, StreamInternals } from '../http/stream-handle.js';
 import { DEFAULT_CONTENT_TYPE } from './create.js';
 import { oneShot, operationOn } from './one-shot.js';
@@ -30,7 +30,7 @@ function head(stream: StreamInternals, options: RequestOptions): Observable<Stre
     options,
     (response) => {
       const metadata = metadataFromHeaders(response.headers);
-      if (metadata.contentType) stream.knownContentType = metadata.contentType;
+      if (metadata.contentType) stream.context.contentType.value = metadata.contentType;
       return metadata;
     },
     'idempotent',
@@ -41,19 +41,32 @@ function head(stream: StreamInternals, options: RequestOptions): Observable<Stre
 /**
  * The stream's content type: given, remembered, or learned with one HEAD
  * (shared by concurrent callers). A caller's own headers and params (its
- * credentials) go on its own HEAD, which is not shared.
+ * credentials) go on its own HEAD, which is not shared. The operations that
+ * need it ask (appends, the producer, byte and text reads over SSE), so a
+ * bundle without them does not carry it.
  */
 export function learnContentType(
-  stream: StreamInternals,
+  context: StreamContext,
   options?: Pick<RequestOptions, 'headers' | 'params'>,
 ): Observable<string> {
-  if (stream.knownContentType) return of(stream.knownContentType);
+  const known = context.contentType;
+  if (known.value) return of(known.value);
   const learn = (headOptions: RequestOptions = {}) =>
-    head(stream, headOptions).pipe(map((metadata) => metadata.contentType ?? DEFAULT_CONTENT_TYPE));
+    head({ context }, headOptions).pipe(map((metadata) => metadata.contentType ?? DEFAULT_CONTENT_TYPE));
   if (options?.headers || options?.params) return learn(options);
-  stream.learning ??= learn().pipe(
-    tap({ error: () => (stream.learning = undefined) }),
+  known.learning ??= learn().pipe(
+    tap({ error: () => (known.learning = undefined) }),
     shareReplay({ bufferSize: 1, refCount: true }),
   );
-  return stream.learning;
+  return known.learning;
+}
+
+/** Runs `next` with the content type: the override, or the stream's (learned with the call's own headers and params). */
+export function withContentType<T>(
+  stream: StreamInternals,
+  override: string | undefined,
+  options: RequestOptions,
+  next: (contentType: string) => Observable<T>,
+): Observable<T> {
+  return defer(() => (override ? next(override) : learnContentType(stream.context, options).pipe(switchMap(next))));
 }

@@ -1,4 +1,4 @@
-import { defer, switchMap, throwError, type Observable } from 'rxjs';
+import { defer, throwError, type Observable } from 'rxjs';
 import { InvalidArgumentError } from '../errors/client-errors.js';
 import { notProtocolAnswer } from '../errors/protocol-error.js';
 import type { RequestSpec } from '../http/request-spec.js';
@@ -62,14 +62,4 @@ export function oneShot<T>(
       options.retry,
     );
   });
-}
-
-/** Runs `next` with the content type: the override, or the stream's (learned with the call's own headers and params). */
-export function withContentType<T>(
-  stream: StreamInternals,
-  override: string | undefined,
-  options: RequestOptions,
-  next: (contentType: string) => Observable<T>,
-): Observable<T> {
-  return defer(() => (override ? next(override) : stream.context.contentType(options).pipe(switchMap(next))));
 }

@@ -14,18 +14,24 @@ import {
   type Observable,
 } from 'rxjs';
 import type { StreamContext } from '../http/stream-context.js';
+import { learnContentType } from '../operations/head-stream.js';
+import { framingOf } from '../protocol/content-type.js';
 import { resolveRetryConfig, type RetryConfig } from '../retry/retry-config.js';
 import { alongside } from './alongside.js';
 import type { Batch, BatchBuilder } from './batch-builder.js';
 import { deliverBatches, type Delivered } from './deliver.js';
 import type { ProducerLifecycle } from './lifecycle.js';
 import { lingered } from './linger.js';
-import type { Durable } from './outbox/durable.js';
-import { DeliveryOverdueError } from './outbox/outbox-errors.js';
+import type { Durable, DurableLoan } from './outbox/durable.js';
+import { DeliveryOverdueError, OutboxError, OutboxLockedError } from './outbox/outbox-errors.js';
+import { isBefore } from './outbox/producer-outbox.js';
 import { DeliveryTimeoutError, ValueTooLargeError } from './producer-errors.js';
 import type { ResolvedProducerOptions } from './producer-options.js';
 import type { BatchSender } from './send-batch.js';
 import type { Sequencer } from './sequencer.js';
+
+/** What the outbox's logic (a lazy chunk, outbox/durable.ts) is lent of the initial code. */
+const DURABLE_LOAN: DurableLoan = { OutboxError, OutboxLockedError, framingOf, isBefore };
 
 /** What the producer's pipeline is made of, and what it tells the producer. */
 export interface ProducerParts {
@@ -84,6 +90,7 @@ export function producerPipeline(parts: PipelineParts): Observable<Delivered> {
             sequencer,
             now: () => scheduler.now(),
             onSaved: (count) => lifecycle.saved(count),
+            lent: DURABLE_LOAN,
           }),
         ),
       )
@@ -177,5 +184,5 @@ function producerRetry(context: StreamContext, options: ResolvedProducerOptions)
  */
 function contentTypeOf(context: StreamContext, options: ResolvedProducerOptions): Observable<string> {
   const { headers, params } = options.request;
-  return options.contentType ? of(options.contentType) : defer(() => context.contentType({ headers, params }));
+  return options.contentType ? of(options.contentType) : defer(() => learnContentType(context, { headers, params }));
 }

@@ -1,3 +1,4 @@
+import { learnContentType } from '../operations/head-stream.js';
 import { concatBytes } from '../util/bytes.js';
 import { decodeBase64 } from './base64.js';
 import { joinJsonArrays } from './json-array-text.js';
@@ -9,7 +10,7 @@ const encoder = new TextEncoder();
 /** Payloads as the bytes the server sent: what `readBytes()` emits. */
 export function bytesFormat(): PayloadFormat<Uint8Array> {
   return {
-    needsContentType: true,
+    learnContentType,
     isEmpty: (payload) => payload.length === 0,
     fromBody: (body) => body.bytes(),
     none: () => NO_BYTES,

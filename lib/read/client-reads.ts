@@ -1,111 +1,83 @@
-import { asyncScheduler, catchError, defer, map, switchMap, type Observable, type SchedulerLike } from 'rxjs';
+import { asyncScheduler, defer, from, map, of, timeout, type Observable, type SchedulerLike } from 'rxjs';
+import { TimeoutError } from '../errors/client-errors.js';
 import { DurableStreamError } from '../errors/durable-stream-error.js';
 import type { RuntimePart } from '../http/client-runtime.js';
 import { resolveDynamic } from '../http/dynamic-values.js';
-import type { Checkpoint } from '../protocol/offset.js';
-import type { BudgetedOpen } from './budget/budgeted-open.js';
-import { liveBudgetSizeOf, type BudgetSizeOf } from './budget/budget-size.js';
-import { crossTabGlobals } from './cross-tab/platform.js';
-import type { LiveMode } from './read-options.js';
-import type { OpenRequest, ReadRequest } from './read-step.js';
-import type { ResolvedReadOptions } from './resolve-read-options.js';
-import { shareKeys } from './shared/share-key.js';
-import { TailRegistry } from './shared/tail-registry.js';
-import type { TailSnapshot } from './shared/tail-snapshot.js';
-import type { ReadPathLoan } from './tabs-and-budget.js';
+import { backoffDelay } from '../retry/retry-with-backoff.js';
+import { LIVENESS_FACTOR } from './liveness.js';
+import type { LiveReads, LiveReadsLoan } from './live-reads.js';
+import { SseUnavailableError } from './sse-unavailable-error.js';
 
-/** How long a live request may keep a budget slot that other readers wait for, ms (an SSE connection is then reopened). */
-const LEASE_MS = 20_000;
-
-/** Cross-tab tails and the live-request budget: loaded on demand, once needed (a lazy chunk in a bundle; see the module). */
-const tabsAndBudget = defer(() => import('./tabs-and-budget.js'));
-
-/** How a tail starts: the steps of a live read from `start`, as snapshots (see `tailSnapshots`). */
-export type TailOpen<P> = (start: Checkpoint) => Observable<TailSnapshot<P>>;
-
-/** What a live read shares its tail by: its stream, what it decodes, and its requests' options. */
-export interface TailRead {
-  readonly url: string;
-  readonly payload: string;
-  readonly options: ResolvedReadOptions;
+/** The code of live reads (see live-code.ts): SSE connections, and a client's live reads that share tails. */
+export interface LiveCode {
+  readonly sseConnection: typeof import('./live-code.js').sseConnection;
+  readonly reads: LiveReads;
 }
 
 /**
- * The read path's part of a client's runtime: the decorators every read of
- * the client goes through, composed once, on the client's first read, from
- * its options (see `readSteps` for how a read puts them together).
+ * The read path's part of a client's runtime. A live read needs code that
+ * a read that stops when up to date does not: SSE connections, the tail
+ * the client's live reads of a stream share (and the tabs of an app), the
+ * live-request budget of HTTP/1.1 origins. That code loads on demand
+ * (live-code.ts, a lazy chunk in a bundle), while the first live read
+ * catches up, and makes the client's live reads once, from its options.
  */
 export interface ClientReads {
   /**
-   * The live-request budget of `url`'s origin, asked for at each live
-   * request (see `liveBudgetSizeOf`); undefined where there can be none (a
-   * read that stops when up to date, `liveRequestBudget: Infinity`, Node).
+   * The code of live reads: its load starts on the first call; the
+   * Observable tells it once loaded (at once after that), or undefined
+   * where it failed to load, or has not loaded within the client's
+   * `timeoutMs` (live reads then go on without it).
    */
-  budgetOf(url: string, live: LiveMode): BudgetSizeOf | undefined;
-  /**
-   * `open`, whose live requests take turns for the budget `sizeOf` tells;
-   * the code for it loads with the first live request (catch-up requests
-   * take no slot and do not wait). A failed load leaves them unbudgeted.
-   */
-  budgeted<P>(open: OpenRequest<P>, url: string, sizeOf: BudgetSizeOf): BudgetedOpen<P>;
-  /**
-   * The tail `read` shares with the client's other live reads of the same
-   * stream and requests: the running one, or, on subscribe, one started at
-   * `from`, opened by `local` in this tab, or, where tabs share tails
-   * (`shareAcrossTabs` and the platform allows), by the tab that holds it.
-   */
-  tail<P>(read: TailRead, from: Checkpoint, local: TailOpen<P>): Observable<TailSnapshot<P>>;
+  liveCode(): Observable<LiveCode | undefined>;
 }
 
 /** The read path's part of a client's runtime (see {@link ClientReads}): `runtime.part(clientReads)`. */
 export const clientReads: RuntimePart<ClientReads> = ({ options, http }) => {
-  const budget = { leaseMs: LEASE_MS, scheduler: options.scheduler ?? asyncScheduler };
-  const registry = new TailRegistry();
-  const keyOf = shareKeys();
-  const globals = options.shareAcrossTabs ? crossTabGlobals() : undefined;
-  const loan: ReadPathLoan | undefined = globals && {
-    globals,
-    resolveDynamic,
-    errorType: DurableStreamError,
+  const loan: LiveReadsLoan = {
+    liveRequestBudget: options.liveRequestBudget,
+    shareAcrossTabs: options.shareAcrossTabs,
+    scheduler: options.scheduler,
     // The client's own headers and params go only to the origins it trusts, as the requests do.
     credentials: (url) => (http.trusts(url) ? options : undefined),
+    resolveDynamic,
+    DurableStreamError,
+    SseUnavailableError,
+    TimeoutError,
+    livenessFactor: LIVENESS_FACTOR,
+    backoff: (retry, attempt) => backoffDelay(retry, attempt, undefined),
   };
-  return {
-    budgetOf: (url, live) => (live === false ? undefined : liveBudgetSizeOf(url, options.liveRequestBudget)),
-    budgeted: (open, url, sizeOf) => lazyBudgetedOpen(open, url, sizeOf, budget),
-    tail: (read, from, local) => registry.tail(keyOf(read), from, loan ? acrossTabs(read, local, loan) : local),
-  };
+  const load = () =>
+    import('./live-code.js').then(({ sseConnection, liveReads }) => ({ sseConnection, reads: liveReads(loan) }));
+  return { liveCode: loadOnce(load, options.timeoutMs, options.scheduler ?? asyncScheduler) };
 };
 
-/** How a tail opens across tabs: through the tab holding it (the code for it loaded then); a failed load keeps it in this tab. */
-function acrossTabs<P>(read: TailRead, local: TailOpen<P>, loan: ReadPathLoan): TailOpen<P> {
-  return (start) =>
-    tabsAndBudget.pipe(
-      catchError(() => [undefined]),
-      switchMap((module) => (module ? module.crossTabOpen(read, local, loan)(start) : local(start))),
+/**
+ * What `load` gives, loaded once on the first call: the Observable tells it
+ * once loaded (at once after that), or undefined where the load failed. A
+ * load that has not settled within `boundMs` (a chunk whose request stalls)
+ * is told as failed to whoever waits on it then, so no read waits on it for good.
+ */
+export function loadOnce<T>(
+  load: () => Promise<T>,
+  boundMs: number,
+  scheduler: SchedulerLike,
+): () => Observable<T | undefined> {
+  let loading: Promise<void> | undefined;
+  let settled: { readonly value: T | undefined } | undefined;
+  return () => {
+    loading ??= load().then(
+      (value) => void (settled = { value }),
+      () => void (settled = { value: undefined }),
     );
-}
-
-/** `budgetedOpen` over `open`, loaded with the first live request (see {@link ClientReads.budgeted}). */
-function lazyBudgetedOpen<P>(
-  open: OpenRequest<P>,
-  url: string,
-  sizeOf: BudgetSizeOf,
-  config: { readonly leaseMs: number; readonly scheduler: SchedulerLike },
-): BudgetedOpen<P> {
-  let budgeted: BudgetedOpen<P> | undefined;
-  let loaded = false;
-  const load = tabsAndBudget.pipe(
-    catchError(() => [undefined]),
-    map((module) => {
-      if (!loaded) budgeted = module?.budgetedLiveOpen(open, url, sizeOf, config);
-      loaded = true;
-    }),
-  );
-  const viaBudget = (request: ReadRequest) => (budgeted ? budgeted.open(request) : open(request));
-  return {
-    open: (request) =>
-      request.kind === 'catch-up' || loaded ? viaBudget(request) : load.pipe(switchMap(() => viaBudget(request))),
-    close: () => budgeted?.close(),
+    const loaded = loading;
+    return defer(() =>
+      settled
+        ? of(settled.value)
+        : from(loaded).pipe(
+            map(() => settled?.value),
+            timeout({ first: boundMs, scheduler, with: () => of(undefined) }),
+          ),
+    );
   };
 }

@@ -1,29 +1,17 @@
-import {
-  catchError,
-  defer,
-  from,
-  map,
-  of,
-  switchMap,
-  take,
-  tap,
-  throwError,
-  throwIfEmpty,
-  type Observable,
-} from 'rxjs';
+import { of, switchMap, take, tap, throwError, type Observable } from 'rxjs';
 import type { StreamContext } from '../http/stream-context.js';
-import { TimeoutError } from '../errors/client-errors.js';
+import { ParseError, TimeoutError } from '../errors/client-errors.js';
 import { DurableStreamError } from '../errors/durable-stream-error.js';
+import { ProtocolError } from '../errors/protocol-error.js';
 import { isJsonContentType, mediaType } from '../protocol/content-type.js';
 import { Header } from '../protocol/headers.js';
 import { stripQuery } from '../protocol/url.js';
-import type { HttpResponse } from '../transport/http-transport.js';
-import type { PayloadFormat, SseDataEncoding } from './payload-format.js';
+import type { PayloadFormat } from './payload-format.js';
 import { readRequestSpec } from './read-request.js';
 import type { OpenRequest, ReadRequest, ReadStep } from './read-step.js';
 import type { ResolvedReadOptions } from './resolve-read-options.js';
 import { responsePosition } from './response-position.js';
-import { sseFrames } from './sse-frames.js';
+import type { SseLoan, SseRead, sseConnection } from './sse-source.js';
 import { SseUnavailableError } from './sse-unavailable-error.js';
 
 /** What a read learned of its stream's content type: whether it is JSON. A shared tail starts with what its first reader learned. */
@@ -31,17 +19,35 @@ export interface LearnedContentType {
   jsonStream?: boolean;
 }
 
+/** How a read opens SSE connections, once its code has loaded (undefined: it failed to load; see live-code.ts). */
+export type SseCode = Observable<typeof sseConnection | undefined>;
+
+/** What the read path lends the code of SSE connections (a lazy chunk that imports none of its modules). */
+const SSE_LOAN: SseLoan = {
+  ParseError,
+  ProtocolError,
+  DurableStreamError,
+  TimeoutError,
+  SseUnavailableError,
+  Header,
+  mediaType,
+};
+
 /**
  * The I/O edge of a read: performs each request the composition asks for
  * with `RequestExecutor.attempt()` (dynamic headers, exchange, typed errors) and
  * decodes the answer with `format`. Make one per read subscription: it
  * remembers the stream's content type, learned from the responses, in `learned`.
+ * SSE connections wait for their code, `sseCode` (loaded while the read
+ * catches up); a read without it, or whose code failed to load, finds SSE
+ * unavailable (`'auto'` reads long-poll).
  */
 export function httpReadSource<P>(
   ctx: StreamContext,
   format: PayloadFormat<P>,
   options: ResolvedReadOptions,
   learned: LearnedContentType = {},
+  sseCode: SseCode = of(undefined),
 ): OpenRequest<P> {
   // Errors name the stream, not the query a URL may carry.
   const url = stripQuery(ctx.url);
@@ -61,87 +67,30 @@ export function httpReadSource<P>(
 
   // Byte and text reads decode SSE data by the stream's content type; learn it once, only if no response told it.
   const knowContentType = ({ headers, params }: ReadRequest): Observable<unknown> =>
-    !format.needsContentType || learned.jsonStream !== undefined
+    !format.learnContentType || learned.jsonStream !== undefined
       ? of(undefined)
       : // The read's headers and params (with any onError overrides) go on this HEAD too: they may be its credentials.
-        ctx.contentType({ headers, params }).pipe(
+        format.learnContentType(ctx, { headers, params }).pipe(
           take(1),
           tap((contentType) => (learned.jsonStream = isJsonContentType(contentType))),
         );
 
+  const sseRead: SseRead<P> = {
+    url,
+    format,
+    learned,
+    send: (request, consume) => ctx.http.attempt(readRequestSpec(ctx.url, request, options), consume),
+    knowContentType,
+  };
+  let connect: ((request: ReadRequest) => Observable<ReadStep<P>>) | undefined;
   const sse = (request: ReadRequest): Observable<ReadStep<P>> =>
-    defer(() => {
-      const connection = { seen: false };
-      return knowContentType(request).pipe(
-        switchMap(() =>
-          ctx.http.attempt(readRequestSpec(ctx.url, request, options), (response) =>
-            sseSteps(response, request, connection),
-          ),
-        ),
-        // Silent from the start is SSE not getting through (a buffering proxy); silent after events, a connection gone quiet.
-        catchError((error: unknown) =>
-          throwError(() =>
-            !isSilence(error)
-              ? error
-              : connection.seen
-                ? sseSilence(url, error)
-                : new SseUnavailableError({ url, reason: 'no-event', cause: error }),
-          ),
-        ),
-      );
-    });
-
-  const sseSteps = (
-    response: HttpResponse,
-    request: ReadRequest,
-    connection: { seen: boolean },
-  ): Observable<ReadStep<P>> =>
-    defer(() => {
-      if (mediaType(response.headers.get(Header.contentType) ?? undefined) !== 'text/event-stream') {
-        void response.body.dump();
-        return throwError(() => new SseUnavailableError({ url, status: response.status, reason: 'content-type' }));
-      }
-      const encoding: SseDataEncoding =
-        response.headers.get(Header.sseDataEncoding)?.trim().toLowerCase() === 'base64' ? 'base64' : 'text';
-      return from(response.body.stream()).pipe(
-        sseFrames(url, request.offset),
-        map(({ data, control, from: at }) => {
-          connection.seen = true;
-          return {
-            payload: format.fromSse(data, encoding, {
-              url,
-              at,
-              closed: control.closed,
-              jsonStream: learned.jsonStream ?? false,
-            }),
-            ...control,
-          };
-        }),
-        // A connection that ends before any control event is not SSE working; it is never a silent success.
-        throwIfEmpty(() => new SseUnavailableError({ url, reason: 'ended-early' })),
-        // Cut off before its first event (a proxy that breaks streamed responses) is an early end too; parse errors stay what they are.
-        catchError((error: unknown) =>
-          throwError(() =>
-            connection.seen || error instanceof DurableStreamError
-              ? error
-              : new SseUnavailableError({ url, reason: 'ended-early', cause: error }),
-          ),
-        ),
-      );
-    });
+    sseCode.pipe(
+      switchMap((code) => {
+        if (!code) return throwError(() => new SseUnavailableError({ url, reason: 'not-loaded' }));
+        connect ??= code(sseRead, SSE_LOAN);
+        return connect(request);
+      }),
+    );
 
   return (request) => (request.kind === 'sse' ? sse(request) : plain(request));
-}
-
-const isSilence = (error: unknown): error is TimeoutError => error instanceof TimeoutError && error.phase === 'body';
-
-/** A silent SSE connection, said as such. */
-function sseSilence(url: string, error: TimeoutError): TimeoutError {
-  return new TimeoutError({
-    url,
-    timeoutMs: error.timeoutMs,
-    phase: 'body',
-    cause: error,
-    hint: 'The SSE connection went silent (no event, not even a keep-alive); it was closed, and the read goes on from its last offset',
-  });
 }

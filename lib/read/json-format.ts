@@ -13,7 +13,6 @@ const utf8 = new TextDecoder();
  */
 export function jsonFormat<T>(): PayloadFormat<readonly T[]> {
   return {
-    needsContentType: false,
     isEmpty: (payload) => payload.length === 0,
     fromBody: async (body, { url, at }) => parseJsonArray<T>(await body.text(), url, at),
     none: () => NO_ITEMS,

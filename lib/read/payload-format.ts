@@ -1,3 +1,4 @@
+import type { learnContentType } from '../operations/head-stream.js';
 import type { Offset } from '../protocol/offset.js';
 import type { HttpBody } from '../transport/http-transport.js';
 
@@ -21,8 +22,11 @@ export interface PayloadContext {
  * so each read subscription makes its own.
  */
 export interface PayloadFormat<P> {
-  /** Whether decoding SSE needs the stream's content type (byte and text reads of JSON streams do). */
-  readonly needsContentType: boolean;
+  /**
+   * How the format learns the stream's content type, where decoding SSE needs it
+   * (byte and text reads: a JSON stream's data events are arrays); absent where it does not (JSON reads).
+   */
+  readonly learnContentType?: typeof learnContentType;
   readonly isEmpty: (payload: P) => boolean;
   /** The payload of a 200 response body. */
   fromBody(body: HttpBody, context: PayloadContext): Promise<P>;

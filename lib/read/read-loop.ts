@@ -22,16 +22,15 @@ import {
   type ObservableInput,
   type SchedulerLike,
 } from 'rxjs';
-import { TimeoutError } from '../errors/client-errors.js';
+import type { TimeoutError } from '../errors/client-errors.js';
 import { ProtocolError } from '../errors/protocol-error.js';
 import type { DurableStreamError } from '../errors/durable-stream-error.js';
 import { reconnectsOpenRequests, type Connectivity } from '../retry/connectivity.js';
 import { backoffDelay } from '../retry/retry-with-backoff.js';
-import { boundSilence } from './bound-silence.js';
+import type { boundSilence } from './bound-silence.js';
 import { connectionStateTeller } from './connection-state.js';
-import { LIVENESS_FACTOR } from './liveness.js';
 import type { ResolvedReadOptions } from './resolve-read-options.js';
-import type { OpenRequest, ReadStep } from './read-step.js';
+import type { OpenRequest, ReadRequestKind, ReadStep } from './read-step.js';
 import {
   connectionStateOf,
   initialReadState,
@@ -44,7 +43,7 @@ import {
   type ReadState,
 } from './read-state.js';
 import { retryRead } from './read-retry.js';
-import { guardSse } from './sse-guard.js';
+import type { SseFallback } from './sse-guard.js';
 
 /** A live request answered sooner than this with nothing new counts as idle (see `idleStreak`). */
 const IDLE_RESPONSE_MS = 50;
@@ -74,6 +73,27 @@ export interface ReadLoopConfig<P> {
    * batch reads that batch again, instead of starting "from now" once more.
    */
   readonly settle?: (step: ReadStep<P>) => ObservableInput<unknown>;
+  /**
+   * What only live requests need, from the code of live reads (a lazy chunk,
+   * live-code.ts): SSE's fallback guard and the silence bound. A loop
+   * without it sends catch-up requests, or long-polls that their request
+   * timeout bounds.
+   */
+  readonly kit?: LiveKit | undefined;
+}
+
+/** What only live requests need (see {@link ReadLoopConfig.kit}). */
+export interface LiveKit {
+  /** SSE's own failure modes, where the read may still fall back to long-poll (`guardSse`). */
+  guardSse<P>(
+    url: string,
+    fallbackMs: number,
+    scheduler: SchedulerLike,
+    fallback: SseFallback,
+  ): MonoTypeOperatorFunction<ReadStep<P>>;
+  readonly boundSilence: typeof boundSilence;
+  /** The error of a live request of `kind` left after `ms` without a sign of life: retried like any timeout, from the last offset. */
+  silence(url: string, kind: ReadRequestKind, ms: number): TimeoutError;
 }
 
 /**
@@ -128,10 +148,11 @@ export function readLoop<P>(open: OpenRequest<P>, config: ReadLoopConfig<P>): Ob
       let provedAt = kind === 'sse' ? undefined : startedAt;
       let progressed = false;
       const source = open(request);
+      const { kit } = config;
       const guarded =
-        kind === 'sse'
+        kind === 'sse' && kit
           ? source.pipe(
-              guardSse<P>(url, options.sseFallbackTimeoutMs, scheduler, {
+              kit.guardSse<P>(url, options.sseFallbackTimeoutMs, scheduler, {
                 canFallBack: () => mayFallBackFromSse(state, options.live),
                 fallBack: () => {
                   apply({ type: 'sse-unavailable' });
@@ -167,11 +188,13 @@ export function readLoop<P>(open: OpenRequest<P>, config: ReadLoopConfig<P>): Ob
         // An SSE connection whose offset went backwards is left: the data that follows would repeat what was delivered.
         takeWhile(() => !state.wentBackwards),
         // Silent past what the server's keep-alives promise: presumed dead (a proxy may hold a connection to a dead server).
-        boundSilence(
-          () => livenessBound(state, kind, options),
-          scheduler,
-          (ms) => (silenced = silenceError(url, kind, ms)),
-        ),
+        kit && kind !== 'catch-up'
+          ? kit.boundSilence<ReadStep<P> | undefined>(
+              () => livenessBound(state, kind, options),
+              scheduler,
+              (ms) => (silenced = kit.silence(url, kind, ms)),
+            )
+          : identity,
         tap({
           complete: () => {
             const quick = scheduler.now() - startedAt < IDLE_RESPONSE_MS;
@@ -244,17 +267,5 @@ function repeatedDataError(url: string, state: ReadState): ProtocolError {
     hint:
       'None of it was delivered and the read stopped. Offsets must advance with data (PROTOCOL.md 8); a cache ' +
       'or proxy that ignores the query string answers this way: key it on the full URL, offset included',
-  });
-}
-
-/** A live request left after `ms` without a sign of life: retried like any timeout, from the last offset. */
-function silenceError(url: string, kind: string, ms: number): TimeoutError {
-  return new TimeoutError({
-    url,
-    timeoutMs: ms,
-    phase: kind === 'sse' ? 'body' : 'response',
-    hint:
-      `No sign of life for ${LIVENESS_FACTOR}x the server's keep-alive interval: presumed dead (a proxy may hold ` +
-      'the connection); left, and retried from the last offset',
   });
 }

@@ -1,28 +1,43 @@
-import { defer, finalize, tap, type Observable } from 'rxjs';
+import {
+  concat,
+  defer,
+  EMPTY,
+  filter,
+  finalize,
+  map,
+  switchMap,
+  takeWhile,
+  tap,
+  type MonoTypeOperatorFunction,
+  type Observable,
+} from 'rxjs';
 import type { StreamContext } from '../http/stream-context.js';
-import type { Checkpoint } from '../protocol/offset.js';
+import { Offset, type Checkpoint } from '../protocol/offset.js';
+import type { StreamPosition } from '../protocol/position.js';
 import { stripQuery } from '../protocol/url.js';
 import { clientReads } from './client-reads.js';
-import { connectionStateTeller, type ConnectionState, type ConnectionStateObserver } from './connection-state.js';
+import { connectionStateTeller, type ConnectionState } from './connection-state.js';
 import { httpReadSource, type LearnedContentType } from './http-read-source.js';
+import type { LiveLoop, LiveRead } from './live-reads.js';
 import type { PayloadFormat } from './payload-format.js';
 import { readLoop, type ReadLoopConfig } from './read-loop.js';
 import type { ReadStep } from './read-step.js';
 import type { ResolvedReadOptions } from './resolve-read-options.js';
-import { sharedRead } from './shared/shared-read.js';
-import { tailSnapshots } from './shared/tail-snapshot.js';
 
 /**
  * The steps of one read subscription. A read that stops when up to date
- * (`live: false`), or settles its steps, is one loop of its own requests. A
- * live read catches up on its own requests, then joins the tail its client
- * already runs for the same stream and the same requests (or starts it):
- * one live request and one decode for all of them, and, where the browser
- * allows, for every tab of the app. Under a live-request budget (HTTP/1.1 in
- * a page), `'auto'` reads long-poll, and live requests beyond the budget
- * poll. The budget, the shared tail and the tabs are the client's read
- * decorators, composed once per client (`ClientReads`); this function only
- * puts one read's loops together with them.
+ * (`live: false`) is one loop of its own requests. A live read catches up
+ * on its own requests while the code of live reads loads (live-code.ts, a
+ * lazy chunk), then joins the tail its client already runs for the same
+ * stream and the same requests (or starts it): one live request and one
+ * decode for all of them, and, where the browser allows, for every tab of
+ * the app. Under a live-request budget (HTTP/1.1 in a page), `'auto'`
+ * reads long-poll, and live requests beyond the budget poll. The budget,
+ * the shared tail and the tabs are the client's live reads, made once per
+ * client (`LiveReads`); this function puts one read's loops together with them.
+ *
+ * Where that code fails to load, a live read goes on alone: long-polls of
+ * its own (`'auto'`), unshared, each bounded by its request timeout.
  *
  * `payload` names what `makeFormat` decodes: only reads of the same payload
  * share. A read that settles its steps (backpressure) never holds a tail others share.
@@ -36,61 +51,94 @@ export function readSteps<P>(
 ): Observable<ReadStep<P>> {
   const reads = ctx.runtime.part(clientReads);
   const url = stripQuery(ctx.url);
-  const budget = reads.budgetOf(ctx.url, resolved.live);
-  // Long-polls end within the server's wait, so budget slots rotate; an SSE connection would keep one.
-  const options: ResolvedReadOptions =
-    budget?.() !== undefined && resolved.live === 'auto' ? { ...resolved, live: 'long-poll' } : resolved;
   // What this read learns of the content type, a tail it starts knows too.
   const learned: LearnedContentType = {};
 
-  /** One loop of the read's requests from `start`, told to `connectionState`; under a budget, its live requests take turns. */
-  const loop = (
-    format: PayloadFormat<P>,
-    start: Checkpoint,
-    connectionState: ConnectionStateObserver | undefined,
-    startsLive?: boolean,
-  ): Observable<ReadStep<P>> =>
+  /** One loop of the read's requests with `options` (its start, its observer); a live loop has `live`'s kit and budget. */
+  const loop = (format: PayloadFormat<P>, options: ResolvedReadOptions, live?: LiveLoop<P>): Observable<ReadStep<P>> =>
     defer(() => {
-      // The one place a loop's options differ from the read's: where it starts, and who hears of it.
-      const at: ResolvedReadOptions = { ...options, start, connectionState, startsLive };
-      const open = httpReadSource(ctx, format, at, learned);
-      const limited = budget && reads.budgeted(open, ctx.url, budget);
+      // A live loop may open SSE connections: their code loads with the code of live reads, started now.
+      const sse = options.live === false ? undefined : reads.liveCode().pipe(map((code) => code?.sseConnection));
+      const open = httpReadSource(ctx, format, options, learned, sse);
+      const limited = live?.limit?.(open);
       const config: ReadLoopConfig<P> = {
         url,
-        options: at,
+        options,
         scheduler: ctx.scheduler,
         isEmpty: format.isEmpty,
         connectivity: ctx.connectivity,
+        kit: live?.kit,
         ...(settle ? { settle } : {}),
       };
       return readLoop(limited ? limited.open : open, config).pipe(finalize(() => limited?.close()));
     });
 
-  if (options.live === false || settle) return loop(makeFormat(), options.start, options.connectionState);
+  if (resolved.live === false) return loop(makeFormat(), resolved);
+  const read: LiveRead<P> = { url: ctx.url, payload, options: resolved, makeFormat, loop };
+  /** Without the code of live reads: the read's own loop, `'auto'` as long-poll (its SSE code is missing too). */
+  const alone = (format: PayloadFormat<P>, options: ResolvedReadOptions) =>
+    loop(format, resolved.live === 'auto' ? { ...options, live: 'long-poll' } : options);
 
-  /** A live read that shares its tail: its own catch-up, then the client's tail of the same requests. */
+  if (settle)
+    return defer(() => reads.liveCode()).pipe(
+      switchMap((code) =>
+        code ? code.reads.alone(read, makeFormat(), resolved.connectionState) : alone(makeFormat(), resolved),
+      ),
+    );
+
+  /** A live read that shares its tail: its own catch-up (while the code loads), then the client's tail of the same requests. */
   return defer(() => {
+    const code = reads.liveCode();
     // One teller per read: its own requests' states, then the tail's, each told once when it changes.
-    const states = connectionStateTeller(options.connectionState);
+    const states = connectionStateTeller(resolved.connectionState);
     let started = false;
     // A read that catches up again after a rejoin is not connecting anew.
     const tell = (state: ConnectionState) =>
       state.status === 'connecting' && started ? undefined : states.tell(state);
     const own = makeFormat();
-    // A tail starts where a read caught up (or from now): live at once. Its states go to its snapshots, not to this read.
-    const local = (start: Checkpoint) =>
-      tailSnapshots<P>(start, (connectionState) => loop(makeFormat(), start, connectionState, true));
-    return sharedRead<P>(options.start, {
-      catchUp: (from) => loop(own, from, { next: tell }),
-      tail: (from) => reads.tail({ url: ctx.url, payload, options }, from, local),
-      empty: own.none({ url, at: options.start.offset, closed: false, jsonStream: false }),
-      isEmpty: own.isEmpty,
-      retry: options.retry,
-      scheduler: ctx.scheduler,
-      tell,
-    }).pipe(
+    const ownOptions: ResolvedReadOptions = { ...resolved, connectionState: { next: tell } };
+    // Where the read's first catch-up left it (none from `now`: the tail tells where that is).
+    let at: StreamPosition | undefined;
+    const catchUp =
+      resolved.start.offset === Offset.now
+        ? EMPTY
+        : loop(own, ownOptions).pipe(
+            takeWhile((step) => !step.upToDate && !step.closed, true),
+            tap(({ offset, cursor, upToDate, closed }) => (at = { offset, cursor, upToDate, closed })),
+          );
+    const empty = own.none({ url, at: resolved.start.offset, closed: false, jsonStream: false });
+    const live = defer(() =>
+      at?.closed
+        ? EMPTY
+        : code.pipe(
+            switchMap((found) => {
+              if (found) return found.reads.shared(read, { format: own, at, empty, tell });
+              if (!at) return alone(own, ownOptions);
+              return alone(own, { ...ownOptions, start: checkpointOf(at), startsLive: true }).pipe(
+                skipUnchanged(at, own.isEmpty),
+              );
+            }),
+          ),
+    );
+    return concat(catchUp, live).pipe(
       tap(() => (started = true)),
       finalize(() => states.done?.unsubscribe()),
     );
   });
+}
+
+function checkpointOf({ offset, cursor }: StreamPosition): Checkpoint {
+  return cursor === undefined ? { offset } : { offset, cursor };
+}
+
+/** Leaves out a first step that tells a read at `at` nothing new (a new loop's first step is always emitted). */
+function skipUnchanged<P>(at: StreamPosition, isEmpty: (payload: P) => boolean): MonoTypeOperatorFunction<ReadStep<P>> {
+  return filter(
+    (step, index) =>
+      index > 0 ||
+      !isEmpty(step.payload) ||
+      step.offset !== at.offset ||
+      step.upToDate !== at.upToDate ||
+      step.closed !== at.closed,
+  );
 }

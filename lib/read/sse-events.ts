@@ -1,6 +1,17 @@
-import { ParseError } from '../errors/client-errors.js';
+import type { ParseError } from '../errors/client-errors.js';
+import type { ProtocolError } from '../errors/protocol-error.js';
 import type { Offset } from '../protocol/offset.js';
 import type { StreamPosition } from '../protocol/position.js';
+
+/**
+ * The typed errors SSE parsing raises, lent by the read path: this code
+ * loads in a lazy chunk (live-code.ts) that imports no module of the read
+ * path's initial code, where the errors live.
+ */
+export interface SseErrorTypes {
+  readonly ParseError: typeof ParseError;
+  readonly ProtocolError: typeof ProtocolError;
+}
 
 /** One event as the SSE parser delivers it. */
 export interface SseMessage {
@@ -48,12 +59,13 @@ export function reduceSse(
   state: SseState,
   message: SseMessage,
   url: string,
+  errors: SseErrorTypes,
 ): { readonly state: SseState; readonly frame?: SseFrame } {
   if (message.event === 'data') {
     return { state: { offset: state.offset, pending: { data: message.data, before: state.pending } } };
   }
   if (message.event !== 'control') return { state };
-  const control = parseControl(message.data, url, state.offset);
+  const control = parseControl(message.data, url, state.offset, errors);
   return {
     state: { offset: control.offset, pending: undefined },
     frame: { data: inOrder(state.pending), control, from: state.offset },
@@ -67,7 +79,12 @@ function inOrder(pending: PendingData | undefined): string[] {
 }
 
 /** Parses and checks a control event's JSON. */
-export function parseControl(text: string, url: string, at: Offset): StreamPosition {
+export function parseControl(
+  text: string,
+  url: string,
+  at: Offset,
+  { ParseError }: Pick<SseErrorTypes, 'ParseError'>,
+): StreamPosition {
   let value: unknown;
   try {
     value = JSON.parse(text);

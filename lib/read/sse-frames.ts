@@ -1,8 +1,7 @@
 import { createParser } from 'eventsource-parser';
 import { Observable, type OperatorFunction } from 'rxjs';
 import type { Offset } from '../protocol/offset.js';
-import { ProtocolError } from '../errors/protocol-error.js';
-import { initialSseState, reduceSse, type SseFrame, type SseMessage } from './sse-events.js';
+import { initialSseState, reduceSse, type SseErrorTypes, type SseFrame, type SseMessage } from './sse-events.js';
 
 /**
  * The most SSE text (UTF-16 units) held between two control events: data
@@ -18,11 +17,13 @@ export const SSE_PENDING_LIMIT = 16 * 1024 * 1024;
  * `eventsource-parser`, folded by the pure {@link reduceSse}. An event left
  * incomplete when the body ends is dropped, as the SSE standard says; the
  * read resumes from the last control offset, so nothing is lost. More than
- * `pendingLimit` of text without a control event fails with a `ProtocolError`.
+ * `pendingLimit` of text without a control event fails with a `ProtocolError`
+ * (`errors`: the typed errors, lent by the read path).
  */
 export function sseFrames(
   url: string,
   startOffset: Offset,
+  errors: SseErrorTypes,
   pendingLimit = SSE_PENDING_LIMIT,
 ): OperatorFunction<Uint8Array, SseFrame> {
   return (source) =>
@@ -40,7 +41,7 @@ export function sseFrames(
         sinceControl += text.length;
         try {
           for (const message of parsed) {
-            const result = reduceSse(state, message, url);
+            const result = reduceSse(state, message, url, errors);
             state = result.state;
             if (result.frame) {
               sinceControl = 0;
@@ -49,7 +50,7 @@ export function sseFrames(
             if (subscriber.closed) break;
           }
           if (sinceControl > pendingLimit) {
-            throw new ProtocolError({
+            throw new errors.ProtocolError({
               url,
               offset: state.offset,
               what: `More than ${pendingLimit} characters of SSE data arrived without a control event`,

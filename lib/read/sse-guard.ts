@@ -1,7 +1,13 @@
 import { catchError, EMPTY, throwError, timeout, type MonoTypeOperatorFunction, type SchedulerLike } from 'rxjs';
-import { DurableStreamError } from '../errors/durable-stream-error.js';
+import type { DurableStreamError } from '../errors/durable-stream-error.js';
 import type { ReadStep } from './read-step.js';
-import { SseUnavailableError } from './sse-unavailable-error.js';
+import type { SseUnavailableError } from './sse-unavailable-error.js';
+
+/** The error types the guard tells apart, lent by the read path (this code loads in a lazy chunk; see live-code.ts). */
+export interface SseGuardErrors {
+  readonly DurableStreamError: typeof DurableStreamError;
+  readonly SseUnavailableError: typeof SseUnavailableError;
+}
 
 /** What {@link guardSse} may do about an SSE connection that does not work. */
 export interface SseFallback {
@@ -23,6 +29,7 @@ export function guardSse<P>(
   fallbackMs: number,
   scheduler: SchedulerLike,
   fallback: SseFallback,
+  errors: SseGuardErrors,
 ): MonoTypeOperatorFunction<ReadStep<P>> {
   return (source) => {
     const watched = fallback.canFallBack()
@@ -30,14 +37,14 @@ export function guardSse<P>(
           timeout({
             first: fallbackMs,
             scheduler,
-            with: () => throwError(() => new SseUnavailableError({ url, reason: 'no-event' })),
+            with: () => throwError(() => new errors.SseUnavailableError({ url, reason: 'no-event' })),
           }),
         )
       : source;
     return watched.pipe(
       catchError((error: unknown) => {
         // Asked when the error comes: a connection that has delivered events proved SSE works.
-        if (!fallback.canFallBack() || !refusesSse(error)) return throwError(() => error);
+        if (!fallback.canFallBack() || !refusesSse(error, errors)) return throwError(() => error);
         fallback.fallBack();
         return EMPTY;
       }),
@@ -50,7 +57,7 @@ export function guardSse<P>(
  * stream or the credentials: those (401, 403, 404, 410, 429) would fail a
  * long-poll just the same, so they go to the normal error handling.
  */
-function refusesSse(error: unknown): boolean {
+function refusesSse(error: unknown, { SseUnavailableError, DurableStreamError }: SseGuardErrors): boolean {
   if (error instanceof SseUnavailableError) return true;
   if (!(error instanceof DurableStreamError) || error.status < 400) return false;
   return ![401, 403, 404, 410, 429].includes(error.status);

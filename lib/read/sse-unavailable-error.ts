@@ -1,12 +1,13 @@
 import { DurableStreamError, type DurableStreamErrorInit } from '../errors/durable-stream-error.js';
 
 /** Why SSE did not work on this connection. */
-export type SseUnavailableReason = 'content-type' | 'no-event' | 'ended-early';
+export type SseUnavailableReason = 'content-type' | 'no-event' | 'ended-early' | 'not-loaded';
 
 const WHAT: Record<SseUnavailableReason, string> = {
   'content-type': 'The server answered the SSE request without text/event-stream',
   'no-event': 'No SSE event arrived in time (a proxy may be buffering the response)',
   'ended-early': 'The SSE connection ended before its first event',
+  'not-loaded': "The SSE code failed to load (a lazy chunk of the app's bundle; a deployment may have replaced it)",
 };
 
 /**
@@ -25,8 +26,8 @@ export class SseUnavailableError extends DurableStreamError {
     });
     this.reason = init.reason;
   }
-  /** A wrong content type will not change; silence or an early end may be a blip. */
+  /** A wrong content type will not change, nor will a chunk that failed to load; silence or an early end may be a blip. */
   override get isRetryable(): boolean {
-    return this.reason !== 'content-type';
+    return this.reason !== 'content-type' && this.reason !== 'not-loaded';
   }
 }

@@ -10,7 +10,7 @@ import { crossTabEnvironment } from './cross-tab/environment.js';
 import type { CrossTabGlobals } from './cross-tab/platform.js';
 import { tailName } from './cross-tab/tail-name.js';
 import type { OpenRequest } from './read-step.js';
-import type { TailRead } from './client-reads.js';
+import type { TailRead } from './live-reads.js';
 import type { TailSnapshot } from './shared/tail-snapshot.js';
 
 /*

@@ -123,7 +123,7 @@ describe('errorFromResponse', () => {
 describe('commonErrorFromResponse (reads, HEAD, DELETE)', () => {
   const get = { url, method: 'GET', headers: {} };
 
-  it('maps every status as errorFromResponse does for a request that is not a write', () => {
+  it('maps every status a request that is not a write meets as errorFromResponse does', () => {
     const cases: Array<[number, Record<string, string>]> = [
       [400, {}],
       [401, {}],
@@ -131,10 +131,7 @@ describe('commonErrorFromResponse (reads, HEAD, DELETE)', () => {
       [403, { 'producer-epoch': '5' }],
       [404, {}],
       [408, {}],
-      [409, {}],
-      [409, { 'stream-closed': 'true', 'stream-next-offset': 'o9' }],
       [410, {}],
-      [413, {}],
       [429, { 'retry-after': '2' }],
       [500, {}],
       [503, { 'retry-after': '1' }],
@@ -151,10 +148,15 @@ describe('commonErrorFromResponse (reads, HEAD, DELETE)', () => {
     }
   });
 
-  it('leaves the flavours only a write meets to errorFromResponse', () => {
+  it('leaves what only a write meets (409, 413, a producer fenced) to errorFromResponse: an unexpected status here', () => {
     expect(commonErrorFromResponse(403, { 'producer-epoch': '5' }, '', producer)).toBeInstanceOf(ForbiddenError);
-    expect(commonErrorFromResponse(409, {}, '', put)).toBeInstanceOf(ContentTypeMismatchError);
+    for (const headers of [{}, { 'stream-closed': 'true' }] as Array<Record<string, string>>)
+      expect(commonErrorFromResponse(409, headers, '', get)).toBeInstanceOf(UnexpectedStatusError);
+    expect(commonErrorFromResponse(413, {}, '', get)).toBeInstanceOf(UnexpectedStatusError);
     expect(errorFromResponse(409, {}, '', put)).toBeInstanceOf(StreamExistsError);
+    expect(errorFromResponse(409, {}, '', post)).toBeInstanceOf(ContentTypeMismatchError);
+    expect(errorFromResponse(409, { 'stream-closed': 'true' }, '', post)).toBeInstanceOf(StreamClosedError);
+    expect(errorFromResponse(413, {}, '', post)).toBeInstanceOf(PayloadTooLargeError);
   });
 
   it('every write maps its errors with errorFromResponse', () => {

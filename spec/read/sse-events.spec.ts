@@ -1,5 +1,6 @@
 import { from, lastValueFrom, toArray } from 'rxjs';
 import { ParseError } from '../../lib/errors/client-errors';
+import { ProtocolError } from '../../lib/errors/protocol-error';
 import { decodeBase64 } from '../../lib/read/base64';
 import { bytesFormat } from '../../lib/read/bytes-format';
 import { joinJsonArrays, parseJsonArray } from '../../lib/read/json-array-text';
@@ -7,12 +8,15 @@ import { jsonFormat } from '../../lib/read/json-format';
 import { initialSseState, parseControl, reduceSse, type SseFrame } from '../../lib/read/sse-events';
 import { sseFrames } from '../../lib/read/sse-frames';
 
+/** The typed errors the read path lends SSE parsing (its code loads in a chunk of its own). */
+const SSE_ERRORS = { ParseError, ProtocolError };
+
 const URL = 'http://ds.test/v1/stream/s';
 const bytes = (text: string) => new TextEncoder().encode(text);
 
 /** Runs the SSE pipeline over `input` cut into the given pieces. */
 async function frames(parts: Uint8Array[], start = '0_0'): Promise<SseFrame[]> {
-  return lastValueFrom(from(parts).pipe(sseFrames(URL, start), toArray()));
+  return lastValueFrom(from(parts).pipe(sseFrames(URL, start, SSE_ERRORS), toArray()));
 }
 
 /** Every way of cutting `input` in two, plus one byte at a time. */
@@ -32,7 +36,7 @@ describe('SSE events (pure)', () => {
         { event: 'data', data: '[2]' },
         { event: 'control', data: '{"streamNextOffset":"0_2","streamCursor":"c","upToDate":true}' },
       ].map((message) => {
-        const result = reduceSse(state, message, URL);
+        const result = reduceSse(state, message, URL, SSE_ERRORS);
         state = result.state;
         return result.frame;
       });
@@ -46,28 +50,30 @@ describe('SSE events (pure)', () => {
 
     it('ignores unknown event types, and events without a type', () => {
       const state = initialSseState('0_0');
-      expect(reduceSse(state, { event: 'ping', data: 'x' }, URL)).toEqual({ state });
-      expect(reduceSse(state, { data: 'x' }, URL)).toEqual({ state });
+      expect(reduceSse(state, { event: 'ping', data: 'x' }, URL, SSE_ERRORS)).toEqual({ state });
+      expect(reduceSse(state, { data: 'x' }, URL, SSE_ERRORS)).toEqual({ state });
     });
 
     it('does not change the state it was given', () => {
       const state = initialSseState('0_0');
-      const one = reduceSse(state, { event: 'data', data: 'x' }, URL).state;
-      reduceSse(one, { event: 'data', data: 'y' }, URL);
+      const one = reduceSse(state, { event: 'data', data: 'x' }, URL, SSE_ERRORS).state;
+      reduceSse(one, { event: 'data', data: 'y' }, URL, SSE_ERRORS);
       expect(state.pending).toBeUndefined();
-      expect(reduceSse(one, { event: 'control', data: '{"streamNextOffset":"1"}' }, URL).frame!.data).toEqual(['x']);
+      expect(
+        reduceSse(one, { event: 'control', data: '{"streamNextOffset":"1"}' }, URL, SSE_ERRORS).frame!.data,
+      ).toEqual(['x']);
     });
   });
 
   describe('parseControl', () => {
     it('reads offset, cursor, upToDate and closed; closed implies up to date and may lack a cursor', () => {
-      expect(parseControl('{"streamNextOffset":"5","streamCursor":"c"}', URL, '4')).toEqual({
+      expect(parseControl('{"streamNextOffset":"5","streamCursor":"c"}', URL, '4', SSE_ERRORS)).toEqual({
         offset: '5',
         cursor: 'c',
         upToDate: false,
         closed: false,
       });
-      expect(parseControl('{"streamNextOffset":"5","streamClosed":true}', URL, '4')).toEqual({
+      expect(parseControl('{"streamNextOffset":"5","streamClosed":true}', URL, '4', SSE_ERRORS)).toEqual({
         offset: '5',
         cursor: undefined,
         upToDate: true,
@@ -83,7 +89,7 @@ describe('SSE events (pure)', () => {
       ['a mistyped flag', '{"streamNextOffset":"5","upToDate":"yes"}'],
       ['a mistyped cursor', '{"streamNextOffset":"5","streamCursor":7}'],
     ])('rejects %s with a ParseError naming the last known offset', (_what, text) => {
-      const error = captureError(() => parseControl(text, URL, '0_4'));
+      const error = captureError(() => parseControl(text, URL, '0_4', SSE_ERRORS));
       expect(error).toBeInstanceOf(ParseError);
       expect((error as ParseError).offset).toBe('0_4');
       expect((error as ParseError).url).toBe(URL);

@@ -12,6 +12,7 @@ export function offlineContext(url: string, contentType: Observable<string> = of
     timeoutMs: 30_000,
     retry: DEFAULT_RETRY,
     connectivity: { wakes: NEVER, isOffline: () => false },
-    contentType: () => contentType,
+    // Not known, being learned: what the producer learns is `contentType` (a test may delay it or fail it).
+    contentType: { value: undefined, learning: contentType },
   };
 }

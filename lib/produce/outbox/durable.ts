@@ -20,21 +20,21 @@ import {
   throwError,
   type MonoTypeOperatorFunction,
 } from 'rxjs';
-import { framingOf } from '../../protocol/content-type.js';
+import type { framingOf } from '../../protocol/content-type.js';
 import type { Delivered } from '../deliver.js';
 import type { Batch, SealedContent } from '../pending-batches.js';
 import type { BatchBuilder } from '../batch-builder.js';
 import type { SequenceState } from '../sequence-state.js';
 import type { Sequencer } from '../sequencer.js';
-import { OutboxError, OutboxLockedError } from './outbox-errors.js';
-import {
+import type { OutboxError, OutboxLockedError } from './outbox-errors.js';
+import type {
   isBefore,
-  type OutboxBatch,
-  type OutboxChange,
-  type OutboxContents,
-  type OutboxPosition,
-  type OutboxSession,
-  type ProducerOutbox,
+  OutboxBatch,
+  OutboxChange,
+  OutboxContents,
+  OutboxPosition,
+  OutboxSession,
+  ProducerOutbox,
 } from './producer-outbox.js';
 
 /** What a producer hands its outbox's logic. */
@@ -50,6 +50,21 @@ export interface DurableParts {
   readonly now: () => number;
   /** Told the messages saved so far (appended order), for `saved()`. */
   readonly onSaved: (count: number) => void;
+  /** What the producer lends this code (see {@link DurableLoan}). */
+  readonly lent: DurableLoan;
+}
+
+/**
+ * What the producer lends the outbox's logic, which loads in a lazy chunk
+ * that imports no module of the initial code: a module shared with it would
+ * go into a chunk of its own, splitting the initial code of every app that
+ * imports the main entry into two files (the size spec checks it).
+ */
+export interface DurableLoan {
+  readonly OutboxError: typeof OutboxError;
+  readonly OutboxLockedError: typeof OutboxLockedError;
+  readonly framingOf: typeof framingOf;
+  readonly isBefore: typeof isBefore;
 }
 
 /** A producer's outbox, opened: what it held, and the stages that keep it in step with the producer. */
@@ -80,6 +95,7 @@ interface Queued {
  * before a batch goes under it, and remove what is acknowledged.
  */
 export function openDurable(parts: DurableParts): Observable<Durable> {
+  const { OutboxError, OutboxLockedError } = parts.lent;
   return defer(() => parts.outbox.open()).pipe(
     map((session) => {
       try {
@@ -106,6 +122,7 @@ export function openDurable(parts: DurableParts): Observable<Durable> {
 
 function durable(session: OutboxSession, parts: DurableParts): Durable {
   const { url, producerId, builder, sequencer } = parts;
+  const { OutboxError, isBefore } = parts.lent;
   const { contents } = session;
   const resumed = resumedBatches(contents, parts);
   const start = startOf(contents, resumed, parts);
@@ -222,9 +239,9 @@ function durable(session: OutboxSession, parts: DurableParts): Durable {
 function resumedBatches(contents: OutboxContents, parts: DurableParts): SealedContent[] {
   const { position, batches } = contents;
   if (batches.length === 0) return [];
-  if (!position) throw damaged(parts.url, 'it holds batches but no position');
+  if (!position) throw damaged(parts, 'it holds batches but no position');
   if (position.url !== parts.url || position.producerId !== parts.producerId)
-    throw new OutboxError({
+    throw new parts.lent.OutboxError({
       reason: 'mismatch',
       what: `The outbox holds ${batches.length} batches of producer '${position.producerId}' for ${position.url}, not of producer '${parts.producerId}'`,
       url: parts.url,
@@ -232,11 +249,11 @@ function resumedBatches(contents: OutboxContents, parts: DurableParts): SealedCo
   const [first] = batches;
   for (const [index, batch] of batches.entries())
     if (batch.epoch !== first.epoch || batch.seq !== first.seq + index)
-      throw damaged(parts.url, `its batches do not follow each other (epoch ${batch.epoch}, seq ${batch.seq})`);
+      throw damaged(parts, `its batches do not follow each other (epoch ${batch.epoch}, seq ${batch.seq})`);
   const openedAt = parts.now();
   return batches.map((batch) => ({
     count: batch.count,
-    bytes: valueBytes(batch),
+    bytes: valueBytes(batch, parts.lent),
     close: batch.close,
     body: batch.body,
     sizes: batch.sizes,
@@ -267,11 +284,11 @@ function outboxBatch(batch: Batch, state: SequenceState): OutboxBatch {
 }
 
 /** The bytes of a batch's values, as the producer counts them: the body without a JSON array's brackets and commas. */
-function valueBytes({ body, count, contentType }: OutboxBatch): number {
+function valueBytes({ body, count, contentType }: OutboxBatch, { framingOf }: DurableLoan): number {
   if (!body) return 0;
   return framingOf(contentType) === 'json' && count > 0 ? body.byteLength - count - 1 : body.byteLength;
 }
 
-function damaged(url: string, why: string): OutboxError {
-  return new OutboxError({ reason: 'damaged', what: `The outbox cannot be read: ${why}`, url });
+function damaged({ url, lent }: DurableParts, why: string): OutboxError {
+  return new lent.OutboxError({ reason: 'damaged', what: `The outbox cannot be read: ${why}`, url });
 }

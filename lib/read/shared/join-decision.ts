@@ -1,7 +1,6 @@
-import { Offset } from '../../protocol/offset.js';
 import type { StreamPosition } from '../../protocol/position.js';
 import type { ReadStep } from '../read-step.js';
-import { snapshotOffset, type TailSnapshot } from './tail-snapshot.js';
+import { NOW, snapshotOffset, type TailSnapshot } from './tail-snapshot.js';
 
 /**
  * What a reader at some position does with a shared tail's snapshot:
@@ -35,14 +34,14 @@ export function joinDecision<P>(
 ): JoinDecision<P> {
   const { step, from } = snapshot;
   const at = reader.offset;
-  if (at === Offset.now) {
-    if (from === Offset.now) return !step ? SKIP : first ? nowAt(snapshot, empty) : { kind: 'deliver', step };
+  if (at === NOW) {
+    if (from === NOW) return !step ? SKIP : first ? nowAt(snapshot, empty) : { kind: 'deliver', step };
     return nowAt(snapshot, empty);
   }
   if (step && from === at) return tellsSomethingNew(reader, step, isEmpty) ? { kind: 'deliver', step } : SKIP;
   const offset = snapshotOffset(snapshot);
   // A tail started at `now` that has not heard where that is yet: its first step will tell.
-  if (offset === Offset.now) return SKIP;
+  if (offset === NOW) return SKIP;
   return offset <= at ? SKIP : REJOIN;
 }
 

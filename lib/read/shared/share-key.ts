@@ -1,5 +1,5 @@
 import type { DynamicRecord } from '../../http/dynamic-values.js';
-import type { TailRead } from '../client-reads.js';
+import type { TailRead } from '../live-reads.js';
 
 /** How a function is told by identity in a key. */
 type Identity = (value: object) => number;

@@ -13,14 +13,17 @@ import {
   type Observable,
   type SchedulerLike,
 } from 'rxjs';
-import { Offset, type Checkpoint } from '../../protocol/offset.js';
+import type { Checkpoint } from '../../protocol/offset.js';
 import type { StreamPosition } from '../../protocol/position.js';
-import type { RetryConfig } from '../../retry/retry-config.js';
-import { backoffDelay } from '../../retry/retry-with-backoff.js';
 import type { ConnectionState } from '../connection-state.js';
 import type { ReadStep } from '../read-step.js';
 import { joinDecision, tellsSomethingNew, type JoinDecision } from './join-decision.js';
-import type { TailSnapshot } from './tail-snapshot.js';
+import { NOW, type TailSnapshot } from './tail-snapshot.js';
+
+/** Where a read that caught up on its own requests stands, and has told its subscribers (it joins the tail at once). */
+export interface CaughtUp {
+  readonly caughtUp: StreamPosition;
+}
 
 /** What a live read that may join a shared tail is made of. */
 export interface SharedReadConfig<P> {
@@ -31,10 +34,9 @@ export interface SharedReadConfig<P> {
   /** A payload without data, and how to tell one. */
   readonly empty: P;
   readonly isEmpty: (payload: P) => boolean;
-  /** Backoff between rounds that made no progress (a server whose offsets contradict each other). */
-  readonly retry: RetryConfig;
+  /** The wait after `rounds` rounds in a row that made no progress (a server whose offsets contradict each other), ms. */
+  readonly backoff: (rounds: number) => number;
   readonly scheduler: SchedulerLike | undefined;
-  readonly random?: () => number;
   /** Told the tail's connection states while this read takes the tail's steps. */
   readonly tell?: (state: ConnectionState) => void;
 }
@@ -47,14 +49,19 @@ export interface SharedReadConfig<P> {
  * repeated. Rounds that move nothing are spaced by the retry backoff, so a
  * server whose offsets contradict each other is polled, not spun on.
  * Leaving (unsubscribing, or an error in the subscriber's own code) drops
- * this read's share of the tail only.
+ * this read's share of the tail only. A read that already caught up (and
+ * told its subscribers so) starts with `{ caughtUp: position }`: it joins
+ * at once, without a request to learn what it knows.
  */
-export function sharedRead<P>(start: Checkpoint, config: SharedReadConfig<P>): Observable<ReadStep<P>> {
+export function sharedRead<P>(start: Checkpoint | CaughtUp, config: SharedReadConfig<P>): Observable<ReadStep<P>> {
   const scheduler = config.scheduler ?? asyncScheduler;
   return defer(() => {
-    let at: StreamPosition = { ...start, upToDate: false, closed: false };
-    let started = false;
+    const caughtUp = 'caughtUp' in start;
+    let at: StreamPosition = caughtUp ? start.caughtUp : { ...start, upToDate: false, closed: false };
+    let started = caughtUp;
     let idleRounds = 0;
+    // A read that caught up before it got here joins at once; one that did not catches up first.
+    let joinFirst = caughtUp;
     const checkpoint = (): Checkpoint =>
       at.cursor === undefined ? { offset: at.offset } : { offset: at.offset, cursor: at.cursor };
     /** Moves the read to `step`; true when subscribers should hear of it (the first step always). */
@@ -66,7 +73,7 @@ export function sharedRead<P>(start: Checkpoint, config: SharedReadConfig<P>): O
     };
 
     const own = () =>
-      at.offset === Offset.now
+      at.offset === NOW || joinFirst
         ? EMPTY // nothing to catch up on: join the tail where it stands
         : config.catchUp(checkpoint()).pipe(
             takeWhile((step) => !step.upToDate && !step.closed, true),
@@ -92,18 +99,15 @@ export function sharedRead<P>(start: Checkpoint, config: SharedReadConfig<P>): O
           );
     const round = defer(() => {
       const before = at.offset;
-      return concat(own(), defer(join)).pipe(
+      const ownFirst = own();
+      joinFirst = false;
+      return concat(ownFirst, defer(join)).pipe(
         tap({ complete: () => (idleRounds = at.offset === before ? idleRounds + 1 : 0) }),
       );
     });
     return round.pipe(
       repeat({
-        delay: () =>
-          at.closed
-            ? EMPTY
-            : idleRounds === 0
-              ? of(0)
-              : timer(backoffDelay(config.retry, idleRounds, undefined, config.random), scheduler),
+        delay: () => (at.closed ? EMPTY : idleRounds === 0 ? of(0) : timer(config.backoff(idleRounds), scheduler)),
       }),
     );
   });

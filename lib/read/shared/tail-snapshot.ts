@@ -4,6 +4,12 @@ import type { ConnectionState, ConnectionStateObserver } from '../connection-sta
 import type { ReadStep } from '../read-step.js';
 
 /**
+ * `Offset.now` (protocol/offset.ts), written out: the shared tail loads in a
+ * lazy chunk (live-code.ts) that imports no module of the read path's initial code.
+ */
+export const NOW = 'now';
+
+/**
  * What a shared tail tells a subscriber that arrives at any moment: the
  * latest step it read and the offset that step started at, or, before its
  * first step, the position it starts from; and where its connection stands.

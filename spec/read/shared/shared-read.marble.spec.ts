@@ -7,6 +7,7 @@ import type { ReadStep } from '../../../lib/read/read-step';
 import { sharedRead } from '../../../lib/read/shared/shared-read';
 import type { TailSnapshot } from '../../../lib/read/shared/tail-snapshot';
 import { DEFAULT_RETRY } from '../../../lib/retry/retry-config';
+import { backoffDelay } from '../../../lib/retry/retry-with-backoff';
 
 type Cold<T> = ColdObservable<T>;
 
@@ -46,7 +47,7 @@ describe('sharedRead (virtual time)', () => {
       },
       empty: '',
       isEmpty: (payload) => payload === '',
-      retry: { ...DEFAULT_RETRY, jitter: false, initialDelayMs: 100 },
+      backoff: (rounds) => backoffDelay({ ...DEFAULT_RETRY, jitter: false, initialDelayMs: 100 }, rounds, undefined),
       scheduler,
       tell: (state) => told.push(`${state.status}@${scheduler.now()}`),
     });

@@ -4,6 +4,11 @@ import type { ReadRequest, ReadStep } from '../../../lib/read/read-step';
 import { resolveReadOptions } from '../../../lib/read/resolve-read-options';
 import type { ReadOptions } from '../../../lib/read/read-options';
 import type { ReadLoopConfig } from '../../../lib/read/read-loop';
+import { TimeoutError } from '../../../lib/errors/client-errors';
+import { DurableStreamError } from '../../../lib/errors/durable-stream-error';
+import { liveKit } from '../../../lib/read/live-reads';
+import { LIVENESS_FACTOR } from '../../../lib/read/liveness';
+import { SseUnavailableError } from '../../../lib/read/sse-unavailable-error';
 import { DEFAULT_RETRY } from '../../../lib/retry/retry-config';
 
 export const URL = 'http://ds.test/v1/stream/s';
@@ -28,6 +33,8 @@ export function loopConfig(
     ),
     scheduler,
     isEmpty: (payload) => payload.length === 0,
+    // As the code of live reads makes its loops (a catch-up alone never uses it).
+    kit: liveKit({ DurableStreamError, SseUnavailableError, TimeoutError, livenessFactor: LIVENESS_FACTOR }),
   };
 }
 

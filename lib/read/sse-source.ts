@@ -1,0 +1,110 @@
+import { catchError, defer, from, map, switchMap, throwError, throwIfEmpty, type Observable } from 'rxjs';
+import type { TimeoutError } from '../errors/client-errors.js';
+import type { DurableStreamError } from '../errors/durable-stream-error.js';
+import type { mediaType } from '../protocol/content-type.js';
+import type { Header } from '../protocol/headers.js';
+import type { HttpResponse } from '../transport/http-transport.js';
+import type { LearnedContentType } from './http-read-source.js';
+import type { PayloadFormat, SseDataEncoding } from './payload-format.js';
+import type { ReadRequest, ReadStep } from './read-step.js';
+import type { SseErrorTypes } from './sse-events.js';
+import { sseFrames } from './sse-frames.js';
+import type { SseUnavailableError } from './sse-unavailable-error.js';
+
+/**
+ * What the read path lends the code of SSE connections, which loads in a
+ * lazy chunk that imports none of its modules (see live-code.ts): the typed
+ * errors, the protocol's header names, and how a media type is read.
+ */
+export interface SseLoan extends SseErrorTypes {
+  readonly DurableStreamError: typeof DurableStreamError;
+  readonly TimeoutError: typeof TimeoutError;
+  readonly SseUnavailableError: typeof SseUnavailableError;
+  readonly Header: typeof Header;
+  readonly mediaType: typeof mediaType;
+}
+
+/** What one read's SSE connections need of the read. */
+export interface SseRead<P> {
+  /** The stream's URL, without its query (errors name it). */
+  readonly url: string;
+  readonly format: PayloadFormat<P>;
+  /** What the read learned of the content type; byte and text reads decode data events by it. */
+  readonly learned: LearnedContentType;
+  /** Sends `request` and consumes its response with `consume` (the executor's attempt with the read's request spec). */
+  readonly send: (
+    request: ReadRequest,
+    consume: (response: HttpResponse) => Observable<ReadStep<P>>,
+  ) => Observable<ReadStep<P>>;
+  /** Learns the stream's content type first, where decoding needs it and no response told it. */
+  readonly knowContentType: (request: ReadRequest) => Observable<unknown>;
+}
+
+/**
+ * How a read opens an SSE connection: one step per control event, with
+ * the data events before it (`sseFrames`). SSE's own failure modes are told
+ * as `SseUnavailableError` (a wrong content type, an end or a silence
+ * before the first event: a proxy that buffers or breaks streamed
+ * responses), which `'auto'` reads fall back from; a connection that goes
+ * silent after events is a `TimeoutError` that says so.
+ */
+export function sseConnection<P>(read: SseRead<P>, loan: SseLoan): (request: ReadRequest) => Observable<ReadStep<P>> {
+  const { url, format, learned } = read;
+  const { SseUnavailableError, TimeoutError, Header } = loan;
+
+  const steps = (response: HttpResponse, request: ReadRequest, connection: { seen: boolean }) =>
+    defer(() => {
+      if (loan.mediaType(response.headers.get(Header.contentType) ?? undefined) !== 'text/event-stream') {
+        void response.body.dump();
+        return throwError(() => new SseUnavailableError({ url, status: response.status, reason: 'content-type' }));
+      }
+      const encoding: SseDataEncoding =
+        response.headers.get(Header.sseDataEncoding)?.trim().toLowerCase() === 'base64' ? 'base64' : 'text';
+      return from(response.body.stream()).pipe(
+        sseFrames(url, request.offset, loan),
+        map(({ data, control, from: at }): ReadStep<P> => {
+          connection.seen = true;
+          const context = { url, at, closed: control.closed, jsonStream: learned.jsonStream ?? false };
+          return { payload: format.fromSse(data, encoding, context), ...control };
+        }),
+        // A connection that ends before any control event is not SSE working; it is never a silent success.
+        throwIfEmpty(() => new SseUnavailableError({ url, reason: 'ended-early' })),
+        // Cut off before its first event (a proxy that breaks streamed responses) is an early end too; parse errors stay what they are.
+        catchError((error: unknown) =>
+          throwError(() =>
+            connection.seen || error instanceof loan.DurableStreamError
+              ? error
+              : new SseUnavailableError({ url, reason: 'ended-early', cause: error }),
+          ),
+        ),
+      );
+    });
+
+  /** A silent SSE connection, said as such. */
+  const silence = (error: TimeoutError) =>
+    new TimeoutError({
+      url,
+      timeoutMs: error.timeoutMs,
+      phase: 'body',
+      cause: error,
+      hint: 'The SSE connection went silent (no event, not even a keep-alive); it was closed, and the read goes on from its last offset',
+    });
+
+  return (request) =>
+    defer(() => {
+      const connection = { seen: false };
+      return read.knowContentType(request).pipe(
+        switchMap(() => read.send(request, (response) => steps(response, request, connection))),
+        // Silent from the start is SSE not getting through (a buffering proxy); silent after events, a connection gone quiet.
+        catchError((error: unknown) =>
+          throwError(() =>
+            !(error instanceof TimeoutError && error.phase === 'body')
+              ? error
+              : connection.seen
+                ? silence(error)
+                : new SseUnavailableError({ url, reason: 'no-event', cause: error }),
+          ),
+        ),
+      );
+    });
+}
