@@ -7,6 +7,9 @@
 //   { id, cmd: 'count', path }                       counts that stream's reads afresh (open ones stay counted open)
 //   { id, cmd: 'append', path, count, intervalMs, from }  appends `count` messages, one every `intervalMs`
 //   { id, cmd: 'stats', path }                       { requests, live, peakOpenLive, openLive, connections }
+// The same for a group of streams `${path}-0` to `${path}-${streams - 1}`, counted together:
+//   { id, cmd: 'create', path, streams }, { id, cmd: 'count', path, streams }, { id, cmd: 'stats', path },
+//   { id, cmd: 'append', path, streams, count, intervalMs, from }: every `intervalMs` one message to each stream
 import { request as httpRequest, Agent } from 'node:http';
 import { DurableStreamTestServer } from '@durable-streams/server';
 
@@ -67,28 +70,45 @@ const streamPath = (path) => `/v1/stream/${path}`;
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const PAD = 'lorem ipsum dolor sit amet consectetur adipiscing';
 
-async function append({ path, count, intervalMs, from = 0 }) {
+/** The paths of a stream, or of a group's streams (`${path}-${i}`). */
+const pathsOf = ({ path, streams }) =>
+  streams === undefined ? [streamPath(path)] : Array.from({ length: streams }, (_, i) => streamPath(`${path}-${i}`));
+
+/** Runs `task` over `items`, `width` at a time (the agent's sockets). */
+async function inParallel(items, width, task) {
+  let next = 0;
+  const lane = async () => {
+    while (next < items.length) await task(items[next++]);
+  };
+  await Promise.all(Array.from({ length: width }, lane));
+}
+
+async function append({ path, streams, count, intervalMs, from = 0 }) {
+  const paths = pathsOf({ path, streams });
   const start = wallClock();
   for (let i = 0; i < count; i++) {
     const due = start + i * intervalMs;
     const wait = due - wallClock();
     if (wait > 0) await sleep(wait);
-    await post(streamPath(path), JSON.stringify({ seq: from + i, at: wallClock(), text: PAD }));
+    await inParallel(paths, 4, (each) => post(each, JSON.stringify({ seq: from + i, at: wallClock(), text: PAD })));
   }
 }
 
 const commands = {
-  create: ({ path }) => {
-    counters.set(streamPath(path), freshCounter());
-    return post(streamPath(path), '', 'PUT');
+  create: async (group) => {
+    const counter = freshCounter();
+    const paths = pathsOf(group);
+    for (const each of paths) counters.set(each, counter);
+    await inParallel(paths, 4, (each) => post(each, '', 'PUT'));
   },
-  count: ({ path }) => {
-    const previous = counters.get(streamPath(path));
-    counters.set(streamPath(path), freshCounter(previous?.openLive ?? 0));
+  count: (group) => {
+    const paths = pathsOf(group);
+    const counter = freshCounter(counters.get(paths[0])?.openLive ?? 0);
+    for (const each of paths) counters.set(each, counter);
     connections = 0;
   },
   append,
-  stats: ({ path }) => ({ ...(counters.get(streamPath(path)) ?? freshCounter()), connections }),
+  stats: (group) => ({ ...(counters.get(pathsOf(group)[0]) ?? freshCounter()), connections }),
 };
 
 process.on('message', async (message) => {

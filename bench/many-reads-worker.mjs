@@ -13,6 +13,20 @@ const READERS = Number(readersArg);
 const MESSAGES = Number(messagesArg);
 const WARMUP = Number(warmupArg);
 const gc = globalThis.gc ?? (() => undefined);
+/** Counts the heap allocated while measuring: what each collection found used, less what the one before left. */
+const allocations = new (await import('node:v8')).GCProfiler();
+let heapAtStart = 0;
+let allocatedBytes;
+function allocatedSinceStart() {
+  const { statistics } = allocations.stop();
+  let allocated = 0;
+  let left = heapAtStart;
+  for (const { beforeGC, afterGC } of statistics) {
+    allocated += beforeGC.heapStatistics.usedHeapSize - left;
+    left = afterGC.heapStatistics.usedHeapSize;
+  }
+  return allocated + process.memoryUsage().heapUsed - left;
+}
 const wallClock = () => performance.timeOrigin + performance.now();
 
 const expected = READERS * MESSAGES;
@@ -39,6 +53,7 @@ function reader() {
     if (delivered < expected) latencies[delivered] = wallClock() - item.at;
     if (++delivered === expected) {
       cpuAtEnd = process.cpuUsage(cpuAtStart);
+      allocatedBytes = allocatedSinceStart();
       void profile('stop').then(() => process.send({ delivered: true }));
     }
   };
@@ -128,10 +143,13 @@ process.on('message', async (command) => {
   if (command === 'start') {
     measuring = true;
     await profile('start');
+    heapAtStart = process.memoryUsage().heapUsed;
+    allocations.start();
     cpuAtStart = process.cpuUsage();
     process.send({ started: true });
   } else if (command === 'report') {
     const cpu = cpuAtEnd ?? process.cpuUsage(cpuAtStart);
+    allocatedBytes ??= allocatedSinceStart();
     gc();
     const heapAfter = process.memoryUsage().heapUsed;
     const n = Math.min(delivered, expected);
@@ -146,6 +164,7 @@ process.on('message', async (command) => {
         p50Ms: quantile(n, 0.5),
         p90Ms: quantile(n, 0.9),
         heapGrowthBytes: heapAfter - heapBefore,
+        allocatedBytes,
         measuring,
       },
     });
