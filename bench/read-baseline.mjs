@@ -4,6 +4,7 @@
 //   fan-out:  READERS live reads of one stream on one client (one shared tail), BATCHES appends of
 //             ten messages each, until every reader has every message: the shared tail's path.
 import * as thisSdk from 'durable-streams-rx';
+import { undiciTransport } from 'durable-streams-rx/undici';
 import os from 'node:os';
 import { lastValueFrom, reduce } from 'rxjs';
 import { message, uniquePath } from './harness.mjs';
@@ -57,7 +58,8 @@ async function fanOut(sdk, client, base) {
 /** Runs both builds' reads in paired rounds and prints before / after ratios of wall time and client CPU. */
 export async function compareWithBaseline({ base }, path, count, baseline) {
   const builds = [
-    ['this build', thisSdk],
+    // The undici transport comes from its own entry, as the baseline's loadSdk() merges it.
+    ['this build', { ...thisSdk, undiciTransport }],
     [baseline.name, baseline.sdk],
   ].map(([name, sdk]) => {
     const transport = sdk.undiciTransport();
