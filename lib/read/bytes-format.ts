@@ -1,6 +1,5 @@
 import { learnContentType } from '../operations/head-stream.js';
 import { concatBytes } from '../util/bytes.js';
-import { decodeBase64 } from './base64.js';
 import { joinJsonArrays } from './json-array-text.js';
 import type { PayloadFormat } from './payload-format.js';
 
@@ -14,11 +13,11 @@ export function bytesFormat(): PayloadFormat<Uint8Array> {
     isEmpty: (payload) => payload.length === 0,
     fromBody: (body) => body.bytes(),
     none: () => NO_BYTES,
-    fromSse: (data, encoding, { url, at, jsonStream }) => {
-      if (data.length === 0) return NO_BYTES;
-      if (encoding === 'base64') return concatBytes(data.map((text) => decodeBase64(text, url, at)));
+    fromSse: (data, { url, at, jsonStream }) => {
+      if ('bytes' in data) return data.bytes.length === 0 ? NO_BYTES : concatBytes(data.bytes);
+      if (data.text.length === 0) return NO_BYTES;
       // Text streams' SSE data is the text itself; JSON streams' is one array per event, joined as a response body would be.
-      return encoder.encode(jsonStream ? joinJsonArrays(data, url, at) : data.join(''));
+      return encoder.encode(jsonStream ? joinJsonArrays(data.text, url, at) : data.text.join(''));
     },
   };
 }

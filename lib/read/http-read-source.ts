@@ -1,4 +1,4 @@
-import { of, switchMap, take, tap, throwError, type Observable } from 'rxjs';
+import { of, switchMap, throwError, type Observable } from 'rxjs';
 import type { StreamContext } from '../http/stream-context.js';
 import { ParseError, TimeoutError } from '../errors/client-errors.js';
 import { DurableStreamError } from '../errors/durable-stream-error.js';
@@ -31,6 +31,7 @@ const SSE_LOAN: SseLoan = {
   SseUnavailableError,
   Header,
   mediaType,
+  isJsonContentType,
 };
 
 /**
@@ -65,22 +66,14 @@ export function httpReadSource<P>(
       return { payload: await format.fromBody(response.body, context), ...position };
     });
 
-  // Byte and text reads decode SSE data by the stream's content type; learn it once, only if no response told it.
-  const knowContentType = ({ headers, params }: ReadRequest): Observable<unknown> =>
-    !format.learnContentType || learned.jsonStream !== undefined
-      ? of(undefined)
-      : // The read's headers and params (with any onError overrides) go on this HEAD too: they may be its credentials.
-        format.learnContentType(ctx, { headers, params }).pipe(
-          take(1),
-          tap((contentType) => (learned.jsonStream = isJsonContentType(contentType))),
-        );
-
+  const learn = format.learnContentType;
   const sseRead: SseRead<P> = {
     url,
     format,
     learned,
     send: (request, consume) => ctx.http.attempt(readRequestSpec(ctx.url, request, options), consume),
-    knowContentType,
+    // The read's headers and params (with any onError overrides) go on this HEAD too: they may be its credentials.
+    learnContentType: learn && ((request) => learn(ctx, request)),
   };
   let connect: ((request: ReadRequest) => Observable<ReadStep<P>>) | undefined;
   const sse = (request: ReadRequest): Observable<ReadStep<P>> =>

@@ -1,4 +1,3 @@
-import { decodeBase64 } from './base64.js';
 import { parseJsonArray } from './json-array-text.js';
 import type { PayloadFormat } from './payload-format.js';
 
@@ -16,13 +15,12 @@ export function jsonFormat<T>(): PayloadFormat<readonly T[]> {
     isEmpty: (payload) => payload.length === 0,
     fromBody: async (body, { url, at }) => parseJsonArray<T>(await body.text(), url, at),
     none: () => NO_ITEMS,
-    fromSse: (data, encoding, { url, at }) => {
-      if (data.length === 0) return NO_ITEMS;
-      const parse = (text: string) =>
-        parseJsonArray<T>(encoding === 'base64' ? utf8.decode(decodeBase64(text, url, at)) : text, url, at);
-      if (data.length === 1) return parse(data[0]);
+    fromSse: (data, { url, at }) => {
+      const texts = 'bytes' in data ? data.bytes.map((bytes) => utf8.decode(bytes)) : data.text;
+      if (texts.length === 0) return NO_ITEMS;
+      if (texts.length === 1) return parseJsonArray<T>(texts[0], url, at);
       const items: T[] = [];
-      for (const text of data) for (const item of parse(text)) items.push(item);
+      for (const text of texts) for (const item of parseJsonArray<T>(text, url, at)) items.push(item);
       return items;
     },
   };

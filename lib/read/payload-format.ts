@@ -2,8 +2,12 @@ import type { learnContentType } from '../operations/head-stream.js';
 import type { Offset } from '../protocol/offset.js';
 import type { HttpBody } from '../transport/http-transport.js';
 
-/** How SSE data events of this stream are encoded (the `stream-sse-data-encoding` header). */
-export type SseDataEncoding = 'base64' | 'text';
+/**
+ * One SSE frame's data events: their text, or, on a stream whose SSE data is
+ * base64 (the `stream-sse-data-encoding` header: binary streams), the bytes
+ * they decode to (decoded by the SSE code, so a format carries no base64).
+ */
+export type SseData = { readonly text: readonly string[] } | { readonly bytes: readonly Uint8Array[] };
 
 /** What a format needs to know about the payload it decodes. */
 export interface PayloadContext {
@@ -33,5 +37,5 @@ export interface PayloadFormat<P> {
   /** The payload of a response without a body (a 204). */
   none(context: PayloadContext): P;
   /** The payload of one SSE frame's data events. */
-  fromSse(data: readonly string[], encoding: SseDataEncoding, context: PayloadContext): P;
+  fromSse(data: SseData, context: PayloadContext): P;
 }

@@ -1,11 +1,24 @@
-import { catchError, defer, from, map, switchMap, throwError, throwIfEmpty, type Observable } from 'rxjs';
+import {
+  catchError,
+  defer,
+  from,
+  map,
+  of,
+  switchMap,
+  take,
+  tap,
+  throwError,
+  throwIfEmpty,
+  type Observable,
+} from 'rxjs';
 import type { TimeoutError } from '../errors/client-errors.js';
 import type { DurableStreamError } from '../errors/durable-stream-error.js';
-import type { mediaType } from '../protocol/content-type.js';
+import type { isJsonContentType, mediaType } from '../protocol/content-type.js';
 import type { Header } from '../protocol/headers.js';
 import type { HttpResponse } from '../transport/http-transport.js';
 import type { LearnedContentType } from './http-read-source.js';
-import type { PayloadFormat, SseDataEncoding } from './payload-format.js';
+import { decodeBase64 } from './base64.js';
+import type { PayloadFormat, SseData } from './payload-format.js';
 import type { ReadRequest, ReadStep } from './read-step.js';
 import type { SseErrorTypes } from './sse-events.js';
 import { sseFrames } from './sse-frames.js';
@@ -22,6 +35,7 @@ export interface SseLoan extends SseErrorTypes {
   readonly SseUnavailableError: typeof SseUnavailableError;
   readonly Header: typeof Header;
   readonly mediaType: typeof mediaType;
+  readonly isJsonContentType: typeof isJsonContentType;
 }
 
 /** What one read's SSE connections need of the read. */
@@ -36,8 +50,8 @@ export interface SseRead<P> {
     request: ReadRequest,
     consume: (response: HttpResponse) => Observable<ReadStep<P>>,
   ) => Observable<ReadStep<P>>;
-  /** Learns the stream's content type first, where decoding needs it and no response told it. */
-  readonly knowContentType: (request: ReadRequest) => Observable<unknown>;
+  /** Learns the stream's content type with a HEAD carrying the request's headers and params; absent where decoding does not need it. */
+  readonly learnContentType?: ((request: ReadRequest) => Observable<string>) | undefined;
 }
 
 /**
@@ -58,14 +72,16 @@ export function sseConnection<P>(read: SseRead<P>, loan: SseLoan): (request: Rea
         void response.body.dump();
         return throwError(() => new SseUnavailableError({ url, status: response.status, reason: 'content-type' }));
       }
-      const encoding: SseDataEncoding =
-        response.headers.get(Header.sseDataEncoding)?.trim().toLowerCase() === 'base64' ? 'base64' : 'text';
+      const base64 = response.headers.get(Header.sseDataEncoding)?.trim().toLowerCase() === 'base64';
       return from(response.body.stream()).pipe(
         sseFrames(url, request.offset, loan),
         map(({ data, control, from: at }): ReadStep<P> => {
           connection.seen = true;
           const context = { url, at, closed: control.closed, jsonStream: learned.jsonStream ?? false };
-          return { payload: format.fromSse(data, encoding, context), ...control };
+          const events: SseData = base64
+            ? { bytes: data.map((text) => decodeBase64(text, url, at, loan)) }
+            : { text: data };
+          return { payload: format.fromSse(events, context), ...control };
         }),
         // A connection that ends before any control event is not SSE working; it is never a silent success.
         throwIfEmpty(() => new SseUnavailableError({ url, reason: 'ended-early' })),
@@ -93,7 +109,15 @@ export function sseConnection<P>(read: SseRead<P>, loan: SseLoan): (request: Rea
   return (request) =>
     defer(() => {
       const connection = { seen: false };
-      return read.knowContentType(request).pipe(
+      // Byte and text reads decode SSE data by the stream's content type; learn it once, only if no response told it.
+      const known: Observable<unknown> =
+        !read.learnContentType || learned.jsonStream !== undefined
+          ? of(undefined)
+          : read.learnContentType(request).pipe(
+              take(1),
+              tap((contentType) => (learned.jsonStream = loan.isJsonContentType(contentType))),
+            );
+      return known.pipe(
         switchMap(() => read.send(request, (response) => steps(response, request, connection))),
         // Silent from the start is SSE not getting through (a buffering proxy); silent after events, a connection gone quiet.
         catchError((error: unknown) =>

@@ -159,12 +159,14 @@ describe('SSE events (pure)', () => {
 
   describe('base64 (binary streams)', () => {
     it('decodes, removing the line breaks between data lines', () => {
-      expect(Array.from(decodeBase64('AQID\r\nBAUG\nBwgJCg==', URL, '0'))).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
-      expect(decodeBase64('', URL, '0')).toHaveLength(0);
+      expect(Array.from(decodeBase64('AQID\r\nBAUG\nBwgJCg==', URL, '0', { ParseError }))).toEqual([
+        1, 2, 3, 4, 5, 6, 7, 8, 9, 10,
+      ]);
+      expect(decodeBase64('', URL, '0', { ParseError })).toHaveLength(0);
     });
 
     it.each([['AQI'], ['AQ!D'], ['A===']])('rejects %p with a ParseError', (text) => {
-      const error = captureError(() => decodeBase64(text, URL, '0_7'));
+      const error = captureError(() => decodeBase64(text, URL, '0_7', { ParseError }));
       expect(error).toBeInstanceOf(ParseError);
       expect((error as ParseError).offset).toBe('0_7');
     });
@@ -178,7 +180,14 @@ describe('SSE events (pure)', () => {
       for (const parts of splits(sse)) {
         const [frame] = await frames(parts);
         const context = { url: URL, at: frame.from, closed: false, jsonStream: false };
-        expect(Array.from(bytesFormat().fromSse(frame.data, 'base64', context))).toEqual(Array.from(original));
+        expect(
+          Array.from(
+            bytesFormat().fromSse(
+              { bytes: frame.data.map((text) => decodeBase64(text, URL, frame.from, { ParseError })) },
+              context,
+            ),
+          ),
+        ).toEqual(Array.from(original));
       }
     });
   });
@@ -187,26 +196,28 @@ describe('SSE events (pure)', () => {
     const context = { url: URL, at: '0_1', closed: false, jsonStream: true };
 
     it('JSON: concatenates the items of each data event (one array per message)', () => {
-      expect(jsonFormat().fromSse(['[1]', '[{"a":2}]', '[]'], 'text', context)).toEqual([1, { a: 2 }]);
+      expect(jsonFormat().fromSse({ text: ['[1]', '[{"a":2}]', '[]'] }, context)).toEqual([1, { a: 2 }]);
     });
 
     it('JSON: malformed data is a ParseError naming where it starts', () => {
-      const error = captureError(() => jsonFormat().fromSse(['[1]', '[2,'], 'text', context));
+      const error = captureError(() => jsonFormat().fromSse({ text: ['[1]', '[2,'] }, context));
       expect(error).toBeInstanceOf(ParseError);
       expect((error as ParseError).offset).toBe('0_1');
     });
 
     it('bytes and text of a JSON stream join the arrays as one response body would', () => {
-      expect(new TextDecoder().decode(bytesFormat().fromSse(['[1]', ' [2, 3] ', '[]'], 'text', context))).toBe(
+      expect(new TextDecoder().decode(bytesFormat().fromSse({ text: ['[1]', ' [2, 3] ', '[]'] }, context))).toBe(
         '[1,2, 3]',
       );
-      expect(new TextDecoder().decode(bytesFormat().fromSse(['[1]', '[2]'], 'text', context))).toBe('[1,2]');
+      expect(new TextDecoder().decode(bytesFormat().fromSse({ text: ['[1]', '[2]'] }, context))).toBe('[1,2]');
       expect(captureError(() => joinJsonArrays(['[1]', '2'], URL, '0_1'))).toBeInstanceOf(ParseError);
     });
 
     it('the bytes of a text stream are the data as sent (readText decodes them)', () => {
       expect(
-        new TextDecoder().decode(bytesFormat().fromSse(['héllo ', 'wörld'], 'text', { ...context, jsonStream: false })),
+        new TextDecoder().decode(
+          bytesFormat().fromSse({ text: ['héllo ', 'wörld'] }, { ...context, jsonStream: false }),
+        ),
       ).toBe('héllo wörld');
     });
   });
