@@ -14,7 +14,7 @@ import {
   type WritableSignal,
 } from '@angular/core';
 import type { Observable } from 'rxjs';
-import { DurableStreamsClient, type Checkpoint, type DurableStream } from '../index.js';
+import { DurableStreamsClient, type Checkpoint, type ConnectionState, type DurableStream } from '../index.js';
 import {
   stateStore,
   type EntitiesOf,
@@ -55,6 +55,12 @@ export interface StateStoreRef<Entities extends object> {
   readonly pending: Signal<readonly PendingMutation[]>;
   /** The read's connection status, or `error`. */
   readonly status: Signal<StateStoreStatus>;
+  /**
+   * The read's connection state itself (as `streamResource().connection()`):
+   * while reconnecting, its `attempt`, `retryInMs` and `error`; undefined once
+   * the read failed (`status()` is `error`).
+   */
+  readonly connection: Signal<ConnectionState | undefined>;
   /** Why the read failed (a `StateValidationError`, a `DurableStreamError`...); undefined unless `status()` is `error`. */
   readonly error: Signal<Error | undefined>;
   /** The read reached the stream's tail. */
@@ -130,7 +136,8 @@ function connect<Entities extends object>(
           else view = signal(next);
           if (server && next.checkpoint) handOver(next, next.checkpoint);
           // The catch-up holds the app's stability (a server render waits for it); live tailing never does.
-          if (next.upToDate || next.closed || (server && next.status === 'reconnecting')) release();
+          if (next.upToDate || next.closed || (server && (next.status === 'reconnecting' || next.status === 'offline')))
+            release();
         }),
       error: (failure: unknown) =>
         zone.run(() => (error.set(failure instanceof Error ? failure : new Error(String(failure))), release())),
@@ -156,6 +163,7 @@ function connect<Entities extends object>(
     view: current,
     pending: computed(() => current().pending),
     status: computed(() => (error() ? 'error' : current().status)),
+    connection: computed(() => (error() ? undefined : current().connection)),
     error: error.asReadonly(),
     upToDate: computed(() => current().upToDate),
     mutate: (recipe) => store.mutate(recipe),

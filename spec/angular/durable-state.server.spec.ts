@@ -51,6 +51,7 @@ describe('injectStateStore()', () => {
     await until(() => ref.upToDate(), 'caught up');
     expect(ref.collections.todos()).toEqual([todo('a')]);
     expect(ref.status()).toBe('live');
+    expect(ref.connection()).toEqual({ status: 'live', mode: 'long-poll' });
 
     const done = lastValueFrom(ref.mutate((tx) => tx.todos.update(todo('a', true))));
     expect(ref.collections.todos()).toEqual([todo('a', true)]);
@@ -62,6 +63,15 @@ describe('injectStateStore()', () => {
     ref.store.state$.subscribe({ complete: () => (completed = true) });
     TestBed.resetTestingModule();
     expect(completed).toBe(true);
+  });
+});
+
+describe('injectStateStore() when its read fails', () => {
+  it('shows status error with the error, and no connection', async () => {
+    const ref = TestBed.runInInjectionContext(() => injectStateStore(uniquePath('missing'), schema));
+    expect(ref.connection()).toEqual({ status: 'connecting' });
+    await until(() => ref.status() === 'error', 'the error');
+    expect([ref.error()?.name, ref.connection()]).toEqual(['StreamNotFoundError', undefined]);
   });
 });
 
