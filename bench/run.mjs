@@ -1,5 +1,5 @@
 // npm run bench: every scenario side by side with @durable-streams/client, in one run on one server.
-// BENCH_ONLY=read|producer|many-reads|size runs one scenario.
+// BENCH_ONLY=read|producer|many-reads|state|size runs one scenario.
 import { startServer } from './harness.mjs';
 
 // [name, module, needs the server]
@@ -8,6 +8,8 @@ const scenarios = [
   ['producer', () => import('./producer.mjs'), true],
   // Starts its own origin (counting requests at the server) and nginx.
   ['many-reads', () => import('./many-reads.mjs'), false],
+  // No server: the state layer's CPU on responses read from memory.
+  ['state', () => import('./state.mjs'), false],
   ['size', () => import('./size.mjs'), false],
 ];
 

@@ -6,22 +6,36 @@ import type { AddressInfo } from 'node:net';
  * client's connection open when the server behind it dies: an exchange in
  * flight (an SSE connection, a long-poll the server holds) whose upstream
  * goes away is held, silent, never ended; a request it cannot connect
- * upstream for is answered 502 at once.
+ * upstream for is answered 502 at once. It records every request that
+ * comes through: what the server saw, whatever the client's transport does.
  */
 export interface HoldingProxy {
   /** `http://127.0.0.1:<port>`. */
   readonly origin: string;
   /** Exchanges whose upstream died while they were in flight, held open since. */
   readonly held: number;
+  /** Every request that came through so far (what the server saw, retries included), in order. */
+  readonly requests: readonly ProxiedRequest[];
+  /** Forgets the requests recorded so far. */
+  clearRequests(): void;
   /** Ends every connection, held ones included. */
   close(): Promise<void>;
+}
+
+/** A request as it came through the proxy. */
+export interface ProxiedRequest {
+  readonly method: string;
+  /** Path and query. */
+  readonly url: string;
 }
 
 /** Starts a proxy to `target` (`http://host:port`) on a free loopback port. */
 export async function startHoldingProxy(target: string): Promise<HoldingProxy> {
   const { hostname, port } = new URL(target);
   let held = 0;
+  let requests: ProxiedRequest[] = [];
   const server = http.createServer((req, res) => {
+    requests.push({ method: req.method ?? '', url: req.url ?? '' });
     let connected = false;
     let clientGone = false;
     const upstream = http.request(
@@ -59,6 +73,12 @@ export async function startHoldingProxy(target: string): Promise<HoldingProxy> {
     origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     get held() {
       return held;
+    },
+    get requests() {
+      return requests;
+    },
+    clearRequests: () => {
+      requests = [];
     },
     close: async () => {
       server.closeAllConnections();
