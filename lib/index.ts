@@ -50,6 +50,7 @@ export {
 export { memoryOutbox } from './produce/outbox/memory-outbox.js';
 export { discardOutbox } from './produce/outbox/discard-outbox.js';
 export { indexedDbOutbox, type IndexedDbOutboxOptions } from './produce/outbox/indexed-db/indexed-db-outbox.js';
+export { tabProducer, type TabProducerOptions } from './produce/outbox/tabs/tab-producer.js';
 export type {
   ProducerOutbox,
   OutboxSession,

@@ -33,6 +33,7 @@ import {
   retryWithBackoff,
   saveCheckpoint,
   streamExists,
+  tabProducer,
   type HttpTransport,
 } from '../../lib/index';
 import { undiciTransport } from '../../lib/undici';
@@ -161,6 +162,19 @@ const cases: Record<string, readonly Case[]> = {
       "indexedDbOutbox('compose', { database: '' })",
       () => indexedDbOutbox('compose', { database: '' }),
       /database must be a non-empty string/,
+    ],
+    ["tabProducer({ url }, 'compose')", () => tabProducer(bad({ url: 'http://x/s' }), 'compose'), /stream handle/],
+    ["tabProducer(s, '')", () => tabProducer(stream, ''), /name must be a non-empty string/],
+    ["tabProducer(s, 'compose', 'db')", () => tabProducer(stream, 'compose', bad('db')), /options must be an object/],
+    [
+      "tabProducer(s, 'compose', { database: '' })",
+      () => tabProducer(stream, 'compose', { database: '' }),
+      /database must be a non-empty string/,
+    ],
+    [
+      "tabProducer(s, 'compose', { maxInFlight: 0 })",
+      () => tabProducer(stream, 'compose', { maxInFlight: 0 }),
+      /maxInFlight/,
     ],
     [
       'consume({ url }, handler, options)',
