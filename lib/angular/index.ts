@@ -28,6 +28,7 @@ export {
   type StateStoreRef,
   type StateStoreStatus,
 } from './inject-state-store.js';
+export { injectProducer, type InjectProducerOptions, type ProducerRef } from './inject-producer.js';
 export { httpClientTransport } from './http-client-transport.js';
 export { ResponseTooLargeError } from './response-too-large-error.js';
 export { DurableStreamsClient } from '../index.js';

@@ -40,6 +40,7 @@ import { undiciTransport } from '../../lib/undici';
 import { fileOutbox } from '../../lib/node/index';
 import {
   httpClientTransport,
+  injectProducer,
   provideDurableStreams,
   withCrossTabSharing,
   withFetchTransport,
@@ -228,6 +229,13 @@ const cases: Record<string, readonly Case[]> = {
     ["withCrossTabSharing('yes')", () => withCrossTabSharing(bad('yes')), /true or false/],
     ['withFetchTransport({ fetch: 42 })', () => withFetchTransport(bad({ fetch: 42 })), /fetch must be a function/],
     ['httpClientTransport({})', () => httpClientTransport(bad({})), /HttpClient/],
+    ["injectProducer('rooms/42', '')", () => injectProducer('rooms/42', ''), /name must be a non-empty string/],
+    ["injectProducer(42, 'compose')", () => injectProducer(bad(42), 'compose'), /stream must be a path/],
+    [
+      "injectProducer('rooms/42', 'compose', 'db')",
+      () => injectProducer('rooms/42', 'compose', bad('db')),
+      /options must be an object/,
+    ],
   ],
   'durable-streams-rx/angular/signals': [
     [

@@ -1,10 +1,11 @@
 import { ChangeDetectionStrategy, Component, inject, signal } from '@angular/core';
 import { FEED_CONFIG } from './feed-config';
+import { ComposeComponent } from './compose.component';
 import { FeedComponent } from './feed.component';
 
 @Component({
   selector: 'app-root',
-  imports: [FeedComponent],
+  imports: [ComposeComponent, FeedComponent],
   changeDetection: ChangeDetectionStrategy.OnPush,
   template: `
     <h1>Durable Streams feed</h1>
@@ -14,6 +15,7 @@ import { FeedComponent } from './feed.component';
         {{ feedOn() ? 'Stop feed' : 'Start feed' }}
       </button>
     </p>
+    <app-compose />
     @if (feedOn()) {
       <app-feed />
     }
