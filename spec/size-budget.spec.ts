@@ -29,6 +29,8 @@ interface Report {
 }
 
 const root = join(__dirname, '..');
+/** Scenarios the reference client has nothing to compare with. */
+const OURS_ONLY: ReadonlySet<string> = new Set(['producer app with an IndexedDB outbox']);
 let report: Report;
 
 beforeAll(async () => {
@@ -55,7 +57,7 @@ describe('size budget (issue #23 item 5)', () => {
   it('measures every scenario, ours beside the reference client', () => {
     for (const { name, ours, reference } of report.rows) {
       expect({ name, bytes: ours.bytes > 0, gzip: ours.gzipBytes > 0 }).toEqual({ name, bytes: true, gzip: true });
-      if (name.includes('probe')) continue;
+      if (name.includes('probe') || OURS_ONLY.has(name)) continue;
       expect(reference?.gzipBytes).toBeGreaterThan(1024);
     }
     // The reference's producer app is the yardstick of the ratio: its producer, not a stub.
@@ -85,6 +87,11 @@ describe('size budget (issue #23 item 5)', () => {
   it('tells a bundle that contains the producer from one that does not', () => {
     expect(row('producer app').ours.modules.some((module) => module.startsWith('lib/produce/'))).toBe(true);
     expect(row('read path alone (probe)').ours.modules.some((module) => module.startsWith('lib/produce/'))).toBe(false);
+  });
+
+  it('an app that does not import an outbox carries none of it (issue #24)', () => {
+    const { met, detail } = check('no outbox without importing one');
+    expect({ met, detail }).toEqual({ met: true, detail });
   });
 
   // PENDING: the target of issue #23 item 5, not met yet (see docs/performance.md, Bundle size).

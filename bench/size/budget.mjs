@@ -73,6 +73,7 @@ export function budgetChecks(rows) {
       met: ratio <= BUDGET.producerRatio,
       detail: `${ratio.toFixed(2)}x the reference's (${producer.ours.gzipBytes} / ${producer.reference.gzipBytes} B gz; budget ${BUDGET.producerRatio}x)`,
     },
+    outboxCheck(rows),
     lazyCheck(
       row('read path alone (probe)').ours,
       rows.map(({ ours }) => ours),
@@ -86,6 +87,32 @@ export function budgetChecks(rows) {
       };
     }),
   ];
+}
+
+/** The outbox implementations: an app carries one only if it imports it. */
+const OUTBOX_IMPLEMENTATIONS = /^(lib|dist\/esm)\/produce\/outbox\/(indexed-db\/|tabs\/|memory-outbox)/;
+
+/**
+ * An app that does not import an outbox carries none of it (issue #24): no outbox implementation in the producer app,
+ * the read-only app or the live read; the IndexedDB outbox's app does carry it (so the check can tell).
+ */
+function outboxCheck(rows) {
+  const carried = (name) =>
+    rows
+      .find((candidate) => candidate.name === name)
+      .ours.modules.map(({ module }) => module)
+      .filter((module) => OUTBOX_IMPLEMENTATIONS.test(module));
+  const without = ['producer app', 'read-only app', 'live JSON read'].flatMap((name) =>
+    carried(name).map((module) => `${name}: ${module}`),
+  );
+  const withIt = carried('producer app with an IndexedDB outbox');
+  return {
+    check: 'no outbox without importing one',
+    met: without.length === 0 && withIt.some((module) => module.includes('/indexed-db/')),
+    detail: without.length
+      ? `carried without being imported: ${without.join(', ')}`
+      : `none without an import; the IndexedDB outbox app carries ${withIt.length} outbox modules`,
+  };
 }
 
 /**

@@ -17,6 +17,7 @@ export const SCENARIOS = [
   { name: 'live JSON read', file: 'live-json-read.mjs' },
   { name: 'read-only app', file: 'read-only.mjs' },
   { name: 'producer app', file: 'producer.mjs' },
+  { name: 'producer app with an IndexedDB outbox', file: 'producer-outbox.mjs', oursOnly: true },
   { name: 'one-shot operations', file: 'one-shot.mjs' },
   { name: 'everything', file: 'everything.mjs' },
   { name: 'read path alone (probe)', file: 'read-path.mjs', oursOnly: true },
