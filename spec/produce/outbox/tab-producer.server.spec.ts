@@ -14,6 +14,7 @@ import type { IdempotentProducer, ProducerStatus, TabProducerOptions } from '../
 import { FakeLocks, fakeNavigatorPerTest } from '../../read/cross-tab/support/fake-tabs';
 import { startCuttableProxy, type CuttableProxy } from '../../support/cuttable-proxy';
 import { serverUrl, uniquePath } from '../../support/real-server';
+import { until } from '../../support/until';
 import { outboxNames as outboxesIn } from '../../../lib/produce/outbox/indexed-db/outbox-catalog';
 import { fakeIndexedDbPerTest } from './support/fake-indexed-db';
 
@@ -107,14 +108,6 @@ class Tab {
 
 /** Lets the aborted producers' sessions close and their locks go (as the browser does for a document that went). */
 const settle = () => new Promise((resolve) => setTimeout(resolve, 50));
-
-async function until(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 const statusOf = (producer: IdempotentProducer): Promise<ProducerStatus> => firstValueFrom(producer.status$);
 
