@@ -2,6 +2,10 @@
 // server (in a child process), peak RSS growth of this process. Run by
 // producer.mjs in a fresh process, so no earlier work has grown the heap.
 // BENCH_SDK (a built checkout's directory, see baseline.mjs) measures another build.
+// BENCH_OUTBOX=memory|file gives the producer a memoryOutbox() or a fileOutbox() (issue #24).
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { firstValueFrom } from 'rxjs';
 import { finishProducer, loadSdk, openProducer } from './baseline.mjs';
 import { message, startServer } from './harness.mjs';
@@ -10,14 +14,28 @@ const sdk = process.env.BENCH_SDK
   ? await loadSdk(process.env.BENCH_SDK)
   : { ...(await import('durable-streams-rx')), ...(await import('durable-streams-rx/undici')) };
 const { DurableStreamsClient, undiciTransport } = sdk;
-const LABEL = process.env.BENCH_SDK_LABEL ?? 'this build';
+const OUTBOX = process.env.BENCH_OUTBOX;
+const LABEL = `${process.env.BENCH_SDK_LABEL ?? 'this build'}${OUTBOX ? `, ${OUTBOX} outbox` : ''}`;
+
+/** The outbox option of one run (and what removes a file outbox's directory). */
+async function outboxOption() {
+  if (OUTBOX === 'memory') return { options: { outbox: sdk.memoryOutbox() }, dispose: () => undefined };
+  if (OUTBOX !== 'file') return { options: {}, dispose: () => undefined };
+  const { fileOutbox } = await import('durable-streams-rx/node');
+  const dir = mkdtempSync(join(tmpdir(), 'bench-outbox-'));
+  return { options: { outbox: fileOutbox(dir) }, dispose: () => rmSync(dir, { recursive: true, force: true }) };
+}
 
 const gc = globalThis.gc;
 const MEMORY_COUNT = Number(process.env.BENCH_PRODUCER_MEMORY_COUNT ?? 1_000_000);
 
 /** Appends `count` messages, waiting for room when the buffer is full; returns the peak RSS growth in bytes. */
 async function appendAll(client, url, count) {
-  const producer = openProducer(sdk, client, url, 'bench-memory', { maxBufferedBytes: 8 * 1024 * 1024 });
+  const outbox = await outboxOption();
+  const producer = openProducer(sdk, client, url, 'bench-memory', {
+    maxBufferedBytes: 8 * 1024 * 1024,
+    ...outbox.options,
+  });
   gc?.();
   const before = process.memoryUsage().rss;
   let peak = before;
@@ -34,6 +52,7 @@ async function appendAll(client, url, count) {
     if ((i & 0x3fff) === 0) peak = Math.max(peak, process.memoryUsage().rss);
   }
   await firstValueFrom(finishProducer(producer));
+  outbox.dispose();
   clearInterval(sampler);
   peak = Math.max(peak, process.memoryUsage().rss);
   return { growth: peak - before, peak, waits };

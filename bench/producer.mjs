@@ -8,8 +8,11 @@
 import { DurableStream as RefStream, IdempotentProducer as RefProducer } from '@durable-streams/client';
 import * as thisSdk from 'durable-streams-rx';
 import { DurableStreamsClient } from 'durable-streams-rx';
+import { fileOutbox } from 'durable-streams-rx/node';
 import { undiciTransport } from 'durable-streams-rx/undici';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
+import { join } from 'node:path';
 import { firstValueFrom } from 'rxjs';
 import { Client } from 'undici';
 import { baselineDir, finishProducer, loadBaseline, openProducer } from './baseline.mjs';
@@ -51,6 +54,16 @@ async function ours(client, url, options = {}, sdk = thisSdk) {
   const producer = openProducer(sdk, client, url, 'bench', { maxBufferedMessages: COUNT, ...options });
   await feed((value) => producer.append(value));
   await firstValueFrom(finishProducer(producer));
+}
+
+/** Ours with a fileOutbox in a fresh directory (removed after). */
+async function withFileOutbox(client, url) {
+  const dir = mkdtempSync(join(os.tmpdir(), 'bench-outbox-'));
+  try {
+    await ours(client, url, { outbox: fileOutbox(dir) });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 async function reference(url) {
@@ -159,6 +172,13 @@ function contenders(client, baseline, bodies) {
     ['limit', 'bare loop, pre-built 1 MiB arrays (limit)', (url) => bare(url, bodies)],
     ['ours', 'durable-streams-rx IdempotentProducer', (url) => ours(client, url)],
     ['tuned', 'durable-streams-rx, maxBatchItems 10 000', (url) => ours(client, url, { maxBatchItems: 10_000 })],
+    // Issue #24: the price of an outbox, paired with 'ours'.
+    [
+      'memory-outbox',
+      'durable-streams-rx, memoryOutbox()',
+      (url) => ours(client, url, { outbox: thisSdk.memoryOutbox() }),
+    ],
+    ['file-outbox', 'durable-streams-rx, fileOutbox(dir)', (url) => withFileOutbox(client, url)],
     ...(baseline
       ? [
           ['before', `${baseline.name}, IdempotentProducer`, (url) => ours(baseline.client, url, {}, baseline.sdk)],
@@ -257,6 +277,8 @@ async function throughput({ base, pid }, baseline) {
     `  tuned (maxBatchItems 10 000):        ${show(paired('reference', 'tuned'))} the reference, ${show(paired('limit', 'tuned'))} of the limit`,
   );
   console.log(`  ratio vs bare loop, serializing:     ${show(paired('serializing', 'ours'))}`);
+  console.log(`  memoryOutbox() (time with / without): ${show(paired('memory-outbox', 'ours'))} (target < 1.15x)`);
+  console.log(`  fileOutbox(dir) (time with / without): ${show(paired('file-outbox', 'ours'))} (target < 2x)`);
   console.log(`  ratio vs hand-rolled floor:          ${show(paired('floor', 'ours'))}`);
   console.log(
     `  the floor:                           ${show(paired('limit', 'floor'))} of the limit, ${show(paired('reference', 'floor'))} the reference`,
@@ -293,6 +315,8 @@ async function memory(baseline) {
     measure({});
     if (baseline) measure({ BENCH_SDK: baselineDir, BENCH_SDK_LABEL: baseline.name });
   }
+  // The outboxes keep memory bounded by maxBufferedBytes too (issue #24).
+  if (!baseline) for (const outbox of ['memory', 'file']) measure({ BENCH_OUTBOX: outbox });
 }
 
 export async function run(server) {

@@ -100,6 +100,15 @@ describe('size budget (issue #23 item 5)', () => {
     expect({ met, detail }).toEqual({ met: true, detail });
   });
 
+  it('a producer app that gives no outbox carries none of its code (issue #24)', () => {
+    const { met, detail } = check('producer app without an outbox');
+    expect({ met, detail }).toEqual({ met: true, detail });
+    // The check can see one: the everything bundle holds the outboxes themselves.
+    expect(row('everything').ours.modules).toEqual(
+      expect.arrayContaining(['lib/produce/outbox/memory-outbox.ts', 'lib/produce/outbox/discard-outbox.ts']),
+    );
+  });
+
   it('a read-only app contains no lib/produce module', () => {
     const { met, detail } = check('read-only app without the producer');
     expect({ met, detail }).toEqual({ met: true, detail });

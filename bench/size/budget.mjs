@@ -57,6 +57,17 @@ export function budgetChecks(rows) {
     .filter(({ module }) => /^(lib|dist\/esm)\/produce\//.test(module))
     .map(({ module }) => module);
   const ratio = producer.ours.gzipBytes / producer.reference.gzipBytes;
+  // Issue #24: an app that gives its producer no outbox carries none of its code: no outbox (they are tree-shaken),
+  // not the logic that keeps one in step with the producer (durable.ts, a lazy chunk loaded only when an outbox is
+  // given). What the initial code lends that chunk stays, so that the two share no module (which would split the
+  // initial code): the outbox's two error classes and its (epoch, seq) comparison. Their cost is in the detail.
+  const LENT = ['produce/outbox/outbox-errors', 'produce/outbox/producer-outbox'];
+  const outboxModules = producer.ours.modules.filter(({ module }) =>
+    /^(lib|dist\/esm)\/(produce\/outbox|node)\//.test(module),
+  );
+  const outboxCode = outboxModules.filter(({ module }) => !LENT.some((lent) => module.includes(lent)));
+  const lentBytes =
+    outboxModules.reduce((sum, { bytes }) => sum + bytes, 0) - outboxCode.reduce((sum, { bytes }) => sum + bytes, 0);
   return [
     {
       check: 'live JSON read',
@@ -67,6 +78,13 @@ export function budgetChecks(rows) {
       check: 'read-only app without the producer',
       met: producerModules.length === 0,
       detail: producerModules.length ? `contains ${producerModules.join(', ')}` : 'no lib/produce module',
+    },
+    {
+      check: 'producer app without an outbox',
+      met: outboxCode.length === 0,
+      detail: outboxCode.length
+        ? `contains ${outboxCode.map(({ module }) => module).join(', ')}`
+        : `no outbox code in its initial chunks (the error classes and comparison lent to it: ${lentBytes} B minified)`,
     },
     {
       check: 'producer app',

@@ -78,6 +78,7 @@ async function openLog(dir: string, lock: HeldLock): Promise<OutboxSession> {
     await lock.check();
     const next = applyChange(current, change);
     const record = encodeRecord(change);
+    const length = record.reduce((sum, part) => sum + part.byteLength, 0);
     try {
       await writeAll(log, record, size);
       await log.datasync();
@@ -86,7 +87,7 @@ async function openLog(dir: string, lock: HeldLock): Promise<OutboxSession> {
       await log.truncate(size).catch((failed: unknown) => (broken = failed));
       throw writeFailed(dir, current, error);
     }
-    size += record.byteLength;
+    size += length;
     current = next;
     if (size > COMPACT_AT_BYTES && size > 4 * heldBytes(current)) await compact();
   };
@@ -149,8 +150,7 @@ async function writeAside(path: string, contents: OutboxContents): Promise<FileH
       put: contents.batches,
       ...(contents.position ? { position: contents.position } : {}),
     });
-    await writeAll(log, FILE_MAGIC, 0);
-    await writeAll(log, record, FILE_MAGIC.byteLength);
+    await writeAll(log, [FILE_MAGIC, ...record], 0);
     await log.datasync();
     return log;
   } catch (error) {
@@ -159,10 +159,18 @@ async function writeAside(path: string, contents: OutboxContents): Promise<FileH
   }
 }
 
-async function writeAll(file: FileHandle, bytes: Uint8Array, position: number): Promise<void> {
-  for (let done = 0; done < bytes.byteLength;) {
-    const { bytesWritten } = await file.write(bytes, done, bytes.byteLength - done, position + done);
-    done += bytesWritten;
+/** Writes `parts` one after another from `position`, however many calls it takes. */
+async function writeAll(file: FileHandle, parts: readonly Uint8Array[], position: number): Promise<void> {
+  let rest = parts;
+  for (let at = position; rest.length > 0;) {
+    let { bytesWritten } = await file.writev(rest as Uint8Array[], at);
+    at += bytesWritten;
+    // A short write: drop what went, go on from inside the part it stopped in.
+    while (rest.length > 0 && bytesWritten >= rest[0].byteLength) {
+      bytesWritten -= rest[0].byteLength;
+      rest = rest.slice(1);
+    }
+    if (bytesWritten > 0) rest = [rest[0].subarray(bytesWritten), ...rest.slice(1)];
   }
 }
 

@@ -37,8 +37,11 @@ interface RecordMeta {
   readonly b?: readonly BatchMeta[];
 }
 
-/** One record for `change`, ready to append. */
-export function encodeRecord(change: OutboxChange): Uint8Array {
+/**
+ * One record for `change`, ready to append: its header and meta, then the
+ * batches' bodies as they are (not copied: written with one `writev`).
+ */
+export function encodeRecord(change: OutboxChange): Uint8Array[] {
   const put = change.put ?? [];
   const meta: RecordMeta = {
     ...(change.replaceAll ? { r: 1 as const } : {}),
@@ -47,22 +50,17 @@ export function encodeRecord(change: OutboxChange): Uint8Array {
     ...(put.length > 0 ? { b: put.map(batchMeta) } : {}),
   };
   const metaBytes = Buffer.from(JSON.stringify(meta));
-  const bodies = put.reduce((sum, { body }) => sum + (body?.byteLength ?? 0), 0);
-  const record = Buffer.allocUnsafe(HEADER_BYTES + 4 + metaBytes.byteLength + bodies);
-  record.set(RECORD_MAGIC, 0);
-  const payloadLength = record.byteLength - HEADER_BYTES;
-  record.writeUInt32LE(payloadLength, 4);
-  record.writeUInt32LE(metaBytes.byteLength, HEADER_BYTES);
-  record.set(metaBytes, HEADER_BYTES + 4);
-  let at = HEADER_BYTES + 4 + metaBytes.byteLength;
-  for (const { body } of put) {
-    if (!body) continue;
-    record.set(body, at);
-    at += body.byteLength;
-  }
-  record.writeUInt32LE(crc32(record.subarray(HEADER_BYTES)), 8);
-  record.writeUInt32LE(crc32(record.subarray(0, 12)), 12);
-  return record;
+  const bodies = put.flatMap(({ body }) => (body && body.byteLength > 0 ? [body] : []));
+  const head = Buffer.allocUnsafe(HEADER_BYTES + 4 + metaBytes.byteLength);
+  head.set(RECORD_MAGIC, 0);
+  const payloadLength = bodies.reduce((sum, body) => sum + body.byteLength, head.byteLength - HEADER_BYTES);
+  head.writeUInt32LE(payloadLength, 4);
+  head.writeUInt32LE(metaBytes.byteLength, HEADER_BYTES);
+  head.set(metaBytes, HEADER_BYTES + 4);
+  const payloadCrc = bodies.reduce((crc, body) => crc32(body, crc), crc32(head.subarray(HEADER_BYTES)));
+  head.writeUInt32LE(payloadCrc, 8);
+  head.writeUInt32LE(crc32(head.subarray(0, 12)), 12);
+  return [head, ...bodies];
 }
 
 /** What a log holds: its contents, and how many of its bytes are whole records (a torn last write is past them). */
