@@ -7,6 +7,7 @@ import type { ByteChunk, JsonBatch, ReadPosition, TextChunk } from './chunk.js';
 import { jsonFormat } from './json-format.js';
 import type { PayloadFormat } from './payload-format.js';
 import type { ReadOptions } from './read-options.js';
+import type { StreamPosition } from '../protocol/position.js';
 import type { ReadStep } from './read-step.js';
 import { readSteps } from './read-steps.js';
 import { resolveReadOptions } from './resolve-read-options.js';
@@ -18,9 +19,9 @@ import { resolveReadOptions } from './resolve-read-options.js';
  * subscription is an independent read; unsubscribing aborts it. See docs/reading.md.
  */
 export function readBytes(stream: DurableStream, options: ReadOptions = {}): Observable<ByteChunk> {
-  return readWith(streamContextOf(stream), options, bytesFormat, 'bytes', () => (data, position) => ({
+  return readWith(streamContextOf(stream), options, bytesFormat, 'bytes', () => (data, step) => ({
     data,
-    ...position,
+    ...position(step),
   }));
 }
 
@@ -34,7 +35,7 @@ export function readText(stream: DurableStream, options: ReadOptions = {}): Obse
   return readWith(streamContextOf(stream), options, bytesFormat, 'bytes', () => {
     // ignoreBOM keeps a U+FEFF that starts a response: a read resumed at it must give what a read from the beginning gives.
     const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
-    return (data, position) => ({ text: decoder.decode(data, { stream: !position.closed }), ...position });
+    return (data, step) => ({ text: decoder.decode(data, { stream: !step.closed }), ...position(step) });
   });
 }
 
@@ -43,10 +44,7 @@ export function readText(stream: DurableStream, options: ReadOptions = {}): Obse
  * messages per response, typed by the handle (`DurableStream<Order>`: batches of orders).
  */
 export function readJson<T = unknown>(stream: DurableStream<T>, options: ReadOptions = {}): Observable<JsonBatch<T>> {
-  return readWith(streamContextOf(stream), options, jsonFormat<T>, 'json', () => (items, position) => ({
-    items,
-    ...position,
-  }));
+  return readWith(streamContextOf(stream), options, jsonFormat<T>, 'json', () => jsonBatch);
 }
 
 /**
@@ -60,7 +58,7 @@ export function readJsonSettled<T = unknown>(
   options: ReadOptions,
   settle: (batch: JsonBatch<T>) => ObservableInput<unknown>,
 ): Observable<JsonBatch<T>> {
-  return readWith(ctx, options, jsonFormat<T>, 'json', () => (items, position) => ({ items, ...position }), settle);
+  return readWith(ctx, options, jsonFormat<T>, 'json', () => jsonBatch, settle);
 }
 
 /**
@@ -77,7 +75,7 @@ function readWith<P, C extends ReadPosition>(
   options: ReadOptions,
   makeFormat: () => PayloadFormat<P>,
   payload: string,
-  makeChunk: () => (payload: P, position: ReadPosition) => C,
+  makeChunk: () => (payload: P, step: StreamPosition) => C,
   settle?: (chunk: C) => ObservableInput<unknown>,
 ): Observable<C> {
   // Errors name the stream, not the token a query may carry.
@@ -89,21 +87,33 @@ function readWith<P, C extends ReadPosition>(
       const resolved = given === options ? checked : resolve(given);
       const toChunk = makeChunk();
       if (!settle)
-        return readSteps(ctx, resolved, makeFormat, payload).pipe(map((step) => toChunk(step.payload, position(step))));
+        return readSteps(ctx, resolved, makeFormat, payload).pipe(map((step) => toChunk(step.payload, step)));
       const settled = new WeakMap<ReadStep<P>, C>();
       const settleStep = (step: ReadStep<P>) => {
-        const chunk = toChunk(step.payload, position(step));
+        const chunk = toChunk(step.payload, step);
         settled.set(step, chunk);
         return settle(chunk);
       };
       return readSteps(ctx, resolved, makeFormat, payload, settleStep).pipe(
-        map((step) => settled.get(step) ?? toChunk(step.payload, position(step))),
+        map((step) => settled.get(step) ?? toChunk(step.payload, step)),
       );
     });
   return ctx.decorateRead ? ctx.decorateRead(options, read) : read(options);
 }
 
-function position(step: ReadStep<unknown>): ReadPosition {
+/**
+ * A batch of `items` at `step`'s position: made for every reader at every
+ * step of a fan-out, so one literal, without an intermediate position object
+ * or a spread (together about 170 bytes a batch instead of 96).
+ */
+function jsonBatch<T>(items: readonly T[], step: StreamPosition): JsonBatch<T> {
+  const { offset, cursor } = step;
+  return cursor === undefined
+    ? { items, offset, upToDate: step.upToDate, closed: step.closed, checkpoint: { offset } }
+    : { items, ...position(step) };
+}
+
+function position(step: StreamPosition): ReadPosition {
   const { offset, cursor, upToDate, closed } = step;
   return cursor === undefined
     ? { offset, upToDate, closed, checkpoint: { offset } }

@@ -4,7 +4,6 @@ import {
   defer,
   EMPTY,
   filter,
-  map,
   of,
   repeat,
   takeWhile,
@@ -17,13 +16,16 @@ import type { Checkpoint } from '../../protocol/offset.js';
 import type { StreamPosition } from '../../protocol/position.js';
 import type { ConnectionState } from '../connection-state.js';
 import type { ReadStep } from '../read-step.js';
-import { joinDecision, tellsSomethingNew, type JoinDecision } from './join-decision.js';
+import { joinDecision, tellsSomethingNew } from './join-decision.js';
+import { takeTail } from './take-tail.js';
 import { NOW, type TailSnapshot } from './tail-snapshot.js';
 
 /** Where a read that caught up on its own requests stands, and has told its subscribers (it joins the tail at once). */
 export interface CaughtUp {
   readonly caughtUp: StreamPosition;
 }
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 /** What a live read that may join a shared tail is made of. */
 export interface SharedReadConfig<P> {
@@ -57,7 +59,8 @@ export function sharedRead<P>(start: Checkpoint | CaughtUp, config: SharedReadCo
   const scheduler = config.scheduler ?? asyncScheduler;
   return defer(() => {
     const caughtUp = 'caughtUp' in start;
-    let at: StreamPosition = caughtUp ? start.caughtUp : { ...start, upToDate: false, closed: false };
+    // Where the read stands: its own copy, changed in place at every step (for every reader at every step of a fan-out).
+    const at: Mutable<StreamPosition> = caughtUp ? { ...start.caughtUp } : { ...start, upToDate: false, closed: false };
     let started = caughtUp;
     let idleRounds = 0;
     // A read that caught up before it got here joins at once; one that did not catches up first.
@@ -68,7 +71,10 @@ export function sharedRead<P>(start: Checkpoint | CaughtUp, config: SharedReadCo
     const advance = (step: ReadStep<P>): boolean => {
       const news = !started || tellsSomethingNew(at, step, config.isEmpty);
       started = true;
-      at = { offset: step.offset, cursor: step.cursor ?? at.cursor, upToDate: step.upToDate, closed: step.closed };
+      at.offset = step.offset;
+      at.cursor = step.cursor ?? at.cursor;
+      at.upToDate = step.upToDate;
+      at.closed = step.closed;
       return news;
     };
 
@@ -83,19 +89,11 @@ export function sharedRead<P>(start: Checkpoint | CaughtUp, config: SharedReadCo
       at.closed
         ? EMPTY
         : config.tail(checkpoint()).pipe(
-            map((snapshot, index) => {
-              const decision = joinDecision(at, snapshot, index === 0, config.empty, config.isEmpty);
-              // Joined (or about to be): where the tail's connection stands is where this read's does.
-              if (decision.kind !== 'rejoin' && snapshot.state) config.tell?.(snapshot.state);
-              return decision;
+            takeTail({
+              decide: (snapshot, first) => joinDecision(at, snapshot, first, config.empty, config.isEmpty),
+              advance,
+              tell: config.tell,
             }),
-            takeWhile((decision) => decision.kind !== 'rejoin'),
-            filter(
-              (decision): decision is Extract<JoinDecision<P>, { kind: 'deliver' }> => decision.kind === 'deliver',
-            ),
-            map(({ step }) => step),
-            filter(advance),
-            takeWhile((step) => !step.closed, true),
           );
     const round = defer(() => {
       const before = at.offset;
