@@ -43,7 +43,17 @@ server.server.on('request', (req, res) => {
   res.once('close', () => counters.get(pathname).openLive--);
 });
 
-function post(path, body, method = 'POST') {
+/** `send` once more when a reused keep-alive socket was closed by the server as the request went out (a race, not an answer). */
+async function post(path, body, method = 'POST') {
+  try {
+    return await send(path, body, method);
+  } catch (error) {
+    if (error?.code !== 'ECONNRESET') throw error;
+    return send(path, body, method);
+  }
+}
+
+function send(path, body, method) {
   return new Promise((resolve, reject) => {
     const request = httpRequest(
       {
