@@ -1,4 +1,5 @@
 import type { Observable } from 'rxjs';
+import type { ProducerOutbox } from '../produce/outbox/producer-outbox.js';
 import type { Checkpoint } from '../protocol/offset.js';
 import type { LiveMode, ReadOptions } from '../read/read-options.js';
 import type { StateProducerOptions } from './mutation-writer.js';
@@ -32,6 +33,18 @@ export interface StateStoreOptions<Entities extends object = Record<string, unkn
   readonly read?: Omit<ReadOptions, 'from' | 'offset' | 'checkpoint' | 'live' | 'connectionState'>;
   /** The producer's options: its id, headers and params, retry, delivery timeout. */
   readonly producer?: StateProducerOptions;
+  /**
+   * Where mutations are kept until the server has them, so that they
+   * survive a reload: a `ProducerOutbox` (`indexedDbOutbox(name)` in a
+   * page, `fileOutbox(dir)` in Node, `memoryOutbox()` in tests). At
+   * start-up (the first subscription), the view shows the mutations the
+   * outbox holds as pending, before anything is read, and the store's
+   * producer (under the producer id they were saved with) delivers them,
+   * each once; they are confirmed as any other, when their txid is read
+   * back. `close()` then leaves what the server does not have yet in the
+   * outbox, for the next store. One store at a time per outbox.
+   */
+  readonly outbox?: ProducerOutbox;
 }
 
 /** What a confirmed `mutate()` emits. */

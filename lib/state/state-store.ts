@@ -6,8 +6,10 @@ import {
   ignoreElements,
   map,
   merge,
+  of,
   share,
   Subject,
+  switchMap,
   take,
   takeUntil,
   tap,
@@ -15,6 +17,7 @@ import {
 } from 'rxjs';
 import { InvalidArgumentError } from '../errors/client-errors.js';
 import { streamContextOf, type DurableStream } from '../http/stream-handle.js';
+import type { ProducerOutbox } from '../produce/outbox/producer-outbox.js';
 import { ProducerClosedError } from '../produce/producer-errors.js';
 import { Offset, type Checkpoint } from '../protocol/offset.js';
 import type { JsonBatch } from '../read/chunk.js';
@@ -24,6 +27,7 @@ import { changeHelpers, type CollectionEventHelpers } from './change-helpers.js'
 import { nullRecord, seed, type CollectionMap } from './collections.js';
 import { decodeChanges, type CollectionRoute, type DecodeContext } from './decode-changes.js';
 import { MutationWriter } from './mutation-writer.js';
+import { savedMutations } from './saved-mutations.js';
 import { initialState, readBackBy, reduceStore, type StoreEvent, type StoreState } from './overlay.js';
 import type { CollectionDefinition, EntitiesOf, StateSchema } from './schema.js';
 import type { MutationResult, StateStore, StateStoreOptions } from './state-store-options.js';
@@ -77,6 +81,7 @@ class StateStoreImpl<Entities extends object> implements StateStore<Entities> {
   private readonly decoding: DecodeContext;
   private readonly url: string;
   private closed = false;
+  private restoring: Promise<void> | undefined;
   private shownPending: { readonly from: StoreState['pending']; readonly list: readonly PendingMutation[] } | undefined;
 
   constructor(stream: DurableStream, schema: StateSchema, options: StateStoreOptions<Entities>) {
@@ -102,15 +107,21 @@ class StateStoreImpl<Entities extends object> implements StateStore<Entities> {
     this.state = initialState(start, initial && { checkpoint: initial.checkpoint, upToDate: false, closed: false });
     this.views = new BehaviorSubject(this.viewOf(this.state));
     this.invalid$ = this.invalid.asObservable();
-    this.writer = new MutationWriter(stream, options.producer ?? {}, (txid, error) => this.settle(txid, error));
+    const { outbox } = options;
+    this.writer = new MutationWriter(stream, { ...options.producer, outbox }, (txid, error) =>
+      this.settle(txid, error),
+    );
 
     const live = options.live ?? 'auto';
     const connectionState = { next: (state: StateView['connection']) => this.dispatch({ kind: 'connection', state }) };
     // One read for every subscriber; it goes on from where the last one stood, so a state kept between reads stays right.
-    this.read$ = defer(() => {
-      const from = this.state.position?.checkpoint ?? Offset.beginning;
-      return readJson(stream, { ...options.read, from, live, connectionState });
-    }).pipe(
+    // With an outbox, what it holds is shown (and its delivery started) before anything is read, once per store.
+    const restored = outbox ? defer(() => (this.restoring ??= this.restore(outbox))) : of(undefined);
+    this.read$ = restored.pipe(
+      switchMap(() => {
+        const from = this.state.position?.checkpoint ?? Offset.beginning;
+        return readJson(stream, { ...options.read, from, live, connectionState });
+      }),
       tap((batch) => this.read(batch)),
       ignoreElements(),
       takeUntil(this.closing),
@@ -157,6 +168,18 @@ class StateStoreImpl<Entities extends object> implements StateStore<Entities> {
     this.writer.close();
     this.views.complete();
     this.invalid.complete();
+  }
+
+  /** Shows the mutations `outbox` holds as pending, and has the writer deliver them under their producer id. */
+  private restore(outbox: ProducerOutbox): Promise<void> {
+    const saved = savedMutations(outbox, this.url);
+    this.writer.resumeAfter(saved.then(({ producerId }) => producerId));
+    return saved.then(({ mutations }) => {
+      for (const { txid, changes } of mutations) {
+        const { ops } = decodeChanges(changes, undefined, { ...this.decoding, onInvalid: 'error' });
+        this.dispatch({ kind: 'mutate', txid, changes, ops });
+      }
+    });
   }
 
   private read(batch: JsonBatch): void {

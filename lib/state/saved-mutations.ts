@@ -1,0 +1,46 @@
+import type { ProducerOutbox } from '../produce/outbox/producer-outbox.js';
+import type { ChangeMessage } from './messages.js';
+
+/** A mutation found in an outbox: written by a store before, not acknowledged yet. */
+export interface SavedMutation {
+  readonly txid: string;
+  readonly changes: readonly ChangeMessage[];
+}
+
+/** What a store's outbox holds for its stream: whose producer saved it, and the mutations, in the order written. */
+export interface SavedMutations {
+  /** The producer id the batches were saved under: the store's producer takes it, to deliver them. */
+  readonly producerId: string | undefined;
+  readonly mutations: readonly SavedMutation[];
+}
+
+/**
+ * Reads what `outbox` holds for the stream at `url` (opens it, reads, gives
+ * it up): the change messages of its batches grouped by their txid. An
+ * outbox of another stream, or empty, holds none.
+ */
+export async function savedMutations(outbox: ProducerOutbox, url: string): Promise<SavedMutations> {
+  const session = await outbox.open();
+  try {
+    const { position, batches } = session.contents;
+    if (position?.url !== url) return { producerId: undefined, mutations: [] };
+    const byTxid = new Map<string, ChangeMessage[]>();
+    const decoder = new TextDecoder();
+    for (const { body } of batches) {
+      const values: unknown = body ? JSON.parse(decoder.decode(body)) : [];
+      for (const value of Array.isArray(values) ? (values as unknown[]) : []) {
+        const txid = (value as Partial<ChangeMessage> | null)?.headers?.txid;
+        if (typeof txid !== 'string') continue;
+        const changes = byTxid.get(txid) ?? [];
+        byTxid.set(txid, changes);
+        changes.push(value as ChangeMessage);
+      }
+    }
+    return {
+      producerId: position.producerId,
+      mutations: [...byTxid].map(([txid, changes]) => ({ txid, changes })),
+    };
+  } finally {
+    await session.close();
+  }
+}
