@@ -16,7 +16,7 @@ import type { Page, Route } from 'playwright-core';
 import { firstValueFrom } from 'rxjs';
 import { DurableStreamsClient, collectItems, createStream, readJson } from '../lib/index';
 import { undiciTransport, type UndiciTransport } from '../lib/undici';
-import { launchChromium, type Browser } from './support/chromium';
+import { eventually, launchChromium, watchPage, type Browser } from './support/chromium';
 import { startFeedServer, type FeedServer } from './support/feed-server';
 import { startStreamServer, type StreamServer } from './support/stream-server';
 
@@ -61,17 +61,7 @@ async function newStream(name: string): Promise<string> {
 }
 
 function watch(page: Page): Page {
-  page.on('pageerror', (error) => pageErrors.push(`pageerror: ${error.message}`));
-  page.on('console', (message) => {
-    // Chromium logs every failed or non-2xx request as an error. Two are expected here: a request made while the
-    // streams server is cut (net::ERR_), and a 409 for a batch that overtook its predecessor on another connection
-    // (the producer sends batches in parallel; the server answers the gap with 409 and the producer resends, see
-    // lib/produce/send-batch.ts). Whatever else the page logs fails the test; what the server stores is checked below.
-    const text = message.text();
-    const expected = text.includes('net::ERR_') || text.includes('status of 409 (Conflict)');
-    if (message.type() === 'error' && !expected) pageErrors.push(text);
-  });
-  return page;
+  return watchPage(page, pageErrors);
 }
 
 /** Opens the example on `path` in a new tab and waits until its compose box runs in the browser. */
@@ -136,15 +126,6 @@ async function cutStreams(): Promise<{ attempts: () => number; restore: () => Pr
   };
   await browser.context.route(`${streams.url}/**`, handler);
   return { attempts: () => attempts, restore: () => browser.context.unroute(`${streams.url}/**`, handler) };
-}
-
-/** Resolves once `check` holds, polling; fails after `timeoutMs`. */
-async function eventually(check: () => boolean | Promise<boolean>, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`not within ${timeoutMs} ms: ${check.toString()}`);
-    await new Promise((done) => setTimeout(done, 50));
-  }
 }
 
 const texts = (prefix: string, count: number) => Array.from({ length: count }, (_, i) => `${prefix} ${i + 1}`);

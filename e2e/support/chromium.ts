@@ -1,7 +1,7 @@
 import { accessSync, constants, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
-import { chromium, type BrowserContext } from 'playwright-core';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
 
 /** The system Chromium: $CHROMIUM_PATH, else `chromium` (or `chromium-browser`) on PATH. Never a downloaded build. */
 export function findChromium(): string {
@@ -27,21 +27,23 @@ export interface Browser {
   close(): Promise<void>;
 }
 
+const ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
 /** Headless Chromium with a fresh profile, removed again on close. */
 export async function launchChromium(): Promise<Browser> {
   const userDataDir = mkdtempSync(join(tmpdir(), 'durable-feed-e2e-'));
   const context = await chromium.launchPersistentContext(userDataDir, {
     executablePath: findChromium(),
     headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
+    args: ARGS,
   });
   return {
     context,
@@ -50,4 +52,41 @@ export async function launchChromium(): Promise<Browser> {
       rmSync(userDataDir, { recursive: true, force: true });
     },
   };
+}
+
+/** A headless Chromium whose contexts are apart: each its own storage (IndexedDB, Web Locks), network and offline switch. */
+export interface Browsers {
+  /** A new context: as another browser (another device) would be. */
+  newContext(): Promise<BrowserContext>;
+  close(): Promise<void>;
+}
+
+/** Headless Chromium for pages that must not share storage: two users, two devices. */
+export async function launchChromiumContexts(): Promise<Browsers> {
+  const browser = await chromium.launch({ executablePath: findChromium(), headless: true, args: ARGS });
+  return { newContext: () => browser.newContext(), close: () => browser.close() };
+}
+
+/**
+ * Collects into `errors` what goes wrong in `page`: uncaught errors, and console errors but the failed requests
+ * Chromium logs while the streams server is cut (`net::ERR_`) and the 409 a producer's batch gets when it overtakes
+ * its predecessor on another connection (the producer resends it, see lib/produce/send-batch.ts).
+ */
+export function watchPage(page: Page, errors: string[]): Page {
+  page.on('pageerror', (error) => errors.push(`pageerror: ${error.message}`));
+  page.on('console', (message) => {
+    const text = message.text();
+    const expected = text.includes('net::ERR_') || text.includes('status of 409 (Conflict)');
+    if (message.type() === 'error' && !expected) errors.push(text);
+  });
+  return page;
+}
+
+/** Resolves once `check` holds, polling; fails after `timeoutMs`. */
+export async function eventually(check: () => boolean | Promise<boolean>, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`not within ${timeoutMs} ms: ${check.toString()}`);
+    await new Promise((done) => setTimeout(done, 50));
+  }
 }

@@ -10,6 +10,8 @@ export interface FeedConfig {
   readonly stream: string;
   /** How to tail the stream once caught up: `?live=sse|long-poll|auto`. */
   readonly live: Exclude<LiveMode, false>;
+  /** What the page shows: the feed and its compose box, or (`?view=todos`) a todo list edited with optimistic mutations. */
+  readonly view: 'feed' | 'todos';
 }
 
 /** What the server side of the app is given per request (server.ts): the streams server it reaches. */
@@ -20,7 +22,7 @@ export interface FeedRequestContext {
 const SERVER_KEY = makeStateKey<string>('feed:streams-origin');
 
 /**
- * The page's query picks the stream and the live mode; the streams server is
+ * The page's query picks the stream, the live mode and the view; the streams server is
  * the server's to choose (server.ts, from STREAMS_URL), never the query's: a
  * page that let the URL pick where the server sends requests would forward
  * them wherever a link says. The browser learns it from the server's render.
@@ -34,6 +36,7 @@ export function feedConfig(search: string, server: string): FeedConfig {
     // A plain path below /v1/stream/, nothing that could point elsewhere.
     stream: /^[\w.-]+(\/[\w.-]+)*$/.test(stream) ? stream : 'feed',
     live: live === 'sse' || live === 'long-poll' ? live : 'auto',
+    view: params.get('view') === 'todos' ? 'todos' : 'feed',
   };
 }
 
