@@ -94,8 +94,7 @@ describe('size budget (issue #23 item 5)', () => {
     expect({ met, detail }).toEqual({ met: true, detail });
   });
 
-  // PENDING: the target of issue #23 item 5, not met yet (see docs/performance.md, Bundle size).
-  it.failing('a live JSON read is at most 13 KiB gzip (initial chunks)', () => {
+  it('a live JSON read is at most 13 KiB gzip (initial chunks)', () => {
     const { met, detail } = check('live JSON read');
     expect({ met, detail }).toEqual({ met: true, detail });
   });

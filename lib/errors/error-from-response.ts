@@ -1,4 +1,4 @@
-import { Header, isTrueFlag, parseIntegerHeader } from '../protocol/headers.js';
+import { Header, isTrueFlag, parseIntegerHeader, WriteHeader } from '../protocol/headers.js';
 import { commonErrorFromResponse } from './common-error-from-response.js';
 import type { DurableStreamError, ErrorHeaders } from './durable-stream-error.js';
 import {
@@ -49,28 +49,28 @@ export function errorFromResponse(
 ): DurableStreamError {
   const init = { url: request.url, status, headers, detail: bodyText };
   if (status === 403) {
-    const currentEpoch = parseIntegerHeader(headers[Header.producerEpoch]);
-    if (currentEpoch !== undefined && request.headers[Header.producerId] !== undefined) {
+    const currentEpoch = parseIntegerHeader(headers[WriteHeader.producerEpoch]);
+    if (currentEpoch !== undefined && request.headers[WriteHeader.producerId] !== undefined) {
       return new StaleEpochError({
         ...init,
         currentEpoch,
-        sentEpoch: parseIntegerHeader(request.headers[Header.producerEpoch]),
+        sentEpoch: parseIntegerHeader(request.headers[WriteHeader.producerEpoch]),
       });
     }
   }
   if (status === 409 && !isTrueFlag(headers[Header.closed])) {
-    const expectedSeq = parseIntegerHeader(headers[Header.producerExpectedSeq]);
+    const expectedSeq = parseIntegerHeader(headers[WriteHeader.producerExpectedSeq]);
     if (expectedSeq !== undefined) {
       const receivedSeq =
-        parseIntegerHeader(headers[Header.producerReceivedSeq]) ??
-        parseIntegerHeader(request.headers[Header.producerSeq]) ??
+        parseIntegerHeader(headers[WriteHeader.producerReceivedSeq]) ??
+        parseIntegerHeader(request.headers[WriteHeader.producerSeq]) ??
         -1;
       return new SequenceGapError({ ...init, expectedSeq, receivedSeq });
     }
     if (request.method === 'PUT') return new StreamExistsError(init);
     // The only branch that reads the body: see above.
-    if (request.headers[Header.seq] !== undefined && !/content.type/i.test(bodyText)) {
-      return new SeqConflictError({ ...init, seq: request.headers[Header.seq] });
+    if (request.headers[WriteHeader.seq] !== undefined && !/content.type/i.test(bodyText)) {
+      return new SeqConflictError({ ...init, seq: request.headers[WriteHeader.seq] });
     }
   }
   if (status === 409)

@@ -1,10 +1,7 @@
-import { defer, from, switchMap, type MonoTypeOperatorFunction, type Observable, type ObservableInput } from 'rxjs';
+import { defer, from, switchMap, type Observable, type ObservableInput } from 'rxjs';
 import { InvalidArgumentError } from '../errors/client-errors.js';
 import { commonErrorFromResponse } from '../errors/common-error-from-response.js';
 import { headerProblem } from '../protocol/headers.js';
-import type { RetryConfig } from '../retry/retry-config.js';
-import { retryableFor, type RetrySafety } from '../retry/retry-safety.js';
-import { retryWithBackoff } from '../retry/retry-with-backoff.js';
 import { stripQuery } from '../protocol/url.js';
 import { exchange, type OutgoingRequest } from '../transport/exchange.js';
 import type { HttpResponse } from '../transport/http-transport.js';
@@ -15,14 +12,12 @@ import { outgoing, type RequestSpec } from './request-spec.js';
 
 const lower = (key: string) => key.toLowerCase();
 
-/** Why a write that failed retryably was not repeated: said only where it was not. */
-const NOT_RETRIED_UNSAFE =
-  'Not retried: the server may have applied it, and repeating it could apply it twice. ' +
-  "A plain append is at-most-once; `delivery: 'at-least-once'` retries it anyway, an idempotent producer retries without duplicates";
+/** What a request's retries are bounded by: the client's retry policy, and its scheduler (of its options, read-only). */
+export type RetryPolicy = Pick<ResolvedClientOptions, 'retry' | 'scheduler'>;
 
 /**
  * The request executor under every operation: dynamic values, exchange,
- * typed errors, retry. It runs requests with the client's options and hands
+ * typed errors (the retries around an attempt are `callRequest`'s). It runs requests with the client's options and hands
  * them to no one: what a layer needs of the options comes in the client's
  * runtime (`ClientRuntime.options`), not through the executor.
  */
@@ -60,26 +55,12 @@ export class RequestExecutor {
     });
   }
 
-  /** An attempt wrapped in bounded backoff retries. */
-  call<T>(
-    spec: RequestSpec,
-    onSuccess: (response: HttpResponse, request: OutgoingRequest) => ObservableInput<T>,
-    safety: RetrySafety,
-    retry?: Partial<RetryConfig>,
-  ): Observable<T> {
-    return this.attempt(spec, onSuccess).pipe(this.retrying<T>(safety, retry));
-  }
-
   /**
-   * The backoff retries {@link call} puts around an attempt, as an operator:
-   * it keeps no state between subscriptions, so a caller that sends many
-   * requests alike builds it once and reuses it.
+   * The client's retry policy and scheduler, for the backoff retries `callRequest` (request-call.ts) puts around an
+   * attempt: a module of its own, so that a read, which retries its own way, carries none of it.
    */
-  retrying<T>(safety: RetrySafety, retry?: Partial<RetryConfig>): MonoTypeOperatorFunction<T> {
-    return retryWithBackoff<T>({ ...this.options.retry, ...retry }, this.options.scheduler, {
-      retryIf: retryableFor(safety),
-      notRetried: () => NOT_RETRIED_UNSAFE,
-    });
+  get retryPolicy(): RetryPolicy {
+    return this.options;
   }
 
   private build(spec: RequestSpec): OutgoingRequest | Promise<OutgoingRequest> {

@@ -1,7 +1,7 @@
 import type { Observable } from 'rxjs';
 import { mustBe } from '../errors/argument-checks.js';
 import { InvalidArgumentError } from '../errors/client-errors.js';
-import { Header } from '../protocol/headers.js';
+import { Header, WriteHeader } from '../protocol/headers.js';
 import type { RequestSpec } from '../http/request-spec.js';
 import type { RequestOptions } from '../http/stream-context.js';
 import type { DurableStream } from '../http/stream-handle.js';
@@ -84,7 +84,7 @@ export function appendRequest(
 ): RequestSpec {
   const body = appendBody(data, options, url);
   const headers: Record<string, string> = { [Header.contentType]: options.contentType ?? contentType };
-  if (options.seq !== undefined) headers[Header.seq] = options.seq;
+  if (options.seq !== undefined) headers[WriteHeader.seq] = options.seq;
   return { method: 'POST', url, headers, body, errorFrom: errorFromResponse };
 }
 

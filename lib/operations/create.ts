@@ -1,6 +1,6 @@
 import type { Observable } from 'rxjs';
 import { InvalidArgumentError } from '../errors/client-errors.js';
-import { Header, isTrueFlag } from '../protocol/headers.js';
+import { Header, isTrueFlag, WriteHeader } from '../protocol/headers.js';
 import type { RequestSpec } from '../http/request-spec.js';
 import type { RequestOptions } from '../http/stream-context.js';
 import type { DurableStream } from '../http/stream-handle.js';
@@ -45,8 +45,8 @@ export function createRequest(url: string, options: CreateStreamOptions): Reques
   const headers: Record<string, string> = { [Header.contentType]: options.contentType ?? DEFAULT_CONTENT_TYPE };
   const ttl = ttlHeader(options.ttlSeconds, url);
   const expiresAt = expiresAtHeader(options.expiresAt, url);
-  if (ttl !== undefined) headers[Header.ttl] = ttl;
-  if (expiresAt !== undefined) headers[Header.expiresAt] = expiresAt;
+  if (ttl !== undefined) headers[WriteHeader.ttl] = ttl;
+  if (expiresAt !== undefined) headers[WriteHeader.expiresAt] = expiresAt;
   if (options.closed) headers[Header.closed] = 'true';
   return {
     method: 'PUT',

@@ -1,7 +1,7 @@
 import type { Observable } from 'rxjs';
 import { mustBe } from '../errors/argument-checks.js';
 import { InvalidArgumentError } from '../errors/client-errors.js';
-import { Header } from '../protocol/headers.js';
+import { Header, WriteHeader } from '../protocol/headers.js';
 import { resolveStreamUrl } from '../protocol/url.js';
 import type { RequestSpec } from '../http/request-spec.js';
 import type { RequestOptions } from '../http/stream-context.js';
@@ -37,14 +37,14 @@ export function forkRequest(targetUrl: string, sourceUrl: string, options: ForkS
   if (options.offset !== undefined && (typeof options.offset !== 'string' || options.offset.length === 0)) {
     throw new InvalidArgumentError('offset must be an offset string returned by the server', targetUrl);
   }
-  const headers: Record<string, string> = { [Header.forkedFrom]: new URL(sourceUrl).pathname };
-  if (options.offset !== undefined) headers[Header.forkOffset] = options.offset;
-  if (options.subOffset !== undefined) headers[Header.forkSubOffset] = String(options.subOffset);
+  const headers: Record<string, string> = { [WriteHeader.forkedFrom]: new URL(sourceUrl).pathname };
+  if (options.offset !== undefined) headers[WriteHeader.forkOffset] = options.offset;
+  if (options.subOffset !== undefined) headers[WriteHeader.forkSubOffset] = String(options.subOffset);
   if (options.contentType !== undefined) headers[Header.contentType] = options.contentType;
   const ttl = ttlHeader(options.ttlSeconds, targetUrl);
   const expiresAt = expiresAtHeader(options.expiresAt, targetUrl);
-  if (ttl !== undefined) headers[Header.ttl] = ttl;
-  if (expiresAt !== undefined) headers[Header.expiresAt] = expiresAt;
+  if (ttl !== undefined) headers[WriteHeader.ttl] = ttl;
+  if (expiresAt !== undefined) headers[WriteHeader.expiresAt] = expiresAt;
   return { method: 'PUT', url: targetUrl, headers, errorFrom: errorFromResponse };
 }
 

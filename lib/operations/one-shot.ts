@@ -1,6 +1,7 @@
 import { defer, throwError, type Observable } from 'rxjs';
 import { InvalidArgumentError } from '../errors/client-errors.js';
 import { notProtocolAnswer } from '../errors/protocol-error.js';
+import { callRequest } from '../http/request-call.js';
 import type { RequestSpec } from '../http/request-spec.js';
 import { checkRequestOptions, type RequestOptions } from '../http/stream-context.js';
 import { streamInternals, type DurableStream, type StreamInternals } from '../http/stream-handle.js';
@@ -43,7 +44,8 @@ export function oneShot<T>(
         error instanceof InvalidArgumentError ? error : new InvalidArgumentError(String(error), url),
       );
     }
-    return http.call(
+    return callRequest(
+      http,
       { ...spec, userHeaders: options.headers, userParams: options.params },
       async (response) => {
         // Read to the end (these bodies are empty or tiny) so the socket returns to the pool.

@@ -1,4 +1,4 @@
-import { Header, isTrueFlag, parseIntegerHeader } from '../protocol/headers.js';
+import { Header, isTrueFlag, parseIntegerHeader, WriteHeader } from '../protocol/headers.js';
 import type { HttpHeaders } from '../transport/http-transport.js';
 
 /** What `headStream()` reports about a stream. */
@@ -22,9 +22,9 @@ export function metadataFromHeaders(headers: HttpHeaders): StreamMetadata {
   return {
     nextOffset: headers.get(Header.nextOffset) ?? '',
     contentType: headers.get(Header.contentType) ?? undefined,
-    ttlSeconds: parseIntegerHeader(headers.get(Header.ttl)),
-    expiresAt: headers.get(Header.expiresAt) ?? undefined,
+    ttlSeconds: parseIntegerHeader(headers.get(WriteHeader.ttl)),
+    expiresAt: headers.get(WriteHeader.expiresAt) ?? undefined,
     closed: isTrueFlag(headers.get(Header.closed)),
-    etag: headers.get(Header.etag) ?? undefined,
+    etag: headers.get(WriteHeader.etag) ?? undefined,
   };
 }

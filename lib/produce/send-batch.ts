@@ -1,6 +1,6 @@
 import type { Observable } from 'rxjs';
 import { notProtocolAnswer } from '../errors/protocol-error.js';
-import { Header } from '../protocol/headers.js';
+import { Header, WriteHeader } from '../protocol/headers.js';
 import { missingProtocolHeaders } from '../protocol/protocol-answer.js';
 import type { RequestOptions, StreamContext } from '../http/stream-context.js';
 import type { RequestSpec } from '../http/request-spec.js';
@@ -42,9 +42,9 @@ export function batchRequestSpec(
   options: RequestOptions = {},
 ): RequestSpec {
   const headers: Record<string, string> = {
-    [Header.producerId]: producerId,
-    [Header.producerEpoch]: String(request.epoch),
-    [Header.producerSeq]: String(request.seq),
+    [WriteHeader.producerId]: producerId,
+    [WriteHeader.producerEpoch]: String(request.epoch),
+    [WriteHeader.producerSeq]: String(request.seq),
   };
   // A close-only request has no body, so no content type to match (PROTOCOL.md 5.2).
   if (request.body !== undefined) headers[Header.contentType] = request.contentType;

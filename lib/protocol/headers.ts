@@ -1,23 +1,30 @@
-/** Protocol header names, lower-case as both transports deliver them. */
+/**
+ * Protocol header names, lower-case as both transports deliver them: those a read sends or meets (every
+ * request's answer), apart from {@link WriteHeader}'s, so that a read carries only these.
+ */
 export const Header = {
   contentType: 'content-type',
   nextOffset: 'stream-next-offset',
   cursor: 'stream-cursor',
   upToDate: 'stream-up-to-date',
   closed: 'stream-closed',
+  sseDataEncoding: 'stream-sse-data-encoding',
+  retryAfter: 'retry-after',
+} as const;
+
+/** Protocol header names only writes and a stream's metadata use (create, append, fork, head, the producer). */
+export const WriteHeader = {
   ttl: 'stream-ttl',
   expiresAt: 'stream-expires-at',
   seq: 'stream-seq',
   forkedFrom: 'stream-forked-from',
   forkOffset: 'stream-fork-offset',
   forkSubOffset: 'stream-fork-sub-offset',
-  sseDataEncoding: 'stream-sse-data-encoding',
   producerId: 'producer-id',
   producerEpoch: 'producer-epoch',
   producerSeq: 'producer-seq',
   producerExpectedSeq: 'producer-expected-seq',
   producerReceivedSeq: 'producer-received-seq',
-  retryAfter: 'retry-after',
   etag: 'etag',
 } as const;
 

@@ -1,4 +1,4 @@
-import { Header } from './headers.js';
+import { Header, WriteHeader } from './headers.js';
 
 /** Operations whose success answer carries protocol headers that say it came from a Durable Streams server. */
 export type AnsweredOperation = 'read' | 'head' | 'create' | 'append' | 'close' | 'producer-append';
@@ -30,8 +30,8 @@ export function missingProtocolHeaders(
   if (
     operation === 'producer-append' &&
     status === 204 &&
-    has(headers, Header.producerEpoch) &&
-    has(headers, Header.producerSeq)
+    has(headers, WriteHeader.producerEpoch) &&
+    has(headers, WriteHeader.producerSeq)
   )
     return undefined;
   return operation === 'producer-append'

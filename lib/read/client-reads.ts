@@ -1,16 +1,21 @@
 import { asyncScheduler, defer, from, map, of, timeout, type Observable, type SchedulerLike } from 'rxjs';
-import { TimeoutError } from '../errors/client-errors.js';
+import { ParseError, TimeoutError } from '../errors/client-errors.js';
 import { DurableStreamError } from '../errors/durable-stream-error.js';
+import { ProtocolError } from '../errors/protocol-error.js';
 import type { RuntimePart } from '../http/client-runtime.js';
 import { resolveDynamic } from '../http/dynamic-values.js';
+import { isJsonContentType, mediaType } from '../protocol/content-type.js';
+import { Header } from '../protocol/headers.js';
 import { backoffDelay } from '../retry/retry-with-backoff.js';
-import { LIVENESS_FACTOR } from './liveness.js';
+import type { SseConnect } from './http-read-source.js';
+import { parseJsonArray } from './json-array-text.js';
 import type { LiveReads, LiveReadsLoan } from './live-reads.js';
 import { SseUnavailableError } from './sse-unavailable-error.js';
 
 /** The code of live reads (see live-code.ts): SSE connections, and a client's live reads that share tails. */
 export interface LiveCode {
-  readonly sseConnection: typeof import('./live-code.js').sseConnection;
+  /** SSE connections, with what the client lends their code. */
+  readonly sseConnection: SseConnect;
   readonly reads: LiveReads;
 }
 
@@ -44,11 +49,19 @@ export const clientReads: RuntimePart<ClientReads> = ({ options, http }) => {
     DurableStreamError,
     SseUnavailableError,
     TimeoutError,
-    livenessFactor: LIVENESS_FACTOR,
+    ParseError,
+    ProtocolError,
+    Header,
+    mediaType,
+    isJsonContentType,
+    parseJsonArray,
     backoff: (retry, attempt) => backoffDelay(retry, attempt, undefined),
   };
   const load = () =>
-    import('./live-code.js').then(({ sseConnection, liveReads }) => ({ sseConnection, reads: liveReads(loan) }));
+    import('./live-code.js').then(({ sseConnection, liveReads }) => ({
+      sseConnection: (read) => sseConnection(read, loan),
+      reads: liveReads(loan),
+    }));
   return { liveCode: loadOnce(load, options.timeoutMs, options.scheduler ?? asyncScheduler) };
 };
 

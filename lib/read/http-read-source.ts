@@ -1,9 +1,6 @@
 import { of, switchMap, throwError, type Observable } from 'rxjs';
 import type { StreamContext } from '../http/stream-context.js';
-import { ParseError, TimeoutError } from '../errors/client-errors.js';
-import { DurableStreamError } from '../errors/durable-stream-error.js';
-import { ProtocolError } from '../errors/protocol-error.js';
-import { isJsonContentType, mediaType } from '../protocol/content-type.js';
+import { isJsonContentType } from '../protocol/content-type.js';
 import { Header } from '../protocol/headers.js';
 import { stripQuery } from '../protocol/url.js';
 import type { PayloadFormat } from './payload-format.js';
@@ -11,7 +8,7 @@ import { readRequestSpec } from './read-request.js';
 import type { OpenRequest, ReadRequest, ReadStep } from './read-step.js';
 import type { ResolvedReadOptions } from './resolve-read-options.js';
 import { responsePosition } from './response-position.js';
-import type { SseLoan, SseRead, sseConnection } from './sse-source.js';
+import type { SseRead } from './sse-source.js';
 import { SseUnavailableError } from './sse-unavailable-error.js';
 
 /** What a read learned of its stream's content type: whether it is JSON. A shared tail starts with what its first reader learned. */
@@ -19,20 +16,14 @@ export interface LearnedContentType {
   jsonStream?: boolean;
 }
 
-/** How a read opens SSE connections, once its code has loaded (undefined: it failed to load; see live-code.ts). */
-export type SseCode = Observable<typeof sseConnection | undefined>;
+/**
+ * How a read opens SSE connections: `sseConnection` of the code of live reads, with what the client lends it
+ * (`LiveReadsLoan`, see client-reads.ts).
+ */
+export type SseConnect = <P>(read: SseRead<P>) => (request: ReadRequest) => Observable<ReadStep<P>>;
 
-/** What the read path lends the code of SSE connections (a lazy chunk that imports none of its modules). */
-const SSE_LOAN: SseLoan = {
-  ParseError,
-  ProtocolError,
-  DurableStreamError,
-  TimeoutError,
-  SseUnavailableError,
-  Header,
-  mediaType,
-  isJsonContentType,
-};
+/** How a read opens SSE connections, once their code has loaded (undefined: it failed to load; see live-code.ts). */
+export type SseCode = Observable<SseConnect | undefined>;
 
 /**
  * The I/O edge of a read: performs each request the composition asks for
@@ -80,7 +71,7 @@ export function httpReadSource<P>(
     sseCode.pipe(
       switchMap((code) => {
         if (!code) return throwError(() => new SseUnavailableError({ url, reason: 'not-loaded' }));
-        connect ??= code(sseRead, SSE_LOAN);
+        connect ??= code(sseRead);
         return connect(request);
       }),
     );

@@ -2,13 +2,13 @@ import { parseJsonArray } from './json-array-text.js';
 import type { PayloadFormat } from './payload-format.js';
 
 const NO_ITEMS: readonly never[] = Object.freeze([]);
-const utf8 = new TextDecoder();
 
 /**
  * Payloads as JSON messages: what `readJson()` emits. A response body
  * is read with `text()` and parsed once, with no copy in between: catch-up
  * of a JSON stream is the hot path. SSE data events carry one JSON array
- * each; their items are concatenated. It holds no state, so every read
+ * each; the code of SSE connections parses them (`jsonItemsOfSse`, code of
+ * live reads, loaded on demand), so this format has no `fromSse`. It holds no state, so every read
  * shares one instance (one per read made four closures per reader of a fan-out).
  */
 export function jsonFormat<T>(): PayloadFormat<readonly T[]> {
@@ -19,12 +19,4 @@ const JSON_FORMAT: PayloadFormat<readonly unknown[]> = {
   isEmpty: (payload) => payload.length === 0,
   fromBody: async (body, { url, at }) => parseJsonArray(await body.text(), url, at),
   none: () => NO_ITEMS,
-  fromSse: (data, { url, at }) => {
-    const texts = 'bytes' in data ? data.bytes.map((bytes) => utf8.decode(bytes)) : data.text;
-    if (texts.length === 0) return NO_ITEMS;
-    if (texts.length === 1) return parseJsonArray(texts[0], url, at);
-    const items: unknown[] = [];
-    for (const text of texts) for (const item of parseJsonArray(text, url, at)) items.push(item);
-    return items;
-  },
 };

@@ -1,6 +1,4 @@
 import { asyncScheduler, catchError, defer, map, switchMap, type Observable, type SchedulerLike } from 'rxjs';
-import type { TimeoutError } from '../errors/client-errors.js';
-import type { DurableStreamError } from '../errors/durable-stream-error.js';
 import type { resolveDynamic } from '../http/dynamic-values.js';
 import type { Checkpoint } from '../protocol/offset.js';
 import type { StreamPosition } from '../protocol/position.js';
@@ -9,6 +7,7 @@ import { boundSilence } from './bound-silence.js';
 import type { BudgetedOpen } from './budget/budgeted-open.js';
 import { liveBudgetSizeOf, type BudgetSizeOf } from './budget/budget-size.js';
 import type { ConnectionState, ConnectionStateObserver } from './connection-state.js';
+import { LIVENESS_FACTOR, livenessLearning } from './liveness.js';
 import { crossTabGlobals } from './cross-tab/platform.js';
 import type { PayloadFormat } from './payload-format.js';
 import type { LiveKit } from './read-loop.js';
@@ -18,8 +17,8 @@ import { shareKeys } from './shared/share-key.js';
 import { sharedRead } from './shared/shared-read.js';
 import { TailRegistry } from './shared/tail-registry.js';
 import { tailSnapshots, type TailSnapshot } from './shared/tail-snapshot.js';
-import { guardSse } from './sse-guard.js';
-import type { SseUnavailableError } from './sse-unavailable-error.js';
+import { guardSse, mayFallBackFromSse } from './sse-guard.js';
+import type { SseLoan } from './sse-source.js';
 import type { ReadPathLoan } from './tabs-and-budget.js';
 
 /** How long a live request may keep a budget slot that other readers wait for, ms (an SSE connection is then reopened). */
@@ -31,20 +30,16 @@ const tabsAndBudget = defer(() => import('./tabs-and-budget.js'));
 /**
  * What a client lends the code of its live reads, which loads in a lazy
  * chunk that imports none of the read path's initial modules (see
- * live-code.ts): its options, and what of the initial code it needs.
+ * live-code.ts): its options, and what of the initial code it needs (its
+ * SSE connections' too: one loan for the whole chunk).
  */
-export interface LiveReadsLoan {
+export interface LiveReadsLoan extends SseLoan {
   readonly liveRequestBudget: number | 'auto';
   readonly shareAcrossTabs: boolean;
   readonly scheduler: SchedulerLike | undefined;
   /** The client's headers and params on requests to `url`: none where the client does not trust its origin. */
   readonly credentials: ReadPathLoan['credentials'];
   readonly resolveDynamic: typeof resolveDynamic;
-  readonly DurableStreamError: typeof DurableStreamError;
-  readonly SseUnavailableError: typeof SseUnavailableError;
-  readonly TimeoutError: typeof TimeoutError;
-  /** How many keep-alive intervals a live request may stay silent (`LIVENESS_FACTOR`), said in its error. */
-  readonly livenessFactor: number;
   /** The wait before the `attempt`th try under `retry`, ms (`backoffDelay`). */
   readonly backoff: (retry: RetryConfig, attempt: number) => number;
 }
@@ -199,18 +194,26 @@ function lazyBudgetedOpen<P>(
 
 /** What only live requests need of this code (see `ReadLoopConfig.kit`), with the error types of `loan`. */
 export function liveKit(
-  loan: Pick<LiveReadsLoan, 'DurableStreamError' | 'SseUnavailableError' | 'TimeoutError' | 'livenessFactor'>,
+  loan: Pick<LiveReadsLoan, 'DurableStreamError' | 'SseUnavailableError' | 'TimeoutError'>,
 ): LiveKit {
   return {
-    guardSse: (url, fallbackMs, scheduler, fallback) => guardSse(url, fallbackMs, scheduler, fallback, loan),
+    guardSse: (url, options, scheduler, read) =>
+      guardSse(
+        url,
+        options.sseFallbackTimeoutMs,
+        scheduler,
+        { canFallBack: () => mayFallBackFromSse(read.state(), options.live), fallBack: read.fallBack },
+        loan,
+      ),
     boundSilence,
+    liveness: livenessLearning,
     silence: (url, kind, ms) =>
       new loan.TimeoutError({
         url,
         timeoutMs: ms,
         phase: kind === 'sse' ? 'body' : 'response',
         hint:
-          `No sign of life for ${loan.livenessFactor}x the server's keep-alive interval: presumed dead (a proxy may ` +
+          `No sign of life for ${LIVENESS_FACTOR}x the server's keep-alive interval: presumed dead (a proxy may ` +
           'hold the connection); left, and retried from the last offset',
       }),
   };

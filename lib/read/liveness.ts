@@ -1,3 +1,7 @@
+import type { ReadEvent, ReadState } from './read-state.js';
+import type { ReadRequestKind } from './read-step.js';
+import type { ResolvedReadOptions } from './resolve-read-options.js';
+
 /**
  * How a live read tells a dead connection from a quiet one. A server proves
  * it is alive at an interval of its own: the reference server sends a
@@ -6,7 +10,10 @@
  * interval from what it sees, and a live request silent for
  * {@link LIVENESS_FACTOR} times it is presumed dead: behind a proxy that
  * keeps the client's connection open after the server died, nothing else
- * would tell. Pure: the read state holds a `Liveness`, the read loop times.
+ * would tell. Pure: a live loop holds a `Liveness` beside its read state,
+ * folds the read's events into it ({@link learnLiveness}) and times. Only
+ * live requests use it, so it is code of live reads (a lazy chunk, see
+ * live-code.ts), lent to a loop in its kit ({@link livenessLearning}).
  */
 export interface Liveness {
   /** The longest interval seen between the server's proofs of life, ms; undefined until one was seen. */
@@ -68,3 +75,60 @@ export function livenessBoundMs(liveness: Liveness, ceilingMs: number): number |
   const bound = Math.max(MIN_LIVENESS_BOUND_MS, Math.ceil(liveness.heartbeatMs * LIVENESS_FACTOR));
   return bound < ceilingMs ? bound : undefined;
 }
+
+/**
+ * Folds one of the read's events into what it knows of the server's
+ * liveness (undefined: nothing known yet): `before` and `after` are the
+ * read's state around the event (`reduceRead`'s). An answer is a
+ * sign of life; a live one that brought nothing new after a wait (an idle
+ * long-poll's answer, an SSE keep-alive) shows how long the server waits
+ * before it proves it is alive. A lost connection clears a cut (a
+ * failure), or records one (left after `silentMs` of silence).
+ */
+export function learnLiveness<P>(
+  liveness: Liveness = unknownLiveness,
+  before: ReadState,
+  event: ReadEvent<P>,
+  after: ReadState,
+): Liveness {
+  if (event.type === 'connection-lost')
+    return event.silentMs === undefined ? requestFailed(liveness) : leftSilent(liveness, event.silentMs);
+  // An answer the read did not take (an offset that went backwards, data that did not move it) tells nothing.
+  if (event.type !== 'step' || after.wentBackwards || after.repeatedData) return liveness;
+  const { step, kind, hasData, waitedMs } = event;
+  const answer = answered(liveness);
+  const keepAlive =
+    kind !== 'catch-up' &&
+    before.caughtUp &&
+    !hasData &&
+    step.upToDate &&
+    !step.closed &&
+    step.offset === before.offset &&
+    waitedMs !== undefined;
+  return keepAlive ? heardHeartbeat(answer, waitedMs) : answer;
+}
+
+/**
+ * How long the next live request of `kind` may stay silent before the read
+ * presumes it dead, ms: learned (see `livenessBoundMs`), unless the read's
+ * options fixed that kind's timeout; undefined when the request's own
+ * timeout bounds it (nothing learned yet, a fixed option, catch-up).
+ */
+export function livenessBound(
+  liveness: Liveness = unknownLiveness,
+  kind: ReadRequestKind,
+  options: Pick<ResolvedReadOptions, 'learnsLiveness' | 'longPollTimeoutMs' | 'sseIdleTimeoutMs'>,
+): number | undefined {
+  if (kind === 'catch-up') return undefined;
+  if (kind === 'sse')
+    return options.learnsLiveness.sse ? livenessBoundMs(liveness, options.sseIdleTimeoutMs) : undefined;
+  return options.learnsLiveness.longPoll ? livenessBoundMs(liveness, options.longPollTimeoutMs) : undefined;
+}
+
+/** What a live loop's kit lends it of this module (see `LiveKit`). */
+export interface LivenessLearning {
+  readonly learn: typeof learnLiveness;
+  readonly bound: typeof livenessBound;
+}
+
+export const livenessLearning: LivenessLearning = { learn: learnLiveness, bound: livenessBound };

@@ -36,6 +36,10 @@ export interface PayloadFormat<P> {
   fromBody(body: HttpBody, context: PayloadContext): Promise<P>;
   /** The payload of a response without a body (a 204). */
   none(context: PayloadContext): P;
-  /** The payload of one SSE frame's data events. */
-  fromSse(data: SseData, context: PayloadContext): P;
+  /**
+   * The payload of one SSE frame's data events. Absent in the JSON format, whose payload is the items of the JSON
+   * array each event carries: the code of SSE connections parses them (`jsonItemsOfSse`), so a read that never
+   * goes live over SSE carries none of it.
+   */
+  readonly fromSse?: ((data: SseData, context: PayloadContext) => P) | undefined;
 }

@@ -1,14 +1,10 @@
 import {
   asyncScheduler,
-  concatMap,
   defer,
   EMPTY,
-  endWith,
   filter,
   finalize,
-  from,
   identity,
-  ignoreElements,
   map,
   NEVER,
   of,
@@ -19,7 +15,6 @@ import {
   timer,
   type MonoTypeOperatorFunction,
   type Observable,
-  type ObservableInput,
   type SchedulerLike,
 } from 'rxjs';
 import type { TimeoutError } from '../errors/client-errors.js';
@@ -28,6 +23,7 @@ import type { DurableStreamError } from '../errors/durable-stream-error.js';
 import { reconnectsOpenRequests, type Connectivity } from '../retry/connectivity.js';
 import { backoffDelay } from '../retry/retry-with-backoff.js';
 import type { boundSilence } from './bound-silence.js';
+import type { Liveness, LivenessLearning } from './liveness.js';
 import { connectionStateTeller } from './connection-state.js';
 import type { ResolvedReadOptions } from './resolve-read-options.js';
 import type { OpenRequest, ReadRequestKind, ReadStep } from './read-step.js';
@@ -35,15 +31,13 @@ import {
   connectionStateOf,
   initialReadState,
   isFinished,
-  livenessBound,
-  mayFallBackFromSse,
   nextRequest,
   reduceRead,
   type ReadEvent,
   type ReadState,
 } from './read-state.js';
 import { retryRead } from './read-retry.js';
-import type { SseFallback } from './sse-guard.js';
+import type { SettleSteps } from './settle-each.js';
 
 /** A live request answered sooner than this with nothing new counts as idle (see `idleStreak`). */
 const IDLE_RESPONSE_MS = 50;
@@ -63,7 +57,7 @@ export interface ReadLoopConfig<P> {
   /** The platform's network signals: a wake ends a backoff wait, and may replace a connection presumed dead. */
   readonly connectivity?: Connectivity;
   /**
-   * Backpressure: each step is emitted only once `settle(step)` completed,
+   * Backpressure, `settleEach(settle)`: each step is emitted only once `settle(step)` completed,
    * and the read goes on (the next request, or the connection's next event)
    * only then. Errors of `settle` end the read, unretried. Used with
    * catch-up and long-poll: an SSE body is not paused, its events wait in memory.
@@ -72,7 +66,7 @@ export interface ReadLoopConfig<P> {
    * a concrete position: a consumer that saves it and fails on the next
    * batch reads that batch again, instead of starting "from now" once more.
    */
-  readonly settle?: (step: ReadStep<P>) => ObservableInput<unknown>;
+  readonly settle?: SettleSteps<P> | undefined;
   /**
    * What only live requests need, from the code of live reads (a lazy chunk,
    * live-code.ts): SSE's fallback guard and the silence bound. A loop
@@ -84,16 +78,21 @@ export interface ReadLoopConfig<P> {
 
 /** What only live requests need (see {@link ReadLoopConfig.kit}). */
 export interface LiveKit {
-  /** SSE's own failure modes, where the read may still fall back to long-poll (`guardSse`). */
+  /**
+   * SSE's own failure modes, where the read may still fall back to long-poll (`guardSse`): whether it may is the
+   * kit's question of the read's `state()` (`mayFallBackFromSse`); `fallBack()` switches it.
+   */
   guardSse<P>(
     url: string,
-    fallbackMs: number,
+    options: Pick<ResolvedReadOptions, 'live' | 'sseFallbackTimeoutMs'>,
     scheduler: SchedulerLike,
-    fallback: SseFallback,
+    read: { readonly state: () => ReadState; readonly fallBack: () => void },
   ): MonoTypeOperatorFunction<ReadStep<P>>;
   readonly boundSilence: typeof boundSilence;
   /** The error of a live request of `kind` left after `ms` without a sign of life: retried like any timeout, from the last offset. */
   silence(url: string, kind: ReadRequestKind, ms: number): TimeoutError;
+  /** What the loop learns of the server's keep-alive interval, beside its read state, and the silence it allows. */
+  readonly liveness: LivenessLearning;
 }
 
 /**
@@ -120,13 +119,18 @@ export function readLoop<P>(open: OpenRequest<P>, config: ReadLoopConfig<P>): Ob
   const scheduler = config.scheduler ?? asyncScheduler;
   const wakes = config.connectivity?.wakes ?? NEVER;
   const isOffline = (): boolean => config.connectivity?.isOffline() ?? false;
+  const { kit } = config;
   return defer(() => {
     let state = initialReadState(options.start, { ...options, liveFromNow: config.settle === undefined });
+    // With the live kit: what the read learned of how often the server proves it is alive (to tell a dead live request from a quiet one).
+    let liveness: Liveness | undefined;
     const states = connectionStateTeller(options.connectionState);
-    /** The one place the state changes: every event goes through the pure reducer. Returns the step to emit, if any. */
+    /** The one place the state changes: every event goes through the pure reducers. Returns the step to emit, if any. */
     const apply = (event: ReadEvent<P>): ReadStep<P> | undefined => {
+      const before = state;
       const result = reduceRead(state, event);
       state = result.state;
+      if (kit) liveness = kit.liveness.learn(liveness, before, event, state);
       return result.emit;
     };
     const tellPosition = () => states.tell(connectionStateOf(state, options.live));
@@ -148,12 +152,11 @@ export function readLoop<P>(open: OpenRequest<P>, config: ReadLoopConfig<P>): Ob
       let provedAt = kind === 'sse' ? undefined : startedAt;
       let progressed = false;
       const source = open(request);
-      const { kit } = config;
       const guarded =
         kind === 'sse' && kit
           ? source.pipe(
-              kit.guardSse<P>(url, options.sseFallbackTimeoutMs, scheduler, {
-                canFallBack: () => mayFallBackFromSse(state, options.live),
+              kit.guardSse<P>(url, options, scheduler, {
+                state: () => state,
                 fallBack: () => {
                   apply({ type: 'sse-unavailable' });
                   progressed = true; // a switch to long-poll, not an idle answer
@@ -190,7 +193,7 @@ export function readLoop<P>(open: OpenRequest<P>, config: ReadLoopConfig<P>): Ob
         // Silent past what the server's keep-alives promise: presumed dead (a proxy may hold a connection to a dead server).
         kit && kind !== 'catch-up'
           ? kit.boundSilence<ReadStep<P> | undefined>(
-              () => livenessBound(state, kind, options),
+              () => kit.liveness.bound(liveness, kind, options),
               scheduler,
               (ms) => (silenced = kit.silence(url, kind, ms)),
             )
@@ -229,20 +232,12 @@ export function readLoop<P>(open: OpenRequest<P>, config: ReadLoopConfig<P>): Ob
         ...(config.random ? { random: config.random } : {}),
       }),
       // After the retries: what settle does is not a request to retry, and a wake never cuts it short.
-      settleEach(config.settle),
+      config.settle ?? identity,
       repeat({ delay: next }),
       filter((step): step is ReadStep<P> => step !== undefined),
       finalize(() => states.done?.unsubscribe()),
     );
   });
-}
-
-/** Holds each step until `settle(step)` completes, then passes it on. */
-function settleEach<P>(settle: ReadLoopConfig<P>['settle']): MonoTypeOperatorFunction<ReadStep<P> | undefined> {
-  if (!settle) return identity;
-  return concatMap((step) =>
-    step === undefined ? of(step) : from(settle(step)).pipe(ignoreElements(), endWith(step)),
-  );
 }
 
 function stalledError(url: string, state: ReadState): ProtocolError {

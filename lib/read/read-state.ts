@@ -2,18 +2,8 @@ import type { DynamicRecord } from '../http/dynamic-values.js';
 import { Offset, type Checkpoint } from '../protocol/offset.js';
 import type { StreamPosition } from '../protocol/position.js';
 import type { ConnectionState } from './connection-state.js';
-import {
-  answered,
-  heardHeartbeat,
-  leftSilent,
-  livenessBoundMs,
-  requestFailed,
-  unknownLiveness,
-  type Liveness,
-} from './liveness.js';
 import type { LiveMode, ReadRetryWith } from './read-options.js';
 import type { ReadRequest, ReadRequestKind, ReadStep } from './read-step.js';
-import type { ResolvedReadOptions } from './resolve-read-options.js';
 
 /** Where one read subscription stands, and what it sends. Replaced, never mutated, by {@link reduceRead} alone. */
 export interface ReadState extends StreamPosition {
@@ -47,8 +37,6 @@ export interface ReadState extends StreamPosition {
    * taken and the read ends with a `ProtocolError`.
    */
   readonly repeatedData: boolean;
-  /** What the read learned of how often the server proves it is alive, to tell a dead live request from a quiet one. */
-  readonly liveness: Liveness;
 }
 
 /**
@@ -64,6 +52,10 @@ export interface ReadState extends StreamPosition {
  *   plain requests before it goes live again, which are answered at once
  *   (so it knows at once it is back) and cacheable (so many readers
  *   returning after an outage are cheap).
+ *
+ * `waitedMs` and `silentMs` are for what a live loop learns of the server's
+ * keep-alive interval (`learnLiveness`, in the code of live reads): the
+ * reducer itself does not use them.
  */
 export type ReadEvent<P> =
   | {
@@ -77,7 +69,8 @@ export type ReadEvent<P> =
   | { readonly type: 'retry-with'; readonly overrides: ReadRetryWith }
   | { readonly type: 'connection-lost'; readonly silentMs?: number | undefined };
 
-type StepEvent<P> = Extract<ReadEvent<P>, { type: 'step' }>;
+/** A `step` event. */
+export type StepEvent<P> = Extract<ReadEvent<P>, { type: 'step' }>;
 
 export function initialReadState(
   start: Checkpoint,
@@ -103,7 +96,6 @@ export function initialReadState(
     stalls: 0,
     wentBackwards: false,
     repeatedData: false,
-    liveness: unknownLiveness,
   };
 }
 
@@ -143,11 +135,6 @@ export function isFinished(state: ReadState, live: LiveMode): boolean {
   return state.closed || (live === false && state.upToDate);
 }
 
-/** With `'auto'`, until SSE has worked once in this read, signs that it cannot switch the read to long-poll. */
-export function mayFallBackFromSse(state: ReadState, live: LiveMode): boolean {
-  return live === 'auto' && state.sse !== 'working';
-}
-
 /**
  * Folds an event into the state. Pure. For a step, also decides whether
  * subscribers hear of it: only when it changes what they know (data,
@@ -171,11 +158,8 @@ export function reduceRead<P>(
         },
         emit: undefined,
       };
-    case 'connection-lost': {
-      const liveness =
-        event.silentMs === undefined ? requestFailed(state.liveness) : leftSilent(state.liveness, event.silentMs);
-      return { state: { ...state, caughtUp: false, liveness }, emit: undefined };
-    }
+    case 'connection-lost':
+      return { state: { ...state, caughtUp: false }, emit: undefined };
     case 'step':
       return advance(state, event);
   }
@@ -212,45 +196,8 @@ function advance<P>(
     stalls: stalled ? state.stalls + 1 : 0,
     wentBackwards: false,
     repeatedData: false,
-    liveness: learnLiveness(state, event),
   };
   return { state: next, emit: changed ? (cursor === step.cursor ? step : { ...step, cursor }) : undefined };
-}
-
-/**
- * An answer is a sign of life; a live one that brought nothing new after a
- * wait (an idle long-poll's answer, an SSE keep-alive) shows how long the
- * server waits before it proves it is alive.
- */
-function learnLiveness<P>(state: ReadState, event: StepEvent<P>): Liveness {
-  const { step, kind, hasData, waitedMs } = event;
-  const liveness = answered(state.liveness);
-  const keepAlive =
-    kind !== 'catch-up' &&
-    state.caughtUp &&
-    !hasData &&
-    step.upToDate &&
-    !step.closed &&
-    step.offset === state.offset &&
-    waitedMs !== undefined;
-  return keepAlive ? heardHeartbeat(liveness, waitedMs) : liveness;
-}
-
-/**
- * How long the next live request of `kind` may stay silent before the read
- * presumes it dead, ms: learned (see `livenessBoundMs`), unless the read's
- * options fixed that kind's timeout; undefined when the request's own
- * timeout bounds it (nothing learned yet, a fixed option, catch-up).
- */
-export function livenessBound(
-  state: ReadState,
-  kind: ReadRequestKind,
-  options: Pick<ResolvedReadOptions, 'learnsLiveness' | 'longPollTimeoutMs' | 'sseIdleTimeoutMs'>,
-): number | undefined {
-  if (kind === 'catch-up') return undefined;
-  if (kind === 'sse')
-    return options.learnsLiveness.sse ? livenessBoundMs(state.liveness, options.sseIdleTimeoutMs) : undefined;
-  return options.learnsLiveness.longPoll ? livenessBoundMs(state.liveness, options.longPollTimeoutMs) : undefined;
 }
 
 /** Not one of the sentinels (`-1`, `now`): an offset the server minted, comparable with another. */

@@ -5,12 +5,12 @@ import { stripQuery } from '../protocol/url.js';
 import { bytesFormat } from './bytes-format.js';
 import type { ByteChunk, JsonBatch, ReadPosition, TextChunk } from './chunk.js';
 import { jsonFormat } from './json-format.js';
-import type { PayloadFormat } from './payload-format.js';
 import type { ReadOptions } from './read-options.js';
 import type { StreamPosition } from '../protocol/position.js';
 import type { ReadStep } from './read-step.js';
 import { readSteps } from './read-steps.js';
-import { resolveReadOptions } from './resolve-read-options.js';
+import { resolveReadOptions, type ResolvedReadOptions } from './resolve-read-options.js';
+import { settleEach } from './settle-each.js';
 
 /**
  * Reads the stream as bytes from `options.from` (default: the beginning),
@@ -19,10 +19,10 @@ import { resolveReadOptions } from './resolve-read-options.js';
  * subscription is an independent read; unsubscribing aborts it. See docs/reading.md.
  */
 export function readBytes(stream: DurableStream, options: ReadOptions = {}): Observable<ByteChunk> {
-  return readWith(streamContextOf(stream), options, bytesFormat, 'bytes', () => (data, step) => ({
-    data,
-    ...position(step),
-  }));
+  const ctx = streamContextOf(stream);
+  return readWith(ctx, options, (resolved) =>
+    readSteps(ctx, resolved, bytesFormat, 'bytes').pipe(map((step) => ({ data: step.payload, ...position(step) }))),
+  );
 }
 
 /**
@@ -32,10 +32,13 @@ export function readBytes(stream: DurableStream, options: ReadOptions = {}): Obs
  * read's own requests) comes out whole. The decoder is flushed at the end of the stream.
  */
 export function readText(stream: DurableStream, options: ReadOptions = {}): Observable<TextChunk> {
-  return readWith(streamContextOf(stream), options, bytesFormat, 'bytes', () => {
+  const ctx = streamContextOf(stream);
+  return readWith(ctx, options, (resolved) => {
     // ignoreBOM keeps a U+FEFF that starts a response: a read resumed at it must give what a read from the beginning gives.
     const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
-    return (data, step) => ({ text: decoder.decode(data, { stream: !step.closed }), ...position(step) });
+    return readSteps(ctx, resolved, bytesFormat, 'bytes').pipe(
+      map((step) => ({ text: decoder.decode(step.payload, { stream: !step.closed }), ...position(step) })),
+    );
   });
 }
 
@@ -44,60 +47,54 @@ export function readText(stream: DurableStream, options: ReadOptions = {}): Obse
  * messages per response, typed by the handle (`DurableStream<Order>`: batches of orders).
  */
 export function readJson<T = unknown>(stream: DurableStream<T>, options: ReadOptions = {}): Observable<JsonBatch<T>> {
-  return readWith(streamContextOf(stream), options, jsonFormat<T>, 'json', () => jsonBatch);
+  const ctx = streamContextOf(stream);
+  return readWith(ctx, options, (resolved) =>
+    readSteps(ctx, resolved, jsonFormat<T>, 'json').pipe(map((step) => jsonBatch(step.payload, step))),
+  );
 }
 
 /**
  * Reads a JSON stream with backpressure, for `consume()`: each batch is
  * handed to `settle`, and the read goes on (its next request) only once that
- * completed; the batch is emitted then. Such a read never shares a tail
+ * completed; the batch is emitted then, made once. Such a read never shares a tail
  * (it would hold the tail for every reader); meant for catch-up and long-poll.
+ * Its code (`settleEach`) is in no other read's bundle.
  */
 export function readJsonSettled<T = unknown>(
   ctx: StreamContext,
   options: ReadOptions,
   settle: (batch: JsonBatch<T>) => ObservableInput<unknown>,
 ): Observable<JsonBatch<T>> {
-  return readWith(ctx, options, jsonFormat<T>, 'json', () => jsonBatch, settle);
+  return readWith(ctx, options, (resolved) => {
+    const settled = new WeakMap<ReadStep<readonly T[]>, JsonBatch<T>>();
+    const settleStep = (step: ReadStep<readonly T[]>) => {
+      const batch = jsonBatch(step.payload, step);
+      settled.set(step, batch);
+      return settle(batch);
+    };
+    return readSteps(ctx, resolved, jsonFormat<T>, 'json', settleEach(settleStep)).pipe(
+      map((step) => settled.get(step) ?? jsonBatch(step.payload, step)),
+    );
+  });
 }
 
 /**
  * A cold read: options are checked at the call (an `InvalidArgumentError`
- * there), and the chunk maker (with any state, such as a text decoder) made
- * per subscription. Payloads are decoded by
- * `makeFormat`, once for every live read that shares a tail (see
- * `readSteps`); `payload` names what it decodes. With `settle`, each chunk
- * is made once, settled, then emitted. The client's read decorator, when it
- * has one, wraps the read.
+ * there), and `steps` (the read's steps made into chunks, with any state
+ * such as a text decoder) made per subscription, from the options resolved.
+ * Payloads are decoded once for every live read that shares a tail (see
+ * `readSteps`). The client's read decorator, when it has one, wraps the read.
  */
-function readWith<P, C extends ReadPosition>(
+function readWith<C extends ReadPosition>(
   ctx: StreamContext,
   options: ReadOptions,
-  makeFormat: () => PayloadFormat<P>,
-  payload: string,
-  makeChunk: () => (payload: P, step: StreamPosition) => C,
-  settle?: (chunk: C) => ObservableInput<unknown>,
+  steps: (resolved: ResolvedReadOptions) => Observable<C>,
 ): Observable<C> {
   // Errors name the stream, not the token a query may carry.
   const resolve = (given: ReadOptions) => resolveReadOptions(given, ctx, stripQuery(ctx.url));
   const checked = resolve(options);
-  const read = (given: ReadOptions) =>
-    defer(() => {
-      // The decorator's options (if it changed them) are resolved here; the caller's were at the call.
-      const resolved = given === options ? checked : resolve(given);
-      const toChunk = makeChunk();
-      if (!settle)
-        return readSteps(ctx, resolved, makeFormat, payload).pipe(map((step) => toChunk(step.payload, step)));
-      const settled = new WeakMap<ReadStep<P>, C>();
-      const settleStep = (step: ReadStep<P>) => {
-        const chunk = toChunk(step.payload, step);
-        settled.set(step, chunk);
-        return settle(chunk);
-      };
-      return readSteps(ctx, resolved, makeFormat, payload, settleStep).pipe(
-        map((step) => settled.get(step) ?? toChunk(step.payload, step)),
-      );
-    });
+  // The decorator's options (if it changed them) are resolved on subscribe; the caller's were at the call.
+  const read = (given: ReadOptions) => defer(() => steps(given === options ? checked : resolve(given)));
   return ctx.decorateRead ? ctx.decorateRead(options, read) : read(options);
 }
 

@@ -2,7 +2,6 @@ import { notProtocolAnswer } from '../errors/protocol-error.js';
 import { Header, isTrueFlag } from '../protocol/headers.js';
 import type { Offset } from '../protocol/offset.js';
 import type { StreamPosition } from '../protocol/position.js';
-import { missingProtocolHeaders } from '../protocol/protocol-answer.js';
 import type { HttpHeaders } from '../transport/http-transport.js';
 
 /**
@@ -18,14 +17,14 @@ export function responsePosition(
   url: string,
   requestedOffset: Offset,
 ): StreamPosition {
-  const missing = missingProtocolHeaders('read', status, headers);
+  // What `missingProtocolHeaders` asks of a read's answer, without the writes' exceptions (a read carries none of them).
   const offset = headers.get(Header.nextOffset);
-  if (missing || offset === null)
+  if (!offset)
     throw notProtocolAnswer({
       url,
       status,
       contentType: headers.get(Header.contentType),
-      missing: missing ?? Header.nextOffset,
+      missing: 'Stream-Next-Offset',
       offset: requestedOffset,
     });
   const closed = isTrueFlag(headers.get(Header.closed));

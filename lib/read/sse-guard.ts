@@ -1,5 +1,7 @@
 import { catchError, EMPTY, throwError, timeout, type MonoTypeOperatorFunction, type SchedulerLike } from 'rxjs';
 import type { DurableStreamError } from '../errors/durable-stream-error.js';
+import type { LiveMode } from './read-options.js';
+import type { ReadState } from './read-state.js';
 import type { ReadStep } from './read-step.js';
 import type { SseUnavailableError } from './sse-unavailable-error.js';
 
@@ -7,6 +9,14 @@ import type { SseUnavailableError } from './sse-unavailable-error.js';
 export interface SseGuardErrors {
   readonly DurableStreamError: typeof DurableStreamError;
   readonly SseUnavailableError: typeof SseUnavailableError;
+}
+
+/**
+ * With `'auto'`, until SSE has worked once in this read, signs that it cannot switch the read to long-poll. A
+ * question of the read's state (`ReadState.sse`) that only live requests ask: code of live reads, with the guard.
+ */
+export function mayFallBackFromSse(state: ReadState, live: LiveMode): boolean {
+  return live === 'auto' && state.sse !== 'working';
 }
 
 /** What {@link guardSse} may do about an SSE connection that does not work. */

@@ -16,18 +16,21 @@ import type { DurableStreamError } from '../errors/durable-stream-error.js';
 import type { isJsonContentType, mediaType } from '../protocol/content-type.js';
 import type { Header } from '../protocol/headers.js';
 import type { HttpResponse } from '../transport/http-transport.js';
+import type { parseJsonArray } from './json-array-text.js';
 import type { LearnedContentType } from './http-read-source.js';
 import { decodeBase64 } from './base64.js';
-import type { PayloadFormat, SseData } from './payload-format.js';
+import type { PayloadContext, PayloadFormat, SseData } from './payload-format.js';
 import type { ReadRequest, ReadStep } from './read-step.js';
 import type { SseErrorTypes } from './sse-events.js';
 import { sseFrames } from './sse-frames.js';
+import { jsonItemsOfSse } from './sse-json.js';
 import type { SseUnavailableError } from './sse-unavailable-error.js';
 
 /**
  * What the read path lends the code of SSE connections, which loads in a
  * lazy chunk that imports none of its modules (see live-code.ts): the typed
- * errors, the protocol's header names, and how a media type is read.
+ * errors, the protocol's header names, how a media type is read, and how a
+ * JSON array text is parsed.
  */
 export interface SseLoan extends SseErrorTypes {
   readonly DurableStreamError: typeof DurableStreamError;
@@ -36,6 +39,7 @@ export interface SseLoan extends SseErrorTypes {
   readonly Header: typeof Header;
   readonly mediaType: typeof mediaType;
   readonly isJsonContentType: typeof isJsonContentType;
+  readonly parseJsonArray: typeof parseJsonArray;
 }
 
 /** What one read's SSE connections need of the read. */
@@ -65,6 +69,10 @@ export interface SseRead<P> {
 export function sseConnection<P>(read: SseRead<P>, loan: SseLoan): (request: ReadRequest) => Observable<ReadStep<P>> {
   const { url, format, learned } = read;
   const { SseUnavailableError, TimeoutError, Header } = loan;
+  // The JSON format leaves its SSE data to this code (see `PayloadFormat.fromSse`): then P is the items.
+  const decode =
+    format.fromSse ??
+    ((data: SseData, context: PayloadContext) => jsonItemsOfSse(data, context, loan.parseJsonArray) as P);
 
   const steps = (response: HttpResponse, request: ReadRequest, connection: { seen: boolean }) =>
     defer(() => {
@@ -81,7 +89,7 @@ export function sseConnection<P>(read: SseRead<P>, loan: SseLoan): (request: Rea
           const events: SseData = base64
             ? { bytes: data.map((text) => decodeBase64(text, url, at, loan)) }
             : { text: data };
-          return { payload: format.fromSse(events, context), ...control };
+          return { payload: decode(events, context), ...control };
         }),
         // A connection that ends before any control event is not SSE working; it is never a silent success.
         throwIfEmpty(() => new SseUnavailableError({ url, reason: 'ended-early' })),

@@ -1,4 +1,5 @@
 import type { Observable } from 'rxjs';
+import { callRequest } from '../http/request-call.js';
 import type { RequestExecutor } from '../http/request-executor.js';
 import type { RequestOptions } from '../http/stream-context.js';
 import type { RetrySafety } from '../retry/retry-safety.js';
@@ -173,7 +174,8 @@ export class SubscriptionRequests {
     if (call.body !== undefined) headers['content-type'] = 'application/json';
     if (call.token !== undefined) headers['authorization'] = `Bearer ${call.token}`;
     const context: SubscriptionRequestContext = { subscriptionId: this.id, ...call.context };
-    return this.executor.call(
+    return callRequest(
+      this.executor,
       {
         method: call.method,
         url,

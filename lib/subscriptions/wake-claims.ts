@@ -1,8 +1,9 @@
 import { catchError, concatMap, of, throwError, type Observable } from 'rxjs';
 import { errorFromResponse } from '../errors/error-from-response.js';
 import { StreamExistsError, StreamNotFoundError } from '../errors/http-errors.js';
+import { callRequest } from '../http/request-call.js';
 import type { RequestExecutor } from '../http/request-executor.js';
-import { Header } from '../protocol/headers.js';
+import { Header, WriteHeader } from '../protocol/headers.js';
 import { resolveStreamUrl } from '../protocol/url.js';
 import type { RetryConfig } from '../retry/retry-config.js';
 import type { WebhookNotification } from './subscription-types.js';
@@ -38,15 +39,16 @@ export class WakeClaims {
 
   /** Emits true when this receiver's claim of the wake was the first, false when another's was. */
   claim(notification: WebhookNotification): Observable<boolean> {
-    const append = this.executor.call(
+    const append = callRequest(
+      this.executor,
       {
         method: 'POST',
         url: this.url,
         headers: {
           [Header.contentType]: JSON_TYPE,
-          [Header.producerId]: `wake/${encodeURIComponent(notification.subscriptionId)}/${encodeURIComponent(notification.wakeId)}`,
-          [Header.producerEpoch]: '0',
-          [Header.producerSeq]: '0',
+          [WriteHeader.producerId]: `wake/${encodeURIComponent(notification.subscriptionId)}/${encodeURIComponent(notification.wakeId)}`,
+          [WriteHeader.producerEpoch]: '0',
+          [WriteHeader.producerSeq]: '0',
         },
         body: JSON.stringify({
           type: 'wake-claim',
@@ -75,15 +77,14 @@ export class WakeClaims {
 
   /** Creates the stream (PUT, idempotent); one that exists already, of any configuration, is fine. */
   private create(): Observable<unknown> {
-    return this.executor
-      .call(
-        { method: 'PUT', url: this.url, headers: { [Header.contentType]: JSON_TYPE }, errorFrom: errorFromResponse },
-        (response) => response.body.dump(),
-        'idempotent',
-        this.retry,
-      )
-      .pipe(
-        catchError((error: unknown) => (error instanceof StreamExistsError ? of(undefined) : throwError(() => error))),
-      );
+    return callRequest(
+      this.executor,
+      { method: 'PUT', url: this.url, headers: { [Header.contentType]: JSON_TYPE }, errorFrom: errorFromResponse },
+      (response) => response.body.dump(),
+      'idempotent',
+      this.retry,
+    ).pipe(
+      catchError((error: unknown) => (error instanceof StreamExistsError ? of(undefined) : throwError(() => error))),
+    );
   }
 }

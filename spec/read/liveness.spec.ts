@@ -1,14 +1,16 @@
 import {
   answered,
   heardHeartbeat,
+  learnLiveness,
   leftSilent,
+  livenessBound,
   livenessBoundMs,
   MIN_LIVENESS_BOUND_MS,
   requestFailed,
   unknownLiveness,
   type Liveness,
 } from '../../lib/read/liveness';
-import { initialReadState, livenessBound, reduceRead, type ReadState } from '../../lib/read/read-state';
+import { initialReadState, reduceRead, type ReadEvent, type ReadState } from '../../lib/read/read-state';
 import type { ReadRequestKind, ReadStep } from '../../lib/read/read-step';
 
 const CEILING = 90_000;
@@ -43,7 +45,7 @@ describe('liveness (pure)', () => {
   });
 });
 
-describe('liveness in the read state (pure reducer)', () => {
+describe("liveness learned from the read's events (a pure reducer beside the read state's)", () => {
   const options = {
     learnsLiveness: { longPoll: true, sse: true },
     longPollTimeoutMs: 61_000,
@@ -57,14 +59,27 @@ describe('liveness in the read state (pure reducer)', () => {
     closed: false,
     ...extra,
   });
-  const on = (state: ReadState, s: ReadStep<string>, kind: ReadRequestKind, waitedMs?: number) =>
-    reduceRead(state, { type: 'step', step: s, kind, hasData: s.payload !== '', waitedMs }).state;
-  const live = on(initialReadState({ offset: '-1' }, { headers: undefined, params: undefined }), step('5'), 'catch-up');
+  /** A read's state and its liveness, as a live loop holds them. */
+  interface Read {
+    readonly state: ReadState;
+    readonly liveness: Liveness;
+  }
+  const apply = ({ state, liveness }: Read, event: ReadEvent<string>): Read => {
+    const after = reduceRead(state, event).state;
+    return { state: after, liveness: learnLiveness(liveness, state, event, after) };
+  };
+  const on = (read: Read, s: ReadStep<string>, kind: ReadRequestKind, waitedMs?: number) =>
+    apply(read, { type: 'step', step: s, kind, hasData: s.payload !== '', waitedMs });
+  const start: Read = {
+    state: initialReadState({ offset: '-1' }, { headers: undefined, params: undefined }),
+    liveness: unknownLiveness,
+  };
+  const live = on(start, step('5'), 'catch-up');
 
   it('learns from an idle long-poll answer and an SSE keep-alive: live, no data, up to date, the same offset', () => {
     expect(on(live, step('5'), 'long-poll', 30_000).liveness.heartbeatMs).toBe(30_000);
     expect(on(live, step('5'), 'sse', 30_000).liveness.heartbeatMs).toBe(30_000);
-    expect(livenessBound(on(live, step('5'), 'sse', 30_000), 'sse', options)).toBe(45_000);
+    expect(livenessBound(on(live, step('5'), 'sse', 30_000).liveness, 'sse', options)).toBe(45_000);
   });
 
   it("learns nothing from data, a new offset, a catch-up, an unmeasured wait (an SSE connection's first event) or EOF", () => {
@@ -76,7 +91,7 @@ describe('liveness in the read state (pure reducer)', () => {
   });
 
   it('bounds only live requests, and not a kind whose timeout the options fixed', () => {
-    const learned = on(live, step('5'), 'long-poll', 30_000);
+    const learned = on(live, step('5'), 'long-poll', 30_000).liveness;
     expect(livenessBound(learned, 'catch-up', options)).toBeUndefined();
     expect(livenessBound(learned, 'long-poll', { ...options, learnsLiveness: { longPoll: false, sse: true } })).toBe(
       undefined,
@@ -86,9 +101,11 @@ describe('liveness in the read state (pure reducer)', () => {
 
   it('a connection lost for silence, then an answer: the bound grows; lost for a failure: it stays', () => {
     const learned = on(live, step('5'), 'long-poll', 10_000);
-    const cut = reduceRead<string>(learned, { type: 'connection-lost', silentMs: 15_000 }).state;
+    const cut = apply(learned, { type: 'connection-lost', silentMs: 15_000 });
     expect(on(cut, step('5'), 'catch-up').liveness.heartbeatMs).toBe(15_000);
-    const failed = reduceRead<string>(cut, { type: 'connection-lost' }).state;
+    // An answer the read did not take (its offset went backwards) is not the answer that proves the cut wrong.
+    expect(on(cut, step('4'), 'catch-up').liveness).toEqual(cut.liveness);
+    const failed = apply(cut, { type: 'connection-lost' });
     expect(on(failed, step('5'), 'catch-up').liveness.heartbeatMs).toBe(10_000);
   });
 });

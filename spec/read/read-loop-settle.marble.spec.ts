@@ -1,6 +1,7 @@
 import { TestScheduler } from 'rxjs/testing';
 import { readLoop } from '../../lib/read/read-loop';
 import type { ReadStep } from '../../lib/read/read-step';
+import { settleEach } from '../../lib/read/settle-each';
 import { FakeReadSource, loopConfig, step } from './support/fake-read';
 
 // The loop's backpressure seam (consume()): a step is emitted once settle(step) completed, and only then does the read go on.
@@ -22,10 +23,10 @@ describe('readLoop with settle (virtual time)', () => {
       const settled: string[] = [];
       const config = {
         ...loopConfig({ live: 'long-poll' }, scheduler),
-        settle: (settling: ReadStep<string>) => {
+        settle: settleEach((settling: ReadStep<string>) => {
           settled.push(`${settling.offset}@${scheduler.now()}`);
           return cold('5ms |');
-        },
+        }),
       };
       expectObservable(readLoop(fake.open, config), '^ 30ms !').toBe('------a-----b------c', { a, b, c });
       scheduler.flush();
@@ -50,7 +51,7 @@ describe('readLoop with settle (virtual time)', () => {
       const boom = new Error('handler failed');
       const config = {
         ...loopConfig({ live: 'long-poll' }, scheduler),
-        settle: () => scheduler.createColdObservable('2ms #', {}, boom),
+        settle: settleEach<string>(() => scheduler.createColdObservable('2ms #', {}, boom)),
       };
       expectObservable(readLoop(fake.open, config), '^ 20ms !').toBe('---#', {}, boom);
       scheduler.flush();
@@ -68,10 +69,10 @@ describe('readLoop with settle (virtual time)', () => {
       const settled: string[] = [];
       const config = {
         ...loopConfig({ live: 'long-poll', from: 'now' }, scheduler),
-        settle: (settling: ReadStep<string>) => {
+        settle: settleEach((settling: ReadStep<string>) => {
           settled.push(settling.offset);
           return cold('|');
-        },
+        }),
       };
       expectObservable(readLoop(fake.open, config), '^ 10ms !').toBe('-t-a', { t: tail, a });
       scheduler.flush();

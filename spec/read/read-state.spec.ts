@@ -1,12 +1,6 @@
-import {
-  initialReadState,
-  isFinished,
-  mayFallBackFromSse,
-  nextRequest,
-  reduceRead,
-  type ReadState,
-} from '../../lib/read/read-state';
+import { initialReadState, isFinished, nextRequest, reduceRead, type ReadState } from '../../lib/read/read-state';
 import type { ReadStep } from '../../lib/read/read-step';
+import { mayFallBackFromSse } from '../../lib/read/sse-guard';
 
 const token = () => 'fresh';
 const start = initialReadState(

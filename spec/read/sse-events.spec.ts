@@ -4,9 +4,17 @@ import { ProtocolError } from '../../lib/errors/protocol-error';
 import { decodeBase64 } from '../../lib/read/base64';
 import { bytesFormat } from '../../lib/read/bytes-format';
 import { joinJsonArrays, parseJsonArray } from '../../lib/read/json-array-text';
-import { jsonFormat } from '../../lib/read/json-format';
+import type { PayloadContext, SseData } from '../../lib/read/payload-format';
 import { initialSseState, parseControl, reduceSse, type SseFrame } from '../../lib/read/sse-events';
 import { sseFrames } from '../../lib/read/sse-frames';
+import { jsonItemsOfSse } from '../../lib/read/sse-json';
+
+/** The bytes format's SSE decoding (the JSON format has none: its SSE data is the SSE code's, `jsonItemsOfSse`). */
+function bytesFromSse(data: SseData, context: PayloadContext): Uint8Array {
+  const decode = bytesFormat().fromSse;
+  if (!decode) throw new Error('the bytes format decodes SSE data');
+  return decode(data, context);
+}
 
 /** The typed errors the read path lends SSE parsing (its code loads in a chunk of its own). */
 const SSE_ERRORS = { ParseError, ProtocolError };
@@ -182,7 +190,7 @@ describe('SSE events (pure)', () => {
         const context = { url: URL, at: frame.from, closed: false, jsonStream: false };
         expect(
           Array.from(
-            bytesFormat().fromSse(
+            bytesFromSse(
               { bytes: frame.data.map((text) => decodeBase64(text, URL, frame.from, { ParseError })) },
               context,
             ),
@@ -196,28 +204,24 @@ describe('SSE events (pure)', () => {
     const context = { url: URL, at: '0_1', closed: false, jsonStream: true };
 
     it('JSON: concatenates the items of each data event (one array per message)', () => {
-      expect(jsonFormat().fromSse({ text: ['[1]', '[{"a":2}]', '[]'] }, context)).toEqual([1, { a: 2 }]);
+      expect(jsonItemsOfSse({ text: ['[1]', '[{"a":2}]', '[]'] }, context, parseJsonArray)).toEqual([1, { a: 2 }]);
     });
 
     it('JSON: malformed data is a ParseError naming where it starts', () => {
-      const error = captureError(() => jsonFormat().fromSse({ text: ['[1]', '[2,'] }, context));
+      const error = captureError(() => jsonItemsOfSse({ text: ['[1]', '[2,'] }, context, parseJsonArray));
       expect(error).toBeInstanceOf(ParseError);
       expect((error as ParseError).offset).toBe('0_1');
     });
 
     it('bytes and text of a JSON stream join the arrays as one response body would', () => {
-      expect(new TextDecoder().decode(bytesFormat().fromSse({ text: ['[1]', ' [2, 3] ', '[]'] }, context))).toBe(
-        '[1,2, 3]',
-      );
-      expect(new TextDecoder().decode(bytesFormat().fromSse({ text: ['[1]', '[2]'] }, context))).toBe('[1,2]');
+      expect(new TextDecoder().decode(bytesFromSse({ text: ['[1]', ' [2, 3] ', '[]'] }, context))).toBe('[1,2, 3]');
+      expect(new TextDecoder().decode(bytesFromSse({ text: ['[1]', '[2]'] }, context))).toBe('[1,2]');
       expect(captureError(() => joinJsonArrays(['[1]', '2'], URL, '0_1'))).toBeInstanceOf(ParseError);
     });
 
     it('the bytes of a text stream are the data as sent (readText decodes them)', () => {
       expect(
-        new TextDecoder().decode(
-          bytesFormat().fromSse({ text: ['héllo ', 'wörld'] }, { ...context, jsonStream: false }),
-        ),
+        new TextDecoder().decode(bytesFromSse({ text: ['héllo ', 'wörld'] }, { ...context, jsonStream: false })),
       ).toBe('héllo wörld');
     });
   });

@@ -7,7 +7,6 @@ import type { ReadLoopConfig } from '../../../lib/read/read-loop';
 import { TimeoutError } from '../../../lib/errors/client-errors';
 import { DurableStreamError } from '../../../lib/errors/durable-stream-error';
 import { liveKit } from '../../../lib/read/live-reads';
-import { LIVENESS_FACTOR } from '../../../lib/read/liveness';
 import { SseUnavailableError } from '../../../lib/read/sse-unavailable-error';
 import { DEFAULT_RETRY } from '../../../lib/retry/retry-config';
 
@@ -34,7 +33,7 @@ export function loopConfig(
     scheduler,
     isEmpty: (payload) => payload.length === 0,
     // As the code of live reads makes its loops (a catch-up alone never uses it).
-    kit: liveKit({ DurableStreamError, SseUnavailableError, TimeoutError, livenessFactor: LIVENESS_FACTOR }),
+    kit: liveKit({ DurableStreamError, SseUnavailableError, TimeoutError }),
   };
 }
 
