@@ -70,11 +70,10 @@ describe.each(['long-poll', 'sse'] as const)('streamResource() across a server o
         retryInMs: expect.any(Number),
       });
       expect((first as { error: unknown }).error).toBeInstanceOf(DurableStreamError);
-      await new Promise((resolve) => setTimeout(resolve, 500)); // several failed attempts: still reconnecting, no error
+      // Several failed attempts: still reconnecting, no error.
+      const attempt = () => (feed.connection() as { attempt?: number }).attempt ?? 0;
+      await until(() => attempt() > (first as { attempt: number }).attempt + 1, 'more failed attempts');
       expect([feed.status(), feed.error()]).toEqual(['reconnecting', undefined]);
-      expect((feed.connection() as { attempt: number }).attempt).toBeGreaterThan(
-        (first as { attempt: number }).attempt,
-      );
 
       await server.restart();
       await until(() => feed.status() === 'live', "'live' again after the restart", 15_000);

@@ -6,6 +6,7 @@ import { BrowserTestingModule, platformBrowserTesting } from '@angular/platform-
 import { Subject } from 'rxjs';
 import { DurableStreamsClient, streamResource } from '../../lib/angular/index';
 import { NetworkError, type ConnectionState, type JsonBatch, type ReadOptions } from '../../lib/index';
+import { sleep } from '../support/until';
 
 TestBed.initTestEnvironment(BrowserTestingModule, platformBrowserTesting(), { teardown: { destroyAfterEach: true } });
 
@@ -141,7 +142,7 @@ describe('streamResource() status from the connection state', () => {
         .then(() => (stable = true));
       reads[0].batches.next(batch([1], false, '1'));
       reads[0].options.connectionState!.next(state);
-      await new Promise((resolve) => setTimeout(resolve, 20));
+      await sleep(20);
       expect([platform, state.status, stable]).toEqual([platform, state.status, platform === 'server']);
       expect(feed.value()).toEqual([1]);
       expect(reads[0].options.live).toBe(platform === 'server' ? false : 'auto');

@@ -16,6 +16,7 @@ import { collectItems, createStream, DurableStreamsClient, fetchTransport, readJ
 import { FakeLocks, fakeNavigatorPerTest } from '../read/cross-tab/support/fake-tabs';
 import { fakeIndexedDbPerTest } from '../produce/outbox/support/fake-indexed-db';
 import { startCuttableProxy, type CuttableProxy } from '../support/cuttable-proxy';
+import { sleep } from '../support/until';
 
 TestBed.initTestEnvironment(BrowserTestingModule, platformBrowserTesting(), { teardown: { destroyAfterEach: true } });
 
@@ -31,7 +32,7 @@ async function until(predicate: () => boolean, what: string, timeoutMs = 10_000)
   const deadline = Date.now() + timeoutMs;
   while (!predicate()) {
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
+    await sleep(10);
   }
 }
 

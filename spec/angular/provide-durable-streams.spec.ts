@@ -27,7 +27,7 @@ import { InvalidArgumentError } from '../../lib/errors/client-errors';
 import type { HttpRequest, HttpTransport } from '../../lib/transport/http-transport';
 import { streamBase, uniquePath } from '../support/real-server';
 import { clientRuntimeOf } from '../../lib/client/durable-streams-client';
-import { until } from '../support/until';
+import { sleep, until } from '../support/until';
 
 /** A root environment injector, as `bootstrapApplication` makes one. */
 function environment(...providers: Array<Provider | EnvironmentProviders>): EnvironmentInjector {
@@ -107,18 +107,19 @@ describe('provideDurableStreams', () => {
       ),
     );
     await until(() => messages().length === 1, 'the first message');
-    await firstValueFrom(appendJson(stream, { n: 2 }));
+    const { nextOffset } = await firstValueFrom(appendJson(stream, { n: 2 }));
     await until(() => messages().length === 2, 'the live message');
     expect(messages()).toEqual([1, 2]);
 
-    // The read now holds a long-poll open, waiting for more.
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    const held = transport.requests.filter((request) => request.method === 'GET').at(-1)!;
+    // The read now holds a long-poll open at the tail, waiting for more.
+    const tail = () => transport.requests.filter((request) => request.method === 'GET').at(-1)!;
+    await until(() => new URL(tail().url).searchParams.get('offset') === nextOffset, 'the long-poll at the tail');
+    const held = tail();
     expect(held.signal.aborted).toBe(false);
     injector.destroy();
     expect(held.signal.aborted).toBe(true);
     const count = transport.requests.length;
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await sleep(100);
     expect(transport.requests.length).toBe(count);
   });
 

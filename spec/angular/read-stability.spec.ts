@@ -33,7 +33,7 @@ import {
 } from '../../lib/index';
 import { startWatchedServer, type WatchedServer } from '../support/watched-server';
 import { plainRead, SignalFeedComponent } from './support/plain-read-app';
-import { until } from '../support/until';
+import { sleep, until } from '../support/until';
 
 TestBed.initTestEnvironment(BrowserTestingModule, platformBrowserTesting(), { teardown: { destroyAfterEach: true } });
 
@@ -107,7 +107,7 @@ describe.each<[string, Provider | EnvironmentProviders]>([
         () => gate.held() === 1,
         () => 'the catch-up request',
       );
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      await sleep(100);
       expect(stabilities.at(-1)).toBe(false); // the catch-up is pending work
 
       const whenStable = app.whenStable();

@@ -22,6 +22,7 @@ import {
   streamExists,
 } from '../../lib/index';
 import { ORIGIN, wireDoubles, type WireDouble } from '../support/wire-doubles';
+import { sleep } from '../support/until';
 
 const BASE = `${ORIGIN}/v1/stream`;
 const fast = { initialDelayMs: 1, maxDelayMs: 2, maxRetries: 3 };
@@ -363,7 +364,7 @@ describe.each(wireDoubles)('one-shot operations on the wire (%s)', (_name, makeD
       closeStream(stream),
       forkStream(stream, 'f'),
     ];
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await sleep(20);
     expect(operations).toHaveLength(6);
     expect(wire.captured).toHaveLength(0);
   });

@@ -21,8 +21,8 @@ import {
   stallBody,
   useHostileServer,
 } from '../support/hostile-answers';
-import { LoopbackServer, sleep } from '../support/loopback-server';
-import { until } from '../support/until';
+import { LoopbackServer } from '../support/loopback-server';
+import { sleep, until } from '../support/until';
 
 const offsetOf = (url: string) => new URL(url, 'http://x').searchParams.get('offset');
 const liveOf = (url: string) => new URL(url, 'http://x').searchParams.get('live');

@@ -13,8 +13,7 @@ import { createStream, readJsonMessages, readText } from '../produce/support/rea
 import { startCuttableProxy, type CuttableProxy } from '../support/cuttable-proxy';
 import { startRestartableServer, type RestartableServer } from '../support/restartable-server';
 import { range } from '../support/range';
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+import { sleep } from '../support/until';
 
 /** One producer of the outage: its stream, and what it reported. */
 interface Writer {

@@ -15,6 +15,7 @@ import { FILE_MAGIC, readLog } from '../../lib/node/outbox-log';
 import { createStream, readJsonMessages } from '../produce/support/read-back';
 import { startFaultyProxy, type FaultyProxy } from '../produce/support/faulty-proxy';
 import { serverUrl, streamBase, uniquePath } from '../support/real-server';
+import { sleep } from '../support/until';
 
 const COUNT = 20_000;
 const root = join(__dirname, '..', '..');
@@ -90,7 +91,7 @@ async function writeAndKill(url: string, dir: string, extra: number): Promise<vo
   expect(await nextReport(writer.reports)).toEqual({ saved: COUNT, errors: [] });
   if (extra > 0) expect(await nextReport(writer.reports)).toEqual({ saved: COUNT + extra, errors: [] });
   // Batches reached the server (8 in flight), their answers lost, retried and lost again.
-  while (proxy.counts.killed < 16) await new Promise((resolve) => setTimeout(resolve, 20));
+  while (proxy.counts.killed < 16) await sleep(20);
   await kill(writer.process);
 }
 

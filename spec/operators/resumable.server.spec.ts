@@ -17,6 +17,7 @@ import {
 import { undiciTransport } from '../../lib/transport/undici/undici-transport';
 import { memoryStorage } from '../support/checkpoint-stores';
 import { realClient, uniquePath } from '../support/real-server';
+import { sleep } from '../support/until';
 
 /** A Map behind the async store interface whose writes land a few ms later; `idle()` waits for them. */
 function slowStore(): AsyncKeyValueStore & { idle: () => Promise<void> } {
@@ -122,7 +123,7 @@ describe('resumable() on the reference server', () => {
       }),
     );
     // A long-poll at the tail waits; the append is what it delivers.
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await sleep(200);
     await firstValueFrom(appendJson(stream, 'new'));
     expect((await first).items).toEqual(['new']);
     await firstValueFrom(appendJson(stream, 'newer'));

@@ -5,6 +5,7 @@ import {
   type HttpTransport,
   idempotentProducer,
 } from '../../lib/index';
+import { until } from '../support/until';
 
 /**
  * abort() aborts in-flight requests: that includes the HEAD that learns
@@ -23,7 +24,7 @@ describe('producer: abort() while the content type is being learned', () => {
     const client = new DurableStreamsClient({ baseUrl: 'http://ds.test/v1/stream', transport: hanging });
     const producer = idempotentProducer<string>(client.stream('s'), 'p');
     producer.append('a');
-    await new Promise((resolve) => setTimeout(resolve, 10));
+    await until(() => signals.length > 0, 'the HEAD');
     expect(signals).toHaveLength(1);
     expect(signals[0].aborted).toBe(false);
 

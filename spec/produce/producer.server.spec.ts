@@ -10,6 +10,7 @@ import { ProducerClosedError } from '../../lib/produce/producer-errors';
 import { realClient, streamBase, transports, uniquePath } from '../support/real-server';
 import { createStream, isClosed, readJsonMessages, readText } from './support/read-back';
 import { range } from '../support/range';
+import { sleep } from '../support/until';
 
 describe.each(transports)('IdempotentProducer on the reference server (%s)', (_name, makeTransport) => {
   let transport: HttpTransport & { close?: () => Promise<void> };
@@ -114,7 +115,7 @@ describe.each(transports)('IdempotentProducer on the reference server (%s)', (_n
     producer.append('pending');
     producer.abort();
     expect(() => producer.append('x')).toThrow(ProducerClosedError);
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await sleep(50);
     expect(await readJsonMessages(url)).toEqual([]);
   });
 

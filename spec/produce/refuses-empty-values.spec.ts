@@ -2,6 +2,7 @@ import { firstValueFrom } from 'rxjs';
 import { InvalidArgumentError, idempotentProducer } from '../../lib/index';
 import { realClient, transports, streamBase, uniquePath } from '../support/real-server';
 import { createStream, readText } from './support/read-back';
+import { sleep } from '../support/until';
 
 /**
  * An empty string (or empty bytes) on a non-JSON stream is nothing to send:
@@ -24,7 +25,7 @@ describe.each(transports)('producer: empty values on a text stream (%s)', (_name
 
     expect(() => producer.append('')).toThrow(InvalidArgumentError);
     expect(() => producer.append(new Uint8Array(0))).toThrow(InvalidArgumentError);
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await sleep(20);
     producer.append('x');
     await firstValueFrom(producer.finish());
     await transport.close?.();

@@ -33,8 +33,8 @@ import {
   readText,
 } from '../../lib/index';
 import { injectFault, realClient, serverUrl, transports, uniquePath } from '../support/real-server';
-import { LoopbackServer, sleep } from '../support/loopback-server';
-import { until } from '../support/until';
+import { LoopbackServer } from '../support/loopback-server';
+import { sleep, until } from '../support/until';
 
 const LIVE_MODES = ['long-poll', 'sse', 'auto'] as const;
 

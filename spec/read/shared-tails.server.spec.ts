@@ -16,7 +16,7 @@ import {
 } from '../../lib/index';
 import { transports } from '../support/real-server';
 import { startWatchedServer, type WatchedServer } from '../support/watched-server';
-import { until } from '../support/until';
+import { sleep, until } from '../support/until';
 import { range } from '../support/range';
 
 jest.setTimeout(60_000);
@@ -100,7 +100,7 @@ describe.each(transports)('shared tails (%s)', (_name, makeTransport) => {
     const appending = (async () => {
       for (; appended < 90; appended++) {
         offsets.push((await firstValueFrom(appendJson(stream, appended))).nextOffset);
-        await new Promise((resolve) => setTimeout(resolve, 5));
+        await sleep(5);
       }
     })();
     // A joiner at every offset known so far, as they become known: behind, at and just behind the tail.
@@ -111,7 +111,7 @@ describe.each(transports)('shared tails (%s)', (_name, makeTransport) => {
         () => `offset ${start}`,
       );
       joiners.push({ start, reader: record(readJson<number>(stream, { live: 'sse', from: offsets[start] })) });
-      await new Promise((resolve) => setTimeout(resolve, 7));
+      await sleep(7);
     }
     await appending;
     await firstValueFrom(closeStream(stream));
@@ -192,7 +192,7 @@ describe.each(transports)('shared tails (%s)', (_name, makeTransport) => {
       () => readers.every((r) => r.items.length === 1),
       () => 'every reader to have the message',
     );
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await sleep(100);
     expect((await counts(path)).openLive).toBe(5);
   });
 
@@ -240,7 +240,7 @@ describe.each(transports)('shared tails (%s)', (_name, makeTransport) => {
     const e = new TextEncoder().encode('é');
     await firstValueFrom(append(stream, e.slice(0, 1)));
     subscriptions.push(readText(stream, { live: 'long-poll', from: start }).subscribe((c) => texts[1].push(c.text)));
-    await new Promise((resolve) => setTimeout(resolve, 150));
+    await sleep(150);
     await firstValueFrom(append(stream, e.slice(1)));
     await until(
       () => texts.every((t) => t.join('') === 'é'),

@@ -11,6 +11,7 @@ import { createStateSchema, stateStore } from '../../lib/state/index';
 import { undiciTransport } from '../../lib/transport/undici/undici-transport';
 import { startHoldingProxy, type HoldingProxy } from '../support/holding-proxy';
 import { realClient, serverUrl, uniquePath } from '../support/real-server';
+import { sleep } from '../support/until';
 
 const schema = createStateSchema({ todos: { type: 'todo', primaryKey: 'id' } });
 /** A store of the schema (its entities untyped: the schema has no Standard Schema). */
@@ -28,8 +29,6 @@ afterAll(async () => {
   await proxy.close();
   await transport.close();
 });
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 /** A store on a new stream, live, once it is live; the server's record of requests cleared. */
 async function liveStore(live: 'sse' | 'long-poll') {
   const path = uniquePath('state-requests');

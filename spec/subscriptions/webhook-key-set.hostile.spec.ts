@@ -1,7 +1,8 @@
 import { fetchTransport, ServerError, type HttpTransport } from '../../lib/index';
 import { WebhookKeySetError, WebhookVerifier, type WebhookVerifierOptions } from '../../lib/subscriptions';
 import { undiciTransport } from '../../lib/transport/undici/undici-transport';
-import { LoopbackServer, sleep } from '../support/loopback-server';
+import { LoopbackServer } from '../support/loopback-server';
+import { sleep, until } from '../support/until';
 import { signatureHeader, signingKey, type SigningKey } from './support/signing';
 
 const body = JSON.stringify({
@@ -92,7 +93,7 @@ describe.each<[string, () => HttpTransport & { close?: () => Promise<void> }]>([
     expect(error).toMatchObject({ reason: 'too-slow', isRetryable: true });
     expect(elapsed).toBeGreaterThanOrEqual(390);
     expect(elapsed).toBeLessThan(1_500);
-    for (let i = 0; i < 100 && server.requests[0]?.closedAt === undefined; i++) await sleep(10);
+    await until(() => server.requests[0]?.closedAt !== undefined, 'the over-long key set request to close');
     expect(server.requests[0]).toMatchObject({ aborted: true });
   });
 
@@ -122,7 +123,7 @@ describe.each<[string, () => HttpTransport & { close?: () => Promise<void> }]>([
     );
     expect(unsized).toMatchObject({ reason: 'too-large' });
     expect((unsized as Error).message).toMatch(/over 131072 bytes \(its body ran past it\)/);
-    for (let i = 0; i < 100 && server.requests[1]?.closedAt === undefined; i++) await sleep(10);
+    await until(() => server.requests[1]?.closedAt !== undefined, 'the endless key set request to close');
     expect(server.requests[1]).toMatchObject({ aborted: true });
     // What the server managed to write before the client went away: socket buffers, not the body.
     expect(written).toBeLessThan(16 * 1024 * 1024);

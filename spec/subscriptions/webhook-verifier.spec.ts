@@ -3,6 +3,7 @@ import { JwksCache, maxAgeMs } from '../../lib/subscriptions/jwks-cache';
 import { WebhookSignatureError } from '../../lib/subscriptions/webhook-signature';
 import { WebhookVerifier, type WebhookVerifierOptions } from '../../lib/subscriptions/webhook-verifier';
 import { JwksServer, signatureHeader, signingKey, type SigningKey } from './support/signing';
+import { sleep } from '../support/until';
 
 const JWKS_URL = 'http://streams.test/v1/stream/__ds/jwks.json';
 const NOW = Date.UTC(2026, 4, 9, 12, 0, 0);
@@ -170,7 +171,7 @@ describe('WebhookVerifier', () => {
     server.gate = new Promise((resolve) => (open = resolve));
     const v = verifier();
     const all = Promise.all([1, 2, 3].map(() => v.verify(body, signatureHeader(key, body, seconds))));
-    await new Promise((resolve) => setTimeout(resolve, 5));
+    await sleep(5);
     open();
     await expect(all).resolves.toHaveLength(3);
     expect(server.requests).toHaveLength(1);

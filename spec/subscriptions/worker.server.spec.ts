@@ -22,6 +22,7 @@ import {
 } from '../../lib/subscriptions';
 import { unique, useSubscriptionServer } from './support/server';
 import { appendJson, headStream, InvalidArgumentError } from '../../lib/index';
+import { sleep } from '../support/until';
 
 const fixture = useSubscriptionServer();
 
@@ -58,7 +59,7 @@ async function eventually(check: () => Promise<boolean> | boolean, ms = 10_000):
   const until = Date.now() + ms;
   while (!(await check())) {
     if (Date.now() > until) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 25));
+    await sleep(25);
   }
 }
 
@@ -169,7 +170,7 @@ describe('pull-wake workers on the reference server', () => {
       () => transport.count((request) => request.path.endsWith('/release')) === 1 && transport.inFlight === 0,
     );
     const after = transport.sent.length;
-    await new Promise((resolve) => setTimeout(resolve, 700));
+    await sleep(700);
     expect(transport.sent.length).toBe(after);
     // Released, not left to expire: another worker claims at once.
     const other = fixture.server.client();
@@ -219,7 +220,7 @@ describe('pull-wake workers on the reference server', () => {
       generation: 1,
       ts: Date.now(),
     });
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    await sleep(500);
     expect(ranBy).toHaveLength(1);
     expect(await ackedAtTails(handle)).toBe(true);
   });

@@ -137,8 +137,6 @@ export class LoopbackServer {
   }
 }
 
-export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
 /** What {@link useLoopbackServer} gives a `describe` block; `base` and `transport` are set once its tests run. */
 export interface LoopbackFixture {
   readonly server: LoopbackServer;

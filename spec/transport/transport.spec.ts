@@ -3,7 +3,7 @@ import { NetworkError, TimeoutError, type HttpTransport } from '../../lib/index'
 import { exchange } from '../../lib/transport/exchange';
 import { useLoopbackServer, type LoopbackServer } from '../support/loopback-server';
 import { refusedPort, transports } from '../support/real-server';
-import { until } from '../support/until';
+import { sleep, until } from '../support/until';
 
 /** Whether the response to the request for `url` has closed (finished, or aborted by the client). */
 const closed = (server: LoopbackServer, url: string) =>
@@ -78,7 +78,7 @@ describe.each(transports)('HttpTransport contract (%s)', (_name, makeTransport) 
       { method: 'GET', url: `${loop.base}/hang`, headers: {} },
       () => [],
     ).subscribe();
-    await new Promise((r) => setTimeout(r, 30));
+    await sleep(30);
     expect(closed(server, '/hang')).toBe(false);
     subscription.unsubscribe();
     await until(() => closed(server, '/hang'), 'the request for /hang to close', 500);
@@ -172,7 +172,7 @@ describe.each(transports)('HttpTransport contract (%s)', (_name, makeTransport) 
       res.end();
     });
     const lazy = exchange(loop.transport, { method: 'GET', url: `${loop.base}/lazy`, headers: {} }, () => [1]);
-    await new Promise((r) => setTimeout(r, 30));
+    await sleep(30);
     expect(requests).toBe(0);
     await firstValueFrom(lazy);
     await firstValueFrom(lazy);

@@ -5,6 +5,7 @@ import { TimeoutError } from '../../lib/index';
 import { exchange } from '../../lib/transport/exchange';
 import type { HttpRequest } from '../../lib/transport/http-transport';
 import { undiciTransport, type UndiciTransport } from '../../lib/transport/undici/undici-transport';
+import { sleep } from '../support/until';
 
 /** Issue #13, item 1: undici's capped pool, long-lived requests, and requests waiting for a socket. */
 describe('undiciTransport with a full pool', () => {
@@ -39,7 +40,7 @@ describe('undiciTransport with a full pool', () => {
   const get = (path: string, signal: AbortSignal, extra: Partial<HttpRequest> = {}) =>
     transport.request({ method: 'GET', url: `${base}${path}`, headers: {}, signal, ...extra });
   const arrival = async (path: string) => {
-    while (!arrived.includes(path)) await new Promise((resolve) => setTimeout(resolve, 5));
+    while (!arrived.includes(path)) await sleep(5);
   };
 
   it('sends long-lived requests beside the capped pool, so a one-shot request does not wait behind them', async () => {

@@ -6,6 +6,7 @@ import { exchange, type OutgoingRequest } from '../../lib/transport/exchange';
 import type { HttpRequest } from '../../lib/transport/http-transport';
 import { undiciTransport, type UndiciTransport } from '../../lib/transport/undici/undici-transport';
 import { LoopbackServer } from '../support/loopback-server';
+import { sleep } from '../support/until';
 
 /**
  * Contract 5: undiciTransport tells `onSent` once a request has a connection
@@ -81,7 +82,7 @@ describe('undiciTransport onSent (reportsSent)', () => {
     const first = send('/hold-1', { onSent: () => events.push('sent 1') });
     await server.waitFor(/^\/hold-1$/);
     const second = send('/second', { onSent: () => events.push('sent 2') });
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await sleep(100);
     expect(events).toEqual(['sent 1']);
     held.splice(0).forEach((res) => res.end('one'));
     await (await first).body.dump();

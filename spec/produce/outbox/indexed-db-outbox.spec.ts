@@ -11,6 +11,7 @@ import type { OutboxSession } from '../../../lib/produce/outbox/producer-outbox'
 import { FakeLocks, fakeNavigatorPerTest } from '../../read/cross-tab/support/fake-tabs';
 import { describeProducerOutbox, jsonBatch } from '../../support/producer-outbox-conformance';
 import { fakeIndexedDbPerTest } from './support/fake-indexed-db';
+import { sleep } from '../../support/until';
 
 const storage = fakeIndexedDbPerTest();
 const navigator = fakeNavigatorPerTest();
@@ -116,7 +117,7 @@ describe('indexedDbOutbox()', () => {
     expect((refused as OutboxLockedError).holder).toBe('another tab, window or worker of this site');
     expect((refused as Error).message).toContain("'compose' (IndexedDB database 'durable-streams-rx')");
     release();
-    await new Promise((resolve) => setTimeout(resolve, 5));
+    await sleep(5);
     const session = await open();
     expect(locks.held.has(outboxLockName(DEFAULT_OUTBOX_DATABASE, 'compose'))).toBe(true);
     await session.close();
@@ -145,7 +146,7 @@ describe('indexedDbOutbox()', () => {
     const session = await open();
     await session.write({ put: [jsonBatch(0, 0, ['before'])] });
     holders.get(outboxLockName(DEFAULT_OUTBOX_DATABASE, 'compose'))?.(new DOMException('stolen', 'AbortError'));
-    await new Promise((resolve) => setTimeout(resolve, 0));
+    await sleep(0);
     const error = await session.write({ put: [jsonBatch(0, 1, ['after'])] }).catch((failure: unknown) => failure);
     expect(error).toBeInstanceOf(OutboxLockedError);
     expect((error as Error).message).toContain('took its Web Lock away');

@@ -12,11 +12,9 @@ import type { BatchSender } from '../../../lib/produce/send-batch';
 import type { WakeReason } from '../../../lib/retry/connectivity';
 import { offlineContext } from '../../support/offline-context';
 import { range } from '../../support/range';
-import { until } from '../../support/until';
+import { sleep, until } from '../../support/until';
 import { FAST_RETRY, FakeServer, STREAM_URL, type Network } from '../support/fake-server';
 import { watchedOutbox, type WatchedOutbox } from './support/watched-outbox';
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** What a spec sees of one producer on an outbox. */
 interface Run {

@@ -2,7 +2,7 @@ import { asyncScheduler, firstValueFrom, NEVER, Observable, toArray, type Subscr
 import { budgetedOpen } from '../../../lib/read/budget/budgeted-open';
 import { pageSlots, type LiveSlots } from '../../../lib/read/budget/live-slots';
 import type { ReadRequest, ReadStep } from '../../../lib/read/read-step';
-import { until } from '../../support/until';
+import { sleep, until } from '../../support/until';
 
 const request = (kind: ReadRequest['kind'], offset = '1'): ReadRequest => ({
   kind,
@@ -162,7 +162,7 @@ describe('budgetedOpen', () => {
     const holder = budgetedOpen(open.fn, budget.of(), config(20));
     let ended = false;
     subscriptions.push(holder.open(request('sse')).subscribe({ complete: () => (ended = true) }));
-    await new Promise((resolve) => setTimeout(resolve, 120));
+    await sleep(120);
     expect(ended).toBe(false);
     expect(budget.held()).toBe(1);
   });
@@ -185,7 +185,7 @@ describe('budgetedOpen', () => {
     const open = fakeOpen();
     const reader = budgetedOpen(open.fn, budget.of(), config());
     reader.open(request('long-poll')).subscribe().unsubscribe();
-    await new Promise((resolve) => setTimeout(resolve, 10));
+    await sleep(10);
     expect(budget.held()).toBe(0);
     expect(open.made).toEqual([]);
     const holder = budgetedOpen(() => NEVER, budget.of(), config());

@@ -2,7 +2,7 @@ import { firstValueFrom, type Subscription } from 'rxjs';
 import { DurableStreamsClient, appendJson, createStream, headStream, readJson } from '../../../lib/index';
 import { fetchTransport } from '../../../lib/transport/fetch/fetch-transport';
 import { startWatchedServer, type WatchedServer } from '../../support/watched-server';
-import { until } from '../../support/until';
+import { sleep, until } from '../../support/until';
 
 jest.setTimeout(60_000);
 
@@ -60,11 +60,11 @@ describe('a live-request budget (liveRequestBudget)', () => {
         // Sampled at the server, every 10 ms.
         while (sampling) {
           maxLive = Math.max(maxLive, (await server.counts()).openLive);
-          await new Promise((resolve) => setTimeout(resolve, 10));
+          await sleep(10);
         }
       })();
       try {
-        await new Promise((resolve) => setTimeout(resolve, 300));
+        await sleep(300);
         const start = Date.now();
         await firstValueFrom(headStream(client.stream(paths[0])));
         expect(Date.now() - start).toBeLessThan(2_000);

@@ -1,6 +1,7 @@
 import { lockSlots, pageSlots, type LiveSlots } from '../../../lib/read/budget/live-slots';
 import { originProtocol } from '../../../lib/read/budget/origin-protocol';
 import { FakeLocks } from '../cross-tab/support/fake-tabs';
+import { sleep } from '../../support/until';
 
 describe.each<[string, () => { slots: LiveSlots; other?: LiveSlots }]>([
   ['in a page', () => ({ slots: pageSlots(2) })],
@@ -21,7 +22,7 @@ describe.each<[string, () => { slots: LiveSlots; other?: LiveSlots }]>([
     expect(await slots.take()).toBeUndefined();
     expect(await other.take()).toBeUndefined();
     first!();
-    await new Promise((resolve) => setTimeout(resolve, 10));
+    await sleep(10);
     expect(await other.take()).toBeDefined();
   });
 
@@ -29,10 +30,10 @@ describe.each<[string, () => { slots: LiveSlots; other?: LiveSlots }]>([
     const { slots, other = slots } = make();
     expect(await slots.contended()).toBe(false);
     const stop = other.wait();
-    await new Promise((resolve) => setTimeout(resolve, 10));
+    await sleep(10);
     expect(await slots.contended()).toBe(true);
     stop();
-    await new Promise((resolve) => setTimeout(resolve, 10));
+    await sleep(10);
     expect(await slots.contended()).toBe(false);
   });
 });
