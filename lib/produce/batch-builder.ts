@@ -39,8 +39,9 @@ export class BatchBuilder {
   private framing: Framing | undefined;
   private contentType = '';
   private writer: BodyWriter | undefined;
-  /** Values appended before the framing was known, in order. */
+  /** Values appended before the framing was known, in order, from `written` on (not `shift()`ed: quadratic on a burst). */
   private waiting: Entry[] = [];
+  private written = 0;
   /** How the producer ends, once asked to: `close`, or `closeStream()` with its last value (null for none). */
   private ending: { readonly final: Entry | null | undefined } | undefined;
   private finished = false;
@@ -51,8 +52,10 @@ export class BatchBuilder {
   private appendedBytes = 0;
 
   private readonly checks: BatchLimits;
+  /** Batches sealed while held: numbered, and emitted, after the outbox's. */
+  private heldBack: SealedContent[] = [];
 
-  /** `held`: with an outbox, values wait (nothing is sealed, nothing ends) until its batches are numbered ({@link release}). */
+  /** `held`: with an outbox, nothing ends and sealed batches wait unnumbered until its batches are numbered ({@link resume}). */
   constructor(
     limits: BatchBuilderLimits,
     private readonly url: string,
@@ -100,12 +103,12 @@ export class BatchBuilder {
     if (this.pendingCount >= maxBufferedMessages)
       return this.checks.full(throwIfFull, 'maxBufferedMessages', this.pendingCount, this.pendingBytes);
     const framing = this.framing;
-    // Values wait while the content type is unknown (or the outbox not read), and while those that waited are written.
-    if (framing === undefined || this.held || this.waiting.length > 0) return this.wait(value, throwIfFull);
+    // Values wait while the content type is unknown, and while those that waited are written.
+    if (framing === undefined || this.waiting.length > this.written) return this.wait(value, throwIfFull);
     const data = valueData(value, framing, this.url);
     if (data.length === 0 && framing === 'bytes') throw emptyAppend(this.url);
     const writer = (this.writer ??= new BodyWriter(framing));
-    let closed: Batch | undefined;
+    let closed: SealedContent | undefined;
     if (typeof data === 'string' && writer.stages(data) && this.mayStage(writer, data.length)) {
       writer.stage(data);
     } else {
@@ -121,7 +124,7 @@ export class BatchBuilder {
     }
     this.appended++;
     if (writer.count === 1) this.openedAt = this.now();
-    if (closed) this.sealed.next(closed);
+    if (closed) this.emit(closed);
     // Full: no next value, however small, would fit.
     if (writer.count >= maxBatchItems || this.checks.overflows(this.framing, writer, 1)) this.seal();
     else if (writer.count === 1) this.opened.next();
@@ -130,7 +133,7 @@ export class BatchBuilder {
 
   /** Seals the open batch, if it has values, and emits it. */
   seal(): void {
-    if (this.hasOpenBatch) this.sealed.next(this.close(false));
+    if (this.hasOpenBatch) this.emit(this.close(false));
   }
 
   /**
@@ -148,11 +151,9 @@ export class BatchBuilder {
   /** With an outbox: the batches it held go first (counted as appended, emitted as sealed); then this producer's, once framed. */
   resume(saved: readonly SealedContent[]): void {
     this.held = false;
-    for (const content of saved) {
-      this.appended += content.count;
-      this.appendedBytes += content.bytes;
-      this.sealed.next(this.pending.add(content));
-    }
+    this.appended += saved.reduce((sum, { count }) => sum + count, 0);
+    this.appendedBytes += saved.reduce((sum, { bytes }) => sum + bytes, 0);
+    for (const content of [...saved, ...this.heldBack.splice(0)]) this.emit(content);
     this.writeWaiting();
   }
 
@@ -162,10 +163,9 @@ export class BatchBuilder {
     if (held) return;
     if (framing !== undefined) {
       // One at a time off the queue: values appended meanwhile (by a subscriber to acknowledgements) queue behind.
-      while (this.waiting.length > 0) {
-        this.writeCounted(this.waiting[0], framing);
-        this.waiting.shift();
-      }
+      for (const waiting = this.waiting; this.written < waiting.length; this.written++)
+        this.writeCounted(waiting[this.written], framing);
+      this.waiting.length = this.written = 0;
       this.seal();
     }
     // Unframed, it can end only with nothing to write.
@@ -194,7 +194,8 @@ export class BatchBuilder {
 
   /**
    * Every value appended and not acknowledged (`unsaved`: and not saved in an outbox), in append order, as the
-   * stream would have stored it (`batchValues`). For handing back once the producer stopped: takes the open body.
+   * stream would have stored it (`batchValues`). For handing back once the producer stopped: takes the open body
+   * (and numbers the batches held back).
    */
   unsent(unsaved = false): unknown[] {
     // The sizes before the body: taking it starts a new list.
@@ -202,7 +203,9 @@ export class BatchBuilder {
       this.writer && this.framing
         ? { framing: this.framing, sizes: this.writer.sizes, body: this.writer.take() }
         : undefined;
-    return handBack(this.pending.values(unsaved), open, this.waiting, this.finished ? undefined : this.ending?.final);
+    for (const content of this.heldBack.splice(0)) this.pending.add(content);
+    const waiting = this.waiting.slice(this.written);
+    return handBack(this.pending.values(unsaved), open, waiting, this.finished ? undefined : this.ending?.final);
   }
 
   private finish(final: Entry | null | undefined): void {
@@ -212,7 +215,7 @@ export class BatchBuilder {
     if (final !== undefined) {
       this.openedAt = this.now();
       if (final && this.framing) this.writeCounted(final, this.framing);
-      this.sealed.next(this.close(true));
+      this.emit(this.close(true));
     }
     this.sealed.complete();
   }
@@ -227,23 +230,21 @@ export class BatchBuilder {
     if (writer.count >= this.checks.max.maxBatchItems) this.seal();
   }
 
-  /** Takes the open body as a batch, numbered and kept in the pending batches; the caller emits it. */
-  private close(close: boolean): Batch {
+  /** Takes the open body as a batch; the caller emits it. */
+  private close(close: boolean): SealedContent {
     const writer = this.writer;
     if (writer) this.appendedBytes += writer.settle();
     const count = writer?.count ?? 0;
     const bytes = writer?.bytes ?? 0;
     const sizes = writer?.sizes;
     const body = writer && count > 0 ? writer.take() : undefined;
-    return this.pending.add({
-      count,
-      bytes,
-      close,
-      body,
-      sizes,
-      contentType: this.contentType,
-      openedAt: this.openedAt,
-    });
+    return { count, bytes, close, body, sizes, contentType: this.contentType, openedAt: this.openedAt };
+  }
+
+  /** A sealed batch: numbered, kept in the pending batches and emitted; while held, kept aside. */
+  private emit(content: SealedContent): void {
+    if (this.held) this.heldBack.push(content);
+    else this.sealed.next(this.pending.add(content));
   }
 
   /** Admits a value while the content type is unknown: encoded on its own, to be written once it is known. */
@@ -254,7 +255,7 @@ export class BatchBuilder {
     this.checks.refuseTooLarge(entry.bytes, entry.bytes + (entry.json ? 2 : 0), value);
     if (this.pendingBytes + entry.bytes > maxBufferedBytes)
       return this.checks.full(throwIfFull, 'maxBufferedBytes', this.pendingCount, this.pendingBytes);
-    if (this.waiting.length === 0) this.openedAt = this.now();
+    if (this.waiting.length === this.written) this.openedAt = this.now();
     this.waiting.push(entry);
     this.appended++;
     this.appendedBytes += entry.bytes;

@@ -3,7 +3,6 @@ import {
   catchError,
   concat,
   defer,
-  first,
   last,
   map,
   mergeMap,
@@ -17,7 +16,6 @@ import {
 import { isRetryable, type DurableStreamError } from '../errors/durable-stream-error.js';
 import { PayloadTooLargeError, SequenceGapError, StaleEpochError, StreamClosedError } from '../errors/http-errors.js';
 import { framingOf } from '../protocol/content-type.js';
-import type { Connectivity } from '../retry/connectivity.js';
 import type { RetryConfig } from '../retry/retry-config.js';
 import { retryWithBackoff } from '../retry/retry-with-backoff.js';
 import { halves } from './batch-split.js';
@@ -76,7 +74,11 @@ export interface DeliveryOptions {
    * batch), and while the platform says it is offline no attempt is made
    * (and no retry spent): delivery waits for the network.
    */
-  readonly durable?: { readonly overdue: (cause: unknown) => void; readonly connectivity: Connectivity };
+  readonly durable?: {
+    readonly overdue: (cause: unknown) => void;
+    /** `request`, once the platform says it is online (`waiting` told when it waits). */
+    readonly online: <T>(request: Observable<T>, waiting?: (error: unknown) => void) => Observable<T>;
+  };
   /** Told each failure about to be retried, and (`undefined`) each wait for the network: the producer's status. */
   readonly failing?: (error: unknown) => void;
 }
@@ -143,7 +145,7 @@ export function deliverBatches(options: DeliveryOptions): OperatorFunction<Batch
           contentType: batch.contentType,
           close: batch.close,
         });
-        const outcome = (durable ? whenOnline(durable.connectivity, request, failing) : request).pipe(
+        const outcome = (durable ? durable.online(request, failing) : request).pipe(
           retryWithBackoff(retry, scheduler, { retryIf, wake, notRetried, onRetry: failing }),
           // last(), not first(): unsubscribing before the exchange completes would abort its finished request.
           last(),
@@ -217,22 +219,6 @@ export function deliverBatches(options: DeliveryOptions): OperatorFunction<Batch
         mergeMap((batch) => deliver(batch), maxInFlight),
       );
     });
-}
-
-/** `request` once the platform does not say it is offline: no attempt (and no retry) is spent while it does. */
-function whenOnline<T>(
-  connectivity: Connectivity,
-  request: Observable<T>,
-  waiting: ((error: unknown) => void) | undefined,
-): Observable<T> {
-  return defer(() => {
-    if (!connectivity.isOffline()) return request;
-    waiting?.(undefined);
-    return connectivity.wakes.pipe(
-      first(() => !connectivity.isOffline()),
-      switchMap(() => request),
-    );
-  });
 }
 
 function delivered(batch: Batch, epoch: number, seq: number, response: BatchResponse): Delivered {

@@ -83,7 +83,9 @@ export class IdempotentProducer<T = unknown> implements Observer<T> {
       handedBack: (unsent) => (this.unsent = unsent),
       settle: (delivered) => this.settle(delivered),
     }));
-    if (resolved.contentType) this.needFraming();
+    // A content type known now frames values at once (even while an outbox opens: into bodies, not one by one).
+    const known = resolved.contentType ?? context.contentType.value;
+    if (known) builder.frame(known);
   }
 
   /** The epoch batches are sent with (changes with `restart()` or an auto-claim, once in-flight batches settle). */

@@ -90,6 +90,11 @@ export function producerPipeline(parts: PipelineParts): Observable<Delivered> {
             sequencer,
             now: () => scheduler.now(),
             onSaved: (count) => lifecycle.saved(count),
+            onOverdue: (cause) =>
+              lifecycle.report(
+                new DeliveryOverdueError({ url, producerId, deliveryTimeoutMs: options.deliveryTimeoutMs, cause }),
+              ),
+            connectivity,
             lent: DURABLE_LOAN,
           }),
         ),
@@ -115,7 +120,6 @@ export function producerPipeline(parts: PipelineParts): Observable<Delivered> {
         tap((contentType) => builder.frame(contentType)),
       ),
     );
-  const overdue = overdueReport(parts, url);
   return durable$.pipe(
     switchMap((durable) =>
       builder.batches$.pipe(
@@ -138,12 +142,11 @@ export function producerPipeline(parts: PipelineParts): Observable<Delivered> {
           replace: (batch: Batch, halves: readonly Batch[]) => builder.pending.replace(batch, halves),
           wake: connectivity.wakes,
           failing: () => failing.value || failing.next(true),
-          ...(durable ? { durable: { connectivity, overdue: overdue.tell } } : {}),
+          durable,
         }),
         tap((delivered) => {
           parts.settle(delivered);
           durable?.acknowledged(delivered);
-          overdue.reset();
           if (failing.value && delivered.ack) failing.next(false);
         }),
         durable ? durable.keep : identity,
@@ -152,19 +155,6 @@ export function producerPipeline(parts: PipelineParts): Observable<Delivered> {
     takeUntil(lifecycle.stopped$),
     share({ resetOnError: false, resetOnComplete: false, resetOnRefCountZero: false }),
   );
-}
-
-/** With an outbox: a batch past its delivery timeout is reported, once until a batch is acknowledged again. */
-function overdueReport(parts: PipelineParts, url: string): { tell: (cause: unknown) => void; reset: () => void } {
-  let told = false;
-  const { producerId, deliveryTimeoutMs } = parts.options;
-  return {
-    tell: (cause) => {
-      if (!told) parts.lifecycle.report(new DeliveryOverdueError({ url, producerId, deliveryTimeoutMs, cause }));
-      told = true;
-    },
-    reset: () => (told = false),
-  };
 }
 
 /**

@@ -7,6 +7,7 @@ import {
   defer,
   EMPTY,
   finalize,
+  first,
   from,
   ignoreElements,
   map,
@@ -15,12 +16,14 @@ import {
   of,
   startWith,
   Subject,
+  switchMap,
   takeUntil,
   tap,
   throwError,
   type MonoTypeOperatorFunction,
 } from 'rxjs';
 import type { framingOf } from '../../protocol/content-type.js';
+import type { Connectivity } from '../../retry/connectivity.js';
 import type { Delivered } from '../deliver.js';
 import type { Batch, SealedContent } from '../pending-batches.js';
 import type { BatchBuilder } from '../batch-builder.js';
@@ -50,6 +53,10 @@ export interface DurableParts {
   readonly now: () => number;
   /** Told the messages saved so far (appended order), for `saved()`. */
   readonly onSaved: (count: number) => void;
+  /** Reports a batch past its delivery timeout (a `DeliveryOverdueError`). */
+  readonly onOverdue: (cause: unknown) => void;
+  /** The platform's network signals: no attempt is made while it says it is offline. */
+  readonly connectivity: Connectivity;
   /** What the producer lends this code (see {@link DurableLoan}). */
   readonly lent: DurableLoan;
 }
@@ -75,8 +82,12 @@ export interface Durable {
   resume(): boolean;
   /** Passes each batch on once the outbox holds it (batches sealed meanwhile are saved with it, in one write). */
   readonly save: MonoTypeOperatorFunction<Batch>;
-  /** An acknowledged batch: removed from the outbox (with the next write). */
+  /** A delivered batch; acknowledged, it is removed from the outbox (with the next write). */
   acknowledged(delivered: Delivered): void;
+  /** A batch is past its delivery timeout: reported once until a batch is delivered again. */
+  readonly overdue: (cause: unknown) => void;
+  /** `request` once the platform does not say it is offline (`waiting` told): no attempt, nor retry, is spent while it does. */
+  online<T>(request: Observable<T>, waiting?: (error: unknown) => void): Observable<T>;
   /** Runs the writes alongside delivery; once delivery completes, writes what is left and closes the outbox. */
   readonly keep: MonoTypeOperatorFunction<Delivered>;
 }
@@ -133,6 +144,7 @@ function durable(session: OutboxSession, parts: DurableParts): Durable {
   const queue: Queued[] = [];
   /** Numbering the outbox holds the batches under. */
   let savedNumbering = sequencer.state.savedNumbering;
+  let overdueTold = false;
   const pokes = new Subject<void>();
   const poke = () => pokes.next();
 
@@ -201,10 +213,25 @@ function durable(session: OutboxSession, parts: DurableParts): Durable {
         tap((batch) => parts.onSaved(batch.endCount)),
       ),
     acknowledged: ({ ack }) => {
+      overdueTold = false;
       if (!ack || ack.seq < 0) return;
       const key = { epoch: ack.epoch, seq: ack.seq };
       if (!acknowledged || isBefore(acknowledged, key)) acknowledged = key;
       poke();
+    },
+    online: (request, waiting) =>
+      defer(() => {
+        const { connectivity } = parts;
+        if (!connectivity.isOffline()) return request;
+        waiting?.(undefined);
+        return connectivity.wakes.pipe(
+          first(() => !connectivity.isOffline()),
+          switchMap(() => request),
+        );
+      }),
+    overdue: (cause) => {
+      if (!overdueTold) parts.onOverdue(cause);
+      overdueTold = true;
     },
     keep: (deliveries) =>
       defer(() => {

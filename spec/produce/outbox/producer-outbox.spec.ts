@@ -115,6 +115,25 @@ describe('IdempotentProducer with an outbox (fake server, real time)', () => {
       expect(outbox.unsaved).toEqual([]);
     });
 
+    it('values appended while the outbox opens, the content type known, go in full batches after the batches it held', async () => {
+      const outbox = fresh();
+      const first = start(outbox, () => NEVER, { maxBatchItems: 2, epoch: 3 });
+      for (const value of range(0, 5)) first.producer.append(value);
+      await firstValueFrom(first.producer.saved());
+      first.producer.abort();
+      const server = new FakeServer();
+      // Appended at once, before the outbox is read: written into bodies, three batches sealed and one open meanwhile.
+      const second = start(outbox, server.sender(), { maxBatchItems: 2, contentType: 'application/json' });
+      for (const value of range(5, 12)) second.producer.append(value);
+      expect(second.producer.pendingCount).toBe(7);
+      await firstValueFrom(second.producer.finish());
+      expect(server.messages).toEqual(range(0, 12));
+      expect(server.arrivals.map(({ epoch, seq, outcome }) => [epoch, seq, outcome])).toEqual(
+        range(0, 7).map((seq) => [3, seq, 'accepted']),
+      );
+      expect(outbox.unsaved).toEqual([]);
+    });
+
     it('a batch whose answer was lost is answered as a duplicate: every value is stored once', async () => {
       const outbox = fresh();
       const server = new FakeServer();
@@ -356,6 +375,20 @@ describe('IdempotentProducer with an outbox (fake server, real time)', () => {
       const second = start(outbox, server.sender());
       second.producer.append('b');
       await expect(firstValueFrom(second.producer.finish())).rejects.toBeInstanceOf(OutboxLockedError);
+      await firstValueFrom(first.producer.finish());
+      expect(server.messages).toEqual(['a']);
+    });
+
+    it('stopped before it could open the outbox, it hands back every value, those sealed meanwhile first', async () => {
+      const server = new FakeServer();
+      const outbox = fresh();
+      const first = start(outbox, server.sender());
+      first.producer.append('a');
+      await firstValueFrom(first.producer.saved());
+      const second = start(outbox, server.sender(), { maxBatchItems: 2, contentType: 'application/json' });
+      for (const value of range(0, 5)) second.producer.append(value);
+      await expect(firstValueFrom(second.producer.finish())).rejects.toBeInstanceOf(OutboxLockedError);
+      expect(second.producer.unsentValues()).toEqual(range(0, 5));
       await firstValueFrom(first.producer.finish());
       expect(server.messages).toEqual(['a']);
     });
