@@ -229,6 +229,6 @@ describe.each(bothTransports)('reads against hostile answers (%s)', (_name, make
     await until(() => server.requests.length === 1, 'the request', 2_000);
     await sleep(50);
     subscription.unsubscribe();
-    await until(() => hanging(server).length === 0, 'the connection to close', 1_000);
+    await until(() => hanging(server).length === 0, 'the connection to close', 5_000);
   });
 });

@@ -62,6 +62,6 @@ describe.each(transports)('read errors (%s)', (_name, makeTransport) => {
     expect(error).toBeInstanceOf(ServerError);
     expect((error as ServerError).detail!.length).toBeLessThanOrEqual(4096);
     expect((error as ServerError).detail).toContain('overloaded');
-    await until(() => server.requests[0]?.closedAt !== undefined, 'the error response to be released', 1_000);
+    await until(() => server.requests[0]?.closedAt !== undefined, 'the error response to be released', 5_000);
   });
 });

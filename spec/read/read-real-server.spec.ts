@@ -151,10 +151,10 @@ describe.each(transports)('reads against the reference server (%s)', (_name, mak
       expect(held.closedAt).toBeUndefined();
       const unsubscribedAt = Date.now();
       subscription.unsubscribe();
-      await until(() => held.closedAt !== undefined, 'the connection to close', 1_000);
+      await until(() => held.closedAt !== undefined, 'the connection to close', 5_000);
       expect(held.aborted).toBe(true);
-      // The reference server holds a long-poll for 2 s; an abort closes it well before.
-      expect(held.closedAt! - unsubscribedAt).toBeLessThan(500);
+      // The reference server holds a long-poll for 2 s; an abort closes it well before, even on a loaded machine.
+      expect(held.closedAt! - unsubscribedAt).toBeLessThan(1_500);
       expect(proxy.matching(pattern)).toHaveLength(1);
     });
 
@@ -167,9 +167,9 @@ describe.each(transports)('reads against the reference server (%s)', (_name, mak
       await sleep(100);
       const unsubscribedAt = Date.now();
       read.subscription.unsubscribe();
-      await until(() => connection.closedAt !== undefined, 'the SSE connection to close', 1_000);
+      await until(() => connection.closedAt !== undefined, 'the SSE connection to close', 5_000);
       expect(connection.aborted).toBe(true);
-      expect(connection.closedAt! - unsubscribedAt).toBeLessThan(500);
+      expect(connection.closedAt! - unsubscribedAt).toBeLessThan(1_500);
       await sleep(300);
       expect(proxy.matching(pattern)).toHaveLength(1);
     });
@@ -250,7 +250,7 @@ describe.each(transports)('reads against the reference server (%s)', (_name, mak
       const read = record(readJson(stream, { live: 'auto', sseFallbackTimeoutMs: 300 }));
       await until(() => requestsFor(path).some((q) => q.includes('live=long-poll')), 'the fallback');
       const buffered = proxy.matching(new RegExp(`/${path}\\?.*live=sse`))[0];
-      await until(() => buffered.closedAt !== undefined, 'the buffered SSE request to be abandoned', 1_000);
+      await until(() => buffered.closedAt !== undefined, 'the buffered SSE request to be abandoned', 5_000);
       await firstValueFrom(appendJson(stream, { n: 2 }));
       await firstValueFrom(closeStream(stream));
       expect((await read.done).flatMap((b) => b.items)).toEqual([{ n: 1 }, { n: 2 }]);
@@ -340,7 +340,7 @@ describe.each(transports)('reads against the reference server (%s)', (_name, mak
       const tail = await proxy.waitFor(new RegExp(`/${path}\\?.*live=long-poll`));
       first.unsubscribe();
       // refCount: with no subscriber left, the read stops: its held long-poll is aborted.
-      await until(() => tail.closedAt !== undefined, 'the tail to stop', 1_000);
+      await until(() => tail.closedAt !== undefined, 'the tail to stop', 5_000);
       expect(tail.aborted).toBe(true);
     });
   });

@@ -92,7 +92,8 @@ describe.each<[string, () => HttpTransport & { close?: () => Promise<void> }]>([
     expect(error).toBeInstanceOf(WebhookKeySetError);
     expect(error).toMatchObject({ reason: 'too-slow', isRetryable: true });
     expect(elapsed).toBeGreaterThanOrEqual(390);
-    expect(elapsed).toBeLessThan(1_500);
+    // The whole set trickles for about 10 s: a loaded machine adds to the 400 ms, not that much.
+    expect(elapsed).toBeLessThan(3_000);
     await until(() => server.requests[0]?.closedAt !== undefined, 'the over-long key set request to close');
     expect(server.requests[0]).toMatchObject({ aborted: true });
   });

@@ -63,7 +63,7 @@ describe('undiciTransport lanes', () => {
     const stalled = new Promise<never>((_, reject) => {
       timer = setTimeout(
         () => reject(new Error(`only ${server.requests.length} of ${paths.length} requests reached the server`)),
-        2_000,
+        10_000,
       );
     });
     const statuses = await Promise.race([Promise.all(paths.map((path) => post(path, 'producer:a'))), stalled]).finally(

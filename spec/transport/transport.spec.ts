@@ -81,7 +81,7 @@ describe.each(transports)('HttpTransport contract (%s)', (_name, makeTransport) 
     await sleep(30);
     expect(closed(server, '/hang')).toBe(false);
     subscription.unsubscribe();
-    await until(() => closed(server, '/hang'), 'the request for /hang to close', 500);
+    await until(() => closed(server, '/hang'), 'the request for /hang to close', 5_000);
   });
 
   it('aborts a streaming body when unsubscribed mid-body', async () => {
@@ -95,7 +95,7 @@ describe.each(transports)('HttpTransport contract (%s)', (_name, makeTransport) 
     ).subscribe((c) => received.push(c));
     await until(() => received.length > 0, 'the first body chunk', 2_000);
     subscription.unsubscribe();
-    await until(() => closed(server, '/body'), 'the request for /body to close', 500);
+    await until(() => closed(server, '/body'), 'the request for /body to close', 5_000);
   });
 
   it('maps a refused connection to a NetworkError marked not sent', async () => {
@@ -127,7 +127,7 @@ describe.each(transports)('HttpTransport contract (%s)', (_name, makeTransport) 
     ).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TimeoutError);
     expect(error).toMatchObject({ timeoutMs: 50 });
-    await until(() => closed(server, '/slow'), 'the request for /slow to close', 500);
+    await until(() => closed(server, '/slow'), 'the request for /slow to close', 5_000);
   });
 
   it('reports an error thrown while consuming the response, instead of hanging', async () => {

@@ -49,9 +49,14 @@ describe('a live-request budget (liveRequestBudget)', () => {
         paths.map((path) => firstValueFrom(createStream(client.stream(path), { contentType: 'application/json' }))),
       );
       const received = paths.map(() => [] as number[]);
+      // A read's first batch comes once its first request was answered: where 'now' is, is known from then on.
+      const started = paths.map(() => false);
       paths.forEach((path, i) =>
         subscriptions.push(
-          readJson<number>(client.stream(path), { live, from: 'now' }).subscribe((b) => received[i].push(...b.items)),
+          readJson<number>(client.stream(path), { live, from: 'now' }).subscribe((b) => {
+            started[i] = true;
+            received[i].push(...b.items);
+          }),
         ),
       );
       let maxLive = 0;
@@ -64,7 +69,11 @@ describe('a live-request budget (liveRequestBudget)', () => {
         }
       })();
       try {
-        await sleep(300);
+        // An append before a reader's first request reached the server would come before its 'now'.
+        await until(
+          () => started.every(Boolean),
+          () => `every reader's first batch (${started.filter(Boolean).length} of ${paths.length})`,
+        );
         const start = Date.now();
         await firstValueFrom(headStream(client.stream(paths[0])));
         expect(Date.now() - start).toBeLessThan(2_000);
