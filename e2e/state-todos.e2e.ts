@@ -14,7 +14,7 @@
 import { resolve } from 'node:path';
 import type { BrowserContext, Page, Route } from 'playwright-core';
 import { firstValueFrom } from 'rxjs';
-import { DurableStreamsClient, collectItems, createStream, readJson } from '../lib/index';
+import { DurableStreamsClient, closeStream, collectItems, createStream, readJson } from '../lib/index';
 import { undiciTransport, type UndiciTransport } from '../lib/undici';
 import { eventually, launchChromiumContexts, watchPage, type Browsers } from './support/chromium';
 import { startFeedServer, type FeedServer } from './support/feed-server';
@@ -196,6 +196,27 @@ async function cut(context: BrowserContext): Promise<() => Promise<void>> {
   return () => context.unroute(`${streams.url}/**`, handler);
 }
 
+/** The batches the page's outbox for `path` holds (the example's: `todos <path>`, in IndexedDB's default database). */
+async function outboxBatches(page: Page, path: string): Promise<number> {
+  return page.evaluate(
+    (name) =>
+      new Promise<number>((done, fail) => {
+        const opening = indexedDB.open('durable-streams-rx');
+        opening.onerror = () => fail(opening.error ?? new Error('IndexedDB did not open'));
+        opening.onsuccess = () => {
+          const db = opening.result;
+          const counting = db
+            .transaction('batches', 'readonly')
+            .objectStore('batches')
+            .count(IDBKeyRange.bound([name], [name, []]));
+          counting.onerror = () => fail(counting.error ?? new Error('IndexedDB did not count'));
+          counting.onsuccess = () => (db.close(), done(counting.result));
+        };
+      }),
+    `todos ${path}`,
+  );
+}
+
 /** Counts the stream's messages by txid. */
 function byTxid(messages: readonly StoredChange[]): Map<string | undefined, number> {
   const counts = new Map<string | undefined, number>();
@@ -282,5 +303,36 @@ describe('the todo list (injectStateStore, IndexedDB outbox) in two browser cont
     expect(counts.has(undefined)).toBe(false);
     expect([...counts.values()]).toEqual(Array(8).fill(1));
     expect(messages).toHaveLength(8);
+  });
+
+  it('takes back edits kept through a reload when the server refuses them (the stream was closed), and says so', async () => {
+    const path = await newStream('refused');
+    const ada = await openUser(path);
+    await add(ada.page, 'milk');
+    await statusIs(ada.page, { pending: 0 });
+
+    const reconnect = await cut(ada.context);
+    await add(ada.page, 'too late');
+    await statusIs(ada.page, { pending: 1 });
+    await eventually(async () => (await outboxBatches(ada.page, path)) === 1);
+    await openTodos(ada.page, path);
+    await statusIs(ada.page, { pending: 1 });
+    expect(await titles(ada.page)).toEqual(['milk', 'too late']);
+
+    // The stream is closed meanwhile: the kept edit is refused once the page reaches the server again.
+    await firstValueFrom(closeStream(client.stream(path)));
+    await reconnect();
+    await ada.page.getByTestId('todo-rolled-back').waitFor({ timeout: 20_000 });
+    await statusIs(ada.page, { pending: 0 });
+    expect(await titles(ada.page)).toEqual(['milk']);
+    expect(await ada.page.getByTestId('todo-rolled-back').textContent()).toContain('restored from the outbox');
+    expect((await stored(path)).map((message) => message.key)).toHaveLength(1);
+
+    // Nothing is left in the outbox (taken out once the refused producer let it go): a reload does not bring it back.
+    await eventually(async () => (await outboxBatches(ada.page, path)) === 0);
+    await openTodos(ada.page, path);
+    await statusIs(ada.page, { upToDate: true });
+    expect(await status(ada.page)).toMatchObject({ pending: 0 });
+    expect(await titles(ada.page)).toEqual(['milk']);
   });
 });

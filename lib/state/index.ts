@@ -9,6 +9,7 @@
 export { materialize } from './materialize.js';
 export { StateProtocolError } from './state-protocol-error.js';
 export { StateValidationError } from './state-validation-error.js';
+export { MutationFailedError } from './mutation-failed-error.js';
 export {
   createStateSchema,
   type CollectionDefinition,

@@ -1,11 +1,19 @@
-import { Subscription } from 'rxjs';
+import { defer, firstValueFrom, retry, Subscription, throwError, timer } from 'rxjs';
+import type { DurableStreamError } from '../errors/durable-stream-error.js';
 import type { DurableStream } from '../http/stream-handle.js';
 import { idempotentProducer } from '../produce/idempotent-producer-of.js';
 import type { IdempotentProducer } from '../produce/idempotent-producer.js';
-import { ValueTooLargeError } from '../produce/producer-errors.js';
+import { discardOutbox } from '../produce/outbox/discard-outbox.js';
+import { OutboxError, OutboxLockedError } from '../produce/outbox/outbox-errors.js';
+import { isBefore, type ProducerOutbox } from '../produce/outbox/producer-outbox.js';
+import { ProducerClosedError, ValueTooLargeError } from '../produce/producer-errors.js';
 import type { ProducerOptions } from '../produce/producer-options.js';
 import type { ChangeMessage } from './messages.js';
+import type { SavedMutations } from './saved-mutations.js';
 import { newTxid } from './txid.js';
+
+/** How long a refused producer's outbox may stay held (its session closing) before it is emptied: 50 × 100 ms. */
+const RELEASE_WAIT = { count: 50, delayMs: 100 } as const;
 
 /** Options of the producer a state store writes its mutations with (its outbox is the store's `outbox` option). */
 export interface StateProducerOptions extends Omit<ProducerOptions, 'contentType' | 'outbox'> {
@@ -21,7 +29,11 @@ export type WriteReport = (txid: string, error?: unknown) => void;
  * retried request is never stored twice) and reports its outcome: a flush
  * per mutation seals its messages into a request of their own and tells when
  * the server acknowledged them. A producer that stops (a refused write, a
- * delivery timeout) fails what it held and is replaced at the next write.
+ * delivery timeout) fails what it held and is replaced at the next write;
+ * with an outbox, what it held is taken out of the outbox first (it was
+ * reported failed), so that the replacement, under a new id, can take the
+ * outbox. Mutations the outbox held at start-up are reported too: delivered
+ * once their last batch is acknowledged, failed if the producer stops first.
  */
 export class MutationWriter {
   private producer: IdempotentProducer<ChangeMessage> | undefined;
@@ -30,6 +42,8 @@ export class MutationWriter {
   /** With an outbox: settles once the store has read it, with the producer id its batches were saved under. */
   private waiting: Promise<void> | undefined;
   private savedId: string | undefined;
+  /** Mutations the outbox held at start-up, not yet acknowledged: the first producer delivers them. */
+  private restored: SavedMutations['mutations'] = [];
 
   constructor(
     private readonly stream: DurableStream,
@@ -38,19 +52,19 @@ export class MutationWriter {
   ) {}
 
   /**
-   * Holds writes until the outbox was read (`producerId`: whose batches it
-   * holds), then starts the producer at once, so that it delivers them.
+   * Holds writes until the outbox was read (`saved`: whose batches it holds,
+   * and the mutations in them), then starts the producer at once, so that it
+   * delivers them; their outcomes are reported as those of written ones.
    */
-  resumeAfter(producerId: Promise<string | undefined>): void {
-    const waiting = producerId.then((id) => {
-      if (this.waiting !== waiting) return;
-      this.waiting = undefined;
-      this.savedId = id;
-      this.current();
-    });
-    this.waiting = waiting;
+  resumeAfter(saved: Promise<SavedMutations>): void {
     // A failed read of the outbox fails the read, and the writes held behind it.
-    waiting.catch(() => undefined);
+    this.holdWrites(
+      saved.then(({ producerId, mutations }) => {
+        this.savedId = producerId;
+        this.restored = mutations;
+      }),
+      () => this.current(),
+    );
   }
 
   write(txid: string, messages: readonly ChangeMessage[]): void {
@@ -95,6 +109,24 @@ export class MutationWriter {
     );
   }
 
+  /** Writes wait until `until` settles; then `then` runs (unless other writes held them meanwhile). */
+  private holdWrites(until: Promise<void>, then: () => void = () => undefined): void {
+    const waiting = until.then(
+      () => {
+        if (this.waiting !== waiting) return;
+        this.waiting = undefined;
+        then();
+      },
+      (error: unknown) => {
+        // The writes held fail with it; later ones try again.
+        if (this.waiting === waiting) this.waiting = undefined;
+        throw error;
+      },
+    );
+    this.waiting = waiting;
+    waiting.catch(() => undefined);
+  }
+
   private current(): IdempotentProducer<ChangeMessage> {
     if (this.producer) return this.producer;
     const { producerId, ...options } = this.options;
@@ -105,20 +137,59 @@ export class MutationWriter {
       ...options,
       contentType: 'application/json',
     });
+    const restored = first ? this.restored : [];
+    this.restored = [];
+    const left = new Set(restored);
+    if (left.size > 0)
+      this.subscriptions.add(
+        producer.acks$.subscribe((ack) => {
+          for (const mutation of left)
+            if (!isBefore(ack, mutation.last)) {
+              left.delete(mutation);
+              this.report(mutation.txid);
+            }
+        }),
+      );
+    let last: DurableStreamError | undefined;
     this.subscriptions.add(
       producer.errors$.subscribe({
-        // A message the server refused alone (413): its mutation fails, the producer goes on.
         next: (error) => {
+          last = error;
+          // A message the server refused alone (413): its mutation fails, the producer goes on.
           if (error instanceof ValueTooLargeError) {
             const txid = (error.value as Partial<ChangeMessage> | undefined)?.headers?.txid;
             if (txid !== undefined) this.report(txid, error);
           }
         },
         complete: () => {
-          if (this.producer === producer) this.producer = undefined;
+          // Stopped by close() (it let the producer go first), or by the error it reported last.
+          if (this.producer !== producer) return;
+          this.producer = undefined;
+          const failure = last ?? new ProducerClosedError({ url: producer.url, producerId: id, reason: 'failed' });
+          for (const { txid } of left) this.report(txid, failure);
+          left.clear();
+          const { outbox } = this.options;
+          if (outbox && !(last instanceof OutboxLockedError || last instanceof OutboxError)) this.empty(outbox);
         },
       }),
     );
     return (this.producer = producer);
+  }
+
+  /**
+   * Takes out of `outbox` what a producer that stopped left there: its
+   * mutations were reported failed, and its batches would make the next
+   * producer (another id) refuse the outbox. Writes wait meanwhile; the
+   * stopped producer's session may still be closing.
+   */
+  private empty(outbox: ProducerOutbox): void {
+    const emptied = defer(() => discardOutbox(outbox)).pipe(
+      retry({
+        count: RELEASE_WAIT.count,
+        delay: (error: unknown) =>
+          error instanceof OutboxLockedError ? timer(RELEASE_WAIT.delayMs) : throwError(() => error),
+      }),
+    );
+    this.holdWrites(firstValueFrom(emptied).then(() => undefined));
   }
 }

@@ -5,6 +5,8 @@ import type { ChangeMessage } from './messages.js';
 export interface SavedMutation {
   readonly txid: string;
   readonly changes: readonly ChangeMessage[];
+  /** The (epoch, seq) of the last batch holding one of its messages: once that is acknowledged, the mutation is delivered. */
+  readonly last: { readonly epoch: number; readonly seq: number };
 }
 
 /** What a store's outbox holds for its stream: whose producer saved it, and the mutations, in the order written. */
@@ -24,21 +26,22 @@ export async function savedMutations(outbox: ProducerOutbox, url: string): Promi
   try {
     const { position, batches } = session.contents;
     if (position?.url !== url) return { producerId: undefined, mutations: [] };
-    const byTxid = new Map<string, ChangeMessage[]>();
+    const byTxid = new Map<string, { changes: ChangeMessage[]; last: SavedMutation['last'] }>();
     const decoder = new TextDecoder();
-    for (const { body } of batches) {
+    for (const { body, epoch, seq } of batches) {
       const values: unknown = body ? JSON.parse(decoder.decode(body)) : [];
       for (const value of Array.isArray(values) ? (values as unknown[]) : []) {
         const txid = (value as Partial<ChangeMessage> | null)?.headers?.txid;
         if (typeof txid !== 'string') continue;
-        const changes = byTxid.get(txid) ?? [];
-        byTxid.set(txid, changes);
-        changes.push(value as ChangeMessage);
+        const mutation = byTxid.get(txid) ?? { changes: [], last: { epoch, seq } };
+        byTxid.set(txid, mutation);
+        mutation.changes.push(value as ChangeMessage);
+        mutation.last = { epoch, seq };
       }
     }
     return {
       producerId: position.producerId,
-      mutations: [...byTxid].map(([txid, changes]) => ({ txid, changes })),
+      mutations: [...byTxid].map(([txid, { changes, last }]) => ({ txid, changes, last })),
     };
   } finally {
     await session.close();

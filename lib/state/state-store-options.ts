@@ -2,6 +2,7 @@ import type { Observable } from 'rxjs';
 import type { ProducerOutbox } from '../produce/outbox/producer-outbox.js';
 import type { Checkpoint } from '../protocol/offset.js';
 import type { LiveMode, ReadOptions } from '../read/read-options.js';
+import type { MutationFailedError } from './mutation-failed-error.js';
 import type { StateProducerOptions } from './mutation-writer.js';
 import type { StateValidationError } from './state-validation-error.js';
 import type { StateCollections, StateView } from './state-view.js';
@@ -42,7 +43,9 @@ export interface StateStoreOptions<Entities extends object = Record<string, unkn
    * producer (under the producer id they were saved with) delivers them,
    * each once; they are confirmed as any other, when their txid is read
    * back. `close()` then leaves what the server does not have yet in the
-   * outbox, for the next store. One store at a time per outbox.
+   * outbox, for the next store. A refused write takes what the store's
+   * producer held out of the outbox (reported on `failed$`), so that later
+   * mutations go through. One store at a time per outbox.
    */
   readonly outbox?: ProducerOutbox;
 }
@@ -68,6 +71,14 @@ export interface StateStore<Entities extends object = Record<string, unknown>> {
   readonly state$: Observable<StateView<Entities>>;
   /** With `onInvalid: 'skip'`: every entity left out, as it is read. Hot. */
   readonly invalid$: Observable<StateValidationError>;
+  /**
+   * Every mutation taken back from the view because its write failed (the
+   * server refused it, the producer gave up), as a `MutationFailedError`
+   * whose `cause` is the write's error: those of `mutate()` (which also
+   * errors with that cause) and those restored from the outbox at start-up
+   * (`restored`), which no `mutate()` waits for. Hot; completes on `close()`.
+   */
+  readonly failed$: Observable<MutationFailedError>;
   /**
    * Makes the changes `recipe` records on the transaction it gets, in one
    * transaction: cold; on subscribe the view shows them at once (same

@@ -26,6 +26,7 @@ import { describeValue } from '../util/describe-value.js';
 import { changeHelpers, type CollectionEventHelpers } from './change-helpers.js';
 import { nullRecord, seed, type CollectionMap } from './collections.js';
 import { decodeChanges, type CollectionRoute, type DecodeContext } from './decode-changes.js';
+import { MutationFailedError } from './mutation-failed-error.js';
 import { MutationWriter } from './mutation-writer.js';
 import { savedMutations } from './saved-mutations.js';
 import { initialState, readBackBy, reduceStore, type StoreEvent, type StoreState } from './overlay.js';
@@ -68,11 +69,15 @@ export function stateStore<S extends StateSchema>(
 class StateStoreImpl<Entities extends object> implements StateStore<Entities> {
   readonly state$: Observable<StateView<Entities>>;
   readonly invalid$: Observable<StateValidationError>;
+  readonly failed$: Observable<MutationFailedError>;
 
   private state: StoreState;
   private readonly views: BehaviorSubject<StateView<Entities>>;
   private readonly outcomes = new Subject<Outcome>();
   private readonly invalid = new Subject<StateValidationError>();
+  private readonly failed = new Subject<MutationFailedError>();
+  /** The txids of the mutations the outbox held at start-up. */
+  private readonly restored = new Set<string>();
   private readonly closing = new Subject<void>();
   private readonly read$: Observable<never>;
   private readonly writer: MutationWriter;
@@ -107,6 +112,7 @@ class StateStoreImpl<Entities extends object> implements StateStore<Entities> {
     this.state = initialState(start, initial && { checkpoint: initial.checkpoint, upToDate: false, closed: false });
     this.views = new BehaviorSubject(this.viewOf(this.state));
     this.invalid$ = this.invalid.asObservable();
+    this.failed$ = this.failed.asObservable();
     const { outbox } = options;
     this.writer = new MutationWriter(stream, { ...options.producer, outbox }, (txid, error) =>
       this.settle(txid, error),
@@ -168,15 +174,17 @@ class StateStoreImpl<Entities extends object> implements StateStore<Entities> {
     this.writer.close();
     this.views.complete();
     this.invalid.complete();
+    this.failed.complete();
   }
 
   /** Shows the mutations `outbox` holds as pending, and has the writer deliver them under their producer id. */
   private restore(outbox: ProducerOutbox): Promise<void> {
     const saved = savedMutations(outbox, this.url);
-    this.writer.resumeAfter(saved.then(({ producerId }) => producerId));
+    this.writer.resumeAfter(saved);
     return saved.then(({ mutations }) => {
       for (const { txid, changes } of mutations) {
         const { ops } = decodeChanges(changes, undefined, { ...this.decoding, onInvalid: 'error' });
+        this.restored.add(txid);
         this.dispatch({ kind: 'mutate', txid, changes, ops });
       }
     });
@@ -188,10 +196,17 @@ class StateStoreImpl<Entities extends object> implements StateStore<Entities> {
     for (const error of changes.invalid) this.invalid.next(error);
   }
 
-  /** A write ended: delivered, or failed (the mutation is dropped from the view). */
+  /** A write ended: delivered, or failed (the mutation is dropped from the view, and reported). */
   private settle(txid: string, error?: unknown): void {
     if (error === undefined) return this.dispatch({ kind: 'delivered', txid });
+    const dropped = this.state.pending.find(({ mutation }) => mutation.txid === txid)?.mutation;
     this.dispatch({ kind: 'failed', txid });
+    if (dropped && !this.closed) {
+      const restored = this.restored.has(txid);
+      this.failed.next(
+        new MutationFailedError({ url: this.url, txid, changes: dropped.changes, restored, cause: error }),
+      );
+    }
     this.outcomes.next({ txid, error });
   }
 

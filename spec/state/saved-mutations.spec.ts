@@ -44,9 +44,9 @@ describe('savedMutations()', () => {
     ]);
     const saved = await savedMutations(outbox, url);
     expect(saved.producerId).toBe('p1');
-    expect(saved.mutations.map(({ txid, changes }) => [txid, changes.map(({ key }) => key)])).toEqual([
-      ['t1', ['a', 'b', 'd']],
-      ['t2', ['c']],
+    expect(saved.mutations.map(({ txid, changes, last }) => [txid, changes.map(({ key }) => key), last])).toEqual([
+      ['t1', ['a', 'b', 'd'], { epoch: 0, seq: 2 }],
+      ['t2', ['c'], { epoch: 0, seq: 1 }],
     ]);
     // Given up: the store's producer opens it next.
     await expect(outbox.open()).resolves.toBeDefined();

@@ -2,14 +2,33 @@
  * stateStore()'s outbox, against the reference server: a mutation made
  * offline is kept in the outbox; the next store on it (a reload) shows it as
  * pending at start-up, before anything is read, delivers it and confirms
- * it; the stream holds it once.
+ * it; the stream holds it once. When the server refuses a write, the
+ * refused mutation is taken back and reported on `failed$`, the outbox is
+ * emptied of it, and later mutations go through (a replacement producer
+ * takes the outbox); a mutation restored at start-up whose delivery is
+ * refused (a 403, a closed stream) is taken back and reported too.
  */
 import { filter, firstValueFrom, lastValueFrom, toArray } from 'rxjs';
-import { createStream, memoryOutbox, readJson, type DurableStream } from '../../lib/index';
-import { createStateSchema, stateStore, type StateView } from '../../lib/state/index';
+import {
+  closeStream,
+  createStream,
+  ForbiddenError,
+  memoryOutbox,
+  readJson,
+  StreamClosedError,
+  type DurableStream,
+  type ProducerOutbox,
+} from '../../lib/index';
+import {
+  createStateSchema,
+  MutationFailedError,
+  stateStore,
+  type StateStore,
+  type StateView,
+} from '../../lib/state/index';
 import { undiciTransport } from '../../lib/transport/undici/undici-transport';
 import { startCuttableProxy, type CuttableProxy } from '../support/cuttable-proxy';
-import { realClient, serverUrl, uniquePath } from '../support/real-server';
+import { injectFault, realClient, serverUrl, uniquePath } from '../support/real-server';
 
 const schema = createStateSchema({ todos: { type: 'todo', primaryKey: 'id' } });
 
@@ -77,4 +96,143 @@ describe('stateStore() with an outbox', () => {
     expect(settled.collections['todos']).toEqual({ a: { id: 'a', title: 'written offline' } });
     third.close();
   });
+});
+
+/** The app's client: through the proxy, whose link a test may cut (an outbox belongs to the stream's URL). */
+const app = () => realClient(transport, { baseUrl: `${proxy.origin}/v1/stream` });
+
+async function newStream(): Promise<{ stream: DurableStream; path: string }> {
+  const path = uniquePath('state-refused');
+  const stream = online.stream(path);
+  await firstValueFrom(createStream(stream, { contentType: 'application/json' }));
+  return { stream, path };
+}
+
+const pause = () => new Promise((done) => setTimeout(done, 20));
+
+/** What the outbox holds now (opened and given up again). */
+async function outboxBatches(outbox: ProducerOutbox): Promise<number> {
+  const session = await outbox.open();
+  await session.close();
+  return session.contents.batches.length;
+}
+
+/** The store's views and failures from now on. */
+function watch(store: StateStore) {
+  const failures: MutationFailedError[] = [];
+  const failing = store.failed$.subscribe((error) => failures.push(error));
+  const views: StateView[] = [];
+  const viewing = store.state$.subscribe({ next: (view) => views.push(view), error: () => undefined });
+  return {
+    failures,
+    latest: () => views[views.length - 1],
+    until: (predicate: (view: StateView) => boolean) => firstValueFrom(store.state$.pipe(filter(predicate))),
+    stop: () => (viewing.unsubscribe(), failing.unsubscribe()),
+  };
+}
+
+/** A store that makes mutation `id` through a cut link and is closed: the mutation stays in `outbox`. Its txid. */
+async function leftInOutbox(path: string, outbox: ProducerOutbox, id: string): Promise<string> {
+  await proxy.cut();
+  try {
+    const store = stateStore(app().stream(path), schema, { outbox });
+    const watching = watch(store);
+    store.mutate((tx) => tx.todos.insert({ id, title: id })).subscribe({ error: () => undefined });
+    const { txid } = (await watching.until((view) => view.pending.length === 1)).pending[0];
+    watching.stop();
+    store.close();
+    // close() gives the outbox up once the mutation is saved there.
+    while ((await outboxBatches(outbox).catch(() => 0)) === 0) await pause();
+    return txid;
+  } finally {
+    await proxy.restore();
+  }
+}
+
+describe('stateStore() with an outbox, when a write is refused', () => {
+  it('takes the refused mutation back, reports it, empties the outbox of it, and writes later mutations', async () => {
+    const { stream } = await newStream();
+    const outbox = memoryOutbox();
+    const store = stateStore(stream, schema, { outbox, live: 'long-poll' });
+    const watching = watch(store);
+    await watching.until((view) => view.upToDate);
+
+    await injectFault(new URL(stream.url).pathname, { status: 403, method: 'POST' });
+    const refused = lastValueFrom(store.mutate((tx) => tx.todos.insert({ id: 'refused', title: 'refused' })));
+    await expect(refused).rejects.toBeInstanceOf(ForbiddenError);
+    expect(watching.latest().pending).toEqual([]);
+    expect(watching.latest().collections['todos']).toEqual({});
+    expect(watching.failures).toHaveLength(1);
+    const [failure] = watching.failures;
+    expect(failure).toBeInstanceOf(MutationFailedError);
+    expect(failure).toMatchObject({ code: 'MUTATION_FAILED', restored: false, status: 403, url: stream.url });
+    expect(failure.cause).toBeInstanceOf(ForbiddenError);
+    expect(failure.changes.map((change) => change.key)).toEqual(['refused']);
+
+    // The next mutations go through a new producer, which takes the outbox (emptied of the refused batch).
+    const { txid } = await lastValueFrom(store.mutate((tx) => tx.todos.insert({ id: 'later', title: 'later' })));
+    await lastValueFrom(store.mutate((tx) => tx.todos.insert({ id: 'after', title: 'after' })));
+    expect(watching.latest().collections['todos']).toEqual({
+      later: { id: 'later', title: 'later' },
+      after: { id: 'after', title: 'after' },
+    });
+    expect(watching.failures).toHaveLength(1);
+    watching.stop();
+    store.close();
+
+    const stored = await messagesOf(stream);
+    expect(stored.map((message) => (message as { key: string }).key)).toEqual(['later', 'after']);
+    expect(stored[0]).toMatchObject({ headers: { txid } });
+    // Nothing left for the next store: the refused mutation is not restored.
+    const next = stateStore(stream, schema, { outbox, live: false });
+    const settled = await firstValueFrom(next.state$.pipe(filter((view) => view.upToDate)));
+    expect(settled.pending).toEqual([]);
+    expect(Object.keys(settled.collections['todos'])).toEqual(['later', 'after']);
+    next.close();
+    expect(await outboxBatches(outbox)).toBe(0);
+  });
+
+  it.each([
+    [
+      'a 403',
+      ForbiddenError,
+      (stream: DurableStream) => injectFault(new URL(stream.url).pathname, { status: 403, method: 'POST' }),
+    ],
+    ['a closed stream', StreamClosedError, (stream: DurableStream) => lastValueFrom(closeStream(stream))],
+  ] as const)(
+    'takes back a mutation restored from the outbox whose delivery %s refuses, and reports it',
+    async (name, type, refuse) => {
+      const { stream, path } = await newStream();
+      const outbox = memoryOutbox();
+      const txid = await leftInOutbox(path, outbox, 'offline');
+      await refuse(stream);
+
+      // A reload: the mutation shows at start-up, its delivery is refused, it leaves the view and is reported.
+      const store = stateStore(app().stream(path), schema, { outbox, live: 'long-poll' });
+      const watching = watch(store);
+      const restored = await watching.until((view) => view.pending.length === 1);
+      expect(restored.pending[0].txid).toBe(txid);
+      expect(restored.collections['todos']).toEqual({ offline: { id: 'offline', title: 'offline' } });
+      // Reported in the same task as the view drops it.
+      await watching.until((view) => view.pending.length === 0 && !('offline' in view.collections['todos']));
+      expect(watching.failures).toHaveLength(1);
+      expect(watching.failures[0]).toMatchObject({ txid, restored: true, code: 'MUTATION_FAILED' });
+      expect(watching.failures[0].cause).toBeInstanceOf(type);
+      expect(await messagesOf(stream)).toEqual([]);
+
+      if (name === 'a 403') {
+        // The store writes on: a new producer takes the outbox, emptied of the refused batch.
+        await lastValueFrom(store.mutate((tx) => tx.todos.insert({ id: 'later', title: 'later' })));
+        expect((await messagesOf(stream)).map((message) => (message as { key: string }).key)).toEqual(['later']);
+      }
+      watching.stop();
+      store.close();
+      // The outbox no longer holds it (taken out once the refused producer let it go): nothing is restored next time.
+      while ((await outboxBatches(outbox).catch(() => 1)) > 0) await pause();
+      const next = stateStore(app().stream(path), schema, { outbox, live: false });
+      const settled = await firstValueFrom(next.state$.pipe(filter((view) => view.upToDate || view.closed)));
+      expect(settled.pending).toEqual([]);
+      next.close();
+    },
+  );
 });

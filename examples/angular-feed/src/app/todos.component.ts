@@ -1,5 +1,6 @@
 import { isPlatformBrowser } from '@angular/common';
-import { ChangeDetectionStrategy, Component, computed, inject, PLATFORM_ID, signal } from '@angular/core';
+import { ChangeDetectionStrategy, Component, computed, inject, PLATFORM_ID } from '@angular/core';
+import { toSignal } from '@angular/core/rxjs-interop';
 import { indexedDbOutbox } from 'durable-streams-rx';
 import { injectStateStore } from 'durable-streams-rx/angular';
 import { FEED_CONFIG } from './feed-config';
@@ -55,8 +56,10 @@ let added = 0;
     @if (board.error(); as error) {
       <p class="error" data-testid="todo-error">{{ error.message }}</p>
     }
-    @if (rolledBack(); as error) {
-      <p class="error" data-testid="todo-rolled-back">Not saved, taken back: {{ error.message }}</p>
+    @if (rolledBack(); as failure) {
+      <p class="error" data-testid="todo-rolled-back" [attr.data-txid]="failure.txid">
+        Not saved, taken back: {{ failure.message }}
+      </p>
     }
   `,
 })
@@ -82,8 +85,11 @@ export class TodosComponent {
   readonly waiting = computed(
     () => new Set(this.board.pending().flatMap((mutation) => mutation.changes.map((change) => change.key))),
   );
-  /** The last mutation whose write was refused (its change was taken back). */
-  readonly rolledBack = signal<Error | undefined>(undefined);
+  /**
+   * The last mutation whose write was refused (its change was taken back): one made here, or one made before a
+   * reload that the outbox kept and the server then refused (a closed stream, a 403).
+   */
+  readonly rolledBack = toSignal(this.board.store.failed$);
   readonly label = computed(() => {
     const waiting = this.board.pending().length;
     const status = this.board.status();
@@ -112,10 +118,8 @@ export class TodosComponent {
     this.apply((tx) => tx.todos.delete(id, { oldValue: tx.todos.get(id) }));
   }
 
-  /** Shown at once; confirmed when read back; a refused write takes it back and says why. */
+  /** Shown at once; confirmed when read back; a refused write takes it back (`rolledBack` says why). */
   private apply(recipe: Parameters<typeof this.board.mutate>[0]): void {
-    this.board.mutate(recipe).subscribe({ error: (error: unknown) => this.rolledBack.set(asError(error)) });
+    this.board.mutate(recipe).subscribe({ error: () => undefined });
   }
 }
-
-const asError = (error: unknown): Error => (error instanceof Error ? error : new Error(String(error)));
