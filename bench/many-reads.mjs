@@ -37,6 +37,8 @@ const SCALE_PER_STREAM = Number(env('BENCH_SCALE_PER_STREAM', 10));
 const SCALE_MESSAGES = Number(env('BENCH_SCALE_MESSAGES', 5));
 const SCALE_INTERVAL_MS = Number(env('BENCH_SCALE_INTERVAL_MS', 1000));
 const SCALE_MODES = env('BENCH_SCALE_MODES', 'long-poll,sse').split(',');
+/** Which of the two runs: `full` (ours alone at full size), `paired` (ours beside the reference at its size). */
+const SCALE_RUNS = env('BENCH_SCALE_RUNS', 'full,paired').split(',');
 /** How long deliveries may lag behind the last append before the run is reported as it stands. */
 const DEADLINE_MS = Number(env('BENCH_MANY_DEADLINE_MS', 20_000));
 
@@ -306,8 +308,8 @@ export async function run() {
     if (PARTS.includes('single')) await direct(server, origin, 'long-poll', 1);
     if (PARTS.includes('scale'))
       for (const mode of SCALE_MODES) {
-        await manyStreams(server, origin, mode, SCALE_STREAMS, CONTENDERS.slice(0, 1));
-        await manyStreams(server, origin, mode, SCALE_REFERENCE_STREAMS, CONTENDERS);
+        if (SCALE_RUNS.includes('full')) await manyStreams(server, origin, mode, SCALE_STREAMS, CONTENDERS.slice(0, 1));
+        if (SCALE_RUNS.includes('paired')) await manyStreams(server, origin, mode, SCALE_REFERENCE_STREAMS, CONTENDERS);
       }
     if (PARTS.includes('cdn')) {
       if (NGINX) await cdn(server, origin);

@@ -64,6 +64,9 @@ export function sameConnectionState(a: ConnectionState, b: ConnectionState): boo
   return true;
 }
 
+/** The teller of a read nobody watches (one for all: made for every reader of a fan-out). */
+const SILENT = { tell: () => undefined, done: undefined };
+
 /**
  * Tells `observer` each state once, when it changes. Returns the function
  * the read calls with every state it derives, and the subscription to end
@@ -73,7 +76,7 @@ export function connectionStateTeller(observer: ConnectionStateObserver | undefi
   readonly tell: (state: ConnectionState) => void;
   readonly done: Subscription | undefined;
 } {
-  if (!observer) return { tell: () => undefined, done: undefined };
+  if (!observer) return SILENT;
   const states = new Subject<ConnectionState>();
   const done = states.pipe(distinctUntilChanged(sameConnectionState)).subscribe((state) => observer.next(state));
   return { tell: (state) => states.next(state), done };

@@ -14,7 +14,7 @@ import type { LiveKit } from './read-loop.js';
 import type { OpenRequest, ReadRequest, ReadStep } from './read-step.js';
 import type { ResolvedReadOptions } from './resolve-read-options.js';
 import { shareKeys } from './shared/share-key.js';
-import { sharedRead } from './shared/shared-read.js';
+import { sharedRead, type SharedReadConfig } from './shared/shared-read.js';
 import { TailRegistry } from './shared/tail-registry.js';
 import { tailSnapshots, type TailSnapshot } from './shared/tail-snapshot.js';
 import { guardSse, mayFallBackFromSse } from './sse-guard.js';
@@ -131,25 +131,80 @@ export function liveReads(loan: LiveReadsLoan): LiveReads {
     return { options, loop };
   };
 
+  const reads: LiveReadsOf = {
+    live,
+    scheduler: loan.scheduler,
+    backoff: loan.backoff,
+    tail: (read, from, local) => registry.tail(keyOf(read), from, tabsLoan ? acrossTabs(read, local, tabsLoan) : local),
+  };
   return {
-    shared: <P>(read: LiveRead<P>, own: OwnPart<P>) => {
-      const { options, loop } = live(read);
-      // A tail starts where a read caught up (or from now): live at once. Its states go to its snapshots, not to this read.
-      const local = (start: Checkpoint) =>
-        tailSnapshots<P>(start, (connectionState) => loop(read.makeFormat(), start, connectionState, true));
-      const tail: TailRead = { url: read.url, payload: read.payload, options };
-      return sharedRead<P>(own.at ? { caughtUp: own.at } : options.start, {
-        catchUp: (from) => loop(own.format, from, { next: own.tell }),
-        tail: (from) => registry.tail(keyOf(tail), from, tabsLoan ? acrossTabs(tail, local, tabsLoan) : local),
-        empty: own.empty,
-        isEmpty: own.format.isEmpty,
-        backoff: (rounds) => loan.backoff(options.retry, rounds),
-        scheduler: loan.scheduler,
-        tell: own.tell,
-      });
-    },
+    shared: <P>(read: LiveRead<P>, own: OwnPart<P>) =>
+      sharedRead<P>(own.at ? { caughtUp: own.at } : read.options.start, new SharedLiveRead(reads, read, own)),
     alone: (read, format, connectionState) => live(read).loop(format, read.options.start, connectionState),
   };
+}
+
+/** What the shared live reads of one client have in common (see {@link SharedLiveRead}). */
+interface LiveReadsOf {
+  /** The read's options and its loops (see `liveReads`). */
+  live<P>(read: LiveRead<P>): {
+    readonly options: ResolvedReadOptions;
+    readonly loop: (
+      format: PayloadFormat<P>,
+      start: Checkpoint,
+      connectionState: ConnectionStateObserver | undefined,
+      startsLive?: boolean,
+    ) => Observable<ReadStep<P>>;
+  };
+  readonly scheduler: SchedulerLike | undefined;
+  readonly backoff: LiveReadsLoan['backoff'];
+  /** The client's tail for `read` (started at `from` when none runs), opened with `local` where this tab runs it. */
+  tail<P>(
+    read: TailRead,
+    from: Checkpoint,
+    local: (start: Checkpoint) => Observable<TailSnapshot<P>>,
+  ): Observable<TailSnapshot<P>>;
+}
+
+/**
+ * One live read's part in its shared tail (its `SharedReadConfig`): one
+ * object whose methods make its own catch-ups and its tail when it needs
+ * them (every reader of a fan-out holds one for as long as it reads, so no
+ * closures are made for it, and no options until it needs a request).
+ */
+class SharedLiveRead<P> implements SharedReadConfig<P> {
+  constructor(
+    private readonly reads: LiveReadsOf,
+    private readonly read: LiveRead<P>,
+    private readonly own: OwnPart<P>,
+  ) {}
+
+  get empty(): P {
+    return this.own.empty;
+  }
+  get scheduler(): SchedulerLike | undefined {
+    return this.reads.scheduler;
+  }
+  get tell(): (state: ConnectionState) => void {
+    return this.own.tell;
+  }
+  get isEmpty(): (payload: P) => boolean {
+    return this.own.format.isEmpty;
+  }
+  catchUp(from: Checkpoint): Observable<ReadStep<P>> {
+    return this.reads.live(this.read).loop(this.own.format, from, { next: this.own.tell });
+  }
+  /** A tail starts where a read caught up (or from now): live at once. Its states go to its snapshots, not to this read. */
+  tail(from: Checkpoint): Observable<TailSnapshot<P>> {
+    const { read } = this;
+    const { options, loop } = this.reads.live(read);
+    const local = (start: Checkpoint) =>
+      tailSnapshots<P>(start, (connectionState) => loop(read.makeFormat(), start, connectionState, true));
+    return this.reads.tail({ url: read.url, payload: read.payload, options }, from, local);
+  }
+  backoff(rounds: number): number {
+    return this.reads.backoff(this.read.options.retry, rounds);
+  }
 }
 
 /** How a tail opens across tabs: through the tab holding it (the code for it loaded then); a failed load keeps it in this tab. */

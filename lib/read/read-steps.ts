@@ -1,5 +1,4 @@
 import {
-  concat,
   defer,
   EMPTY,
   filter,
@@ -8,14 +7,14 @@ import {
   switchMap,
   takeWhile,
   tap,
+  Observable,
   type MonoTypeOperatorFunction,
-  type Observable,
 } from 'rxjs';
 import type { StreamContext } from '../http/stream-context.js';
 import { Offset, type Checkpoint } from '../protocol/offset.js';
 import type { StreamPosition } from '../protocol/position.js';
 import { stripQuery } from '../protocol/url.js';
-import { clientReads } from './client-reads.js';
+import { clientReads, type LiveCode } from './client-reads.js';
 import { connectionStateTeller, type ConnectionState } from './connection-state.js';
 import { httpReadSource, type LearnedContentType } from './http-read-source.js';
 import type { LiveLoop, LiveRead } from './live-reads.js';
@@ -86,45 +85,75 @@ export function readSteps<P>(
       ),
     );
 
-  /** A live read that shares its tail: its own catch-up (while the code loads), then the client's tail of the same requests. */
+  /**
+   * A live read that shares its tail: its own catch-up (while the code loads), then the client's tail of the same
+   * requests. Every reader of a fan-out runs this for as long as it reads: what stays of it once live is kept small
+   * (no operator of its catch-up, nor of its wait for the code).
+   */
   return defer(() => {
     const code = reads.liveCode();
     // One teller per read: its own requests' states, then the tail's, each told once when it changes.
     const states = connectionStateTeller(resolved.connectionState);
-    let started = false;
-    // A read that catches up again after a rejoin is not connecting anew.
-    const tell = (state: ConnectionState) =>
-      state.status === 'connecting' && started ? undefined : states.tell(state);
+    const tell = connectingOnce(states.tell);
     const own = makeFormat();
-    const ownOptions: ResolvedReadOptions = { ...resolved, connectionState: { next: tell } };
     // Where the read's first catch-up left it (none from `now`: the tail tells where that is).
     let at: StreamPosition | undefined;
     const catchUp =
       resolved.start.offset === Offset.now
         ? EMPTY
-        : loop(own, ownOptions).pipe(
+        : loop(own, { ...resolved, connectionState: { next: tell } }).pipe(
             takeWhile((step) => !step.upToDate && !step.closed, true),
             tap(({ offset, cursor, upToDate, closed }) => (at = { offset, cursor, upToDate, closed })),
           );
     const empty = own.none({ url, at: resolved.start.offset, closed: false, jsonStream: false });
-    const live = defer(() =>
-      at?.closed
-        ? EMPTY
-        : code.pipe(
-            switchMap((found) => {
-              if (found) return found.reads.shared(read, { format: own, at, empty, tell });
-              if (!at) return alone(own, ownOptions);
-              return alone(own, { ...ownOptions, start: checkpointOf(at), startsLive: true }).pipe(
-                skipUnchanged(at, own.isEmpty),
-              );
-            }),
-          ),
-    );
-    return concat(catchUp, live).pipe(
-      tap(() => (started = true)),
-      finalize(() => states.done?.unsubscribe()),
-    );
+    const join = (found: LiveCode | undefined): Observable<ReadStep<P>> => {
+      if (found) return found.reads.shared(read, { format: own, at, empty, tell });
+      const options: ResolvedReadOptions = { ...resolved, connectionState: { next: tell } };
+      if (!at) return alone(own, options);
+      return alone(own, { ...options, start: checkpointOf(at), startsLive: true }).pipe(skipUnchanged(at, own.isEmpty));
+    };
+    const live = () => (at?.closed ? EMPTY : andThen<LiveCode | undefined, ReadStep<P>>(code, join));
+    const steps = andThen(catchUp, live, same);
+    return states.done ? steps.pipe(finalize(() => states.done?.unsubscribe())) : steps;
   });
+}
+
+/**
+ * `first`'s values (through `pass`; none without it), then those of `next(last)` once `first` completes (`last`: its
+ * last value): as `concat`, or `switchMap` over a source of one value, but nothing of `first` stays once it has
+ * completed (every reader of a fan-out runs this for as long as it reads).
+ */
+function andThen<T, U>(
+  first: Observable<T>,
+  next: (last: T | undefined) => Observable<U>,
+  pass?: (value: T) => U,
+): Observable<U> {
+  return new Observable<U>((subscriber) => {
+    let last: T | undefined;
+    return first.subscribe({
+      next: (value) => {
+        last = value;
+        if (pass) subscriber.next(pass(value));
+      },
+      error: (error: unknown) => subscriber.error(error),
+      complete: () => next(last).subscribe(subscriber),
+    });
+  });
+}
+
+const same = <T>(value: T): T => value;
+
+/**
+ * `tell`, but a read that catches up again after a rejoin (a new loop, which starts `connecting`) is not connecting
+ * anew. Made apart from the read's other closures: the read's shared tail keeps it for as long as the read lives.
+ */
+function connectingOnce(tell: (state: ConnectionState) => void): (state: ConnectionState) => void {
+  let started = false;
+  return (state) => {
+    if (state.status !== 'connecting') started = true;
+    else if (started) return;
+    tell(state);
+  };
 }
 
 function checkpointOf({ offset, cursor }: StreamPosition): Checkpoint {

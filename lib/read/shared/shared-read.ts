@@ -1,23 +1,16 @@
 import {
   asyncScheduler,
-  concat,
-  defer,
-  EMPTY,
-  filter,
-  of,
-  repeat,
-  takeWhile,
-  tap,
-  timer,
-  type Observable,
+  Observable,
+  type Observer,
   type SchedulerLike,
+  type Subscriber,
+  type Unsubscribable,
 } from 'rxjs';
-import type { Checkpoint } from '../../protocol/offset.js';
+import type { Checkpoint, Offset } from '../../protocol/offset.js';
 import type { StreamPosition } from '../../protocol/position.js';
 import type { ConnectionState } from '../connection-state.js';
 import type { ReadStep } from '../read-step.js';
 import { joinDecision, tellsSomethingNew } from './join-decision.js';
-import { takeTail } from './take-tail.js';
 import { NOW, type TailSnapshot } from './tail-snapshot.js';
 
 /** Where a read that caught up on its own requests stands, and has told its subscribers (it joins the tail at once). */
@@ -54,59 +47,151 @@ export interface SharedReadConfig<P> {
  * this read's share of the tail only. A read that already caught up (and
  * told its subscribers so) starts with `{ caughtUp: position }`: it joins
  * at once, without a request to learn what it knows.
+ *
+ * Every reader of a fan-out runs this for as long as it reads, so it is one
+ * object ({@link SharedReader}) rather than a chain of operators: the rounds
+ * `repeat`ed, each a `concat` of its own catch-up and its share of the tail,
+ * as the code before it was written, cost about 5 KB of subscribers and closures per reader.
  */
 export function sharedRead<P>(start: Checkpoint | CaughtUp, config: SharedReadConfig<P>): Observable<ReadStep<P>> {
-  const scheduler = config.scheduler ?? asyncScheduler;
-  return defer(() => {
-    const caughtUp = 'caughtUp' in start;
-    // Where the read stands: its own copy, changed in place at every step (for every reader at every step of a fan-out).
-    const at: Mutable<StreamPosition> = caughtUp ? { ...start.caughtUp } : { ...start, upToDate: false, closed: false };
-    let started = caughtUp;
-    let idleRounds = 0;
-    // A read that caught up before it got here joins at once; one that did not catches up first.
-    let joinFirst = caughtUp;
-    const checkpoint = (): Checkpoint =>
-      at.cursor === undefined ? { offset: at.offset } : { offset: at.offset, cursor: at.cursor };
-    /** Moves the read to `step`; true when subscribers should hear of it (the first step always). */
-    const advance = (step: ReadStep<P>): boolean => {
-      const news = !started || tellsSomethingNew(at, step, config.isEmpty);
-      started = true;
-      at.offset = step.offset;
-      at.cursor = step.cursor ?? at.cursor;
-      at.upToDate = step.upToDate;
-      at.closed = step.closed;
-      return news;
-    };
-
-    const own = () =>
-      at.offset === NOW || joinFirst
-        ? EMPTY // nothing to catch up on: join the tail where it stands
-        : config.catchUp(checkpoint()).pipe(
-            takeWhile((step) => !step.upToDate && !step.closed, true),
-            filter(advance),
-          );
-    const join = () =>
-      at.closed
-        ? EMPTY
-        : config.tail(checkpoint()).pipe(
-            takeTail({
-              decide: (snapshot, first) => joinDecision(at, snapshot, first, config.empty, config.isEmpty),
-              advance,
-              tell: config.tell,
-            }),
-          );
-    const round = defer(() => {
-      const before = at.offset;
-      const ownFirst = own();
-      joinFirst = false;
-      return concat(ownFirst, defer(join)).pipe(
-        tap({ complete: () => (idleRounds = at.offset === before ? idleRounds + 1 : 0) }),
-      );
-    });
-    return round.pipe(
-      repeat({
-        delay: () => (at.closed ? EMPTY : idleRounds === 0 ? of(0) : timer(config.backoff(idleRounds), scheduler)),
-      }),
-    );
+  return new Observable<ReadStep<P>>((subscriber) => {
+    const reader = new SharedReader(start, config, subscriber);
+    reader.round();
+    return reader;
   });
+}
+
+/** What a round of a {@link SharedReader} is doing: its own catch-up, or taking the tail. */
+class Part<P> implements Observer<ReadStep<P> | TailSnapshot<P>> {
+  /** Before the first snapshot of the tail it takes. */
+  first = true;
+  constructor(
+    private readonly reader: SharedReader<P>,
+    readonly own: boolean,
+  ) {}
+  next(value: ReadStep<P> | TailSnapshot<P>): void {
+    if (this.reader.part !== this) return;
+    if (this.own) this.reader.ownStep(value as ReadStep<P>);
+    else this.reader.snapshot(value as TailSnapshot<P>, this);
+  }
+  error(error: unknown): void {
+    if (this.reader.part === this) this.reader.subscriber.error(error);
+  }
+  complete(): void {
+    if (this.reader.part !== this) return;
+    if (this.own) this.reader.join();
+    else this.reader.roundDone();
+  }
+}
+
+/**
+ * One reader of {@link sharedRead}: where it stands, and the part of the
+ * round it is in (its subscription, or the wait before the next round).
+ * A part's notifications count only while it is the reader's current one.
+ */
+class SharedReader<P> implements Unsubscribable {
+  /** Where the read stands: its own copy, changed in place at every step. */
+  private readonly at: Mutable<StreamPosition>;
+  private started: boolean;
+  private idleRounds = 0;
+  /** A read that caught up before it got here joins at once; one that did not catches up first. */
+  private joinFirst: boolean;
+  /** Where the current round started. */
+  private before: Offset;
+  part: Part<P> | undefined;
+  private running: Unsubscribable | undefined;
+
+  constructor(
+    start: Checkpoint | CaughtUp,
+    private readonly config: SharedReadConfig<P>,
+    readonly subscriber: Subscriber<ReadStep<P>>,
+  ) {
+    const caughtUp = 'caughtUp' in start;
+    this.at = caughtUp ? { ...start.caughtUp } : { ...start, upToDate: false, closed: false };
+    this.started = this.joinFirst = caughtUp;
+    this.before = this.at.offset;
+  }
+
+  /** A round: its own catch-up (none from `now`, or when it caught up already), then its share of the tail. */
+  round(): void {
+    if (this.subscriber.closed) return;
+    this.before = this.at.offset;
+    if (this.at.offset === NOW || this.joinFirst) {
+      this.joinFirst = false;
+      return this.join();
+    }
+    this.run(this.config.catchUp(this.checkpoint()), new Part(this, true));
+  }
+
+  /** A step of its own catch-up, taken up to the first up-to-date (or EOF) one; then it joins. */
+  ownStep(step: ReadStep<P>): void {
+    if (this.advance(step)) this.subscriber.next(step);
+    if (step.upToDate || step.closed) this.join();
+  }
+
+  join(): void {
+    if (this.subscriber.closed) return;
+    if (this.at.closed) return this.roundDone();
+    this.run(this.config.tail(this.checkpoint()), new Part(this, false));
+  }
+
+  /** A snapshot of the tail: decided, and its step delivered when it is this reader's next; a rejoin ends the round. */
+  snapshot(snapshot: TailSnapshot<P>, part: Part<P>): void {
+    const { config } = this;
+    const decision = joinDecision(this.at, snapshot, part.first, config.empty, config.isEmpty);
+    part.first = false;
+    if (decision.kind === 'rejoin') return this.roundDone();
+    // Joined (or about to be): where the tail's connection stands is where this reader's does.
+    if (snapshot.state) config.tell?.(snapshot.state);
+    if (decision.kind === 'skip' || !this.advance(decision.step)) return;
+    this.subscriber.next(decision.step);
+    if (decision.step.closed) this.roundDone();
+  }
+
+  /** The round is over: the read ends at EOF, or goes on at once, or after a backoff when the round moved nothing. */
+  roundDone(): void {
+    this.leave();
+    this.idleRounds = this.at.offset === this.before ? this.idleRounds + 1 : 0;
+    if (this.at.closed) return this.subscriber.complete();
+    if (this.idleRounds === 0) return this.round();
+    const scheduler = this.config.scheduler ?? asyncScheduler;
+    this.running = scheduler.schedule(() => this.round(), this.config.backoff(this.idleRounds));
+  }
+
+  /** Leaving: the current part's subscription, or the wait. */
+  unsubscribe(): void {
+    this.leave();
+  }
+
+  private run(source: Observable<ReadStep<P> | TailSnapshot<P>>, part: Part<P>): void {
+    this.leave();
+    this.part = part;
+    const subscription = source.subscribe(part);
+    // A part that ended while it was subscribed (a step at once that ended it) was left already.
+    if (this.part === part) this.running = subscription;
+    else subscription.unsubscribe();
+  }
+
+  private leave(): void {
+    const { running } = this;
+    this.part = this.running = undefined;
+    running?.unsubscribe();
+  }
+
+  private checkpoint(): Checkpoint {
+    const { at } = this;
+    return at.cursor === undefined ? { offset: at.offset } : { offset: at.offset, cursor: at.cursor };
+  }
+
+  /** Moves the read to `step`; true when subscribers should hear of it (the first step always). */
+  private advance(step: ReadStep<P>): boolean {
+    const { at } = this;
+    const news = !this.started || tellsSomethingNew(at, step, this.config.isEmpty);
+    this.started = true;
+    at.offset = step.offset;
+    at.cursor = step.cursor ?? at.cursor;
+    at.upToDate = step.upToDate;
+    at.closed = step.closed;
+    return news;
+  }
 }
