@@ -1,4 +1,4 @@
-import { defer, firstValueFrom, retry, Subscription, throwError, timer } from 'rxjs';
+import { firstValueFrom, Subscription } from 'rxjs';
 import type { DurableStreamError } from '../errors/durable-stream-error.js';
 import type { DurableStream } from '../http/stream-handle.js';
 import { idempotentProducer } from '../produce/idempotent-producer-of.js';
@@ -11,9 +11,7 @@ import type { ProducerOptions } from '../produce/producer-options.js';
 import type { ChangeMessage } from './messages.js';
 import type { SavedMutations } from './saved-mutations.js';
 import { newTxid } from './txid.js';
-
-/** How long a refused producer's outbox may stay held (its session closing) before it is emptied: 50 × 100 ms. */
-const RELEASE_WAIT = { count: 50, delayMs: 100 } as const;
+import { whenReleased } from './when-released.js';
 
 /** Options of the producer a state store writes its mutations with (its outbox is the store's `outbox` option). */
 export interface StateProducerOptions extends Omit<ProducerOptions, 'contentType' | 'outbox'> {
@@ -183,13 +181,11 @@ export class MutationWriter {
    * stopped producer's session may still be closing.
    */
   private empty(outbox: ProducerOutbox): void {
-    const emptied = defer(() => discardOutbox(outbox)).pipe(
-      retry({
-        count: RELEASE_WAIT.count,
-        delay: (error: unknown) =>
-          error instanceof OutboxLockedError ? timer(RELEASE_WAIT.delayMs) : throwError(() => error),
-      }),
+    this.holdWrites(
+      whenReleased(
+        () => firstValueFrom(discardOutbox(outbox)),
+        () => false,
+      ).then(() => undefined),
     );
-    this.holdWrites(firstValueFrom(emptied).then(() => undefined));
   }
 }

@@ -45,7 +45,10 @@ export interface StateStoreOptions<Entities extends object = Record<string, unkn
    * back. `close()` then leaves what the server does not have yet in the
    * outbox, for the next store. A refused write takes what the store's
    * producer held out of the outbox (reported on `failed$`), so that later
-   * mutations go through. One store at a time per outbox.
+   * mutations go through. One store at a time per outbox: a store that
+   * finds it held waits up to 5 s for it (a reloaded page's last document
+   * lets go of it a moment late), then its read fails with an
+   * `OutboxLockedError`.
    */
   readonly outbox?: ProducerOutbox;
 }

@@ -36,6 +36,7 @@ import type { StateValidationError } from './state-validation-error.js';
 import type { PendingMutation, StateCollections, StateView } from './state-view.js';
 import { recordTransaction, type Transaction } from './transaction.js';
 import { newTxid } from './txid.js';
+import { whenReleased } from './when-released.js';
 
 /** How a mutation ended: read back (no error), or its write failed. */
 interface Outcome {
@@ -179,7 +180,11 @@ class StateStoreImpl<Entities extends object> implements StateStore<Entities> {
 
   /** Shows the mutations `outbox` holds as pending, and has the writer deliver them under their producer id. */
   private restore(outbox: ProducerOutbox): Promise<void> {
-    const saved = savedMutations(outbox, this.url);
+    // A reloaded page's last document may hold the outbox a moment longer.
+    const saved = whenReleased(
+      () => savedMutations(outbox, this.url),
+      () => this.closed,
+    );
     this.writer.resumeAfter(saved);
     return saved.then(({ mutations }) => {
       for (const { txid, changes } of mutations) {

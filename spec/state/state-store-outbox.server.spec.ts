@@ -236,3 +236,30 @@ describe('stateStore() with an outbox, when a write is refused', () => {
     },
   );
 });
+
+describe('stateStore() with an outbox held elsewhere', () => {
+  it("waits for an outbox held a moment longer (a reloaded page's last document), then restores and delivers", async () => {
+    const { stream, path } = await newStream();
+    const outbox = memoryOutbox();
+    const txid = await leftInOutbox(path, outbox, 'kept');
+    const held = await outbox.open();
+
+    const store = stateStore(app().stream(path), schema, { outbox, live: 'long-poll' });
+    const watching = watch(store);
+    // Still held: nothing restored, nothing read (the read waits for the outbox).
+    await pause();
+    expect(watching.latest().pending).toEqual([]);
+    expect(watching.latest().checkpoint).toBeUndefined();
+    await held.close();
+
+    const restored = await watching.until((view) => view.pending.length === 1);
+    expect(restored.pending[0].txid).toBe(txid);
+    await watching.until((view) => view.upToDate && view.pending.length === 0 && 'kept' in view.collections['todos']);
+    expect(watching.failures).toEqual([]);
+    watching.stop();
+    store.close();
+    expect(await messagesOf(stream)).toEqual([
+      expect.objectContaining({ key: 'kept', headers: expect.objectContaining({ txid }) }),
+    ]);
+  });
+});
