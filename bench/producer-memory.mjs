@@ -1,6 +1,8 @@
 // Producer memory: 1M JSON appends with maxBufferedBytes 8 MiB against a sink
-// server (in a child process), peak RSS growth of this process. Run by
-// producer.mjs in a fresh process, so no earlier work has grown the heap.
+// server (in a child process), peak RSS growth of this process, and what of it
+// is live: a third run collects garbage every 100 ms and keeps the most heap and
+// ArrayBuffer memory left after a collection. Run by producer.mjs in a fresh
+// process, so no earlier work has grown the heap.
 // BENCH_SDK (a built checkout's directory, see baseline.mjs) measures another build.
 // BENCH_OUTBOX=memory|file gives the producer a memoryOutbox() or a fileOutbox() (issue #24).
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -29,17 +31,36 @@ async function outboxOption() {
 const gc = globalThis.gc;
 const MEMORY_COUNT = Number(process.env.BENCH_PRODUCER_MEMORY_COUNT ?? 1_000_000);
 
-/** Appends `count` messages, waiting for room when the buffer is full; returns the peak RSS growth in bytes. */
-async function appendAll(client, url, count) {
+/** Heap and ArrayBuffer bytes in use (ArrayBuffers hold the request bodies, off the heap). */
+const used = ({ heapUsed, arrayBuffers }) => heapUsed + arrayBuffers;
+
+/**
+ * Appends `count` messages, waiting for room when the buffer is full; returns the peak RSS growth in bytes, and the
+ * most heap and ArrayBuffer bytes above the start: with `live`, measured right after a full collection every 100 ms
+ * (what is retained, not garbage waiting for a collection), else sampled as they are.
+ */
+async function appendAll(client, url, count, live = false) {
   const outbox = await outboxOption();
   const producer = openProducer(sdk, client, url, 'bench-memory', {
     maxBufferedBytes: 8 * 1024 * 1024,
     ...outbox.options,
   });
   gc?.();
-  const before = process.memoryUsage().rss;
+  const start = process.memoryUsage();
+  const before = start.rss;
   let peak = before;
-  const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 5);
+  let peakUsed = used(start);
+  const sample = () => {
+    const now = process.memoryUsage();
+    peak = Math.max(peak, now.rss);
+    if (!live) peakUsed = Math.max(peakUsed, used(now));
+  };
+  const sampler = setInterval(sample, 5);
+  const collect = () => {
+    gc?.();
+    peakUsed = Math.max(peakUsed, used(process.memoryUsage()));
+  };
+  const collector = live && setInterval(collect, 100);
   let waits = 0;
   for (let i = 0; i < count; i++) {
     const value = message(i);
@@ -49,13 +70,14 @@ async function appendAll(client, url, count) {
       await firstValueFrom(producer.flush());
       producer.append(value);
     }
-    if ((i & 0x3fff) === 0) peak = Math.max(peak, process.memoryUsage().rss);
+    if ((i & 0x3fff) === 0) sample();
   }
   await firstValueFrom(finishProducer(producer));
   outbox.dispose();
   clearInterval(sampler);
-  peak = Math.max(peak, process.memoryUsage().rss);
-  return { growth: peak - before, peak, waits };
+  if (collector) clearInterval(collector);
+  sample();
+  return { growth: peak - before, peak, waits, used: peakUsed - used(start) };
 }
 
 async function main() {
@@ -71,9 +93,16 @@ async function main() {
   // young generation and compiling the code. Warm: the same run again.
   const cold = await appendAll(client, `${sink.url}/sink`, MEMORY_COUNT);
   // The warm run's growth depends on what RSS the cold run left (memory V8 kept, or returned to the system): its peak tells more.
-  console.log(`  cold: ${mib(cold.growth)} MiB (${cold.waits} waits for room), peak RSS ${mib(cold.peak)} MiB`);
+  const show = (run) =>
+    `${mib(run.growth)} MiB (${run.waits} waits for room), peak RSS ${mib(run.peak)} MiB, heap + ArrayBuffers up to +${mib(run.used)} MiB`;
+  console.log(`  cold: ${show(cold)}`);
   const warm = await appendAll(client, `${sink.url}/sink`, MEMORY_COUNT);
-  console.log(`  warm: ${mib(warm.growth)} MiB (${warm.waits} waits for room), peak RSS ${mib(warm.peak)} MiB`);
+  console.log(`  warm: ${show(warm)}`);
+  // What is retained: garbage (acknowledged bodies promoted before a full collection frees them) left out.
+  const live = await appendAll(client, `${sink.url}/sink`, MEMORY_COUNT, true);
+  console.log(
+    `  live: heap + ArrayBuffers after a full collection every 100 ms, at most +${mib(live.used)} MiB (maxBufferedBytes 8 MiB)`,
+  );
   await transport.close();
   await sink.stop();
 }

@@ -3,7 +3,13 @@ import { join, resolve } from 'node:path';
 import { mustBe } from '../errors/argument-checks.js';
 import { OutboxError } from '../produce/outbox/outbox-errors.js';
 import { applyChange } from '../produce/outbox/memory-outbox.js';
-import type { OutboxChange, OutboxContents, OutboxSession, ProducerOutbox } from '../produce/outbox/producer-outbox.js';
+import type {
+  OutboxBatch,
+  OutboxChange,
+  OutboxContents,
+  OutboxSession,
+  ProducerOutbox,
+} from '../produce/outbox/producer-outbox.js';
 import { DamagedLogError, encodeRecord, FILE_MAGIC, readLog } from './outbox-log.js';
 import { takeLock, type HeldLock } from './outbox-lock.js';
 
@@ -55,7 +61,7 @@ async function openLog(dir: string, lock: HeldLock): Promise<OutboxSession> {
   let log: FileHandle;
   let size = validBytes;
   if (validBytes === 0) {
-    log = await writeAside(`${path}.next`, contents);
+    ({ log } = await writeAside(`${path}.next`, contents));
     await rename(`${path}.next`, path);
     await syncDirectory(dir);
     size = (await log.stat()).size;
@@ -66,7 +72,12 @@ async function openLog(dir: string, lock: HeldLock): Promise<OutboxSession> {
       await log.sync();
     }
   }
+  /**
+   * What the log holds. Bodies saved by this session are not kept in memory: only where they lie in the log (for a
+   * rewrite), so that a body is garbage once the producer lets it go, not once a later write removes it from here.
+   */
   let current = contents;
+  const located = new WeakMap<OutboxBatch, Located>();
   let closed: Promise<void> | undefined;
   let broken: unknown;
   let queue = Promise.resolve();
@@ -76,7 +87,6 @@ async function openLog(dir: string, lock: HeldLock): Promise<OutboxSession> {
       throw new OutboxError({ reason: 'write-failed', what: `The outbox ${dir} is closed`, url: urlOf(current) });
     if (broken) throw writeFailed(dir, current, broken);
     await lock.check();
-    const next = applyChange(current, change);
     const record = encodeRecord(change);
     const length = record.reduce((sum, part) => sum + part.byteLength, 0);
     try {
@@ -87,21 +97,25 @@ async function openLog(dir: string, lock: HeldLock): Promise<OutboxSession> {
       await log.truncate(size).catch((failed: unknown) => (broken = failed));
       throw writeFailed(dir, current, error);
     }
+    const put = onDisk(change.put, size + record[0].byteLength, located);
     size += length;
-    current = next;
-    if (size > COMPACT_AT_BYTES && size > 4 * heldBytes(current)) await compact();
+    current = applyChange(current, { ...change, put });
+    if (size > COMPACT_AT_BYTES && size > 4 * heldBytes(current, located)) await compact();
   };
   /** Rewrites the log with what it holds now; a failure before the rename leaves the old log in use. */
   const compact = async () => {
-    let next: FileHandle;
+    let next: { log: FileHandle; bodiesAt: number };
+    let batches: OutboxBatch[];
     try {
-      next = await writeAside(`${path}.next`, current);
+      batches = await readBodies(log, current.batches, located);
+      next = await writeAside(`${path}.next`, { ...current, batches });
       await rename(`${path}.next`, path);
     } catch {
       return;
     }
     const old = log;
-    log = next;
+    ({ log } = next);
+    current = { ...current, batches: onDisk(batches, next.bodiesAt, located) ?? [] };
     size = (await log.stat()).size;
     await old.close().catch(() => undefined);
     // Without it a power cut could bring the old log back, without what is appended from now on: stop writing.
@@ -141,8 +155,11 @@ async function readExisting(
   }
 }
 
-/** Writes `contents` as a whole log at `path`, synced, and returns it open: renamed into place, it replaces a log at once. */
-async function writeAside(path: string, contents: OutboxContents): Promise<FileHandle> {
+/**
+ * Writes `contents` as a whole log at `path`, synced, and returns it open (renamed into place, it replaces a log at
+ * once) with where the batches' bodies begin in it.
+ */
+async function writeAside(path: string, contents: OutboxContents): Promise<{ log: FileHandle; bodiesAt: number }> {
   const log = await open(path, 'w+');
   try {
     const record = encodeRecord({
@@ -152,7 +169,7 @@ async function writeAside(path: string, contents: OutboxContents): Promise<FileH
     });
     await writeAll(log, [FILE_MAGIC, ...record], 0);
     await log.datasync();
-    return log;
+    return { log, bodiesAt: FILE_MAGIC.byteLength + record[0].byteLength };
   } catch (error) {
     await log.close();
     throw error;
@@ -183,8 +200,57 @@ async function syncDirectory(dir: string): Promise<void> {
   }
 }
 
-function heldBytes({ batches }: OutboxContents): number {
-  return batches.reduce((sum, { body }) => sum + (body?.byteLength ?? 0) + 64, 0);
+/** Where a batch's body lies in the log. */
+interface Located {
+  readonly at: number;
+  readonly length: number;
+}
+
+/**
+ * `batches`, their bodies written one after another from `at` in the log (as `encodeRecord` writes them): without
+ * their bodies, which `located` finds in the log.
+ */
+function onDisk(
+  batches: readonly OutboxBatch[] | undefined,
+  at: number,
+  located: WeakMap<OutboxBatch, Located>,
+): OutboxBatch[] | undefined {
+  return batches?.map((batch) => {
+    const length = batch.body?.byteLength ?? 0;
+    if (length === 0) return batch;
+    const kept: OutboxBatch = { ...batch, body: undefined };
+    located.set(kept, { at, length });
+    at += length;
+    return kept;
+  });
+}
+
+/** `batches` with their bodies, those kept in the log read back from it. */
+async function readBodies(
+  log: FileHandle,
+  batches: readonly OutboxBatch[],
+  located: WeakMap<OutboxBatch, Located>,
+): Promise<OutboxBatch[]> {
+  const read: OutboxBatch[] = [];
+  for (const batch of batches) {
+    const where = located.get(batch);
+    if (!where) {
+      read.push(batch);
+      continue;
+    }
+    const body = Buffer.allocUnsafe(where.length);
+    for (let done = 0; done < where.length;) {
+      const { bytesRead } = await log.read(body, done, where.length - done, where.at + done);
+      if (bytesRead === 0) throw new Error(`the outbox log ends inside a body (byte ${where.at + done})`);
+      done += bytesRead;
+    }
+    read.push({ ...batch, body });
+  }
+  return read;
+}
+
+function heldBytes({ batches }: OutboxContents, located: WeakMap<OutboxBatch, Located>): number {
+  return batches.reduce((sum, batch) => sum + (batch.body?.byteLength ?? located.get(batch)?.length ?? 0) + 64, 0);
 }
 
 function urlOf({ position }: OutboxContents): string {

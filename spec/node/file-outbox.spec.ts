@@ -6,6 +6,7 @@ import { fileOutbox } from '../../lib/node/file-outbox';
 import { OutboxError, OutboxLockedError } from '../../lib/produce/outbox/outbox-errors';
 import type { OutboxSession, ProducerOutbox } from '../../lib/produce/outbox/producer-outbox';
 import { describeProducerOutbox, jsonBatch } from '../support/producer-outbox-conformance';
+import { range } from '../support/range';
 
 const dirs: string[] = [];
 const scratch = () => {
@@ -135,6 +136,25 @@ describe('fileOutbox(dir): growth', () => {
 });
 
 describe('fileOutbox(dir): one holder at a time', () => {
+  it('rewrites the log with the bodies it kept on disk (not in memory): the batches held are read back whole', async () => {
+    const dir = scratch();
+    const value = (seq: number) => `${seq} `.repeat(4096);
+    const last = await withSession(fileOutbox(dir), async (session) => {
+      // Ten batches held at any time; stop right after a rewrite, which read them back from the log.
+      for (let seq = 0, size = 0; ; seq++) {
+        await session.write({ put: [jsonBatch(0, seq, [value(seq), seq])], position: position(seq + 1) });
+        if (seq >= 10) await session.write({ acknowledged: { epoch: 0, seq: seq - 10 } });
+        const now = statSync(logOf(dir)).size;
+        if (seq > 100 && now < size) return seq;
+        size = now;
+      }
+    });
+    const held = await withSession(fileOutbox(dir), async ({ contents }) =>
+      contents.batches.map(({ seq, body }) => [seq, JSON.parse(Buffer.from(body!).toString()) as unknown]),
+    );
+    expect(held).toEqual(range(last - 9, last + 1).map((seq) => [seq, [value(seq), seq]]));
+  });
+
   it('names the holder: this process, or another process by its pid', async () => {
     const dir = scratch();
     const session = await fileOutbox(dir).open();
