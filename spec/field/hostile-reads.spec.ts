@@ -24,6 +24,12 @@ import {
 import { LoopbackServer } from '../support/loopback-server';
 import { sleep, until } from '../support/until';
 
+/**
+ * The client's request timeout, and the SSE idle bound: what a stalled answer or a silent connection takes to be
+ * noticed. Answers are scripted by their number, so a well-behaved one that a loaded machine delays past it would
+ * shift the script: well above a loopback answer's time, and short enough to keep the stalls quick.
+ */
+const TIMEOUT_MS = 1_000;
 const offsetOf = (url: string) => new URL(url, 'http://x').searchParams.get('offset');
 const liveOf = (url: string) => new URL(url, 'http://x').searchParams.get('live');
 
@@ -33,7 +39,10 @@ const liveOf = (url: string) => new URL(url, 'http://x').searchParams.get('live'
  * 200s, SSE data without end. Nothing may hang, spin, duplicate or drop data.
  */
 describe.each(bothTransports)('reads against hostile answers (%s)', (_name, makeTransport) => {
-  const fixture = useHostileServer(makeTransport, { timeoutMs: 300, retry: { initialDelayMs: 10, maxDelayMs: 40 } });
+  const fixture = useHostileServer(makeTransport, {
+    timeoutMs: TIMEOUT_MS,
+    retry: { initialDelayMs: 10, maxDelayMs: 40 },
+  });
   let server: LoopbackServer;
   let client: DurableStreamsClient;
   beforeEach(() => ({ server, client } = fixture));
@@ -64,7 +73,7 @@ describe.each(bothTransports)('reads against hostile answers (%s)', (_name, make
     expect(reconnecting).toMatchObject({ status: 'reconnecting', attempt: 1 });
     const error = (reconnecting as { error: unknown }).error;
     expect(error).toBeInstanceOf(TimeoutError);
-    expect(error).toMatchObject({ phase: 'body', timeoutMs: 300 });
+    expect(error).toMatchObject({ phase: 'body', timeoutMs: TIMEOUT_MS });
   });
 
   it('a long-poll body that stops halfway is retried from the last offset', async () => {
@@ -190,17 +199,20 @@ describe.each(bothTransports)('reads against hostile answers (%s)', (_name, make
     script(server, (_req, res, index) => {
       if (index === 0) return readAnswer(res, '0001', '[]', { upToDate: true });
       sseHead(res);
+      // Data events only, every 100 ms, for twice the idle bound.
       let n = 0;
       const tick = setInterval(() => {
-        if (n < 8) res.write(sseData(JSON.stringify([n++])));
+        if (n < (2 * TIMEOUT_MS) / 100) res.write(sseData(JSON.stringify([n++])));
         else {
           clearInterval(tick);
-          res.end(sseControl('0009', { upToDate: true, closed: true }));
+          res.end(sseControl('0100', { upToDate: true, closed: true }));
         }
       }, 100);
       res.on('close', () => clearInterval(tick));
     });
-    await expect(read({ live: 'sse', sseIdleTimeoutMs: 300 }).values).resolves.toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+    await expect(read({ live: 'sse', sseIdleTimeoutMs: TIMEOUT_MS }).values).resolves.toEqual(
+      Array.from({ length: (2 * TIMEOUT_MS) / 100 }, (_, i) => i),
+    );
     expect(server.matching(/live=sse/)).toHaveLength(1);
   });
 
@@ -215,7 +227,7 @@ describe.each(bothTransports)('reads against hostile answers (%s)', (_name, make
       sseHead(res);
       res.end(sseData('[3]') + sseControl('0003', { upToDate: true, closed: true }));
     });
-    const { values, states } = read({ live: 'sse', sseIdleTimeoutMs: 300 });
+    const { values, states } = read({ live: 'sse', sseIdleTimeoutMs: TIMEOUT_MS });
     await expect(values).resolves.toEqual([1, 2, 3]);
     const error = (states.find((s) => s.status === 'reconnecting') as { error: unknown } | undefined)?.error;
     expect(error).toBeInstanceOf(TimeoutError);

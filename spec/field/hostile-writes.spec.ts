@@ -25,8 +25,9 @@ const protocolHeaders = { 'stream-next-offset': '0001', 'content-type': 'text/pl
  * what happened, retries included.
  */
 describe.each(bothTransports)('one-shot operations against hostile answers (%s)', (_name, makeTransport) => {
+  // Well above a loopback answer's time on a loaded machine: answers are scripted by their number.
   const fixture = useHostileServer(makeTransport, {
-    timeoutMs: 300,
+    timeoutMs: 1_000,
     retry: { initialDelayMs: 10, maxDelayMs: 40, maxRetries: 2 },
   });
   let server: LoopbackServer;
