@@ -136,7 +136,8 @@ function andThen<T, U>(
         if (pass) subscriber.next(pass(value));
       },
       error: (error: unknown) => subscriber.error(error),
-      complete: () => next(last).subscribe(subscriber),
+      // Through defer: an error making the next part reaches the subscriber.
+      complete: () => defer(() => next(last)).subscribe(subscriber),
     });
   });
 }
