@@ -61,7 +61,8 @@ describe('undiciTransport with a full pool', () => {
     setTimeout(() => waiting.abort(), 50);
     const start = Date.now();
     await expect(queued).rejects.toMatchObject({ name: 'AbortError' });
-    expect(Date.now() - start).toBeLessThan(1_000);
+    // Not held until the socket frees (never, here), even on a loaded machine.
+    expect(Date.now() - start).toBeLessThan(5_000);
     // The socket frees up: the abandoned request is dropped, not sent late.
     held.splice(0).forEach((res) => res.end('done'));
     expect(await (await first).body.text()).toBe('done');
@@ -79,7 +80,7 @@ describe('undiciTransport with a full pool', () => {
       }),
     );
     await expect(queued).rejects.toBeInstanceOf(TimeoutError);
-    expect(Date.now() - start).toBeLessThan(1_500);
+    expect(Date.now() - start).toBeLessThan(5_000);
   });
 
   it('rejects at once when the signal was aborted before the request', async () => {
