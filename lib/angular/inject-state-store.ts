@@ -18,6 +18,7 @@ import { DurableStreamsClient, type Checkpoint, type ConnectionState, type Durab
 import {
   stateStore,
   type EntitiesOf,
+  type MutationFailedError,
   type MutationResult,
   type PendingMutation,
   type StateSchema,
@@ -65,6 +66,15 @@ export interface StateStoreRef<Entities extends object> {
   readonly error: Signal<Error | undefined>;
   /** The read reached the stream's tail. */
   readonly upToDate: Signal<boolean>;
+  /**
+   * The newest mutation taken back from the view because its write failed
+   * (the store's `failed$`): a `MutationFailedError` with its `txid`, its
+   * `changes`, whether it was `restored` from the outbox, and the write's
+   * error as `cause`. Undefined until one is; then kept until a newer one
+   * replaces it (a later confirmed mutation does not clear it: that change
+   * is still lost). Not handed to the browser by a server render.
+   */
+  readonly lastFailure: Signal<MutationFailedError | undefined>;
   /** `StateStore.mutate()`: cold; subscribe to apply and write. */
   mutate(recipe: (tx: Transaction<Entities>) => void): Observable<MutationResult>;
   /** The store itself. */
@@ -128,6 +138,10 @@ function connect<Entities extends object>(
   };
   let view: WritableSignal<StateView<Entities>> | undefined;
   const error = signal<Error | undefined>(undefined);
+  const lastFailure = signal<MutationFailedError | undefined>(undefined);
+  const failures = zone.runOutsideAngular(() =>
+    store.failed$.subscribe((failure) => zone.run(() => lastFailure.set(failure))),
+  );
   const subscription = zone.runOutsideAngular(() =>
     store.state$.subscribe({
       next: (next) =>
@@ -145,6 +159,7 @@ function connect<Entities extends object>(
   );
   injector.get(DestroyRef).onDestroy(() => {
     subscription.unsubscribe();
+    failures.unsubscribe();
     store.close();
     release();
   });
@@ -166,6 +181,7 @@ function connect<Entities extends object>(
     connection: computed(() => (error() ? undefined : current().connection)),
     error: error.asReadonly(),
     upToDate: computed(() => current().upToDate),
+    lastFailure: lastFailure.asReadonly(),
     mutate: (recipe) => store.mutate(recipe),
     store,
   };

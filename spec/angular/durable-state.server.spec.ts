@@ -1,10 +1,10 @@
 /** @jest-environment ./spec/support/angular-dom-environment.cjs */
 /**
  * The State Protocol in Angular, on the reference server: injectStateStore()
- * as signals (collections, pending, status, mutate, teardown with the
- * injector), and withDurableState(), an NgRx SignalStore feature whose
- * state holds the collections and follows the stream and the store's own
- * mutations.
+ * as signals (collections, pending, status, mutate, the last refused
+ * mutation, teardown with the injector), and withDurableState(), an NgRx
+ * SignalStore feature whose state holds the collections and follows the
+ * stream and the store's own mutations.
  */
 import '@angular/compiler';
 import { makeStateKey, PLATFORM_ID, provideZonelessChangeDetection, TransferState } from '@angular/core';
@@ -15,8 +15,16 @@ import { computed } from '@angular/core';
 import { firstValueFrom, lastValueFrom } from 'rxjs';
 import { injectStateStore, provideDurableStreams } from '../../lib/angular/index';
 import { withDurableState } from '../../lib/angular/signals/index';
-import { appendJson, createStream, DurableStreamsClient, fetchTransport } from '../../lib/index';
-import { createStateSchema } from '../../lib/state/index';
+import {
+  appendJson,
+  closeStream,
+  createStream,
+  DurableStreamsClient,
+  fetchTransport,
+  ForbiddenError,
+  StreamClosedError,
+} from '../../lib/index';
+import { createStateSchema, MutationFailedError } from '../../lib/state/index';
 import { todoSchema, type Todo } from '../state/support/todo-schema';
 import { until } from '../support/until';
 
@@ -30,9 +38,31 @@ const uniquePath = (prefix: string) => `${prefix}-${process.pid}-${Date.now().to
 const schema = createStateSchema({ todos: { schema: todoSchema, type: 'todo', primaryKey: 'id' } });
 const todo = (id: string, done = false): Todo => ({ id, title: id, done });
 
+const writerOf = (path: string) =>
+  new DurableStreamsClient({ baseUrl: streamBase(), transport: fetchTransport() }).stream(path);
+
+/** The reference server answers the next append to `path` with a 403 (its fault injection). */
+async function refuseNextAppend(path: string): Promise<void> {
+  const response = await fetch(`${process.env['DS_TEST_SERVER_URL']!}/_test/inject-error`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ path: new URL(writerOf(path).url).pathname, status: 403, method: 'POST' }),
+  });
+  if (!response.ok) throw new Error(`fault injection failed: ${response.status}`);
+}
+
+/** What a spec checks of a MutationFailedError: its type, its cause's, its keys, `restored`. */
+const failureOf = (failure: MutationFailedError | undefined) =>
+  failure && {
+    type: failure.constructor,
+    cause: (failure.cause as Error).constructor,
+    keys: failure.changes.map((change) => change.key),
+    restored: failure.restored,
+  };
+
 async function board(...todos: Todo[]): Promise<string> {
   const path = uniquePath('ng-state');
-  const writer = new DurableStreamsClient({ baseUrl: streamBase(), transport: fetchTransport() }).stream(path);
+  const writer = writerOf(path);
   await firstValueFrom(createStream(writer, { contentType: 'application/json' }));
   for (const value of todos) await firstValueFrom(appendJson(writer, schema.todos.insert({ value })));
   return path;
@@ -66,6 +96,54 @@ describe('injectStateStore()', () => {
   });
 });
 
+describe('injectStateStore() when a write is refused', () => {
+  it('shows the mutation taken back in lastFailure(), keeps it past a confirmed one, and the newest wins', async () => {
+    const path = await board(todo('a'));
+    const ref = TestBed.runInInjectionContext(() => injectStateStore(path, schema, { live: 'long-poll' }));
+    await until(() => ref.upToDate(), 'caught up');
+    expect(ref.lastFailure()).toBeUndefined();
+
+    // A 403: the change shows at once, then is taken back and reported.
+    await refuseNextAppend(path);
+    const refused = lastValueFrom(ref.mutate((tx) => tx.todos.update(todo('a', true))));
+    expect(ref.collections.todos()).toEqual([todo('a', true)]);
+    await expect(refused).rejects.toBeInstanceOf(ForbiddenError);
+    expect(ref.collections.todos()).toEqual([todo('a')]);
+    expect(ref.pending()).toEqual([]);
+    const first = ref.lastFailure();
+    expect(failureOf(first)).toEqual({
+      type: MutationFailedError,
+      cause: ForbiddenError,
+      keys: ['a'],
+      restored: false,
+    });
+    expect([first?.code, first?.status]).toEqual(['MUTATION_FAILED', 403]);
+
+    // A later confirmed mutation does not clear it: that change is still lost.
+    await lastValueFrom(ref.mutate((tx) => tx.todos.insert(todo('b'))));
+    expect(ref.collections.todos()).toEqual([todo('a'), todo('b')]);
+    expect(ref.lastFailure()).toBe(first);
+
+    // The stream closed: the next refusal replaces it.
+    await firstValueFrom(closeStream(writerOf(path)));
+    await expect(lastValueFrom(ref.mutate((tx) => tx.todos.delete('b')))).rejects.toBeInstanceOf(StreamClosedError);
+    expect(failureOf(ref.lastFailure())).toEqual({
+      type: MutationFailedError,
+      cause: StreamClosedError,
+      keys: ['b'],
+      restored: false,
+    });
+    expect(ref.collections.todos()).toEqual([todo('a'), todo('b')]);
+
+    // Destroying the injector ends the store's failed$ (nothing listens after), and the signal keeps its value.
+    let ended = false;
+    ref.store.failed$.subscribe({ complete: () => (ended = true) });
+    const last = ref.lastFailure();
+    TestBed.resetTestingModule();
+    expect([ended, ref.lastFailure()]).toEqual([true, last]);
+  });
+});
+
 describe('injectStateStore() when its read fails', () => {
   it('shows status error with the error, and no connection', async () => {
     const ref = TestBed.runInInjectionContext(() => injectStateStore(uniquePath('missing'), schema));
@@ -84,6 +162,8 @@ describe('injectStateStore() rendered on the server', () => {
     const handed = JSON.parse(TestBed.inject(TransferState).toJson()) as Record<string, unknown>;
     const [key] = Object.keys(handed);
     expect(key).toMatch(/^dsrx:state:/);
+    // Nothing of failures on the server: no signal set, nothing more handed over.
+    expect([onServer.lastFailure(), Object.keys(handed)]).toEqual([undefined, [key]]);
     expect(handed[key]).toMatchObject({ value: { todos: { a: todo('a'), b: todo('b') } }, upToDate: true });
     TestBed.resetTestingModule();
 
@@ -147,6 +227,44 @@ describe('withDurableState()', () => {
     await until(() => !('b' in store.todos()), "the other writer's delete");
     expect(store.open()).toEqual([todo('c')]);
     expect(txid).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('keeps the newest mutation taken back in durable.lastFailure, past the views that follow', async () => {
+    const path = await board(todo('a'));
+    const Store = BoardStore(path);
+    TestBed.configureTestingModule({ providers: [Store] });
+    const store = TestBed.inject(Store);
+    await until(() => store.durable.upToDate(), 'caught up');
+    expect(store.durable.lastFailure()).toBeUndefined();
+
+    await refuseNextAppend(path);
+    const refused = lastValueFrom(store.mutate((tx) => tx.todos.insert(todo('lost'))));
+    expect(store.todos()).toEqual({ a: todo('a'), lost: todo('lost') });
+    await expect(refused).rejects.toBeInstanceOf(ForbiddenError);
+    expect(store.todos()).toEqual({ a: todo('a') });
+    const first = store.durable.lastFailure();
+    expect(failureOf(first)).toEqual({
+      type: MutationFailedError,
+      cause: ForbiddenError,
+      keys: ['lost'],
+      restored: false,
+    });
+
+    // The views of a confirmed mutation keep it (and so do the status and pending beside it).
+    await lastValueFrom(store.mutate((tx) => tx.todos.insert(todo('b'))));
+    await until(() => store.durable.pending().length === 0, 'confirmed');
+    expect(store.todos()).toEqual({ a: todo('a'), b: todo('b') });
+    expect([store.durable.lastFailure(), store.durable.status()]).toEqual([first, 'live']);
+
+    await firstValueFrom(closeStream(writerOf(path)));
+    await expect(lastValueFrom(store.mutate((tx) => tx.todos.delete('a')))).rejects.toBeInstanceOf(StreamClosedError);
+    expect(failureOf(store.durable.lastFailure())).toEqual({
+      type: MutationFailedError,
+      cause: StreamClosedError,
+      keys: ['a'],
+      restored: false,
+    });
+    expect(store.todos()).toEqual({ a: todo('a'), b: todo('b') });
   });
 
   it('shows a failed read as status error with the error, in the state', async () => {

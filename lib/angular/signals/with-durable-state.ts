@@ -8,10 +8,11 @@ import {
   withState,
   type WritableStateSource,
 } from '@ngrx/signals';
-import type { Observable } from 'rxjs';
+import { Subscription, type Observable } from 'rxjs';
 import { InvalidArgumentError, type DurableStream } from '../../index.js';
 import type {
   EntitiesOf,
+  MutationFailedError,
   MutationResult,
   PendingMutation,
   StateCollections,
@@ -30,6 +31,12 @@ export interface DurableSync {
   readonly upToDate: boolean;
   /** Why the read failed, once `status` is `error`. */
   readonly error: Error | undefined;
+  /**
+   * The newest mutation taken back because its write failed (as
+   * `injectStateStore().lastFailure()`): undefined until one is, then kept
+   * until a newer one replaces it.
+   */
+  readonly lastFailure: MutationFailedError | undefined;
 }
 
 /** What {@link withDurableState} adds to a SignalStore's state: each collection by name (entities by key), and `durable`. */
@@ -41,8 +48,8 @@ export type DurableState<Entities extends object> = StateCollections<Entities> &
 /**
  * An NgRx SignalStore feature: the collections of a State Protocol stream
  * in the store's state (`store.todos()`: entities by key; `store.durable.pending()`,
- * `store.durable.status()`), kept by one `injectStateStore()` read for the
- * store's lifetime, and a `mutate()` method that applies and writes a
+ * `store.durable.status()`, `store.durable.lastFailure()`), kept by one
+ * `injectStateStore()` read for the store's lifetime, and a `mutate()` method that applies and writes a
  * transaction (cold: subscribe to it).
  *
  * ```ts
@@ -68,7 +75,13 @@ export function withDurableState<S extends StateSchema>(
       `withDurableState(stream, schema): schema must be made by createStateSchema(), got ${typeof schema}`,
     );
   const empty = Object.fromEntries(Object.keys(schema).map((name) => [name, {}])) as StateCollections<EntitiesOf<S>>;
-  const sync: DurableSync = { pending: [], status: 'connecting', upToDate: false, error: undefined };
+  const sync: DurableSync = {
+    pending: [],
+    status: 'connecting',
+    upToDate: false,
+    error: undefined,
+    lastFailure: undefined,
+  };
   return signalStoreFeature(
     withState<DurableState<EntitiesOf<S>>>(() => ({ ...empty, durable: sync })),
     withProps(() => ({
@@ -84,18 +97,24 @@ export function withDurableState<S extends StateSchema>(
       onInit(store) {
         // The generic state's signals defeat patchState's inference; the store is the state's source.
         const source = store as unknown as WritableStateSource<DurableState<EntitiesOf<S>>>;
-        const subscription = store._durableState.store.state$.subscribe({
-          next: (view) =>
-            patchState(source, {
-              ...view.collections,
-              durable: { pending: view.pending, status: view.status, upToDate: view.upToDate, error: undefined },
-            }),
-          error: (failure: unknown) =>
-            patchState(source, (state): Partial<DurableState<EntitiesOf<S>>> => {
-              const error = failure instanceof Error ? failure : new Error(String(failure));
-              return { durable: { ...state.durable, status: 'error', error } } as Partial<DurableState<EntitiesOf<S>>>;
-            }),
-        });
+        const { state$, failed$ } = store._durableState.store;
+        // Each view (or failure) is one change of the state; `durable` keeps what the change does not set.
+        const patch = (change: Partial<DurableSync>, collections?: StateCollections<EntitiesOf<S>>) =>
+          patchState(
+            source,
+            (state) =>
+              ({ ...collections, durable: { ...state.durable, ...change } }) as Partial<DurableState<EntitiesOf<S>>>,
+          );
+        const subscription = new Subscription();
+        subscription.add(failed$.subscribe((lastFailure) => patch({ lastFailure })));
+        subscription.add(
+          state$.subscribe({
+            next: ({ collections, pending, status, upToDate }) =>
+              patch({ pending, status, upToDate, error: undefined }, collections),
+            error: (failure: unknown) =>
+              patch({ status: 'error', error: failure instanceof Error ? failure : new Error(String(failure)) }),
+          }),
+        );
         inject(DestroyRef).onDestroy(() => subscription.unsubscribe());
       },
     }),

@@ -1,6 +1,5 @@
 import { isPlatformBrowser } from '@angular/common';
 import { ChangeDetectionStrategy, Component, computed, inject, PLATFORM_ID } from '@angular/core';
-import { toSignal } from '@angular/core/rxjs-interop';
 import { indexedDbOutbox } from 'durable-streams-rx';
 import { injectStateStore } from 'durable-streams-rx/angular';
 import { FEED_CONFIG } from './feed-config';
@@ -56,7 +55,7 @@ let added = 0;
     @if (board.error(); as error) {
       <p class="error" data-testid="todo-error">{{ error.message }}</p>
     }
-    @if (rolledBack(); as failure) {
+    @if (board.lastFailure(); as failure) {
       <p class="error" data-testid="todo-rolled-back" [attr.data-txid]="failure.txid">
         Not saved, taken back: {{ failure.message }}
       </p>
@@ -85,11 +84,6 @@ export class TodosComponent {
   readonly waiting = computed(
     () => new Set(this.board.pending().flatMap((mutation) => mutation.changes.map((change) => change.key))),
   );
-  /**
-   * The last mutation whose write was refused (its change was taken back): one made here, or one made before a
-   * reload that the outbox kept and the server then refused (a closed stream, a 403).
-   */
-  readonly rolledBack = toSignal(this.board.store.failed$);
   readonly label = computed(() => {
     const waiting = this.board.pending().length;
     const status = this.board.status();
@@ -118,7 +112,10 @@ export class TodosComponent {
     this.apply((tx) => tx.todos.delete(id, { oldValue: tx.todos.get(id) }));
   }
 
-  /** Shown at once; confirmed when read back; a refused write takes it back (`rolledBack` says why). */
+  /**
+   * Shown at once; confirmed when read back; a refused write takes it back, and `board.lastFailure()` says which
+   * and why (one made here, or one made before a reload that the outbox kept and the server then refused).
+   */
   private apply(recipe: Parameters<typeof this.board.mutate>[0]): void {
     this.board.mutate(recipe).subscribe({ error: () => undefined });
   }
