@@ -47,7 +47,10 @@ export class BatchBuilder {
   private finished = false;
   /** When the open batch (or the first waiting value) was appended. */
   private openedAt = 0;
+  /** Messages appended. */
   private appended = 0;
+  /** Of those, the messages the outbox held: counted once it is read ({@link resume}), before this producer's. */
+  private resumed = 0;
   /** Bytes of the values appended, staged texts not yet counted (see `BodyWriter`). */
   private appendedBytes = 0;
 
@@ -66,9 +69,11 @@ export class BatchBuilder {
     this.checks = new BatchLimits(limits, url, producerId);
   }
 
-  /** Messages appended so far. */
-  get appendedCount(): number {
-    return this.appended;
+  /** Seals the open batch; the count of messages appended now, to wait for (the outbox's added once read: they go first). */
+  mark(): () => number {
+    const own = this.appended - this.resumed;
+    this.seal();
+    return () => own + this.resumed;
   }
 
   /** Messages appended and not yet acknowledged. */
@@ -92,11 +97,9 @@ export class BatchBuilder {
   }
 
   /**
-   * Admits one value: true once it is in the open batch (or waiting for the
-   * content type). At a buffer limit, throws `ProducerBufferFullError`, or
-   * returns false when `throwIfFull` is false; a value that cannot be sent
-   * throws `InvalidArgumentError` (`ValueTooLargeError` when it is too
-   * large). Nothing is kept of a refused value.
+   * Admits one value: true once it is in the open batch (or waiting for the content type). At a buffer limit, throws
+   * `ProducerBufferFullError`, or returns false when `throwIfFull` is false; a value that cannot be sent throws
+   * `InvalidArgumentError` (`ValueTooLargeError` when it is too large). Nothing is kept of a refused value.
    */
   add(value: unknown, throwIfFull: boolean): boolean {
     const { maxBufferedMessages, maxBufferedBytes, maxBatchItems } = this.checks.max;
@@ -137,9 +140,8 @@ export class BatchBuilder {
   }
 
   /**
-   * The stream's content type is known: values that waited for it are
-   * written in order (in batches of the usual size) and sent at once.
-   * Throws `InvalidArgumentError` if one of them cannot go on this stream.
+   * The stream's content type is known: values that waited for it are written in order (in batches of the usual size)
+   * and sent at once. Throws `InvalidArgumentError` if one of them cannot go on this stream.
    */
   frame(contentType: string): void {
     if (this.framing) return;
@@ -151,7 +153,7 @@ export class BatchBuilder {
   /** With an outbox: the batches it held go first (counted as appended, emitted as sealed); then this producer's, once framed. */
   resume(saved: readonly SealedContent[]): void {
     this.held = false;
-    this.appended += saved.reduce((sum, { count }) => sum + count, 0);
+    this.appended += this.resumed = saved.reduce((sum, { count }) => sum + count, 0);
     this.appendedBytes += saved.reduce((sum, { bytes }) => sum + bytes, 0);
     for (const content of [...saved, ...this.heldBack.splice(0)]) this.emit(content);
     this.writeWaiting();
@@ -263,9 +265,8 @@ export class BatchBuilder {
   }
 
   /**
-   * Whether a text may wait to be encoded with its batch: even at three
-   * bytes per UTF-16 unit, with the texts already waiting, it can neither
-   * take the body past `maxBatchBytes` nor overflow the buffer.
+   * Whether a text may wait to be encoded with its batch: even at three bytes per UTF-16 unit, with the texts already
+   * waiting, it can neither take the body past `maxBatchBytes` nor overflow the buffer.
    */
   private mayStage(writer: BodyWriter, units: number): boolean {
     const most = (writer.stagedLength + units) * 3;

@@ -162,11 +162,7 @@ export class IdempotentProducer<T = unknown> implements Observer<T> {
    * error that stopped the producer, if one does first. Cold.
    */
   flush(): Observable<void> {
-    return defer(() => {
-      const target = this.builder.appendedCount;
-      this.builder.seal();
-      return this.lifecycle.reached(target, this.builder.pending.settledCount);
-    });
+    return defer(() => this.lifecycle.reached(this.builder.mark(), this.builder.pending.settledCount));
   }
 
   /**
@@ -176,11 +172,7 @@ export class IdempotentProducer<T = unknown> implements Observer<T> {
    */
   saved(): Observable<void> {
     if (!this.options.outbox) return this.flush();
-    return defer(() => {
-      const target = this.builder.appendedCount;
-      this.builder.seal();
-      return this.lifecycle.reached(target, this.lifecycle.savedCount, true);
-    });
+    return defer(() => this.lifecycle.reached(this.builder.mark(), this.lifecycle.savedCount, true));
   }
 
   /** Delivers everything appended, then stops the producer; the stream stays open ({@link closeStream} ends it). Emits once when done. Cold. */

@@ -86,12 +86,12 @@ export class ProducerLifecycle {
 
   /**
    * Emits once (then completes) when the acknowledged count (`saved`: the
-   * saved count), `count` now, reaches `target`; fails if the producer stops first.
+   * saved count), `count` now, reaches `target()`; fails if the producer stops first.
    */
-  reached(target: number, count: number, saved = false): Observable<void> {
-    if (count >= target) return of(undefined);
+  reached(target: () => number, count: number, saved = false): Observable<void> {
+    if (count >= target()) return of(undefined);
     return (saved ? this.savedProgress : this.progress).pipe(
-      first((reached) => reached >= target),
+      first((reached) => reached >= target()),
       map(noop),
     );
   }

@@ -1,4 +1,4 @@
-import { defer, firstValueFrom, NEVER, Subject, toArray, type Observable } from 'rxjs';
+import { defer, first, firstValueFrom, NEVER, ReplaySubject, Subject, switchMap, toArray, type Observable } from 'rxjs';
 import { StaleEpochError, type DurableStreamError } from '../../../lib/errors';
 import type { StreamContext } from '../../../lib/http/stream-context';
 import { IdempotentProducer, type ProducerAck } from '../../../lib/produce/idempotent-producer';
@@ -206,6 +206,72 @@ describe('IdempotentProducer with an outbox (fake server, real time)', () => {
       await firstValueFrom(second.producer.finish());
       expect({ messages: server.messages, closed: server.closed }).toEqual({ messages: ['a', 'last'], closed: true });
       expect(() => second.producer.append('more')).toThrow(ProducerClosedError);
+    });
+
+    describe('saved() and flush() subscribed before the outbox is read wait for its own values, not those it held', () => {
+      /** An outbox left with 6 values in 3 batches (seqs 0 to 2), and a next producer on it whose open waits for `open()`. */
+      async function onAFilledOutbox(send: BatchSender) {
+        const memory = memoryOutbox();
+        const first = start(watchedOutbox(memory), () => NEVER, { maxBatchItems: 2 });
+        for (const value of range(0, 6)) first.producer.append(value);
+        await firstValueFrom(first.producer.saved());
+        first.producer.abort();
+        let open!: () => void;
+        const opening = new Promise<void>((resolve) => (open = resolve));
+        const outbox = watchedOutbox({ open: () => opening.then(() => memory.open()) });
+        const second = start(outbox, send, { maxBatchItems: 2, contentType: 'application/json' });
+        // Its own 3 values, fewer than those the outbox holds: a count that included those would be reached at once.
+        for (const value of range(6, 9)) second.producer.append(value);
+        return { outbox, producer: second.producer, open };
+      }
+
+      it('saved(): completes once its own values are written in the outbox, not when the held batches pass', async () => {
+        const server = new FakeServer();
+        const { outbox, producer, open } = await onAFilledOutbox(server.sender());
+        outbox.hold();
+        let ownSavedAtCompletion: number | undefined;
+        producer.saved().subscribe({
+          complete: () =>
+            (ownSavedAtCompletion = outbox.contents.batches
+              .filter(({ seq }) => seq >= 3)
+              .reduce((sum, { count }) => sum + count, 0)),
+        });
+        open();
+        // The held batches go (saved already); its own wait for their write.
+        await until(() => server.messages.length === 6, 'the 6 held values on the server');
+        await sleep(30);
+        expect(ownSavedAtCompletion).toBeUndefined();
+        outbox.release();
+        await until(() => ownSavedAtCompletion !== undefined, 'saved() to complete');
+        expect(ownSavedAtCompletion).toBe(3);
+        await firstValueFrom(producer.finish());
+        expect(server.messages).toEqual(range(0, 9));
+        expect(outbox.unsaved).toEqual([]);
+      });
+
+      it('flush(): completes once its own values are acknowledged, not when the held batches are', async () => {
+        const server = new FakeServer();
+        const answer = new ReplaySubject<void>(1);
+        // The held batches (seqs 0 to 2) are answered at once; its own only once `answer` emitted.
+        const send: BatchSender = (request) =>
+          request.seq < 3
+            ? server.sender()(request)
+            : answer.pipe(
+                first(),
+                switchMap(() => server.sender()(request)),
+              );
+        const { producer, open } = await onAFilledOutbox(send);
+        let flushed = false;
+        producer.flush().subscribe({ complete: () => (flushed = true) });
+        open();
+        await until(() => server.messages.length === 6, 'the 6 held values on the server');
+        await sleep(30);
+        expect(flushed).toBe(false);
+        answer.next();
+        await until(() => flushed, 'flush() to complete');
+        expect(server.messages).toEqual(range(0, 9));
+        await firstValueFrom(producer.finish());
+      });
     });
   });
 
