@@ -54,10 +54,17 @@ const { undiciTransport } = contender === 'ours' ? await import('durable-streams
 const { stream } = contender === 'reference' ? await import('@durable-streams/client') : {};
 const urlOf = (i) => `${url}-${i}`;
 
-/** Our SDK: one client, so the reads of each stream share one tail. */
+/**
+ * Our SDK: one client, so the reads of each stream share one tail; made as a Node service with many readers makes it,
+ * with `catchUps: sharedCatchUps()`, so the reads of a stream that start together share their catch-up too.
+ */
 async function subscribeOurs() {
   const transport = undiciTransport();
-  const client = new sdk.DurableStreamsClient({ baseUrl: new URL(url).origin, transport });
+  const client = new sdk.DurableStreamsClient({
+    baseUrl: new URL(url).origin,
+    transport,
+    catchUps: sdk.sharedCatchUps(),
+  });
   const subscriptions = [];
   for (let s = 0; s < STREAMS; s++) {
     const handle = client.stream(new URL(urlOf(s)).pathname);

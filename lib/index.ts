@@ -11,6 +11,7 @@
 export { DurableStreamsClient, type StreamHandleOptions } from './client/durable-streams-client.js';
 export type { DurableStream } from './http/stream-handle.js';
 export type { DurableStreamsClientOptions } from './http/client-options.js';
+export type { CatchUpSharing } from './http/catch-up-sharing.js';
 export type { DynamicRecord, DynamicValue } from './http/dynamic-values.js';
 export type { RequestOptions } from './http/stream-context.js';
 export { createStream, type CreateStreamOptions, type CreateResult } from './operations/create.js';
@@ -30,6 +31,7 @@ export { forkStream, type ForkStreamOptions, type ForkResult } from './operation
 export type { StreamMetadata } from './operations/stream-metadata.js';
 export { Offset, type Checkpoint } from './protocol/offset.js';
 export { readBytes, readText, readJson } from './read/read-stream.js';
+export { sharedCatchUps } from './read/shared-catch-up.js';
 export type { ByteChunk, TextChunk, JsonBatch, ReadPosition } from './read/chunk.js';
 export type { ReadOptions, LiveMode, ReadErrorHandler, ReadErrorDecision, ReadRetryWith } from './read/read-options.js';
 export type { ConnectionState, ConnectionStateObserver } from './read/connection-state.js';

@@ -94,6 +94,15 @@ describe('size budget (issue #23 item 5)', () => {
     expect({ met, detail }).toEqual({ met: true, detail });
   });
 
+  it('an app that does not import sharedCatchUps() carries none of its code (issue #23 item 6)', () => {
+    const SHARED = 'lib/read/shared-catch-up.ts';
+    for (const name of ['live JSON read', 'read-only app', 'read path alone (probe)']) {
+      expect({ name, carries: row(name).ours.modules.includes(SHARED) }).toEqual({ name, carries: false });
+    }
+    // The check can see it: the everything bundle imports it.
+    expect(row('everything').ours.modules).toContain(SHARED);
+  });
+
   it('a live JSON read is at most 13 KiB gzip (initial chunks)', () => {
     const { met, detail } = check('live JSON read');
     expect({ met, detail }).toEqual({ met: true, detail });

@@ -5,6 +5,7 @@ import { resolveRetryConfig, type RetryConfig } from '../retry/retry-config.js';
 import type { HttpTransport } from '../transport/http-transport.js';
 import { interceptedTransport, type TransportInterceptor } from '../transport/interceptors.js';
 import { validateDynamicRecord, type DynamicRecord } from './dynamic-values.js';
+import type { CatchUpSharing } from './catch-up-sharing.js';
 import type { ReadDecorator } from './read-decorator.js';
 
 /** Options of a {@link DurableStreamsClient}. */
@@ -61,6 +62,14 @@ export interface DurableStreamsClientOptions {
    * or outside a browser. See docs/many-reads.md.
    */
   readonly liveRequestBudget?: number | 'auto';
+  /**
+   * Live reads of one stream from one offset that start together share
+   * their catch-up: `catchUps: sharedCatchUps()`. For Node services with
+   * many readers (fewer requests, a fraction of the memory); without it
+   * (the default) each read catches up on its own requests, and an app
+   * carries none of that code. See docs/many-reads.md.
+   */
+  readonly catchUps?: CatchUpSharing;
   /** @internal Wraps every read of the client: set by `provideDurableStreams()` on the client it makes. */
   readonly ɵdecorateRead?: ReadDecorator;
 }
@@ -82,6 +91,8 @@ export interface ResolvedClientOptions {
   readonly shareAcrossTabs: boolean;
   readonly liveRequestBudget: number | 'auto';
   readonly decorateRead: ReadDecorator | undefined;
+  /** Makes the client's shared catch-ups (`sharedCatchUps()`); undefined: each read catches up on its own. */
+  readonly catchUps: CatchUpSharing | undefined;
 }
 
 export const DEFAULT_TIMEOUT_MS = 30_000;
@@ -131,6 +142,7 @@ export function resolveClientOptions(
     shareAcrossTabs: options.shareAcrossTabs ?? true,
     liveRequestBudget,
     decorateRead: options.ɵdecorateRead,
+    catchUps: options.catchUps,
   };
 }
 

@@ -2,6 +2,7 @@ import { asyncScheduler, defer, from, map, of, timeout, type Observable, type Sc
 import { ParseError, TimeoutError } from '../errors/client-errors.js';
 import { DurableStreamError } from '../errors/durable-stream-error.js';
 import { ProtocolError } from '../errors/protocol-error.js';
+import type { CatchUpShare } from '../http/catch-up-sharing.js';
 import type { RuntimePart } from '../http/client-runtime.js';
 import { resolveDynamic } from '../http/dynamic-values.js';
 import { isJsonContentType, mediaType } from '../protocol/content-type.js';
@@ -35,6 +36,11 @@ export interface ClientReads {
    * `timeoutMs` (live reads then go on without it).
    */
   liveCode(): Observable<LiveCode | undefined>;
+  /**
+   * The client's catch-ups in flight, which live reads of the same stream from the same offset share, where the
+   * client was made with `catchUps: sharedCatchUps()`; undefined (the default): each read catches up on its own.
+   */
+  readonly catchUps: CatchUpShare | undefined;
 }
 
 /** The read path's part of a client's runtime (see {@link ClientReads}): `runtime.part(clientReads)`. */
@@ -62,7 +68,10 @@ export const clientReads: RuntimePart<ClientReads> = ({ options, http }) => {
       sseConnection: (read) => sseConnection(read, loan),
       reads: liveReads(loan),
     }));
-  return { liveCode: loadOnce(load, options.timeoutMs, options.scheduler ?? asyncScheduler) };
+  return {
+    liveCode: loadOnce(load, options.timeoutMs, options.scheduler ?? asyncScheduler),
+    catchUps: options.catchUps?.(),
+  };
 };
 
 /**

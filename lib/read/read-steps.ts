@@ -86,7 +86,8 @@ export function readSteps<P>(
     );
 
   /**
-   * A live read that shares its tail: its own catch-up (while the code loads), then the client's tail of the same
+   * A live read that shares its tail: its catch-up (while the code loads; with `catchUps: sharedCatchUps()`, shared
+   * with the client's reads from the same offset that come before its first step), then the client's tail of the same
    * requests. Every reader of a fan-out runs this for as long as it reads: what stays of it once live is kept small
    * (no operator of its catch-up, nor of its wait for the code).
    */
@@ -101,10 +102,12 @@ export function readSteps<P>(
     const catchUp =
       resolved.start.offset === Offset.now
         ? EMPTY
-        : loop(own, { ...resolved, connectionState: { next: tell } }).pipe(
-            takeWhile((step) => !step.upToDate && !step.closed, true),
-            tap(({ offset, cursor, upToDate, closed }) => (at = { offset, cursor, upToDate, closed })),
-          );
+        : (
+            reads.catchUps?.(read, own, tell) ??
+            loop(own, { ...resolved, connectionState: { next: tell } }).pipe(
+              takeWhile((step) => !step.upToDate && !step.closed, true),
+            )
+          ).pipe(tap(({ offset, cursor, upToDate, closed }) => (at = { offset, cursor, upToDate, closed })));
     const empty = own.none({ url, at: resolved.start.offset, closed: false, jsonStream: false });
     const join = (found: LiveCode | undefined): Observable<ReadStep<P>> => {
       if (found) return found.reads.shared(read, { format: own, at, empty, tell });
