@@ -29,6 +29,7 @@ const ARGS = {
     { ...init, collection: 'todos', entityType: 'todo', key: 'k', offset: '1', issues: [], value: 1, during: 'read' },
   ],
   CheckpointStorageError: ['load', 'key', 'what'],
+  MutationFailedError: [{ ...init, txid: 'tx-1', changes: [], restored: false }],
 };
 
 // Under node_modules, so that the bundles' externals (Angular, rxjs) resolve from the repository's node_modules.
