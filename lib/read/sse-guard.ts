@@ -32,7 +32,10 @@ export interface SseFallback {
  * `'auto'`, until SSE has worked once in this read, signs that it cannot
  * (refused, wrong content type, no first event within `fallbackMs`, an
  * early end) switch the read to long-poll instead of failing. A silent
- * connection is bounded by its request's body timeout, not here.
+ * connection is bounded by its request's body timeout, not here. Where the
+ * read can no longer fall back when the connection opens (`'sse'`, or SSE
+ * has worked: that never changes back), the guard adds nothing to it, as a
+ * live tail keeps its connection's operators for as long as it reads.
  */
 export function guardSse<P>(
   url: string,
@@ -42,16 +45,13 @@ export function guardSse<P>(
   errors: SseGuardErrors,
 ): MonoTypeOperatorFunction<ReadStep<P>> {
   return (source) => {
-    const watched = fallback.canFallBack()
-      ? source.pipe(
-          timeout({
-            first: fallbackMs,
-            scheduler,
-            with: () => throwError(() => new errors.SseUnavailableError({ url, reason: 'no-event' })),
-          }),
-        )
-      : source;
-    return watched.pipe(
+    if (!fallback.canFallBack()) return source;
+    return source.pipe(
+      timeout({
+        first: fallbackMs,
+        scheduler,
+        with: () => throwError(() => new errors.SseUnavailableError({ url, reason: 'no-event' })),
+      }),
       catchError((error: unknown) => {
         // Asked when the error comes: a connection that has delivered events proved SSE works.
         if (!fallback.canFallBack() || !refusesSse(error, errors)) return throwError(() => error);

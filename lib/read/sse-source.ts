@@ -1,16 +1,4 @@
-import {
-  catchError,
-  defer,
-  from,
-  map,
-  of,
-  switchMap,
-  take,
-  tap,
-  throwError,
-  throwIfEmpty,
-  type Observable,
-} from 'rxjs';
+import { catchError, defer, from, Observable, switchMap, take, tap, throwError } from 'rxjs';
 import type { TimeoutError } from '../errors/client-errors.js';
 import type { DurableStreamError } from '../errors/durable-stream-error.js';
 import type { isJsonContentType, mediaType } from '../protocol/content-type.js';
@@ -81,27 +69,39 @@ export function sseConnection<P>(read: SseRead<P>, loan: SseLoan): (request: Rea
         return throwError(() => new SseUnavailableError({ url, status: response.status, reason: 'content-type' }));
       }
       const base64 = response.headers.get(Header.sseDataEncoding)?.trim().toLowerCase() === 'base64';
-      return from(response.body.stream()).pipe(
-        sseFrames(url, request.offset, loan),
-        map(({ data, control, from: at }): ReadStep<P> => {
-          connection.seen = true;
-          const context = { url, at, closed: control.closed, jsonStream: learned.jsonStream ?? false };
-          const events: SseData = base64
-            ? { bytes: data.map((text) => decodeBase64(text, url, at, loan)) }
-            : { text: data };
-          return { payload: decode(events, context), ...control };
-        }),
-        // A connection that ends before any control event is not SSE working; it is never a silent success.
-        throwIfEmpty(() => new SseUnavailableError({ url, reason: 'ended-early' })),
-        // Cut off before its first event (a proxy that breaks streamed responses) is an early end too; parse errors stay what they are.
-        catchError((error: unknown) =>
-          throwError(() =>
+      const frames = from(response.body.stream()).pipe(sseFrames(url, request.offset, loan));
+      // One subscriber over the frames (a live tail keeps it for as long as it reads), as `map`, `throwIfEmpty` and `catchError` would be.
+      return new Observable<ReadStep<P>>((subscriber) => {
+        let stepped = false;
+        // Cut off before its first event (a proxy that breaks streamed responses) is an early end; parse errors stay what they are.
+        const fail = (error: unknown) =>
+          subscriber.error(
             connection.seen || error instanceof loan.DurableStreamError
               ? error
               : new SseUnavailableError({ url, reason: 'ended-early', cause: error }),
-          ),
-        ),
-      );
+          );
+        return frames.subscribe({
+          next: ({ data, control, from: at }) => {
+            connection.seen = stepped = true;
+            let step: ReadStep<P>;
+            try {
+              const context = { url, at, closed: control.closed, jsonStream: learned.jsonStream ?? false };
+              const events: SseData = base64
+                ? { bytes: data.map((text) => decodeBase64(text, url, at, loan)) }
+                : { text: data };
+              step = { payload: decode(events, context), ...control };
+            } catch (error) {
+              fail(error);
+              return;
+            }
+            subscriber.next(step);
+          },
+          error: fail,
+          // A connection that ends before any control event is not SSE working; it is never a silent success.
+          complete: () =>
+            stepped ? subscriber.complete() : fail(new SseUnavailableError({ url, reason: 'ended-early' })),
+        });
+      });
     });
 
   /** A silent SSE connection, said as such. */
@@ -117,16 +117,18 @@ export function sseConnection<P>(read: SseRead<P>, loan: SseLoan): (request: Rea
   return (request) =>
     defer(() => {
       const connection = { seen: false };
+      const send = () => read.send(request, (response) => steps(response, request, connection));
       // Byte and text reads decode SSE data by the stream's content type; learn it once, only if no response told it.
-      const known: Observable<unknown> =
+      // Where it is known (or not needed), no operator waits for it: a live tail keeps its connection's as long as it reads.
+      const sent =
         !read.learnContentType || learned.jsonStream !== undefined
-          ? of(undefined)
+          ? send()
           : read.learnContentType(request).pipe(
               take(1),
               tap((contentType) => (learned.jsonStream = loan.isJsonContentType(contentType))),
+              switchMap(send),
             );
-      return known.pipe(
-        switchMap(() => read.send(request, (response) => steps(response, request, connection))),
+      return sent.pipe(
         // Silent from the start is SSE not getting through (a buffering proxy); silent after events, a connection gone quiet.
         catchError((error: unknown) =>
           throwError(() =>
