@@ -12,36 +12,26 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import type { Page } from 'playwright-core';
 import { firstValueFrom } from 'rxjs';
-import { DurableStreamsClient, appendJson, createStream } from '../lib/index';
-import { undiciTransport, type UndiciTransport } from '../lib/undici';
+import { appendJson } from '../lib/index';
 import { launchChromium, type Browser } from './support/chromium';
-import { startFeedServer, type FeedServer } from './support/feed-server';
-import { startStreamServer, type StreamServer } from './support/stream-server';
+import { startExampleServers, type ExampleServers } from './support/example-servers';
 
 const ROOT = resolve(__dirname, '..');
 const LATENCY_BUDGET_MS = 1_000;
 
-let streams: StreamServer;
-let site: FeedServer;
+let servers: ExampleServers;
 let browser: Browser;
-let client: DurableStreamsClient;
-let transport: UndiciTransport;
 let pageErrors: string[] = [];
 const timings: string[] = [];
 
 beforeAll(async () => {
-  streams = await startStreamServer();
-  site = await startFeedServer(ROOT, streams.url);
+  servers = await startExampleServers('e2e');
   browser = await launchChromium();
-  transport = undiciTransport();
-  client = new DurableStreamsClient({ baseUrl: `${streams.url}/v1/stream`, transport });
 });
 
 afterAll(async () => {
   await browser?.close();
-  await site?.close();
-  await transport?.close();
-  await streams?.close();
+  await servers?.close();
   if (timings.length > 0) console.log(`timings:\n  ${timings.join('\n  ')}`);
 });
 
@@ -52,13 +42,6 @@ afterEach(async () => {
   expect(errors).toEqual([]);
 });
 
-let counter = 0;
-async function newStream(name: string): Promise<string> {
-  const path = `e2e-${name}-${process.pid}-${Date.now().toString(36)}-${counter++}`;
-  await firstValueFrom(createStream(client.stream(path), { contentType: 'application/json' }));
-  return path;
-}
-
 /** Appends one State Protocol change message on the `message` entity `id`. */
 async function change(
   path: string,
@@ -68,7 +51,7 @@ async function change(
 ): Promise<void> {
   const value = operation === 'delete' ? {} : { value: { id, text } };
   await firstValueFrom(
-    appendJson(client.stream(path), { type: 'message', key: String(id), ...value, headers: { operation } }),
+    appendJson(servers.client.stream(path), { type: 'message', key: String(id), ...value, headers: { operation } }),
   );
 }
 
@@ -112,7 +95,7 @@ async function openFeed(path: string, live = 'auto', beforeScripts?: () => Promi
       await route.continue();
     });
   }
-  const response = await page.goto(`${site.url}/?${new URLSearchParams({ stream: path, live })}`);
+  const response = await page.goto(`${servers.site.url}/?${new URLSearchParams({ stream: path, live })}`);
   return { page, html: (await response?.text()) ?? '' };
 }
 
@@ -126,7 +109,7 @@ const serverRendered = (html: string): string[] =>
 function handedCheckpoint(html: string, path: string): string | undefined {
   const json = /<script id="ng-state" type="application\/json">([\s\S]*?)<\/script>/.exec(html)?.[1];
   const state = JSON.parse(json ?? '{}') as Record<string, { checkpoint?: { offset?: string } } | undefined>;
-  return state[`dsrx:materialize:-1:${streams.url}/v1/stream/${path}`]?.checkpoint?.offset;
+  return state[`dsrx:materialize:-1:${servers.streams.url}/v1/stream/${path}`]?.checkpoint?.offset;
 }
 
 /** Waits until the page lists exactly `texts`, in order. */
@@ -160,13 +143,14 @@ async function until(check: () => boolean, timeoutMs: number): Promise<number> {
   return Date.now() - start;
 }
 
-const gets = (path: string, from: number) => streams.requests(path, from).filter((request) => request.method === 'GET');
+const gets = (path: string, from: number) =>
+  servers.streams.requests(path, from).filter((request) => request.method === 'GET');
 
 describe.each(['sse', 'long-poll', 'auto'])('the Angular feed, live %s', (live) => {
   it(`renders the history on the server, hydrates, resumes live from the server's checkpoint, shows appends within ${LATENCY_BUDGET_MS} ms`, async () => {
-    const path = await newStream(`ssr-${live}`);
+    const path = await servers.newStream(`ssr-${live}`);
     await append(path, 'before 1', 'before 2');
-    const mark = streams.log.length;
+    const mark = servers.streams.log.length;
     const { page, html } = await openFeed(path, live);
     expect(serverRendered(html)).toEqual(['before 1', 'before 2']);
     const checkpoint = handedCheckpoint(html, path);
@@ -202,7 +186,7 @@ describe.each(['sse', 'long-poll', 'auto'])('the Angular feed, live %s', (live) 
 
 describe('the Angular feed', () => {
   it('shows an item appended between the server render and hydration once, and loses none', async () => {
-    const path = await newStream('between');
+    const path = await servers.newStream('between');
     await append(path, 'rendered');
     const { page, html } = await openFeed(path, 'auto', () => append(path, 'between'));
     expect(serverRendered(html)).toEqual(['rendered']);
@@ -215,14 +199,14 @@ describe('the Angular feed', () => {
   });
 
   it('after a reload, the server renders the current list and the browser resumes from its checkpoint', async () => {
-    const path = await newStream('reload');
+    const path = await servers.newStream('reload');
     await append(path, 'm1', 'm2');
     const { page } = await openFeed(path);
     await expectStatus(page, 'live');
     await append(path, 'm3');
     await expectShown(page, ['m1', 'm2', 'm3']);
 
-    const mark = streams.log.length;
+    const mark = servers.streams.log.length;
     const start = Date.now();
     const response = await page.reload();
     const html = (await response?.text()) ?? '';
@@ -239,7 +223,7 @@ describe('the Angular feed', () => {
   });
 
   it(`shows update and delete change messages within ${LATENCY_BUDGET_MS} ms, and the server renders the changed state`, async () => {
-    const path = await newStream('changes');
+    const path = await servers.newStream('changes');
     await append(path, 'first', 'second', 'third'); // ids 1, 2, 3
     const { page } = await openFeed(path);
     await expectShown(page, ['first', 'second', 'third']);
@@ -265,25 +249,25 @@ describe('the Angular feed', () => {
   });
 
   it('destroying the feed component closes its connection; creating it again reads the stream again', async () => {
-    const path = await newStream('destroy');
+    const path = await servers.newStream('destroy');
     await append(path, 'one');
     const { page } = await openFeed(path);
     await expectShown(page, ['one']);
     await expectStatus(page, 'live');
     // The live read holds a connection open on the server.
-    expect(await until(() => streams.openReads(path) === 1, 2_000)).toBeGreaterThanOrEqual(0);
+    expect(await until(() => servers.streams.openReads(path) === 1, 2_000)).toBeGreaterThanOrEqual(0);
 
-    const mark = streams.log.length;
+    const mark = servers.streams.log.length;
     const clicked = Date.now();
     await page.getByTestId('toggle').click();
-    expect(await until(() => streams.openReads(path) === 0, 1_000)).toBeGreaterThanOrEqual(0);
+    expect(await until(() => servers.streams.openReads(path) === 0, 1_000)).toBeGreaterThanOrEqual(0);
     timings.push(`click "Stop feed" → server saw the connection close: ${Date.now() - clicked} ms`);
     await expect(page.getByTestId('items').count()).resolves.toBe(0);
 
     // Nothing reconnects, even when data arrives.
     await append(path, 'two');
     await page.waitForTimeout(500);
-    expect(streams.openReads(path)).toBe(0);
+    expect(servers.streams.openReads(path)).toBe(0);
     expect(gets(path, mark)).toEqual([]);
 
     // Back on: a new resource reads the stream (the server's handover was used once), each item once.
@@ -293,12 +277,23 @@ describe('the Angular feed', () => {
   });
 
   it('shows what examples/node-producer writes through the IdempotentProducer', async () => {
-    const path = await newStream('producer');
+    const path = await servers.newStream('producer');
     const { page } = await openFeed(path);
     await expectStatus(page, 'live');
     const { stdout } = await promisify(execFile)(process.execPath, [
       join(ROOT, 'examples/node-producer/produce.mjs'),
-      ...['--server', streams.url, '--stream', path, '--count', '5', '--interval', '20', '--prefix', 'produced'],
+      ...[
+        '--server',
+        servers.streams.url,
+        '--stream',
+        path,
+        '--count',
+        '5',
+        '--interval',
+        '20',
+        '--prefix',
+        'produced',
+      ],
     ]);
     expect(stdout).toContain('done: 5 messages');
     await expectShown(page, ['produced 1', 'produced 2', 'produced 3', 'produced 4', 'produced 5'], 2_000);

@@ -11,37 +11,24 @@
  * `offline` and `online` events); the server render reaches the streams
  * server directly, so pages still load.
  */
-import { resolve } from 'node:path';
 import type { Page, Route } from 'playwright-core';
 import { firstValueFrom } from 'rxjs';
-import { DurableStreamsClient, collectItems, createStream, readJson } from '../lib/index';
-import { undiciTransport, type UndiciTransport } from '../lib/undici';
+import { collectItems, readJson } from '../lib/index';
 import { eventually, launchChromium, watchPage, type Browser } from './support/chromium';
-import { startFeedServer, type FeedServer } from './support/feed-server';
-import { startStreamServer, type StreamServer } from './support/stream-server';
+import { startExampleServers, type ExampleServers } from './support/example-servers';
 
-const ROOT = resolve(__dirname, '..');
-
-let streams: StreamServer;
-let site: FeedServer;
+let servers: ExampleServers;
 let browser: Browser;
-let client: DurableStreamsClient;
-let transport: UndiciTransport;
 let pageErrors: string[] = [];
 
 beforeAll(async () => {
-  streams = await startStreamServer();
-  site = await startFeedServer(ROOT, streams.url);
+  servers = await startExampleServers('e2e-compose');
   browser = await launchChromium();
-  transport = undiciTransport();
-  client = new DurableStreamsClient({ baseUrl: `${streams.url}/v1/stream`, transport });
 });
 
 afterAll(async () => {
   await browser?.close();
-  await site?.close();
-  await transport?.close();
-  await streams?.close();
+  await servers?.close();
 });
 
 afterEach(async () => {
@@ -53,13 +40,6 @@ afterEach(async () => {
   expect(errors).toEqual([]);
 });
 
-let counter = 0;
-async function newStream(name: string): Promise<string> {
-  const path = `e2e-compose-${name}-${process.pid}-${Date.now().toString(36)}-${counter++}`;
-  await firstValueFrom(createStream(client.stream(path), { contentType: 'application/json' }));
-  return path;
-}
-
 function watch(page: Page): Page {
   return watchPage(page, pageErrors);
 }
@@ -67,7 +47,7 @@ function watch(page: Page): Page {
 /** Opens the example on `path` in a new tab and waits until its compose box runs in the browser. */
 async function openCompose(path: string, page?: Page): Promise<Page> {
   const tab = page ?? watch(await browser.context.newPage());
-  await tab.goto(`${site.url}/?${new URLSearchParams({ stream: path })}`);
+  await tab.goto(`${servers.site.url}/?${new URLSearchParams({ stream: path })}`);
   await running(tab);
   return tab;
 }
@@ -113,7 +93,7 @@ async function outboxIs(page: Page, expected: Partial<Outbox>, timeout = 20_000)
 
 /** The texts of the messages the stream stores, in order. */
 async function stored(path: string): Promise<string[]> {
-  const items = await firstValueFrom(readJson(client.stream(path), { live: false }).pipe(collectItems()));
+  const items = await firstValueFrom(readJson(servers.client.stream(path), { live: false }).pipe(collectItems()));
   return items.map((item) => (item as { value?: { text?: string } }).value?.text ?? '?');
 }
 
@@ -124,15 +104,15 @@ async function cutStreams(): Promise<{ attempts: () => number; restore: () => Pr
     if (route.request().method() === 'POST') attempts++;
     return route.abort('connectionrefused');
   };
-  await browser.context.route(`${streams.url}/**`, handler);
-  return { attempts: () => attempts, restore: () => browser.context.unroute(`${streams.url}/**`, handler) };
+  await browser.context.route(`${servers.streams.url}/**`, handler);
+  return { attempts: () => attempts, restore: () => browser.context.unroute(`${servers.streams.url}/**`, handler) };
 }
 
 const texts = (prefix: string, count: number) => Array.from({ length: count }, (_, i) => `${prefix} ${i + 1}`);
 
 describe('the compose box (injectProducer, IndexedDB outbox) in Chromium', () => {
   it('offline: saves what is sent, keeps it across a reload, delivers it once back online, each message once, in order', async () => {
-    const path = await newStream('offline');
+    const path = await servers.newStream('offline');
     const page = await openCompose(path);
     const cut = await cutStreams();
     await browser.context.setOffline(true);
@@ -159,11 +139,11 @@ describe('the compose box (injectProducer, IndexedDB outbox) in Chromium', () =>
   });
 
   it('a reload while answers are lost on their way: what reached the server is not stored twice', async () => {
-    const path = await newStream('lost-answers');
+    const path = await servers.newStream('lost-answers');
     const page = await openCompose(path);
     // The requests reach the server; their answers never come back.
     let reached = 0;
-    await browser.context.route(`${streams.url}/**`, async (route) => {
+    await browser.context.route(`${servers.streams.url}/**`, async (route) => {
       if (route.request().method() !== 'POST') return route.continue();
       reached++;
       await route.fetch().catch(() => undefined);
@@ -181,7 +161,7 @@ describe('the compose box (injectProducer, IndexedDB outbox) in Chromium', () =>
   });
 
   it('a closed tab: what it saved is delivered by the next tab of the app, once, in order, beside its own', async () => {
-    const path = await newStream('closed-tab');
+    const path = await servers.newStream('closed-tab');
     const first = await openCompose(path);
     const cut = await cutStreams();
     const messages = texts('closed', 3);
@@ -202,7 +182,7 @@ describe('the compose box (injectProducer, IndexedDB outbox) in Chromium', () =>
   });
 
   it('two tabs appending at the same time (one opened by the other) do not fence each other', async () => {
-    const path = await newStream('two-tabs');
+    const path = await servers.newStream('two-tabs');
     const first = await openCompose(path);
     // window.open copies the page's session storage into the new tab, as a duplicated tab does.
     const [second] = await Promise.all([

@@ -11,38 +11,25 @@
  * page's network to the streams server is cut or held with Playwright's
  * routing; the server render reaches the streams server directly.
  */
-import { resolve } from 'node:path';
 import type { BrowserContext, Page, Route } from 'playwright-core';
 import { firstValueFrom } from 'rxjs';
-import { DurableStreamsClient, closeStream, collectItems, createStream, readJson } from '../lib/index';
-import { undiciTransport, type UndiciTransport } from '../lib/undici';
+import { closeStream, collectItems, readJson } from '../lib/index';
 import { eventually, launchChromiumContexts, watchPage, type Browsers } from './support/chromium';
-import { startFeedServer, type FeedServer } from './support/feed-server';
-import { startStreamServer, type StreamServer } from './support/stream-server';
+import { startExampleServers, type ExampleServers } from './support/example-servers';
 
-const ROOT = resolve(__dirname, '..');
-
-let streams: StreamServer;
-let site: FeedServer;
+let servers: ExampleServers;
 let browsers: Browsers;
-let client: DurableStreamsClient;
-let transport: UndiciTransport;
 let contexts: BrowserContext[] = [];
 let pageErrors: string[] = [];
 
 beforeAll(async () => {
-  streams = await startStreamServer();
-  site = await startFeedServer(ROOT, streams.url);
+  servers = await startExampleServers('e2e-todos');
   browsers = await launchChromiumContexts();
-  transport = undiciTransport();
-  client = new DurableStreamsClient({ baseUrl: `${streams.url}/v1/stream`, transport });
 });
 
 afterAll(async () => {
   await browsers?.close();
-  await site?.close();
-  await transport?.close();
-  await streams?.close();
+  await servers?.close();
 });
 
 afterEach(async () => {
@@ -52,13 +39,6 @@ afterEach(async () => {
   pageErrors = [];
   expect(errors).toEqual([]);
 });
-
-let counter = 0;
-async function newStream(name: string): Promise<string> {
-  const path = `e2e-todos-${name}-${process.pid}-${Date.now().toString(36)}-${counter++}`;
-  await firstValueFrom(createStream(client.stream(path), { contentType: 'application/json' }));
-  return path;
-}
 
 /** A user: a browser context of its own (its own IndexedDB outbox), with the todo list of `path` open. */
 async function openUser(path: string): Promise<{ context: BrowserContext; page: Page }> {
@@ -71,7 +51,7 @@ async function openUser(path: string): Promise<{ context: BrowserContext; page: 
 
 /** Loads (or reloads) the todo list and waits until it runs in the browser and its read caught up or waits. */
 async function openTodos(page: Page, path: string): Promise<void> {
-  await page.goto(`${site.url}/?${new URLSearchParams({ view: 'todos', stream: path })}`);
+  await page.goto(`${servers.site.url}/?${new URLSearchParams({ view: 'todos', stream: path })}`);
   await page.locator('[data-testid=todo-status][data-browser=true]').waitFor({ timeout: 15_000 });
 }
 
@@ -146,7 +126,7 @@ interface StoredChange {
 /** Every message the stream stores, in order. */
 async function stored(path: string): Promise<StoredChange[]> {
   return (await firstValueFrom(
-    readJson(client.stream(path), { live: false }).pipe(collectItems()),
+    readJson(servers.client.stream(path), { live: false }).pipe(collectItems()),
   )) as unknown as StoredChange[];
 }
 
@@ -179,12 +159,12 @@ async function holdWrites(context: BrowserContext): Promise<{ held: () => number
     await gate;
     await route.continue().catch(() => undefined);
   };
-  await context.route(`${streams.url}/**`, handler);
+  await context.route(`${servers.streams.url}/**`, handler);
   return {
     held: () => held,
     release: async () => {
       release();
-      await context.unroute(`${streams.url}/**`, handler);
+      await context.unroute(`${servers.streams.url}/**`, handler);
     },
   };
 }
@@ -192,8 +172,8 @@ async function holdWrites(context: BrowserContext): Promise<{ held: () => number
 /** Cuts `context` off the streams server: every request to it fails as a refused connection. */
 async function cut(context: BrowserContext): Promise<() => Promise<void>> {
   const handler = (route: Route) => route.abort('connectionrefused');
-  await context.route(`${streams.url}/**`, handler);
-  return () => context.unroute(`${streams.url}/**`, handler);
+  await context.route(`${servers.streams.url}/**`, handler);
+  return () => context.unroute(`${servers.streams.url}/**`, handler);
 }
 
 /** The batches the page's outbox for `path` holds (the example's: `todos <path>`, in IndexedDB's default database). */
@@ -226,7 +206,7 @@ function byTxid(messages: readonly StoredChange[]): Map<string | undefined, numb
 
 describe('the todo list (injectStateStore, IndexedDB outbox) in two browser contexts', () => {
   it('shows a change before the server has it; the other user sees it once it is in the stream', async () => {
-    const path = await newStream('optimistic');
+    const path = await servers.newStream('optimistic');
     const ada = await openUser(path);
     const bob = await openUser(path);
     await statusIs(ada.page, { upToDate: true });
@@ -254,7 +234,7 @@ describe('the todo list (injectStateStore, IndexedDB outbox) in two browser cont
   });
 
   it('edits made offline survive a reload, are delivered once back online, and both users end equal, each change stored once', async () => {
-    const path = await newStream('offline');
+    const path = await servers.newStream('offline');
     const ada = await openUser(path);
     const bob = await openUser(path);
     await add(ada.page, 'milk');
@@ -306,7 +286,7 @@ describe('the todo list (injectStateStore, IndexedDB outbox) in two browser cont
   });
 
   it('takes back edits kept through a reload when the server refuses them (the stream was closed), and says so', async () => {
-    const path = await newStream('refused');
+    const path = await servers.newStream('refused');
     const ada = await openUser(path);
     await add(ada.page, 'milk');
     await statusIs(ada.page, { pending: 0 });
@@ -320,7 +300,7 @@ describe('the todo list (injectStateStore, IndexedDB outbox) in two browser cont
     expect(await titles(ada.page)).toEqual(['milk', 'too late']);
 
     // The stream is closed meanwhile: the kept edit is refused once the page reaches the server again.
-    await firstValueFrom(closeStream(client.stream(path)));
+    await firstValueFrom(closeStream(servers.client.stream(path)));
     await reconnect();
     await ada.page.getByTestId('todo-rolled-back').waitFor({ timeout: 20_000 });
     await statusIs(ada.page, { pending: 0 });
