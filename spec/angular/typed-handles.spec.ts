@@ -23,16 +23,7 @@ import { withDurableState } from '../../lib/angular/signals/index';
 import type { DurableStreamsTestingController } from '../../lib/angular/testing/index';
 import type { JsonBatch } from '../../lib/index';
 import { createStateSchema, type CollectionDefinition, type Collections } from '../../lib/state/index';
-
-/** True when `A` and `B` are the same type (not merely assignable). */
-// eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- X only compares A and B
-type Equal<A, B> = (<X>() => X extends A ? 1 : 2) extends <X>() => X extends B ? 1 : 2 ? true : false;
-
-/** `hasType<E>()(value)` compiles only when `value`'s type is exactly `E`. */
-const hasType =
-  <Expected>() =>
-  <Actual>(_value: Actual, ..._exactly: Equal<Actual, Expected> extends true ? [] : ['a different type']): void =>
-    undefined;
+import { hasType } from '../support/type-equality';
 
 interface Order {
   readonly id: string;

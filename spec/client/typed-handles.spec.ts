@@ -26,16 +26,7 @@ import {
   type IdempotentProducer,
   type JsonBatch,
 } from '../../lib/index';
-
-/** True when `A` and `B` are the same type (not merely assignable: `any` is equal only to `any`). */
-// eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- X only compares A and B
-type Equal<A, B> = (<X>() => X extends A ? 1 : 2) extends <X>() => X extends B ? 1 : 2 ? true : false;
-
-/** `hasType<E>()(value)` compiles only when `value`'s type is exactly `E`. */
-const hasType =
-  <Expected>() =>
-  <Actual>(_value: Actual, ..._exactly: Equal<Actual, Expected> extends true ? [] : ['a different type']): void =>
-    undefined;
+import { hasType } from '../support/type-equality';
 
 interface Order {
   readonly id: string;
