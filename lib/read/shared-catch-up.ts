@@ -32,7 +32,8 @@ export type KeyedCatchUp = <T, S>(
  * requests (they share the live tail after, either way).
  *
  * Meant for Node services with many readers of few streams (10 000 readers
- * over 1 000 streams: 199-254 MiB of RSS instead of 453-558); a browser app
+ * over 1 000 streams: RSS grew 195-258 MiB instead of 453-558 in the runs
+ * docs/performance.md records); a browser app
  * has a few readers, and leaves it out (none of this code is then in its
  * bundle). See docs/many-reads.md.
  */
