@@ -10,9 +10,7 @@ export class NetworkError extends DurableStreamError {
   readonly notSent: boolean;
   constructor(init: DurableStreamErrorInit & { readonly notSent?: boolean }) {
     super('NETWORK_ERROR', `Network error: ${describeCause(init.cause)}`, {
-      hint: init.notSent
-        ? 'The connection could not be opened; check that the server is reachable'
-        : 'Check that the server is reachable',
+      hint: `${init.notSent ? 'No connection could be opened; c' : 'C'}heck that the server is reachable`,
       ...init,
     });
     this.notSent = init.notSent ?? false;
@@ -35,8 +33,7 @@ export class NetworkError extends DurableStreamError {
 export type TimeoutPhase = 'connection' | 'headers' | 'response' | 'body';
 
 const TIMEOUT_WHAT: Readonly<Record<TimeoutPhase, (ms: number) => string>> = {
-  connection: (ms) =>
-    `No connection within ${ms} ms: the request waited for a free connection (or for connecting) and was never sent`,
+  connection: (ms) => `No connection within ${ms} ms: the request was never sent`,
   headers: (ms) => `No response headers within ${ms} ms of sending the request`,
   response: (ms) => `No response headers within ${ms} ms (waiting for a connection included)`,
   body: (ms) => `The response stalled: no data for ${ms} ms after its headers`,
@@ -44,10 +41,10 @@ const TIMEOUT_WHAT: Readonly<Record<TimeoutPhase, (ms: number) => string>> = {
 
 const TIMEOUT_HINT: Readonly<Record<TimeoutPhase, string>> = {
   connection:
-    'More requests go to this origin than the transport has connections for (see undiciTransport({ connections })), or the server is not accepting connections',
-  headers: 'The server is slow or unreachable; raise `timeoutMs` if it is slow',
-  response: 'The server is slow or unreachable, or every connection to it is busy; raise `timeoutMs` if it is slow',
-  body: 'The connection went silent mid-response (a half-open connection or a stalled proxy); it was closed',
+    'More requests went to this origin than the transport has connections (undiciTransport({ connections })), or the server accepts none',
+  headers: 'The server is slow or unreachable; if slow, raise `timeoutMs`',
+  response: 'The server is slow or unreachable, or its connections are busy; if slow, raise `timeoutMs`',
+  body: 'A half-open connection or a stalled proxy; the connection was closed',
 };
 
 /** No response, or no more of it, within the configured time. See {@link TimeoutPhase}. */
@@ -75,7 +72,7 @@ export class ParseError extends DurableStreamError {
   readonly offset: string | undefined;
   constructor(init: DurableStreamErrorInit & { readonly offset?: string; readonly what: string }) {
     super('PARSE_ERROR', `${init.what}${init.offset === undefined ? '' : ` at offset ${init.offset}`}`, {
-      hint: 'The data at this offset is not in the expected format; nothing after it was delivered',
+      hint: 'Nothing after it was delivered; check what wrote it',
       ...init,
     });
     this.offset = init.offset;
@@ -97,7 +94,7 @@ export class DynamicValueError extends DurableStreamError {
         : init.got === undefined
           ? `The function for ${init.entry} failed: ${describeCause(init.cause)}`
           : `The function for ${init.entry} returned ${init.got}, not a string`,
-      { hint: 'Nothing was sent; fix the function (it runs before every request, retry and reconnect)', ...init },
+      { hint: 'Nothing was sent; fix the function (it runs before every request and retry)', ...init },
     );
     this.entry = init.entry;
   }

@@ -1,5 +1,5 @@
 import { Header, parseRetryAfterMs } from '../protocol/headers.js';
-import type { DurableStreamError, ErrorHeaders } from './durable-stream-error.js';
+import type { DurableStreamError, DurableStreamErrorInit, ErrorHeaders } from './durable-stream-error.js';
 import type { FailedRequest } from './error-from-response.js';
 import {
   BadRequestError,
@@ -28,26 +28,21 @@ export function commonErrorFromResponse(
   bodyText: string,
   request: FailedRequest,
 ): DurableStreamError {
-  const init = { url: request.url, status, headers, detail: bodyText };
-  const retryAfterMs = parseRetryAfterMs(headers[Header.retryAfter]);
-  switch (status) {
-    case 400:
-      return new BadRequestError(init);
-    case 401:
-      return new UnauthorizedError(init);
-    case 403:
-      return new ForbiddenError(init);
-    case 404:
-      return new StreamNotFoundError(init);
-    case 408:
-      return new RequestTimeoutError(init);
-    case 410:
-      return new GoneError(init);
-    case 429:
-      return new RateLimitedError({ ...init, retryAfterMs });
-    default:
-      // Retry-After means something on 503 (and 429), not on other 5xx.
-      if (status >= 500) return new ServerError(status === 503 ? { ...init, retryAfterMs } : init);
-      return new UnexpectedStatusError(init);
-  }
+  // Retry-After means something on 429 and 503, not on other statuses.
+  const retryAfterMs = status === 429 || status === 503 ? parseRetryAfterMs(headers[Header.retryAfter]) : undefined;
+  const ErrorClass = BY_STATUS[status] ?? (status >= 500 ? ServerError : UnexpectedStatusError);
+  return new ErrorClass({ url: request.url, status, headers, detail: bodyText, retryAfterMs });
 }
+
+/** The error of each status any request can meet, but 5xx (`ServerError`) and the unexpected ones. */
+const BY_STATUS: Readonly<
+  Record<number, new (init: DurableStreamErrorInit & { retryAfterMs?: number }) => DurableStreamError>
+> = {
+  400: BadRequestError,
+  401: UnauthorizedError,
+  403: ForbiddenError,
+  404: StreamNotFoundError,
+  408: RequestTimeoutError,
+  410: GoneError,
+  429: RateLimitedError,
+};

@@ -6,8 +6,8 @@ type Init = DurableStreamErrorInit;
 export class BadRequestError extends DurableStreamError {
   override name = 'BadRequestError';
   constructor(init: Init) {
-    super('BAD_REQUEST', 'The server rejected the request as invalid (400)', {
-      hint: 'Check the offset, headers and body you passed; this request will not succeed if repeated',
+    super('BAD_REQUEST', 'Bad request (400)', {
+      hint: 'Check the offset, headers and body sent; repeating it will not help',
       ...init,
     });
   }
@@ -17,8 +17,8 @@ export class BadRequestError extends DurableStreamError {
 export class UnauthorizedError extends DurableStreamError {
   override name = 'UnauthorizedError';
   constructor(init: Init) {
-    super('UNAUTHORIZED', 'The server requires authentication (401)', {
-      hint: 'Provide credentials in the client `headers` option (a function is evaluated on every request, so a refreshed token is picked up)',
+    super('UNAUTHORIZED', 'Authentication required (401)', {
+      hint: 'Pass credentials in the client `headers` option (a function there runs per request, so refreshed tokens are sent)',
       ...init,
     });
   }
@@ -28,8 +28,8 @@ export class UnauthorizedError extends DurableStreamError {
 export class ForbiddenError extends DurableStreamError {
   override name = 'ForbiddenError';
   constructor(init: Init) {
-    super('FORBIDDEN', 'The server refused this operation (403)', {
-      hint: 'The credentials sent do not grant access to this stream',
+    super('FORBIDDEN', 'Forbidden (403)', {
+      hint: 'Send credentials that grant access to this stream',
       ...init,
     });
   }
@@ -45,7 +45,7 @@ export class StaleEpochError extends DurableStreamError {
       'STALE_EPOCH',
       `Producer epoch ${init.sentEpoch ?? '?'} is stale; the server is at epoch ${init.currentEpoch} (403)`,
       {
-        hint: 'A newer instance of this producer has taken over (zombie fencing). Stop this one, or restart with a higher epoch (or use autoClaim)',
+        hint: 'A newer instance of this producer took over: stop this one, or restart with a higher epoch (or autoClaim)',
         ...init,
       },
     );
@@ -68,8 +68,8 @@ export class StreamNotFoundError extends DurableStreamError {
 export class StreamExistsError extends DurableStreamError {
   override name = 'StreamExistsError';
   constructor(init: Init) {
-    super('STREAM_EXISTS', 'A stream already exists at this URL with a different configuration (409)', {
-      hint: 'Use the existing stream as it is (head() shows its configuration), or delete it first',
+    super('STREAM_EXISTS', 'A stream with another configuration exists at this URL (409)', {
+      hint: 'Use it as it is (see head()), or delete it first',
       ...init,
     });
   }
@@ -81,7 +81,7 @@ export class ContentTypeMismatchError extends DurableStreamError {
   constructor(init: Init & { readonly sentContentType?: string }) {
     super(
       'CONTENT_TYPE_MISMATCH',
-      `Content type ${init.sentContentType ? `'${init.sentContentType}' ` : ''}does not match the stream's content type (409)`,
+      `Content type ${init.sentContentType ? `'${init.sentContentType}' ` : ''}is not the stream's (409)`,
       {
         hint: "Append with the stream's own content type (head().contentType)",
         ...init,
@@ -94,8 +94,8 @@ export class ContentTypeMismatchError extends DurableStreamError {
 export class SeqConflictError extends DurableStreamError {
   override name = 'SeqConflictError';
   constructor(init: Init & { readonly seq?: string }) {
-    super('SEQUENCE_CONFLICT', `Stream-Seq '${init.seq ?? '?'}' is not greater than the last sequence written (409)`, {
-      hint: 'Sequence values must strictly increase (byte-wise lexicographic); this write was not applied',
+    super('SEQUENCE_CONFLICT', `Stream-Seq '${init.seq ?? '?'}' is not above the last one written (409)`, {
+      hint: 'This write was not applied; Stream-Seq values must increase (byte-wise)',
       ...init,
     });
   }
@@ -107,7 +107,7 @@ export class StreamClosedError extends DurableStreamError {
   /** The stream's final offset, when the server sent it. */
   readonly finalOffset: string | undefined;
   constructor(init: Init & { readonly finalOffset?: string }) {
-    super('STREAM_CLOSED', 'The stream is closed and accepts no more appends (409)', {
+    super('STREAM_CLOSED', 'The stream is closed to appends (409)', {
       hint: 'Closure is permanent; write to a new stream, or fork this one',
       ...init,
     });
@@ -123,14 +123,10 @@ export class SequenceGapError extends DurableStreamError {
   /** The sequence number the request carried. */
   readonly receivedSeq: number;
   constructor(init: Init & { readonly expectedSeq: number; readonly receivedSeq: number }) {
-    super(
-      'SEQUENCE_GAP',
-      `Producer sequence gap: the server expected seq ${init.expectedSeq}, got ${init.receivedSeq} (409)`,
-      {
-        hint: 'An earlier batch has not arrived; the producer waits for it and retries',
-        ...init,
-      },
-    );
+    super('SEQUENCE_GAP', `Producer seq gap: expected ${init.expectedSeq}, got ${init.receivedSeq} (409)`, {
+      hint: 'An earlier batch has not arrived; the producer retries',
+      ...init,
+    });
     this.expectedSeq = init.expectedSeq;
     this.receivedSeq = init.receivedSeq;
   }
@@ -141,7 +137,7 @@ export class GoneError extends DurableStreamError {
   override name = 'GoneError';
   constructor(init: Init) {
     super('GONE', 'The stream or this offset is gone (410)', {
-      hint: 'The data before this point was dropped by retention, or the stream was deleted; resume from head().nextOffset',
+      hint: 'Deleted, or dropped by retention; resume from head().nextOffset',
       ...init,
     });
   }
@@ -151,7 +147,7 @@ export class GoneError extends DurableStreamError {
 export class PayloadTooLargeError extends DurableStreamError {
   override name = 'PayloadTooLargeError';
   constructor(init: Init) {
-    super('PAYLOAD_TOO_LARGE', 'The request body is larger than the server accepts (413)', {
+    super('PAYLOAD_TOO_LARGE', 'Request body too large for the server (413)', {
       hint: 'Send smaller appends (for a producer: lower maxBatchBytes)',
       ...init,
     });
@@ -162,8 +158,8 @@ export class PayloadTooLargeError extends DurableStreamError {
 export class RequestTimeoutError extends DurableStreamError {
   override name = 'RequestTimeoutError';
   constructor(init: Init) {
-    super('REQUEST_TIMEOUT', 'The server timed out waiting for the request (408)', {
-      hint: 'The request did not reach the server whole, so it was not applied; a slow or interrupted upload causes this',
+    super('REQUEST_TIMEOUT', 'The server did not get the whole request in time (408)', {
+      hint: 'It was not applied (a slow or interrupted upload), so it is safe to repeat',
       ...init,
     });
   }
@@ -178,8 +174,8 @@ export class RateLimitedError extends DurableStreamError {
   /** The server's Retry-After, in milliseconds, when it sent one. */
   readonly retryAfterMs: number | undefined;
   constructor(init: Init & { readonly retryAfterMs?: number }) {
-    super('RATE_LIMITED', 'The server is rate limiting requests (429)', {
-      hint: 'The server asks for fewer requests; if it persists, lower the request rate',
+    super('RATE_LIMITED', 'Rate limited (429)', {
+      hint: 'If it persists, send fewer requests',
       ...init,
     });
     this.retryAfterMs = init.retryAfterMs;
@@ -195,8 +191,8 @@ export class ServerError extends DurableStreamError {
   /** The server's Retry-After (503), in milliseconds, when it sent one. */
   readonly retryAfterMs: number | undefined;
   constructor(init: Init & { readonly retryAfterMs?: number }) {
-    super('SERVER_ERROR', `The server failed to handle the request (${init.status ?? 500})`, {
-      hint: 'A transient failure of the server, or a lasting one: if it persists, check the server',
+    super('SERVER_ERROR', `Server error (${init.status ?? 500})`, {
+      hint: 'If it persists, check the server',
       ...init,
     });
     this.retryAfterMs = init.retryAfterMs;
@@ -210,7 +206,7 @@ export class ServerError extends DurableStreamError {
 export class UnexpectedStatusError extends DurableStreamError {
   override name = 'UnexpectedStatusError';
   constructor(init: Init) {
-    super('UNEXPECTED_STATUS', `Unexpected response status ${init.status ?? 0}`, {
+    super('UNEXPECTED_STATUS', `Unexpected status ${init.status ?? 0}`, {
       hint: 'The server may not support this operation on this URL',
       ...init,
     });

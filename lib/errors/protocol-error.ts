@@ -43,8 +43,7 @@ export function notProtocolAnswer({ url, status, contentType, missing, offset }:
       `The answer (${status}${contentType ? `, ${contentType}` : ''}) is not a Durable Streams answer: ` +
       `it has no ${missing} header`,
     hint:
-      "Check the client's baseUrl and whatever routes requests in front of the server " +
-      "(a catch-all route or an app's fallback page answers 200 to any path); " +
-      'nothing in this answer was taken as data or as an acknowledgement',
+      'Nothing in it was taken as data or as an acknowledgement; check baseUrl and the routes in front of the ' +
+      "server (a catch-all route or an app's fallback page answers 200 to any path)",
   });
 }

@@ -33,9 +33,7 @@ export class ProducerBufferFullError extends DurableStreamError {
         `await acknowledgement, ${init.limit} is ${init.max}`,
       {
         url: init.url,
-        hint:
-          'Wait for flush() (or use tryAppend() and retry later) before appending more, or raise the limit; ' +
-          'a full buffer usually means the server is slow or unreachable',
+        hint: 'The server is slow or unreachable: wait for flush() (or tryAppend() later), or raise the limit',
       },
     );
     this.producerId = init.producerId;
@@ -69,8 +67,8 @@ export class ProducerClosedError extends DurableStreamError {
       url: init.url,
       hint:
         init.reason === 'failed'
-          ? 'It stopped after the error in `cause`; create a new producer (with a higher epoch) to keep writing'
-          : 'Create a new producer (with a higher epoch) to keep writing',
+          ? 'It stopped on the error in `cause`; to keep writing, create a new producer (a higher epoch)'
+          : 'To keep writing, create a new producer (a higher epoch)',
       ...(init.cause === undefined ? {} : { cause: init.cause }),
     });
     this.producerId = init.producerId;
@@ -92,7 +90,7 @@ export class ProducerSourceError extends DurableStreamError {
       `The source subscribed to producer '${init.producerId}' failed: ${errorMessage(init.cause)}`,
       {
         url: init.url,
-        hint: 'What the source emitted before its error is still delivered; the producer then finishes (the stream stays open)',
+        hint: 'What it emitted before is delivered; the producer then finishes (the stream stays open)',
         cause: init.cause,
       },
     );
@@ -125,14 +123,13 @@ export class DeliveryTimeoutError extends DurableStreamError {
   }) {
     super(
       'DELIVERY_TIMEOUT',
-      `Producer '${init.producerId}' gave up: a batch was not acknowledged within deliveryTimeoutMs (${init.deliveryTimeoutMs} ms), ` +
-        `the last failure being: ${errorMessage(init.cause)}. ${init.unsent.length} values not acknowledged are in error.unsent`,
+      `Producer '${init.producerId}' gave up: a batch was not acknowledged within deliveryTimeoutMs (${init.deliveryTimeoutMs} ms); ` +
+        `last failure: ${errorMessage(init.cause)}. ${init.unsent.length} values not acknowledged are in error.unsent`,
       {
         url: init.url,
         hint:
-          'The server stayed unreachable or failing; persist or append error.unsent again with a new producer (a higher epoch). ' +
-          'Values whose last request was answered by nothing may have been written already. ' +
-          'Raise deliveryTimeoutMs (Infinity: never give up) to wait longer',
+          'Persist them, or append them again with a new producer (a higher epoch): those whose last request got ' +
+          'no answer may be written already. Raise deliveryTimeoutMs (Infinity: never give up) to wait longer',
         cause: init.cause,
       },
     );
@@ -177,16 +174,15 @@ export class ValueTooLargeError extends DurableStreamError {
     const what =
       init.limit === 'server'
         ? `The server refused a value of producer '${init.producerId}' as too large (413), alone in its request; ` +
-          'it is handed back in error.value, the values after it go on'
+          'it is in error.value, the values after it go on'
         : `A value of ${init.bytes} bytes can never be sent by producer '${init.producerId}': alone it exceeds ${init.limit} (${init.max})`;
     super('VALUE_TOO_LARGE', what, {
       url: init.url,
       ...(init.limit === 'server' ? { status: 413 } : {}),
       hint:
         init.limit === 'server'
-          ? 'Something between the producer and the stream (a proxy, the server) limits request bodies: ' +
-            'store large payloads elsewhere and append a reference, or raise that limit; ' +
-            'lower maxBatchBytes to it to avoid the split batches'
+          ? 'A proxy or the server limits request bodies: store large payloads elsewhere and append a reference, ' +
+            'or raise that limit (and set maxBatchBytes to it: no split batches)'
           : `Split the value, or raise ${init.limit}`,
       ...(init.cause === undefined ? {} : { cause: init.cause }),
     });

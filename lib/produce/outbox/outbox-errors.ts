@@ -15,7 +15,7 @@ export class OutboxLockedError extends DurableStreamError {
   constructor(init: { readonly outbox: string; readonly holder: string; readonly url?: string }) {
     super('OUTBOX_LOCKED', `The outbox ${init.outbox} is held by ${init.holder}`, {
       url: init.url ?? '',
-      hint: 'One producer at a time per outbox: finish() or abort() the other producer first, or give this one an outbox of its own',
+      hint: 'One producer at a time per outbox: finish() or abort() the other first, or give this one its own outbox',
     });
     this.holder = init.holder;
   }
@@ -55,11 +55,10 @@ export class OutboxError extends DurableStreamError {
 
 const HINTS: Readonly<Record<OutboxErrorReason, string>> = {
   mismatch:
-    'An outbox belongs to one producer (stream and producer id) while it holds batches: ' +
-    'open a producer with the same stream and id to deliver them, or give this producer another outbox',
+    'While it holds batches, an outbox belongs to one stream and producer id: open that producer to deliver ' +
+    'them, or give this one another outbox',
   damaged: 'The outbox was changed by something other than a producer; its values cannot be trusted',
-  'write-failed':
-    'Values appended since the last save are not saved; the producer stopped and hands them back with unsentValues()',
+  'write-failed': 'Values appended since the last save are not saved; the producer stopped: see unsentValues()',
   'open-failed': 'Check that the outbox storage is reachable and writable',
 };
 /**
@@ -86,7 +85,7 @@ export class DeliveryOverdueError extends DurableStreamError {
         '; its values stay in the outbox and delivery goes on',
       {
         url: init.url,
-        hint: 'The server is unreachable or failing; nothing saved is dropped. Show it (producer.status$) rather than act on it',
+        hint: 'The server is unreachable or failing; nothing saved is dropped. Show it (status$) rather than act on it',
         ...(init.cause === undefined ? {} : { cause: init.cause }),
       },
     );
