@@ -1,5 +1,7 @@
 import { DurableStreamError, type DurableStreamErrorInit } from './durable-stream-error.js';
 
+// Fields set by a constructor are `declare`d, as in DurableStreamError (bundle size).
+
 /** No response arrived: connection refused or reset, DNS failure, aborted socket. */
 export class NetworkError extends DurableStreamError {
   override name = 'NetworkError';
@@ -7,7 +9,7 @@ export class NetworkError extends DurableStreamError {
    * True when the connection could not be opened, so the request never left
    * this process: repeating even a non-idempotent write is safe.
    */
-  readonly notSent: boolean;
+  declare readonly notSent: boolean;
   constructor(init: DurableStreamErrorInit & { readonly notSent?: boolean }) {
     super('NETWORK_ERROR', `Network error: ${describeCause(init.cause)}`, {
       hint: `${init.notSent ? 'No connection could be opened; c' : 'C'}heck that the server is reachable`,
@@ -51,9 +53,9 @@ const TIMEOUT_HINT: Readonly<Record<TimeoutPhase, string>> = {
 export class TimeoutError extends DurableStreamError {
   override name = 'TimeoutError';
   /** The bound that ran out, ms. */
-  readonly timeoutMs: number;
+  declare readonly timeoutMs: number;
   /** Where the request was when the time ran out. */
-  readonly phase: TimeoutPhase;
+  declare readonly phase: TimeoutPhase;
   constructor(init: DurableStreamErrorInit & { readonly timeoutMs: number; readonly phase?: TimeoutPhase }) {
     const phase = init.phase ?? 'response';
     super('TIMEOUT', TIMEOUT_WHAT[phase](init.timeoutMs), { hint: TIMEOUT_HINT[phase], ...init });
@@ -69,7 +71,7 @@ export class TimeoutError extends DurableStreamError {
 export class ParseError extends DurableStreamError {
   override name = 'ParseError';
   /** The offset of the response that could not be parsed. */
-  readonly offset: string | undefined;
+  declare readonly offset: string | undefined;
   constructor(init: DurableStreamErrorInit & { readonly offset?: string; readonly what: string }) {
     super('PARSE_ERROR', `${init.what}${init.offset === undefined ? '' : ` at offset ${init.offset}`}`, {
       hint: 'Nothing after it was delivered; check what wrote it',
@@ -83,7 +85,7 @@ export class ParseError extends DurableStreamError {
 export class DynamicValueError extends DurableStreamError {
   override name = 'DynamicValueError';
   /** Which entry failed, e.g. `headers['authorization']`. */
-  readonly entry: string;
+  declare readonly entry: string;
   constructor(
     init: DurableStreamErrorInit & { readonly entry: string; readonly got?: string; readonly problem?: string },
   ) {

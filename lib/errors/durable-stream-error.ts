@@ -27,16 +27,18 @@ export class DurableStreamError extends Error {
    * (which renames classes) into production logs.
    */
   override name = 'DurableStreamError';
+  // The fields a constructor sets are `declare`d (here and in the subclasses): an ES2022 field declaration would be
+  // emitted, and run as a definition of its own before the constructor sets it (bundle size, issue #23 item 5).
   /** Machine-readable code, stable across versions (e.g. `STREAM_NOT_FOUND`). */
-  readonly code: string;
+  declare readonly code: string;
   /** HTTP status, or 0 when no response arrived. */
-  readonly status: number;
+  declare readonly status: number;
   /** The stream URL the failed request addressed. */
-  readonly url: string;
+  declare readonly url: string;
   /** Response headers (lower-cased names), empty when no response arrived. */
-  readonly headers: ErrorHeaders;
+  declare readonly headers: ErrorHeaders;
   /** Response body text, when the server sent one. */
-  readonly detail: string | undefined;
+  declare readonly detail: string | undefined;
   /** How many times the request was tried, this failure included, before the error reached you (1: it was not retried). */
   readonly attempts: number = 1;
 

@@ -1,5 +1,7 @@
 import { DurableStreamError, type DurableStreamErrorInit } from './durable-stream-error.js';
 
+// Fields set by a constructor are `declare`d, as in DurableStreamError (bundle size).
+
 type Init = DurableStreamErrorInit;
 
 /** 400: the server rejected the request as malformed. */
@@ -39,7 +41,7 @@ export class ForbiddenError extends DurableStreamError {
 export class StaleEpochError extends DurableStreamError {
   override name = 'StaleEpochError';
   /** The server's current epoch for the producer id. */
-  readonly currentEpoch: number;
+  declare readonly currentEpoch: number;
   constructor(init: Init & { readonly currentEpoch: number; readonly sentEpoch?: number }) {
     super(
       'STALE_EPOCH',
@@ -105,7 +107,7 @@ export class SeqConflictError extends DurableStreamError {
 export class StreamClosedError extends DurableStreamError {
   override name = 'StreamClosedError';
   /** The stream's final offset, when the server sent it. */
-  readonly finalOffset: string | undefined;
+  declare readonly finalOffset: string | undefined;
   constructor(init: Init & { readonly finalOffset?: string }) {
     super('STREAM_CLOSED', 'The stream is closed to appends (409)', {
       hint: 'Closure is permanent; write to a new stream, or fork this one',
@@ -119,9 +121,9 @@ export class StreamClosedError extends DurableStreamError {
 export class SequenceGapError extends DurableStreamError {
   override name = 'SequenceGapError';
   /** The sequence number the server expected next. */
-  readonly expectedSeq: number;
+  declare readonly expectedSeq: number;
   /** The sequence number the request carried. */
-  readonly receivedSeq: number;
+  declare readonly receivedSeq: number;
   constructor(init: Init & { readonly expectedSeq: number; readonly receivedSeq: number }) {
     super('SEQUENCE_GAP', `Producer seq gap: expected ${init.expectedSeq}, got ${init.receivedSeq} (409)`, {
       hint: 'An earlier batch has not arrived; the producer retries',
@@ -172,7 +174,7 @@ export class RequestTimeoutError extends DurableStreamError {
 export class RateLimitedError extends DurableStreamError {
   override name = 'RateLimitedError';
   /** The server's Retry-After, in milliseconds, when it sent one. */
-  readonly retryAfterMs: number | undefined;
+  declare readonly retryAfterMs: number | undefined;
   constructor(init: Init & { readonly retryAfterMs?: number }) {
     super('RATE_LIMITED', 'Rate limited (429)', {
       hint: 'If it persists, send fewer requests',
@@ -189,7 +191,7 @@ export class RateLimitedError extends DurableStreamError {
 export class ServerError extends DurableStreamError {
   override name = 'ServerError';
   /** The server's Retry-After (503), in milliseconds, when it sent one. */
-  readonly retryAfterMs: number | undefined;
+  declare readonly retryAfterMs: number | undefined;
   constructor(init: Init & { readonly retryAfterMs?: number }) {
     super('SERVER_ERROR', `Server error (${init.status ?? 500})`, {
       hint: 'If it persists, check the server',

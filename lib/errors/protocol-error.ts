@@ -1,5 +1,7 @@
 import { DurableStreamError, type DurableStreamErrorInit } from './durable-stream-error.js';
 
+// Fields set by a constructor are `declare`d, as in DurableStreamError (bundle size).
+
 /**
  * The server's answer breaks the protocol in a way no retry can fix: it is
  * not a Durable Streams answer at all (a 200 without the protocol's headers,
@@ -10,7 +12,7 @@ import { DurableStreamError, type DurableStreamErrorInit } from './durable-strea
 export class ProtocolError extends DurableStreamError {
   override name = 'ProtocolError';
   /** The read's offset when it stopped, for a read. */
-  readonly offset: string | undefined;
+  declare readonly offset: string | undefined;
   constructor(init: DurableStreamErrorInit & { readonly offset?: string; readonly what: string }) {
     super('PROTOCOL_ERROR', `${init.what}${init.offset === undefined ? '' : ` (at offset ${init.offset})`}`, init);
     this.offset = init.offset;

@@ -1,6 +1,8 @@
 import { DurableStreamError } from '../errors/durable-stream-error.js';
 import { errorMessage } from '../util/error-message.js';
 
+// Fields set by a constructor are `declare`d, as in DurableStreamError (bundle size).
+
 /** Which buffer limit an append hit. */
 export type BufferLimit = 'maxBufferedMessages' | 'maxBufferedBytes';
 
@@ -12,13 +14,13 @@ export type BufferLimit = 'maxBufferedMessages' | 'maxBufferedBytes';
 export class ProducerBufferFullError extends DurableStreamError {
   override name = 'ProducerBufferFullError';
   /** The producer's id. */
-  readonly producerId: string;
+  declare readonly producerId: string;
   /** Which limit was hit. */
-  readonly limit: BufferLimit;
+  declare readonly limit: BufferLimit;
   /** Messages waiting for acknowledgement when the append was refused. */
-  readonly pendingMessages: number;
+  declare readonly pendingMessages: number;
   /** Bytes waiting for acknowledgement when the append was refused. */
-  readonly pendingBytes: number;
+  declare readonly pendingBytes: number;
   constructor(init: {
     readonly url: string;
     readonly producerId: string;
@@ -53,9 +55,9 @@ export type ProducerStopReason = 'finished' | 'aborted' | 'failed';
 export class ProducerClosedError extends DurableStreamError {
   override name = 'ProducerClosedError';
   /** The producer's id. */
-  readonly producerId: string;
+  declare readonly producerId: string;
   /** How it stopped: finished, aborted, or failed (see `cause`). */
-  readonly reason: ProducerStopReason;
+  declare readonly reason: ProducerStopReason;
   constructor(init: {
     readonly url: string;
     readonly producerId: string;
@@ -83,7 +85,7 @@ export class ProducerClosedError extends DurableStreamError {
 export class ProducerSourceError extends DurableStreamError {
   override name = 'ProducerSourceError';
   /** The producer's id. */
-  readonly producerId: string;
+  declare readonly producerId: string;
   constructor(init: { readonly url: string; readonly producerId: string; readonly cause: unknown }) {
     super(
       'PRODUCER_SOURCE_ERROR',
@@ -109,11 +111,11 @@ export class ProducerSourceError extends DurableStreamError {
 export class DeliveryTimeoutError extends DurableStreamError {
   override name = 'DeliveryTimeoutError';
   /** The producer's id. */
-  readonly producerId: string;
+  declare readonly producerId: string;
   /** The bound that ran out, ms. */
-  readonly deliveryTimeoutMs: number;
+  declare readonly deliveryTimeoutMs: number;
   /** Every value not acknowledged, in append order. */
-  readonly unsent: readonly unknown[];
+  declare readonly unsent: readonly unknown[];
   constructor(init: {
     readonly url: string;
     readonly producerId: string;
@@ -153,15 +155,15 @@ export type SizeLimit = 'maxBatchBytes' | 'maxBufferedBytes' | 'server';
 export class ValueTooLargeError extends DurableStreamError {
   override name = 'ValueTooLargeError';
   /** The producer's id. */
-  readonly producerId: string;
+  declare readonly producerId: string;
   /** Which bound the value is too large for. */
-  readonly limit: SizeLimit;
+  declare readonly limit: SizeLimit;
   /** The value's size in bytes (in its own request body, for `maxBatchBytes`), when known. */
-  readonly bytes: number | undefined;
+  declare readonly bytes: number | undefined;
   /** The bound, for the producer's own. */
-  readonly max: number | undefined;
+  declare readonly max: number | undefined;
   /** The value: handed back when the server refused it. */
-  readonly value: unknown;
+  declare readonly value: unknown;
   constructor(init: {
     readonly url: string;
     readonly producerId: string;

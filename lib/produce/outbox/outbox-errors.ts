@@ -1,6 +1,8 @@
 import { DurableStreamError } from '../../errors/durable-stream-error.js';
 import { errorMessage } from '../../util/error-message.js';
 
+// Fields set by a constructor are `declare`d, as in DurableStreamError (bundle size).
+
 /**
  * An outbox is held by another producer: in this process, in another
  * process (a file outbox's lock file names it), or in another tab. Two
@@ -11,7 +13,7 @@ import { errorMessage } from '../../util/error-message.js';
 export class OutboxLockedError extends DurableStreamError {
   override name = 'OutboxLockedError';
   /** What holds the outbox, as far as it can tell (`process 4242 on host-a`, `this process`). */
-  readonly holder: string;
+  declare readonly holder: string;
   constructor(init: { readonly outbox: string; readonly holder: string; readonly url?: string }) {
     super('OUTBOX_LOCKED', `The outbox ${init.outbox} is held by ${init.holder}`, {
       url: init.url ?? '',
@@ -35,7 +37,7 @@ export type OutboxErrorReason = 'mismatch' | 'damaged' | 'write-failed' | 'open-
 export class OutboxError extends DurableStreamError {
   override name = 'OutboxError';
   /** What went wrong. */
-  readonly reason: OutboxErrorReason;
+  declare readonly reason: OutboxErrorReason;
   constructor(init: {
     readonly reason: OutboxErrorReason;
     readonly what: string;
@@ -70,9 +72,9 @@ const HINTS: Readonly<Record<OutboxErrorReason, string>> = {
 export class DeliveryOverdueError extends DurableStreamError {
   override name = 'DeliveryOverdueError';
   /** The producer's id. */
-  readonly producerId: string;
+  declare readonly producerId: string;
   /** The bound that passed, ms. */
-  readonly deliveryTimeoutMs: number;
+  declare readonly deliveryTimeoutMs: number;
   constructor(init: {
     readonly url: string;
     readonly producerId: string;
