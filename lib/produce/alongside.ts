@@ -1,4 +1,12 @@
-import { endWith, ignoreElements, merge, share, takeUntil, type MonoTypeOperatorFunction, type Observable } from 'rxjs';
+import {
+  endWith,
+  ignoreElements,
+  merge,
+  share,
+  takeUntil,
+  type MonoTypeOperatorFunction,
+  type Observable,
+} from './rx.js';
 
 /**
  * Mirrors the source, and runs `sides` (for their effects: their values are

@@ -1,4 +1,4 @@
-import { Subject, type Observable } from 'rxjs';
+import { Subject, type Observable } from './rx.js';
 import { InvalidArgumentError } from '../errors/client-errors.js';
 import { framingOf, type Framing } from '../protocol/content-type.js';
 import { handBack } from './batch-values.js';

@@ -96,78 +96,59 @@ export function resolveProducerOptions(
   options: ProducerOptions,
   url: string,
 ): ResolvedProducerOptions {
-  if (typeof producerId !== 'string' || producerId.length === 0) {
-    throw new InvalidArgumentError(
-      `producer(producerId) needs a non-empty producer id, got ${describeValue(producerId)}`,
-      url,
-    );
-  }
-  if (!HEADER_SAFE.test(producerId)) {
-    throw new InvalidArgumentError(
+  const refuse = (message: string) => new InvalidArgumentError(message, url);
+  if (typeof producerId !== 'string' || producerId.length === 0)
+    throw refuse(`producer(producerId) needs a non-empty producer id, got ${describeValue(producerId)}`);
+  if (!HEADER_SAFE.test(producerId))
+    throw refuse(
       `producer id '${producerId}' must be visible ASCII without leading or trailing spaces: it travels in the Producer-Id header`,
-      url,
     );
-  }
-  const d = DEFAULT_PRODUCER_OPTIONS;
-  const epoch = options.epoch ?? d.epoch;
-  if (!Number.isSafeInteger(epoch) || epoch < 0) {
-    throw new InvalidArgumentError(`epoch must be a whole number >= 0, got ${epoch}`, url);
-  }
-  const lingerMs = options.lingerMs ?? d.lingerMs;
-  if (!Number.isFinite(lingerMs) || lingerMs < 0) {
-    throw new InvalidArgumentError(`lingerMs must be a number of milliseconds >= 0, got ${lingerMs}`, url);
-  }
-  const deliveryTimeoutMs = options.deliveryTimeoutMs ?? d.deliveryTimeoutMs;
-  if (typeof deliveryTimeoutMs !== 'number' || !(deliveryTimeoutMs > 0)) {
-    throw new InvalidArgumentError(
-      `deliveryTimeoutMs must be a number of milliseconds > 0 (Infinity for no limit), got ${deliveryTimeoutMs}`,
-      url,
-    );
-  }
-  const positive = (name: keyof typeof d, value: number | undefined): number => {
-    const resolved = value ?? (d[name] as number);
-    if (!Number.isSafeInteger(resolved) || resolved <= 0) {
-      throw new InvalidArgumentError(`${name} must be a whole number > 0, got ${resolved}`, url);
-    }
-    return resolved;
+  /** The option `name`, or its default: `valid`, else refused as not `what` it must be. */
+  const numeric = (name: keyof typeof DEFAULT_PRODUCER_OPTIONS, valid: (value: number) => boolean, what: string) => {
+    const value = (options[name] ?? DEFAULT_PRODUCER_OPTIONS[name]) as number;
+    if (!valid(value)) throw refuse(`${name} must be ${what}, got ${value}`);
+    return value;
   };
-  if (options.autoClaim !== undefined && typeof options.autoClaim !== 'boolean') {
-    throw new InvalidArgumentError(`autoClaim must be true or false, got ${String(options.autoClaim)}`, url);
-  }
-  if (
-    options.contentType !== undefined &&
-    (typeof options.contentType !== 'string' || options.contentType.trim() === '')
-  ) {
-    throw new InvalidArgumentError(
-      `contentType must be a non-empty string, got ${describeValue(options.contentType)}`,
-      url,
+  const whole = (name: keyof typeof DEFAULT_PRODUCER_OPTIONS) =>
+    numeric(name, (value) => Number.isSafeInteger(value) && value > 0, 'a whole number > 0');
+  const epoch = numeric('epoch', (value) => Number.isSafeInteger(value) && value >= 0, 'a whole number >= 0');
+  const lingerMs = numeric(
+    'lingerMs',
+    (value) => Number.isFinite(value) && value >= 0,
+    'a number of milliseconds >= 0',
+  );
+  const deliveryTimeoutMs = numeric(
+    'deliveryTimeoutMs',
+    (value) => typeof value === 'number' && value > 0,
+    'a number of milliseconds > 0 (Infinity for no limit)',
+  );
+  const { autoClaim = false, contentType, onError, outbox, headers, params, retry } = options;
+  if (typeof autoClaim !== 'boolean') throw refuse(`autoClaim must be true or false, got ${String(autoClaim)}`);
+  if (contentType !== undefined && (typeof contentType !== 'string' || contentType.trim() === ''))
+    throw refuse(`contentType must be a non-empty string, got ${describeValue(contentType)}`);
+  if (onError !== undefined && typeof onError !== 'function')
+    throw refuse(`onError must be a function, got ${typeof onError}`);
+  if (outbox !== undefined && typeof (outbox as Partial<ProducerOutbox> | null)?.open !== 'function')
+    throw refuse(
+      `outbox must be a ProducerOutbox (an object with open()), such as memoryOutbox(); got ${describeValue(outbox)}`,
     );
-  }
-  if (options.onError !== undefined && typeof options.onError !== 'function') {
-    throw new InvalidArgumentError(`onError must be a function, got ${typeof options.onError}`, url);
-  }
-  if (options.outbox !== undefined && typeof (options.outbox as Partial<ProducerOutbox> | null)?.open !== 'function')
-    throw new InvalidArgumentError(
-      `outbox must be a ProducerOutbox (an object with open()), such as memoryOutbox(); got ${describeValue(options.outbox)}`,
-      url,
-    );
-  validateDynamicRecord('headers', options.headers);
-  validateDynamicRecord('params', options.params);
-  if (options.retry !== undefined) resolveRetryConfig(options.retry);
+  validateDynamicRecord('headers', headers);
+  validateDynamicRecord('params', params);
+  if (retry !== undefined) resolveRetryConfig(retry);
   return {
     producerId,
     epoch,
-    autoClaim: options.autoClaim ?? d.autoClaim,
+    autoClaim,
     lingerMs,
-    maxBatchBytes: positive('maxBatchBytes', options.maxBatchBytes),
-    maxBatchItems: positive('maxBatchItems', options.maxBatchItems),
-    maxInFlight: positive('maxInFlight', options.maxInFlight),
+    maxBatchBytes: whole('maxBatchBytes'),
+    maxBatchItems: whole('maxBatchItems'),
+    maxInFlight: whole('maxInFlight'),
     deliveryTimeoutMs,
-    maxBufferedMessages: positive('maxBufferedMessages', options.maxBufferedMessages),
-    maxBufferedBytes: positive('maxBufferedBytes', options.maxBufferedBytes),
-    contentType: options.contentType,
-    onError: options.onError,
-    outbox: options.outbox,
-    request: { headers: options.headers, params: options.params, retry: options.retry },
+    maxBufferedMessages: whole('maxBufferedMessages'),
+    maxBufferedBytes: whole('maxBufferedBytes'),
+    contentType,
+    onError,
+    outbox,
+    request: { headers, params, retry },
   };
 }
