@@ -43,7 +43,7 @@ const TIMEOUT_WHAT: Readonly<Record<TimeoutPhase, (ms: number) => string>> = {
 
 const TIMEOUT_HINT: Readonly<Record<TimeoutPhase, string>> = {
   connection:
-    'More requests went to this origin than the transport has connections (undiciTransport({ connections })), or the server accepts none',
+    'Too many requests for the connections to this origin (undiciTransport({ connections })), or the server is not accepting any',
   headers: 'The server is slow or unreachable; if slow, raise `timeoutMs`',
   response: 'The server is slow or unreachable, or its connections are busy; if slow, raise `timeoutMs`',
   body: 'A half-open connection or a stalled proxy; the connection was closed',

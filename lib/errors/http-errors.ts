@@ -20,7 +20,7 @@ export class UnauthorizedError extends DurableStreamError {
   override name = 'UnauthorizedError';
   constructor(init: Init) {
     super('UNAUTHORIZED', 'Authentication required (401)', {
-      hint: 'Pass credentials in the client `headers` option (a function there runs per request, so refreshed tokens are sent)',
+      hint: 'Pass credentials in the client `headers` option (a function there runs per request: refreshed tokens are sent)',
       ...init,
     });
   }

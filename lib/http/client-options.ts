@@ -178,7 +178,7 @@ function credentialOrigins(
     }
     if (!parsed || !/^https?:$/.test(parsed.protocol) || parsed.origin !== String(origin).replace(/\/$/, '')) {
       throw new InvalidArgumentError(
-        `trustedOrigins: '${String(origin)}' is not an origin (scheme, host and port only, e.g. 'https://cdn.example.com')`,
+        `trustedOrigins: '${String(origin)}' is not an origin (scheme, host and port only: 'https://cdn.example.com')`,
       );
     }
     origins.add(parsed.origin);

@@ -9,8 +9,8 @@ import type { RequestSpec } from './request-spec.js';
 
 /** Why a write that failed retryably was not repeated: said only where it was not. */
 const NOT_RETRIED_UNSAFE =
-  'Not retried: the server may have applied it, and repeating it could apply it twice. ' +
-  "A plain append is at-most-once; `delivery: 'at-least-once'` retries it anyway, an idempotent producer retries without duplicates";
+  'Not retried: the server may have applied it, so repeating it could apply it twice. To retry, append with ' +
+  "`delivery: 'at-least-once'` (duplicates possible) or an idempotent producer (no duplicates)";
 
 /**
  * One request of `http` wrapped in bounded backoff retries: what a one-shot operation sends. Which failures it repeats

@@ -39,7 +39,7 @@ export function withQuery(url: string, params: QueryParams): string {
 export function resolveStreamUrl(baseUrl: string | undefined, urlOrPath: string): string {
   if (CONTROL_CHARACTER.test(urlOrPath)) {
     throw new TypeError(
-      `${JSON.stringify(urlOrPath)} contains a control character: refused rather than stripped (a URL parser would drop it silently)`,
+      `${JSON.stringify(urlOrPath)} contains a control character: refused, as a URL parser would drop it silently`,
     );
   }
   if (/^https?:\/\//i.test(urlOrPath)) return urlOrPath;
@@ -50,7 +50,7 @@ export function resolveStreamUrl(baseUrl: string | undefined, urlOrPath: string)
   }
   if (/\\|%2f|%5c/i.test(urlOrPath)) {
     throw new TypeError(
-      `'${urlOrPath}' has an encoded or backslash path separator, which a server may read as a way out of the base URL's path: refused`,
+      `'${urlOrPath}' has an encoded or backslash path separator, which a server may decode to leave the base URL's path: refused`,
     );
   }
   if (urlOrPath.split('/').some((segment) => segment.replace(/%2e/gi, '.') === '..')) {
