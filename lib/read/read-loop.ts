@@ -1,21 +1,11 @@
 import {
   asyncScheduler,
-  defer,
-  EMPTY,
-  filter,
-  finalize,
   identity,
-  map,
   NEVER,
-  of,
-  repeat,
-  takeUntil,
-  takeWhile,
-  tap,
-  timer,
+  Observable,
   type MonoTypeOperatorFunction,
-  type Observable,
   type SchedulerLike,
+  type Subscription,
 } from 'rxjs';
 import type { TimeoutError } from '../errors/client-errors.js';
 import { ProtocolError } from '../errors/protocol-error.js';
@@ -97,9 +87,11 @@ export interface LiveKit {
 
 /**
  * A whole read, composed from one cold source per request or SSE
- * connection: `defer` picks the next request from the read's state,
- * `retryRead` retries it with backoff (and `onError`), `repeat` continues
- * from the last offset until EOF (or, for `live: false`, until up to date).
+ * connection: each round picks the next request from the read's state
+ * (one subscriber per round: a live tail keeps it for as long as its
+ * connection lasts), `retryRead` retries it with backoff (and `onError`),
+ * and the read goes on from the last offset until EOF (or, for
+ * `live: false`, until up to date), as `repeat` would.
  * Every subscription is an independent read with its own state; at any time
  * it holds at most one request and one timer, so a tail of any length does
  * not grow. Unsubscribing aborts the request in flight.
@@ -115,12 +107,10 @@ export interface LiveKit {
  * told to `options.connectionState`, derived from these same events.
  */
 export function readLoop<P>(open: OpenRequest<P>, config: ReadLoopConfig<P>): Observable<ReadStep<P>> {
-  const { options, url } = config;
+  const { options, url, kit } = config;
   const scheduler = config.scheduler ?? asyncScheduler;
   const wakes = config.connectivity?.wakes ?? NEVER;
-  const isOffline = (): boolean => config.connectivity?.isOffline() ?? false;
-  const { kit } = config;
-  return defer(() => {
+  return new Observable<ReadStep<P>>((subscriber) => {
     let state = initialReadState(options.start, { ...options, liveFromNow: config.settle === undefined });
     // With the live kit: what the read learned of how often the server proves it is alive (to tell a dead live request from a quiet one).
     let liveness: Liveness | undefined;
@@ -144,76 +134,75 @@ export function readLoop<P>(open: OpenRequest<P>, config: ReadLoopConfig<P>): Ob
     // SSE at once, is polled with backoff instead of in a tight loop.
     let idleStreak = 0;
 
-    const attempt = defer(() => {
+    /**
+     * One request and its steps, in one subscriber (a live tail keeps it for as long as its connection lasts): the
+     * request the state asks for, left when a wake presumes it dead, ended at EOF, and left when its offset goes back.
+     */
+    const attempt = new Observable<ReadStep<P> | undefined>((round) => {
       const request = nextRequest(state, options.live);
       const { kind } = request;
       const startedAt = scheduler.now();
       // Since when the server has been silent: a long-poll's wait starts when it is sent, an SSE connection's after its first event.
       let provedAt = kind === 'sse' ? undefined : startedAt;
       let progressed = false;
-      const source = open(request);
-      const guarded =
-        kind === 'sse' && kit
-          ? source.pipe(
-              kit.guardSse<P>(url, options, scheduler, {
-                state: () => state,
-                fallBack: () => {
-                  apply({ type: 'sse-unavailable' });
-                  progressed = true; // a switch to long-poll, not an idle answer
-                  tellPosition();
-                },
-              }),
-            )
-          : source;
+      const end = () => {
+        const quick = scheduler.now() - startedAt < IDLE_RESPONSE_MS;
+        idleStreak = kind !== 'catch-up' && quick && !progressed ? idleStreak + 1 : 0;
+        round.complete();
+      };
       // After sleep or a network change an open connection is likely dead: leave it for a fresh one, caught up first.
-      const presumedDead = wakes.pipe(
-        filter(reconnectsOpenRequests),
-        tap(() => {
+      round.add(
+        wakes.subscribe((wake) => {
+          if (!reconnectsOpenRequests(wake)) return;
           apply({ type: 'connection-lost' });
           progressed = true;
+          end();
         }),
       );
-      return guarded.pipe(
-        takeUntil(presumedDead),
-        // Stop at EOF at once, without waiting for the server to end the connection.
-        takeWhile((step) => !step.closed, true),
-        map((step) => {
-          const now = scheduler.now();
-          const waitedMs = provedAt === undefined ? undefined : now - provedAt;
-          provedAt = now;
-          const emit = apply({ type: 'step', step, kind, hasData: !config.isEmpty(step.payload), waitedMs });
-          if (state.repeatedData) throw repeatedDataError(url, state);
-          if (state.stalls >= MAX_STALLED_ANSWERS) throw stalledError(url, state);
-          if (emit) progressed = true;
-          tellPosition();
-          return emit;
-        }),
-        // An SSE connection whose offset went backwards is left: the data that follows would repeat what was delivered.
-        takeWhile(() => !state.wentBackwards),
-        // Silent past what the server's keep-alives promise: presumed dead (a proxy may hold a connection to a dead server).
-        kit && kind !== 'catch-up'
-          ? kit.boundSilence<ReadStep<P> | undefined>(
-              () => kit.liveness.bound(liveness, kind, options),
-              scheduler,
-              (ms) => (silenced = kit.silence(url, kind, ms)),
-            )
-          : identity,
-        tap({
-          complete: () => {
-            const quick = scheduler.now() - startedAt < IDLE_RESPONSE_MS;
-            idleStreak = kind !== 'catch-up' && quick && !progressed ? idleStreak + 1 : 0;
+      let source = open(request);
+      if (kind === 'sse' && kit)
+        source = source.pipe(
+          kit.guardSse<P>(url, options, scheduler, {
+            state: () => state,
+            fallBack: () => {
+              apply({ type: 'sse-unavailable' });
+              progressed = true; // a switch to long-poll, not an idle answer
+              tellPosition();
+            },
+          }),
+        );
+      // Silent past what the server's keep-alives promise: presumed dead (a proxy may hold a connection to a dead server).
+      if (kit && kind !== 'catch-up')
+        source = source.pipe(
+          kit.boundSilence<ReadStep<P>>(
+            () => kit.liveness.bound(liveness, kind, options),
+            scheduler,
+            (ms) => (silenced = kit.silence(url, kind, ms)),
+          ),
+        );
+      round.add(
+        source.subscribe({
+          next: (step) => {
+            const now = scheduler.now();
+            const waitedMs = provedAt === undefined ? undefined : now - provedAt;
+            provedAt = now;
+            const emit = apply({ type: 'step', step, kind, hasData: !config.isEmpty(step.payload), waitedMs });
+            if (state.repeatedData) return round.error(repeatedDataError(url, state));
+            if (state.stalls >= MAX_STALLED_ANSWERS) return round.error(stalledError(url, state));
+            if (emit) progressed = true;
+            tellPosition();
+            // An SSE connection whose offset went backwards is left: the data that follows would repeat what was delivered.
+            if (state.wentBackwards) return end();
+            round.next(emit);
+            // Stop at EOF at once, without waiting for the server to end the connection.
+            if (step.closed) end();
           },
+          error: (error: unknown) => round.error(error),
+          complete: end,
         }),
       );
     });
-    // No progress (stalled answers, idle live answers): the next request waits with backoff.
-    const next = () => {
-      if (isFinished(state, options.live)) return EMPTY;
-      const streak = Math.max(state.stalls, idleStreak);
-      return streak === 0 ? of(0) : timer(backoffDelay(options.retry, streak, undefined, config.random), scheduler);
-    };
-
-    return attempt.pipe(
+    const rounds = attempt.pipe(
       retryRead<ReadStep<P> | undefined>({
         retry: options.retry,
         scheduler: config.scheduler,
@@ -223,7 +212,7 @@ export function readLoop<P>(open: OpenRequest<P>, config: ReadLoopConfig<P>): Ob
           apply({ type: 'connection-lost', silentMs: silenced && error === silenced ? silenced.timeoutMs : undefined });
           // Only retryable DurableStreamErrors (or ones onError chose to retry) are retried.
           states.tell(
-            isOffline()
+            config.connectivity?.isOffline()
               ? { status: 'offline' }
               : { status: 'reconnecting', attempt, retryInMs: delayMs, error: error as DurableStreamError },
           );
@@ -233,10 +222,38 @@ export function readLoop<P>(open: OpenRequest<P>, config: ReadLoopConfig<P>): Ob
       }),
       // After the retries: what settle does is not a request to retry, and a wake never cuts it short.
       config.settle ?? identity,
-      repeat({ delay: next }),
-      filter((step): step is ReadStep<P> => step !== undefined),
-      finalize(() => states.done?.unsubscribe()),
     );
+
+    // One round after another, until the read is finished; no progress (stalled answers, idle live answers): the next waits with backoff.
+    let current: Subscription | undefined;
+    const run = (): void => {
+      let round: Subscription | undefined;
+      let endedAtOnce = false;
+      const following = () => {
+        // As `repeat`: the round's request is let go before the next is sent.
+        round?.unsubscribe();
+        // (Not after an unsubscribe from within the round.)
+        if (subscriber.closed || isFinished(state, options.live)) return subscriber.complete();
+        const streak = Math.max(state.stalls, idleStreak);
+        if (streak === 0) run();
+        else current = scheduler.schedule(run, backoffDelay(options.retry, streak, undefined, config.random));
+      };
+      round = rounds.subscribe({
+        next: (step) => {
+          if (step) subscriber.next(step);
+        },
+        error: (error: unknown) => subscriber.error(error),
+        complete: () => (round ? following() : (endedAtOnce = true)),
+      });
+      if (endedAtOnce) following();
+      else if (subscriber.closed) round.unsubscribe();
+      else current = round;
+    };
+    run();
+    return () => {
+      current?.unsubscribe();
+      states.done?.unsubscribe();
+    };
   });
 }
 

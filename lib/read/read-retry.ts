@@ -25,9 +25,9 @@ export interface RetryReadConfig {
   /** Jitter source, for tests. */
   readonly random?: () => number;
   /** Before each retry: the error, the retry's number (1-based), and the wait before it. */
-  readonly onRetry?: (error: unknown, attempt: number, delayMs: number) => void;
+  readonly onRetry: (error: unknown, attempt: number, delayMs: number) => void;
   /** Ends a wait early when it emits (the network is back, the machine woke). */
-  readonly wake?: Observable<unknown>;
+  readonly wake: Observable<unknown>;
 }
 
 export const isRetryWith = (decision: ReadErrorDecision): decision is ReadRetryWith =>
@@ -40,6 +40,7 @@ export const isRetryWith = (decision: ReadErrorDecision): decision is ReadRetryW
  * way, and resets whenever the source emits.
  */
 export function retryRead<T>(config: RetryReadConfig): MonoTypeOperatorFunction<T> {
+  const { onError } = config;
   return (source) =>
     defer(() => {
       let attempt = 0;
@@ -47,7 +48,6 @@ export function retryRead<T>(config: RetryReadConfig): MonoTypeOperatorFunction<
       const consult = (error: unknown): Observable<never> => {
         attempt += 1;
         decision = undefined;
-        const onError = config.onError;
         if (!onError || !(error instanceof DurableStreamError)) return throwError(() => error);
         const settle = (answer: ReadErrorDecision): Observable<never> => {
           decision = answer;
@@ -58,14 +58,20 @@ export function retryRead<T>(config: RetryReadConfig): MonoTypeOperatorFunction<
         const answer = onError(error, attempt);
         return isPromiseLike(answer) ? from(answer).pipe(mergeMap(settle)) : settle(answer);
       };
-      return source.pipe(
-        tap(() => (attempt = 0)),
-        catchError(consult),
+      // Without onError, nothing to count or consult: a live tail keeps these operators for as long as it reads.
+      return (
+        onError
+          ? source.pipe(
+              tap(() => (attempt = 0)),
+              catchError(consult),
+            )
+          : source
+      ).pipe(
         retryWithBackoff<T>(config.retry, config.scheduler, {
           retryIf: (error) => (decision === 'stop' ? false : isRetryWith(decision) || isRetryable(error)),
           ...(config.random ? { random: config.random } : {}),
-          ...(config.onRetry ? { onRetry: config.onRetry } : {}),
-          ...(config.wake ? { wake: config.wake } : {}),
+          onRetry: config.onRetry,
+          wake: config.wake,
           notRetried: () => (decision === 'stop' ? "Not retried: the read's onError answered 'stop'" : undefined),
         }),
       );

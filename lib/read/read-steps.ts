@@ -67,9 +67,10 @@ export function readSteps<P>(
         isEmpty: format.isEmpty,
         connectivity: ctx.connectivity,
         kit: live?.kit,
-        ...(settle ? { settle } : {}),
+        settle,
       };
-      return readLoop(limited ? limited.open : open, config).pipe(finalize(() => limited?.close()));
+      // Only a loop that takes turns for a budget has something to finish (a tail keeps its operators as long as it reads).
+      return limited ? readLoop(limited.open, config).pipe(finalize(() => limited.close())) : readLoop(open, config);
     });
 
   if (resolved.live === false) return loop(makeFormat(), resolved);
@@ -116,27 +117,27 @@ export function readSteps<P>(
       return alone(own, { ...options, start: checkpointOf(at), startsLive: true }).pipe(skipUnchanged(at, own.isEmpty));
     };
     const live = () => (at?.closed ? EMPTY : andThen<LiveCode | undefined, ReadStep<P>>(code, join));
-    const steps = andThen(catchUp, live, same);
+    const steps = andThen(catchUp, live, true);
     return states.done ? steps.pipe(finalize(() => states.done?.unsubscribe())) : steps;
   });
 }
 
 /**
- * `first`'s values (through `pass`; none without it), then those of `next(last)` once `first` completes (`last`: its
+ * `first`'s values (with `pass`; none without it), then those of `next(last)` once `first` completes (`last`: its
  * last value): as `concat`, or `switchMap` over a source of one value, but nothing of `first` stays once it has
  * completed (every reader of a fan-out runs this for as long as it reads).
  */
 function andThen<T, U>(
   first: Observable<T>,
   next: (last: T | undefined) => Observable<U>,
-  pass?: (value: T) => U,
+  pass?: boolean,
 ): Observable<U> {
   return new Observable<U>((subscriber) => {
     let last: T | undefined;
     return first.subscribe({
       next: (value) => {
         last = value;
-        if (pass) subscriber.next(pass(value));
+        if (pass) subscriber.next(value as unknown as U);
       },
       error: (error: unknown) => subscriber.error(error),
       // Through defer: an error making the next part reaches the subscriber.
@@ -144,8 +145,6 @@ function andThen<T, U>(
     });
   });
 }
-
-const same = <T>(value: T): T => value;
 
 /**
  * `tell`, but a read that catches up again after a rejoin (a new loop, which starts `connecting`) is not connecting

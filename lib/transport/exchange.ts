@@ -72,7 +72,7 @@ export function exchange<T>(
     };
 
     const onSent = () => {
-      if (phase === 'connection' || phase === 'response') phase = 'headers';
+      if (phase !== 'body') phase = 'headers';
     };
     transport.request({ ...request, signal: controller.signal, onSent }).then(
       (raw) => {
@@ -82,12 +82,13 @@ export function exchange<T>(
           return;
         }
         phase = 'body';
-        if (timeouts.bodyTimeoutMs)
-          bodyWatch = watchIdle(scheduler, timeouts.bodyTimeoutMs, expire(timeouts.bodyTimeoutMs));
-        const bodyTimeoutMs = timeouts.bodyTimeoutMs;
-        // A body only being discarded is not the answer: when it stalls, it is abandoned (its connection closed), not failed.
-        const discard = bodyTimeoutMs ? () => watchIdle(scheduler, bodyTimeoutMs, () => controller.abort()) : undefined;
-        const response = bodyWatch && discard ? watchedResponse(raw, bodyWatch, discard) : raw;
+        const ms = timeouts.bodyTimeoutMs;
+        let response = raw;
+        if (ms) {
+          bodyWatch = watchIdle(scheduler, ms, expire(ms));
+          // A body only being discarded is not the answer: when it stalls, it is abandoned (its connection closed), not failed.
+          response = watchedResponse(raw, bodyWatch, () => watchIdle(scheduler, ms, () => controller.abort()));
+        }
         let consumed: ObservableInput<T>;
         try {
           consumed = consume(response);

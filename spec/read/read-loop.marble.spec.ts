@@ -1,4 +1,4 @@
-import { NEVER, Observable, of, throwError, type Subscription } from 'rxjs';
+import { NEVER, Observable, of, take, throwError, type Subscription } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { NetworkError, TimeoutError } from '../../lib/errors/client-errors';
 import {
@@ -481,6 +481,36 @@ describe('readLoop (virtual time)', () => {
         }, 50);
         expectSubscriptions(failing.subscriptions).toBe('^!');
       });
+      expect(counter.pending).toBe(0);
+    });
+
+    it('unsubscribed from within a request that answers at once, leaves nothing open and sends nothing more', () => {
+      const counter = new TimerCounter(scheduler);
+      // Answers that come synchronously: the read is left while its first request is still being subscribed.
+      const fake = new FakeReadSource(scheduler, (req) => of(step(req.offset === '-1' ? '000001' : '000002', 'x')));
+      const seen: string[] = [];
+      const subscription = readLoop(fake.open, loopConfig({ live: 'long-poll' }, counter))
+        .pipe(take(1))
+        .subscribe((s) => seen.push(s.offset));
+      expect(seen).toEqual(['000001']);
+      expect(subscription.closed).toBe(true);
+      expect(fake.requests).toHaveLength(1);
+      expect(fake.active).toBe(0);
+      expect(counter.pending).toBe(0);
+    });
+
+    it('a request that answers at once is let go before the next is sent, and leaving after five sends no sixth', () => {
+      const counter = new TimerCounter(scheduler);
+      let n = 0;
+      const fake = new FakeReadSource(scheduler, () => of(step(String(++n).padStart(6, '0'), 'x', { upToDate: true })));
+      const seen: string[] = [];
+      readLoop(fake.open, loopConfig({ live: 'long-poll' }, counter))
+        .pipe(take(5))
+        .subscribe((s) => seen.push(s.offset));
+      expect(seen).toEqual(['000001', '000002', '000003', '000004', '000005']);
+      expect(fake.requests).toHaveLength(5);
+      expect(fake.maxActive).toBe(1);
+      expect(fake.active).toBe(0);
       expect(counter.pending).toBe(0);
     });
 
