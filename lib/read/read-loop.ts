@@ -228,7 +228,6 @@ export function readLoop<P>(open: OpenRequest<P>, config: ReadLoopConfig<P>): Ob
     let current: Subscription | undefined;
     const run = (): void => {
       let round: Subscription | undefined;
-      let endedAtOnce = false;
       const following = () => {
         // As `repeat`: the round's request is let go before the next is sent.
         round?.unsubscribe();
@@ -243,10 +242,11 @@ export function readLoop<P>(open: OpenRequest<P>, config: ReadLoopConfig<P>): Ob
           if (step) subscriber.next(step);
         },
         error: (error: unknown) => subscriber.error(error),
-        complete: () => (round ? following() : (endedAtOnce = true)),
+        // A round that ends at once goes on once it is known (below).
+        complete: () => round && following(),
       });
-      if (endedAtOnce) following();
-      else if (subscriber.closed) round.unsubscribe();
+      if (subscriber.closed) round.unsubscribe();
+      else if (round.closed) following();
       else current = round;
     };
     run();
