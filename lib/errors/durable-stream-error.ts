@@ -45,9 +45,11 @@ export class DurableStreamError extends Error {
   constructor(code: string, what: string, init: DurableStreamErrorInit) {
     const detail = init.detail?.trim();
     // An empty url means the error concerns no particular stream (a bad option).
-    const parts = [init.url ? `${what} (${init.url})` : what];
-    if (detail) parts.push(`Server said: ${detail.slice(0, 300)}`);
-    if (init.hint) parts.push(init.hint);
+    const parts = [
+      init.url ? `${what} (${init.url})` : what,
+      detail && `Server said: ${detail.slice(0, 300)}`,
+      init.hint,
+    ].filter((part): part is string => Boolean(part));
     // A part's own closing period is dropped before the join, not every '..' after it: a path like '../x' stays whole.
     const message = parts.map((part, i) => (i < parts.length - 1 ? part.replace(/\.$/, '') : part)).join('. ');
     super(message, init.cause === undefined ? undefined : { cause: init.cause });
