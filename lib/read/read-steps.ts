@@ -6,7 +6,6 @@ import {
   map,
   switchMap,
   takeWhile,
-  tap,
   Observable,
   type MonoTypeOperatorFunction,
 } from 'rxjs';
@@ -103,12 +102,10 @@ export function readSteps<P>(
     const catchUp =
       resolved.start.offset === Offset.now
         ? EMPTY
-        : (
-            reads.catchUps?.(read, own, tell) ??
-            loop(own, { ...resolved, connectionState: { next: tell } }).pipe(
-              takeWhile((step) => !step.upToDate && !step.closed, true),
-            )
-          ).pipe(tap(({ offset, cursor, upToDate, closed }) => (at = { offset, cursor, upToDate, closed })));
+        : (reads.catchUps?.(read, own, tell) ??
+          loop(own, { ...resolved, connectionState: { next: tell } }).pipe(
+            takeWhile((step) => !step.upToDate && !step.closed, true),
+          ));
     const empty = own.none({ url, at: resolved.start.offset, closed: false, jsonStream: false });
     const join = (found: LiveCode | undefined): Observable<ReadStep<P>> => {
       if (found) return found.reads.shared(read, { format: own, at, empty, tell });
@@ -116,7 +113,11 @@ export function readSteps<P>(
       if (!at) return alone(own, options);
       return alone(own, { ...options, start: checkpointOf(at), startsLive: true }).pipe(skipUnchanged(at, own.isEmpty));
     };
-    const live = () => (at?.closed ? EMPTY : andThen<LiveCode | undefined, ReadStep<P>>(code, join));
+    // Its position only (not its payload), from the catch-up's last step.
+    const live = (last: ReadStep<P> | undefined) => {
+      if (last) at = { offset: last.offset, cursor: last.cursor, upToDate: last.upToDate, closed: last.closed };
+      return at?.closed ? EMPTY : andThen<LiveCode | undefined, ReadStep<P>>(code, join);
+    };
     const steps = andThen(catchUp, live, true);
     return states.done ? steps.pipe(finalize(() => states.done?.unsubscribe())) : steps;
   });

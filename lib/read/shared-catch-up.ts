@@ -1,4 +1,4 @@
-import { defer, finalize, ReplaySubject, share, takeWhile, tap, type Observable } from 'rxjs';
+import { defer, Observable, ReplaySubject, share, takeWhile, tap } from 'rxjs';
 import type { CatchUpReadOptions, CatchUpShare, CatchUpSharing, SharedCatchUpRead } from '../http/catch-up-sharing.js';
 
 /** A catch-up in flight that reads may still join: its connection states (the latest replayed), and its steps (shared). */
@@ -95,7 +95,11 @@ export function catchUpsInFlight(): KeyedCatchUp {
             inFlight = [states, open(states).pipe(tap({ next: forget, finalize: forget }), share())];
             running.set(key, inFlight);
           }
-          const told = inFlight[0].subscribe(tell as (state: unknown) => void);
-          return (inFlight[1] as Observable<T>).pipe(finalize(() => told.unsubscribe()));
+          const [states, steps] = inFlight;
+          // One subscriber for the steps and one for the states per read (10 000 readers join at once in a fan-out).
+          return new Observable<T>((subscriber) => {
+            subscriber.add(states.subscribe(tell as (state: unknown) => void));
+            return (steps as Observable<T>).subscribe(subscriber);
+          });
         });
 }
