@@ -116,6 +116,9 @@ export function resolveClientOptions(
   if (options.shareAcrossTabs !== undefined && typeof options.shareAcrossTabs !== 'boolean') {
     throw new InvalidArgumentError(`shareAcrossTabs must be true or false, got ${String(options.shareAcrossTabs)}`);
   }
+  if (options.catchUps !== undefined && typeof options.catchUps !== 'function') {
+    throw new InvalidArgumentError(`catchUps must be made by sharedCatchUps(), got ${String(options.catchUps)}`);
+  }
   const liveRequestBudget = options.liveRequestBudget ?? 'auto';
   if (
     liveRequestBudget !== 'auto' &&

@@ -19,6 +19,7 @@ describe('DurableStreamsClient options', () => {
       /liveRequestBudget must be 'auto', a whole number of requests \(1 or more\) or Infinity/,
     ],
     [{ liveRequestBudget: 2.5 }, /liveRequestBudget must be/],
+    [{ catchUps: true }, /catchUps must be made by sharedCatchUps\(\), got true/],
   ])('rejects %p at construction with a clear error', (options, message) => {
     expect(() => new DurableStreamsClient(options as never)).toThrow(InvalidArgumentError);
     expect(() => new DurableStreamsClient(options as never)).toThrow(message);
