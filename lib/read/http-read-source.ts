@@ -1,8 +1,9 @@
-import { of, switchMap, throwError, type Observable } from 'rxjs';
+import { of, throwError, type Observable } from 'rxjs';
 import type { StreamContext } from '../http/stream-context.js';
 import { isJsonContentType } from '../protocol/content-type.js';
 import { Header } from '../protocol/headers.js';
 import { stripQuery } from '../protocol/url.js';
+import { andThen } from './and-then.js';
 import type { PayloadFormat } from './payload-format.js';
 import { readRequestSpec } from './read-request.js';
 import type { OpenRequest, ReadRequest, ReadStep } from './read-step.js';
@@ -67,14 +68,13 @@ export function httpReadSource<P>(
     learnContentType: learn && ((request) => learn(ctx, request)),
   };
   let connect: ((request: ReadRequest) => Observable<ReadStep<P>>) | undefined;
+  // Not a switchMap: a live tail keeps nothing of the wait for the code while its connection lasts.
   const sse = (request: ReadRequest): Observable<ReadStep<P>> =>
-    sseCode.pipe(
-      switchMap((code) => {
-        if (!code) return throwError(() => new SseUnavailableError({ url, reason: 'not-loaded' }));
-        connect ??= code(sseRead);
-        return connect(request);
-      }),
-    );
+    andThen(sseCode, (code) => {
+      if (!code) return throwError(() => new SseUnavailableError({ url, reason: 'not-loaded' }));
+      connect ??= code(sseRead);
+      return connect(request);
+    });
 
   return (request) => (request.kind === 'sse' ? sse(request) : plain(request));
 }

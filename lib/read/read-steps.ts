@@ -18,6 +18,7 @@ import { connectionStateTeller, type ConnectionState } from './connection-state.
 import { httpReadSource, type LearnedContentType } from './http-read-source.js';
 import type { LiveLoop, LiveRead } from './live-reads.js';
 import type { PayloadFormat } from './payload-format.js';
+import { andThen } from './and-then.js';
 import { readLoop, type ReadLoopConfig } from './read-loop.js';
 import type { ReadStep } from './read-step.js';
 import type { ResolvedReadOptions } from './resolve-read-options.js';
@@ -120,30 +121,6 @@ export function readSteps<P>(
     };
     const steps = andThen(catchUp, live, true);
     return states.done ? steps.pipe(finalize(() => states.done?.unsubscribe())) : steps;
-  });
-}
-
-/**
- * `first`'s values (with `pass`; none without it), then those of `next(last)` once `first` completes (`last`: its
- * last value): as `concat`, or `switchMap` over a source of one value, but nothing of `first` stays once it has
- * completed (every reader of a fan-out runs this for as long as it reads).
- */
-function andThen<T, U>(
-  first: Observable<T>,
-  next: (last: T | undefined) => Observable<U>,
-  pass?: boolean,
-): Observable<U> {
-  return new Observable<U>((subscriber) => {
-    let last: T | undefined;
-    return first.subscribe({
-      next: (value) => {
-        last = value;
-        if (pass) subscriber.next(value as unknown as U);
-      },
-      error: (error: unknown) => subscriber.error(error),
-      // Through defer: an error making the next part reaches the subscriber.
-      complete: () => defer(() => next(last)).subscribe(subscriber),
-    });
   });
 }
 
