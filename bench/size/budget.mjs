@@ -59,7 +59,9 @@ export const CEILINGS = {
   // An error's message parts joined in one expression: 20 765 measured.
   // 20 749 measured on main at 65df817 (with the read loop's cuts of issue #23 item 6).
   // +32 with the client's `catchUps` option checked at construction (issue #22 item 6): 20 781 measured.
-  'producer app': 20_781,
+  // The batch limits' checks in the builder (no class of their own), the producer's fields set by constructors
+  // `declare`d: 20 649 measured.
+  'producer app': 20_649,
 };
 
 /** Every scenario measured, ours (from `source`) and the reference's: [{ name, ours, reference? }]. */

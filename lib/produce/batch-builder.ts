@@ -5,10 +5,17 @@ import { handBack } from './batch-values.js';
 import { BodyWriter } from './body-writer.js';
 import { dataBytes, encodeValue, entryData, valueData, type Entry } from './encode.js';
 import { PendingBatches, type Batch, type SealedContent } from './pending-batches.js';
-import { BatchLimits, framedSize, type BatchBuilderLimits } from './batch-limits.js';
+import { ProducerBufferFullError, ValueTooLargeError, type BufferLimit } from './producer-errors.js';
 
 export type { Batch } from './pending-batches.js';
-export type { BatchBuilderLimits } from './batch-limits.js';
+
+/** What the builder enforces. */
+export interface BatchBuilderLimits {
+  readonly maxBatchItems: number;
+  readonly maxBatchBytes: number;
+  readonly maxBufferedMessages: number;
+  readonly maxBufferedBytes: number;
+}
 
 /**
  * The producer's open batch and its accounting. It admits each appended
@@ -36,14 +43,15 @@ export class BatchBuilder {
   /** Emits when a batch gets its first value (the linger timer starts from there). */
   readonly opened$: Observable<void> = this.opened.asObservable();
 
-  private framing: Framing | undefined;
+  // Fields set later (or by the constructor) are `declare`d: a bundle then carries no definition of each (size).
+  declare private framing: Framing | undefined;
   private contentType = '';
-  private writer: BodyWriter | undefined;
+  declare private writer: BodyWriter | undefined;
   /** Values appended before the framing was known, in order, from `written` on (not `shift()`ed: quadratic on a burst). */
   private waiting: Entry[] = [];
   private written = 0;
   /** How the producer ends, once asked to: `close`, or `closeStream()` with its last value (null for none). */
-  private ending: { readonly final: Entry | null | undefined } | undefined;
+  declare private ending: { readonly final: Entry | null | undefined } | undefined;
   private finished = false;
   /** When the open batch (or the first waiting value) was appended. */
   private openedAt = 0;
@@ -54,19 +62,19 @@ export class BatchBuilder {
   /** Bytes of the values appended, staged texts not yet counted (see `BodyWriter`). */
   private appendedBytes = 0;
 
-  private readonly checks: BatchLimits;
   /** Batches sealed while held: numbered, and emitted, after the outbox's. */
   private heldBack: SealedContent[] = [];
+  declare private readonly max: Limits;
+  declare private readonly url: string;
+  declare private readonly now: () => number;
+  declare private held: boolean;
 
   /** `held`: with an outbox, nothing ends and sealed batches wait unnumbered until its batches are numbered ({@link resume}). */
-  constructor(
-    limits: BatchBuilderLimits,
-    private readonly url: string,
-    producerId: string,
-    private readonly now: () => number,
-    private held = false,
-  ) {
-    this.checks = new BatchLimits(limits, url, producerId);
+  constructor(limits: BatchBuilderLimits, url: string, producerId: string, now: () => number, held = false) {
+    this.max = { ...limits, url, producerId };
+    this.url = url;
+    this.now = now;
+    this.held = held;
   }
 
   /** Seals the open batch; the count of messages appended now, to wait for (the outbox's added once read: they go first). */
@@ -102,9 +110,8 @@ export class BatchBuilder {
    * `InvalidArgumentError` (`ValueTooLargeError` when it is too large). Nothing is kept of a refused value.
    */
   add(value: unknown, throwIfFull: boolean): boolean {
-    const { maxBufferedMessages, maxBufferedBytes, maxBatchItems } = this.checks.max;
-    if (this.pendingCount >= maxBufferedMessages)
-      return this.checks.full(throwIfFull, 'maxBufferedMessages', this.pendingCount, this.pendingBytes);
+    const { maxBufferedMessages, maxBufferedBytes, maxBatchItems } = this.max;
+    if (this.pendingCount >= maxBufferedMessages) return this.full(throwIfFull, 'maxBufferedMessages');
     const framing = this.framing;
     // Values wait while the content type is unknown, and while those that waited are written.
     if (framing === undefined || this.waiting.length > this.written) return this.wait(value, throwIfFull);
@@ -117,19 +124,18 @@ export class BatchBuilder {
     } else {
       // Exact sizes needed: this value's, and the staged texts'.
       const bytes = dataBytes(data);
-      this.checks.refuseTooLarge(bytes, framedSize(this.framing, 1, bytes), value);
+      refuseTooLarge(this.max, bytes, framedSize(framing, 1, bytes), value);
       this.appendedBytes += writer.settle();
-      if (this.countedPendingBytes + bytes > maxBufferedBytes)
-        return this.checks.full(throwIfFull, 'maxBufferedBytes', this.pendingCount, this.pendingBytes);
+      if (this.countedPendingBytes + bytes > maxBufferedBytes) return this.full(throwIfFull, 'maxBufferedBytes');
       // A value that would take the body past maxBatchBytes opens the next batch, sent once it is written.
-      if (writer.count > 0 && this.checks.overflows(this.framing, writer, bytes)) closed = this.close(false);
+      if (writer.count > 0 && overflows(this.max, this.framing, writer, bytes)) closed = this.close(false);
       this.appendedBytes += writer.write(data);
     }
     this.appended++;
     if (writer.count === 1) this.openedAt = this.now();
     if (closed) this.emit(closed);
     // Full: no next value, however small, would fit.
-    if (writer.count >= maxBatchItems || this.checks.overflows(this.framing, writer, 1)) this.seal();
+    if (writer.count >= maxBatchItems || overflows(this.max, this.framing, writer, 1)) this.seal();
     else if (writer.count === 1) this.opened.next();
     return true;
   }
@@ -178,7 +184,7 @@ export class BatchBuilder {
   encode(value: unknown): Entry {
     const entry = encodeValue(value, this.framing, this.url);
     // Never refused for room in the buffer, but it must fit a request.
-    this.checks.refuseTooLarge(entry.bytes, framedSize(this.framing, 1, entry.bytes), value, false);
+    refuseTooLarge(this.max, entry.bytes, framedSize(this.framing, 1, entry.bytes), value, false);
     return entry;
   }
 
@@ -227,9 +233,9 @@ export class BatchBuilder {
     const data = entryData(entry, framing, this.url);
     const writer = (this.writer ??= new BodyWriter(framing));
     const bytes = dataBytes(data);
-    if (writer.count > 0 && this.checks.overflows(this.framing, writer, bytes)) this.seal();
+    if (writer.count > 0 && overflows(this.max, this.framing, writer, bytes)) this.seal();
     this.appendedBytes += writer.write(data) - entry.bytes;
-    if (writer.count >= this.checks.max.maxBatchItems) this.seal();
+    if (writer.count >= this.max.maxBatchItems) this.seal();
   }
 
   /** Takes the open body as a batch; the caller emits it. */
@@ -251,12 +257,10 @@ export class BatchBuilder {
 
   /** Admits a value while the content type is unknown: encoded on its own, to be written once it is known. */
   private wait(value: unknown, throwIfFull: boolean): boolean {
-    const { maxBufferedBytes } = this.checks.max;
     const entry = encodeValue(value, undefined, this.url);
     // A JSON text goes on a JSON stream only: bracketed. A raw string, quoted there, may yet grow (then it goes alone).
-    this.checks.refuseTooLarge(entry.bytes, entry.bytes + (entry.json ? 2 : 0), value);
-    if (this.pendingBytes + entry.bytes > maxBufferedBytes)
-      return this.checks.full(throwIfFull, 'maxBufferedBytes', this.pendingCount, this.pendingBytes);
+    refuseTooLarge(this.max, entry.bytes, entry.bytes + (entry.json ? 2 : 0), value);
+    if (this.pendingBytes + entry.bytes > this.max.maxBufferedBytes) return this.full(throwIfFull, 'maxBufferedBytes');
     if (this.waiting.length === this.written) this.openedAt = this.now();
     this.waiting.push(entry);
     this.appended++;
@@ -270,11 +274,51 @@ export class BatchBuilder {
    */
   private mayStage(writer: BodyWriter, units: number): boolean {
     const most = (writer.stagedLength + units) * 3;
-    return (
-      !this.checks.overflows(this.framing, writer, most) &&
-      this.countedPendingBytes + most <= this.checks.max.maxBufferedBytes
-    );
+    if (overflows(this.max, this.framing, writer, most)) return false;
+    return this.countedPendingBytes + most <= this.max.maxBufferedBytes;
   }
+
+  /** At buffer limit `limit`: throws `ProducerBufferFullError`, or answers false when `throwIfFull` is false. */
+  private full(throwIfFull: boolean, limit: BufferLimit): false {
+    return throwIfFull && bufferFull(this.max, limit, this.pendingCount, this.pendingBytes);
+  }
+}
+
+/** The builder's limits, and what its errors name. */
+interface Limits extends BatchBuilderLimits {
+  readonly url: string;
+  readonly producerId: string;
+}
+
+/** Throws `ProducerBufferFullError`: buffer limit `limit` is reached. */
+function bufferFull(max: Limits, limit: BufferLimit, pendingMessages: number, pendingBytes: number): never {
+  const { url, producerId } = max;
+  throw new ProducerBufferFullError({ url, producerId, limit, max: max[limit], pendingMessages, pendingBytes });
+}
+
+/**
+ * Throws `ValueTooLargeError` for a value that could never be sent: alone (`framed`: in its body) it exceeds
+ * `maxBatchBytes`, or (`buffered`) `maxBufferedBytes`.
+ */
+function refuseTooLarge(max: Limits, bytes: number, framed: number, value: unknown, buffered = true): void {
+  const { maxBatchBytes, maxBufferedBytes, url, producerId } = max;
+  const limit =
+    framed > maxBatchBytes
+      ? ({ limit: 'maxBatchBytes', bytes: framed, max: maxBatchBytes } as const)
+      : buffered && bytes > maxBufferedBytes
+        ? ({ limit: 'maxBufferedBytes', bytes, max: maxBufferedBytes } as const)
+        : undefined;
+  if (limit) throw new ValueTooLargeError({ url, producerId, value, ...limit });
+}
+
+/** Whether one more value of `bytes` would take `writer`'s open body past `maxBatchBytes`. */
+function overflows(max: Limits, framing: Framing | undefined, writer: BodyWriter, bytes: number): boolean {
+  return framedSize(framing, writer.count + 1, writer.bytes + bytes) > max.maxBatchBytes;
+}
+
+/** The size of a body of `count` values of `bytes` in all: a JSON array's brackets and commas added. */
+function framedSize(framing: Framing | undefined, count: number, bytes: number): number {
+  return framing === 'json' ? bytes + count + 1 : bytes;
 }
 
 function emptyAppend(url: string): InvalidArgumentError {

@@ -57,7 +57,8 @@ const writeUtf8: (buffer: Uint8Array, text: string, offset: number) => number = 
  * buffer is copied out instead, and the buffer stays for the next body.
  */
 export class BodyWriter {
-  private buffer: Uint8Array;
+  // Fields set by the constructor or later are `declare`d: a bundle then carries no definition of each (size).
+  declare private buffer: Uint8Array;
   /** The size of the next buffer, once a body has taken the last one with it (allocated when the next body needs room). */
   private nextCapacity = 0;
   /** Bytes of the open body, brackets and commas included (the closing bracket is not yet written). */
@@ -66,15 +67,15 @@ export class BodyWriter {
   private written = 0;
   private writtenBytes = 0;
   /** On a byte stream, each value's size in the open body, so it can be cut out again (see {@link sizes}). */
-  private valueSizes: number[] | undefined;
+  declare private valueSizes: number[] | undefined;
   /** Texts appended after those, in order, not yet encoded. */
   private staged: string[] = [];
   private stagedUnits = 0;
 
-  constructor(
-    private readonly framing: Framing,
-    capacity = INITIAL_CAPACITY,
-  ) {
+  declare private readonly framing: Framing;
+
+  constructor(framing: Framing, capacity = INITIAL_CAPACITY) {
+    this.framing = framing;
     this.buffer = allocate(capacity);
     if (framing === 'bytes') this.valueSizes = [];
   }

@@ -34,28 +34,29 @@ export type { ProducerAck } from './deliver.js';
  * the lifecycle (`ProducerLifecycle`), and wires the parts.
  */
 export class IdempotentProducer<T = unknown> implements Observer<T> {
+  // Fields set by the constructor or later are `declare`d: a bundle then carries no definition of each (size).
   /** Every acknowledged batch, in the order responses arrive. Completes when the producer stops. */
-  readonly acks$: Observable<ProducerAck>;
+  declare readonly acks$: Observable<ProducerAck>;
   /** Errors worth knowing: the one that stopped the producer, refused values of `next()`, a failed source. */
-  readonly errors$: Observable<DurableStreamError>;
+  declare readonly errors$: Observable<DurableStreamError>;
   /** The producer's id (`Producer-Id`), as given to `idempotentProducer()`. */
-  readonly producerId: string;
+  declare readonly producerId: string;
   /** The stream's URL. */
-  readonly url: string;
+  declare readonly url: string;
 
-  private readonly options: ResolvedProducerOptions;
-  private readonly builder: BatchBuilder;
-  private readonly sequencer: Sequencer;
-  private readonly lifecycle: ProducerLifecycle;
+  declare private readonly options: ResolvedProducerOptions;
+  declare private readonly builder: BatchBuilder;
+  declare private readonly sequencer: Sequencer;
+  declare private readonly lifecycle: ProducerLifecycle;
   /** Where deliveries stand (`delivered`, `sending`, `offline`, `saved`), values pending: now, then each change, until it stops. */
-  readonly status$: Observable<ProducerStatus>;
+  declare readonly status$: Observable<ProducerStatus>;
 
   /** Emits (and replays) once the content type is needed (the first append, or at once when given): the HEAD goes then, if needed. */
   private readonly framingNeeded = new ReplaySubject<void>(1);
   private framingAsked = false;
-  private unsent: readonly unknown[] | undefined;
+  declare private unsent: readonly unknown[] | undefined;
   /** Set once closeStream() is called (a second call shares its outcome); its result once acknowledged. */
-  private closingStream: { result?: CloseResult } | undefined;
+  declare private closingStream: { result?: CloseResult } | undefined;
 
   /**
    * @internal Made by `idempotentProducer(stream, id, options)`; `send` is

@@ -27,7 +27,10 @@ export type ProducerState = 'open' | 'finishing' | 'finished' | 'failed' | 'abor
  */
 export class ProducerLifecycle {
   private current: ProducerState = 'open';
-  private error: DurableStreamError | undefined;
+  // Fields set by the constructor or later are `declare`d: a bundle then carries no definition of each (size).
+  declare private error: DurableStreamError | undefined;
+  declare private readonly url: string;
+  declare private readonly producerId: string;
   private readonly errors = new Subject<DurableStreamError>();
   /** The error that stopped the producer, refused values of `next()`, a failed source. Completes when the producer stops. */
   readonly errors$: Observable<DurableStreamError> = this.errors.asObservable();
@@ -39,18 +42,13 @@ export class ProducerLifecycle {
   /** Emits (and completes) when the producer stops, however it stops; at once after that. */
   readonly stopped$: Observable<void> = this.stops.asObservable();
 
-  constructor(
-    private readonly url: string,
-    private readonly producerId: string,
-  ) {}
+  constructor(url: string, producerId: string) {
+    this.url = url;
+    this.producerId = producerId;
+  }
 
   get state(): ProducerState {
     return this.current;
-  }
-
-  /** The error that stopped the producer, if one did. */
-  get failure(): DurableStreamError | undefined {
-    return this.error;
   }
 
   get isStopped(): boolean {

@@ -26,7 +26,8 @@ export type { Go, Setback, Turn } from './sequence-state.js';
  * batch that waited for it.
  */
 export class Sequencer {
-  private current: SequenceState;
+  // Set by the constructor: `declare`d, so a bundle carries no definition of them (size).
+  declare private current: SequenceState;
   /** Replacements of refused batches, run (in order) once the reducer says nothing is on the wire. */
   private readonly replacements: Array<{ readonly apply: () => void; done: boolean }> = [];
   private readonly changes = new Subject<void>();
@@ -47,7 +48,7 @@ export class Sequencer {
    * a `restart` waits until they are acknowledged (renumbered, one that had
    * landed would be written twice); before the outbox is read, all wait.
    */
-  private resumedBelow: number;
+  declare private resumedBelow: number;
   private deferredRestarts = 0;
 
   constructor(epoch: number, durable = false) {
