@@ -21,13 +21,9 @@ export interface Entry {
  * {@link entryData} settles them once the framing is known.
  */
 export function encodeValue(value: unknown, framing: Framing | undefined, url: string): Entry {
-  if (framing !== undefined) {
-    const data = valueData(value, framing, url);
-    return { data, bytes: dataBytes(data), json: framing === 'json' };
-  }
-  if (typeof value === 'string') return { data: value, bytes: utf8Length(value), json: false };
-  if (value instanceof Uint8Array) return { data: value, bytes: value.byteLength, json: false };
-  return jsonEntry(toJson(value, url));
+  const raw = framing === undefined && (typeof value === 'string' || value instanceof Uint8Array);
+  const data = raw ? value : framing ? valueData(value, framing, url) : toJson(value, url);
+  return { data, bytes: dataBytes(data), json: !raw && framing !== 'bytes' };
 }
 
 /**
@@ -39,10 +35,6 @@ export function valueData(value: unknown, framing: Framing, url: string): string
   if (framing === 'json') return toJson(value, url);
   if (typeof value === 'string' || value instanceof Uint8Array) return value;
   throw notBytes(value, url);
-}
-
-function jsonEntry(text: string): Entry {
-  return { data: text, bytes: utf8Length(text), json: true };
 }
 
 /**

@@ -52,7 +52,7 @@ export class ProducerLifecycle {
   }
 
   get isStopped(): boolean {
-    return this.current === 'finished' || this.current === 'failed' || this.current === 'aborted';
+    return this.current !== 'open' && this.current !== 'finishing';
   }
 
   /** `open` → `finishing`; false when it was not open. */
@@ -132,7 +132,8 @@ export class ProducerLifecycle {
 
   /** Why an append (or `what`) is refused now: the producer is finishing or stopped; `cause` is its failure. */
   closedError(what?: string): ProducerClosedError {
-    const reason = this.current === 'failed' ? 'failed' : this.current === 'aborted' ? 'aborted' : 'finished';
+    const { current } = this;
+    const reason = current === 'failed' || current === 'aborted' ? current : 'finished';
     return new ProducerClosedError({ url: this.url, producerId: this.producerId, reason, what, cause: this.error });
   }
 
