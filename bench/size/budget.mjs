@@ -63,7 +63,8 @@ export const CEILINGS = {
   // `declare`d: 20 649 measured.
   // A batch refused as too large (413) split by parsing and printing its JSON array again (no JSON scanner), a value
   // encoded in one expression, the lifecycle's checks shorter: 20 430 measured.
-  'producer app': 20_430,
+  // The open batch's values handed back without an intermediate object: 20 410 measured.
+  'producer app': 20_410,
 };
 
 /** Every scenario measured, ours (from `source`) and the reference's: [{ name, ours, reference? }]. */

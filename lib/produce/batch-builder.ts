@@ -1,7 +1,7 @@
 import { Subject, type Observable } from './rx.js';
 import { InvalidArgumentError } from '../errors/client-errors.js';
 import { framingOf, type Framing } from '../protocol/content-type.js';
-import { handBack } from './batch-values.js';
+import { batchValues, handBack } from './batch-values.js';
 import { BodyWriter } from './body-writer.js';
 import { dataBytes, encodeValue, entryData, valueData, type Entry } from './encode.js';
 import { PendingBatches, type Batch, type SealedContent } from './pending-batches.js';
@@ -206,14 +206,14 @@ export class BatchBuilder {
    * (and numbers the batches held back).
    */
   unsent(unsaved = false): unknown[] {
+    const { writer, framing } = this;
     // The sizes before the body: taking it starts a new list.
-    const open =
-      this.writer && this.framing
-        ? { framing: this.framing, sizes: this.writer.sizes, body: this.writer.take() }
-        : undefined;
+    const sizes = writer?.sizes;
+    const open = writer && framing ? batchValues(writer.take(), framing, sizes) : [];
     for (const content of this.heldBack.splice(0)) this.pending.add(content);
-    const waiting = this.waiting.slice(this.written);
-    return handBack(this.pending.values(unsaved), open, waiting, this.finished ? undefined : this.ending?.final);
+    const values = this.pending.values(unsaved);
+    for (const value of open) values.push(value);
+    return handBack(values, this.waiting.slice(this.written), this.finished ? undefined : this.ending?.final);
   }
 
   private finish(final: Entry | null | undefined): void {

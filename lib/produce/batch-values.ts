@@ -35,24 +35,11 @@ export function batchValues(
 
 /**
  * Every value of the producer not acknowledged, in append order: the sealed
- * batches' (`sealed`, already decoded), the open batch's, the values that
+ * batches' and the open batch's (`values`, already decoded), the values that
  * waited for the content type, and `closeStream()`'s last value if it was
  * not sealed yet.
  */
-export function handBack(
-  sealed: unknown[],
-  open:
-    | {
-        readonly body: Uint8Array | undefined;
-        readonly framing: Framing;
-        readonly sizes: readonly number[] | undefined;
-      }
-    | undefined,
-  waiting: readonly Entry[],
-  final: Entry | null | undefined,
-): unknown[] {
-  const values = sealed;
-  if (open) for (const value of batchValues(open.body, open.framing, open.sizes)) values.push(value);
+export function handBack(values: unknown[], waiting: readonly Entry[], final: Entry | null | undefined): unknown[] {
   for (const entry of waiting) values.push(entryValue(entry));
   if (final) values.push(entryValue(final));
   return values;
