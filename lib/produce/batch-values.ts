@@ -1,7 +1,8 @@
 import type { Framing } from '../protocol/content-type.js';
 import type { Entry } from './encode.js';
 
-const decoder = new TextDecoder();
+// Each value is decoded alone: a default decoder would drop a value's leading U+FEFF as a byte order mark.
+const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
 
 /**
  * The values a batch body holds, in order, as the stream would have stored

@@ -249,9 +249,19 @@ describe('IdempotentProducer.unsentValues()', () => {
     expect(aborted.unsentValues()).toEqual(['a', { b: 1 }, [2], 'd', null, { last: true }]);
   });
 
-  it('hands back the strings and bytes of a byte stream cut where they were appended, lone surrogates as U+FFFD', () => {
+  it('hands back the strings and bytes of a byte stream cut where they were appended, lone surrogates as U+FFFD, a leading U+FEFF kept', () => {
     let aborted!: IdempotentProducer;
-    const values = ['plain', 'é😀', 'a\ud83d', '\ude00b', new Uint8Array([0, 255, 10]), 'x'.repeat(9_000), 'tail'];
+    const values = [
+      'plain',
+      '\ufeffbom',
+      '\ufeff',
+      'é😀',
+      'a\ud83d',
+      '\ude00b',
+      new Uint8Array([0, 255, 10]),
+      'x'.repeat(9_000),
+      'tail',
+    ];
     run(
       { maxBatchItems: 3, lingerMs: 100 },
       () => true,
