@@ -1,12 +1,4 @@
-import {
-  endWith,
-  ignoreElements,
-  merge,
-  share,
-  takeUntil,
-  type MonoTypeOperatorFunction,
-  type Observable,
-} from './rx.js';
+import { endWith, ignoreElements, merge, share, takeUntil, type MonoTypeOperatorFunction, type Observable } from 'rxjs';
 
 /**
  * Mirrors the source, and runs `sides` (for their effects: their values are

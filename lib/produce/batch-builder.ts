@@ -1,4 +1,4 @@
-import { Subject, type Observable } from './rx.js';
+import { Subject, type Observable } from 'rxjs';
 import { InvalidArgumentError } from '../errors/client-errors.js';
 import { framingOf, type Framing } from '../protocol/content-type.js';
 import { batchValues, handBack } from './batch-values.js';

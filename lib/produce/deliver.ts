@@ -12,7 +12,7 @@ import {
   tap,
   type OperatorFunction,
   type SchedulerLike,
-} from './rx.js';
+} from 'rxjs';
 import { isRetryable, type DurableStreamError } from '../errors/durable-stream-error.js';
 import { PayloadTooLargeError, SequenceGapError, StaleEpochError, StreamClosedError } from '../errors/http-errors.js';
 import { framingOf } from '../protocol/content-type.js';

@@ -1,4 +1,4 @@
-import { asyncScheduler, defer, map, ReplaySubject, throwError, type Observable, type Observer } from './rx.js';
+import { asyncScheduler, defer, map, ReplaySubject, throwError, type Observable, type Observer } from 'rxjs';
 import type { DurableStreamError } from '../errors/durable-stream-error.js';
 import type { CloseResult } from '../operations/append.js';
 import type { StreamContext } from '../http/stream-context.js';

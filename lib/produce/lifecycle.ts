@@ -10,7 +10,7 @@ import {
   of,
   Subject,
   type Observable,
-} from './rx.js';
+} from 'rxjs';
 import { DurableStreamError } from '../errors/durable-stream-error.js';
 import { errorMessage } from '../util/error-message.js';
 import { ProducerClosedError } from './producer-errors.js';

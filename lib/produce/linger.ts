@@ -10,7 +10,7 @@ import {
   timer,
   type OperatorFunction,
   type SchedulerLike,
-} from './rx.js';
+} from 'rxjs';
 
 /**
  * From batch openings (the source emits when a batch gets its first value)

@@ -12,7 +12,7 @@ import {
   takeUntil,
   tap,
   type Observable,
-} from './rx.js';
+} from 'rxjs';
 import type { StreamContext } from '../http/stream-context.js';
 import { learnContentType } from '../operations/head-stream.js';
 import { framingOf } from '../protocol/content-type.js';

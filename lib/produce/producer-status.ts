@@ -1,4 +1,4 @@
-import { concat, defer, distinctUntilChanged, map, of, startWith, takeUntil, type Observable } from './rx.js';
+import { concat, defer, distinctUntilChanged, map, of, startWith, takeUntil, type Observable } from 'rxjs';
 
 /**
  * Where a producer's deliveries stand, for a UI to show ("3 messages

@@ -1,4 +1,4 @@
-import { defer, first, map, noop, of, queueScheduler, Subject, type Observable } from './rx.js';
+import { defer, first, map, noop, of, queueScheduler, Subject, type Observable } from 'rxjs';
 import {
   initialSequence,
   nextSeqOf,

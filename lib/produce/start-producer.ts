@@ -1,4 +1,4 @@
-import { BehaviorSubject, catchError, EMPTY, merge, mergeMap, type Observable } from './rx.js';
+import { BehaviorSubject, catchError, EMPTY, merge, mergeMap, type Observable } from 'rxjs';
 import type { ProducerAck } from './deliver.js';
 import { producerPipeline, type ProducerParts } from './producer-pipeline.js';
 import { producerStatus$, type ProducerStatus } from './producer-status.js';
