@@ -1,8 +1,8 @@
 import { defer, Observable, ReplaySubject, share, takeWhile, tap } from 'rxjs';
 import type { CatchUpReadOptions, CatchUpShare, CatchUpSharing, SharedCatchUpRead } from '../http/catch-up-sharing.js';
 
-/** A catch-up in flight that reads may still join: its connection states (the latest replayed), and its steps (shared). */
-type InFlight = readonly [ReplaySubject<unknown>, Observable<unknown>];
+/** A catch-up in flight that reads may still join: its connection states (the latest replayed), its steps (shared), and its key. */
+type InFlight = readonly [ReplaySubject<unknown>, Observable<unknown>, string];
 
 /**
  * A read's catch-up under `key` (its own where `key` is undefined): see {@link catchUpsInFlight}. `open` makes the
@@ -79,27 +79,38 @@ function catchUpKey({
  */
 export function catchUpsInFlight(): KeyedCatchUp {
   const running = new Map<string, InFlight>();
+  const start = (key: string, open: (states: { next(state: unknown): void }) => Observable<unknown>): InFlight => {
+    // Forgotten at its first step (a read that comes later would miss it), or when it ends.
+    const forget = () => running.get(key) === inFlight && running.delete(key);
+    const states = new ReplaySubject<unknown>(1);
+    const inFlight: InFlight = [states, open(states).pipe(tap({ next: forget, finalize: forget }), share()), key];
+    running.set(key, inFlight);
+    return inFlight;
+  };
   return <T, S>(
     key: string | undefined,
     open: (states: { next(state: S): void }) => Observable<T>,
     tell: (state: S) => void,
-  ): Observable<T> =>
-    key === undefined
-      ? open({ next: tell })
-      : defer(() => {
-          let inFlight = running.get(key);
-          if (!inFlight) {
-            // Forgotten at its first step (a read that comes later would miss it), or when it ends.
-            const forget = () => running.get(key) === inFlight && running.delete(key);
-            const states = new ReplaySubject<unknown>(1);
-            inFlight = [states, open(states).pipe(tap({ next: forget, finalize: forget }), share())];
-            running.set(key, inFlight);
-          }
-          const [states, steps] = inFlight;
-          // One subscriber for the steps and one for the states per read (10 000 readers join at once in a fan-out).
-          return new Observable<T>((subscriber) => {
-            subscriber.add(states.subscribe(tell as (state: unknown) => void));
-            return (steps as Observable<T>).subscribe(subscriber);
-          });
-        });
+  ): Observable<T> => {
+    if (key === undefined) return open({ next: tell });
+    // The key of the catch-up in flight where there is one: a read keeps no copy of its own while it catches up.
+    const shared = running.get(key)?.[2] ?? key;
+    return defer(() =>
+      joined<T>(
+        running.get(shared) ?? start(shared, open as (states: { next(state: unknown): void }) => Observable<unknown>),
+        tell as (state: unknown) => void,
+      ),
+    );
+  };
+}
+
+/**
+ * A read's share of a catch-up in flight: one subscriber for its steps and one for its states (10 000 readers join
+ * at once in a fan-out). Apart from the key, which it does not keep (each read made its own).
+ */
+function joined<T>([states, steps]: InFlight, tell: (state: unknown) => void): Observable<T> {
+  return new Observable<T>((subscriber) => {
+    subscriber.add(states.subscribe(tell));
+    return (steps as Observable<T>).subscribe(subscriber);
+  });
 }
