@@ -5,7 +5,7 @@ import { idempotentProducer } from '../produce/idempotent-producer-of.js';
 import type { IdempotentProducer } from '../produce/idempotent-producer.js';
 import { discardOutbox } from '../produce/outbox/discard-outbox.js';
 import { OutboxError, OutboxLockedError } from '../produce/outbox/outbox-errors.js';
-import { isBefore, type ProducerOutbox } from '../produce/outbox/producer-outbox.js';
+import type { ProducerOutbox } from '../produce/outbox/producer-outbox.js';
 import { ProducerClosedError, ValueTooLargeError } from '../produce/producer-errors.js';
 import type { ProducerOptions } from '../produce/producer-options.js';
 import type { ChangeMessage } from './messages.js';
@@ -31,7 +31,7 @@ export type WriteReport = (txid: string, error?: unknown) => void;
  * with an outbox, what it held is taken out of the outbox first (it was
  * reported failed), so that the replacement, under a new id, can take the
  * outbox. Mutations the outbox held at start-up are reported too: delivered
- * once their last batch is acknowledged, failed if the producer stops first.
+ * once their last message is acknowledged, failed if the producer stops first.
  */
 export class MutationWriter {
   private producer: IdempotentProducer<ChangeMessage> | undefined;
@@ -42,6 +42,8 @@ export class MutationWriter {
   private savedId: string | undefined;
   /** Mutations the outbox held at start-up, not yet acknowledged: the first producer delivers them. */
   private restored: SavedMutations['mutations'] = [];
+  /** Messages this store appended to the current producer: what else it holds unacknowledged is the outbox's. */
+  private appended = { count: 0 };
 
   constructor(
     private readonly stream: DurableStream,
@@ -72,9 +74,13 @@ export class MutationWriter {
         (error: unknown) => this.report(txid, error),
       );
     const producer = this.current();
+    const appended = this.appended;
     try {
       // Only a full buffer or an oversized value throws here: the mutation fails; messages appended before it may still be written.
-      for (const message of messages) producer.append(message);
+      for (const message of messages) {
+        producer.append(message);
+        appended.count++;
+      }
     } catch (error) {
       this.report(txid, error);
       return;
@@ -138,11 +144,15 @@ export class MutationWriter {
     const restored = first ? this.restored : [];
     this.restored = [];
     const left = new Set(restored);
+    const appended = (this.appended = { count: 0 });
+    // Not by (epoch, seq): a claimed epoch or a split batch renumbers the outbox's batches. The producer
+    // settles messages in order, the outbox's first: those unacknowledged beyond this store's are the outbox's last.
     if (left.size > 0)
       this.subscriptions.add(
-        producer.acks$.subscribe((ack) => {
+        producer.acks$.subscribe(() => {
+          const restoredPending = producer.pendingCount - appended.count;
           for (const mutation of left)
-            if (!isBefore(ack, mutation.last)) {
+            if (mutation.followedBy >= restoredPending) {
               left.delete(mutation);
               this.report(mutation.txid);
             }
@@ -156,7 +166,10 @@ export class MutationWriter {
           // A message the server refused alone (413): its mutation fails, the producer goes on.
           if (error instanceof ValueTooLargeError) {
             const txid = (error.value as Partial<ChangeMessage> | undefined)?.headers?.txid;
-            if (txid !== undefined) this.report(txid, error);
+            if (txid === undefined) return;
+            // Dropped, it counts as settled: a restored mutation it belongs to is not then reported delivered.
+            for (const mutation of left) if (mutation.txid === txid) left.delete(mutation);
+            this.report(txid, error);
           }
         },
         complete: () => {

@@ -5,8 +5,13 @@ import type { ChangeMessage } from './messages.js';
 export interface SavedMutation {
   readonly txid: string;
   readonly changes: readonly ChangeMessage[];
-  /** The (epoch, seq) of the last batch holding one of its messages: once that is acknowledged, the mutation is delivered. */
-  readonly last: { readonly epoch: number; readonly seq: number };
+  /**
+   * Messages the outbox holds after this mutation's last one. The producer
+   * acknowledges messages in order, whatever numbering it sends them under (a
+   * claimed epoch, a split batch): once no more than these are left
+   * unacknowledged of the outbox's, the mutation is delivered.
+   */
+  readonly followedBy: number;
 }
 
 /** What a store's outbox holds for its stream: whose producer saved it, and the mutations, in the order written. */
@@ -26,22 +31,25 @@ export async function savedMutations(outbox: ProducerOutbox, url: string): Promi
   try {
     const { position, batches } = session.contents;
     if (position?.url !== url) return { producerId: undefined, mutations: [] };
-    const byTxid = new Map<string, { changes: ChangeMessage[]; last: SavedMutation['last'] }>();
+    const byTxid = new Map<string, { changes: ChangeMessage[]; through: number }>();
     const decoder = new TextDecoder();
-    for (const { body, epoch, seq } of batches) {
+    /** Messages of the batches before this one (their counts: values without a txid count too). */
+    let before = 0;
+    for (const { body, count } of batches) {
       const values: unknown = body ? JSON.parse(decoder.decode(body)) : [];
-      for (const value of Array.isArray(values) ? (values as unknown[]) : []) {
+      for (const [index, value] of (Array.isArray(values) ? (values as unknown[]) : []).entries()) {
         const txid = (value as Partial<ChangeMessage> | null)?.headers?.txid;
         if (typeof txid !== 'string') continue;
-        const mutation = byTxid.get(txid) ?? { changes: [], last: { epoch, seq } };
+        const mutation = byTxid.get(txid) ?? { changes: [], through: 0 };
         byTxid.set(txid, mutation);
         mutation.changes.push(value as ChangeMessage);
-        mutation.last = { epoch, seq };
+        mutation.through = before + index + 1;
       }
+      before += count;
     }
     return {
       producerId: position.producerId,
-      mutations: [...byTxid].map(([txid, { changes, last }]) => ({ txid, changes, last })),
+      mutations: [...byTxid].map(([txid, { changes, through }]) => ({ txid, changes, followedBy: before - through })),
     };
   } finally {
     await session.close();
