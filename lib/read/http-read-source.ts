@@ -3,7 +3,7 @@ import type { StreamContext } from '../http/stream-context.js';
 import { isJsonContentType } from '../protocol/content-type.js';
 import { Header } from '../protocol/headers.js';
 import { stripQuery } from '../protocol/url.js';
-import { andThen } from './and-then.js';
+import { continueWith } from './continue-with.js';
 import type { PayloadFormat } from './payload-format.js';
 import { readRequestSpec } from './read-request.js';
 import type { OpenRequest, ReadRequest, ReadStep } from './read-step.js';
@@ -70,7 +70,7 @@ export function httpReadSource<P>(
   let connect: ((request: ReadRequest) => Observable<ReadStep<P>>) | undefined;
   // Not a switchMap: a live tail keeps nothing of the wait for the code while its connection lasts.
   const sse = (request: ReadRequest): Observable<ReadStep<P>> =>
-    andThen(sseCode, (code) => {
+    continueWith(sseCode, (code) => {
       if (!code) return throwError(() => new SseUnavailableError({ url, reason: 'not-loaded' }));
       connect ??= code(sseRead);
       return connect(request);

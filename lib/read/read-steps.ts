@@ -18,7 +18,7 @@ import { connectionStateTeller, type ConnectionState } from './connection-state.
 import { httpReadSource, type LearnedContentType } from './http-read-source.js';
 import type { LiveLoop, LiveRead } from './live-reads.js';
 import type { PayloadFormat } from './payload-format.js';
-import { andThen } from './and-then.js';
+import { continueWith } from './continue-with.js';
 import { readLoop, type ReadLoopConfig } from './read-loop.js';
 import type { ReadStep } from './read-step.js';
 import type { ResolvedReadOptions } from './resolve-read-options.js';
@@ -117,9 +117,9 @@ export function readSteps<P>(
     // Its position only (not its payload), from the catch-up's last step.
     const live = (last: ReadStep<P> | undefined) => {
       if (last) at = { offset: last.offset, cursor: last.cursor, upToDate: last.upToDate, closed: last.closed };
-      return at?.closed ? EMPTY : andThen<LiveCode | undefined, ReadStep<P>>(code, join);
+      return at?.closed ? EMPTY : continueWith<LiveCode | undefined, ReadStep<P>>(code, join);
     };
-    const steps = andThen(catchUp, live, true);
+    const steps = continueWith(catchUp, live, true);
     return states.done ? steps.pipe(finalize(() => states.done?.unsubscribe())) : steps;
   });
 }

@@ -5,7 +5,7 @@ import { defer, Observable } from 'rxjs';
  * last value): as `concat`, or `switchMap` over a source of one value, but nothing of `first` stays once it has
  * completed (every reader of a fan-out runs this for as long as it reads, and a live tail for its connection).
  */
-export function andThen<T, U>(
+export function continueWith<T, U>(
   first: Observable<T>,
   next: (last: T | undefined) => Observable<U>,
   pass?: boolean,
