@@ -13,7 +13,7 @@ import { outgoing, type RequestSpec } from './request-spec.js';
 const lower = (key: string) => key.toLowerCase();
 
 /** What a request's retries are bounded by: the client's retry policy, and its scheduler (of its options, read-only). */
-export type RetryPolicy = Pick<ResolvedClientOptions, 'retry' | 'scheduler'>;
+type RetryPolicy = Pick<ResolvedClientOptions, 'retry' | 'scheduler'>;
 
 /**
  * The request executor under every operation: dynamic values, exchange,

@@ -70,7 +70,7 @@ export type ReadEvent<P> =
   | { readonly type: 'connection-lost'; readonly silentMs?: number | undefined };
 
 /** A `step` event. */
-export type StepEvent<P> = Extract<ReadEvent<P>, { type: 'step' }>;
+type StepEvent<P> = Extract<ReadEvent<P>, { type: 'step' }>;
 
 export function initialReadState(
   start: Checkpoint,

@@ -6,7 +6,7 @@ import { OutboxLockedError } from '../produce/outbox/outbox-errors.js';
  * (a reloaded page's last document, until the browser releases its lock; a
  * producer of the store that stopped and is closing its session): 50 × 100 ms.
  */
-export const RELEASE_WAIT = { count: 50, delayMs: 100 } as const;
+const RELEASE_WAIT = { count: 50, delayMs: 100 } as const;
 
 /**
  * Runs `open` (which opens an outbox, and gives it up again) once more each
