@@ -9,7 +9,11 @@ import type { ChangeMessage } from './messages.js';
  * The store reports every one on `failed$`: those of `mutate()` (which also
  * errors with `cause` itself) and those restored from its outbox at
  * start-up (`restored`), which no `mutate()` waits for. Nothing of it is in
- * the stream, and it is no longer in the outbox.
+ * the stream, and it is no longer in the outbox; except a restored one whose
+ * `cause` is an `OutboxLockedError` or `OutboxError`: the producer could not
+ * take the outbox after the store had read it (another store took it first,
+ * or the storage failed), so the mutation may still be there, for whoever
+ * holds the outbox to deliver. Making that one again may write it twice.
  */
 export class MutationFailedError extends DurableStreamError {
   override name = 'MutationFailedError';
