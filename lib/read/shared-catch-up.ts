@@ -1,8 +1,5 @@
-import { defer, Observable, ReplaySubject, share, takeWhile, tap } from 'rxjs';
+import { Observable, takeWhile, type Observer, type Subscriber, type Subscription, type Unsubscribable } from 'rxjs';
 import type { CatchUpReadOptions, CatchUpShare, CatchUpSharing, SharedCatchUpRead } from '../http/catch-up-sharing.js';
-
-/** A catch-up in flight that reads may still join: its connection states (the latest replayed), its steps (shared), and its key. */
-type InFlight = readonly [ReplaySubject<unknown>, Observable<unknown>, string];
 
 /**
  * A read's catch-up under `key` (its own where `key` is undefined): see {@link catchUpsInFlight}. `open` makes the
@@ -79,14 +76,6 @@ function catchUpKey({
  */
 export function catchUpsInFlight(): KeyedCatchUp {
   const running = new Map<string, InFlight>();
-  const start = (key: string, open: (states: { next(state: unknown): void }) => Observable<unknown>): InFlight => {
-    // Forgotten at its first step (a read that comes later would miss it), or when it ends.
-    const forget = () => running.get(key) === inFlight && running.delete(key);
-    const states = new ReplaySubject<unknown>(1);
-    const inFlight: InFlight = [states, open(states).pipe(tap({ next: forget, finalize: forget }), share()), key];
-    running.set(key, inFlight);
-    return inFlight;
-  };
   return <T, S>(
     key: string | undefined,
     open: (states: { next(state: S): void }) => Observable<T>,
@@ -94,23 +83,100 @@ export function catchUpsInFlight(): KeyedCatchUp {
   ): Observable<T> => {
     if (key === undefined) return open({ next: tell });
     // The key of the catch-up in flight where there is one: a read keeps no copy of its own while it catches up.
-    const shared = running.get(key)?.[2] ?? key;
-    return defer(() =>
-      joined<T>(
-        running.get(shared) ?? start(shared, open as (states: { next(state: unknown): void }) => Observable<unknown>),
-        tell as (state: unknown) => void,
-      ),
+    const shared = running.get(key)?.key ?? key;
+    // One subscriber per read (10 000 readers join at once in a fan-out): no operator, no Subject subscription.
+    return new Observable<T>((subscriber) =>
+      (running.get(shared) ?? new InFlight(shared, running, open)).join(subscriber, tell as (state: unknown) => void),
     );
   };
 }
 
+type InFlightOpen = (states: { next(state: unknown): void }) => Observable<unknown>;
+
 /**
- * A read's share of a catch-up in flight: one subscriber for its steps and one for its states (10 000 readers join
- * at once in a fan-out). Apart from the key, which it does not keep (each read made its own).
+ * A catch-up in flight that reads may still join (until its first step): one subscription to its requests, its
+ * readers, and the latest connection state it told (told at once to a read that joins).
  */
-function joined<T>([states, steps]: InFlight, tell: (state: unknown) => void): Observable<T> {
-  return new Observable<T>((subscriber) => {
-    subscriber.add(states.subscribe(tell));
-    return (steps as Observable<T>).subscribe(subscriber);
-  });
+class InFlight implements Observer<unknown> {
+  private readonly readers: Share[] = [];
+  private readonly source: Observable<unknown>;
+  private running: Subscription | undefined;
+  private started = false;
+  private told = false;
+  private latest: unknown;
+
+  constructor(
+    readonly key: string,
+    private readonly registry: Map<string, InFlight>,
+    open: InFlightOpen,
+  ) {
+    // Its connection states go to every reader, and the latest is kept for the next one.
+    this.source = open({
+      next: (state) => {
+        this.told = true;
+        this.latest = state;
+        for (const reader of this.readers.slice()) reader.tell(state);
+      },
+    });
+    registry.set(key, this);
+  }
+
+  join(subscriber: Subscriber<unknown>, tell: (state: unknown) => void): Share {
+    const share = new Share(this, subscriber, tell);
+    this.readers.push(share);
+    if (this.told) tell(this.latest);
+    if (!this.started) {
+      this.started = true;
+      const running = this.source.subscribe(this);
+      // Every read left (or the catch-up ended) while it was subscribing.
+      if (this.readers.length === 0) running.unsubscribe();
+      else this.running = running;
+    }
+    return share;
+  }
+
+  /** A read left: the last one out aborts the requests. */
+  leave(share: Share): void {
+    const at = this.readers.indexOf(share);
+    if (at < 0) return;
+    this.readers.splice(at, 1);
+    if (this.readers.length > 0) return;
+    this.forget();
+    const { running } = this;
+    this.running = undefined;
+    running?.unsubscribe();
+  }
+
+  next(step: unknown): void {
+    // A read that comes later would miss this step: it reads on its own.
+    this.forget();
+    for (const reader of this.readers.slice()) reader.subscriber.next(step);
+  }
+
+  error(error: unknown): void {
+    this.forget();
+    for (const reader of this.readers.splice(0)) reader.subscriber.error(error);
+  }
+
+  complete(): void {
+    this.forget();
+    for (const reader of this.readers.splice(0)) reader.subscriber.complete();
+  }
+
+  private forget(): void {
+    if (this.registry.get(this.key) === this) this.registry.delete(this.key);
+  }
+}
+
+/** One read's share of a catch-up in flight; unsubscribing it leaves. */
+class Share implements Unsubscribable {
+  constructor(
+    private readonly inFlight: InFlight,
+    readonly subscriber: Subscriber<unknown>,
+    readonly tell: (state: unknown) => void,
+  ) {}
+
+  unsubscribe(): void {
+    this.inFlight.leave(this);
+  }
 }
