@@ -70,14 +70,18 @@ export interface LiveRead<P> {
   loop(format: PayloadFormat<P>, options: ResolvedReadOptions, live?: LiveLoop<P>): Observable<ReadStep<P>>;
 }
 
-/** What a live read brings to its shared tail: its own format, where it stands, and who hears of its connection. */
-export interface OwnPart<P> {
+/**
+ * What a live read brings to its shared tail: its own format, where it stands, who hears of its connection, and what
+ * it emits of a step (`C`: a JSON batch, a chunk).
+ */
+export interface OwnPart<P, C> {
   readonly format: PayloadFormat<P>;
   /** Where its first catch-up left it (undefined from `now`, or before it caught up). */
   readonly at: StreamPosition | undefined;
   /** The payload without data, told to a reader that joins from `now`. */
   readonly empty: P;
   readonly tell: (state: ConnectionState) => void;
+  readonly project: (step: ReadStep<P>) => C;
 }
 
 /** The live reads of one client: made once per client from its loan, when the code first loads. */
@@ -90,7 +94,7 @@ export interface LiveReads {
    * budget (HTTP/1.1 in a page), `'auto'` reads long-poll, and live
    * requests beyond the budget poll.
    */
-  shared<P>(read: LiveRead<P>, own: OwnPart<P>): Observable<ReadStep<P>>;
+  shared<P, C>(read: LiveRead<P>, own: OwnPart<P, C>): Observable<C>;
   /** A live read of its own requests (one that settles its steps never holds a tail others share), told to `connectionState`. */
   alone<P>(
     read: LiveRead<P>,
@@ -138,8 +142,8 @@ export function liveReads(loan: LiveReadsLoan): LiveReads {
     tail: (read, from, local) => registry.tail(keyOf(read), from, tabsLoan ? acrossTabs(read, local, tabsLoan) : local),
   };
   return {
-    shared: <P>(read: LiveRead<P>, own: OwnPart<P>) =>
-      sharedRead<P>(own.at ? { caughtUp: own.at } : read.options.start, new SharedLiveRead(reads, read, own)),
+    shared: <P, C>(read: LiveRead<P>, own: OwnPart<P, C>) =>
+      sharedRead<P, C>(own.at ? { caughtUp: own.at } : read.options.start, new SharedLiveRead(reads, read, own)),
     alone: (read, format, connectionState) => live(read).loop(format, read.options.start, connectionState),
   };
 }
@@ -172,11 +176,11 @@ interface LiveReadsOf {
  * them (every reader of a fan-out holds one for as long as it reads, so no
  * closures are made for it, and no options until it needs a request).
  */
-class SharedLiveRead<P> implements SharedReadConfig<P> {
+class SharedLiveRead<P, C> implements SharedReadConfig<P, C> {
   constructor(
     private readonly reads: LiveReadsOf,
     private readonly read: LiveRead<P>,
-    private readonly own: OwnPart<P>,
+    private readonly own: OwnPart<P, C>,
   ) {}
 
   get empty(): P {
@@ -204,6 +208,9 @@ class SharedLiveRead<P> implements SharedReadConfig<P> {
   }
   backoff(rounds: number): number {
     return this.reads.backoff(this.read.options.retry, rounds);
+  }
+  project(step: ReadStep<P>): C {
+    return this.own.project(step);
   }
 }
 

@@ -39,15 +39,18 @@ import type { ResolvedReadOptions } from './resolve-read-options.js';
  * its own (`'auto'`), unshared, each bounded by its request timeout.
  *
  * `payload` names what `makeFormat` decodes: only reads of the same payload
- * share. A read that settles its steps (backpressure) never holds a tail others share.
+ * share. `project` makes what the read emits of each step, where the step is
+ * emitted (a reader of a fan-out keeps no operator for it). A read that
+ * settles its steps (backpressure) never holds a tail others share.
  */
-export function readSteps<P>(
+export function readSteps<P, C>(
   ctx: StreamContext,
   resolved: ResolvedReadOptions,
   makeFormat: () => PayloadFormat<P>,
   payload: string,
+  project: (step: ReadStep<P>) => C,
   settle?: ReadLoopConfig<P>['settle'],
-): Observable<ReadStep<P>> {
+): Observable<C> {
   const reads = ctx.runtime.part(clientReads);
   const url = stripQuery(ctx.url);
   // What this read learns of the content type, a tail it starts knows too.
@@ -73,7 +76,7 @@ export function readSteps<P>(
       return limited ? readLoop(limited.open, config).pipe(finalize(() => limited.close())) : readLoop(open, config);
     });
 
-  if (resolved.live === false) return loop(makeFormat(), resolved);
+  if (resolved.live === false) return loop(makeFormat(), resolved).pipe(map(project));
   const read: LiveRead<P> = { url: ctx.url, payload, options: resolved, makeFormat, loop };
   /** Without the code of live reads: the read's own loop, `'auto'` as long-poll (its SSE code is missing too). */
   const alone = (format: PayloadFormat<P>, options: ResolvedReadOptions) =>
@@ -84,6 +87,7 @@ export function readSteps<P>(
       switchMap((code) =>
         code ? code.reads.alone(read, makeFormat(), resolved.connectionState) : alone(makeFormat(), resolved),
       ),
+      map(project),
     );
 
   /**
@@ -108,18 +112,21 @@ export function readSteps<P>(
             takeWhile((step) => !step.upToDate && !step.closed, true),
           ));
     const empty = own.none({ url, at: resolved.start.offset, closed: false, jsonStream: false });
-    const join = (found: LiveCode | undefined): Observable<ReadStep<P>> => {
-      if (found) return found.reads.shared(read, { format: own, at, empty, tell });
+    const join = (found: LiveCode | undefined): Observable<C> => {
+      if (found) return found.reads.shared(read, { format: own, at, empty, tell, project });
       const options: ResolvedReadOptions = { ...resolved, connectionState: { next: tell } };
-      if (!at) return alone(own, options);
-      return alone(own, { ...options, start: checkpointOf(at), startsLive: true }).pipe(skipUnchanged(at, own.isEmpty));
+      if (!at) return alone(own, options).pipe(map(project));
+      return alone(own, { ...options, start: checkpointOf(at), startsLive: true }).pipe(
+        skipUnchanged(at, own.isEmpty),
+        map(project),
+      );
     };
     // Its position only (not its payload), from the catch-up's last step.
     const live = (last: ReadStep<P> | undefined) => {
       if (last) at = { offset: last.offset, cursor: last.cursor, upToDate: last.upToDate, closed: last.closed };
-      return at?.closed ? EMPTY : continueWith<LiveCode | undefined, ReadStep<P>>(code, join);
+      return at?.closed ? EMPTY : continueWith<LiveCode | undefined, C>(code, join);
     };
-    const steps = continueWith(catchUp, live, true);
+    const steps = continueWith(catchUp, live, project);
     return states.done ? steps.pipe(finalize(() => states.done?.unsubscribe())) : steps;
   });
 }

@@ -1,4 +1,4 @@
-import { defer, map, type Observable, type ObservableInput } from 'rxjs';
+import { defer, type Observable, type ObservableInput } from 'rxjs';
 import type { StreamContext } from '../http/stream-context.js';
 import { streamContextOf, type DurableStream } from '../http/stream-handle.js';
 import { stripQuery } from '../protocol/url.js';
@@ -20,9 +20,7 @@ import { settleEach } from './settle-each.js';
  */
 export function readBytes(stream: DurableStream, options: ReadOptions = {}): Observable<ByteChunk> {
   const ctx = streamContextOf(stream);
-  return readWith(ctx, options, (resolved) =>
-    readSteps(ctx, resolved, bytesFormat, 'bytes').pipe(map((step) => ({ data: step.payload, ...position(step) }))),
-  );
+  return readWith(ctx, options, (resolved) => readSteps(ctx, resolved, bytesFormat, 'bytes', byteChunk));
 }
 
 /**
@@ -36,9 +34,10 @@ export function readText(stream: DurableStream, options: ReadOptions = {}): Obse
   return readWith(ctx, options, (resolved) => {
     // ignoreBOM keeps a U+FEFF that starts a response: a read resumed at it must give what a read from the beginning gives.
     const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
-    return readSteps(ctx, resolved, bytesFormat, 'bytes').pipe(
-      map((step) => ({ text: decoder.decode(step.payload, { stream: !step.closed }), ...position(step) })),
-    );
+    return readSteps(ctx, resolved, bytesFormat, 'bytes', (step) => ({
+      text: decoder.decode(step.payload, { stream: !step.closed }),
+      ...position(step),
+    }));
   });
 }
 
@@ -48,9 +47,7 @@ export function readText(stream: DurableStream, options: ReadOptions = {}): Obse
  */
 export function readJson<T = unknown>(stream: DurableStream<T>, options: ReadOptions = {}): Observable<JsonBatch<T>> {
   const ctx = streamContextOf(stream);
-  return readWith(ctx, options, (resolved) =>
-    readSteps(ctx, resolved, jsonFormat<T>, 'json').pipe(map((step) => jsonBatch(step.payload, step))),
-  );
+  return readWith(ctx, options, (resolved) => readSteps(ctx, resolved, jsonFormat<T>, 'json', jsonStep<T>));
 }
 
 /**
@@ -72,8 +69,13 @@ export function readJsonSettled<T = unknown>(
       settled.set(step, batch);
       return settle(batch);
     };
-    return readSteps(ctx, resolved, jsonFormat<T>, 'json', settleEach(settleStep)).pipe(
-      map((step) => settled.get(step) ?? jsonBatch(step.payload, step)),
+    return readSteps(
+      ctx,
+      resolved,
+      jsonFormat<T>,
+      'json',
+      (step) => settled.get(step) ?? jsonBatch(step.payload, step),
+      settleEach(settleStep),
     );
   });
 }
@@ -97,6 +99,12 @@ function readWith<C extends ReadPosition>(
   const read = (given: ReadOptions) => defer(() => steps(given === options ? checked : resolve(given)));
   return ctx.decorateRead ? ctx.decorateRead(options, read) : read(options);
 }
+
+/** A JSON read's batch of a step (one function for every read: a reader of a fan-out keeps no closure of its own for it). */
+const jsonStep = <T>(step: ReadStep<readonly T[]>): JsonBatch<T> => jsonBatch(step.payload, step);
+
+/** A byte read's chunk of a step. */
+const byteChunk = (step: ReadStep<Uint8Array>): ByteChunk => ({ data: step.payload, ...position(step) });
 
 /**
  * A batch of `items` at `step`'s position: made for every reader at every

@@ -20,8 +20,8 @@ export interface CaughtUp {
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
-/** What a live read that may join a shared tail is made of. */
-export interface SharedReadConfig<P> {
+/** What a live read that may join a shared tail is made of; `C`: what it emits of each step. */
+export interface SharedReadConfig<P, C> {
   /** The read's own requests from a checkpoint; taken up to its first up-to-date (or EOF) step. */
   readonly catchUp: (from: Checkpoint) => Observable<ReadStep<P>>;
   /** The shared tail to join; started at `from` when none runs. */
@@ -34,6 +34,8 @@ export interface SharedReadConfig<P> {
   readonly scheduler: SchedulerLike | undefined;
   /** Told the tail's connection states while this read takes the tail's steps. */
   readonly tell?: (state: ConnectionState) => void;
+  /** What the read emits of a step (a JSON batch, a chunk): made here, so that no operator after the reader does it. */
+  project(step: ReadStep<P>): C;
 }
 
 /**
@@ -53,8 +55,8 @@ export interface SharedReadConfig<P> {
  * `repeat`ed, each a `concat` of its own catch-up and its share of the tail,
  * as the code before it was written, cost about 5 KB of subscribers and closures per reader.
  */
-export function sharedRead<P>(start: Checkpoint | CaughtUp, config: SharedReadConfig<P>): Observable<ReadStep<P>> {
-  return new Observable<ReadStep<P>>((subscriber) => {
+export function sharedRead<P, C>(start: Checkpoint | CaughtUp, config: SharedReadConfig<P, C>): Observable<C> {
+  return new Observable<C>((subscriber) => {
     const reader = new SharedReader(start, config, subscriber);
     reader.round();
     return reader;
@@ -62,11 +64,11 @@ export function sharedRead<P>(start: Checkpoint | CaughtUp, config: SharedReadCo
 }
 
 /** What a round of a {@link SharedReader} is doing: its own catch-up, or taking the tail. */
-class Part<P> implements Observer<ReadStep<P> | TailSnapshot<P>> {
+class Part<P, C> implements Observer<ReadStep<P> | TailSnapshot<P>> {
   /** Before the first snapshot of the tail it takes. */
   first = true;
   constructor(
-    private readonly reader: SharedReader<P>,
+    private readonly reader: SharedReader<P, C>,
     readonly own: boolean,
   ) {}
   next(value: ReadStep<P> | TailSnapshot<P>): void {
@@ -89,7 +91,7 @@ class Part<P> implements Observer<ReadStep<P> | TailSnapshot<P>> {
  * round it is in (its subscription, or the wait before the next round).
  * A part's notifications count only while it is the reader's current one.
  */
-class SharedReader<P> implements Unsubscribable {
+class SharedReader<P, C> implements Unsubscribable {
   /** Where the read stands: its own copy, changed in place at every step. */
   private readonly at: Mutable<StreamPosition>;
   private started: boolean;
@@ -98,13 +100,13 @@ class SharedReader<P> implements Unsubscribable {
   private joinFirst: boolean;
   /** Where the current round started. */
   private before: Offset;
-  part: Part<P> | undefined;
+  part: Part<P, C> | undefined;
   private running: Unsubscribable | undefined;
 
   constructor(
     start: Checkpoint | CaughtUp,
-    private readonly config: SharedReadConfig<P>,
-    readonly subscriber: Subscriber<ReadStep<P>>,
+    private readonly config: SharedReadConfig<P, C>,
+    readonly subscriber: Subscriber<C>,
   ) {
     const caughtUp = 'caughtUp' in start;
     this.at = caughtUp ? { ...start.caughtUp } : { ...start, upToDate: false, closed: false };
@@ -125,7 +127,7 @@ class SharedReader<P> implements Unsubscribable {
 
   /** A step of its own catch-up, taken up to the first up-to-date (or EOF) one; then it joins. */
   ownStep(step: ReadStep<P>): void {
-    if (this.advance(step)) this.subscriber.next(step);
+    if (this.advance(step)) this.subscriber.next(this.config.project(step));
     if (step.upToDate || step.closed) this.join();
   }
 
@@ -136,7 +138,7 @@ class SharedReader<P> implements Unsubscribable {
   }
 
   /** A snapshot of the tail: decided, and its step delivered when it is this reader's next; a rejoin ends the round. */
-  snapshot(snapshot: TailSnapshot<P>, part: Part<P>): void {
+  snapshot(snapshot: TailSnapshot<P>, part: Part<P, C>): void {
     const { config } = this;
     const decision = joinDecision(this.at, snapshot, part.first, config.empty, config.isEmpty);
     part.first = false;
@@ -144,7 +146,7 @@ class SharedReader<P> implements Unsubscribable {
     // Joined (or about to be): where the tail's connection stands is where this reader's does.
     if (snapshot.state) config.tell?.(snapshot.state);
     if (decision.kind === 'skip' || !this.advance(decision.step)) return;
-    this.subscriber.next(decision.step);
+    this.subscriber.next(config.project(decision.step));
     if (decision.step.closed) this.roundDone();
   }
 
@@ -163,7 +165,7 @@ class SharedReader<P> implements Unsubscribable {
     this.leave();
   }
 
-  private run(source: Observable<ReadStep<P> | TailSnapshot<P>>, part: Part<P>): void {
+  private run(source: Observable<ReadStep<P> | TailSnapshot<P>>, part: Part<P, C>): void {
     this.leave();
     this.part = part;
     const subscription = source.subscribe(part);

@@ -36,7 +36,7 @@ describe('sharedRead (virtual time)', () => {
     const catchUps: string[] = [];
     const tails: string[] = [];
     const told: string[] = [];
-    const read = sharedRead<string>(start, {
+    const read = sharedRead<string, ReadStep<string>>(start, {
       catchUp: (from) => {
         catchUps.push(`${from.offset}@${scheduler.now()}`);
         return catchUp(from, catchUps.length - 1);
@@ -50,6 +50,7 @@ describe('sharedRead (virtual time)', () => {
       backoff: (rounds) => backoffDelay({ ...DEFAULT_RETRY, jitter: false, initialDelayMs: 100 }, rounds, undefined),
       scheduler,
       tell: (state) => told.push(`${state.status}@${scheduler.now()}`),
+      project: (step) => step,
     });
     return { read, catchUps, tails, told };
   }
