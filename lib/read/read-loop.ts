@@ -129,6 +129,9 @@ export function readLoop<P>(open: OpenRequest<P>, config: ReadLoopConfig<P>): Ob
     // The last live request left for silence (past its liveness bound): a retry of this error follows a cut, not a failure.
     let silenced: TimeoutError | undefined;
 
+    // What a wake does to the request in flight (one subscription to the wakes for the whole read, not one per request).
+    let onWake: (() => void) | undefined;
+
     // Live requests in a row that came back at once with nothing new: a
     // server or proxy that answers a long-poll with an immediate 204, or ends
     // SSE at once, is polled with backoff instead of in a tight loop.
@@ -151,14 +154,13 @@ export function readLoop<P>(open: OpenRequest<P>, config: ReadLoopConfig<P>): Ob
         round.complete();
       };
       // After sleep or a network change an open connection is likely dead: leave it for a fresh one, caught up first.
-      round.add(
-        wakes.subscribe((wake) => {
-          if (!reconnectsOpenRequests(wake)) return;
-          apply({ type: 'connection-lost' });
-          progressed = true;
-          end();
-        }),
-      );
+      // (Only while the round runs: a round that ended is not woken, and the next one replaces this.)
+      onWake = () => {
+        if (round.closed) return;
+        apply({ type: 'connection-lost' });
+        progressed = true;
+        end();
+      };
       let source = open(request);
       if (kind === 'sse' && kit)
         source = source.pipe(
@@ -172,7 +174,8 @@ export function readLoop<P>(open: OpenRequest<P>, config: ReadLoopConfig<P>): Ob
           }),
         );
       // Silent past what the server's keep-alives promise: presumed dead (a proxy may hold a connection to a dead server).
-      if (kit && kind !== 'catch-up')
+      // A long-poll hears nothing before its answer, so its bound cannot appear while it waits: none now, none to keep.
+      if (kit && kind !== 'catch-up' && (kind === 'sse' || kit.liveness.bound(liveness, kind, options) !== undefined))
         source = source.pipe(
           kit.boundSilence<ReadStep<P>>(
             () => kit.liveness.bound(liveness, kind, options),
@@ -249,9 +252,13 @@ export function readLoop<P>(open: OpenRequest<P>, config: ReadLoopConfig<P>): Ob
       else if (round.closed) following();
       else current = round;
     };
+    const wakeSubscription = wakes.subscribe((wake) => {
+      if (reconnectsOpenRequests(wake)) onWake?.();
+    });
     run();
     return () => {
       current?.unsubscribe();
+      wakeSubscription.unsubscribe();
       states.done?.unsubscribe();
     };
   });
