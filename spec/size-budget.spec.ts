@@ -117,6 +117,11 @@ describe('size budget (issue #23 item 5)', () => {
     );
   });
 
+  it("loads the producer's running code (delivery, sequencing, status, 413 split) lazily (issue #23 item 5)", () => {
+    const { met, detail } = check('producer running code lazy');
+    expect({ met, detail }).toEqual({ met: true, detail });
+  });
+
   it('a read-only app contains no lib/produce module', () => {
     const { met, detail } = check('read-only app without the producer');
     expect({ met, detail }).toEqual({ met: true, detail });

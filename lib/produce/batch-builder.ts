@@ -69,7 +69,10 @@ export class BatchBuilder {
   declare private readonly now: () => number;
   declare private held: boolean;
 
-  /** `held`: with an outbox, nothing ends and sealed batches wait unnumbered until its batches are numbered ({@link resume}). */
+  /**
+   * `held`: nothing ends and sealed batches wait unnumbered until {@link resume} (the producer's running code, a lazy
+   * chunk, has started, and an outbox's batches are numbered first).
+   */
   constructor(limits: BatchBuilderLimits, url: string, producerId: string, now: () => number, held = false) {
     this.max = { ...limits, url, producerId };
     this.url = url;
@@ -156,7 +159,7 @@ export class BatchBuilder {
     this.writeWaiting();
   }
 
-  /** With an outbox: the batches it held go first (counted as appended, emitted as sealed); then this producer's, once framed. */
+  /** Delivery runs: an outbox's batches (`saved`, none without one) go first, counted as appended, emitted as sealed; then this producer's, once framed. */
   resume(saved: readonly SealedContent[]): void {
     this.held = false;
     this.appended += this.resumed = saved.reduce((sum, { count }) => sum + count, 0);

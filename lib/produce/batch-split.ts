@@ -1,6 +1,9 @@
-import { framingOf, type Framing } from '../protocol/content-type.js';
-import { utf8End } from './batch-values.js';
+import type { Framing } from '../protocol/content-type.js';
 import type { Batch } from './pending-batches.js';
+import type { ProducerLoan } from './producer-loan.js';
+
+/** What the split is lent (see `PRODUCER_LOAN`). */
+type SplitLoan = Pick<ProducerLoan, 'framingOf' | 'utf8End'>;
 
 const OPEN_BRACKET = 0x5b;
 const CLOSE_BRACKET = 0x5d;
@@ -17,10 +20,10 @@ const CLOSE_BRACE = 0x7d;
  * takes the next ordinal (what follows is renumbered). Pure: the
  * values are cut out of the body, never encoded again.
  */
-export function halves(batch: Batch): [Batch, Batch] {
-  const framing = framingOf(batch.contentType);
+export function halves(batch: Batch, lent: SplitLoan): [Batch, Batch] {
+  const framing = lent.framingOf(batch.contentType);
   const body = batch.body ?? new Uint8Array(0); // a batch refused as too large has one
-  const bounds = valueBounds(body, framing, batch.sizes);
+  const bounds = valueBounds(body, framing, batch.sizes, lent.utf8End);
   const middle = Math.ceil(bounds.length / 2);
   const first = part(body, framing, bounds.slice(0, middle));
   const second = part(body, framing, bounds.slice(middle));
@@ -42,6 +45,7 @@ export function valueBounds(
   body: Uint8Array,
   framing: Framing,
   sizes: readonly number[] | undefined,
+  utf8End: ProducerLoan['utf8End'],
 ): Array<readonly [number, number]> {
   const bounds: Array<readonly [number, number]> = [];
   if (framing === 'bytes') {

@@ -13,14 +13,12 @@ import {
   type OperatorFunction,
   type SchedulerLike,
 } from 'rxjs';
-import { isRetryable, type DurableStreamError } from '../errors/durable-stream-error.js';
-import { PayloadTooLargeError, SequenceGapError, StaleEpochError, StreamClosedError } from '../errors/http-errors.js';
-import { framingOf } from '../protocol/content-type.js';
+import type { DurableStreamError } from '../errors/durable-stream-error.js';
+import type { PayloadTooLargeError } from '../errors/http-errors.js';
 import type { RetryConfig } from '../retry/retry-config.js';
-import { retryWithBackoff } from '../retry/retry-with-backoff.js';
 import { halves } from './batch-split.js';
-import { batchValues } from './batch-values.js';
 import type { Batch } from './pending-batches.js';
+import type { ProducerLoan } from './producer-loan.js';
 import type { BatchResponse, BatchSender } from './send-batch.js';
 import { mayBeWritten, mayClaim, type Go, type Setback } from './sequence-state.js';
 import type { Sequencer } from './sequencer.js';
@@ -81,6 +79,8 @@ export interface DeliveryOptions {
   };
   /** Told each failure about to be retried, and (`undefined`) each wait for the network: the producer's status. */
   readonly failing?: (error: unknown) => void;
+  /** What the initial code lends (see `PRODUCER_LOAN`). */
+  readonly lent: ProducerLoan;
 }
 
 type SendTurn = Extract<Go, { kind: 'send' }>;
@@ -103,7 +103,8 @@ type SendTurn = Extract<Go, { kind: 'send' }>;
 export function deliverBatches(options: DeliveryOptions): OperatorFunction<Batch, Delivered> {
   const { sequencer, send, maxInFlight, autoClaim, retry, deliveryTimeoutMs, expired, refused, replace, wake } =
     options;
-  const { durable, failing } = options;
+  const { durable, failing, lent } = options;
+  const { isRetryable, StaleEpochError, SequenceGapError, StreamClosedError } = lent;
   const scheduler = options.scheduler ?? asyncScheduler;
   const notRetried = () =>
     `Not retried: the batch's delivery timeout (deliveryTimeoutMs ${deliveryTimeoutMs}) had passed`;
@@ -146,7 +147,7 @@ export function deliverBatches(options: DeliveryOptions): OperatorFunction<Batch
           close: batch.close,
         });
         const outcome = (durable ? durable.online(request, failing) : request).pipe(
-          retryWithBackoff(retry, scheduler, { retryIf, wake, notRetried, onRetry: failing }),
+          lent.retryWithBackoff(retry, scheduler, { retryIf, wake, notRetried, onRetry: failing }),
           // last(), not first(): unsubscribing before the exchange completes would abort its finished request.
           last(),
           map((response) => {
@@ -154,7 +155,7 @@ export function deliverBatches(options: DeliveryOptions): OperatorFunction<Batch
             return delivered(batch, turn.epoch, turn.seq, response);
           }),
           catchError((error: unknown) =>
-            error instanceof PayloadTooLargeError
+            error instanceof lent.PayloadTooLargeError
               ? smaller(error, batch, turn)
               : deliver(batch, setbackOf(error, batch, turn, deadline)),
           ),
@@ -172,7 +173,7 @@ export function deliverBatches(options: DeliveryOptions): OperatorFunction<Batch
       const smaller = (error: PayloadTooLargeError, batch: Batch, turn: SendTurn): Observable<Delivered> => {
         const setback: Setback = { kind: 'resized', epoch: turn.epoch, seq: turn.seq };
         if (batch.count > 1) {
-          const parts = halves(batch);
+          const parts = halves(batch, lent);
           sequencer.resized(batch.ordinal, () => replace(batch, parts));
           return concat(...parts.map((part) => deliver(part, setback)));
         }
@@ -180,7 +181,7 @@ export function deliverBatches(options: DeliveryOptions): OperatorFunction<Batch
           sequencer.dispatch({ type: 'failed', ordinal: batch.ordinal });
           throw error;
         }
-        const [value] = batchValues(batch.body, framingOf(batch.contentType), batch.sizes);
+        const [value] = lent.batchValues(batch.body, lent.framingOf(batch.contentType), batch.sizes);
         const parts: Batch[] = batch.close ? [{ ...batch, count: 0, bytes: 0, body: undefined, sizes: undefined }] : [];
         const handedBack = sequencer
           .resized(batch.ordinal, () => replace(batch, parts))

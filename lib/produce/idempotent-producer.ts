@@ -8,9 +8,8 @@ import { ProducerLifecycle } from './lifecycle.js';
 import { ProducerSourceError } from './producer-errors.js';
 import { resolveProducerOptions, type ProducerOptions, type ResolvedProducerOptions } from './producer-options.js';
 import type { ProducerStatus } from './producer-status.js';
-import { startProducer } from './start-producer.js';
+import { startLazily, type LazyStart } from './start-lazily.js';
 import { httpBatchSender, type BatchSender } from './send-batch.js';
-import { Sequencer } from './sequencer.js';
 
 export type { ProducerAck } from './deliver.js';
 
@@ -46,7 +45,8 @@ export class IdempotentProducer<T = unknown> implements Observer<T> {
 
   declare private readonly options: ResolvedProducerOptions;
   declare private readonly builder: BatchBuilder;
-  declare private readonly sequencer: Sequencer;
+  /** Its running part, whose code is a lazy chunk. */
+  declare private readonly running: LazyStart;
   declare private readonly lifecycle: ProducerLifecycle;
   /** Where deliveries stand (`delivered`, `sending`, `offline`, `saved`), values pending: now, then each change, until it stops. */
   declare readonly status$: Observable<ProducerStatus>;
@@ -70,33 +70,36 @@ export class IdempotentProducer<T = unknown> implements Observer<T> {
     this.errors$ = this.lifecycle.errors$;
     if (resolved.onError) this.errors$.subscribe(resolved.onError);
     const scheduler = context.scheduler ?? asyncScheduler;
-    const durable = resolved.outbox !== undefined;
-    const builder = (this.builder = new BatchBuilder(resolved, this.url, producerId, () => scheduler.now(), durable));
-    const sequencer = (this.sequencer = new Sequencer(resolved.epoch, durable));
-    ({ acks$: this.acks$, status$: this.status$ } = startProducer({
+    // Held until the running code (a lazy chunk) starts: batches sealed meanwhile wait for it (and for the outbox's).
+    const builder = (this.builder = new BatchBuilder(resolved, this.url, producerId, () => scheduler.now(), true));
+    const running = (this.running = startLazily({
       context,
       options: resolved,
       builder,
-      sequencer,
       lifecycle: this.lifecycle,
       send: send ?? httpBatchSender(context, producerId, resolved.request),
       framingNeeded: this.framingNeeded,
       handedBack: (unsent) => (this.unsent = unsent),
       settle: (delivered) => this.settle(delivered),
     }));
+    this.acks$ = running.acks$;
+    this.status$ = running.status$;
     // A content type known now frames values at once (even while an outbox opens: into bodies, not one by one).
     const known = resolved.contentType ?? context.contentType.value;
     if (known) builder.frame(known);
   }
 
-  /** The epoch batches are sent with (changes with `restart()` or an auto-claim, once in-flight batches settle). */
+  /**
+   * The epoch batches are sent with (changes with `restart()` or an auto-claim, once in-flight batches settle; in a
+   * browser, not before the producer's code has loaded, its first moments).
+   */
   get epoch(): number {
-    return this.sequencer.epoch;
+    return this.running.sequencer()?.epoch ?? this.options.epoch;
   }
 
   /** The seq the next batch will be sent with. */
   get nextSeq(): number {
-    return this.sequencer.nextSeq;
+    return this.running.sequencer()?.nextSeq ?? 0;
   }
 
   /** Messages appended and not yet acknowledged (waiting, batched or in flight). */
@@ -218,7 +221,7 @@ export class IdempotentProducer<T = unknown> implements Observer<T> {
    */
   restart(): void {
     if (this.lifecycle.isStopped) throw this.lifecycle.closedError();
-    this.sequencer.dispatch({ type: 'restart' });
+    this.running.restart();
   }
 
   /**

@@ -14,24 +14,17 @@ import {
   type Observable,
 } from 'rxjs';
 import type { StreamContext } from '../http/stream-context.js';
-import { learnContentType } from '../operations/head-stream.js';
-import { framingOf } from '../protocol/content-type.js';
-import { resolveRetryConfig, type RetryConfig } from '../retry/retry-config.js';
+import type { RetryConfig } from '../retry/retry-config.js';
 import { alongside } from './alongside.js';
 import type { Batch, BatchBuilder } from './batch-builder.js';
 import { deliverBatches, type Delivered } from './deliver.js';
 import type { ProducerLifecycle } from './lifecycle.js';
 import { lingered } from './linger.js';
-import type { Durable, DurableLoan } from './outbox/durable.js';
-import { DeliveryOverdueError, OutboxError, OutboxLockedError } from './outbox/outbox-errors.js';
-import { isBefore } from './outbox/producer-outbox.js';
-import { DeliveryTimeoutError, ValueTooLargeError } from './producer-errors.js';
+import type { Durable } from './outbox/durable.js';
+import type { ProducerLoan } from './producer-loan.js';
 import type { ResolvedProducerOptions } from './producer-options.js';
 import type { BatchSender } from './send-batch.js';
 import type { Sequencer } from './sequencer.js';
-
-/** What the outbox's logic (a lazy chunk, outbox/durable.ts) is lent of the initial code. */
-const DURABLE_LOAN: DurableLoan = { OutboxError, OutboxLockedError, framingOf, isBefore };
 
 /** What the producer's pipeline is made of, and what it tells the producer. */
 export interface ProducerParts {
@@ -39,7 +32,6 @@ export interface ProducerParts {
   readonly options: ResolvedProducerOptions;
   /** Admits values and seals batches (see `BatchBuilder`). */
   readonly builder: BatchBuilder;
-  readonly sequencer: Sequencer;
   readonly send: BatchSender;
   /**
    * Emits (and replays) once the content type is first needed: the first
@@ -52,10 +44,13 @@ export interface ProducerParts {
   readonly handedBack: (unsent: readonly unknown[]) => void;
   /** The producer's accounting of each delivered batch: done before anyone else hears of it. */
   readonly settle: (delivered: Delivered) => void;
+  /** What the initial code lends this code, a lazy chunk (see `PRODUCER_LOAN`). */
+  readonly lent: ProducerLoan;
 }
 
-/** What the pipeline keeps for the producer's status: whether, since the last acknowledgement, delivery failed or waited for the network. */
+/** What the pipeline is given besides: the numbering, and whether, since the last acknowledgement, delivery failed or waited for the network. */
 export interface PipelineParts extends ProducerParts {
+  readonly sequencer: Sequencer;
   readonly failing: BehaviorSubject<boolean>;
 }
 
@@ -74,7 +69,7 @@ export interface PipelineParts extends ProducerParts {
  * opened and its batches go first, before any value of this producer.
  */
 export function producerPipeline(parts: PipelineParts): Observable<Delivered> {
-  const { context, options, builder, sequencer, send, lifecycle, failing } = parts;
+  const { context, options, builder, sequencer, lifecycle, failing, lent } = parts;
   const scheduler = context.scheduler ?? asyncScheduler;
   const { url, connectivity } = context;
   const { producerId, outbox } = options;
@@ -92,10 +87,10 @@ export function producerPipeline(parts: PipelineParts): Observable<Delivered> {
             onSaved: (count) => lifecycle.saved(count),
             onOverdue: (cause) =>
               lifecycle.report(
-                new DeliveryOverdueError({ url, producerId, deliveryTimeoutMs: options.deliveryTimeoutMs, cause }),
+                new lent.DeliveryOverdueError({ url, producerId, deliveryTimeoutMs: options.deliveryTimeoutMs, cause }),
               ),
             connectivity,
-            lent: DURABLE_LOAN,
+            lent,
           }),
         ),
       )
@@ -108,14 +103,18 @@ export function producerPipeline(parts: PipelineParts): Observable<Delivered> {
   const framing$ = (durable: Durable | undefined) =>
     concat(
       defer(() => {
-        // The outbox ends with closeStream()'s batch: the producer finishes after it.
-        if (durable?.resume() && lifecycle.beginFinish()) builder.end();
+        // Batches sealed while this code loaded were held: they go now, after the outbox's. The outbox ends with
+        // closeStream()'s batch: the producer finishes after it.
+        if (!durable) builder.resume([]);
+        else if (durable.resume() && lifecycle.beginFinish()) builder.end();
         return EMPTY;
       }),
       parts.framingNeeded.pipe(
         take(1),
         switchMap(() =>
-          durable?.contentType && !options.contentType ? of(durable.contentType) : contentTypeOf(context, options),
+          durable?.contentType && !options.contentType
+            ? of(durable.contentType)
+            : contentTypeOf(context, options, lent),
         ),
         tap((contentType) => builder.frame(contentType)),
       ),
@@ -128,17 +127,18 @@ export function producerPipeline(parts: PipelineParts): Observable<Delivered> {
         deliverBatches({
           ...options,
           sequencer,
-          send,
+          send: parts.send,
           scheduler,
-          retry: producerRetry(context, options),
+          retry: producerRetry(context, options, lent),
+          lent,
           // Giving up (without an outbox), the producer stops at once: it hands back what is unacknowledged now.
           expired: (cause) => {
             const unsent = builder.unsent();
             parts.handedBack(unsent);
             const { deliveryTimeoutMs } = options;
-            return new DeliveryTimeoutError({ url, producerId, deliveryTimeoutMs, cause, unsent });
+            return new lent.DeliveryTimeoutError({ url, producerId, deliveryTimeoutMs, cause, unsent });
           },
-          refused: (value, cause) => new ValueTooLargeError({ url, producerId, limit: 'server', value, cause }),
+          refused: (value, cause) => new lent.ValueTooLargeError({ url, producerId, limit: 'server', value, cause }),
           replace: (batch: Batch, halves: readonly Batch[]) => builder.pending.replace(batch, halves),
           wake: connectivity.wakes,
           failing: () => failing.value || failing.next(true),
@@ -162,9 +162,9 @@ export function producerPipeline(parts: PipelineParts): Observable<Delivered> {
  * the producer's `retry`, without the client's bound on retries (the
  * delivery timeout bounds them); the producer's own `retry.maxRetries` does.
  */
-function producerRetry(context: StreamContext, options: ResolvedProducerOptions): RetryConfig {
+function producerRetry(context: StreamContext, options: ResolvedProducerOptions, lent: ProducerLoan): RetryConfig {
   const retry = options.request.retry;
-  return resolveRetryConfig({ ...context.retry, ...retry, maxRetries: retry?.maxRetries ?? Infinity });
+  return lent.resolveRetryConfig({ ...context.retry, ...retry, maxRetries: retry?.maxRetries ?? Infinity });
 }
 
 /**
@@ -172,7 +172,13 @@ function producerRetry(context: StreamContext, options: ResolvedProducerOptions)
  * learned with one HEAD that carries the producer's own headers and params
  * (its credentials).
  */
-function contentTypeOf(context: StreamContext, options: ResolvedProducerOptions): Observable<string> {
+function contentTypeOf(
+  context: StreamContext,
+  options: ResolvedProducerOptions,
+  lent: ProducerLoan,
+): Observable<string> {
   const { headers, params } = options.request;
-  return options.contentType ? of(options.contentType) : defer(() => learnContentType(context, { headers, params }));
+  return options.contentType
+    ? of(options.contentType)
+    : defer(() => lent.learnContentType(context, { headers, params }));
 }

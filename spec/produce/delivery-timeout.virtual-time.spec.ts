@@ -9,6 +9,7 @@ import type { WakeReason } from '../../lib/retry/connectivity';
 import { offlineContext } from '../support/offline-context';
 import { FakeServer, STREAM_URL, type Network } from './support/fake-server';
 import { range } from '../support/range';
+import { producerCodeLoaded } from '../support/producer-code';
 
 /** Backoff of 100 ms doubling to 1 s, without jitter: attempts at 0, 100, 300, 700, 1 500, 2 500… after the first failure. */
 const RETRY = { initialDelayMs: 100, maxDelayMs: 1_000, jitter: false };
@@ -63,6 +64,9 @@ function run(
   });
   return outcome;
 }
+
+// The producer's running code is a lazy chunk: loaded first, so producers start at once in virtual time.
+beforeAll(producerCodeLoaded);
 
 describe('IdempotentProducer delivery timeout (virtual time)', () => {
   it('retries through an outage far longer than the retry budget of one-shot operations, and delivers every value once, in order', () => {

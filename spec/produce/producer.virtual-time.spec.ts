@@ -14,6 +14,7 @@ import type { StreamContext } from '../../lib/http/stream-context';
 import { offlineContext } from '../support/offline-context';
 import { FAST_RETRY, FakeServer, STREAM_URL, instant, random, type Network } from './support/fake-server';
 import { range } from '../support/range';
+import { producerCodeLoaded } from '../support/producer-code';
 
 const context = (contentType?: Observable<string>): StreamContext => offlineContext(STREAM_URL, contentType);
 
@@ -77,6 +78,9 @@ function simulate<T = unknown>(
   });
   return run;
 }
+
+// The producer's running code is a lazy chunk: loaded first, so producers start at once in virtual time.
+beforeAll(producerCodeLoaded);
 
 describe('IdempotentProducer in virtual time', () => {
   describe('batching pipeline', () => {

@@ -8,6 +8,7 @@ import type { BatchRequest, BatchSender } from '../../lib/produce/send-batch';
 import { offlineContext } from '../support/offline-context';
 import { FAST_RETRY, FakeServer, STREAM_URL } from './support/fake-server';
 import { range } from '../support/range';
+import { producerCodeLoaded } from '../support/producer-code';
 
 /** A value of about `bytes` bytes of JSON, with what a JSON scanner could trip on inside its strings. */
 const sized = (n: number, bytes: number) => ({
@@ -45,6 +46,9 @@ function run(
   });
   return outcome;
 }
+
+// The producer's running code is a lazy chunk: loaded first, so producers start at once in virtual time.
+beforeAll(producerCodeLoaded);
 
 describe('IdempotentProducer behind a body limit (413, virtual time)', () => {
   it('splits a refused batch in halves until each fits, and delivers every value once, in order', () => {

@@ -51,14 +51,26 @@ class Tab {
   private readonly client: shared.DurableStreamsClient;
   private readonly producers: IdempotentProducer[] = [];
 
-  constructor(
+  /**
+   * A new document: the SDK and its producers' running code (a lazy chunk) loaded in a module registry of its own, as
+   * a page loads them (a chunk imported later would otherwise come from the spec's registry, with other classes).
+   */
+  static async open(storage: TabSession, origin: string): Promise<Tab> {
+    let sdk!: typeof shared;
+    await jest.isolateModulesAsync(async () => {
+      sdk = require('../../../lib/index') as typeof shared;
+      const { producerCodeLoaded } =
+        require('../../support/producer-code') as typeof import('../../support/producer-code');
+      await producerCodeLoaded();
+    });
+    return new Tab(storage, origin, sdk);
+  }
+
+  private constructor(
     readonly storage: TabSession,
     origin: string,
+    sdk: typeof shared,
   ) {
-    let sdk!: typeof shared;
-    jest.isolateModules(() => {
-      sdk = require('../../../lib/index') as typeof shared;
-    });
     this.sdk = sdk;
     this.client = new sdk.DurableStreamsClient({
       baseUrl: `${origin}/v1/stream`,
@@ -137,7 +149,7 @@ describe('tabProducer() across tabs', () => {
   it('a reload keeps the tab’s producer id: what it saved offline goes first, then its new values, each once', async () => {
     const path = await newStream();
     const storage = new TabSession();
-    const first = new Tab(storage, proxy.origin);
+    const first = await Tab.open(storage, proxy.origin);
     await proxy.cut();
     const producer = first.producer(path);
     for (const value of values('before', 5)) producer.append(value);
@@ -146,7 +158,7 @@ describe('tabProducer() across tabs', () => {
     await first.leave();
 
     await proxy.restore();
-    const reloaded = new Tab(storage, proxy.origin);
+    const reloaded = await Tab.open(storage, proxy.origin);
     const again = reloaded.producer(path);
     expect(again.producerId).toBe(producer.producerId);
     for (const value of values('after', 3)) again.append(value);
@@ -159,7 +171,7 @@ describe('tabProducer() across tabs', () => {
 
   it('a closed tab’s outbox is delivered by the next tab, under the closed tab’s id and seqs, once, in order, then removed', async () => {
     const path = await newStream();
-    const closed = new Tab(new TabSession(), proxy.origin);
+    const closed = await Tab.open(new TabSession(), proxy.origin);
     await proxy.cut();
     const gone = closed.producer(path);
     for (const value of values('closed', 4)) gone.append(value);
@@ -167,7 +179,7 @@ describe('tabProducer() across tabs', () => {
     await closed.leave();
     await proxy.restore();
 
-    const next = new Tab(new TabSession(), proxy.origin);
+    const next = await Tab.open(new TabSession(), proxy.origin);
     const own = next.producer(path);
     expect(own.producerId).not.toBe(gone.producerId);
     own.append('own');
@@ -183,7 +195,7 @@ describe('tabProducer() across tabs', () => {
       async () => (await outboxNames()).every((name) => !name.endsWith(gone.producerId)),
       'the emptied outbox removed',
     );
-    const third = new Tab(new TabSession(), proxy.origin);
+    const third = await Tab.open(new TabSession(), proxy.origin);
     third.producer(path);
     await settle();
     expect(third.sent).toEqual([]);
@@ -193,9 +205,9 @@ describe('tabProducer() across tabs', () => {
   it('two tabs appending at once (one a copy of the other’s session) write with ids of their own and never fence each other', async () => {
     const path = await newStream();
     const storage = new TabSession();
-    const one = new Tab(storage, proxy.origin);
+    const one = await Tab.open(storage, proxy.origin);
     const first = one.producer(path);
-    const two = new Tab(storage.copy(), proxy.origin);
+    const two = await Tab.open(storage.copy(), proxy.origin);
     const second = two.producer(path);
     expect(second.producerId).not.toBe(first.producerId);
     for (let i = 0; i < 50; i++) {
@@ -212,7 +224,7 @@ describe('tabProducer() across tabs', () => {
   it('a closed tab that comes back takes its outbox back from the tab delivering it; nothing is lost or stored twice', async () => {
     const path = await newStream();
     const storage = new TabSession();
-    const closed = new Tab(storage, proxy.origin);
+    const closed = await Tab.open(storage, proxy.origin);
     await proxy.cut();
     const gone = closed.producer(path);
     for (const value of values('mine', 3)) gone.append(value);
@@ -220,7 +232,7 @@ describe('tabProducer() across tabs', () => {
     await closed.leave();
 
     // Another tab takes the orphan and tries to deliver it while the server is away.
-    const other = new Tab(new TabSession(), proxy.origin);
+    const other = await Tab.open(new TabSession(), proxy.origin);
     other.producer(path);
     await until(
       () => other.sent.some(({ producerId }) => producerId === gone.producerId),
@@ -228,7 +240,7 @@ describe('tabProducer() across tabs', () => {
     );
 
     // The closed tab is restored: it claims its outbox, the other tab lets go.
-    const restored = new Tab(storage, proxy.origin);
+    const restored = await Tab.open(storage, proxy.origin);
     const back = restored.producer(path);
     expect(back.producerId).toBe(gone.producerId);
     back.append('mine again');
@@ -242,7 +254,7 @@ describe('tabProducer() across tabs', () => {
 
   it('leaves the outbox of a closed tab on another stream for a producer on that stream', async () => {
     const [path, elsewhere] = [await newStream(), await newStream()];
-    const closed = new Tab(new TabSession(), proxy.origin);
+    const closed = await Tab.open(new TabSession(), proxy.origin);
     await proxy.cut();
     const gone = closed.producer(elsewhere);
     gone.append('elsewhere');
@@ -250,14 +262,14 @@ describe('tabProducer() across tabs', () => {
     await closed.leave();
     await proxy.restore();
 
-    const next = new Tab(new TabSession(), proxy.origin);
+    const next = await Tab.open(new TabSession(), proxy.origin);
     next.producer(path).append('here');
     await until(async () => (await stored(path)).length === 1, 'its own value');
     await settle();
     expect(next.sent.filter(({ producerId }) => producerId === gone.producerId)).toEqual([]);
     expect(await stored(elsewhere)).toEqual([]);
 
-    const there = new Tab(new TabSession(), proxy.origin);
+    const there = await Tab.open(new TabSession(), proxy.origin);
     there.producer(elsewhere);
     await until(async () => (await stored(elsewhere)).length === 1, 'delivered by a producer on its stream');
   });
@@ -265,7 +277,7 @@ describe('tabProducer() across tabs', () => {
   it('without Web Locks, writes with an id of its own per tab and leaves closed tabs’ outboxes alone', async () => {
     navigator.setLocks(undefined as never);
     const path = await newStream();
-    const closed = new Tab(new TabSession(), proxy.origin);
+    const closed = await Tab.open(new TabSession(), proxy.origin);
     await proxy.cut();
     const gone = closed.producer(path);
     gone.append('kept for its tab');
@@ -273,7 +285,7 @@ describe('tabProducer() across tabs', () => {
     await closed.leave();
     await proxy.restore();
 
-    const next = new Tab(new TabSession(), proxy.origin);
+    const next = await Tab.open(new TabSession(), proxy.origin);
     const own = next.producer(path);
     own.append('own');
     await lastValueFrom(own.flush());

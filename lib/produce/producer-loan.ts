@@ -1,0 +1,39 @@
+import { isRetryable } from '../errors/durable-stream-error.js';
+import { PayloadTooLargeError, SequenceGapError, StaleEpochError, StreamClosedError } from '../errors/http-errors.js';
+import { learnContentType } from '../operations/head-stream.js';
+import { framingOf } from '../protocol/content-type.js';
+import { resolveRetryConfig } from '../retry/retry-config.js';
+import { retryWithBackoff } from '../retry/retry-with-backoff.js';
+import { batchValues, utf8End } from './batch-values.js';
+import { DeliveryOverdueError, OutboxError, OutboxLockedError } from './outbox/outbox-errors.js';
+import { isBefore } from './outbox/producer-outbox.js';
+import { DeliveryTimeoutError, ValueTooLargeError } from './producer-errors.js';
+
+/**
+ * What the producer's running code (a lazy chunk, see `startLazily`) is lent of the initial code instead of
+ * importing it: a module both imported would go to a chunk of its own that the initial code of every app importing
+ * the main entry loads too (bundlers split by module), in two files, with the producer's errors in read-only apps
+ * (the size spec checks it). The running code imports only modules of its own, and types.
+ */
+export const PRODUCER_LOAN = {
+  isRetryable,
+  PayloadTooLargeError,
+  SequenceGapError,
+  StaleEpochError,
+  StreamClosedError,
+  learnContentType,
+  framingOf,
+  resolveRetryConfig,
+  retryWithBackoff,
+  batchValues,
+  utf8End,
+  DeliveryOverdueError,
+  OutboxError,
+  OutboxLockedError,
+  isBefore,
+  DeliveryTimeoutError,
+  ValueTooLargeError,
+};
+
+/** See {@link PRODUCER_LOAN}. */
+export type ProducerLoan = typeof PRODUCER_LOAN;

@@ -1,0 +1,104 @@
+import {
+  catchError,
+  defer,
+  EMPTY,
+  map,
+  of,
+  ReplaySubject,
+  share,
+  Subject,
+  switchMap,
+  tap,
+  throwError,
+  type Observable,
+} from 'rxjs';
+import { DurableStreamError } from '../errors/durable-stream-error.js';
+import type { ProducerParts } from './producer-pipeline.js';
+import { PRODUCER_LOAN } from './producer-loan.js';
+import type { ProducerAck } from './deliver.js';
+import type { ProducerStatus } from './producer-status.js';
+import type { Sequencer } from './sequencer.js';
+import type { StartedProducer } from './start-producer.js';
+
+type ProducerCode = typeof import('./start-producer.js');
+
+/** The producer's running code once loaded: every producer made after that starts at once (synchronously). */
+let loaded: ProducerCode | undefined;
+
+/** A producer's running part, whose code may still be loading. */
+export interface LazyStart {
+  /** Every acknowledged batch (subscribers from before the code loaded miss none); completes when the producer stops. */
+  readonly acks$: Observable<ProducerAck>;
+  /** The producer's status, once the code has loaded. */
+  readonly status$: Observable<ProducerStatus>;
+  /** The numbering, once the code has loaded. */
+  readonly sequencer: () => Sequencer | undefined;
+  /** Starts a new session: now, or once the code has loaded, before anything is sent. */
+  readonly restart: () => void;
+}
+
+/**
+ * Starts a producer whose running code (delivery, sequencing, its status,
+ * 413 splitting: `startProducer`) is a lazy chunk, so an app's initial
+ * bundle carries only what appending needs, as a live read's code loads
+ * while it catches up. The chunk is asked for when the producer is made;
+ * values appended meanwhile wait in the builder, held (nothing is sent
+ * before the content type is known anyway). A chunk that cannot be loaded
+ * fails the producer, which hands its values back.
+ */
+export function startLazily(parts: Omit<ProducerParts, 'lent'>): LazyStart {
+  let started: StartedProducer | undefined;
+  let restarts = 0;
+  const acks = new Subject<ProducerAck>();
+  const started$ = producerCode(parts.context.url).pipe(
+    map(({ startProducer }) => startProducer({ ...parts, lent: PRODUCER_LOAN })),
+    share({
+      connector: () => new ReplaySubject(1),
+      resetOnError: false,
+      resetOnComplete: false,
+      resetOnRefCountZero: false,
+    }),
+  );
+  started$.subscribe({
+    next: (running) => {
+      started = running;
+      for (; restarts > 0; restarts--) running.sequencer.dispatch({ type: 'restart' });
+      running.acks$.subscribe(acks);
+      running.run();
+    },
+    error: (error: unknown) => {
+      parts.lifecycle.fail(error);
+      acks.complete();
+    },
+  });
+  return {
+    acks$: acks.asObservable(),
+    status$: started$.pipe(
+      switchMap((running) => running.status$),
+      catchError(() => EMPTY),
+    ),
+    sequencer: () => started?.sequencer,
+    restart: () => {
+      if (started) started.sequencer.dispatch({ type: 'restart' });
+      else restarts++;
+    },
+  };
+}
+
+/** The producer's running code: at once (synchronously) once loaded; a load that fails names the stream at `url`. */
+export function producerCode(url: string): Observable<ProducerCode> {
+  if (loaded) return of(loaded);
+  return defer(() => import('./start-producer.js')).pipe(
+    tap((module) => (loaded = module)),
+    catchError((cause: unknown) =>
+      throwError(
+        () =>
+          new DurableStreamError('PRODUCER_FAILED', "The producer's code could not be loaded", {
+            url,
+            cause,
+            hint: "Check that the app's chunks are served (a lazy chunk of durable-streams-rx); unsentValues() has the values",
+          }),
+      ),
+    ),
+  );
+}

@@ -1,0 +1,89 @@
+import { lastValueFrom, of, toArray } from 'rxjs';
+import type { DurableStreamError } from '../../lib/errors';
+import type { IdempotentProducer } from '../../lib/produce/idempotent-producer';
+import type { BatchRequest, BatchSender } from '../../lib/produce/send-batch';
+import { offlineContext } from '../support/offline-context';
+import { STREAM_URL } from './support/fake-server';
+
+type ProducerModule = typeof import('../../lib/produce/idempotent-producer');
+
+/** The producer as a page first loads it: its running code (a lazy chunk) not loaded yet. */
+function freshProducerModule(): ProducerModule {
+  let module!: ProducerModule;
+  jest.isolateModules(() => {
+    module = require('../../lib/produce/idempotent-producer') as ProducerModule;
+  });
+  return module;
+}
+
+/** A sender that records each request and acknowledges it. */
+function recordingSender(): { readonly sent: BatchRequest[]; readonly send: BatchSender } {
+  const sent: BatchRequest[] = [];
+  return { sent, send: (request) => (sent.push(request), of({ nextOffset: `${sent.length}`, duplicate: false })) };
+}
+
+const bodyText = (request: BatchRequest) => new TextDecoder().decode(request.body);
+
+function makeProducer(module: ProducerModule, send: BatchSender): IdempotentProducer<number> {
+  return new module.IdempotentProducer<number>(offlineContext(STREAM_URL), 'p', { lingerMs: 0 }, send);
+}
+
+describe("the producer's running code, a lazy chunk", () => {
+  afterEach(() => jest.dontMock('../../lib/produce/start-producer'));
+
+  it('holds what is appended while it loads, then delivers it, once, in order', async () => {
+    const { sent, send } = recordingSender();
+    const producer = makeProducer(freshProducerModule(), send);
+    producer.append(1);
+    producer.append(2);
+    producer.append(3);
+    expect(sent).toEqual([]);
+    expect(producer.pendingCount).toBe(3);
+    const acks = lastValueFrom(producer.acks$.pipe(toArray()));
+    await lastValueFrom(producer.finish());
+    expect(sent.map((request) => [request.epoch, request.seq, bodyText(request)])).toEqual([[0, 0, '[1,2,3]']]);
+    expect((await acks).map(({ count }) => count)).toEqual([3]);
+    expect(producer.pendingCount).toBe(0);
+  });
+
+  it('starts a producer made once it is loaded at once', async () => {
+    const module = freshProducerModule();
+    await lastValueFrom(makeProducer(module, recordingSender().send).finish());
+    const producer = makeProducer(module, recordingSender().send);
+    const statuses: string[] = [];
+    producer.status$.subscribe(({ state }) => statuses.push(state));
+    expect(statuses).toEqual(['delivered']);
+    expect(producer.epoch).toBe(0);
+  });
+
+  it('applies a restart() asked for while it loads once it has', async () => {
+    const { sent, send } = recordingSender();
+    const producer = makeProducer(freshProducerModule(), send);
+    producer.restart();
+    producer.append(1);
+    await lastValueFrom(producer.finish());
+    expect(producer.epoch).toBe(1);
+    expect(sent.map(({ epoch, seq }) => [epoch, seq])).toEqual([[1, 0]]);
+  });
+
+  it('fails the producer with a typed error naming the stream when it cannot be loaded, and hands every value back', async () => {
+    jest.doMock('../../lib/produce/start-producer', () => {
+      throw new TypeError('Failed to fetch dynamically imported module');
+    });
+    const { sent, send } = recordingSender();
+    const producer = makeProducer(freshProducerModule(), send);
+    const errors: DurableStreamError[] = [];
+    producer.errors$.subscribe((error) => errors.push(error));
+    producer.append(1);
+    producer.append(2);
+    await expect(lastValueFrom(producer.flush())).rejects.toMatchObject({
+      code: 'PRODUCER_FAILED',
+      message: expect.stringContaining(`could not be loaded (${STREAM_URL})`),
+      cause: expect.objectContaining({ message: 'Failed to fetch dynamically imported module' }),
+    });
+    expect(errors.map(({ code }) => code)).toEqual(['PRODUCER_FAILED']);
+    expect(producer.unsentValues()).toEqual([1, 2]);
+    expect(sent).toEqual([]);
+    expect(await lastValueFrom(producer.acks$.pipe(toArray()))).toEqual([]);
+  });
+});
