@@ -69,10 +69,7 @@ export class BatchBuilder {
   declare private readonly now: () => number;
   declare private held: boolean;
 
-  /**
-   * `held`: nothing ends and sealed batches wait unnumbered until {@link resume} (the producer's running code, a lazy
-   * chunk, has started, and an outbox's batches are numbered first).
-   */
+  /** `held`: nothing ends, sealed batches wait unnumbered, until {@link resume} (delivery runs, an outbox's batches first). */
   constructor(limits: BatchBuilderLimits, url: string, producerId: string, now: () => number, held = false) {
     this.max = { ...limits, url, producerId };
     this.url = url;
