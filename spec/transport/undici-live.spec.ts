@@ -1,4 +1,4 @@
-import { createServer, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { firstValueFrom } from 'rxjs';
 import { TimeoutError } from '../../lib/index';
@@ -51,6 +51,22 @@ describe('undiciTransport with a full pool', () => {
     expect(await response.body.text()).toBe('ok');
     live.abort();
     expect(await Promise.all(holds)).toEqual(['aborted', 'aborted', 'aborted']);
+  });
+
+  it('sends a long-lived request made as the answer to the one before it is read on that connection, not a new one', async () => {
+    const ports = new Set<number | undefined>();
+    const record = (req: IncomingMessage) => req.url === '/poll' && ports.add(req.socket.remotePort);
+    server.on('request', record);
+    try {
+      // As a read loop polls: the next request leaves as soon as the answer's body is read.
+      for (let n = 0; n < 5; n++) {
+        const response = await get('/poll', new AbortController().signal, { longLived: true });
+        expect(await response.body.text()).toBe('ok');
+      }
+    } finally {
+      server.off('request', record);
+    }
+    expect(ports.size).toBe(1);
   });
 
   it('rejects a request waiting for a socket as soon as its signal aborts, and never sends it', async () => {
