@@ -9,11 +9,17 @@ import type { ChangeMessage } from './messages.js';
  * The store reports every one on `failed$`: those of `mutate()` (which also
  * errors with `cause` itself) and those restored from its outbox at
  * start-up (`restored`), which no `mutate()` waits for. Nothing of it is in
- * the stream, and it is no longer in the outbox; except a restored one whose
- * `cause` is an `OutboxLockedError` or `OutboxError`: the producer could not
- * take the outbox after the store had read it (another store took it first,
- * or the storage failed), so the mutation may still be there, for whoever
- * holds the outbox to deliver. Making that one again may write it twice.
+ * the stream, and it is no longer in the outbox: make it again once the
+ * cause is dealt with.
+ *
+ * Except when `mayStillBeDelivered`: a restored mutation the store's
+ * producer could not deliver because it could not take the outbox after the
+ * store had read it (`cause` an `OutboxLockedError`: another store or tab
+ * took it first; or an `OutboxError`: the storage failed). It is still in
+ * the outbox, and whoever holds it (that other store, or the next one to
+ * take it after a reload) delivers it, once (the server deduplicates), unless
+ * the server refuses it then (that store reports it): the stream then shows
+ * it as any change read. Do not make it again: that would write it twice.
  */
 export class MutationFailedError extends DurableStreamError {
   override name = 'MutationFailedError';
@@ -23,6 +29,11 @@ export class MutationFailedError extends DurableStreamError {
   readonly changes: readonly ChangeMessage[];
   /** It came from the outbox at start-up (made before a reload), not from a `mutate()` of this store. */
   readonly restored: boolean;
+  /**
+   * Not delivered by this store, but still in its outbox, for whoever takes
+   * the outbox to deliver: not to be made again (see the class's doc).
+   */
+  readonly mayStillBeDelivered: boolean;
 
   constructor(init: {
     readonly url: string;
@@ -30,21 +41,31 @@ export class MutationFailedError extends DurableStreamError {
     readonly changes: readonly ChangeMessage[];
     readonly restored: boolean;
     readonly cause: unknown;
+    /** Default: false. */
+    readonly mayStillBeDelivered?: boolean;
   }) {
     const count = init.changes.length;
+    const inOutbox = init.mayStillBeDelivered === true;
     const what =
       `Mutation ${init.txid} (${count} change${count === 1 ? '' : 's'}` +
-      `${init.restored ? ', restored from the outbox' : ''}) was not written and was taken back from the view: ` +
+      `${init.restored ? ', restored from the outbox' : ''}) ` +
+      (inOutbox
+        ? 'was not delivered by this store and was taken back from its view; it is still in the outbox ' +
+          'and may still be delivered, once, by whoever takes the outbox: '
+        : 'was not written and was taken back from the view: ') +
       errorMessage(init.cause);
     const status = (init.cause as Partial<DurableStreamError> | undefined)?.status;
     super('MUTATION_FAILED', what, {
       url: init.url,
       ...(typeof status === 'number' ? { status } : {}),
       cause: init.cause,
-      hint: 'Nothing of it is in the stream: tell the user, and make it again once the cause (see `cause`) is dealt with',
+      hint: inOutbox
+        ? "Do not make it again (that would write it twice): the stream shows it once the outbox's holder delivers it"
+        : 'Nothing of it is in the stream: tell the user, and make it again once the cause (see `cause`) is dealt with',
     });
     this.txid = init.txid;
     this.changes = init.changes;
     this.restored = init.restored;
+    this.mayStillBeDelivered = inOutbox;
   }
 }

@@ -19,8 +19,11 @@ export interface StateProducerOptions extends Omit<ProducerOptions, 'contentType
   readonly producerId?: string;
 }
 
-/** Told how each write ended: delivered (no error), or failed. */
-export type WriteReport = (txid: string, error?: unknown) => void;
+/**
+ * Told how each write ended: delivered (no error), or failed; `inOutbox`: it
+ * failed here, but stays in the outbox for whoever takes it to deliver.
+ */
+export type WriteReport = (txid: string, error?: unknown, inOutbox?: boolean) => void;
 
 /**
  * Writes each mutation as one append through an idempotent producer (a
@@ -31,7 +34,8 @@ export type WriteReport = (txid: string, error?: unknown) => void;
  * with an outbox, what it held is taken out of the outbox first (it was
  * reported failed), so that the replacement, under a new id, can take the
  * outbox. Mutations the outbox held at start-up are reported too: delivered
- * once their last message is acknowledged, failed if the producer stops first.
+ * once their last message is acknowledged, failed if the producer stops first
+ * (still in the outbox if it stopped because it could not use the outbox).
  */
 export class MutationWriter {
   private producer: IdempotentProducer<ChangeMessage> | undefined;
@@ -177,10 +181,12 @@ export class MutationWriter {
           if (this.producer !== producer) return;
           this.producer = undefined;
           const failure = last ?? new ProducerClosedError({ url: producer.url, producerId: id, reason: 'failed' });
-          for (const { txid } of left) this.report(txid, failure);
+          // It could not take or write the outbox: what it holds stays there, for whoever takes it next to deliver.
+          const kept = last instanceof OutboxLockedError || last instanceof OutboxError;
+          for (const { txid } of left) this.report(txid, failure, kept);
           left.clear();
           const { outbox } = this.options;
-          if (outbox && !(last instanceof OutboxLockedError || last instanceof OutboxError)) this.empty(outbox);
+          if (outbox && !kept) this.empty(outbox);
         },
       }),
     );

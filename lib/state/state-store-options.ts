@@ -79,7 +79,9 @@ export interface StateStore<Entities extends object = Record<string, unknown>> {
    * server refused it, the producer gave up), as a `MutationFailedError`
    * whose `cause` is the write's error: those of `mutate()` (which also
    * errors with that cause) and those restored from the outbox at start-up
-   * (`restored`), which no `mutate()` waits for. Hot; completes on `close()`.
+   * (`restored`), which no `mutate()` waits for. One with
+   * `mayStillBeDelivered` is still in the outbox, for whoever takes it to
+   * deliver: not to be made again. Hot; completes on `close()`.
    */
   readonly failed$: Observable<MutationFailedError>;
   /**

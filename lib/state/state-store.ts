@@ -115,8 +115,8 @@ class StateStoreImpl<Entities extends object> implements StateStore<Entities> {
     this.invalid$ = this.invalid.asObservable();
     this.failed$ = this.failed.asObservable();
     const { outbox } = options;
-    this.writer = new MutationWriter(stream, { ...options.producer, outbox }, (txid, error) =>
-      this.settle(txid, error),
+    this.writer = new MutationWriter(stream, { ...options.producer, outbox }, (txid, error, inOutbox) =>
+      this.settle(txid, error, inOutbox),
     );
 
     const live = options.live ?? 'auto';
@@ -201,15 +201,22 @@ class StateStoreImpl<Entities extends object> implements StateStore<Entities> {
     for (const error of changes.invalid) this.invalid.next(error);
   }
 
-  /** A write ended: delivered, or failed (the mutation is dropped from the view, and reported). */
-  private settle(txid: string, error?: unknown): void {
+  /** A write ended: delivered, or failed (the mutation is dropped from the view, and reported; `inOutbox`: see WriteReport). */
+  private settle(txid: string, error?: unknown, inOutbox = false): void {
     if (error === undefined) return this.dispatch({ kind: 'delivered', txid });
     const dropped = this.state.pending.find(({ mutation }) => mutation.txid === txid)?.mutation;
     this.dispatch({ kind: 'failed', txid });
     if (dropped && !this.closed) {
       const restored = this.restored.has(txid);
       this.failed.next(
-        new MutationFailedError({ url: this.url, txid, changes: dropped.changes, restored, cause: error }),
+        new MutationFailedError({
+          url: this.url,
+          txid,
+          changes: dropped.changes,
+          restored,
+          cause: error,
+          mayStillBeDelivered: inOutbox,
+        }),
       );
     }
     this.outcomes.next({ txid, error });

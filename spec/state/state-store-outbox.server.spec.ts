@@ -6,7 +6,10 @@
  * refused mutation is taken back and reported on `failed$`, the outbox is
  * emptied of it, and later mutations go through (a replacement producer
  * takes the outbox); a mutation restored at start-up whose delivery is
- * refused (a 403, a closed stream) is taken back and reported too.
+ * refused (a 403, a closed stream) is taken back and reported too. One whose
+ * outbox the store's producer could not take after the store read it is
+ * reported as still in the outbox (`mayStillBeDelivered`), and delivered once
+ * by the next store that takes it.
  */
 import { filter, firstValueFrom, lastValueFrom, toArray } from 'rxjs';
 import {
@@ -14,9 +17,12 @@ import {
   createStream,
   ForbiddenError,
   memoryOutbox,
+  OutboxError,
+  OutboxLockedError,
   readJson,
   StreamClosedError,
   type DurableStream,
+  type OutboxSession,
   type ProducerOutbox,
 } from '../../lib/index';
 import {
@@ -261,5 +267,99 @@ describe('stateStore() with an outbox held elsewhere', () => {
     expect(await messagesOf(stream)).toEqual([
       expect.objectContaining({ key: 'kept', headers: expect.objectContaining({ txid }) }),
     ]);
+  });
+});
+
+describe('stateStore() with an outbox taken between its read and its producer', () => {
+  /**
+   * `outbox` as the store sees it: its first open (the store reads what it holds) goes through; at the second (its
+   * producer takes it) `meanwhile` happens first, another tab taking the outbox or the storage failing.
+   */
+  function racing(outbox: ProducerOutbox, meanwhile: () => Promise<void>): ProducerOutbox {
+    let opens = 0;
+    return { open: async () => (++opens === 2 && (await meanwhile()), outbox.open()) };
+  }
+
+  /** Run after each spec, passed or failed: a failed one leaves no read or held outbox behind. */
+  const cleanups: (() => unknown)[] = [];
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  });
+  /** `store` with its views and failures watched, closed after the spec. */
+  const watched = (store: StateStore) => {
+    const watching = watch(store);
+    cleanups.push(() => store.close(), watching.stop);
+    return watching;
+  };
+
+  it.each([
+    ['another store takes it', OutboxLockedError, false],
+    ['its storage fails', OutboxError, true],
+  ] as const)(
+    'reports a restored mutation as not delivered by this store and not to be made again when %s; it stays in the outbox and is delivered once later',
+    async (_name, type, storageFails) => {
+      const { stream, path } = await newStream();
+      const outbox = memoryOutbox();
+      const txid = await leftInOutbox(path, outbox, 'kept');
+      let other: OutboxSession | undefined;
+      const seen = racing(outbox, async () => {
+        if (storageFails) throw new Error('storage quota exceeded');
+        other = await outbox.open();
+        cleanups.push(() => other?.close());
+      });
+
+      const watching = watched(stateStore(app().stream(path), schema, { outbox: seen, live: 'long-poll' }));
+      expect((await watching.until((view) => view.pending.length === 1)).pending[0].txid).toBe(txid);
+      await watching.until((view) => view.pending.length === 0 && !('kept' in view.collections['todos']));
+      expect(watching.failures).toHaveLength(1);
+      const [failure] = watching.failures;
+      expect(failure).toBeInstanceOf(MutationFailedError);
+      expect(failure).toMatchObject({ txid, restored: true, mayStillBeDelivered: true, code: 'MUTATION_FAILED' });
+      expect(failure.cause).toBeInstanceOf(type);
+      // Told not to make it again (that would write it twice), not to make it again once the cause is dealt with.
+      expect(failure.message).toContain('may still be delivered');
+      expect(failure.message).toMatch(/Do not make it again[^.]*$/);
+      expect(failure.message).not.toContain('make it again once');
+      expect(await messagesOf(stream)).toEqual([]);
+
+      // Still in the outbox: whoever takes it next (the other tab once reloaded, or this page's next load) delivers it,
+      // and this store's read shows it then, confirmed.
+      await other?.close();
+      expect(await outboxBatches(outbox)).toBe(1);
+      const delivering = watched(stateStore(app().stream(path), schema, { outbox, live: 'long-poll' }));
+      await delivering.until(
+        (view) => view.upToDate && view.pending.length === 0 && 'kept' in view.collections['todos'],
+      );
+      const shown = await watching.until((view) => 'kept' in view.collections['todos']);
+      expect(shown.pending).toEqual([]);
+      expect(await messagesOf(stream)).toEqual([
+        expect.objectContaining({ key: 'kept', headers: expect.objectContaining({ txid }) }),
+      ]);
+      expect(watching.failures).toHaveLength(1);
+      expect(delivering.failures).toEqual([]);
+    },
+  );
+
+  it("reports a mutation of this store's own that the producer could not save as failed, to make again", async () => {
+    const { stream, path } = await newStream();
+    const outbox = memoryOutbox();
+    await leftInOutbox(path, outbox, 'kept');
+    const store = stateStore(app().stream(path), schema, {
+      outbox: racing(outbox, async () => {
+        const other = await outbox.open();
+        cleanups.push(() => other.close());
+      }),
+      live: 'long-poll',
+    });
+    const watching = watched(store);
+    await watching.until((view) => view.pending.length === 0 && watching.failures.length === 1);
+
+    // The other store still holds the outbox: this store's next producer cannot take it, and saved nothing of it.
+    const made = lastValueFrom(store.mutate((tx) => tx.todos.insert({ id: 'new', title: 'new' })));
+    await expect(made).rejects.toBeInstanceOf(OutboxLockedError);
+    expect(watching.failures).toHaveLength(2);
+    expect(watching.failures[1]).toMatchObject({ restored: false, mayStillBeDelivered: false });
+    expect(watching.failures[1].message).toContain('make it again once');
+    expect(await messagesOf(stream)).toEqual([]);
   });
 });
