@@ -9,7 +9,7 @@ import { ProducerSourceError } from './producer-errors.js';
 import { resolveProducerOptions, type ProducerOptions, type ResolvedProducerOptions } from './producer-options.js';
 import type { ProducerStatus } from './producer-status.js';
 import { startLazily, type LazyStart } from './start-lazily.js';
-import { httpBatchSender, type BatchSender } from './send-batch.js';
+import type { BatchSender } from './send-batch.js';
 
 export type { ProducerAck } from './deliver.js';
 
@@ -77,7 +77,7 @@ export class IdempotentProducer<T = unknown> implements Observer<T> {
       options: resolved,
       builder,
       lifecycle: this.lifecycle,
-      send: send ?? httpBatchSender(context, producerId, resolved.request),
+      send,
       framingNeeded: this.framingNeeded,
       handedBack: (unsent) => (this.unsent = unsent),
       settle: (delivered) => this.settle(delivered),

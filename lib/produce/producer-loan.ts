@@ -1,7 +1,11 @@
 import { isRetryable } from '../errors/durable-stream-error.js';
+import { errorFromResponse } from '../errors/error-from-response.js';
 import { PayloadTooLargeError, SequenceGapError, StaleEpochError, StreamClosedError } from '../errors/http-errors.js';
+import { notProtocolAnswer } from '../errors/protocol-error.js';
 import { learnContentType } from '../operations/head-stream.js';
 import { framingOf } from '../protocol/content-type.js';
+import { Header, WriteHeader } from '../protocol/headers.js';
+import { missingProtocolHeaders } from '../protocol/protocol-answer.js';
 import { resolveRetryConfig } from '../retry/retry-config.js';
 import { retryWithBackoff } from '../retry/retry-with-backoff.js';
 import { batchValues, utf8End } from './batch-values.js';
@@ -33,6 +37,11 @@ export const PRODUCER_LOAN = {
   isBefore,
   DeliveryTimeoutError,
   ValueTooLargeError,
+  Header,
+  WriteHeader,
+  errorFromResponse,
+  missingProtocolHeaders,
+  notProtocolAnswer,
 };
 
 /** See {@link PRODUCER_LOAN}. */

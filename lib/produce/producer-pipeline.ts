@@ -23,7 +23,7 @@ import { lingered } from './linger.js';
 import type { Durable } from './outbox/durable.js';
 import type { ProducerLoan } from './producer-loan.js';
 import type { ResolvedProducerOptions } from './producer-options.js';
-import type { BatchSender } from './send-batch.js';
+import { httpBatchSender, type BatchSender } from './send-batch.js';
 import type { Sequencer } from './sequencer.js';
 
 /** What the producer's pipeline is made of, and what it tells the producer. */
@@ -32,7 +32,8 @@ export interface ProducerParts {
   readonly options: ResolvedProducerOptions;
   /** Admits values and seals batches (see `BatchBuilder`). */
   readonly builder: BatchBuilder;
-  readonly send: BatchSender;
+  /** The HTTP sender (`httpBatchSender`) where none is given (specs give their own). */
+  readonly send: BatchSender | undefined;
   /**
    * Emits (and replays) once the content type is first needed: the first
    * append, or at once when given. The HEAD goes then, if one is needed.
@@ -127,7 +128,7 @@ export function producerPipeline(parts: PipelineParts): Observable<Delivered> {
         deliverBatches({
           ...options,
           sequencer,
-          send: parts.send,
+          send: parts.send ?? httpBatchSender(context, producerId, options.request, lent),
           scheduler,
           retry: producerRetry(context, options, lent),
           lent,

@@ -1,11 +1,14 @@
 import type { Observable } from 'rxjs';
-import { notProtocolAnswer } from '../errors/protocol-error.js';
-import { Header, WriteHeader } from '../protocol/headers.js';
-import { missingProtocolHeaders } from '../protocol/protocol-answer.js';
 import type { RequestOptions, StreamContext } from '../http/stream-context.js';
 import type { RequestSpec } from '../http/request-spec.js';
 import type { HttpResponse } from '../transport/http-transport.js';
-import { errorFromResponse } from '../errors/error-from-response.js';
+import type { ProducerLoan } from './producer-loan.js';
+
+/** What the sender is lent (see `PRODUCER_LOAN`: it runs in the producer's lazy chunk). */
+type SenderLoan = Pick<
+  ProducerLoan,
+  'Header' | 'WriteHeader' | 'errorFromResponse' | 'missingProtocolHeaders' | 'notProtocolAnswer'
+>;
 
 /** One producer request: a batch under its (epoch, seq). */
 export interface BatchRequest {
@@ -39,8 +42,10 @@ export function batchRequestSpec(
   url: string,
   producerId: string,
   request: BatchRequest,
-  options: RequestOptions = {},
+  options: RequestOptions,
+  lent: SenderLoan,
 ): RequestSpec {
+  const { Header, WriteHeader } = lent;
   const headers: Record<string, string> = {
     [WriteHeader.producerId]: producerId,
     [WriteHeader.producerEpoch]: String(request.epoch),
@@ -58,7 +63,7 @@ export function batchRequestSpec(
     lane: `producer:${url} ${producerId}`,
     userHeaders: options.headers,
     userParams: options.params,
-    errorFrom: errorFromResponse,
+    errorFrom: lent.errorFromResponse,
   };
 }
 
@@ -68,12 +73,18 @@ export function batchRequestSpec(
  * fallback page answering 200 to anything) acknowledges nothing: it fails
  * with a `ProtocolError`, which stops the producer.
  */
-export function batchResponse(response: HttpResponse, request: BatchRequest, url: string): BatchResponse {
+export function batchResponse(
+  response: HttpResponse,
+  request: BatchRequest,
+  url: string,
+  lent: SenderLoan,
+): BatchResponse {
+  const { Header } = lent;
   // Frees the connection for the next batch; success bodies are empty.
   void response.body.dump();
-  const missing = missingProtocolHeaders('producer-append', response.status, response.headers);
+  const missing = lent.missingProtocolHeaders('producer-append', response.status, response.headers);
   if (missing)
-    throw notProtocolAnswer({
+    throw lent.notProtocolAnswer({
       url,
       status: response.status,
       contentType: response.headers.get(Header.contentType),
@@ -87,10 +98,15 @@ export function batchResponse(response: HttpResponse, request: BatchRequest, url
 }
 
 /** Sends batches over the client's transport, one attempt each. */
-export function httpBatchSender(context: StreamContext, producerId: string, options: RequestOptions): BatchSender {
+export function httpBatchSender(
+  context: StreamContext,
+  producerId: string,
+  options: RequestOptions,
+  lent: SenderLoan,
+): BatchSender {
   const { http, url } = context;
   return (request) =>
-    http.attempt(batchRequestSpec(url, producerId, request, options), (response) => [
-      batchResponse(response, request, url),
+    http.attempt(batchRequestSpec(url, producerId, request, options, lent), (response) => [
+      batchResponse(response, request, url, lent),
     ]);
 }

@@ -24,6 +24,7 @@ import { commonErrorFromResponse } from '../../lib/errors/common-error-from-resp
 import { appendRequest, closeRequest } from '../../lib/operations/append';
 import { createRequest } from '../../lib/operations/create';
 import { forkRequest } from '../../lib/operations/fork';
+import { PRODUCER_LOAN } from '../../lib/produce/producer-loan';
 import { batchRequestSpec } from '../../lib/produce/send-batch';
 
 const url = 'http://h/v1/stream/chat';
@@ -166,7 +167,13 @@ describe('commonErrorFromResponse (reads, HEAD, DELETE)', () => {
       closeRequest(url, 'x', 'text/plain'),
       createRequest(url, {}),
       forkRequest(url, 'http://h/v1/stream/source', {}),
-      batchRequestSpec(url, 'p', { epoch: 0, seq: 0, body: 'x', contentType: 'text/plain', close: false } as never),
+      batchRequestSpec(
+        url,
+        'p',
+        { epoch: 0, seq: 0, body: 'x', contentType: 'text/plain', close: false } as never,
+        {},
+        PRODUCER_LOAN,
+      ),
     ];
     for (const spec of writes) expect(spec.errorFrom).toBe(errorFromResponse);
   });
