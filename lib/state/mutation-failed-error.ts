@@ -12,14 +12,15 @@ import type { ChangeMessage } from './messages.js';
  * the stream, and it is no longer in the outbox: make it again once the
  * cause is dealt with.
  *
- * Except when `mayStillBeDelivered`: a restored mutation the store's
- * producer could not deliver because it could not take the outbox after the
- * store had read it (`cause` an `OutboxLockedError`: another store or tab
- * took it first; or an `OutboxError`: the storage failed). It is still in
- * the outbox, and whoever holds it (that other store, or the next one to
- * take it after a reload) delivers it, once (the server deduplicates), unless
- * the server refuses it then (that store reports it): the stream then shows
- * it as any change read. Do not make it again: that would write it twice.
+ * Except when `mayStillBeDelivered`: the store's producer stopped because it
+ * could not take or write the outbox (`cause` an `OutboxLockedError`: another
+ * store or tab took it after this store had read it; or an `OutboxError`:
+ * the storage failed) while the mutation was in it: restored from it, or
+ * saved there before a later save failed. It is still in the outbox, and
+ * whoever takes it next (that other store, or the next one after a reload)
+ * delivers it, once (the server deduplicates), unless the server refuses it
+ * then (that store reports it): the stream then shows it as any change read.
+ * Do not make it again: that would write it twice.
  */
 export class MutationFailedError extends DurableStreamError {
   override name = 'MutationFailedError';

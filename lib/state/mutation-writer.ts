@@ -34,8 +34,10 @@ export type WriteReport = (txid: string, error?: unknown, inOutbox?: boolean) =>
  * with an outbox, what it held is taken out of the outbox first (it was
  * reported failed), so that the replacement, under a new id, can take the
  * outbox. Mutations the outbox held at start-up are reported too: delivered
- * once their last message is acknowledged, failed if the producer stops first
- * (still in the outbox if it stopped because it could not use the outbox).
+ * once their last message is acknowledged, failed if the producer stops first.
+ * A producer that stops because it could not take or write the outbox leaves
+ * it as it is: the restored mutations, and those saved, are reported still
+ * in it.
  */
 export class MutationWriter {
   private producer: IdempotentProducer<ChangeMessage> | undefined;
@@ -89,10 +91,15 @@ export class MutationWriter {
       this.report(txid, error);
       return;
     }
+    // Saved in the outbox before the producer stopped on it (a later save failed): it stays there, as a restored one.
+    let saved = false;
+    if (this.options.outbox)
+      this.subscriptions.add(producer.saved().subscribe({ complete: () => (saved = true), error: () => undefined }));
     this.subscriptions.add(
-      producer
-        .flush()
-        .subscribe({ next: () => this.report(txid), error: (error: unknown) => this.report(txid, error) }),
+      producer.flush().subscribe({
+        next: () => this.report(txid),
+        error: (error: unknown) => this.report(txid, error, saved && leftInOutbox(error)),
+      }),
     );
   }
 
@@ -181,8 +188,8 @@ export class MutationWriter {
           if (this.producer !== producer) return;
           this.producer = undefined;
           const failure = last ?? new ProducerClosedError({ url: producer.url, producerId: id, reason: 'failed' });
-          // It could not take or write the outbox: what it holds stays there, for whoever takes it next to deliver.
-          const kept = last instanceof OutboxLockedError || last instanceof OutboxError;
+          // What the outbox holds then stays there, for whoever takes it next to deliver.
+          const kept = leftInOutbox(last);
           for (const { txid } of left) this.report(txid, failure, kept);
           left.clear();
           const { outbox } = this.options;
@@ -207,4 +214,9 @@ export class MutationWriter {
       ).then(() => undefined),
     );
   }
+}
+
+/** Whether a producer stopped by `error` leaves what its outbox holds there (it could not take or write it). */
+function leftInOutbox(error: unknown): boolean {
+  return error instanceof OutboxLockedError || error instanceof OutboxError;
 }

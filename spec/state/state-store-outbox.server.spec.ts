@@ -7,9 +7,10 @@
  * emptied of it, and later mutations go through (a replacement producer
  * takes the outbox); a mutation restored at start-up whose delivery is
  * refused (a 403, a closed stream) is taken back and reported too. One whose
- * outbox the store's producer could not take after the store read it is
- * reported as still in the outbox (`mayStillBeDelivered`), and delivered once
- * by the next store that takes it.
+ * outbox the store's producer could not take after the store read it, or
+ * one saved there before a later save failed, is reported as still in the
+ * outbox (`mayStillBeDelivered`), and delivered once by the next store that
+ * takes it.
  */
 import { filter, firstValueFrom, lastValueFrom, toArray } from 'rxjs';
 import {
@@ -270,7 +271,7 @@ describe('stateStore() with an outbox held elsewhere', () => {
   });
 });
 
-describe('stateStore() with an outbox taken between its read and its producer', () => {
+describe('stateStore() when its producer cannot take or write the outbox', () => {
   /**
    * `outbox` as the store sees it: its first open (the store reads what it holds) goes through; at the second (its
    * producer takes it) `meanwhile` happens first, another tab taking the outbox or the storage failing.
@@ -339,6 +340,54 @@ describe('stateStore() with an outbox taken between its read and its producer', 
       expect(delivering.failures).toEqual([]);
     },
   );
+
+  it("reports a mutation of this store's own saved in the outbox before a later save failed as still there", async () => {
+    const { stream, path } = await newStream();
+    const outbox = memoryOutbox();
+    /** The outbox as the store sees it: its writes fail once `full`, as storage over its quota does. */
+    const storage = { full: false, saved: 0 };
+    const quota: ProducerOutbox = {
+      open: async () => {
+        const session = await outbox.open();
+        return {
+          contents: session.contents,
+          close: () => session.close(),
+          write: async (change) => {
+            if (storage.full) throw new Error('storage quota exceeded');
+            await session.write(change);
+            storage.saved++;
+          },
+        };
+      },
+    };
+    // Offline: what is saved is not acknowledged.
+    await proxy.cut();
+    cleanups.push(() => proxy.restore());
+    const store = stateStore(app().stream(path), schema, { outbox: quota });
+    const watching = watched(store);
+    const first = lastValueFrom(store.mutate((tx) => tx.todos.insert({ id: 'saved', title: 'saved' })));
+    first.catch(() => undefined);
+    while (storage.saved === 0) await pause();
+    storage.full = true;
+    const second = lastValueFrom(store.mutate((tx) => tx.todos.insert({ id: 'unsaved', title: 'unsaved' })));
+    await expect(second).rejects.toBeInstanceOf(OutboxError);
+    await expect(first).rejects.toBeInstanceOf(OutboxError);
+    expect(watching.latest().pending).toEqual([]);
+    const byKey = (key: string) => watching.failures.find((failure) => failure.changes[0].key === key);
+    expect(watching.failures).toHaveLength(2);
+    // Saved before the failure: the next store on the outbox delivers it.
+    expect(byKey('saved')).toMatchObject({ restored: false, mayStillBeDelivered: true });
+    expect(byKey('saved')?.message).toContain('Do not make it again');
+    // Never saved: nothing of it is anywhere.
+    expect(byKey('unsaved')).toMatchObject({ restored: false, mayStillBeDelivered: false });
+    expect(byKey('unsaved')?.message).toContain('make it again once');
+    store.close();
+
+    await proxy.restore();
+    const next = watched(stateStore(app().stream(path), schema, { outbox, live: 'long-poll' }));
+    await next.until((view) => view.upToDate && view.pending.length === 0 && 'saved' in view.collections['todos']);
+    expect((await messagesOf(stream)).map((message) => (message as { key: string }).key)).toEqual(['saved']);
+  });
 
   it("reports a mutation of this store's own that the producer could not save as failed, to make again", async () => {
     const { stream, path } = await newStream();
