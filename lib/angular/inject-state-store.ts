@@ -72,7 +72,9 @@ export interface StateStoreRef<Entities extends object> {
    * `changes`, whether it was `restored` from the outbox, and the write's
    * error as `cause`. Undefined until one is; then kept until a newer one
    * replaces it (a later confirmed mutation does not clear it: that change
-   * is still lost). Not handed to the browser by a server render.
+   * is still lost, unless `mayStillBeDelivered`: still in the outbox, its
+   * holder delivers it, so it must not be made again). Not handed to the
+   * browser by a server render.
    */
   readonly lastFailure: Signal<MutationFailedError | undefined>;
   /** `StateStore.mutate()`: cold; subscribe to apply and write. */
