@@ -8,6 +8,7 @@ import {
   idempotentProducer,
 } from '../../lib/index';
 import type { IdempotentProducer } from '../../lib/produce/idempotent-producer';
+import { producerCodeLoaded } from '../support/producer-code';
 
 /**
  * When a request leaves: on subscribe, in the same tick, whenever every
@@ -47,6 +48,10 @@ function recordingTransport(status = 200, headers: Record<string, string> = { 's
 }
 
 describe('request dispatch', () => {
+  // A producer's running code is a lazy chunk: once it is loaded (the first producer of a page or process asks for
+  // it), a producer's batches leave during a burst; before, they wait for it (spec/produce/start-lazily.spec.ts).
+  beforeAll(producerCodeLoaded);
+
   it('sends on subscribe, in the same tick, when headers and params are strings or synchronous functions', () => {
     const { transport, requests } = recordingTransport();
     const client = new DurableStreamsClient({
