@@ -22,16 +22,15 @@ import {
   throwError,
   type MonoTypeOperatorFunction,
 } from 'rxjs';
-import type { framingOf } from '../../protocol/content-type.js';
 import type { Connectivity } from '../../retry/connectivity.js';
 import type { Delivered } from '../deliver.js';
 import type { Batch, SealedContent } from '../pending-batches.js';
 import type { BatchBuilder } from '../batch-builder.js';
 import type { SequenceState } from '../sequence-state.js';
 import type { Sequencer } from '../sequencer.js';
-import type { OutboxError, OutboxLockedError } from './outbox-errors.js';
+import type { ProducerLoan } from '../producer-loan.js';
+import type { OutboxError } from './outbox-errors.js';
 import type {
-  isBefore,
   OutboxBatch,
   OutboxChange,
   OutboxContents,
@@ -61,18 +60,8 @@ export interface DurableParts {
   readonly lent: DurableLoan;
 }
 
-/**
- * What the producer lends the outbox's logic, which loads in a lazy chunk
- * that imports no module of the initial code: a module shared with it would
- * go into a chunk of its own, splitting the initial code of every app that
- * imports the main entry into two files (the size spec checks it).
- */
-export interface DurableLoan {
-  readonly OutboxError: typeof OutboxError;
-  readonly OutboxLockedError: typeof OutboxLockedError;
-  readonly framingOf: typeof framingOf;
-  readonly isBefore: typeof isBefore;
-}
+/** What of the producer's loan (`PRODUCER_LOAN`, for code in lazy chunks) the outbox's logic uses. */
+export type DurableLoan = Pick<ProducerLoan, 'OutboxError' | 'OutboxLockedError' | 'framingOf' | 'isBefore'>;
 
 /** A producer's outbox, opened: what it held, and the stages that keep it in step with the producer. */
 export interface Durable {
