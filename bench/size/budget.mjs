@@ -78,7 +78,9 @@ export const CEILINGS = {
   // The producer's running code (pipeline, delivery, sequencing, status, 413 split) a lazy chunk loaded when the
   // producer is made, lent what it needs of the initial code (PRODUCER_LOAN): 17 630 measured.
   // The HTTP sender of batches in that chunk too (its headers, mapping and checks lent): 17 469 measured.
-  'producer app': 17_469,
+  // +32 with the outbox's chunk asked for beside the running code's, not after it (a page gone in between loses
+  // less): 17 501 measured.
+  'producer app': 17_501,
 };
 
 /** Every scenario measured, ours (from `source`) and the reference's: [{ name, ours, reference? }]. */

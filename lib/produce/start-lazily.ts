@@ -50,6 +50,9 @@ export function startLazily(parts: Omit<ProducerParts, 'lent'>): LazyStart {
   let started: StartedProducer | undefined;
   let restarts = 0;
   const acks = new Subject<ProducerAck>();
+  // The outbox's code (a chunk the running code imports) is asked for now too: a page that goes away before the
+  // outbox is open loses what it held in memory, so the two chunks load side by side, not one after the other.
+  if (parts.options.outbox) import('./outbox/durable.js').catch(() => undefined);
   const started$ = producerCode(parts.context.url).pipe(
     map(({ startProducer }) => startProducer({ ...parts, lent: PRODUCER_LOAN })),
     share({

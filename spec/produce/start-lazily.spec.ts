@@ -1,6 +1,7 @@
 import { lastValueFrom, of, toArray } from 'rxjs';
 import type { DurableStreamError } from '../../lib/errors';
 import type { IdempotentProducer } from '../../lib/produce/idempotent-producer';
+import { memoryOutbox } from '../../lib/produce/outbox/memory-outbox';
 import type { BatchRequest, BatchSender } from '../../lib/produce/send-batch';
 import { offlineContext } from '../support/offline-context';
 import { STREAM_URL } from './support/fake-server';
@@ -29,7 +30,10 @@ function makeProducer(module: ProducerModule, send: BatchSender): IdempotentProd
 }
 
 describe("the producer's running code, a lazy chunk", () => {
-  afterEach(() => jest.dontMock('../../lib/produce/start-producer'));
+  afterEach(() => {
+    jest.dontMock('../../lib/produce/start-producer');
+    jest.dontMock('../../lib/produce/outbox/durable');
+  });
 
   it('holds what is appended while it loads, then delivers it, once, in order', async () => {
     const { sent, send } = recordingSender();
@@ -85,5 +89,20 @@ describe("the producer's running code, a lazy chunk", () => {
     expect(producer.unsentValues()).toEqual([1, 2]);
     expect(sent).toEqual([]);
     expect(await lastValueFrom(producer.acks$.pipe(toArray()))).toEqual([]);
+  });
+
+  it("asks for the outbox's code beside it, not after it (a page that goes away before the outbox is open loses less)", async () => {
+    const asked: string[] = [];
+    jest.doMock('../../lib/produce/start-producer', () => {
+      asked.push('running code');
+      throw new TypeError('Failed to fetch dynamically imported module');
+    });
+    jest.doMock('../../lib/produce/outbox/durable', () => (asked.push('outbox code'), {}));
+    const { IdempotentProducer } = freshProducerModule();
+    const producer = new IdempotentProducer<number>(offlineContext(STREAM_URL), 'p', { outbox: memoryOutbox() }, () =>
+      of({ nextOffset: '1', duplicate: false }),
+    );
+    await expect(lastValueFrom(producer.finish())).rejects.toMatchObject({ code: 'PRODUCER_FAILED' });
+    expect(asked.sort()).toEqual(['outbox code', 'running code']);
   });
 });
