@@ -1,6 +1,5 @@
 import {
   asyncScheduler,
-  identity,
   NEVER,
   Observable,
   type MonoTypeOperatorFunction,
@@ -26,7 +25,7 @@ import {
   type ReadEvent,
   type ReadState,
 } from './read-state.js';
-import { retryRead } from './read-retry.js';
+import { orFail, ReadRetries } from './read-retry.js';
 import type { SettleSteps } from './settle-each.js';
 
 /** A live request answered sooner than this with nothing new counts as idle (see `idleStreak`). */
@@ -89,7 +88,7 @@ export interface LiveKit {
  * A whole read, composed from one cold source per request or SSE
  * connection: each round picks the next request from the read's state
  * (one subscriber per round: a live tail keeps it for as long as its
- * connection lasts), `retryRead` retries it with backoff (and `onError`),
+ * connection lasts), `ReadRetries` retries it with backoff (and `onError`),
  * and the read goes on from the last offset until EOF (or, for
  * `live: false`, until up to date), as `repeat` would.
  * Every subscription is an independent read with its own state; at any time
@@ -131,6 +130,25 @@ export function readLoop<P>(open: OpenRequest<P>, config: ReadLoopConfig<P>): Ob
 
     // What a wake does to the request in flight (one subscription to the wakes for the whole read, not one per request).
     let onWake: (() => void) | undefined;
+    // While a failed request waits to be retried: ends the wait (any wake does).
+    let retryNow: (() => void) | undefined;
+
+    const retries = new ReadRetries({
+      retry: options.retry,
+      now: () => scheduler.now(),
+      onError: options.onError,
+      retryWith: (overrides) => apply({ type: 'retry-with', overrides }),
+      onRetry: (error, attempt, delayMs) => {
+        apply({ type: 'connection-lost', silentMs: silenced && error === silenced ? silenced.timeoutMs : undefined });
+        // Only retryable DurableStreamErrors (or ones onError chose to retry) are retried.
+        states.tell(
+          config.connectivity?.isOffline()
+            ? { status: 'offline' }
+            : { status: 'reconnecting', attempt, retryInMs: delayMs, error: error as DurableStreamError },
+        );
+      },
+      random: config.random,
+    });
 
     // Live requests in a row that came back at once with nothing new: a
     // server or proxy that answers a long-poll with an immediate 204, or ends
@@ -139,93 +157,109 @@ export function readLoop<P>(open: OpenRequest<P>, config: ReadLoopConfig<P>): Ob
 
     /**
      * One request and its steps, in one subscriber (a live tail keeps it for as long as its connection lasts): the
-     * request the state asks for, left when a wake presumes it dead, ended at EOF, and left when its offset goes back.
+     * request the state asks for, left when a wake presumes it dead, ended at EOF, and left when its offset goes back;
+     * retried (a new request from where the read stands) after a failure, as `retries` says.
      */
     const attempt = new Observable<ReadStep<P> | undefined>((round) => {
-      const request = nextRequest(state, options.live);
-      const { kind } = request;
-      const startedAt = scheduler.now();
-      // Since when the server has been silent: a long-poll's wait starts when it is sent, an SSE connection's after its first event.
-      let provedAt = kind === 'sse' ? undefined : startedAt;
-      let progressed = false;
-      const end = () => {
-        const quick = scheduler.now() - startedAt < IDLE_RESPONSE_MS;
-        idleStreak = kind !== 'catch-up' && quick && !progressed ? idleStreak + 1 : 0;
-        round.complete();
+      retries.begin();
+      // The request in flight, or the wait before the next.
+      let inner: Subscription | undefined;
+      const wait = (delayMs: number) => {
+        const timer = scheduler.schedule(send, delayMs);
+        inner = timer;
+        retryNow = () => {
+          timer.unsubscribe();
+          send();
+        };
       };
-      // After sleep or a network change an open connection is likely dead: leave it for a fresh one, caught up first.
-      // (Only while the round runs: a round that ended is not woken, and the next one replaces this.)
-      onWake = () => {
-        if (round.closed) return;
-        apply({ type: 'connection-lost' });
-        progressed = true;
-        end();
-      };
-      let source = open(request);
-      if (kind === 'sse' && kit)
-        source = source.pipe(
-          kit.guardSse<P>(url, options, scheduler, {
-            state: () => state,
-            fallBack: () => {
-              apply({ type: 'sse-unavailable' });
-              progressed = true; // a switch to long-poll, not an idle answer
-              tellPosition();
-            },
-          }),
-        );
-      // Silent past what the server's keep-alives promise: presumed dead (a proxy may hold a connection to a dead server).
-      // A long-poll hears nothing before its answer, so its bound cannot appear while it waits: none now, none to keep.
-      if (kit && kind !== 'catch-up' && (kind === 'sse' || kit.liveness.bound(liveness, kind, options) !== undefined))
-        source = source.pipe(
-          kit.boundSilence<ReadStep<P>>(
-            () => kit.liveness.bound(liveness, kind, options),
-            scheduler,
-            (ms) => (silenced = kit.silence(url, kind, ms)),
-          ),
-        );
-      round.add(
-        source.subscribe({
+      const fail = (error: unknown) => round.error(error);
+      const closed = () => round.closed;
+      function send(): void {
+        retryNow = inner = undefined;
+        retries.tried();
+        const request = nextRequest(state, options.live);
+        const { kind } = request;
+        const startedAt = scheduler.now();
+        // Since when the server has been silent: a long-poll's wait starts when it is sent, an SSE connection's after its first event.
+        let provedAt = kind === 'sse' ? undefined : startedAt;
+        let progressed = false;
+        // Until it fails: a failed request is not woken (its retry's wait is), and is let go before it is retried.
+        let failed = false;
+        const failTry = (error: unknown) => {
+          failed = true;
+          const current = inner;
+          inner = undefined;
+          current?.unsubscribe();
+          orFail(() => retries.failed(error, wait, fail, closed), fail);
+        };
+        const end = () => {
+          const quick = scheduler.now() - startedAt < IDLE_RESPONSE_MS;
+          idleStreak = kind !== 'catch-up' && quick && !progressed ? idleStreak + 1 : 0;
+          round.complete();
+        };
+        // After sleep or a network change an open connection is likely dead: leave it for a fresh one, caught up first.
+        // (Only while the round runs: a round that ended is not woken, and the next one replaces this.)
+        onWake = () => {
+          if (round.closed || failed) return;
+          apply({ type: 'connection-lost' });
+          progressed = true;
+          end();
+        };
+        let source = open(request);
+        if (kind === 'sse' && kit)
+          source = source.pipe(
+            kit.guardSse<P>(url, options, scheduler, {
+              state: () => state,
+              fallBack: () => {
+                apply({ type: 'sse-unavailable' });
+                progressed = true; // a switch to long-poll, not an idle answer
+                tellPosition();
+              },
+            }),
+          );
+        // Silent past what the server's keep-alives promise: presumed dead (a proxy may hold a connection to a dead server).
+        // A long-poll hears nothing before its answer, so its bound cannot appear while it waits: none now, none to keep.
+        if (kit && kind !== 'catch-up' && (kind === 'sse' || kit.liveness.bound(liveness, kind, options) !== undefined))
+          source = source.pipe(
+            kit.boundSilence<ReadStep<P>>(
+              () => kit.liveness.bound(liveness, kind, options),
+              scheduler,
+              (ms) => (silenced = kit.silence(url, kind, ms)),
+            ),
+          );
+        const subscription = source.subscribe({
           next: (step) => {
             const now = scheduler.now();
             const waitedMs = provedAt === undefined ? undefined : now - provedAt;
             provedAt = now;
             const emit = apply({ type: 'step', step, kind, hasData: !config.isEmpty(step.payload), waitedMs });
-            if (state.repeatedData) return round.error(repeatedDataError(url, state));
-            if (state.stalls >= MAX_STALLED_ANSWERS) return round.error(stalledError(url, state));
+            // (Failures like any other: onError is told, and decides as for any error that is not retryable.)
+            if (state.repeatedData) return failTry(repeatedDataError(url, state));
+            if (state.stalls >= MAX_STALLED_ANSWERS) return failTry(stalledError(url, state));
             if (emit) progressed = true;
             tellPosition();
             // An SSE connection whose offset went backwards is left: the data that follows would repeat what was delivered.
             if (state.wentBackwards) return end();
+            retries.moved();
             round.next(emit);
             // Stop at EOF at once, without waiting for the server to end the connection.
             if (step.closed) end();
           },
-          error: (error: unknown) => round.error(error),
+          error: failTry,
           complete: end,
-        }),
-      );
+        });
+        // A request that ended while it was sent is let go at once (a retry's wait may have taken its place).
+        if (failed || round.closed) subscription.unsubscribe();
+        else inner = subscription;
+      }
+      send();
+      return () => {
+        retryNow = undefined;
+        inner?.unsubscribe();
+      };
     });
-    const rounds = attempt.pipe(
-      retryRead<ReadStep<P> | undefined>({
-        retry: options.retry,
-        scheduler: config.scheduler,
-        onError: options.onError,
-        retryWith: (overrides) => apply({ type: 'retry-with', overrides }),
-        onRetry: (error, attempt, delayMs) => {
-          apply({ type: 'connection-lost', silentMs: silenced && error === silenced ? silenced.timeoutMs : undefined });
-          // Only retryable DurableStreamErrors (or ones onError chose to retry) are retried.
-          states.tell(
-            config.connectivity?.isOffline()
-              ? { status: 'offline' }
-              : { status: 'reconnecting', attempt, retryInMs: delayMs, error: error as DurableStreamError },
-          );
-        },
-        wake: wakes,
-        ...(config.random ? { random: config.random } : {}),
-      }),
-      // After the retries: what settle does is not a request to retry, and a wake never cuts it short.
-      config.settle ?? identity,
-    );
+    // After the retries: what settle does is not a request to retry, and a wake never cuts it short.
+    const rounds = config.settle ? attempt.pipe(config.settle) : attempt;
 
     // One round after another, until the read is finished; no progress (stalled answers, idle live answers): the next waits with backoff.
     let current: Subscription | undefined;
@@ -253,7 +287,8 @@ export function readLoop<P>(open: OpenRequest<P>, config: ReadLoopConfig<P>): Ob
       else current = round;
     };
     const wakeSubscription = wakes.subscribe((wake) => {
-      if (reconnectsOpenRequests(wake)) onWake?.();
+      if (retryNow) retryNow();
+      else if (reconnectsOpenRequests(wake)) onWake?.();
     });
     run();
     return () => {

@@ -1,79 +1,135 @@
-import {
-  catchError,
-  defer,
-  from,
-  mergeMap,
-  tap,
-  throwError,
-  type MonoTypeOperatorFunction,
-  type Observable,
-  type SchedulerLike,
-} from 'rxjs';
-import { DurableStreamError, isRetryable } from '../errors/durable-stream-error.js';
+import { DurableStreamError, isRetryable, noteRetries } from '../errors/durable-stream-error.js';
 import type { RetryConfig } from '../retry/retry-config.js';
-import { retryWithBackoff } from '../retry/retry-with-backoff.js';
+import { backoffDelay, refusal, whyNotRetried } from '../retry/retry-with-backoff.js';
 import { isPromiseLike } from '../util/is-promise-like.js';
 import type { ReadErrorDecision, ReadErrorHandler, ReadRetryWith } from './read-options.js';
 
-/** What {@link retryRead} needs. */
+/** What {@link ReadRetries} needs. */
 export interface RetryReadConfig {
   readonly retry: RetryConfig;
-  readonly scheduler: SchedulerLike | undefined;
+  /** The clock of the elapsed time an error's message tells. */
+  readonly now: () => number;
   readonly onError: ReadErrorHandler | undefined;
   /** Receives the headers and params an `onError` handler asked to retry with. */
   readonly retryWith: (overrides: ReadRetryWith) => void;
   /** Jitter source, for tests. */
-  readonly random?: () => number;
+  readonly random?: (() => number) | undefined;
   /** Before each retry: the error, the retry's number (1-based), and the wait before it. */
   readonly onRetry: (error: unknown, attempt: number, delayMs: number) => void;
-  /** Ends a wait early when it emits (the network is back, the machine woke). */
-  readonly wake: Observable<unknown>;
 }
 
 export const isRetryWith = (decision: ReadErrorDecision): decision is ReadRetryWith =>
   typeof decision === 'object' && decision !== null;
 
+/** What throws while a failure is handled (onError's answer applied, the state told) fails the read, as in an operator. */
+export function orFail(run: () => void, fail: (error: unknown) => void): void {
+  try {
+    run();
+  } catch (error) {
+    fail(error);
+  }
+}
+
+const stopped = (decision: ReadErrorDecision) =>
+  decision === 'stop' ? "Not retried: the read's onError answered 'stop'" : undefined;
+
 /**
- * `retryWithBackoff` with the read's `onError` consulted on each failure:
- * its answer decides whether this error is retried (see
- * `ReadErrorDecision`); the count of consecutive failures bounds it either
- * way, and resets whenever the source emits.
+ * A read's retries, as `retryWithBackoff` makes them (backoff with jitter,
+ * Retry-After, `maxRetries`, the error's message saying what was done), with
+ * the read's `onError` consulted on each failure: its answer decides whether
+ * this error is retried (see `ReadErrorDecision`); the count of consecutive
+ * failures bounds it either way, and resets whenever the read moves (a
+ * value). One object for the whole read, asked by the read loop when a
+ * request fails, where operators around every request would be built anew
+ * for each long-poll and kept while it waits. The loop does the waiting.
  */
-export function retryRead<T>(config: RetryReadConfig): MonoTypeOperatorFunction<T> {
-  const { onError } = config;
-  return (source) =>
-    defer(() => {
-      let attempt = 0;
-      let decision: ReadErrorDecision;
-      const consult = (error: unknown): Observable<never> => {
-        attempt += 1;
-        decision = undefined;
-        if (!onError || !(error instanceof DurableStreamError)) return throwError(() => error);
-        const settle = (answer: ReadErrorDecision): Observable<never> => {
-          decision = answer;
-          if (isRetryWith(answer)) config.retryWith(answer);
-          return throwError(() => error);
-        };
-        // A synchronous answer is applied at once; only a promise waits.
-        const answer = onError(error, attempt);
-        return isPromiseLike(answer) ? from(answer).pipe(mergeMap(settle)) : settle(answer);
-      };
-      // Without onError, nothing to count or consult: a live tail keeps these operators for as long as it reads.
-      return (
-        onError
-          ? source.pipe(
-              tap(() => (attempt = 0)),
-              catchError(consult),
-            )
-          : source
-      ).pipe(
-        retryWithBackoff<T>(config.retry, config.scheduler, {
-          retryIf: (error) => (decision === 'stop' ? false : isRetryWith(decision) || isRetryable(error)),
-          ...(config.random ? { random: config.random } : {}),
-          onRetry: config.onRetry,
-          wake: config.wake,
-          notRetried: () => (decision === 'stop' ? "Not retried: the read's onError answered 'stop'" : undefined),
-        }),
-      );
-    });
+export class ReadRetries {
+  /** Failures since the last value (the retry's number), tries since then, and when the first of those tries began. */
+  private failures = 0;
+  private tries = 0;
+  private since = 0;
+
+  constructor(private readonly config: RetryReadConfig) {}
+
+  /** A round begins: it retries from scratch (as operators subscribed anew would). */
+  begin(): void {
+    this.failures = 0;
+    this.tries = 0;
+  }
+
+  /** A try is sent. */
+  tried(): void {
+    if (this.tries++ === 0) this.since = this.config.now();
+  }
+
+  /** The try moved the read: the counts start again. */
+  moved(): void {
+    this.failures = 0;
+    this.tries = 0;
+  }
+
+  /**
+   * A try failed: `retry(delayMs)` when it is to be tried again after that
+   * wait, else `fail(error)` with the error that ends the read. With an async
+   * `onError`, later; `closed()` says the read was left meanwhile (then neither).
+   */
+  failed(
+    error: unknown,
+    retry: (delayMs: number) => void,
+    fail: (error: unknown) => void,
+    closed: () => boolean,
+  ): void {
+    const failure = ++this.failures;
+    const { onError } = this.config;
+    if (!onError || !(error instanceof DurableStreamError)) return this.decide(error, undefined, failure, retry, fail);
+    const settle = (decision: ReadErrorDecision) => {
+      if (isRetryWith(decision)) this.config.retryWith(decision);
+      this.decide(error, decision, failure, retry, fail);
+    };
+    // A synchronous answer is applied at once; only a promise waits. A handler that throws (or rejects) hands on its
+    // error in place of the request's: it decides as any other failure would.
+    let answer: ReturnType<ReadErrorHandler>;
+    try {
+      answer = onError(error, failure);
+    } catch (thrown) {
+      return this.decide(thrown, undefined, failure, retry, fail);
+    }
+    if (!isPromiseLike(answer)) return settle(answer);
+    answer.then(
+      (decision) => {
+        if (!closed()) orFail(() => settle(decision), fail);
+      },
+      (reason: unknown) => {
+        if (!closed()) orFail(() => this.decide(reason, undefined, failure, retry, fail), fail);
+      },
+    );
+  }
+
+  private decide(
+    error: unknown,
+    decision: ReadErrorDecision,
+    failure: number,
+    retry: (delayMs: number) => void,
+    fail: (error: unknown) => void,
+  ): void {
+    const config = this.config.retry;
+    let refused: 'retry-if' | 'retry-after' | undefined;
+    if (failure <= config.maxRetries) {
+      refused = refusal(config, error, (e) => (decision === 'stop' ? false : isRetryWith(decision) || isRetryable(e)));
+      if (!refused) {
+        const delayMs = backoffDelay(config, failure, error, this.config.random);
+        this.config.onRetry(error, failure, delayMs);
+        return retry(delayMs);
+      }
+    }
+    if (!(error instanceof DurableStreamError) || !error.isRetryable) return fail(error);
+    const elapsedMs = this.config.now() - this.since;
+    fail(
+      noteRetries(
+        error,
+        this.tries,
+        whyNotRetried(config, error, refused, this.tries, elapsedMs, () => stopped(decision)),
+      ),
+    );
+  }
 }

@@ -70,15 +70,8 @@ export function retryWithBackoff<T>(
           count: resolved.maxRetries,
           resetOnSuccess: true,
           delay: (error: unknown, attempt: number) => {
-            if (!retryIf(error)) {
-              refused = 'retry-if';
-              return throwError(() => error);
-            }
-            // Asked to wait longer than we would: the caller decides, rather than a silent wait of minutes or hours.
-            if ((retryAfterOf(error) ?? 0) > resolved.maxRetryAfterMs) {
-              refused = 'retry-after';
-              return throwError(() => error);
-            }
+            refused = refusal(resolved, error, retryIf);
+            if (refused) return throwError(() => error);
             const delayMs = backoffDelay(resolved, attempt, error, random);
             options.onRetry?.(error, attempt, delayMs);
             return wait(delayMs);
@@ -87,26 +80,44 @@ export function retryWithBackoff<T>(
         catchError((error: unknown) => {
           if (!(error instanceof DurableStreamError) || !error.isRetryable) return throwError(() => error);
           return throwError(() =>
-            noteRetries(error, attempts, whyNotRetried(error, refused, attempts, scheduler.now() - since)),
+            noteRetries(
+              error,
+              attempts,
+              whyNotRetried(resolved, error, refused, attempts, scheduler.now() - since, options.notRetried),
+            ),
           );
         }),
       );
     });
+}
 
-  function whyNotRetried(
-    error: DurableStreamError,
-    refused: 'retry-if' | 'retry-after' | undefined,
-    attempts: number,
-    elapsedMs: number,
-  ): string | undefined {
-    if (refused === 'retry-if') return options.notRetried?.(error);
-    if (refused === 'retry-after') {
-      const asked = seconds(retryAfterOf(error) ?? 0);
-      return `Not retried: the server asked to wait ${asked}, longer than retry.maxRetryAfterMs (${seconds(resolved.maxRetryAfterMs)})`;
-    }
-    if (attempts <= 1) return 'Not retried (retry.maxRetries is 0)';
-    return `Failed ${attempts} attempts over ${seconds(elapsedMs)}; gave up (retry.maxRetries is ${resolved.maxRetries})`;
+/** Why `error` is not to be retried, if it is not: `retryIf` refused it, or it asked for a longer wait than allowed. */
+export function refusal(
+  config: RetryConfig,
+  error: unknown,
+  retryIf: (error: unknown) => boolean,
+): 'retry-if' | 'retry-after' | undefined {
+  if (!retryIf(error)) return 'retry-if';
+  // Asked to wait longer than we would: the caller decides, rather than a silent wait of minutes or hours.
+  return (retryAfterOf(error) ?? 0) > config.maxRetryAfterMs ? 'retry-after' : undefined;
+}
+
+/** Why a retryable error was let through, for its message: refused, out of retries, or never retried. */
+export function whyNotRetried(
+  config: RetryConfig,
+  error: DurableStreamError,
+  refused: 'retry-if' | 'retry-after' | undefined,
+  attempts: number,
+  elapsedMs: number,
+  notRetried: ((error: DurableStreamError) => string | undefined) | undefined,
+): string | undefined {
+  if (refused === 'retry-if') return notRetried?.(error);
+  if (refused === 'retry-after') {
+    const asked = seconds(retryAfterOf(error) ?? 0);
+    return `Not retried: the server asked to wait ${asked}, longer than retry.maxRetryAfterMs (${seconds(config.maxRetryAfterMs)})`;
   }
+  if (attempts <= 1) return 'Not retried (retry.maxRetries is 0)';
+  return `Failed ${attempts} attempts over ${seconds(elapsedMs)}; gave up (retry.maxRetries is ${config.maxRetries})`;
 }
 
 const seconds = (ms: number): string => `${(ms / 1000).toFixed(ms < 10_000 ? 1 : 0)} s`;
@@ -129,7 +140,7 @@ export function backoffDelay(
 }
 
 /** The wait a 429 or 503 asked for (`retryAfterMs`), if any. */
-function retryAfterOf(error: unknown): number | undefined {
+export function retryAfterOf(error: unknown): number | undefined {
   const retryAfterMs = (error as { retryAfterMs?: unknown } | null)?.retryAfterMs;
   return typeof retryAfterMs === 'number' && retryAfterMs >= 0 ? retryAfterMs : undefined;
 }
