@@ -161,7 +161,7 @@ export function readLoop<P>(open: OpenRequest<P>, config: ReadLoopConfig<P>): Ob
      * retried (a new request from where the read stands) after a failure, as `retries` says.
      */
     const attempt = new Observable<ReadStep<P> | undefined>((round) => {
-      retries.begin();
+      retries.moved();
       // The request in flight, or the wait before the next.
       let inner: Subscription | undefined;
       const wait = (delayMs: number) => {
@@ -172,8 +172,6 @@ export function readLoop<P>(open: OpenRequest<P>, config: ReadLoopConfig<P>): Ob
           send();
         };
       };
-      const fail = (error: unknown) => round.error(error);
-      const closed = () => round.closed;
       function send(): void {
         retryNow = inner = undefined;
         retries.tried();
@@ -190,7 +188,7 @@ export function readLoop<P>(open: OpenRequest<P>, config: ReadLoopConfig<P>): Ob
           const current = inner;
           inner = undefined;
           current?.unsubscribe();
-          orFail(() => retries.failed(error, wait, fail, closed), fail);
+          orFail(() => retries.failed(error, wait, round), round);
         };
         const end = () => {
           const quick = scheduler.now() - startedAt < IDLE_RESPONSE_MS;

@@ -22,12 +22,18 @@ export const isRetryWith = (decision: ReadErrorDecision): decision is ReadRetryW
   typeof decision === 'object' && decision !== null;
 
 /** What throws while a failure is handled (onError's answer applied, the state told) fails the read, as in an operator. */
-export function orFail(run: () => void, fail: (error: unknown) => void): void {
+export function orFail(run: () => void, round: Round): void {
   try {
     run();
   } catch (error) {
-    fail(error);
+    round.error(error);
   }
+}
+
+/** The round a failure is handled for: ended with the error that ends the read; once closed, told nothing more. */
+interface Round {
+  readonly closed: boolean;
+  error(error: unknown): void;
 }
 
 const stopped = (decision: ReadErrorDecision) =>
@@ -51,18 +57,12 @@ export class ReadRetries {
 
   constructor(private readonly config: RetryReadConfig) {}
 
-  /** A round begins: it retries from scratch (as operators subscribed anew would). */
-  begin(): void {
-    this.failures = 0;
-    this.tries = 0;
-  }
-
   /** A try is sent. */
   tried(): void {
     if (this.tries++ === 0) this.since = this.config.now();
   }
 
-  /** The try moved the read: the counts start again. */
+  /** The try moved the read, or a round begins: the counts start again. */
   moved(): void {
     this.failures = 0;
     this.tries = 0;
@@ -70,21 +70,16 @@ export class ReadRetries {
 
   /**
    * A try failed: `retry(delayMs)` when it is to be tried again after that
-   * wait, else `fail(error)` with the error that ends the read. With an async
-   * `onError`, later; `closed()` says the read was left meanwhile (then neither).
+   * wait, else `round.error()` with the error that ends the read. With an async
+   * `onError`, later, unless the round was left meanwhile (then neither).
    */
-  failed(
-    error: unknown,
-    retry: (delayMs: number) => void,
-    fail: (error: unknown) => void,
-    closed: () => boolean,
-  ): void {
+  failed(error: unknown, retry: (delayMs: number) => void, round: Round): void {
     const failure = ++this.failures;
     const { onError } = this.config;
-    if (!onError || !(error instanceof DurableStreamError)) return this.decide(error, undefined, failure, retry, fail);
+    if (!onError || !(error instanceof DurableStreamError)) return this.decide(error, undefined, failure, retry, round);
     const settle = (decision: ReadErrorDecision) => {
       if (isRetryWith(decision)) this.config.retryWith(decision);
-      this.decide(error, decision, failure, retry, fail);
+      this.decide(error, decision, failure, retry, round);
     };
     // A synchronous answer is applied at once; only a promise waits. A handler that throws (or rejects) hands on its
     // error in place of the request's: it decides as any other failure would.
@@ -92,15 +87,15 @@ export class ReadRetries {
     try {
       answer = onError(error, failure);
     } catch (thrown) {
-      return this.decide(thrown, undefined, failure, retry, fail);
+      return this.decide(thrown, undefined, failure, retry, round);
     }
     if (!isPromiseLike(answer)) return settle(answer);
     answer.then(
       (decision) => {
-        if (!closed()) orFail(() => settle(decision), fail);
+        if (!round.closed) orFail(() => settle(decision), round);
       },
       (reason: unknown) => {
-        if (!closed()) orFail(() => this.decide(reason, undefined, failure, retry, fail), fail);
+        if (!round.closed) orFail(() => this.decide(reason, undefined, failure, retry, round), round);
       },
     );
   }
@@ -110,7 +105,7 @@ export class ReadRetries {
     decision: ReadErrorDecision,
     failure: number,
     retry: (delayMs: number) => void,
-    fail: (error: unknown) => void,
+    round: Round,
   ): void {
     const config = this.config.retry;
     let refused: 'retry-if' | 'retry-after' | undefined;
@@ -122,9 +117,9 @@ export class ReadRetries {
         return retry(delayMs);
       }
     }
-    if (!(error instanceof DurableStreamError) || !error.isRetryable) return fail(error);
+    if (!(error instanceof DurableStreamError) || !error.isRetryable) return round.error(error);
     const elapsedMs = this.config.now() - this.since;
-    fail(
+    round.error(
       noteRetries(
         error,
         this.tries,
