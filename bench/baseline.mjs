@@ -15,13 +15,15 @@ export const baselineDir = process.env.BENCH_BASELINE ? resolve(process.env.BENC
 
 /**
  * The SDK of a built checkout, `undiciTransport` included: its main and undici entries
- * (dist/esm/index.js and undici.js), or, in builds from before the undici entry,
+ * (dist/esm/index.node.js, else index.js, and undici.js), or, in builds from before the undici entry,
  * dist/esm/index.node.js, which had both.
  */
 export async function loadSdk(dir) {
   const at = (file) => join(dir, 'dist/esm', file);
   const load = (file) => import(pathToFileURL(at(file)).href);
-  if (existsSync(at('undici.js'))) return { ...(await load('index.js')), ...(await load('undici.js')) };
+  // The main entry as Node resolves it (index.node.js: the producer's running code loaded with it), where there is one.
+  const main = existsSync(at('index.node.js')) ? 'index.node.js' : 'index.js';
+  if (existsSync(at('undici.js'))) return { ...(await load(main)), ...(await load('undici.js')) };
   if (existsSync(at('index.node.js'))) return load('index.node.js');
   throw new Error(`${dir} has no build: run npm ci && npm run build there`);
 }

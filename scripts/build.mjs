@@ -18,7 +18,7 @@ const FORMATS = [
 ];
 
 /** Modules with an effect on import, relative to a format's folder: bundlers must keep them. */
-const SIDE_EFFECTS = ['./transport/undici/node-dispatcher-first.js'];
+const SIDE_EFFECTS = ['./transport/undici/node-dispatcher-first.js', './index.node.js'];
 
 const files = (dir) =>
   readdirSync(dir, { recursive: true }).filter(

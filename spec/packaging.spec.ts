@@ -315,6 +315,31 @@ describe('packaging', () => {
       expect(loads.find((load) => load.subpath === './node')?.names).toEqual(['fileOutbox']);
     }, 60_000);
 
+    it("in Node, the main entry loads the producer's running code with it: a producer runs at once, under import and require", async () => {
+      // In a browser bundle that code is a lazy chunk, and a producer's status$ emits once it has loaded.
+      const script = (how: 'import' | 'require') => `
+(async () => {
+  const { DurableStreamsClient, idempotentProducer } = ${how === 'import' ? 'await import' : 'require'}('durable-streams-rx');
+  const stream = new DurableStreamsClient({ baseUrl: 'http://127.0.0.1:9' }).stream('s', { contentType: 'application/json' });
+  const producer = idempotentProducer(stream, 'p');
+  const states = [];
+  producer.status$.subscribe(({ state }) => states.push(state)).unsubscribe();
+  producer.abort();
+  console.log(JSON.stringify(states));
+})().catch((error) => { console.error(error); process.exit(1); });
+`;
+      const results = await Promise.all(
+        (['import', 'require'] as const).map(async (how) => {
+          const result = await node(['-e', script(how)], consumer);
+          return { how, code: result.code, out: result.stdout.trim() || result.stderr };
+        }),
+      );
+      expect(results).toEqual([
+        { how: 'import', code: 0, out: '["delivered"]' },
+        { how: 'require', code: 0, out: '["delivered"]' },
+      ]);
+    }, 60_000);
+
     it('a live read loads its live code (a module loaded on demand) under import and require, as on a server', async () => {
       // An SSE read fails at once with SseUnavailableError ('not-loaded') where that code does not load.
       const script = (how: 'import' | 'require', path: string) => `

@@ -127,8 +127,7 @@ describe('size budget (issue #23 item 5)', () => {
     expect({ met, detail }).toEqual({ met: true, detail });
   });
 
-  // PENDING: the target of issue #23 item 5, not met yet (see docs/performance.md, Bundle size).
-  it.failing("a producer app is at most 1.35x the reference's producer app (gzip, initial chunks)", () => {
+  it("a producer app is at most 1.35x the reference's producer app (gzip, initial chunks)", () => {
     const { met, detail } = check('producer app');
     expect({ met, detail }).toEqual({ met: true, detail });
   });

@@ -1,5 +1,4 @@
 import type { Framing } from '../protocol/content-type.js';
-import { utf8Length } from './encode.js';
 
 /** The open body's first size, before any batch has taught a better one. */
 const INITIAL_CAPACITY = 16 * 1024;
@@ -73,9 +72,12 @@ export class BodyWriter {
   private stagedUnits = 0;
 
   declare private readonly framing: Framing;
+  /** `utf8Length` (of the initial code: lent, this runs in the producer's lazy chunk). */
+  declare private readonly utf8Length: (text: string) => number;
 
-  constructor(framing: Framing, capacity = INITIAL_CAPACITY) {
+  constructor(framing: Framing, utf8Length: (text: string) => number, capacity = INITIAL_CAPACITY) {
     this.framing = framing;
+    this.utf8Length = utf8Length;
     this.buffer = allocate(capacity);
     if (framing === 'bytes') this.valueSizes = [];
   }
@@ -109,7 +111,7 @@ export class BodyWriter {
   /** The exact UTF-8 size of the staged texts, counted without encoding them. */
   stagedBytes(): number {
     let bytes = 0;
-    for (const text of this.staged) bytes += utf8Length(text);
+    for (const text of this.staged) bytes += this.utf8Length(text);
     return bytes;
   }
 
@@ -193,7 +195,7 @@ export class BodyWriter {
     const around = json ? 2 : 0;
     // Each UTF-16 unit takes at most 3 bytes: with that much room the text surely
     // fits; short of it (near the buffer's end), grow by the exact size.
-    if (this.length + around + text.length * 3 > this.buffer.length) this.ensure(around + utf8Length(text));
+    if (this.length + around + text.length * 3 > this.buffer.length) this.ensure(around + this.utf8Length(text));
     this.writePrefix(json);
     const written = writeUtf8(this.buffer, text, this.length);
     this.length += written;

@@ -2,8 +2,8 @@ import { asyncScheduler, defer, map, ReplaySubject, throwError, type Observable,
 import type { DurableStreamError } from '../errors/durable-stream-error.js';
 import type { CloseResult } from '../operations/append.js';
 import type { StreamContext } from '../http/stream-context.js';
-import { BatchBuilder } from './batch-builder.js';
-import type { Delivered, ProducerAck } from './deliver.js';
+import { AdmittedValues, type Admission } from './admitted-values.js';
+import type { ProducerAck } from './deliver.js';
 import { ProducerLifecycle } from './lifecycle.js';
 import { ProducerSourceError } from './producer-errors.js';
 import { resolveProducerOptions, type ProducerOptions, type ResolvedProducerOptions } from './producer-options.js';
@@ -44,7 +44,8 @@ export class IdempotentProducer<T = unknown> implements Observer<T> {
   declare readonly url: string;
 
   declare private readonly options: ResolvedProducerOptions;
-  declare private readonly builder: BatchBuilder;
+  /** The values appended until the batch builder (in the running code) takes them over, and the counts. */
+  declare private readonly values: AdmittedValues;
   /** Its running part, whose code is a lazy chunk. */
   declare private readonly running: LazyStart;
   declare private readonly lifecycle: ProducerLifecycle;
@@ -70,23 +71,25 @@ export class IdempotentProducer<T = unknown> implements Observer<T> {
     this.errors$ = this.lifecycle.errors$;
     if (resolved.onError) this.errors$.subscribe(resolved.onError);
     const scheduler = context.scheduler ?? asyncScheduler;
-    // Held until the running code (a lazy chunk) starts: batches sealed meanwhile wait for it (and for the outbox's).
-    const builder = (this.builder = new BatchBuilder(resolved, this.url, producerId, () => scheduler.now(), true));
+    const values = (this.values = new AdmittedValues(resolved, this.url, producerId, () => scheduler.now()));
+    // A content type known now frames values at once (once the builder runs, even while an outbox opens: into
+    // bodies, not one by one).
+    const known = resolved.contentType ?? context.contentType.value;
+    if (known) values.frame(known);
     const running = (this.running = startLazily({
       context,
       options: resolved,
-      builder,
+      values,
       lifecycle: this.lifecycle,
       send,
       framingNeeded: this.framingNeeded,
       handedBack: (unsent) => (this.unsent = unsent),
-      settle: (delivered) => this.settle(delivered),
+      closed: (finalOffset) => {
+        if (this.closingStream) this.closingStream.result = { finalOffset };
+      },
     }));
     this.acks$ = running.acks$;
     this.status$ = running.status$;
-    // A content type known now frames values at once (even while an outbox opens: into bodies, not one by one).
-    const known = resolved.contentType ?? context.contentType.value;
-    if (known) builder.frame(known);
   }
 
   /**
@@ -104,18 +107,18 @@ export class IdempotentProducer<T = unknown> implements Observer<T> {
 
   /** Messages appended and not yet acknowledged (waiting, batched or in flight). */
   get pendingCount(): number {
-    return this.builder.pendingCount;
+    return this.admission.pendingCount;
   }
 
   /** Bytes appended and not yet acknowledged. */
   get pendingBytes(): number {
-    return this.builder.pendingBytes;
+    return this.admission.pendingBytes;
   }
 
   /** Batches being sent (or waiting for their turn on a gap or an epoch claim). */
   get inFlightCount(): number {
     // Every sealed batch is delivered once, and delivery keeps all its slots busy while batches wait.
-    return this.lifecycle.isStopped ? 0 : Math.min(this.options.maxInFlight, this.builder.pending.size);
+    return this.lifecycle.isStopped ? 0 : Math.min(this.options.maxInFlight, this.admission.sealedCount);
   }
 
   /**
@@ -166,7 +169,7 @@ export class IdempotentProducer<T = unknown> implements Observer<T> {
    * error that stopped the producer, if one does first. Cold.
    */
   flush(): Observable<void> {
-    return defer(() => this.lifecycle.reached(this.builder.mark(), this.builder.pending.settledCount));
+    return defer(() => this.lifecycle.reached(this.admission.mark(), this.admission.settledCount));
   }
 
   /**
@@ -176,7 +179,7 @@ export class IdempotentProducer<T = unknown> implements Observer<T> {
    */
   saved(): Observable<void> {
     if (!this.options.outbox) return this.flush();
-    return defer(() => this.lifecycle.reached(this.builder.mark(), this.lifecycle.savedCount, true));
+    return defer(() => this.lifecycle.reached(this.admission.mark(), this.lifecycle.savedCount, true));
   }
 
   /** Delivers everything appended, then stops the producer; the stream stays open ({@link closeStream} ends it). Emits once when done. Cold. */
@@ -198,11 +201,11 @@ export class IdempotentProducer<T = unknown> implements Observer<T> {
     return defer(() => {
       if (this.lifecycle.state === 'open') {
         // Checked first: a last value that cannot be sent changes nothing.
-        const final = finalValue === undefined ? null : this.builder.encode(finalValue);
+        const final = finalValue === undefined ? null : this.admission.encode(finalValue);
         // It goes in its batch once the content type is known.
         if (final) this.needFraming();
         this.lifecycle.beginFinish();
-        this.builder.end(final);
+        this.admission.end(final);
       } else if (this.closingStream === undefined) {
         const what =
           `closeStream() needs an open producer; producer '${this.producerId}' is ${this.lifecycle.state}` +
@@ -243,7 +246,7 @@ export class IdempotentProducer<T = unknown> implements Observer<T> {
   unsentValues(): readonly unknown[] {
     const { state } = this.lifecycle;
     if (state !== 'failed' && state !== 'aborted') return [];
-    return (this.unsent ??= this.builder.unsent(this.options.outbox !== undefined));
+    return (this.unsent ??= this.admission.unsent(this.options.outbox !== undefined));
   }
 
   private admit(value: T, throwIfFull: boolean): boolean {
@@ -251,7 +254,7 @@ export class IdempotentProducer<T = unknown> implements Observer<T> {
     // The first append learns the content type: at once when given or known to
     // the handle, else with a HEAD; values appended meanwhile wait in the builder.
     if (!this.framingAsked) this.needFraming();
-    return this.builder.add(value, throwIfFull);
+    return this.admission.add(value, throwIfFull);
   }
 
   /**
@@ -264,16 +267,13 @@ export class IdempotentProducer<T = unknown> implements Observer<T> {
     this.framingNeeded.next();
   }
 
-  private settle({ batch, ack, rejected }: Delivered): void {
-    const { pending } = this.builder;
-    if (rejected) this.lifecycle.report(rejected);
-    else pending.acknowledge(batch);
-    if (ack && batch.close && this.closingStream) this.closingStream.result = { finalOffset: ack.nextOffset ?? '' };
-    this.lifecycle.acknowledged(pending.settledCount);
+  /** The batch builder once the running code has loaded; the values admitted so far before. */
+  private get admission(): Admission {
+    return this.running.builder() ?? this.values;
   }
 
   private beginFinish(): void {
     // Seals the open batch at once; after the last batch, delivery completes.
-    if (this.lifecycle.beginFinish()) this.builder.end();
+    if (this.lifecycle.beginFinish()) this.admission.end();
   }
 }

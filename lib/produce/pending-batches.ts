@@ -1,5 +1,4 @@
-import { framingOf } from '../protocol/content-type.js';
-import { batchValues } from './batch-values.js';
+import type { ProducerLoan } from './producer-loan.js';
 
 /** A sealed batch, numbered in append order: what delivery sends and acknowledges. */
 export interface Batch {
@@ -42,6 +41,12 @@ export type SealedContent = Omit<Batch, 'ordinal' | 'endCount' | 'endBytes'>;
  */
 export class PendingBatches {
   private readonly waiting: Batch[] = [];
+  /** What it is lent (see `PRODUCER_LOAN`: it runs in the producer's lazy chunk). */
+  declare private readonly lent: Pick<ProducerLoan, 'batchValues' | 'framingOf'>;
+
+  constructor(lent: Pick<ProducerLoan, 'batchValues' | 'framingOf'>) {
+    this.lent = lent;
+  }
   private nextOrdinal = 0;
   /** Messages and bytes of every batch sealed so far. */
   private sealedCount = 0;
@@ -108,7 +113,8 @@ export class PendingBatches {
   values(unsaved = false): unknown[] {
     const values: unknown[] = [];
     for (const { body, contentType, sizes, saved } of this.waiting)
-      if (!(unsaved && saved)) for (const value of batchValues(body, framingOf(contentType), sizes)) values.push(value);
+      if (!(unsaved && saved))
+        for (const value of this.lent.batchValues(body, this.lent.framingOf(contentType), sizes)) values.push(value);
     return values;
   }
 }

@@ -8,7 +8,9 @@ import { Header, WriteHeader } from '../protocol/headers.js';
 import { missingProtocolHeaders } from '../protocol/protocol-answer.js';
 import { resolveRetryConfig } from '../retry/retry-config.js';
 import { retryWithBackoff } from '../retry/retry-with-backoff.js';
+import { emptyAppend, refuseTooLarge } from './admitted-values.js';
 import { batchValues, utf8End } from './batch-values.js';
+import { dataBytes, entryData, utf8Length, valueData } from './encode.js';
 import { DeliveryOverdueError, OutboxError, OutboxLockedError } from './outbox/outbox-errors.js';
 import { isBefore } from './outbox/producer-outbox.js';
 import { DeliveryTimeoutError, ValueTooLargeError } from './producer-errors.js';
@@ -31,6 +33,12 @@ export const PRODUCER_LOAN = {
   retryWithBackoff,
   batchValues,
   utf8End,
+  dataBytes,
+  emptyAppend,
+  entryData,
+  refuseTooLarge,
+  utf8Length,
+  valueData,
   DeliveryOverdueError,
   OutboxError,
   OutboxLockedError,

@@ -16,6 +16,7 @@ import {
 import type { StreamContext } from '../http/stream-context.js';
 import type { RetryConfig } from '../retry/retry-config.js';
 import { alongside } from './alongside.js';
+import type { AdmittedValues } from './admitted-values.js';
 import type { Batch, BatchBuilder } from './batch-builder.js';
 import { deliverBatches, type Delivered } from './deliver.js';
 import type { ProducerLifecycle } from './lifecycle.js';
@@ -30,8 +31,8 @@ import type { Sequencer } from './sequencer.js';
 export interface ProducerParts {
   readonly context: StreamContext;
   readonly options: ResolvedProducerOptions;
-  /** Admits values and seals batches (see `BatchBuilder`). */
-  readonly builder: BatchBuilder;
+  /** The values appended so far, and the counts (see `AdmittedValues`): the producer's `BatchBuilder` takes them over. */
+  readonly values: AdmittedValues;
   /** The HTTP sender (`httpBatchSender`) where none is given (specs give their own). */
   readonly send: BatchSender | undefined;
   /**
@@ -43,14 +44,16 @@ export interface ProducerParts {
   readonly lifecycle: ProducerLifecycle;
   /** Told the values handed back when a batch's delivery timeout passed (the producer stops). */
   readonly handedBack: (unsent: readonly unknown[]) => void;
-  /** The producer's accounting of each delivered batch: done before anyone else hears of it. */
-  readonly settle: (delivered: Delivered) => void;
+  /** Told the final offset when `closeStream()`'s batch is acknowledged. */
+  readonly closed: (finalOffset: string) => void;
   /** What the initial code lends this code, a lazy chunk (see `PRODUCER_LOAN`). */
   readonly lent: ProducerLoan;
 }
 
 /** What the pipeline is given besides: the numbering, and whether, since the last acknowledgement, delivery failed or waited for the network. */
 export interface PipelineParts extends ProducerParts {
+  /** Admits values and seals batches. */
+  readonly builder: BatchBuilder;
   readonly sequencer: Sequencer;
   readonly failing: BehaviorSubject<boolean>;
 }
@@ -146,7 +149,12 @@ export function producerPipeline(parts: PipelineParts): Observable<Delivered> {
           durable,
         }),
         tap((delivered) => {
-          parts.settle(delivered);
+          // The producer's accounting of each delivered batch: done before anyone else hears of it.
+          const { batch, ack, rejected } = delivered;
+          if (rejected) lifecycle.report(rejected);
+          else builder.pending.acknowledge(batch);
+          if (ack && batch.close) parts.closed(ack.nextOffset ?? '');
+          lifecycle.acknowledged(builder.pending.settledCount);
           durable?.acknowledged(delivered);
           if (failing.value && delivered.ack) failing.next(false);
         }),

@@ -15,6 +15,7 @@ import {
 import { DurableStreamError } from '../errors/durable-stream-error.js';
 import type { ProducerParts } from './producer-pipeline.js';
 import { PRODUCER_LOAN } from './producer-loan.js';
+import type { BatchBuilder } from './batch-builder.js';
 import type { ProducerAck } from './deliver.js';
 import type { ProducerStatus } from './producer-status.js';
 import type { Sequencer } from './sequencer.js';
@@ -25,6 +26,14 @@ type ProducerCode = typeof import('./start-producer.js');
 /** The producer's running code once loaded: every producer made after that starts at once (synchronously). */
 let loaded: ProducerCode | undefined;
 
+/**
+ * Gives the producer's running code now, so every producer starts at once (synchronously): the Node entry's, which has
+ * no bundle to keep small (a burst appended as a producer is made is then batched as it comes, not held meanwhile).
+ */
+export function provideProducerCode(code: ProducerCode): void {
+  loaded ??= code;
+}
+
 /** A producer's running part, whose code may still be loading. */
 export interface LazyStart {
   /** Every acknowledged batch (subscribers from before the code loaded miss none); completes when the producer stops. */
@@ -33,6 +42,8 @@ export interface LazyStart {
   readonly status$: Observable<ProducerStatus>;
   /** The numbering, once the code has loaded. */
   readonly sequencer: () => Sequencer | undefined;
+  /** The batch builder, once the code has loaded (before, the values wait in the producer's `AdmittedValues`). */
+  readonly builder: () => BatchBuilder | undefined;
   /** Starts a new session: now, or once the code has loaded, before anything is sent. */
   readonly restart: () => void;
 }
@@ -42,8 +53,8 @@ export interface LazyStart {
  * 413 splitting: `startProducer`) is a lazy chunk, so an app's initial
  * bundle carries only what appending needs, as a live read's code loads
  * while it catches up. The chunk is asked for when the producer is made;
- * values appended meanwhile wait in the builder, held (nothing is sent
- * before the content type is known anyway). A chunk that cannot be loaded
+ * values appended meanwhile wait in its `AdmittedValues`, encoded one by
+ * one, for the batch builder (in the chunk) to write. A chunk that cannot be loaded
  * fails the producer, which hands its values back.
  */
 export function startLazily(parts: Omit<ProducerParts, 'lent'>): LazyStart {
@@ -81,6 +92,7 @@ export function startLazily(parts: Omit<ProducerParts, 'lent'>): LazyStart {
       catchError(() => EMPTY),
     ),
     sequencer: () => started?.sequencer,
+    builder: () => started?.builder,
     restart: () => {
       if (started) started.sequencer.dispatch({ type: 'restart' });
       else restarts++;

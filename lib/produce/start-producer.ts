@@ -1,4 +1,5 @@
 import { BehaviorSubject, catchError, EMPTY, merge, mergeMap, type Observable } from 'rxjs';
+import { BatchBuilder } from './batch-builder.js';
 import type { ProducerAck } from './deliver.js';
 import { producerPipeline, type ProducerParts } from './producer-pipeline.js';
 import { producerStatus$, type ProducerStatus } from './producer-status.js';
@@ -10,6 +11,8 @@ export interface StartedProducer {
   readonly acks$: Observable<ProducerAck>;
   readonly status$: Observable<ProducerStatus>;
   readonly sequencer: Sequencer;
+  /** Admits values from now on, held until the pipeline runs. */
+  readonly builder: BatchBuilder;
   /** Subscribes the pipeline: called once the producer listens to `acks$` and has told the `sequencer` its restarts. */
   readonly run: () => void;
 }
@@ -23,14 +26,16 @@ export interface StartedProducer {
  * moves, acknowledgements or saves arrive, or delivery starts failing).
  */
 export function startProducer(parts: ProducerParts): StartedProducer {
-  const { builder, lifecycle, options } = parts;
+  const { lifecycle, options } = parts;
+  const builder = new BatchBuilder(parts.values, parts.lent, true);
   const durable = options.outbox !== undefined;
   const sequencer = new Sequencer(options.epoch, durable);
   const failing = new BehaviorSubject(false);
-  const delivered$ = producerPipeline({ ...parts, sequencer, failing });
+  const delivered$ = producerPipeline({ ...parts, builder, sequencer, failing });
   const changes = merge(builder.opened$, sequencer.changes$, lifecycle.moves$, failing);
   return {
     sequencer,
+    builder,
     run: () =>
       void delivered$.subscribe({
         error: (error: unknown) => lifecycle.fail(error),

@@ -1,12 +1,14 @@
 import { map, Subject, type Observable } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
-import { BatchBuilder, type BatchBuilderLimits } from '../../lib/produce/batch-builder';
+import { AdmittedValues, type AdmissionLimits } from '../../lib/produce/admitted-values';
+import { BatchBuilder } from '../../lib/produce/batch-builder';
 import { lingered } from '../../lib/produce/linger';
+import { PRODUCER_LOAN } from '../../lib/produce/producer-loan';
 import { ValueTooLargeError } from '../../lib/produce/producer-errors';
 
 /** On a byte stream each value is its own bytes: `a` is 1 byte, `x` 10. */
 const values: Record<string, string> = { a: 'a', b: 'bb', c: 'ccc', d: 'dddd', e: 'eeeee', x: 'xxxxxxxxxx' };
-const roomy: BatchBuilderLimits = {
+const roomy: AdmissionLimits = {
   maxBatchItems: 100,
   maxBatchBytes: 1000,
   maxBufferedMessages: 1000,
@@ -22,10 +24,13 @@ const text = (body: Uint8Array | undefined) => new TextDecoder().decode(body);
 function batching(
   appends: Observable<string>,
   flushes: Observable<unknown>,
-  limits: Partial<BatchBuilderLimits> = {},
+  limits: Partial<AdmissionLimits> = {},
   lingerMs = 5,
 ): Observable<string> {
-  const builder = new BatchBuilder({ ...roomy, ...limits }, 'http://x/s', 'p', () => 0);
+  const builder = new BatchBuilder(
+    new AdmittedValues({ ...roomy, ...limits }, 'http://x/s', 'p', () => 0),
+    PRODUCER_LOAN,
+  );
   builder.frame('application/octet-stream');
   builder.opened$.pipe(lingered(lingerMs, () => builder.hasOpenBatch)).subscribe(() => builder.seal());
   flushes.subscribe(() => builder.seal());
@@ -76,7 +81,10 @@ describe('batching: BatchBuilder and lingered', () => {
   });
 
   it('refuses a value larger than maxBatchBytes at once, and goes on', () => {
-    const builder = new BatchBuilder({ ...roomy, maxBatchBytes: 5 }, 'http://x/s', 'p', () => 0);
+    const builder = new BatchBuilder(
+      new AdmittedValues({ ...roomy, maxBatchBytes: 5 }, 'http://x/s', 'p', () => 0),
+      PRODUCER_LOAN,
+    );
     builder.frame('text/plain');
     expect(() => builder.add('x'.repeat(6), true)).toThrow(ValueTooLargeError);
     expect(() => builder.add('x'.repeat(6), false)).toThrow(
@@ -138,7 +146,10 @@ describe('batching: BatchBuilder and lingered', () => {
   });
 
   it('writes the values that waited for the content type in batches of the usual size, and seals them at once', () => {
-    const builder = new BatchBuilder({ ...roomy, maxBatchItems: 2 }, 'http://x/s', 'p', () => 0);
+    const builder = new BatchBuilder(
+      new AdmittedValues({ ...roomy, maxBatchItems: 2 }, 'http://x/s', 'p', () => 0),
+      PRODUCER_LOAN,
+    );
     const sealed: string[] = [];
     builder.batches$.subscribe({ next: (batch) => sealed.push(text(batch.body)), complete: () => sealed.push('|') });
     for (const key of 'abc') builder.add(values[key], true);
@@ -153,7 +164,7 @@ describe('batching: BatchBuilder and lingered', () => {
     beforeEach(() => jest.useFakeTimers());
     afterEach(() => jest.useRealTimers());
 
-    const live = (limits: Partial<BatchBuilderLimits> = {}) => {
+    const live = (limits: Partial<AdmissionLimits> = {}) => {
       const appends = new Subject<string>();
       const sealed: string[] = [];
       batching(appends, new Subject(), limits).subscribe((body) => sealed.push(body));
@@ -191,7 +202,10 @@ describe('batching: BatchBuilder and lingered', () => {
     });
 
     it('leaves no timer behind when unsubscribed', () => {
-      const builder = new BatchBuilder({ ...roomy, maxBatchItems: 2 }, 'http://x/s', 'p', () => 0);
+      const builder = new BatchBuilder(
+        new AdmittedValues({ ...roomy, maxBatchItems: 2 }, 'http://x/s', 'p', () => 0),
+        PRODUCER_LOAN,
+      );
       builder.frame('text/plain');
       const subscription = builder.opened$
         .pipe(lingered(5, () => builder.hasOpenBatch))

@@ -1,4 +1,5 @@
 import { BodyWriter, MAX_STAGED_UNITS } from '../../lib/produce/body-writer';
+import { countUtf8, utf8Length } from '../../lib/produce/encode';
 
 const text = (body: Uint8Array | undefined) => (body === undefined ? undefined : new TextDecoder().decode(body));
 const utf8 = (value: string) => new TextEncoder().encode(value);
@@ -19,13 +20,13 @@ function browserWriter(): typeof BodyWriter {
 }
 
 describe.each([
-  ['Node (Buffer)', () => BodyWriter],
-  ['browser (TextEncoder)', browserWriter],
-])('BodyWriter, %s', (_runtime, load) => {
+  ['Node (Buffer)', () => BodyWriter, utf8Length],
+  ['browser (TextEncoder)', browserWriter, countUtf8],
+])('BodyWriter, %s', (_runtime, load, length) => {
   const Writer = load();
 
   it('writes a JSON array, one element per value, and returns each value’s UTF-8 size', () => {
-    const writer = new Writer('json');
+    const writer = new Writer('json', length);
     const values = ['{"a":1}', '"é"', '"😀"', '[1,2]', 'null'];
     const sizes = values.map((value) => writer.write(value));
     expect(sizes).toEqual(values.map((value) => utf8(value).byteLength));
@@ -34,7 +35,7 @@ describe.each([
   });
 
   it('concatenates strings and bytes on a byte stream, without separators', () => {
-    const writer = new Writer('bytes');
+    const writer = new Writer('bytes', length);
     expect(writer.write('ab')).toBe(2);
     expect(writer.write(new Uint8Array([0x63, 0x64]))).toBe(2);
     expect(writer.write('é')).toBe(2);
@@ -42,13 +43,13 @@ describe.each([
   });
 
   it('writes a lone surrogate as U+FFFD and counts its three bytes', () => {
-    const writer = new Writer('bytes');
+    const writer = new Writer('bytes', length);
     expect(writer.write('a\ud800b')).toBe(5);
     expect([...writer.take()!]).toEqual([0x61, 0xef, 0xbf, 0xbd, 0x62]);
   });
 
   it('takes nothing from an empty body, and opens each next body afresh', () => {
-    const writer = new Writer('json');
+    const writer = new Writer('json', length);
     expect(writer.take()).toBeUndefined();
     writer.write('1');
     expect(text(writer.take())).toBe('[1]');
@@ -60,7 +61,7 @@ describe.each([
 
   it('grows past its buffer, by the exact size when the 3-bytes-a-unit bound does not fit, keeping every byte', () => {
     // A tiny first buffer: nearly every write grows it, with ASCII, 2-, 3- and 4-byte characters.
-    const writer = new Writer('json', 4);
+    const writer = new Writer('json', length, 4);
     const values = Array.from({ length: 200 }, (_, i) =>
       JSON.stringify(`${i}:${'é'.repeat(i % 7)}${'€'.repeat(i % 5)}${'😀'.repeat(i % 3)}`),
     );
@@ -73,7 +74,7 @@ describe.each([
   });
 
   it('encodes staged texts together, in their place among written values, and counts them exactly', () => {
-    const writer = new Writer('json');
+    const writer = new Writer('json', length);
     writer.stage('"é"');
     writer.stage('{"a":"😀"}');
     expect(writer.count).toBe(2);
@@ -95,8 +96,8 @@ describe.each([
   });
 
   it('stages up to MAX_STAGED_UNITS, JSON texts always, raw strings only where joining cannot pair surrogates', () => {
-    expect(new Writer('json').stages('"\ud83d"')).toBe(true);
-    const writer = new Writer('bytes');
+    expect(new Writer('json', length).stages('"\ud83d"')).toBe(true);
+    const writer = new Writer('bytes', length);
     expect(writer.stages('ab')).toBe(true);
     writer.stage('x'.repeat(MAX_STAGED_UNITS - 2));
     expect(writer.stages('ab')).toBe(true);
@@ -111,7 +112,7 @@ describe.each([
   });
 
   it('keeps staged texts in their place before a write, and takes a body of staged texts alone', () => {
-    const writer = new Writer('bytes');
+    const writer = new Writer('bytes', length);
     writer.stage('ab');
     writer.write('cd');
     expect(writer.count).toBe(2);
@@ -122,14 +123,14 @@ describe.each([
     expect([...writer.take()!]).toEqual([...utf8('éf')]);
     writer.stage('"x"');
     expect(writer.take()).toBeDefined();
-    const json = new Writer('json', 4);
+    const json = new Writer('json', length, 4);
     json.stage('"' + 'y'.repeat(50) + '"');
     json.stage('"z"');
     expect(text(json.take())).toBe(`["${'y'.repeat(50)}","z"]`);
   });
 
   it('on a byte stream, records where each value ends (bytes, or ~units of a text), afresh per body', () => {
-    const writer = new Writer('bytes');
+    const writer = new Writer('bytes', length);
     writer.stage('ab');
     writer.write(new Uint8Array([1, 2, 3]));
     writer.stage('é😀');
@@ -139,11 +140,11 @@ describe.each([
     expect(Array.from(writer.take()!)).toEqual([...utf8('ab'), 1, 2, 3, ...utf8('é😀zz')]);
     expect(sizes).toEqual([~2, 3, ~3, ~2]); // the taken body's list is left as it was
     expect(writer.sizes).toEqual([]);
-    expect(new Writer('json').sizes).toBeUndefined();
+    expect(new Writer('json', length).sizes).toBeUndefined();
   });
 
   it('never writes into a body it has handed over', () => {
-    const writer = new Writer('json', 64);
+    const writer = new Writer('json', length, 64);
     const taken: Array<[Uint8Array, string]> = [];
     // Batches of varied sizes: some bodies take the buffer with them, others are copied out of it.
     for (let batch = 0; batch < 40; batch++) {
@@ -166,7 +167,7 @@ describe('BodyWriter buffers (Node)', () => {
     });
     try {
       // Sized exactly for its one body: the body takes the buffer with it.
-      const writer = new BodyWriter('json', 7);
+      const writer = new BodyWriter('json', utf8Length, 7);
       writer.write('"abc"');
       expect(text(writer.take())).toBe('["abc"]');
       expect(allocations).toEqual([7]);

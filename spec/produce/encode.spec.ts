@@ -8,7 +8,7 @@ const decode = (body: Uint8Array | undefined) => new TextDecoder().decode(body);
 
 /** A batch's body, as the producer writes one: each value as the stream frames it. */
 function batchBody(entries: readonly Entry[], framing: Framing, at = url): Uint8Array | undefined {
-  const writer = new BodyWriter(framing);
+  const writer = new BodyWriter(framing, utf8Length);
   for (const entry of entries) writer.write(entryData(entry, framing, at));
   return writer.take();
 }

@@ -23,6 +23,16 @@ function recordingSender(): { readonly sent: BatchRequest[]; readonly send: Batc
   return { sent, send: (request) => (sent.push(request), of({ nextOffset: `${sent.length}`, duplicate: false })) };
 }
 
+/** What `act` throws (undefined when it does not). */
+function thrown(act: () => void): unknown {
+  try {
+    act();
+  } catch (error) {
+    return error;
+  }
+  return undefined;
+}
+
 const bodyText = (request: BatchRequest) => new TextDecoder().decode(request.body);
 
 function makeProducer(module: ProducerModule, send: BatchSender): IdempotentProducer<number> {
@@ -68,6 +78,43 @@ describe("the producer's running code, a lazy chunk", () => {
     await lastValueFrom(producer.finish());
     expect(producer.epoch).toBe(1);
     expect(sent.map(({ epoch, seq }) => [epoch, seq])).toEqual([[1, 0]]);
+  });
+
+  it('admits while it loads as it does once loaded: bad values refused at append, buffer limits held', () => {
+    const { IdempotentProducer } = freshProducerModule();
+    const options = { contentType: 'text/plain', maxBufferedMessages: 2, maxBufferedBytes: 5 };
+    const producer = new IdempotentProducer<unknown>(offlineContext(STREAM_URL), 'p', options, recordingSender().send);
+    expect(thrown(() => producer.append(5))).toMatchObject({ name: 'InvalidArgumentError' });
+    expect(thrown(() => producer.append(''))).toMatchObject({ name: 'InvalidArgumentError' });
+    expect(thrown(() => producer.append('toolong'))).toMatchObject({ name: 'ValueTooLargeError' });
+    producer.append('ab');
+    expect(producer.tryAppend('cdef')).toBe(false);
+    producer.append('c');
+    expect(thrown(() => producer.append('d'))).toMatchObject({
+      name: 'ProducerBufferFullError',
+      limit: 'maxBufferedMessages',
+      pendingMessages: 2,
+    });
+    expect([producer.pendingCount, producer.pendingBytes, producer.inFlightCount]).toEqual([2, 3, 0]);
+  });
+
+  it('writes what waited while it loads in batches of the usual size, flush() and closeStream() asked meanwhile included', async () => {
+    const { sent, send } = recordingSender();
+    const { IdempotentProducer } = freshProducerModule();
+    const producer = new IdempotentProducer<number>(offlineContext(STREAM_URL), 'p', { maxBatchItems: 2 }, send);
+    for (const value of [1, 2, 3, 4, 5]) producer.append(value);
+    const flushed = lastValueFrom(producer.flush());
+    const closed = lastValueFrom(producer.closeStream(6));
+    expect(sent).toEqual([]);
+    await flushed;
+    expect(await closed).toEqual({ finalOffset: '4' });
+    expect(sent.map((request) => [request.seq, bodyText(request), request.close])).toEqual([
+      [0, '[1,2]', false],
+      [1, '[3,4]', false],
+      [2, '[5]', false],
+      [3, '[6]', true],
+    ]);
+    expect(producer.pendingCount).toBe(0);
   });
 
   it('fails the producer with a typed error naming the stream when it cannot be loaded, and hands every value back', async () => {
