@@ -57,16 +57,13 @@ export function undiciTransport(options: UndiciTransportOptions = {}): UndiciTra
     ? undefined
     : new LaneClients((origin) => new Client(origin, { pipelining: options.lanePipelining ?? 8, ...socketOptions }));
   let closing: Promise<void> | undefined;
-  return {
-    reportsSent: options.dispatcher === undefined || startsRequestsVisibly(options.dispatcher),
-    async request(request: HttpRequest): Promise<HttpResponse> {
-      const { method, headers: requestHeaders, body, signal } = request;
-      // A live request sent as the answer to the one before it is read: undici frees that one's connection after
-      // this turn of the event loop, and its pool would open another for the new request (1 000 long-polls kept
-      // about 2 000 sockets). Waiting for the next turn reuses the connection.
-      if (request.longLived) await new Promise((resolve) => setImmediate(resolve));
+  // Not an async function: a long-poll keeps what its request holds while the server holds it (promoted, then
+  // garbage in the old generation), and an async function's state is a larger object than these promises.
+  const send = (request: HttpRequest): Promise<HttpResponse> => {
+    const { method, headers: requestHeaders, body, signal } = request;
+    try {
       const lane = request.lane === undefined ? undefined : lanes?.get(request.url, request.lane);
-      const response = await untilAborted(
+      return untilAborted(
         lane
           ? // Straight to the lane's client, with the path it parsed once: no URL parsing per request.
             // Lane requests are repeat-safe and answered at once (no long-poll):
@@ -89,16 +86,18 @@ export function undiciTransport(options: UndiciTransportOptions = {}): UndiciTra
               dispatcher: reportingSent(request.longLived ? live : dispatcher, request.onSent),
             }),
         signal,
-      );
-      const headers = response.headers;
-      return {
-        status: response.statusCode,
-        headers: {
-          get: (name) => headerValue(headers[name]),
-          entries: () => headerEntries(headers),
-        },
-        body: undiciBody(response.body),
-      };
+      ).then(httpResponse);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  };
+  return {
+    reportsSent: options.dispatcher === undefined || startsRequestsVisibly(options.dispatcher),
+    request(request: HttpRequest): Promise<HttpResponse> {
+      // A live request sent as the answer to the one before it is read: undici frees that one's connection after
+      // this turn of the event loop, and its pool would open another for the new request (1 000 long-polls kept
+      // about 2 000 sockets). Waiting for the next turn reuses the connection.
+      return request.longLived ? nextTurn().then(() => send(request)) : send(request);
     },
     // undici refuses to close a closed dispatcher: every caller gets the first close.
     close: () =>
@@ -107,6 +106,22 @@ export function undiciTransport(options: UndiciTransportOptions = {}): UndiciTra
         live === dispatcher ? undefined : live.close(),
         lanes?.close(),
       ]).then(() => undefined)),
+  };
+}
+
+/** The next turn of the event loop. */
+const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
+
+/** undici's response as the SDK's. */
+function httpResponse(response: Dispatcher.ResponseData<unknown>): HttpResponse {
+  const headers = response.headers;
+  return {
+    status: response.statusCode,
+    headers: {
+      get: (name) => headerValue(headers[name]),
+      entries: () => headerEntries(headers),
+    },
+    body: undiciBody(response.body),
   };
 }
 
