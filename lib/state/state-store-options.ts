@@ -81,7 +81,8 @@ export interface StateStore<Entities extends object = Record<string, unknown>> {
    * errors with that cause) and those restored from the outbox at start-up
    * (`restored`), which no `mutate()` waits for. One with
    * `mayStillBeDelivered` is still in the outbox, for whoever takes it to
-   * deliver: not to be made again. Hot; completes on `close()`.
+   * deliver: not to be made again (its `mutate()` errors with the
+   * `MutationFailedError` itself). Hot; completes on `close()`.
    */
   readonly failed$: Observable<MutationFailedError>;
   /**
@@ -92,7 +93,9 @@ export interface StateStore<Entities extends object = Record<string, unknown>> {
    * is never stored twice). Emits `{ txid }` and completes when that txid is
    * read back from the stream; a refused or failed write drops the changes
    * from the view and errors with the write's error (`StreamClosedError`,
-   * `ForbiddenError`, `DeliveryTimeoutError`...). A recipe that makes no
+   * `ForbiddenError`, `DeliveryTimeoutError`...), or, for one that stays in
+   * the outbox for whoever takes it next to deliver, with the
+   * `MutationFailedError` that says so (`mayStillBeDelivered`). A recipe that makes no
    * change completes at once; one that throws (a value its schema refuses:
    * `StateValidationError`) errors, and nothing is applied or written.
    * Unsubscribing stops waiting; it does not take the change back.

@@ -206,20 +206,22 @@ class StateStoreImpl<Entities extends object> implements StateStore<Entities> {
     if (error === undefined) return this.dispatch({ kind: 'delivered', txid });
     const dropped = this.state.pending.find(({ mutation }) => mutation.txid === txid)?.mutation;
     this.dispatch({ kind: 'failed', txid });
+    let report: MutationFailedError | undefined;
     if (dropped && !this.closed) {
       const restored = this.restored.has(txid);
-      this.failed.next(
-        new MutationFailedError({
-          url: this.url,
-          txid,
-          changes: dropped.changes,
-          restored,
-          cause: error,
-          mayStillBeDelivered: inOutbox,
-        }),
-      );
+      report = new MutationFailedError({
+        url: this.url,
+        txid,
+        changes: dropped.changes,
+        restored,
+        cause: error,
+        mayStillBeDelivered: inOutbox,
+      });
+      this.failed.next(report);
     }
-    this.outcomes.next({ txid, error });
+    // mutate() errors with the write's error, but for a mutation still in the outbox with the report: that error's own
+    // advice (hand the values back, append them again) would have it written twice.
+    this.outcomes.next({ txid, error: inOutbox && report ? report : error });
   }
 
   private dispatch(event: StoreEvent): void {
