@@ -41,16 +41,16 @@ export type SealedContent = Omit<Batch, 'ordinal' | 'endCount' | 'endBytes'>;
  */
 export class PendingBatches {
   private readonly waiting: Batch[] = [];
+  private nextOrdinal = 0;
+  /** Messages and bytes of every batch sealed so far. */
+  private sealedCount = 0;
+  private sealedBytes = 0;
   /** What it is lent (see `PRODUCER_LOAN`: it runs in the producer's lazy chunk). */
   declare private readonly lent: Pick<ProducerLoan, 'batchValues' | 'framingOf'>;
 
   constructor(lent: Pick<ProducerLoan, 'batchValues' | 'framingOf'>) {
     this.lent = lent;
   }
-  private nextOrdinal = 0;
-  /** Messages and bytes of every batch sealed so far. */
-  private sealedCount = 0;
-  private sealedBytes = 0;
 
   /** Batches sealed and not yet acknowledged. */
   get size(): number {

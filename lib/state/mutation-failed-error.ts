@@ -7,8 +7,9 @@ import type { ChangeMessage } from './messages.js';
  * failed: the server refused it (`StreamClosedError`, `ForbiddenError`...),
  * or the producer gave up (`DeliveryTimeoutError`). `cause` is that error.
  * The store reports every one on `failed$`: those of `mutate()` (which also
- * errors with `cause` itself, or with this error when `mayStillBeDelivered`) and those restored from its outbox at
- * start-up (`restored`), which no `mutate()` waits for. Nothing of it is in
+ * errors with `cause` itself, or with this error when
+ * `mayStillBeDelivered`) and those restored from its outbox at start-up
+ * (`restored`), which no `mutate()` waits for. Nothing of it is in
  * the stream, and it is no longer in the outbox: make it again once the
  * cause is dealt with.
  *

@@ -95,8 +95,8 @@ export interface StateStore<Entities extends object = Record<string, unknown>> {
    * from the view and errors with the write's error (`StreamClosedError`,
    * `ForbiddenError`, `DeliveryTimeoutError`...), or, for one that stays in
    * the outbox for whoever takes it next to deliver, with the
-   * `MutationFailedError` that says so (`mayStillBeDelivered`). A recipe that makes no
-   * change completes at once; one that throws (a value its schema refuses:
+   * `MutationFailedError` that says so (`mayStillBeDelivered`). A recipe
+   * that makes no change completes at once; one that throws (a value its schema refuses:
    * `StateValidationError`) errors, and nothing is applied or written.
    * Unsubscribing stops waiting; it does not take the change back.
    */
