@@ -252,7 +252,7 @@ export class IdempotentProducer<T = unknown> implements Observer<T> {
   private admit(value: T, throwIfFull: boolean): boolean {
     if (this.lifecycle.state !== 'open') throw this.lifecycle.closedError();
     // The first append learns the content type: at once when given or known to
-    // the handle, else with a HEAD; values appended meanwhile wait in the builder.
+    // the handle, else with a HEAD; values appended meanwhile wait, encoded one by one (`AdmittedValues`).
     if (!this.framingAsked) this.needFraming();
     return this.admission.add(value, throwIfFull);
   }
