@@ -1,9 +1,11 @@
 // First: keeps Node's own dispatcher behind its `fetch` (see the module).
 import './node-dispatcher-first.js';
-import { Agent, Client, errors as undiciErrors, request as undiciRequest, type Dispatcher } from 'undici';
+import { Agent, Client, errors as undiciErrors, type Dispatcher } from 'undici';
 import { checkOptionsObject, mustBe } from '../../errors/argument-checks.js';
-import type { HttpBody, HttpRequest, HttpResponse, HttpTransport } from '../http-transport.js';
-import { reportingSent, requestThrough, startsRequestsVisibly } from './report-sent.js';
+import type { HttpRequest, HttpResponse, HttpTransport } from '../http-transport.js';
+import { dispatchRequest, NextTurn } from './dispatch-request.js';
+import { startsRequestsVisibly } from './report-sent.js';
+import { RequestTargets } from './request-target.js';
 
 /** Options for {@link undiciTransport}. */
 export interface UndiciTransportOptions {
@@ -34,8 +36,9 @@ export interface UndiciTransport extends HttpTransport {
 }
 
 /**
- * The Node transport: undici's `request()` over a keep-alive pool per origin,
- * and the producer's requests pipelined in order on a lane (one connection).
+ * The Node transport: undici's dispatchers with a response handler of our
+ * own (see dispatch-request.ts) over a keep-alive pool per origin, and the
+ * producer's requests pipelined in order on a lane (one connection).
  * Faster than `fetch` on Node (no WHATWG stream layer on the hot path); pass
  * it as `transport` to a client in Node services. Importing it changes no
  * process-wide state: Node's own `fetch` keeps its own dispatcher.
@@ -57,48 +60,38 @@ export function undiciTransport(options: UndiciTransportOptions = {}): UndiciTra
     ? undefined
     : new LaneClients((origin) => new Client(origin, { pipelining: options.lanePipelining ?? 8, ...socketOptions }));
   let closing: Promise<void> | undefined;
+  const reportsSent = options.dispatcher === undefined || startsRequestsVisibly(options.dispatcher);
+  const targets = new RequestTargets();
+  const nextTurn = new NextTurn();
   // Not an async function: a long-poll keeps what its request holds while the server holds it (promoted, then
-  // garbage in the old generation), and an async function's state is a larger object than these promises.
+  // garbage in the old generation), and an async function's state is a larger object than this one promise.
   const send = (request: HttpRequest): Promise<HttpResponse> => {
-    const { method, headers: requestHeaders, body, signal } = request;
+    const { method, headers, body, signal } = request;
+    const onSent = reportsSent ? request.onSent : undefined;
     try {
       const lane = request.lane === undefined ? undefined : lanes?.get(request.url, request.lane);
-      return untilAborted(
-        lane
-          ? // Straight to the lane's client, with the path it parsed once: no URL parsing per request.
-            // Lane requests are repeat-safe and answered at once (no long-poll):
-            // undici may pipeline them, in order, without waiting for each
-            // response's headers (its default for anything but HEAD).
-            requestThrough(reportingSent(lane.client, request.onSent), {
-              path: lane.path,
-              method,
-              headers: requestHeaders,
-              body,
-              signal,
-              idempotent: true,
-              blocking: false,
-            })
-          : undiciRequest(request.url, {
-              method,
-              headers: requestHeaders,
-              body,
-              signal,
-              dispatcher: reportingSent(request.longLived ? live : dispatcher, request.onSent),
-            }),
-        signal,
-      ).then(httpResponse);
+      if (lane) {
+        // Straight to the lane's client, with the path it parsed once. Lane requests are repeat-safe and answered
+        // at once (no long-poll): undici may pipeline them, in order, without waiting for each response's headers
+        // (its default for anything but HEAD).
+        const laneOptions = { path: lane.path, method, headers, body, idempotent: true, blocking: false };
+        return dispatchRequest(lane.client, laneOptions, signal, onSent);
+      }
+      const { origin, path } = targets.of(request.url);
+      const target = { origin, path, method, headers, body };
+      // A live request sent as the answer to the one before it is read: undici frees that one's connection after
+      // this turn of the event loop, and its pool would open another for the new request (1 000 long-polls kept
+      // about 2 000 sockets). Started on the next turn, it reuses the connection.
+      return request.longLived
+        ? dispatchRequest(live, target, signal, onSent, nextTurn)
+        : dispatchRequest(dispatcher, target, signal, onSent);
     } catch (error) {
       return Promise.reject(error);
     }
   };
   return {
-    reportsSent: options.dispatcher === undefined || startsRequestsVisibly(options.dispatcher),
-    request(request: HttpRequest): Promise<HttpResponse> {
-      // A live request sent as the answer to the one before it is read: undici frees that one's connection after
-      // this turn of the event loop, and its pool would open another for the new request (1 000 long-polls kept
-      // about 2 000 sockets). Waiting for the next turn reuses the connection.
-      return request.longLived ? nextTurn().then(() => send(request)) : send(request);
-    },
+    reportsSent,
+    request: send,
     // undici refuses to close a closed dispatcher: every caller gets the first close.
     close: () =>
       (closing ??= Promise.all([
@@ -107,50 +100,6 @@ export function undiciTransport(options: UndiciTransportOptions = {}): UndiciTra
         lanes?.close(),
       ]).then(() => undefined)),
   };
-}
-
-/** The next turn of the event loop. */
-const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
-
-/** undici's response as the SDK's. */
-function httpResponse(response: Dispatcher.ResponseData<unknown>): HttpResponse {
-  const headers = response.headers;
-  return {
-    status: response.statusCode,
-    headers: {
-      get: (name) => headerValue(headers[name]),
-      entries: () => headerEntries(headers),
-    },
-    body: undiciBody(response.body),
-  };
-}
-
-/**
- * undici honours an abort only once a queued request reaches a socket; until
- * then (a full pool) it would wait on, deaf to unsubscribe and `timeoutMs`.
- * This rejects at the abort; undici drops the request when its turn comes,
- * and a response that arrives after all the same is discarded.
- */
-function untilAborted(
-  pending: Promise<Dispatcher.ResponseData<unknown>>,
-  signal: AbortSignal,
-): Promise<Dispatcher.ResponseData<unknown>> {
-  return new Promise((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    if (signal.aborted) onAbort();
-    else signal.addEventListener('abort', onAbort, { once: true });
-    pending.then(
-      (response) => {
-        signal.removeEventListener('abort', onAbort);
-        if (signal.aborted) void response.body.dump().catch(() => undefined);
-        else resolve(response);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error);
-      },
-    );
-  });
 }
 
 const MAX_LANES = 64;
@@ -210,31 +159,6 @@ class LaneClients {
     const clients = [...this.clients.values()];
     this.clients.clear();
     await Promise.all(clients.map((client) => client.close()));
-  }
-}
-
-type UndiciBody = Dispatcher.ResponseData['body'];
-
-function undiciBody(body: UndiciBody): HttpBody {
-  return {
-    bytes: async () => new Uint8Array(await body.arrayBuffer()),
-    text: () => body.text(),
-    stream: () => body as AsyncIterable<Uint8Array>,
-    dump: async () => {
-      await body.dump().catch(() => undefined);
-    },
-  };
-}
-
-function headerValue(value: string | string[] | undefined): string | null {
-  if (value === undefined) return null;
-  return Array.isArray(value) ? value.join(', ') : value;
-}
-
-function* headerEntries(headers: Record<string, string | string[] | undefined>): Iterable<[string, string]> {
-  for (const [name, value] of Object.entries(headers)) {
-    const joined = headerValue(value);
-    if (joined !== null) yield [name, joined];
   }
 }
 
