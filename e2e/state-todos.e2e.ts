@@ -8,8 +8,9 @@
  * Node); a page that edits while offline keeps its edits through a reload,
  * delivers them once back online, and both pages end equal to each other and
  * to the stream; the stream holds every change once (counted by txid). The
- * page's network to the streams server is cut or held with Playwright's
- * routing; the server render reaches the streams server directly.
+ * page's network to the streams server is cut (Playwright's routing, and
+ * the streams server refusing that context's requests) or held (routing);
+ * the server render reaches the streams server directly.
  */
 import type { BrowserContext, Page, Route } from 'playwright-core';
 import { firstValueFrom } from 'rxjs';
@@ -40,9 +41,17 @@ afterEach(async () => {
   expect(errors).toEqual([]);
 });
 
+const USER_AGENT =
+  'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome Safari/537.36';
+const tags = new WeakMap<BrowserContext, string>();
+let users = 0;
+
 /** A user: a browser context of its own (its own IndexedDB outbox), with the todo list of `path` open. */
 async function openUser(path: string): Promise<{ context: BrowserContext; page: Page }> {
-  const context = await browsers.newContext();
+  // Tagged, so that the streams server can tell this user's requests from the other's (see cut()).
+  const tag = `e2e-user-${++users}`;
+  const context = await browsers.newContext({ userAgent: `${USER_AGENT} ${tag}` });
+  tags.set(context, tag);
   contexts.push(context);
   const page = watchPage(await context.newPage(), pageErrors);
   await openTodos(page, path);
@@ -169,11 +178,21 @@ async function holdWrites(context: BrowserContext): Promise<{ held: () => number
   };
 }
 
-/** Cuts `context` off the streams server: every request to it fails as a refused connection. */
+/**
+ * Cuts `context` off the streams server: every request to it fails as a refused connection. The streams server
+ * refuses the context's requests too: in one CI run a write the test meant to keep from the server reached it all
+ * the same (how it passed the route is not known), and what a cut user's page sends must not be written.
+ */
 async function cut(context: BrowserContext): Promise<() => Promise<void>> {
   const handler = (route: Route) => route.abort('connectionrefused');
+  const tag = tags.get(context);
+  if (!tag) throw new Error('cut(): not a context of openUser()');
+  const refusing = servers.streams.refuse((request) => request.headers['user-agent']?.endsWith(` ${tag}`) === true);
   await context.route(`${servers.streams.url}/**`, handler);
-  return () => context.unroute(`${servers.streams.url}/**`, handler);
+  return async () => {
+    await context.unroute(`${servers.streams.url}/**`, handler);
+    refusing.stop();
+  };
 }
 
 /** The batches the page's outbox for `path` holds (the example's: `todos <path>`, in IndexedDB's default database). */

@@ -1,7 +1,7 @@
 import { accessSync, constants, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type BrowserContext, type BrowserContextOptions, type Page } from 'playwright-core';
 
 /** The system Chromium: $CHROMIUM_PATH, else `chromium` (or `chromium-browser`) on PATH. Never a downloaded build. */
 export function findChromium(): string {
@@ -57,14 +57,14 @@ export async function launchChromium(): Promise<Browser> {
 /** A headless Chromium whose contexts are apart: each its own storage (IndexedDB, Web Locks), network and offline switch. */
 export interface Browsers {
   /** A new context: as another browser (another device) would be. */
-  newContext(): Promise<BrowserContext>;
+  newContext(options?: BrowserContextOptions): Promise<BrowserContext>;
   close(): Promise<void>;
 }
 
 /** Headless Chromium for pages that must not share storage: two users, two devices. */
 export async function launchChromiumContexts(): Promise<Browsers> {
   const browser = await chromium.launch({ executablePath: findChromium(), headless: true, args: ARGS });
-  return { newContext: () => browser.newContext(), close: () => browser.close() };
+  return { newContext: (options) => browser.newContext(options), close: () => browser.close() };
 }
 
 /**

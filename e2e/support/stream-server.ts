@@ -19,6 +19,11 @@ export interface StreamServer {
   openLive(path: string): number;
   /** The requests on `/v1/stream/<path>` since `from` (an index in `log`). */
   requests(path: string, from?: number): LoggedRequest[];
+  /**
+   * Until the returned function is called, the requests `match` picks never reach the server: their connection is
+   * destroyed first (the client sees a reset). `refused()` counts them.
+   */
+  refuse(match: (request: IncomingMessage) => boolean): { refused: () => number; stop: () => void };
   close(): Promise<void>;
 }
 
@@ -44,6 +49,21 @@ export async function startStreamServer(): Promise<StreamServer> {
     res.once('close', () => open.delete(req));
   });
 
+  // The server's own handler (and the log above) run only for requests no refusal picks.
+  type Listener = (req: IncomingMessage, res: ServerResponse) => void;
+  const serve = http.listeners('request') as Listener[];
+  http.removeAllListeners('request');
+  const refusals = new Set<{ readonly match: (request: IncomingMessage) => boolean; count: number }>();
+  http.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    for (const refusal of refusals)
+      if (refusal.match(req)) {
+        refusal.count++;
+        req.socket.destroy();
+        return;
+      }
+    for (const listener of serve) listener.call(http, req, res);
+  });
+
   const streamPath = (path: string) => `/v1/stream/${path}`;
   return {
     url,
@@ -55,6 +75,11 @@ export async function startStreamServer(): Promise<StreamServer> {
         return parsed.pathname === streamPath(path) && parsed.searchParams.has('live');
       }).length,
     requests: (path, from = 0) => log.slice(from).filter((entry) => entry.path === streamPath(path)),
+    refuse: (match) => {
+      const refusal = { match, count: 0 };
+      refusals.add(refusal);
+      return { refused: () => refusal.count, stop: () => void refusals.delete(refusal) };
+    },
     close: () => server.stop(),
   };
 }

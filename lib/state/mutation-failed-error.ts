@@ -4,7 +4,8 @@ import type { ChangeMessage } from './messages.js';
 
 /**
  * A mutation a state store took back from its view because its write
- * failed: the server refused it (`StreamClosedError`, `ForbiddenError`...),
+ * failed: the server refused it (`StreamClosedError`, reported once the
+ * read reached the closed stream's end without it; `ForbiddenError`...),
  * or the producer gave up (`DeliveryTimeoutError`). `cause` is that error.
  * The store reports every one on `failed$`: those of `mutate()` (which also
  * errors with `cause` itself, or with this error when

@@ -16,6 +16,7 @@ import {
   type Observable,
 } from 'rxjs';
 import { InvalidArgumentError } from '../errors/client-errors.js';
+import { StreamClosedError } from '../errors/http-errors.js';
 import { streamContextOf, type DurableStream } from '../http/stream-handle.js';
 import type { ProducerOutbox } from '../produce/outbox/producer-outbox.js';
 import { ProducerClosedError } from '../produce/producer-errors.js';
@@ -204,6 +205,27 @@ class StateStoreImpl<Entities extends object> implements StateStore<Entities> {
   /** A write ended: delivered, or failed (the mutation is dropped from the view, and reported; `inOutbox`: see WriteReport). */
   private settle(txid: string, error?: unknown, inOutbox = false): void {
     if (error === undefined) return this.dispatch({ kind: 'delivered', txid });
+    // Refused by a closed stream, a write may still have landed before the close (an earlier try whose answer was
+    // lost: the server checks closure before duplicates). Closed, the stream takes nothing more: read to its end, it tells.
+    if (error instanceof StreamClosedError && !inOutbox) return this.settleAtEnd(txid, error);
+    this.fail(txid, error, inOutbox);
+  }
+
+  /** Confirmed if the read finds the mutation before the stream's end; failed with `error` if not (or if the read fails). */
+  private settleAtEnd(txid: string, error: StreamClosedError): void {
+    const pending = () => this.state.pending.some(({ mutation }) => mutation.txid === txid);
+    merge(this.read$, this.views)
+      .pipe(
+        first((view) => view.closed || !pending()),
+        takeUntil(this.closing),
+      )
+      .subscribe({
+        next: () => pending() && this.fail(txid, error, false),
+        error: () => this.fail(txid, error, false),
+      });
+  }
+
+  private fail(txid: string, error: unknown, inOutbox: boolean): void {
     const dropped = this.state.pending.find(({ mutation }) => mutation.txid === txid)?.mutation;
     this.dispatch({ kind: 'failed', txid });
     let report: MutationFailedError | undefined;

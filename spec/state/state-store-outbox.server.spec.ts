@@ -23,6 +23,9 @@ import {
   readJson,
   StreamClosedError,
   type DurableStream,
+  type HttpTransport,
+  type OutboxBatch,
+  type OutboxPosition,
   type OutboxSession,
   type ProducerOutbox,
 } from '../../lib/index';
@@ -242,6 +245,80 @@ describe('stateStore() with an outbox, when a write is refused', () => {
       next.close();
     },
   );
+});
+
+describe('stateStore() with an outbox, when the stream was closed after an earlier try landed', () => {
+  /** `transport`, its reads sent 300 ms late (an abort meanwhile rejects at once). */
+  const readsLate = (inner: HttpTransport): HttpTransport => ({
+    request: (request) =>
+      request.method !== 'GET'
+        ? inner.request(request)
+        : new Promise<void>((sent, aborted) => {
+            const timer = setTimeout(sent, 300);
+            request.signal.addEventListener('abort', () => (clearTimeout(timer), aborted(request.signal.reason)));
+          }).then(() => inner.request(request)),
+  });
+
+  /** The request an earlier store sent for `batch` (reached the server; its answer was lost with the page). */
+  const sendAsBefore = async (stream: DurableStream, position: OutboxPosition, batch: OutboxBatch) => {
+    const response = await fetch(stream.url, {
+      method: 'POST',
+      headers: {
+        'content-type': batch.contentType,
+        'producer-id': position.producerId,
+        'producer-epoch': String(batch.epoch),
+        'producer-seq': String(batch.seq),
+      },
+      body: batch.body && Buffer.from(batch.body),
+    });
+    expect(response.status).toBe(200);
+  };
+
+  it.each(['long-poll', false] as const)(
+    'confirms a restored mutation that reached the stream before it closed, not take it back (live: %s)',
+    async (live) => {
+      const { stream, path } = await newStream();
+      const outbox = memoryOutbox();
+      const txid = await leftInOutbox(path, outbox, 'landed');
+      const session = await outbox.open();
+      const { position, batches } = session.contents;
+      await session.close();
+      expect(batches).toHaveLength(1);
+      await sendAsBefore(stream, position!, batches[0]);
+      await lastValueFrom(closeStream(stream));
+
+      // A reload: the restored mutation's delivery is refused (the stream is closed), but the stream holds it. The
+      // read starts late, so that the refusal comes before the read finds the mutation.
+      const slowReads = realClient(readsLate(transport), { baseUrl: `${proxy.origin}/v1/stream` });
+      const store = stateStore(slowReads.stream(path), schema, { outbox, live });
+      const watching = watch(store);
+      const confirmed = await watching.until((view) => view.closed && view.pending.length === 0);
+      expect(confirmed.collections['todos']).toEqual({ landed: { id: 'landed', title: 'landed' } });
+      // The refused producer lets the outbox go, emptied: nothing is restored next time.
+      while ((await outboxBatches(outbox).catch(() => 1)) > 0) await pause();
+      expect(watching.failures).toEqual([]);
+      watching.stop();
+      store.close();
+      const stored = await messagesOf(stream);
+      expect(stored).toHaveLength(1);
+      expect(stored[0]).toMatchObject({ key: 'landed', headers: { txid } });
+    },
+  );
+
+  it("errors a mutate() that a closed stream refuses only once the read reached the stream's end without it", async () => {
+    const { stream } = await newStream();
+    const store = stateStore(stream, schema, { live: 'long-poll' });
+    const watching = watch(store);
+    await watching.until((view) => view.upToDate);
+    await lastValueFrom(closeStream(stream));
+    const refused = lastValueFrom(store.mutate((tx) => tx.todos.insert({ id: 'late', title: 'late' })));
+    await expect(refused).rejects.toBeInstanceOf(StreamClosedError);
+    expect(watching.latest()).toMatchObject({ closed: true, pending: [] });
+    expect(watching.latest().collections['todos']).toEqual({});
+    expect(watching.failures.map((failure) => failure.cause)).toEqual([expect.any(StreamClosedError)]);
+    watching.stop();
+    store.close();
+  });
 });
 
 describe('stateStore() with an outbox held elsewhere', () => {
