@@ -56,15 +56,6 @@ export default tseslint.config(
     },
   },
   {
-    // undici's request handler takes its events in the older (deprecated) shape, and request() needs only dispatch():
-    // forwarding them as they are, from a plain object, is what keeps one small object per request (measured).
-    files: ['lib/transport/undici/report-sent.ts'],
-    rules: {
-      '@typescript-eslint/no-deprecated': 'off',
-      '@typescript-eslint/no-unsafe-class-instance-assignment': 'off',
-    },
-  },
-  {
     // Specs may assert presence with `!`, hand jest mocks around as methods, and use jest's
     // asymmetric matchers (expect.any, objectContaining), which are typed `any` so marble value maps take them.
     files: ['spec/**/*.ts', 'e2e/**/*.ts'],
