@@ -87,8 +87,9 @@ export interface LiveKit {
 /**
  * A whole read, composed from one cold source per request or SSE
  * connection: each round picks the next request from the read's state
- * (one subscriber per round: a live tail keeps it for as long as its
- * connection lasts), `ReadRetries` retries it with backoff (and `onError`),
+ * (one subscriber per round: an SSE connection keeps it for as long as it
+ * lasts, a long-poll tail for all its requests), `ReadRetries` retries it
+ * with backoff (and `onError`),
  * and the read goes on from the last offset until EOF (or, for
  * `live: false`, until up to date), as `repeat` would.
  * Every subscription is an independent read with its own state; at any time
@@ -156,9 +157,9 @@ export function readLoop<P>(open: OpenRequest<P>, config: ReadLoopConfig<P>): Ob
     let idleStreak = 0;
 
     /**
-     * One request and its steps, in one subscriber (a live tail keeps it for as long as its connection lasts): the
-     * request the state asks for, left when a wake presumes it dead, ended at EOF, and left when its offset goes back;
-     * retried (a new request from where the read stands) after a failure, as `retries` says.
+     * Requests and their steps, in one subscriber: the request the state asks for, left when a wake presumes it dead,
+     * ended at EOF, and left when its offset goes back; retried (a new request from where the read stands) after a
+     * failure, as `retries` says; followed by the next while they move the read on (a long-poll tail, catch-up pages).
      */
     const attempt = new Observable<ReadStep<P> | undefined>((round) => {
       retries.moved();
@@ -172,6 +173,11 @@ export function readLoop<P>(open: OpenRequest<P>, config: ReadLoopConfig<P>): Ob
           send();
         };
       };
+      const letGo = () => {
+        const current = inner;
+        inner = undefined;
+        current?.unsubscribe();
+      };
       function send(): void {
         retryNow = inner = undefined;
         retries.tried();
@@ -183,17 +189,31 @@ export function readLoop<P>(open: OpenRequest<P>, config: ReadLoopConfig<P>): Ob
         let progressed = false;
         // Until it fails: a failed request is not woken (its retry's wait is), and is let go before it is retried.
         let failed = false;
+        // Ended while it was subscribed to: followed once let go (below).
+        let follow = false;
+        let subscription: Subscription | undefined;
         const failTry = (error: unknown) => {
           failed = true;
-          const current = inner;
-          inner = undefined;
-          current?.unsubscribe();
+          letGo();
           orFail(() => retries.failed(error, wait, round), round);
         };
         const end = () => {
           const quick = scheduler.now() - startedAt < IDLE_RESPONSE_MS;
           idleStreak = kind !== 'catch-up' && quick && !progressed ? idleStreak + 1 : 0;
-          round.complete();
+          // A request that moved the read on is followed in the same round (a tail's answers leave no round behind
+          // each): not after SSE, nor when the next waits (backoff) or settles first, nor at the end.
+          if (
+            subscriber.closed ||
+            kind === 'sse' ||
+            config.settle ||
+            idleStreak ||
+            state.stalls ||
+            isFinished(state, options.live)
+          )
+            return round.complete();
+          if (!subscription) return void (follow = true);
+          letGo();
+          next();
         };
         // After sleep or a network change an open connection is likely dead: leave it for a fresh one, caught up first.
         // (Only while the round runs: a round that ended is not woken, and the next one replaces this.)
@@ -225,7 +245,7 @@ export function readLoop<P>(open: OpenRequest<P>, config: ReadLoopConfig<P>): Ob
               (ms) => (silenced = kit.silence(url, kind, ms)),
             ),
           );
-        const subscription = source.subscribe({
+        subscription = source.subscribe({
           next: (step) => {
             const now = scheduler.now();
             const waitedMs = provedAt === undefined ? undefined : now - provedAt;
@@ -247,8 +267,13 @@ export function readLoop<P>(open: OpenRequest<P>, config: ReadLoopConfig<P>): Ob
           complete: end,
         });
         // A request that ended while it was sent is let go at once (a retry's wait may have taken its place).
-        if (failed || round.closed) subscription.unsubscribe();
+        if (failed || follow || round.closed) subscription.unsubscribe();
         else inner = subscription;
+        if (follow) next();
+      }
+      function next(): void {
+        retries.moved();
+        send();
       }
       send();
       return () => {

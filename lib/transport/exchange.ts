@@ -165,15 +165,23 @@ function watchedResponse(response: HttpResponse, watch: IdleWatch, discard: () =
       watch.stop();
     }
   };
+  // Read whole without the generator (and the promises it makes per chunk): most answers are one small chunk.
   const bytes = async (): Promise<Uint8Array> => {
     const chunks: Uint8Array[] = [];
-    for await (const chunk of stream()) chunks.push(chunk);
+    try {
+      for await (const chunk of response.body.stream()) {
+        watch.touch();
+        chunks.push(chunk);
+      }
+    } finally {
+      watch.stop();
+    }
     return concatBytes(chunks);
   };
   const body: HttpBody = {
     stream,
     bytes,
-    text: async () => new TextDecoder().decode(await bytes()),
+    text: async () => utf8.decode(await bytes()),
     // Discarding is bounded too, but a stall there costs the connection, not the answer.
     dump: () => {
       watch.stop();
@@ -183,6 +191,9 @@ function watchedResponse(response: HttpResponse, watch: IdleWatch, discard: () =
   };
   return { status: response.status, headers: response.headers, body };
 }
+
+/** Stateless between calls (no `stream` option): one for every body. */
+const utf8 = /* @__PURE__ */ new TextDecoder();
 
 const NOT_SENT_CODES = new Set([
   'ECONNREFUSED',
