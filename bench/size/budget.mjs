@@ -41,7 +41,9 @@ export const CEILINGS = {
   // +33 with a read's retries as one object per read, not operators per request (issue #23 item 6): 12 999 measured.
   // +75 with a long-poll tail's requests followed in one round of the read loop, and an answer's body read whole without
   // an async generator (issue #23 item 6: long-poll RSS at 10 000 readers 177 -> 169 MiB): 13 074 measured.
-  'read path alone (probe)': 13_074,
+  // +38 with a long-lived request's AbortController used again after an answer read in full, on a transport that lets
+  // go of signals (issue #23 item 6: long-poll RSS at 10 000 readers 169 -> 162 MiB): 13 112 measured.
+  'read path alone (probe)': 13_112,
   // The public live read (functional API, api-sweep): 18 718 with the cross-tab and budget code eager, 17 072 lazy; +200 interceptors;
   // +160 error names (issue #23 item 7); 18 399 measured with the liveness bound (issue #22 item 8). Issue #23 item 5: the live code lazy.
   // +40 with a JSON batch made as one literal (issue #23 item 6). The budget met (issue #23 item 5): 13 190 measured.
@@ -61,7 +63,9 @@ export const CEILINGS = {
   // at 10 000 long-poll readers): 13 147, 165 B under the budget.
   // +75 with a long-poll tail's requests followed in one round of the read loop, and an answer's body read whole without
   // an async generator (issue #23 item 6: long-poll RSS at 10 000 readers 177 -> 169 MiB): 13 222, 90 B under the budget.
-  'live JSON read': 13_222,
+  // +50 with a long-lived request's AbortController used again after an answer read in full, on a transport that lets
+  // go of signals (issue #23 item 6: long-poll RSS at 10 000 readers 169 -> 162 MiB): 13 272, 40 B under the budget.
+  'live JSON read': 13_272,
   // Issue #23 item 5: the producer app (the budget is a ratio to the reference's) held where it stands meanwhile.
   // +13 with flush() and saved() taken before the outbox is read counting the outbox's messages once read (issue #24).
   // +9 with the client option of the opt-in shared catch-ups (issue #23 item 6): 21 574 measured.
@@ -90,7 +94,8 @@ export const CEILINGS = {
   // The batch builder, its body writer and its pending batches in that chunk too: values appended while it loads wait
   // encoded one by one (AdmittedValues), as they wait for the content type: 15 652 measured, 1.331x (budget met); 15 654 with main's read retries.
   // +3 with an answer's body read whole without an async generator (issue #23 item 6): 15 657 measured, 1.332x.
-  'producer app': 15_657,
+  // +46 with the exchange's reuse of a long-lived request's AbortController (issue #23 item 6): 15 703 measured.
+  'producer app': 15_703,
 };
 
 /** Every scenario measured, ours (from `source`) and the reference's: [{ name, ours, reference? }]. */

@@ -2,6 +2,7 @@
 import './node-dispatcher-first.js';
 import { Agent, Client, errors as undiciErrors, type Dispatcher } from 'undici';
 import { checkOptionsObject, mustBe } from '../../errors/argument-checks.js';
+import { releasesSignals } from '../exchange.js';
 import type { HttpRequest, HttpResponse, HttpTransport } from '../http-transport.js';
 import { dispatchRequest, NextTurn } from './dispatch-request.js';
 import { startsRequestsVisibly } from './report-sent.js';
@@ -89,7 +90,8 @@ export function undiciTransport(options: UndiciTransportOptions = {}): UndiciTra
       return Promise.reject(error);
     }
   };
-  return {
+  // Its handler stops listening to the signal when the response completes, fails or is given up.
+  return releasesSignals({
     reportsSent,
     request: send,
     // undici refuses to close a closed dispatcher: every caller gets the first close.
@@ -99,7 +101,7 @@ export function undiciTransport(options: UndiciTransportOptions = {}): UndiciTra
         live === dispatcher ? undefined : live.close(),
         lanes?.close(),
       ]).then(() => undefined)),
-  };
+  });
 }
 
 const MAX_LANES = 64;
