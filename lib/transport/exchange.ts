@@ -6,6 +6,7 @@ import { concatBytes } from '../util/bytes.js';
 import { isPromiseLike } from '../util/is-promise-like.js';
 import type { HttpBody, HttpRequest, HttpResponse, HttpTransport } from './http-transport.js';
 import { watchIdle, type IdleWatch } from './idle-watch.js';
+import { releasingTransports } from './released-signals.js';
 
 /** A request before a signal is attached. */
 export type OutgoingRequest = Omit<HttpRequest, 'signal' | 'onSent'>;
@@ -41,7 +42,7 @@ export function exchange<T>(
 ): Observable<T> {
   const scheduler = timeouts.scheduler ?? asyncScheduler;
   return new Observable<T>((subscriber) => {
-    const reuse = request.longLived && cleanTransports.has(transport);
+    const reuse = request.longLived && releasingTransports.has(transport);
     const controller = (reuse && spareControllers.pop()) || new AbortController();
     let finished = false;
     // Where the request is: set by the transport's `onSent` when it can tell, then by the response.
@@ -153,24 +154,12 @@ export function exchange<T>(
   });
 }
 
-/** Transports that let go of a request's signal once it is answered ({@link releasesSignals}). */
-const cleanTransports = /* @__PURE__ */ new WeakSet<HttpTransport>();
-
 /**
  * Controllers of long-lived requests answered in full, never aborted, to be used again: a
  * long-poll the server holds is promoted to the old generation with all it keeps, and an
  * `AbortController` with its signal is much of that (7 MiB of RSS at 10 000 long-poll readers).
  */
 const spareControllers: AbortController[] = [];
-
-/**
- * Marks `transport` as letting go of every listener it puts on a request's signal by the time
- * the response is read to its end (not a custom transport, whose hold on the signal is unknown).
- */
-export function releasesSignals<T extends HttpTransport>(transport: T): T {
-  cleanTransports.add(transport);
-  return transport;
-}
 
 /**
  * The response with a body whose every chunk restarts `watch`, and which

@@ -1,5 +1,6 @@
 import { firstValueFrom } from 'rxjs';
-import { exchange, releasesSignals, type OutgoingRequest } from '../../lib/transport/exchange';
+import { exchange, type OutgoingRequest } from '../../lib/transport/exchange';
+import { releasesSignals } from '../../lib/transport/released-signals';
 import type { HttpRequest, HttpResponse, HttpTransport } from '../../lib/transport/http-transport';
 
 /** A transport that answers at once with a one-chunk body, or holds the request when `hold` is set, and keeps every signal it saw. */

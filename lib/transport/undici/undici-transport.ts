@@ -2,7 +2,7 @@
 import './node-dispatcher-first.js';
 import { Agent, Client, errors as undiciErrors, type Dispatcher } from 'undici';
 import { checkOptionsObject, mustBe } from '../../errors/argument-checks.js';
-import { releasesSignals } from '../exchange.js';
+import { releasesSignals } from '../released-signals.js';
 import type { HttpRequest, HttpResponse, HttpTransport } from '../http-transport.js';
 import { dispatchRequest, NextTurn } from './dispatch-request.js';
 import { startsRequestsVisibly } from './report-sent.js';
