@@ -1,4 +1,5 @@
 import { errors as undiciErrors } from 'undici';
+import { concatBytes } from '../../util/bytes.js';
 import type { HttpBody, HttpHeaders } from '../http-transport.js';
 
 /** What a body asks of the request it is read from. */
@@ -113,14 +114,8 @@ export class ChunkBody implements HttpBody, AsyncIterableIterator<Uint8Array> {
 
   async bytes(): Promise<Uint8Array> {
     const parts = await this.all();
-    if (parts.length === 1) return new Uint8Array(parts[0]); // a copy: the chunk is a view of the socket's read
-    const bytes = new Uint8Array(parts.reduce((total, part) => total + part.length, 0));
-    let at = 0;
-    for (const part of parts) {
-      bytes.set(part, at);
-      at += part.length;
-    }
-    return bytes;
+    // A copy of a lone chunk: it is a view of the socket's read.
+    return parts.length === 1 ? new Uint8Array(parts[0]) : concatBytes(parts);
   }
 
   async text(): Promise<string> {
