@@ -1,5 +1,6 @@
 import {
   BehaviorSubject,
+  concat,
   defer,
   EMPTY,
   first,
@@ -211,12 +212,15 @@ class StateStoreImpl<Entities extends object> implements StateStore<Entities> {
     this.fail(txid, error, inOutbox);
   }
 
-  /** Confirmed if the read finds the mutation before the stream's end; failed with `error` if not (or if the read fails). */
+  /**
+   * Confirmed if the read finds the mutation before the stream's end; failed with `error` if not, if the read fails,
+   * or if it is over short of the end (`live: false`, done before the close): it would find nothing more.
+   */
   private settleAtEnd(txid: string, error: StreamClosedError): void {
     const pending = () => this.state.pending.some(({ mutation }) => mutation.txid === txid);
-    merge(this.read$, this.views)
+    merge(concat(this.read$, of(undefined)), this.views)
       .pipe(
-        first((view) => view.closed || !pending()),
+        first((view) => view === undefined || view.closed || !pending()),
         takeUntil(this.closing),
       )
       .subscribe({

@@ -319,6 +319,19 @@ describe('stateStore() with an outbox, when the stream was closed after an earli
     watching.stop();
     store.close();
   });
+  it('errors a mutate() that a closed stream refuses at once when its read (live: false) ended before the close', async () => {
+    const { stream } = await newStream();
+    const store = stateStore(stream, schema, { live: false });
+    const watching = watch(store);
+    await watching.until((view) => view.upToDate);
+    await lastValueFrom(closeStream(stream));
+    const refused = lastValueFrom(store.mutate((tx) => tx.todos.insert({ id: 'late', title: 'late' })));
+    await expect(refused).rejects.toBeInstanceOf(StreamClosedError);
+    expect(watching.latest()).toMatchObject({ closed: false, pending: [] });
+    expect(watching.failures.map((failure) => failure.cause)).toEqual([expect.any(StreamClosedError)]);
+    watching.stop();
+    store.close();
+  });
 });
 
 describe('stateStore() with an outbox held elsewhere', () => {
